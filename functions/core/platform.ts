@@ -1,0 +1,169 @@
+/**
+ * The platform's shape, defined once: the event bus rules, the queues and their settings, the Lambda
+ * functions with the environment each one reads, and the event source mappings between them.
+ *
+ * The CDK app (`lib/`) deploys exactly this, and the sandbox (`local/`) runs exactly this, so the two cannot
+ * drift. Everything here is plain data: no AWS SDK, no CDK.
+ */
+
+/** A rule on the event bus that routes matching events to a queue. */
+export interface RuleDefinition {
+  /** Logical name, unique on the bus. */
+  readonly name: string;
+  readonly description: string;
+  /** An EventBridge event pattern. */
+  readonly eventPattern: Readonly<Record<string, unknown>>;
+  /** The queue (a key of {@link queues}) the rule sends matching events to. */
+  readonly targetQueue: QueueName;
+}
+
+/** A work queue and the dead-letter queue beside it. */
+export interface QueueDefinition {
+  /** How long a received message stays invisible; at least 6x the consuming function's timeout. */
+  readonly visibilityTimeoutSeconds: number;
+  readonly retentionPeriodSeconds: number;
+  /** Receives after which SQS moves a message to the dead-letter queue. */
+  readonly maxReceiveCount: number;
+  readonly deadLetterRetentionPeriodSeconds: number;
+}
+
+/** Environment variables a function reads; the values come from the resources (CDK) or the sandbox. */
+export type EnvironmentVariable =
+  | 'TABLE_NAME'
+  | 'DELIVERY_QUEUE_URL'
+  | 'FAN_OUT_DLQ_URL'
+  | 'DELIVERY_DLQ_URL'
+  | 'ALLOW_PRIVATE_TARGETS';
+
+/** A Lambda function: where its handler lives and what it needs. */
+export interface FunctionDefinition {
+  /** Path of the handler module, relative to the project root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  readonly timeoutSeconds: number;
+  readonly memorySizeMb: number;
+  readonly environment: readonly EnvironmentVariable[];
+}
+
+/** An SQS event source mapping: which function consumes which queue, and how. */
+export interface EventSourceMappingDefinition {
+  readonly queue: QueueName;
+  readonly function: FunctionName;
+  readonly batchSize: number;
+  readonly maxBatchingWindowSeconds: number;
+  /** Upper bound on concurrent invocations for this mapping (SQS `MaximumConcurrency`, at least 2). */
+  readonly maximumConcurrency: number;
+}
+
+export const queues = {
+  fanOut: {
+    visibilityTimeoutSeconds: 180,
+    retentionPeriodSeconds: 4 * 24 * 3600,
+    maxReceiveCount: 5,
+    deadLetterRetentionPeriodSeconds: 14 * 24 * 3600,
+  },
+  delivery: {
+    visibilityTimeoutSeconds: 180,
+    // Retries span about a day (see retry-policy.ts); keep messages well beyond that.
+    retentionPeriodSeconds: 4 * 24 * 3600,
+    // The delivery handler dead-letters a delivery itself after its last attempt; this bound only catches
+    // messages whose handler kept crashing before it could decide.
+    maxReceiveCount: 12,
+    deadLetterRetentionPeriodSeconds: 14 * 24 * 3600,
+  },
+} as const satisfies Record<string, QueueDefinition>;
+
+export type QueueName = keyof typeof queues;
+
+export const functions = {
+  authorizer: {
+    entry: 'functions/authorizer/handler.ts',
+    description: 'Resolves the API key in the Authorization header to an account',
+    timeoutSeconds: 5,
+    memorySizeMb: 256,
+    environment: ['TABLE_NAME'],
+  },
+  api: {
+    entry: 'functions/api/handler.ts',
+    description: 'The webhook management HTTP API',
+    timeoutSeconds: 10,
+    memorySizeMb: 512,
+    environment: ['TABLE_NAME', 'ALLOW_PRIVATE_TARGETS'],
+  },
+  fanOut: {
+    entry: 'functions/fan-out/handler.ts',
+    description: 'Turns one bus event into one delivery per matching subscription',
+    timeoutSeconds: 30,
+    memorySizeMb: 512,
+    environment: ['TABLE_NAME', 'DELIVERY_QUEUE_URL', 'FAN_OUT_DLQ_URL'],
+  },
+  delivery: {
+    entry: 'functions/delivery/handler.ts',
+    description: 'Sends signed webhooks and schedules retries',
+    timeoutSeconds: 30,
+    memorySizeMb: 512,
+    environment: ['TABLE_NAME', 'DELIVERY_QUEUE_URL', 'DELIVERY_DLQ_URL', 'ALLOW_PRIVATE_TARGETS'],
+  },
+} as const satisfies Record<string, FunctionDefinition>;
+
+export type FunctionName = keyof typeof functions;
+
+/** Publishers' events are routed by resource: one rule per resource family, all into the fan-out queue. */
+export const rules: readonly RuleDefinition[] = [
+  {
+    name: 'orders',
+    description: 'Order events to the fan-out queue',
+    eventPattern: { 'detail-type': [{ prefix: 'order.' }] },
+    targetQueue: 'fanOut',
+  },
+  {
+    name: 'shipments',
+    description: 'Shipment events to the fan-out queue',
+    eventPattern: { 'detail-type': [{ prefix: 'shipment.' }] },
+    targetQueue: 'fanOut',
+  },
+  {
+    name: 'drafts',
+    description: 'Draft shipment events to the fan-out queue',
+    eventPattern: { 'detail-type': [{ prefix: 'draft.' }] },
+    targetQueue: 'fanOut',
+  },
+];
+
+export const eventSourceMappings: readonly EventSourceMappingDefinition[] = [
+  { queue: 'fanOut', function: 'fanOut', batchSize: 10, maxBatchingWindowSeconds: 0, maximumConcurrency: 5 },
+  {
+    queue: 'delivery',
+    function: 'delivery',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maximumConcurrency: 20,
+  },
+];
+
+/**
+ * The HTTP API: one Lambda serves every route behind one Lambda authorizer. The authorizer has no identity
+ * source so that it runs on every request, and a missing or wrong key reaches the API function, which answers
+ * with a problem+json 401 (API Gateway's own 401/403 bodies are not problem+json and cannot be changed on HTTP APIs).
+ */
+export const httpApi = {
+  routeKey: 'ANY /{proxy+}',
+  function: 'api',
+  authorizer: 'authorizer',
+  /** API Gateway HTTP APIs end every integration at 30 s. */
+  integrationTimeoutSeconds: 29,
+} as const satisfies {
+  routeKey: string;
+  function: FunctionName;
+  authorizer: FunctionName;
+  integrationTimeoutSeconds: number;
+};
+
+/**
+ * The single table's keys: `pk` partition key, `sk` sort key, `expiresAt` TTL attribute (epoch seconds).
+ * DynamoDB deletes expired items late, so readers filter them out themselves.
+ */
+export const table = { partitionKey: 'pk', sortKey: 'sk', timeToLiveAttribute: 'expiresAt' } as const;
+
+/** The default name of the bus publishers put events on. */
+export const defaultEventBusName = 'webhooks';
