@@ -1,0 +1,44 @@
+import * as z from 'zod/mini';
+import type { EnvironmentVariable } from './platform.ts';
+
+const flag = z.enum(['true', 'false']);
+
+/** One schema for every environment variable a function may read; each function picks its own. */
+const environmentShape = {
+  TABLE_NAME: z.string().check(z.minLength(1)),
+  DELIVERY_QUEUE_URL: z.url(),
+  FAN_OUT_DLQ_URL: z.url(),
+  DELIVERY_DLQ_URL: z.url(),
+  ALLOW_PRIVATE_TARGETS: flag,
+};
+
+/** The checked environment of a function. */
+export type Environment = z.infer<z.ZodMiniObject<typeof environmentShape>>;
+
+/** Thrown when the module loads in an environment that lacks a variable or has a bad value. */
+export class EnvironmentError extends Error {
+  override name = 'EnvironmentError';
+}
+
+/**
+ * Reads and checks the named variables when a handler module loads, so that a misconfigured function fails
+ * at cold start with the variable's name instead of on its first event.
+ */
+export function loadEnvironment<K extends EnvironmentVariable>(
+  names: readonly K[],
+  source: NodeJS.ProcessEnv = process.env,
+): Pick<Environment, K> {
+  const shape: Record<string, z.ZodMiniType> = Object.fromEntries(
+    names.map((name) => [name, environmentShape[name]]),
+  );
+  const picked = z.object(shape);
+  const result = z.safeParse(picked, source);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return source[name] === undefined ? `${name} is not set` : `${name} is not valid (${issue.message})`;
+    });
+    throw new EnvironmentError(`Environment: ${problems.join('; ')}`);
+  }
+  return result.data as Pick<Environment, K>;
+}

@@ -1,0 +1,67 @@
+import * as z from 'zod/mini';
+
+/**
+ * The event catalog: every event type publishers may put on the bus, by resource, as the shipping platform
+ * names them. Event type = `<resource>.<action>`.
+ */
+export const eventCatalog = {
+  order: [
+    'created',
+    'status_updated',
+    'fulfillment_created',
+    'shipment_created',
+    'payment_captured',
+    'payment_voided',
+    'payment_refunded',
+    'deleted',
+  ],
+  shipment: ['created', 'cancelled', 'tracking_updated', 'delivered'],
+  draft: ['created', 'shipment_created', 'deleted'],
+} as const;
+
+export type Resource = keyof typeof eventCatalog;
+
+/** Every event type, e.g. `order.status_updated`. */
+export const eventTypes: readonly string[] = Object.entries(eventCatalog).flatMap(([resource, actions]) =>
+  actions.map((action) => `${resource}.${action}`),
+);
+
+const knownTypes = new Set(eventTypes);
+
+/** True for a type in the catalog. */
+export function isEventType(type: string): boolean {
+  return knownTypes.has(type);
+}
+
+/** The resource of an event type: `order.created` -> `order`. */
+export function resourceOf(type: string): string {
+  return type.slice(0, type.indexOf('.'));
+}
+
+/** A resource's state: an object with at least its id; the rest is the publisher's to define. */
+const resourceState = z.looseObject({});
+
+/**
+ * The `detail` of a bus event: the account it belongs to, the resource's id, when it happened, the current
+ * state and, for changes, the previous values.
+ */
+export const eventDetailSchema = z.object({
+  account_id: z.string().check(z.minLength(1), z.maxLength(128)),
+  id: z.string().check(z.minLength(1), z.maxLength(256)),
+  occurred_at: z.iso.datetime({ offset: true }),
+  data: resourceState,
+  previous: z.optional(resourceState),
+});
+
+export type EventDetail = z.infer<typeof eventDetailSchema>;
+
+/** The parts of an EventBridge event (as a rule delivers it to SQS) that the platform reads. */
+export const busEventSchema = z.object({
+  id: z.string().check(z.minLength(1)),
+  'detail-type': z.string().check(z.minLength(1)),
+  source: z.string(),
+  time: z.string(),
+  detail: eventDetailSchema,
+});
+
+export type BusEvent = z.infer<typeof busEventSchema>;

@@ -1,0 +1,80 @@
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+
+/** One wrong field of a request, e.g. `{ field: 'url', message: 'must be an absolute URL' }`. */
+export interface FieldError {
+  readonly field: string;
+  readonly message: string;
+}
+
+/**
+ * An API error as RFC 9457 problem details. `type` names the kind of problem so clients can branch on it;
+ * `errors` lists the fields that were wrong.
+ */
+export class HttpProblem extends Error {
+  override name = 'HttpProblem';
+
+  constructor(
+    readonly status: number,
+    readonly problemType: string,
+    readonly title: string,
+    readonly detail: string,
+    readonly errors: readonly FieldError[] = [],
+    readonly headers: Readonly<Record<string, string>> = {},
+    options?: ErrorOptions,
+  ) {
+    super(detail, options);
+  }
+
+  toResponse(): APIGatewayProxyStructuredResultV2 {
+    return {
+      statusCode: this.status,
+      headers: { 'content-type': 'application/problem+json', ...this.headers },
+      body: JSON.stringify({
+        type: `urn:webhooks:problem:${this.problemType}`,
+        title: this.title,
+        status: this.status,
+        detail: this.detail,
+        ...(this.errors.length > 0 ? { errors: this.errors } : {}),
+      }),
+    };
+  }
+}
+
+export const problems = {
+  validation: (errors: readonly FieldError[]) =>
+    new HttpProblem(
+      422,
+      'validation-failed',
+      'The request is not valid',
+      errors.map((error) => `${error.field}: ${error.message}`).join('; '),
+      errors,
+    ),
+  malformedBody: (detail: string) =>
+    new HttpProblem(400, 'malformed-body', 'The body is not valid JSON', detail),
+  unsupportedMediaType: () =>
+    new HttpProblem(
+      415,
+      'unsupported-media-type',
+      'Unsupported media type',
+      'Send the body as application/json',
+      [{ field: 'content-type', message: 'must be application/json' }],
+    ),
+  unauthorized: (detail: string) =>
+    new HttpProblem(
+      401,
+      'unauthorized',
+      'Unauthorized',
+      detail,
+      [{ field: 'authorization', message: detail }],
+      {
+        'www-authenticate': 'Bearer',
+      },
+    ),
+  notFound: (detail: string) => new HttpProblem(404, 'not-found', 'Not found', detail),
+  methodNotAllowed: (allowed: readonly string[]) =>
+    new HttpProblem(405, 'method-not-allowed', 'Method not allowed', `Use ${allowed.join(' or ')}`, [], {
+      allow: allowed.join(', '),
+    }),
+  internal: () =>
+    new HttpProblem(500, 'internal', 'Internal server error', 'Something went wrong on our side; try again'),
+};

@@ -1,0 +1,58 @@
+import * as z from 'zod/mini';
+import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
+import { type BusEvent, busEventSchema, isEventType } from '#core/events/catalog.ts';
+import { envelopeOf } from '#core/events/envelope.ts';
+import { derivedId } from '#core/ids.ts';
+import { type Subscription, selectsEventType } from '#core/subscriptions/subscription.ts';
+
+/** A bus event that can never be fanned out: not JSON, not an event, or a type outside the catalog. */
+export class InvalidEventError extends Error {
+  override name = 'InvalidEventError';
+}
+
+/** Reads a fan-out queue message (an EventBridge event as a rule delivers it) or says why it cannot. */
+export function parseBusEvent(body: string): BusEvent {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    throw new InvalidEventError('body is not JSON');
+  }
+  const result = z.safeParse(busEventSchema, json);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new InvalidEventError(`${issue?.path.join('.') || 'event'}: ${issue?.message ?? 'invalid'}`);
+  }
+  if (!isEventType(result.data['detail-type'])) {
+    throw new InvalidEventError(`detail-type: ${result.data['detail-type']} is not in the event catalog`);
+  }
+  return result.data;
+}
+
+/** What fan-out needs from the world. */
+export interface FanOutPorts {
+  readonly subscriptionsOf: (accountId: string) => Promise<readonly Subscription[]>;
+  readonly enqueueDeliveries: (messages: readonly DeliveryMessage[]) => Promise<void>;
+}
+
+/**
+ * One delivery per subscription of the event's account that is active and selects the event type. The
+ * delivery id depends only on the event and the subscription, so fanning the same event out again (after a
+ * partial failure) gives receivers the same `webhook-id` to de-duplicate on.
+ */
+export async function fanOut(event: BusEvent, ports: FanOutPorts): Promise<readonly DeliveryMessage[]> {
+  const type = event['detail-type'];
+  const subscriptions = await ports.subscriptionsOf(event.detail.account_id);
+  const body = JSON.stringify(envelopeOf(event));
+  const deliveries = subscriptions
+    .filter((subscription) => subscription.status === 'active' && selectsEventType(subscription, type))
+    .map((subscription) => ({
+      id: derivedId('msg', event.id, subscription.id),
+      accountId: subscription.accountId,
+      subscriptionId: subscription.id,
+      eventType: type,
+      body,
+    }));
+  if (deliveries.length > 0) await ports.enqueueDeliveries(deliveries);
+  return deliveries;
+}

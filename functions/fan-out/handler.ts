@@ -1,0 +1,49 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { documentClient } from '#core/dynamodb.ts';
+import { loadEnvironment } from '#core/environment.ts';
+import { createLogger } from '#core/logger.ts';
+import { functions } from '#core/platform.ts';
+import { deadLetter, sendAll } from '#core/queues.ts';
+import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
+import { fanOut, InvalidEventError, parseBusEvent } from './fan-out.ts';
+
+const env = loadEnvironment(functions.fanOut.environment);
+const logger = createLogger('fan-out');
+const sqs = new SQSClient({});
+const subscriptions = new SubscriptionStore(documentClient(), env.TABLE_NAME);
+const processor = new BatchProcessor(EventType.SQS);
+
+const ports = {
+  subscriptionsOf: (accountId: string) => subscriptions.listAll(accountId),
+  enqueueDeliveries: (messages: readonly object[]) =>
+    sendAll(
+      sqs,
+      env.DELIVERY_QUEUE_URL,
+      messages.map((message) => JSON.stringify(message)),
+    ),
+};
+
+async function processRecord(record: SQSRecord): Promise<void> {
+  let event: ReturnType<typeof parseBusEvent>;
+  try {
+    event = parseBusEvent(record.body);
+  } catch (error) {
+    if (!(error instanceof InvalidEventError)) throw error;
+    logger.warn('Invalid event dead-lettered', { messageId: record.messageId, reason: error.message });
+    await deadLetter(sqs, env.FAN_OUT_DLQ_URL, record.body, error.message);
+    return;
+  }
+  const deliveries = await fanOut(event, ports);
+  logger.info('Event fanned out', {
+    eventId: event.id,
+    type: event['detail-type'],
+    accountId: event.detail.account_id,
+    deliveries: deliveries.length,
+  });
+}
+
+/** SQS consumer of the fan-out queue: a failed record is retried alone, never the whole batch. */
+export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
+  processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });

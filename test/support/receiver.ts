@@ -1,0 +1,69 @@
+import { once } from 'node:events';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A request the receiver got. */
+export interface ReceivedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+/** How the receiver answers: a status, headers and body; by default 204. */
+export type Reply = { status: number; headers?: Record<string, string>; body?: string };
+
+/**
+ * A real HTTP receiver on loopback that records every request and answers with `reply` (which a test may change
+ * between requests). `next()` resolves with the next request, waiting for it if needed.
+ */
+export async function startReceiver(reply: (request: ReceivedRequest) => Reply = () => ({ status: 204 })) {
+  const received: ReceivedRequest[] = [];
+  const waiters: ((request: ReceivedRequest) => void)[] = [];
+  let answer = reply;
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const request = {
+      method: req.method ?? '',
+      path: req.url ?? '',
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+    };
+    received.push(request);
+    const { status, headers, body } = answer(request);
+    res.writeHead(status, headers).end(body);
+    waiters.shift()?.(request);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  let delivered = 0;
+  return {
+    url: `http://127.0.0.1:${port}/webhooks`,
+    port,
+    received,
+    answerWith(next: (request: ReceivedRequest) => Reply) {
+      answer = next;
+    },
+    /** The next request not yet taken by an earlier `next()`. */
+    next(timeoutMs = 20_000): Promise<ReceivedRequest> {
+      const ready = received[delivered];
+      delivered++;
+      if (ready) return Promise.resolve(ready);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('No webhook arrived in time')), timeoutMs);
+        waiters.push((request) => {
+          clearTimeout(timer);
+          resolve(request);
+        });
+      });
+    },
+    async close() {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
+export type Receiver = Awaited<ReturnType<typeof startReceiver>>;

@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
+import type { Subscription } from '#core/subscriptions/subscription.ts';
+import { fanOut, InvalidEventError, parseBusEvent } from '../../functions/fan-out/fan-out.ts';
+
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/events/${name}`, import.meta.url), 'utf8');
+const orderEvent = fixture('order-status-updated.json');
+
+function subscription(id: string, overrides: Partial<Subscription> = {}): Subscription {
+  return {
+    id,
+    accountId: 'acct_7Qm2',
+    name: id,
+    url: 'https://hooks.example.com/in',
+    events: ['order.status_updated'],
+    status: 'active',
+    secrets: ['whsec_AAAA'],
+    metadata: {},
+    createdAt: '2026-11-27T00:00:00Z',
+    updatedAt: '2026-11-27T00:00:00Z',
+    version: 1,
+    ...overrides,
+  };
+}
+
+async function fanOutTo(subscriptions: Subscription[], body = orderEvent) {
+  const enqueued: DeliveryMessage[] = [];
+  const asked: string[] = [];
+  const result = await fanOut(parseBusEvent(body), {
+    subscriptionsOf: async (accountId) => {
+      asked.push(accountId);
+      return subscriptions;
+    },
+    enqueueDeliveries: async (messages) => {
+      enqueued.push(...messages);
+    },
+  });
+  return { result, enqueued, asked };
+}
+
+describe('parseBusEvent', () => {
+  it('reads an EventBridge event as a rule delivers it', () => {
+    const event = parseBusEvent(orderEvent);
+
+    expect(event['detail-type']).toBe('order.status_updated');
+    expect(event.detail.previous).toEqual({ status: 'Initiated' });
+  });
+
+  it.each([
+    ['not JSON', '{', 'body is not JSON'],
+    ['no account', JSON.stringify({ ...JSON.parse(orderEvent), detail: { id: 'x' } }), 'detail.account_id'],
+    [
+      'a bad timestamp',
+      JSON.stringify({
+        ...JSON.parse(orderEvent),
+        detail: { ...JSON.parse(orderEvent).detail, occurred_at: 'yesterday' },
+      }),
+      'detail.occurred_at',
+    ],
+    [
+      'a type outside the catalog',
+      JSON.stringify({ ...JSON.parse(orderEvent), 'detail-type': 'order.teleported' }),
+      'order.teleported is not in the event catalog',
+    ],
+  ])('refuses an event with %s', (_, body, reason) => {
+    expect(() => parseBusEvent(body)).toThrow(InvalidEventError);
+    expect(() => parseBusEvent(body)).toThrow(reason);
+  });
+});
+
+describe('fanOut', () => {
+  it('makes one delivery per active subscription that selects the type, with the envelope as body', async () => {
+    const { enqueued, asked } = await fanOutTo([
+      subscription('sub_exact'),
+      subscription('sub_wildcard', { events: ['order.*'] }),
+      subscription('sub_other_type', { events: ['order.created', 'shipment.*'] }),
+      subscription('sub_paused', { status: 'paused' }),
+      subscription('sub_disabled', { status: 'disabled' }),
+    ]);
+
+    expect(asked).toEqual(['acct_7Qm2']);
+    expect(enqueued.map((delivery) => delivery.subscriptionId)).toEqual(['sub_exact', 'sub_wildcard']);
+    expect(JSON.parse(enqueued[0]?.body ?? '')).toEqual({
+      id: 'ord_01JD4X7K2M',
+      type: 'order.status_updated',
+      occurred_at: '2026-11-27T10:14:59.120Z',
+      data: JSON.parse(orderEvent).detail.data,
+      previous: { status: 'Initiated' },
+    });
+  });
+
+  it('leaves previous out of the envelope when the event has none', async () => {
+    const { enqueued } = await fanOutTo(
+      [subscription('sub_1', { events: ['shipment.created'] })],
+      fixture('shipment-created.json'),
+    );
+
+    expect(Object.keys(JSON.parse(enqueued[0]?.body ?? '{}'))).toEqual(['id', 'type', 'occurred_at', 'data']);
+  });
+
+  it('gives the same delivery ids when the same event is fanned out again', async () => {
+    const first = await fanOutTo([subscription('sub_a'), subscription('sub_b')]);
+    const again = await fanOutTo([subscription('sub_a'), subscription('sub_b')]);
+
+    expect(again.enqueued.map((d) => d.id)).toEqual(first.enqueued.map((d) => d.id));
+    expect(new Set(first.enqueued.map((d) => d.id)).size).toBe(2);
+  });
+
+  it('enqueues nothing when no subscription matches', async () => {
+    const { result, enqueued } = await fanOutTo([subscription('sub_1', { events: ['draft.*'] })]);
+
+    expect(result).toEqual([]);
+    expect(enqueued).toEqual([]);
+  });
+});
