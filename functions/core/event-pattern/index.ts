@@ -1,0 +1,7 @@
+/**
+ * EventBridge event patterns, validated and matched as AWS does: one matcher for the sandbox's event bus,
+ * its `TestEventPattern` operation and the content filters of webhook subscriptions.
+ */
+export { type CompiledEventPattern, compileEventPattern } from './compile.ts';
+export { INVALID_PATTERN_PREFIX, InvalidEventPatternError } from './errors.ts';
+export { assertRulePatternSize, RULE_PATTERN_MAX_LENGTH } from './limits.ts';

@@ -1,0 +1,89 @@
+import { compileEventPattern, InvalidEventPatternError } from '#core/event-pattern/index.ts';
+
+/** An EventBridge API error as the wire protocol reports it: code, message, HTTP status. */
+export class EventBridgeApiError extends Error {
+  readonly code: string;
+  readonly statusCode: number;
+
+  constructor(code: string, message: string, statusCode = 400, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'EventBridgeApiError';
+    this.code = code;
+    this.statusCode = statusCode;
+  }
+}
+
+/** The API's length constraint on `EventPattern` (the 2048 rule quota does not apply here). */
+export const TEST_EVENT_PATTERN_MAX_LENGTH = 4096;
+
+/**
+ * Envelope fields AWS insists on. The API reference also lists `resources`, but AWS accepts events
+ * without it, and does not compare `account` with the caller's account.
+ */
+const REQUIRED_EVENT_FIELDS = ['id', 'account', 'source', 'time', 'region', 'detail-type'] as const;
+
+const INVALID_EVENT = 'Parameter Event is not valid.';
+
+/**
+ * The sandbox's `TestEventPattern`: validates the request as AWS does and answers whether the event
+ * matches the pattern.
+ *
+ * @param input - the request body, `{ Event: string, EventPattern: string }`.
+ * @throws EventBridgeApiError - `ValidationException` for a missing, mistyped or too long member or an
+ *   invalid event; `InvalidEventPatternException` for a pattern AWS refuses.
+ */
+export function testEventPattern(input: unknown): { Result: boolean } {
+  const request = (input !== null && typeof input === 'object' ? input : {}) as Record<string, unknown>;
+  const { Event: event, EventPattern: pattern } = request;
+  const problems: string[] = [];
+  if (event === undefined || event === null) problems.push(notNull('event'));
+  if (pattern === undefined || pattern === null) problems.push(notNull('eventPattern'));
+  else if (typeof pattern === 'string' && pattern.length > TEST_EVENT_PATTERN_MAX_LENGTH) {
+    problems.push(
+      `Value '${pattern}' at 'eventPattern' failed to satisfy constraint: ` +
+        `Member must have length less than or equal to ${TEST_EVENT_PATTERN_MAX_LENGTH}`,
+    );
+  }
+  if (problems.length > 0) {
+    const count = problems.length === 1 ? '1 validation error' : `${problems.length} validation errors`;
+    throw new EventBridgeApiError('ValidationException', `${count} detected: ${problems.join('; ')}`);
+  }
+  if (typeof event !== 'string' || typeof pattern !== 'string') {
+    throw new EventBridgeApiError(
+      'SerializationException',
+      'Start of structure or map found where not expected.',
+    );
+  }
+
+  let compiled: ReturnType<typeof compileEventPattern>;
+  try {
+    compiled = compileEventPattern(pattern);
+  } catch (error) {
+    if (error instanceof InvalidEventPatternError) {
+      throw new EventBridgeApiError('InvalidEventPatternException', error.message, 400, { cause: error });
+    }
+    throw error;
+  }
+  return { Result: compiled.matches(parseEvent(event)) };
+}
+
+function notNull(member: string): string {
+  return `Value null at '${member}' failed to satisfy constraint: Member must not be null`;
+}
+
+function parseEvent(text: string): Record<string, unknown> {
+  let event: unknown;
+  try {
+    event = JSON.parse(text);
+  } catch (error) {
+    throw new EventBridgeApiError('ValidationException', INVALID_EVENT, 400, { cause: error });
+  }
+  if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+    throw new EventBridgeApiError('ValidationException', INVALID_EVENT);
+  }
+  const fields = event as Record<string, unknown>;
+  for (const field of REQUIRED_EVENT_FIELDS) {
+    if (!Object.hasOwn(fields, field)) throw new EventBridgeApiError('ValidationException', INVALID_EVENT);
+  }
+  return fields;
+}
