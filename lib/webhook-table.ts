@@ -1,0 +1,59 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import { table as tableDefinition } from '../functions/core/platform.ts';
+import type { PlatformFunction } from './platform-function.ts';
+
+export interface WebhookTableProps {
+  /**
+   * What happens to the table when it leaves the stack. Only change it for throwaway stacks.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Whether the table refuses `DeleteTable` until this is turned off.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+}
+
+/**
+ * The platform's single DynamoDB table with the string keys and TTL attribute of `table` in platform.ts:
+ * on-demand, encrypted with the AWS managed key, point-in-time recovery, retained when the stack goes.
+ */
+export class WebhookTable extends Construct {
+  /** The table. */
+  public readonly table: Table;
+
+  public constructor(scope: Construct, id: string, props: WebhookTableProps = {}) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    if (!Object.values(RemovalPolicy).includes(removalPolicy)) {
+      throw new Error(
+        `${this.node.path}: removalPolicy must be a RemovalPolicy, got ${String(removalPolicy)}`,
+      );
+    }
+    this.table = new Table(this, 'Table', {
+      partitionKey: { name: tableDefinition.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: tableDefinition.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.AWS_MANAGED,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: tableDefinition.timeToLiveAttribute,
+      deletionProtection: props.deletionProtection ?? true,
+      removalPolicy,
+    });
+  }
+
+  /** Lets the function read and write items and binds `TABLE_NAME`. */
+  public grantReadWriteTo(fn: PlatformFunction): void {
+    this.table.grantReadWriteData(fn);
+    fn.bindEnvironment('TABLE_NAME', this.table.tableName);
+  }
+
+  /** Lets the function read items only and binds `TABLE_NAME`. */
+  public grantReadTo(fn: PlatformFunction): void {
+    this.table.grantReadData(fn);
+    fn.bindEnvironment('TABLE_NAME', this.table.tableName);
+  }
+}

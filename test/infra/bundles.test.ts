@@ -1,0 +1,92 @@
+/**
+ * Bundles every handler of platform.ts with the esbuild options the CDK app deploys (lib/bundling.ts) and
+ * imports each bundle in a fresh Node process with only the environment Lambda would give it: proof that the
+ * deployed artefact loads (ES module output, the createRequire banner, bundled dependencies).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EnvironmentVariable, type FunctionName, functions } from '../../functions/core/platform.ts';
+import { bundleFileName, handlerBuildOptions } from '../../lib/bundling.ts';
+import { projectRoot, runtimeEnvironment } from '../../lib/platform-function.ts';
+
+const run = promisify(execFile);
+
+/** Stand-ins for what the stack binds; a new variable in platform.ts fails to compile until it has one. */
+const dummyEnvironment: Record<EnvironmentVariable, string> = {
+  TABLE_NAME: 'hookbridge-test-table',
+  DELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/delivery',
+  FAN_OUT_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/fan-out-dlq',
+  DELIVERY_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/delivery-dlq',
+  ALLOW_PRIVATE_TARGETS: 'false',
+};
+
+const importBundle = `
+let bundle;
+try {
+  bundle = await import(process.env.BUNDLE_URL);
+} catch (error) {
+  // The stack quotes the minified line; the message says what failed.
+  console.error(error instanceof Error ? \`\${error.name}: \${error.message}\` : String(error));
+  process.exit(1);
+}
+if (typeof bundle.handler !== 'function') {
+  console.error('the bundle exports no handler function');
+  process.exit(2);
+}
+`;
+
+const names = Object.keys(functions) as FunctionName[];
+let outDir: string;
+
+beforeAll(async () => {
+  outDir = await mkdtemp(join(tmpdir(), 'hookbridge-bundles-'));
+  await Promise.all(
+    names.map((name) =>
+      build({
+        ...handlerBuildOptions,
+        banner: { ...handlerBuildOptions.banner },
+        mainFields: [...handlerBuildOptions.mainFields],
+        external: [...handlerBuildOptions.external],
+        absWorkingDir: projectRoot,
+        entryPoints: [join(projectRoot, functions[name].entry)],
+        outfile: join(outDir, name, bundleFileName),
+        logLevel: 'silent',
+      }),
+    ),
+  );
+});
+
+afterAll(async () => {
+  if (outDir !== undefined) await rm(outDir, { recursive: true, force: true });
+});
+
+describe('handler bundles', () => {
+  it.each(names)('%s bundles to an ES module that loads with only its declared environment', async (name) => {
+    const bundle = join(outDir, name, bundleFileName);
+    expect((await stat(`${bundle}.map`)).isFile()).toBe(true);
+    const declared = Object.fromEntries(functions[name].environment.map((v) => [v, dummyEnvironment[v]]));
+
+    const loading = run(process.execPath, ['--input-type=module', '-e', importBundle], {
+      cwd: outDir,
+      timeout: 20_000,
+      env: {
+        ...runtimeEnvironment,
+        ...declared,
+        BUNDLE_URL: pathToFileURL(bundle).href,
+        AWS_REGION: 'eu-west-1',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+    }).catch((error: { stderr?: string; message: string }) => {
+      throw new Error(
+        `${functions[name].entry} does not load from its bundle: ${error.stderr ?? error.message}`,
+      );
+    });
+    expect((await loading).stderr).toBe('');
+  });
+});
