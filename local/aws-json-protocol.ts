@@ -1,0 +1,199 @@
+/**
+ * Shared plumbing for the sandbox's AWS JSON 1.0 / 1.1 services (SQS, EventBridge, ...): read the request,
+ * run the operation, and answer with the success JSON or the error shape the AWS SDK v3 parses
+ * (`__type` in the body, `x-amzn-query-error` for services in awsQueryCompatible mode such as SQS).
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** Options of an {@link AwsServiceError}. */
+export interface AwsServiceErrorOptions {
+  /** HTTP status. @default 400 */
+  readonly statusCode?: number;
+  /**
+   * The awsQuery error code sent in the `x-amzn-query-error` header, e.g. `AWS.SimpleQueueService.NonExistentQueue`.
+   * Only awsQueryCompatible services (SQS) send it; without it no header is written.
+   */
+  readonly queryErrorCode?: string;
+  /** Whether the caller is at fault (`Sender`) or the service (`Receiver`). @default statusCode < 500 */
+  readonly senderFault?: boolean;
+  /**
+   * Shape namespace of `__type` when it is not the service's own, e.g. `com.amazon.coral.service` for
+   * `UnknownOperationException` and `SerializationException`.
+   */
+  readonly namespace?: string;
+  readonly cause?: unknown;
+}
+
+/** An error that is answered to the client in AWS's error shape. */
+export class AwsServiceError extends Error {
+  /** The error code, e.g. `QueueDoesNotExist`; the SDK turns it into the exception's `name`. */
+  readonly code: string;
+  readonly statusCode: number;
+  readonly queryErrorCode: string | undefined;
+  readonly senderFault: boolean;
+  readonly namespace: string | undefined;
+
+  constructor(code: string, message: string, options: AwsServiceErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AwsServiceError';
+    this.code = code;
+    this.statusCode = options.statusCode ?? 400;
+    this.queryErrorCode = options.queryErrorCode;
+    this.senderFault = options.senderFault ?? this.statusCode < 500;
+    this.namespace = options.namespace;
+  }
+}
+
+/** Namespace of the errors raised by the AWS request-handling framework rather than by a service's model. */
+export const CORAL_SERVICE_NAMESPACE = 'com.amazon.coral.service';
+
+/** The error AWS answers for an `X-Amz-Target` operation the service does not know. */
+export function unknownOperationError(operation: string, detail?: string): AwsServiceError {
+  return new AwsServiceError('UnknownOperationException', detail ?? `Unknown operation ${operation}`, {
+    namespace: CORAL_SERVICE_NAMESPACE,
+  });
+}
+
+/** Largest request body accepted (SQS and EventBridge requests are at most about 1 MiB of payload). */
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+/** Reads the whole request body as UTF-8; rejects bodies over 8 MiB with a 413 `AwsServiceError`. */
+export async function readBody(req: IncomingMessage, maxBytes: number = MAX_BODY_BYTES): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buffer.length;
+    if (size > maxBytes) {
+      throw new AwsServiceError('RequestEntityTooLarge', `Request body is larger than ${maxBytes} bytes.`, {
+        statusCode: 413,
+      });
+    }
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Parses an AWS JSON request body; an empty body is `{}`. Throws `SerializationException` as AWS does. */
+export function parseJsonBody(body: string): unknown {
+  if (body.trim() === '') return {};
+  try {
+    return JSON.parse(body) as unknown;
+  } catch (error) {
+    throw new AwsServiceError(
+      'SerializationException',
+      'Start of structure or map found where not expected.',
+      {
+        namespace: CORAL_SERVICE_NAMESPACE,
+        cause: error,
+      },
+    );
+  }
+}
+
+/** How {@link respondAwsJson} writes answers. */
+export interface AwsJsonResponseOptions {
+  /** The service's shape namespace, e.g. `com.amazonaws.sqs` or `com.amazonaws.eventbridge`. */
+  readonly namespace: string;
+  /** `1.0` (SQS, DynamoDB) or `1.1` (EventBridge). @default '1.0' */
+  readonly jsonVersion?: '1.0' | '1.1';
+  /** Called with errors that are not {@link AwsServiceError}s (answered as a bodiless 500 `InternalFailure`). */
+  readonly onInternalError?: (error: unknown) => void;
+}
+
+/**
+ * Runs `work` and writes its result as the AWS JSON success response, or the AWS error shape if it throws.
+ * Never rejects: anything that is not an {@link AwsServiceError} becomes a 500 `InternalFailure` without internals.
+ */
+export async function respondAwsJson(
+  res: ServerResponse,
+  work: () => Promise<unknown>,
+  options: AwsJsonResponseOptions,
+): Promise<void> {
+  const requestId = randomUUID();
+  const contentType = `application/x-amz-json-${options.jsonVersion ?? '1.0'}`;
+  let status = 200;
+  let payload: unknown;
+  const headers: Record<string, string> = { 'Content-Type': contentType, 'x-amzn-RequestId': requestId };
+  try {
+    payload = (await work()) ?? {};
+  } catch (error) {
+    const serviceError =
+      error instanceof AwsServiceError
+        ? error
+        : new AwsServiceError(
+            'InternalFailure',
+            'The request processing has failed because of an unknown error.',
+            {
+              statusCode: 500,
+              namespace: CORAL_SERVICE_NAMESPACE,
+            },
+          );
+    if (!(error instanceof AwsServiceError)) options.onInternalError?.(error);
+    status = serviceError.statusCode;
+    payload = awsJsonErrorBody(serviceError, options.namespace);
+    if (serviceError.queryErrorCode !== undefined) {
+      headers['x-amzn-query-error'] =
+        `${serviceError.queryErrorCode};${serviceError.senderFault ? 'Sender' : 'Receiver'}`;
+    }
+  }
+  if (res.destroyed || res.writableEnded) return;
+  const body = JSON.stringify(payload);
+  headers['Content-Length'] = String(Buffer.byteLength(body));
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+/** The JSON body of an AWS JSON protocol error. */
+export function awsJsonErrorBody(
+  error: AwsServiceError,
+  namespace: string,
+): { __type: string; message: string } {
+  return { __type: `${error.namespace ?? namespace}#${error.code}`, message: error.message };
+}
+
+/** A service that {@link handleAwsJsonRequest} dispatches to. */
+export interface AwsJsonService extends AwsJsonResponseOptions {
+  /** The `X-Amz-Target` prefix before the dot, e.g. `AmazonSQS` or `AWSEvents`. */
+  readonly targetPrefix: string;
+  /** Runs one operation; `signal` aborts when the client goes away (long polls stop waiting). */
+  handle(operation: string, input: unknown, signal: AbortSignal): Promise<unknown>;
+}
+
+/** The operation named by an `X-Amz-Target` header for `targetPrefix`, or `undefined` if it is for another service. */
+export function operationFromTarget(
+  target: string | string[] | undefined,
+  targetPrefix: string,
+): string | undefined {
+  if (typeof target !== 'string') return undefined;
+  const prefix = `${targetPrefix}.`;
+  return target.startsWith(prefix) ? target.slice(prefix.length) : undefined;
+}
+
+/**
+ * Serves one AWS JSON request end to end: reads and parses the body, dispatches the `X-Amz-Target` operation
+ * to `service.handle`, and writes the answer. Requests may arrive on any path, as with the real endpoints.
+ */
+export async function handleAwsJsonRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  service: AwsJsonService,
+): Promise<void> {
+  const abort = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  await respondAwsJson(
+    res,
+    async () => {
+      const body = await readBody(req);
+      const operation = operationFromTarget(req.headers['x-amz-target'], service.targetPrefix);
+      if (req.method !== 'POST' || operation === undefined) {
+        throw unknownOperationError(String(req.headers['x-amz-target'] ?? ''));
+      }
+      return service.handle(operation, parseJsonBody(body), abort.signal);
+    },
+    service,
+  );
+}

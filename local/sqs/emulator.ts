@@ -1,0 +1,552 @@
+/**
+ * The sandbox's SQS: standard queues by name, with delays, visibility timeouts, long polling, retention,
+ * redrive to a dead-letter queue and (given a directory) durable state. Its typed methods are used in-process
+ * by the sandbox (event source mappings, EventBridge targets); {@link SqsEmulator.handle} serves the wire API.
+ */
+import { randomUUID } from 'node:crypto';
+import { dispatchSqsOperation } from './api.ts';
+import {
+  invalidAttributeName,
+  invalidParameter,
+  invalidParameterValue,
+  queueDoesNotExist,
+  queueNameExists,
+  receiptHandleIsInvalid,
+} from './errors.ts';
+import { Journal } from './journal.ts';
+import { md5Hex, md5OfMessageAttributes } from './md5.ts';
+import {
+  checkIntegerParameter,
+  checkMessageAttributes,
+  checkMessageBody,
+  checkMessageCharacters,
+  MAX_DELAY_SECONDS,
+  MAX_VISIBILITY_SECONDS,
+  messageSize,
+} from './message.ts';
+import { Queue } from './queue.ts';
+import { newReceiptHandle, parseReceiptHandle } from './receipt-handle.ts';
+import {
+  type COMPUTED_ATTRIBUTES,
+  DEFAULT_SETTINGS,
+  integerSetting,
+  normalizeSettings,
+  READABLE_ATTRIBUTES,
+  redrivePolicyOf,
+} from './settings.ts';
+import { type Change, SqsState } from './state.ts';
+import type { MessageAttributeValue, QueueSettings, ReceivedMessage, StoredMessage } from './types.ts';
+
+/** Options of {@link SqsEmulator.open}. */
+export interface SqsEmulatorOptions {
+  /** Origin that queue URLs start with, e.g. `http://localhost:4566`. May differ from one start to the next. */
+  readonly baseUrl: string;
+  readonly accountId: string;
+  readonly region: string;
+  /** Directory to keep state in; without it everything is in memory. */
+  readonly dataDir?: string;
+  /** Clock in epoch milliseconds. @default Date.now */
+  readonly now?: () => number;
+  /** `fdatasync` every journal append. @default true */
+  readonly fsync?: boolean;
+  /** Journal size after which it is compacted into a snapshot. @default 4 MiB */
+  readonly compactAfterBytes?: number;
+}
+
+/** Options of {@link SqsEmulator.sendMessage}. */
+export interface SendMessageOptions {
+  /** 0-900 s; defaults to the queue's `DelaySeconds`. */
+  readonly delaySeconds?: number;
+  readonly messageAttributes?: Readonly<Record<string, MessageAttributeValue>>;
+  /** The X-Ray trace header (the only message system attribute SQS accepts). */
+  readonly awsTraceHeader?: string;
+}
+
+/** What {@link SqsEmulator.sendMessage} answers. */
+export interface SendMessageResult {
+  readonly messageId: string;
+  readonly md5OfMessageBody: string;
+  readonly md5OfMessageAttributes?: string;
+  readonly md5OfMessageSystemAttributes?: string;
+}
+
+/** Options of {@link SqsEmulator.receiveMessages}. */
+export interface ReceiveMessagesOptions {
+  /** 1-10. @default 1 */
+  readonly maxNumberOfMessages?: number;
+  /** 0-20 s of long polling; defaults to the queue's `ReceiveMessageWaitTimeSeconds`. */
+  readonly waitTimeSeconds?: number;
+  /** 0-43200 s; defaults to the queue's `VisibilityTimeout`. */
+  readonly visibilityTimeout?: number;
+  /** Stops a long poll early (it then answers what it has, usually nothing). */
+  readonly signal?: AbortSignal;
+}
+
+const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
+
+export class SqsEmulator {
+  readonly #baseUrl: string;
+  readonly #accountId: string;
+  readonly #region: string;
+  readonly #now: () => number;
+  readonly #state: SqsState;
+  readonly #journal: Journal | undefined;
+  /** Long polls waiting per queue name; each callback wakes one. */
+  readonly #waiters = new Map<string, Set<() => void>>();
+  readonly #abortWakes = new WeakMap<AbortSignal, Set<() => void>>();
+  #closed = false;
+
+  private constructor(options: SqsEmulatorOptions, state: SqsState, journal: Journal | undefined) {
+    this.#baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#accountId = options.accountId;
+    this.#region = options.region;
+    this.#now = options.now ?? Date.now;
+    this.#state = state;
+    this.#journal = journal;
+  }
+
+  /** Opens the emulator, replaying the state kept in `dataDir` if given. */
+  static async open(options: SqsEmulatorOptions): Promise<SqsEmulator> {
+    if (options.dataDir === undefined) return new SqsEmulator(options, new SqsState(), undefined);
+    const { journal, contents } = Journal.open({
+      dir: options.dataDir,
+      ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
+      ...(options.compactAfterBytes === undefined ? {} : { compactAfterBytes: options.compactAfterBytes }),
+    });
+    const state = contents.snapshot === undefined ? new SqsState() : SqsState.fromSnapshot(contents.snapshot);
+    for (const record of contents.records) for (const change of record) state.apply(change);
+    const emulator = new SqsEmulator(options, state, journal);
+    if (contents.records.length > 0) emulator.compact();
+    return emulator;
+  }
+
+  /**
+   * Serves one wire request; `operation` is the part of `X-Amz-Target` after `AmazonSQS.`.
+   * Throws {@link AwsServiceError}s in SQS's shapes.
+   */
+  handle(operation: string, input: unknown, signal?: AbortSignal): Promise<unknown> {
+    return dispatchSqsOperation(this, operation, input, signal);
+  }
+
+  /** URL of the queue named `name` (whether or not it exists). */
+  queueUrl(name: string): string {
+    return `${this.#baseUrl}/${this.#accountId}/${name}`;
+  }
+
+  /** ARN of the queue named `name` (whether or not it exists). */
+  queueArn(name: string): string {
+    return `arn:aws:sqs:${this.#region}:${this.#accountId}:${name}`;
+  }
+
+  /**
+   * Creates a queue and answers its URL. Idempotent when the attributes given match the existing queue's;
+   * `QueueNameExists` when they differ.
+   */
+  createQueue(name: string, attributes: Readonly<Record<string, string>> = {}): string {
+    if (!QUEUE_NAME.test(name)) {
+      throw invalidParameterValue(
+        'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length',
+      );
+    }
+    const settings = normalizeSettings(attributes, this.#settingsContext());
+    const existing = this.#state.queues.get(name);
+    if (existing !== undefined) {
+      for (const [attribute, value] of Object.entries(settings)) {
+        const current = existing.settings[attribute] ?? DEFAULT_SETTINGS[attribute] ?? '';
+        if (current !== value) throw queueNameExists(attribute);
+      }
+      return this.queueUrl(name);
+    }
+    const initial: QueueSettings = { ...DEFAULT_SETTINGS };
+    for (const [attribute, value] of Object.entries(settings)) if (value !== '') initial[attribute] = value;
+    this.#commit([{ type: 'createQueue', name, settings: initial, at: this.#now() }]);
+    return this.queueUrl(name);
+  }
+
+  /**
+   * Creates the queue, or brings an existing one's attributes to the given values (what a deployment does when
+   * the definition changes). For the sandbox's own queues, where CreateQueue's `QueueNameExists` would stop a
+   * restart after a settings change.
+   */
+  ensureQueue(name: string, attributes: Readonly<Record<string, string>> = {}): string {
+    if (!this.#state.queues.has(name)) return this.createQueue(name, attributes);
+    const queue = this.#queue(name);
+    const settings = normalizeSettings(attributes, this.#settingsContext());
+    const changed = Object.entries(settings).filter(
+      ([attribute, value]) => (queue.settings[attribute] ?? DEFAULT_SETTINGS[attribute] ?? '') !== value,
+    );
+    if (changed.length > 0) this.setQueueAttributes(name, Object.fromEntries(changed));
+    return this.queueUrl(name);
+  }
+
+  /** URL of an existing queue; `QueueDoesNotExist` otherwise. */
+  getQueueUrl(name: string): string {
+    return this.queueUrl(this.#queue(name).name);
+  }
+
+  /** URLs of the queues whose names start with `prefix`, sorted by name. */
+  listQueues(prefix = ''): string[] {
+    return [...this.#state.queues.keys()]
+      .filter((name) => name.startsWith(prefix))
+      .sort()
+      .map((name) => this.queueUrl(name));
+  }
+
+  /** Changes settable attributes; an empty `RedrivePolicy` removes the redrive policy. */
+  setQueueAttributes(queueUrlOrName: string, attributes: Readonly<Record<string, string>>): void {
+    const queue = this.#queue(queueUrlOrName);
+    const settings = normalizeSettings(attributes, this.#settingsContext());
+    this.#commit([{ type: 'setQueueAttributes', name: queue.name, settings, at: this.#now() }]);
+    this.#wake(queue.name);
+  }
+
+  /**
+   * The named attributes (`All` for every one); `InvalidAttributeName` for unknown names. Counts are exact here,
+   * where SQS's are approximate.
+   */
+  getQueueAttributes(queueUrlOrName: string, names: readonly string[]): Record<string, string> {
+    const queue = this.#queue(queueUrlOrName);
+    for (const name of names)
+      if (name !== 'All' && !READABLE_ATTRIBUTES.has(name)) throw invalidAttributeName(name);
+    const wanted = names.includes('All') ? READABLE_ATTRIBUTES : new Set(names);
+    const counts = queue.counts(this.#now());
+    const computed: Record<(typeof COMPUTED_ATTRIBUTES)[number], string> = {
+      ApproximateNumberOfMessages: String(counts.visible),
+      ApproximateNumberOfMessagesNotVisible: String(counts.inFlight),
+      ApproximateNumberOfMessagesDelayed: String(counts.delayed),
+      CreatedTimestamp: String(Math.floor(queue.createdAt / 1000)),
+      LastModifiedTimestamp: String(Math.floor(queue.lastModifiedAt / 1000)),
+      QueueArn: this.queueArn(queue.name),
+    };
+    const all: Record<string, string> = { ...computed, ...queue.settings };
+    const result: Record<string, string> = {};
+    for (const name of wanted) {
+      const value = all[name];
+      if (value !== undefined) result[name] = value;
+    }
+    return result;
+  }
+
+  /** Deletes a queue and its messages; long polls on it answer empty. */
+  deleteQueue(queueUrlOrName: string): void {
+    const queue = this.#queue(queueUrlOrName);
+    this.#commit([{ type: 'deleteQueue', name: queue.name }]);
+    this.#wake(queue.name);
+  }
+
+  /** Deletes every message in the queue. */
+  purgeQueue(queueUrlOrName: string): void {
+    const queue = this.#queue(queueUrlOrName);
+    this.#commit([{ type: 'purgeQueue', name: queue.name }]);
+  }
+
+  /** Enqueues a message; it becomes receivable after its delay. */
+  sendMessage(queueUrlOrName: string, body: string, options: SendMessageOptions = {}): SendMessageResult {
+    const queue = this.#queue(queueUrlOrName);
+    checkMessageBody(body);
+    const delaySeconds = options.delaySeconds ?? integerSetting(queue.settings, 'DelaySeconds');
+    checkIntegerParameter(
+      'DelaySeconds',
+      delaySeconds,
+      0,
+      MAX_DELAY_SECONDS,
+      `DelaySeconds must be >= 0 and <= ${MAX_DELAY_SECONDS}.`,
+    );
+    const messageAttributes = options.messageAttributes ?? {};
+    checkMessageAttributes(messageAttributes);
+    if (options.awsTraceHeader !== undefined) checkMessageCharacters(options.awsTraceHeader);
+    const maxSize = integerSetting(queue.settings, 'MaximumMessageSize');
+    if (messageSize(body, messageAttributes) > maxSize) {
+      throw invalidParameterValue(
+        `One or more parameters are invalid. Reason: Message must be shorter than ${maxSize} bytes.`,
+      );
+    }
+    const now = this.#now();
+    const hasAttributes = Object.keys(messageAttributes).length > 0;
+    const message: StoredMessage = {
+      id: randomUUID(),
+      body,
+      md5OfBody: md5Hex(body),
+      ...(hasAttributes ? { messageAttributes: { ...messageAttributes } } : {}),
+      ...(options.awsTraceHeader === undefined ? {} : { awsTraceHeader: options.awsTraceHeader }),
+      sentAt: now,
+      visibleAt: now + delaySeconds * 1000,
+      receiveCount: 0,
+    };
+    this.#commit([{ type: 'send', queue: queue.name, message }]);
+    if (delaySeconds === 0) this.#wake(queue.name);
+    const md5OfAttributes = md5OfMessageAttributes(message.messageAttributes);
+    const md5OfSystemAttributes =
+      options.awsTraceHeader === undefined
+        ? undefined
+        : md5OfMessageAttributes({
+            AWSTraceHeader: { dataType: 'String', stringValue: options.awsTraceHeader },
+          });
+    return {
+      messageId: message.id,
+      md5OfMessageBody: message.md5OfBody,
+      ...(md5OfAttributes === undefined ? {} : { md5OfMessageAttributes: md5OfAttributes }),
+      ...(md5OfSystemAttributes === undefined ? {} : { md5OfMessageSystemAttributes: md5OfSystemAttributes }),
+    };
+  }
+
+  /**
+   * Receives up to `maxNumberOfMessages` visible messages, hiding them for the visibility timeout. With
+   * `waitTimeSeconds` > 0 it waits until at least one is available (or the time is up, the signal aborts, the
+   * queue is deleted or the emulator closes). Messages already received `maxReceiveCount` times are moved to the
+   * dead-letter queue instead of being returned again.
+   */
+  async receiveMessages(
+    queueUrlOrName: string,
+    options: ReceiveMessagesOptions = {},
+  ): Promise<ReceivedMessage[]> {
+    const queue = this.#queue(queueUrlOrName);
+    const max = options.maxNumberOfMessages ?? 1;
+    checkIntegerParameter('MaxNumberOfMessages', max, 1, 10, 'Must be between 1 and 10, if provided.');
+    const waitSeconds =
+      options.waitTimeSeconds ?? integerSetting(queue.settings, 'ReceiveMessageWaitTimeSeconds');
+    checkIntegerParameter('WaitTimeSeconds', waitSeconds, 0, 20, 'Must be >= 0 and <= 20, if provided.');
+    if (options.visibilityTimeout !== undefined) {
+      checkIntegerParameter(
+        'VisibilityTimeout',
+        options.visibilityTimeout,
+        0,
+        MAX_VISIBILITY_SECONDS,
+        `Must be >= 0 and <= ${MAX_VISIBILITY_SECONDS}, if provided.`,
+      );
+    }
+    const deadline = this.#now() + waitSeconds * 1000;
+    for (;;) {
+      if (this.#closed || this.#state.queues.get(queue.name) !== queue) return [];
+      const received = this.#take(queue, max, options.visibilityTimeout);
+      if (received.length > 0 || options.signal?.aborted) return received;
+      const now = this.#now();
+      if (now >= deadline) return [];
+      const nextVisible = queue.nextVisibleAt(now) ?? Number.POSITIVE_INFINITY;
+      await this.#sleepUntilWoken(queue.name, Math.min(deadline, nextVisible) - now, options.signal);
+    }
+  }
+
+  /**
+   * Deletes the message a receipt handle was issued for. As on SQS, a handle from an earlier receive of a
+   * message that is still in the queue is accepted (and deletes it), and deleting an already deleted message
+   * succeeds; a handle that is not one of this queue's is `ReceiptHandleIsInvalid`.
+   */
+  deleteMessage(queueUrlOrName: string, receiptHandle: string): void {
+    const queue = this.#queue(queueUrlOrName);
+    const parts = parseReceiptHandle(receiptHandle);
+    if (parts === undefined || parts.queue !== queue.name) throw receiptHandleIsInvalid(receiptHandle);
+    if (!queue.messages.has(parts.messageId)) return;
+    this.#commit([{ type: 'delete', queue: queue.name, id: parts.messageId }]);
+  }
+
+  /**
+   * Sets an in-flight message's remaining visibility timeout to `seconds` from now (0 makes it visible at
+   * once). The handle must be the latest one of a message still in flight, and the total time since that
+   * receive may not exceed 12 hours.
+   */
+  changeMessageVisibility(queueUrlOrName: string, receiptHandle: string, seconds: number): void {
+    const queue = this.#queue(queueUrlOrName);
+    checkIntegerParameter(
+      'VisibilityTimeout',
+      seconds,
+      0,
+      MAX_VISIBILITY_SECONDS,
+      `Must be >= 0 and <= ${MAX_VISIBILITY_SECONDS}, if provided.`,
+    );
+    const parts = parseReceiptHandle(receiptHandle);
+    if (parts === undefined || parts.queue !== queue.name) throw receiptHandleIsInvalid(receiptHandle);
+    const now = this.#now();
+    const message = queue.messages.get(parts.messageId);
+    if (message === undefined || message.receiptHandle !== receiptHandle || !Queue.isInFlight(message, now)) {
+      throw invalidParameter(
+        'ReceiptHandle',
+        receiptHandle,
+        'Message does not exist or is not available for visibility timeout change.',
+      );
+    }
+    const visibleAt = now + seconds * 1000;
+    if (visibleAt - (message.receivedAt ?? now) > MAX_VISIBILITY_SECONDS * 1000) {
+      throw invalidParameter(
+        'VisibilityTimeout',
+        seconds,
+        `Total VisibilityTimeout for the message is beyond the limit [${MAX_VISIBILITY_SECONDS} seconds]`,
+      );
+    }
+    this.#commit([{ type: 'changeVisibility', queue: queue.name, id: message.id, visibleAt }]);
+    if (seconds === 0) this.#wake(queue.name);
+  }
+
+  /** Writes the whole state as a snapshot and empties the journal (no-op in memory). */
+  compact(): void {
+    if (this.#journal === undefined) return;
+    this.#journal.compact(this.#state.toSnapshot(this.#journal.seq));
+  }
+
+  /** Wakes long polls (they answer what they have), compacts and closes the journal. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const name of [...this.#waiters.keys()]) this.#wake(name);
+    if (this.#journal !== undefined) {
+      this.compact();
+      this.#journal.close();
+    }
+  }
+
+  #queue(queueUrlOrName: string): Queue {
+    if (this.#closed) throw new Error('The SQS emulator is closed');
+    const name = queueNameOf(queueUrlOrName);
+    const queue = name === undefined ? undefined : this.#state.queues.get(name);
+    if (queue === undefined) throw queueDoesNotExist();
+    return queue;
+  }
+
+  #queueByArn(arn: string): Queue | undefined {
+    const parts = arn.split(':');
+    if (parts.length !== 6 || parts[0] !== 'arn' || parts[2] !== 'sqs') return undefined;
+    const name = parts[5];
+    return name === undefined ? undefined : this.#state.queues.get(name);
+  }
+
+  #settingsContext() {
+    return { queueExists: (arn: string) => this.#queueByArn(arn) !== undefined };
+  }
+
+  /** Journals the changes of one request, then applies them: nothing is acknowledged before it is on disk. */
+  #commit(changes: readonly Change[]): void {
+    if (changes.length === 0) return;
+    this.#journal?.append(changes);
+    for (const change of changes) this.#state.apply(change);
+    if (this.#journal?.needsCompaction) this.compact();
+  }
+
+  #take(queue: Queue, max: number, visibilityTimeout: number | undefined): ReceivedMessage[] {
+    const now = this.#now();
+    queue.expire(now);
+    const policy = redrivePolicyOf(queue.settings);
+    const deadLetterQueue = policy === undefined ? undefined : this.#queueByArn(policy.deadLetterTargetArn);
+    const visibilityMs = (visibilityTimeout ?? integerSetting(queue.settings, 'VisibilityTimeout')) * 1000;
+    const changes: Change[] = [];
+    const taken: StoredMessage[] = [];
+    for (const message of queue.visibleMessages(now)) {
+      if (taken.length >= max) break;
+      if (
+        policy !== undefined &&
+        deadLetterQueue !== undefined &&
+        deadLetterQueue !== queue &&
+        message.receiveCount >= policy.maxReceiveCount
+      ) {
+        changes.push({
+          type: 'moveToDeadLetter',
+          queue: queue.name,
+          id: message.id,
+          target: deadLetterQueue.name,
+          sourceArn: this.queueArn(queue.name),
+          at: now,
+        });
+        continue;
+      }
+      taken.push(message);
+      changes.push({
+        type: 'receive',
+        queue: queue.name,
+        id: message.id,
+        receiptHandle: newReceiptHandle(queue.name, message.id),
+        receiveCount: message.receiveCount + 1,
+        firstReceivedAt: message.firstReceivedAt ?? now,
+        receivedAt: now,
+        visibleAt: now + visibilityMs,
+      });
+    }
+    this.#commit(changes);
+    if (deadLetterQueue !== undefined && changes.some((change) => change.type === 'moveToDeadLetter')) {
+      this.#wake(deadLetterQueue.name);
+    }
+    return taken.map((message) => this.#toReceived(message));
+  }
+
+  #toReceived(message: StoredMessage): ReceivedMessage {
+    const messageAttributes = message.messageAttributes ?? {};
+    const md5 = md5OfMessageAttributes(messageAttributes);
+    return {
+      messageId: message.id,
+      receiptHandle: message.receiptHandle ?? '',
+      body: message.body,
+      md5OfBody: message.md5OfBody,
+      attributes: {
+        ApproximateReceiveCount: String(message.receiveCount),
+        ApproximateFirstReceiveTimestamp: String(message.firstReceivedAt ?? message.receivedAt ?? 0),
+        SentTimestamp: String(message.sentAt),
+        SenderId: this.#accountId,
+        ...(message.awsTraceHeader === undefined ? {} : { AWSTraceHeader: message.awsTraceHeader }),
+        ...(message.deadLetterSourceArn === undefined
+          ? {}
+          : { DeadLetterQueueSourceArn: message.deadLetterSourceArn }),
+      },
+      messageAttributes: { ...messageAttributes },
+      ...(md5 === undefined ? {} : { md5OfMessageAttributes: md5 }),
+    };
+  }
+
+  #wake(queueName: string): void {
+    const waiters = this.#waiters.get(queueName);
+    if (waiters === undefined) return;
+    this.#waiters.delete(queueName);
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves after `ms`, or sooner when the queue is woken, `signal` aborts or the emulator closes. */
+  #sleepUntilWoken(queueName: string, ms: number, signal: AbortSignal | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      let waiters = this.#waiters.get(queueName);
+      if (waiters === undefined) {
+        waiters = new Set();
+        this.#waiters.set(queueName, waiters);
+      }
+      const wake = () => {
+        clearTimeout(timer);
+        unwatch?.();
+        this.#waiters.get(queueName)?.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, Math.max(0, Math.min(ms, 2 ** 31 - 1)));
+      timer.unref();
+      waiters.add(wake);
+      const unwatch = signal === undefined ? undefined : this.#onAbort(signal, wake);
+    });
+  }
+
+  /**
+   * Calls `wake` when `signal` aborts, with one listener per signal however many polls share it (an event
+   * source mapping's pollers do), so that Node does not warn about a listener leak.
+   */
+  #onAbort(signal: AbortSignal, wake: () => void): () => void {
+    let wakes = this.#abortWakes.get(signal);
+    if (wakes === undefined) {
+      const created = new Set<() => void>();
+      wakes = created;
+      this.#abortWakes.set(signal, created);
+      signal.addEventListener(
+        'abort',
+        () => {
+          for (const callback of [...created]) callback();
+        },
+        { once: true },
+      );
+    }
+    const registered = wakes;
+    registered.add(wake);
+    return () => registered.delete(wake);
+  }
+}
+
+/** The queue name in a queue URL (its last path segment), or the argument itself when it is a bare name. */
+export function queueNameOf(queueUrlOrName: string): string | undefined {
+  const path = queueUrlOrName.split(/[?#]/, 1)[0] ?? '';
+  const name = path
+    .split('/')
+    .filter((segment) => segment !== '')
+    .pop();
+  return name !== undefined && QUEUE_NAME.test(name) ? name : undefined;
+}

@@ -1,0 +1,77 @@
+/**
+ * One queue's state: its settings and its messages, each visible, delayed or in flight depending on
+ * `visibleAt`. Pure data operations over a given time; persistence and redrive live in the emulator.
+ */
+import { integerSetting } from './settings.ts';
+import type { QueueSettings, StoredMessage } from './types.ts';
+
+/** Message counts as GetQueueAttributes reports them. */
+export interface QueueCounts {
+  readonly visible: number;
+  readonly inFlight: number;
+  readonly delayed: number;
+}
+
+export class Queue {
+  readonly name: string;
+  settings: QueueSettings;
+  readonly createdAt: number;
+  lastModifiedAt: number;
+  /** Messages in send order (standard queues are best-effort ordered). */
+  readonly messages = new Map<string, StoredMessage>();
+
+  constructor(name: string, settings: QueueSettings, createdAt: number, lastModifiedAt: number = createdAt) {
+    this.name = name;
+    this.settings = settings;
+    this.createdAt = createdAt;
+    this.lastModifiedAt = lastModifiedAt;
+  }
+
+  get retentionMs(): number {
+    return integerSetting(this.settings, 'MessageRetentionPeriod') * 1000;
+  }
+
+  /** Drops messages older than the retention period (counted from their original enqueue time). */
+  expire(now: number): void {
+    const retention = this.retentionMs;
+    for (const [id, message] of this.messages) {
+      if (message.sentAt + retention <= now) this.messages.delete(id);
+    }
+  }
+
+  /** Messages that can be received now, oldest first. */
+  *visibleMessages(now: number): Generator<StoredMessage> {
+    const retention = this.retentionMs;
+    for (const message of this.messages.values()) {
+      if (message.visibleAt <= now && message.sentAt + retention > now) yield message;
+    }
+  }
+
+  counts(now: number): QueueCounts {
+    this.expire(now);
+    let visible = 0;
+    let inFlight = 0;
+    let delayed = 0;
+    for (const message of this.messages.values()) {
+      if (message.visibleAt <= now) visible++;
+      else if (message.receiveCount > 0) inFlight++;
+      else delayed++;
+    }
+    return { visible, inFlight, delayed };
+  }
+
+  /** Whether the message is currently in flight (received and its visibility timeout not yet over). */
+  static isInFlight(message: StoredMessage, now: number): boolean {
+    return message.receiveCount > 0 && message.receiptHandle !== undefined && message.visibleAt > now;
+  }
+
+  /** The earliest time after `now` at which a hidden message becomes visible, if any. */
+  nextVisibleAt(now: number): number | undefined {
+    let next: number | undefined;
+    for (const message of this.messages.values()) {
+      if (message.visibleAt > now && (next === undefined || message.visibleAt < next))
+        next = message.visibleAt;
+    }
+    return next;
+  }
+}

@@ -1,0 +1,54 @@
+/** Data types shared by the SQS emulator's files. */
+
+/** A message attribute as the sandbox passes it in-process (the shape of a Lambda SQS record's attribute). */
+export interface MessageAttributeValue {
+  /** `String`, `Number` or `Binary`, optionally with a custom suffix such as `Number.float`. */
+  readonly dataType: string;
+  readonly stringValue?: string;
+  /** Base64 of the bytes, as on the wire and in Lambda events. */
+  readonly binaryValue?: string;
+}
+
+/** One message as stored (and journalled). Timestamps are epoch milliseconds. */
+export interface StoredMessage {
+  readonly id: string;
+  readonly body: string;
+  readonly md5OfBody: string;
+  readonly messageAttributes?: Record<string, MessageAttributeValue>;
+  readonly awsTraceHeader?: string;
+  /** Original enqueue time (`SentTimestamp`); retention counts from it, also after a move to a DLQ. */
+  readonly sentAt: number;
+  /** When the message may next be received (end of its delay or of its visibility timeout). */
+  visibleAt: number;
+  receiveCount: number;
+  firstReceivedAt?: number;
+  /** Time of the latest receive; the 12 h visibility limit counts from it. */
+  receivedAt?: number;
+  /** The receipt handle of the latest receive. */
+  receiptHandle?: string;
+  /** ARN of the queue this message was dead-lettered from. */
+  deadLetterSourceArn?: string;
+}
+
+/** A message handed out by a receive. */
+export interface ReceivedMessage {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  readonly body: string;
+  readonly md5OfBody: string;
+  /** System attributes, as SQS names them. */
+  readonly attributes: {
+    readonly ApproximateReceiveCount: string;
+    readonly ApproximateFirstReceiveTimestamp: string;
+    readonly SentTimestamp: string;
+    readonly SenderId: string;
+    readonly AWSTraceHeader?: string;
+    readonly DeadLetterQueueSourceArn?: string;
+  };
+  readonly messageAttributes: Record<string, MessageAttributeValue>;
+  /** MD5 of all message attributes; absent when there are none. */
+  readonly md5OfMessageAttributes?: string;
+}
+
+/** A queue's settings as stored: attribute name -> value, both strings as in the API. */
+export type QueueSettings = Record<string, string>;
