@@ -1,5 +1,4 @@
 import { Duration } from 'aws-cdk-lib';
-import { RecursiveLoop } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -59,14 +58,10 @@ export class DeliveryPipeline extends Construct {
     this.delivery = new PlatformFunction(this, 'Delivery', {
       definition: functions.delivery,
       logRetention: props.logRetention,
-      // Each retry is a new message on the queue this function consumes: queue -> Lambda -> same queue. A
-      // delivery's attempts (and re-delays of waits longer than SQS's 15 minutes) can exceed the ~16 hops
-      // after which Lambda would silently stop the chain; the retry policy bounds it instead.
-      recursiveLoop: RecursiveLoop.ALLOW,
     });
     table.grantReadWriteTo(this.delivery);
-    // The delivery function re-queues a delivery (with a delay) for its next attempt.
-    queues.delivery.grantSendTo(this.delivery, 'DELIVERY_QUEUE_URL');
+    // A retry waits on the same message: the function sets its visibility timeout to the retry's wait.
+    queues.delivery.grantChangeVisibilityTo(this.delivery, 'DELIVERY_QUEUE_URL');
     queues.delivery.grantDeadLetterSendTo(this.delivery, 'DELIVERY_DLQ_URL');
     blockPrivateTargets(this.delivery);
 

@@ -52,6 +52,15 @@ export class WorkQueue extends Construct {
     fn.bindEnvironment(variable, this.queue.queueUrl);
   }
 
+  /**
+   * Binds the work queue's URL to `variable` for the function that consumes the queue, which needs it to
+   * change the visibility of its own messages (a retry's wait); its event source grants that permission.
+   */
+  public grantChangeVisibilityTo(fn: PlatformFunction, variable: EnvironmentVariable): void {
+    this.queue.grant(fn, 'sqs:ChangeMessageVisibility');
+    fn.bindEnvironment(variable, this.queue.queueUrl);
+  }
+
   /** Lets the function send to the dead-letter queue and binds its URL to `variable`. */
   public grantDeadLetterSendTo(fn: PlatformFunction, variable: EnvironmentVariable): void {
     this.deadLetterQueue.grantSendMessages(fn);

@@ -56,7 +56,6 @@ async function processRecord(record: SQSRecord): Promise<void> {
       await deadLetter(sqs, env.DELIVERY_DLQ_URL, record.body, decision.reason);
       return;
     case 'retry':
-      logger.info('Delivery attempt failed; retry scheduled', { ...context, ...decision });
       await sqs.send(
         new ChangeMessageVisibilityCommand({
           QueueUrl: env.DELIVERY_QUEUE_URL,
@@ -64,6 +63,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
           VisibilityTimeout: decision.delaySeconds,
         }),
       );
+      logger.info('Delivery attempt failed; retry scheduled', { ...context, ...decision });
       throw new RetryScheduled(`retry in ${decision.delaySeconds} s`);
   }
 }

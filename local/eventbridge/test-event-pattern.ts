@@ -1,15 +1,11 @@
 import { compileEventPattern, InvalidEventPatternError } from '#core/event-pattern/index.ts';
+import { AwsServiceError } from '../aws-json-protocol.ts';
 
-/** An EventBridge API error as the wire protocol reports it: code, message, HTTP status. */
-export class EventBridgeApiError extends Error {
-  readonly code: string;
-  readonly statusCode: number;
-
+/** An EventBridge API error, answered on the wire in AWS's error shape. */
+export class EventBridgeApiError extends AwsServiceError {
   constructor(code: string, message: string, statusCode = 400, options?: ErrorOptions) {
-    super(message, options);
+    super(code, message, { statusCode, cause: options?.cause });
     this.name = 'EventBridgeApiError';
-    this.code = code;
-    this.statusCode = statusCode;
   }
 }
 

@@ -57,14 +57,16 @@ function roleStatements(fnId: string): { Action: string | string[]; Resource: un
     .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
 }
 
-function canSendTo(fnId: string, queueLogicalId: string): boolean {
+function mayCall(fnId: string, action: string, queueLogicalId: string): boolean {
   return roleStatements(fnId).some(
     (s) =>
       s.Effect === 'Allow' &&
-      [s.Action].flat().includes('sqs:SendMessage') &&
+      [s.Action].flat().includes(action) &&
       [s.Resource].flat().some((r) => referencedId(r) === queueLogicalId),
   );
 }
+
+const canSendTo = (fnId: string, queueLogicalId: string) => mayCall(fnId, 'sqs:SendMessage', queueLogicalId);
 
 describe('queues', () => {
   it('deploys each platform.ts queue with its settings and a dead-letter queue', () => {
@@ -187,7 +189,13 @@ describe('functions', () => {
       for (const variable of definition.environment) {
         expect(variables[variable], `${name} ${variable}`).toEqual(expected[variable].value);
         const target = expected[variable].sendsTo;
-        if (target !== undefined) expect(canSendTo(id, target), `${name} may send to ${variable}`).toBe(true);
+        if (target === undefined) continue;
+        // A queue's own consumer only changes its messages' visibility (a retry's wait); others send to it.
+        const consumes = eventSourceMappings.some(
+          (mapping) => mapping.function === name && queueId(mapping.queue) === target,
+        );
+        const action = consumes ? 'sqs:ChangeMessageVisibility' : 'sqs:SendMessage';
+        expect(mayCall(id, action, target), `${name} may ${action} on ${variable}`).toBe(true);
       }
       if ((definition.environment as readonly string[]).includes('TABLE_NAME')) {
         const tableArn = { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] };

@@ -17,7 +17,10 @@ export type Reply = { status: number; headers?: Record<string, string>; body?: s
  * A real HTTP receiver on loopback that records every request and answers with `reply` (which a test may change
  * between requests). `next()` resolves with the next request, waiting for it if needed.
  */
-export async function startReceiver(reply: (request: ReceivedRequest) => Reply = () => ({ status: 204 })) {
+export async function startReceiver(
+  reply: (request: ReceivedRequest) => Reply = () => ({ status: 204 }),
+  port = 0,
+) {
   const received: ReceivedRequest[] = [];
   const waiters: ((request: ReceivedRequest) => void)[] = [];
   let answer = reply;
@@ -35,13 +38,13 @@ export async function startReceiver(reply: (request: ReceivedRequest) => Reply =
     res.writeHead(status, headers).end(body);
     waiters.shift()?.(request);
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(port, '127.0.0.1');
   await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
+  const { port: boundPort } = server.address() as AddressInfo;
   let delivered = 0;
   return {
-    url: `http://127.0.0.1:${port}/webhooks`,
-    port,
+    url: `http://127.0.0.1:${boundPort}/webhooks`,
+    port: boundPort,
     received,
     answerWith(next: (request: ReceivedRequest) => Reply) {
       answer = next;

@@ -20,7 +20,11 @@ afterAll(async () => {
 });
 
 const secret = newSigningSecret();
-const body = JSON.stringify({ id: 'ord_1', type: 'order.status_updated', occurred_at: '2026-11-27T10:00:00Z' });
+const body = JSON.stringify({
+  id: 'ord_1',
+  type: 'order.status_updated',
+  occurred_at: '2026-11-27T10:00:00Z',
+});
 const message: DeliveryMessage = {
   id: 'msg_test',
   accountId: 'acct_1',
@@ -94,9 +98,9 @@ describe('deliver', () => {
     expect(decision).toMatchObject({ kind: 'retry', outcome: { kind: 'response', statusCode: 503 } });
     expect(decision.kind === 'retry' && decision.delaySeconds).toBeGreaterThanOrEqual(240);
     expect(decision.kind === 'retry' && decision.delaySeconds).toBeLessThanOrEqual(360);
-    expect(decision.kind === 'retry' && decision.outcome.kind === 'response' && decision.outcome.excerpt).toBe(
-      'down for maintenance',
-    );
+    expect(
+      decision.kind === 'retry' && decision.outcome.kind === 'response' && decision.outcome.excerpt,
+    ).toBe('down for maintenance');
   });
 
   it("honours a 429's Retry-After", async () => {
@@ -162,7 +166,11 @@ describe('deliver', () => {
     const before = receiver.received.length;
 
     const outcome = await guarded.send({ url: receiver.url, body, headers: {} });
-    const named = await guarded.send({ url: `http://localhost:${receiver.port}/webhooks`, body, headers: {} });
+    const named = await guarded.send({
+      url: `http://localhost:${receiver.port}/webhooks`,
+      body,
+      headers: {},
+    });
     await guarded.close();
 
     expect(outcome).toMatchObject({ kind: 'error', error: expect.stringMatching(/blocked/) });

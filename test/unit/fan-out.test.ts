@@ -4,7 +4,8 @@ import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
 import { fanOut, InvalidEventError, parseBusEvent } from '../../functions/fan-out/fan-out.ts';
 
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/events/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) =>
+  readFileSync(new URL(`../fixtures/events/${name}`, import.meta.url), 'utf8');
 const orderEvent = fixture('order-status-updated.json');
 
 function subscription(id: string, overrides: Partial<Subscription> = {}): Subscription {

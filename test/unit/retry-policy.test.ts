@@ -9,7 +9,9 @@ import {
 
 describe('retry policy', () => {
   it('follows the reference schedule when jitter is neutral', () => {
-    const waits = retryScheduleSeconds.map((_, index) => nextRetryDelaySeconds(index + 1, undefined, () => 0.5));
+    const waits = retryScheduleSeconds.map((_, index) =>
+      nextRetryDelaySeconds(index + 1, undefined, () => 0.5),
+    );
 
     expect(waits).toEqual([5, 300, 1800, 7200, 18_000, 36_000, 36_000]);
     expect(maxAttempts).toBe(8);

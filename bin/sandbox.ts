@@ -1,0 +1,75 @@
+/**
+ * `npm start`: the whole webhook platform on this machine, no AWS account and no Docker.
+ * Usage: npm start -- [--port N] [--memory | --data-dir DIR] [--api-key KEY] [--block-private-targets] [--quiet]
+ */
+import { parseArgs } from 'node:util';
+import { startSandbox } from '../local/sandbox.ts';
+
+const usage = `Usage: npm start -- [options]
+  --port N                  port on 127.0.0.1 (default 4566; 0 picks a free one)
+  --memory                  keep all state in memory instead of on disk
+  --data-dir DIR            where state lives across restarts (default .sandbox)
+  --api-key KEY             the demo account's API key (default: generated once, kept in the data dir)
+  --block-private-targets   refuse webhook URLs on loopback and private networks, as deployed
+  --quiet                   only warnings and errors from the functions
+  --help                    this text`;
+
+function options() {
+  try {
+    return parseArgs({
+      options: {
+        port: { type: 'string', default: '4566' },
+        memory: { type: 'boolean', default: false },
+        'data-dir': { type: 'string', default: '.sandbox' },
+        'api-key': { type: 'string' },
+        'block-private-targets': { type: 'boolean', default: false },
+        quiet: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${usage}`);
+    process.exit(2);
+  }
+}
+
+const values = options();
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const port = Number(values.port);
+if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  console.error(`--port must be a whole number from 0 to 65535, not ${values.port}`);
+  process.exit(2);
+}
+
+const sandbox = await startSandbox({
+  port,
+  ...(values.memory ? {} : { dataDir: values['data-dir'] }),
+  ...(values['api-key'] === undefined ? {} : { apiKey: values['api-key'] }),
+  allowPrivateTargets: !values['block-private-targets'],
+  logLevel: values.quiet ? 'WARN' : 'INFO',
+});
+
+console.log(`Endpoint: ${sandbox.endpoint}`);
+console.log(`API key: ${sandbox.apiKey}`);
+console.log(`Event bus: ${sandbox.eventBusName}`);
+console.log(`State: ${values.memory ? 'in memory' : `on disk in ${values['data-dir']}/`}`);
+console.log('Ready. Ctrl+C stops the sandbox.');
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    sandbox.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,115 @@
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { EventSourceMappingDefinition } from '../functions/core/platform.ts';
+import { invoke, type LocalFunction } from './lambda-runtime.ts';
+import type { ReceivedMessage } from './sqs/types.ts';
+
+/** The part of the SQS emulator a mapping polls through. */
+export interface PolledQueues {
+  receiveMessages(
+    queue: string,
+    options: { maxNumberOfMessages: number; waitTimeSeconds: number; signal?: AbortSignal },
+  ): Promise<ReceivedMessage[]>;
+  deleteMessage(queue: string, receiptHandle: string): void;
+  queueArn(queue: string): string;
+}
+
+function recordOf(message: ReceivedMessage, queueArn: string, region: string): SQSRecord {
+  const attributes = Object.fromEntries(
+    Object.entries(message.messageAttributes).map(([name, value]) => [
+      name,
+      {
+        dataType: value.dataType,
+        ...(value.stringValue === undefined ? {} : { stringValue: value.stringValue }),
+        ...(value.binaryValue === undefined ? {} : { binaryValue: value.binaryValue }),
+        stringListValues: [],
+        binaryListValues: [],
+      },
+    ]),
+  );
+  return {
+    messageId: message.messageId,
+    receiptHandle: message.receiptHandle,
+    body: message.body,
+    attributes: message.attributes,
+    messageAttributes: attributes,
+    md5OfBody: message.md5OfBody,
+    eventSource: 'aws:sqs',
+    eventSourceARN: queueArn,
+    awsRegion: region,
+  };
+}
+
+/**
+ * The messages of a batch that Lambda deletes after an invocation. With `ReportBatchItemFailures`, all but
+ * the reported ones; a thrown error, or a response naming an unknown or empty identifier, fails the whole batch.
+ */
+export function messagesToDelete(batch: readonly ReceivedMessage[], outcome: unknown): ReceivedMessage[] {
+  if (outcome instanceof Error) return [];
+  const failures = (outcome as SQSBatchResponse | undefined)?.batchItemFailures;
+  if (failures === undefined || failures === null) return [...batch];
+  if (!Array.isArray(failures)) return [];
+  const ids = new Set(batch.map((message) => message.messageId));
+  const failed = new Set<string>();
+  for (const failure of failures) {
+    const id = (failure as { itemIdentifier?: unknown })?.itemIdentifier;
+    if (typeof id !== 'string' || !ids.has(id)) return [];
+    failed.add(id);
+  }
+  return batch.filter((message) => !failed.has(message.messageId));
+}
+
+/**
+ * Plays Lambda's SQS event source mapping: pollers long-poll the queue, invoke the function with a batch, and
+ * delete what succeeded. Failed messages stay, invisible until their visibility timeout ends (which a handler
+ * may have changed), exactly as on AWS.
+ */
+export class EventSourceMapping {
+  private readonly abort = new AbortController();
+  private readonly pollers: Promise<void>[] = [];
+
+  constructor(
+    private readonly queues: PolledQueues,
+    private readonly queueName: string,
+    private readonly fn: LocalFunction,
+    private readonly definition: EventSourceMappingDefinition,
+    private readonly region: string,
+  ) {}
+
+  start(): void {
+    for (let i = 0; i < this.definition.maximumConcurrency; i++) this.pollers.push(this.poll());
+  }
+
+  private async poll(): Promise<void> {
+    const queueArn = this.queues.queueArn(this.queueName);
+    while (!this.abort.signal.aborted) {
+      let batch: ReceivedMessage[];
+      try {
+        batch = await this.queues.receiveMessages(this.queueName, {
+          maxNumberOfMessages: this.definition.batchSize,
+          waitTimeSeconds: 20,
+          signal: this.abort.signal,
+        });
+      } catch (error) {
+        if (this.abort.signal.aborted) return;
+        console.error(`[event-source-mapping] receive from ${this.queueName} failed:`, error);
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        continue;
+      }
+      if (batch.length === 0) continue;
+      const event: SQSEvent = { Records: batch.map((message) => recordOf(message, queueArn, this.region)) };
+      const outcome = await invoke(this.fn, event, this.region).catch((error: unknown) => {
+        console.error(`[event-source-mapping] ${this.fn.name} failed; the batch will be retried:`, error);
+        return error instanceof Error ? error : new Error(String(error));
+      });
+      for (const message of messagesToDelete(batch, outcome)) {
+        this.queues.deleteMessage(this.queueName, message.receiptHandle);
+      }
+    }
+  }
+
+  /** Stops polling; in-flight invocations finish, and their messages' fate follows SQS's rules. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.allSettled(this.pollers);
+  }
+}

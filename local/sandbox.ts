@@ -1,0 +1,221 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ApiKeyStore, newApiKey } from '../functions/core/accounts/api-key-store.ts';
+import { documentClient } from '../functions/core/dynamodb.ts';
+import {
+  defaultEventBusName,
+  type EnvironmentVariable,
+  eventSourceMappings,
+  httpApi,
+  type QueueName,
+  queues,
+  rules,
+} from '../functions/core/platform.ts';
+import { LocalHttpApi } from './api-gateway.ts';
+import { handleAwsJsonRequest, unknownOperationError } from './aws-json-protocol.ts';
+import { LocalDynamoDb } from './dynamodb.ts';
+import { EventSourceMapping } from './event-source-mapping.ts';
+import { LocalEventBuses } from './eventbridge/event-bus.ts';
+import { testEventPattern } from './eventbridge/test-event-pattern.ts';
+import { loadFunction } from './lambda-runtime.ts';
+import { SQS_NAMESPACE, SQS_TARGET_PREFIX, SqsEmulator } from './sqs/index.ts';
+
+const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const region = 'us-east-1';
+const awsAccountId = '000000000000';
+const tableName = 'webhooks';
+/** The account the sandbox creates at start, with the API key it prints. */
+export const demoAccountId = 'demo';
+
+export interface SandboxOptions {
+  /** Port on 127.0.0.1; 0 picks a free one. @default 4566 */
+  readonly port?: number;
+  /** Where state lives across restarts; undefined keeps everything in memory. @default undefined */
+  readonly dataDir?: string;
+  /** The demo account's API key. @default a key generated once and kept in dataDir */
+  readonly apiKey?: string;
+  /** @default platform's defaultEventBusName */
+  readonly eventBusName?: string;
+  /** Lets webhooks go to loopback and private addresses (a local receiver). @default true */
+  readonly allowPrivateTargets?: boolean;
+  /** Powertools log level of the functions. @default 'INFO' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+}
+
+export interface Sandbox {
+  /** `http://127.0.0.1:<port>`: the HTTP API and every AWS API the handlers call. */
+  readonly endpoint: string;
+  readonly apiKey: string;
+  readonly eventBusName: string;
+  readonly queueUrl: (queue: QueueName | `${QueueName}Dlq`) => string;
+  close(): Promise<void>;
+}
+
+const queueNames: Record<QueueName, string> = { fanOut: 'fan-out', delivery: 'delivery' };
+
+async function demoApiKey(options: SandboxOptions): Promise<string> {
+  if (options.apiKey !== undefined) return options.apiKey;
+  if (options.dataDir === undefined) return newApiKey();
+  const file = join(options.dataDir, 'demo-api-key');
+  const saved = await readFile(file, 'utf8').catch(() => undefined);
+  if (saved?.trim()) return saved.trim();
+  const key = newApiKey();
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+/**
+ * Starts the whole platform in this process: one HTTP server that serves DynamoDB (dynalite), SQS and
+ * EventBridge over their wire protocols and the management API as API Gateway would, and runs the deployed
+ * handler modules from event source mappings. Handlers read their configuration when they load, so there is
+ * one sandbox per process.
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const eventBusName = options.eventBusName ?? defaultEventBusName;
+  let route: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async (_req, res) => {
+    res.writeHead(503).end('starting');
+  };
+  const server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      console.error('[sandbox] request failed:', error);
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  // Server-side keep-alive longer than the SDK's, so pooled connections are not cut under a request.
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((ready, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? 4566, '127.0.0.1', () => ready());
+  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  try {
+    if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
+    const dynamo = await LocalDynamoDb.start(options.dataDir && join(options.dataDir, 'dynamodb'));
+    const sqs = await SqsEmulator.open({
+      baseUrl: endpoint,
+      accountId: awsAccountId,
+      region,
+      ...(options.dataDir === undefined ? {} : { dataDir: join(options.dataDir, 'sqs') }),
+    });
+    for (const [queue, definition] of Object.entries(queues) as [QueueName, (typeof queues)[QueueName]][]) {
+      const dlqName = `${queueNames[queue]}-dlq`;
+      sqs.ensureQueue(dlqName, {
+        MessageRetentionPeriod: String(definition.deadLetterRetentionPeriodSeconds),
+      });
+      sqs.ensureQueue(queueNames[queue], {
+        VisibilityTimeout: String(definition.visibilityTimeoutSeconds),
+        MessageRetentionPeriod: String(definition.retentionPeriodSeconds),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: sqs.queueArn(dlqName),
+          maxReceiveCount: definition.maxReceiveCount,
+        }),
+      });
+    }
+
+    const environment: Record<EnvironmentVariable, string> = {
+      TABLE_NAME: tableName,
+      DELIVERY_QUEUE_URL: sqs.queueUrl(queueNames.delivery),
+      FAN_OUT_DLQ_URL: sqs.queueUrl(`${queueNames.fanOut}-dlq`),
+      DELIVERY_DLQ_URL: sqs.queueUrl(`${queueNames.delivery}-dlq`),
+      ALLOW_PRIVATE_TARGETS: String(options.allowPrivateTargets ?? true),
+    };
+    Object.assign(process.env, environment, {
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: 'sandbox',
+      AWS_SECRET_ACCESS_KEY: 'sandbox',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'INFO',
+    });
+
+    const buses = new LocalEventBuses(awsAccountId, region, (bus) =>
+      console.warn(`[eventbridge] event put on bus "${bus}", which does not exist: AWS accepts and drops it`),
+    );
+    buses.addBus(
+      eventBusName,
+      rules.map((rule) => ({
+        ...rule,
+        target: (event: string) => sqs.sendMessage(queueNames[rule.targetQueue], event),
+      })),
+    );
+
+    let api: LocalHttpApi | undefined;
+    route = async (req, res) => {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      const service = target.split('.')[0];
+      if (service === 'DynamoDB_20120810') return dynamo.handle(req, res);
+      if (service === SQS_TARGET_PREFIX) {
+        return handleAwsJsonRequest(req, res, {
+          namespace: SQS_NAMESPACE,
+          targetPrefix: SQS_TARGET_PREFIX,
+          handle: (name, input, signal) => sqs.handle(name, input, signal),
+        });
+      }
+      if (service === 'AWSEvents') {
+        return handleAwsJsonRequest(req, res, {
+          namespace: 'com.amazonaws.eventbridge',
+          jsonVersion: '1.1',
+          targetPrefix: 'AWSEvents',
+          handle: async (name, input) => {
+            if (name === 'PutEvents') return buses.putEvents(input);
+            if (name === 'TestEventPattern') return testEventPattern(input);
+            throw unknownOperationError(name);
+          },
+        });
+      }
+      if (api === undefined) {
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"message":"Service Unavailable"}');
+        return;
+      }
+      return api.handle(req, res);
+    };
+
+    const dynamoClient = new DynamoDBClient({ endpoint, region });
+    await dynamo.ensureTable(dynamoClient, tableName);
+    const apiKey = await demoApiKey(options);
+    await new ApiKeyStore(documentClient(dynamoClient), tableName).issue(demoAccountId, apiKey);
+
+    api = new LocalHttpApi(
+      await loadFunction(httpApi.authorizer, projectRoot),
+      await loadFunction(httpApi.function, projectRoot),
+      region,
+    );
+    const mappings = await Promise.all(
+      eventSourceMappings.map(async (mapping) => {
+        const fn = await loadFunction(mapping.function, projectRoot);
+        return new EventSourceMapping(sqs, queueNames[mapping.queue], fn, mapping, region);
+      }),
+    );
+    for (const mapping of mappings) mapping.start();
+
+    return {
+      endpoint,
+      apiKey,
+      eventBusName,
+      queueUrl: (queue) =>
+        sqs.queueUrl(
+          queue.endsWith('Dlq')
+            ? `${queueNames[queue.slice(0, -3) as QueueName]}-dlq`
+            : queueNames[queue as QueueName],
+        ),
+      close: async () => {
+        await Promise.all(mappings.map((mapping) => mapping.stop()));
+        const closed = new Promise<void>((done) => server.close(() => done()));
+        server.closeAllConnections();
+        await closed;
+        await sqs.close();
+        await dynamo.close();
+        dynamoClient.destroy();
+      },
+    };
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+}

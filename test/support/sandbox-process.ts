@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A sandbox started as a user starts it, `bin/sandbox.ts` in a process of its own. */
+export interface SandboxProcess {
+  readonly child: ChildProcess;
+  readonly endpoint: string;
+  readonly apiKey: string;
+  readonly eventBus: string;
+  /** Every line it printed so far. */
+  readonly output: string[];
+  /** Resolves with the first printed line that contains `text`. */
+  waitForOutput(text: string, timeoutMs?: number): Promise<string>;
+  /** Kills it at once, as a crash would, and waits for it to exit. */
+  kill(): Promise<void>;
+}
+
+/** A TCP port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
+export async function startSandboxProcess(args: string[]): Promise<SandboxProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/sandbox.ts', ...args], {
+    cwd: projectRoot,
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  const listeners: ((line: string) => void)[] = [];
+  let buffered = '';
+  const onData = (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      output.push(line);
+      for (const listener of [...listeners]) listener(line);
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+
+  const waitForOutput = (text: string, timeoutMs = 30_000) => {
+    const seen = output.find((line) => line.includes(text));
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`The sandbox did not print "${text}". Output:\n${output.join('\n')}`));
+      }, timeoutMs);
+      const listener = (line: string) => {
+        if (!line.includes(text)) return;
+        clearTimeout(timer);
+        listeners.splice(listeners.indexOf(listener), 1);
+        resolve(line);
+      };
+      listeners.push(listener);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`The sandbox exited with ${code}. Output:\n${output.join('\n')}`));
+      });
+    });
+  };
+
+  const printed = async (label: string) =>
+    (await waitForOutput(`${label}: `)).split(`${label}: `)[1]?.trim() ?? '';
+  const endpoint = await printed('Endpoint');
+  const apiKey = await printed('API key');
+  const eventBus = await printed('Event bus');
+  return {
+    child,
+    endpoint,
+    apiKey,
+    eventBus,
+    output,
+    waitForOutput,
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
