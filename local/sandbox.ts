@@ -75,6 +75,8 @@ async function demoApiKey(options: SandboxOptions): Promise<string> {
  * one sandbox per process.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  // Lambda runs Node.js 22; the SDK's notice about Node.js 20 is noise on a developer's machine.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const eventBusName = options.eventBusName ?? defaultEventBusName;
   let route: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async (_req, res) => {
     res.writeHead(503).end('starting');
@@ -130,7 +132,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       AWS_REGION: region,
       AWS_ACCESS_KEY_ID: 'sandbox',
       AWS_SECRET_ACCESS_KEY: 'sandbox',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'INFO',
     });
 
