@@ -51,6 +51,13 @@ const sandbox = await startSandbox({
   ...(values['api-key'] === undefined ? {} : { apiKey: values['api-key'] }),
   allowPrivateTargets: !values['block-private-targets'],
   logLevel: values.quiet ? 'WARN' : 'INFO',
+}).catch((error: unknown) => {
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(`Port ${port} is in use (another sandbox?). Stop it, or pick another port with --port N.`);
+  } else {
+    console.error('The sandbox could not start:', error);
+  }
+  process.exit(1);
 });
 
 console.log(`Endpoint: ${sandbox.endpoint}`);

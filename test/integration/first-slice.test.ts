@@ -242,7 +242,11 @@ describe('API errors are problem+json and name the field', () => {
       errors: [
         { field: 'name', message: 'must not be empty' },
         { field: 'url', message: 'must use https or http' },
-        { field: 'events', message: 'must be event types from the catalog, or <resource>.* (e.g. order.*)' },
+        {
+          field: 'events.0',
+          message:
+            'order.teleported is not an event type; use one from the catalog or <resource>.* (e.g. order.*)',
+        },
       ],
     });
   });

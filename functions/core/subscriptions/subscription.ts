@@ -54,13 +54,20 @@ export const createSubscriptionSchema = (policy: TargetPolicy) =>
         if (problem !== undefined) context.issues.push({ code: 'custom', message: problem, input: url });
       }),
     ),
-    events: z.array(z.string()).check(
-      z.minLength(1, 'must name at least one event type'),
-      z.maxLength(100, 'must name at most 100 event types'),
-      z.refine((events) => events.every(isEventSelector), {
-        error: 'must be event types from the catalog, or <resource>.* (e.g. order.*)',
-      }),
-    ),
+    events: z
+      .array(
+        z.string().check(
+          z.superRefine((selector, context) => {
+            if (isEventSelector(selector)) return;
+            const message = `${selector} is not an event type; use one from the catalog or <resource>.* (e.g. order.*)`;
+            context.issues.push({ code: 'custom', message, input: selector });
+          }),
+        ),
+      )
+      .check(
+        z.minLength(1, 'must name at least one event type'),
+        z.maxLength(100, 'must name at most 100 event types'),
+      ),
     metadata: z.optional(
       z
         .record(z.string().check(z.maxLength(64)), z.string().check(z.maxLength(512)))
