@@ -1,18 +1,36 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 
-/** SQS takes at most ten messages per batch call. */
-const batchLimit = 10;
+/** SQS takes at most ten messages, and 1 MiB of bodies, per batch call. */
+export const batchLimits = { entries: 10, bytes: 1024 * 1024 } as const;
+
+/** Splits bodies into batches SQS accepts: at most ten each, and at most 1 MiB of bodies together. */
+export function batchesOf(bodies: readonly string[]): string[][] {
+  const batches: string[][] = [];
+  let current: string[] = [];
+  let size = 0;
+  for (const body of bodies) {
+    const bytes = Buffer.byteLength(body);
+    if (current.length === batchLimits.entries || (current.length > 0 && size + bytes > batchLimits.bytes)) {
+      batches.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(body);
+    size += bytes;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
 
 export class QueueSendError extends Error {
   override name = 'QueueSendError';
 }
 
-/** Sends every body, ten per call; throws if any could not be sent, naming how many. */
+/** Sends every body, in as few batch calls as SQS allows; throws if any could not be sent, naming how many. */
 export async function sendAll(sqs: SQSClient, queueUrl: string, bodies: readonly string[]): Promise<void> {
   const failures: string[] = [];
-  for (let start = 0; start < bodies.length; start += batchLimit) {
-    const chunk = bodies.slice(start, start + batchLimit);
+  for (const chunk of batchesOf(bodies)) {
     const result = await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queueUrl,

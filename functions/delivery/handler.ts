@@ -41,7 +41,14 @@ async function processRecord(record: SQSRecord): Promise<void> {
   }
   const message = parsed.data;
   const attempt = Number(record.attributes.ApproximateReceiveCount);
-  const decision = await deliver(message, attempt, ports);
+  const decision = await deliver(message, attempt, ports).catch((error: unknown) => {
+    logger.error('Delivery could not be attempted; SQS will hand it back after its visibility timeout', {
+      deliveryId: message.id,
+      attempt,
+      error: error as Error,
+    });
+    throw error;
+  });
   const context = { deliveryId: message.id, subscriptionId: message.subscriptionId, attempt };
 
   switch (decision.kind) {

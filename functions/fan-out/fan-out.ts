@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
 import { type BusEvent, busEventSchema, isEventType } from '#core/events/catalog.ts';
 import { envelopeOf } from '#core/events/envelope.ts';
+import { fieldErrors } from '#core/field-errors.ts';
 import { derivedId } from '#core/ids.ts';
 import { type Subscription, selectsEventType } from '#core/subscriptions/subscription.ts';
 
@@ -20,8 +21,8 @@ export function parseBusEvent(body: string): BusEvent {
   }
   const result = z.safeParse(busEventSchema, json);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new InvalidEventError(`${issue?.path.join('.') || 'event'}: ${issue?.message ?? 'invalid'}`);
+    const reasons = fieldErrors(result.error, json).map((error) => `${error.field}: ${error.message}`);
+    throw new InvalidEventError(reasons.join('; '));
   }
   if (!isEventType(result.data['detail-type'])) {
     throw new InvalidEventError(`detail-type: ${result.data['detail-type']} is not in the event catalog`);

@@ -35,7 +35,14 @@ async function processRecord(record: SQSRecord): Promise<void> {
     await deadLetter(sqs, env.FAN_OUT_DLQ_URL, record.body, error.message);
     return;
   }
-  const deliveries = await fanOut(event, ports);
+  const deliveries = await fanOut(event, ports).catch((error: unknown) => {
+    logger.error('Fan-out failed; SQS will hand the event back after its visibility timeout', {
+      messageId: record.messageId,
+      eventId: event.id,
+      error: error as Error,
+    });
+    throw error;
+  });
   logger.info('Event fanned out', {
     eventId: event.id,
     type: event['detail-type'],
