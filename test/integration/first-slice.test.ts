@@ -261,6 +261,18 @@ describe('API errors are problem+json and name the field', () => {
     ]);
   });
 
+  it('422 naming a field the API does not know, so a typo is not silently dropped', async () => {
+    const response = await api(sandbox.endpoint, sandbox.apiKey, 'POST', '/v1/webhooks', {
+      name: 'x',
+      url: 'https://hooks.example.com/in',
+      events: ['order.*'],
+      descripton: 'typo',
+    });
+
+    expect(response.status).toBe(422);
+    expect(response.json?.errors).toEqual([{ field: 'descripton', message: 'is not a known field' }]);
+  });
+
   it('400 for a body that is not JSON, 415 for another media type', async () => {
     const broken = await api(sandbox.endpoint, sandbox.apiKey, 'POST', '/v1/webhooks', '{"name":');
     const text = await api(sandbox.endpoint, sandbox.apiKey, 'POST', '/v1/webhooks', 'name=x', {
@@ -312,12 +324,13 @@ describe('PutEvents errors, as EventBridge returns them', () => {
           { ...entry, Detail: undefined },
           { ...entry, Detail: '{"broken":' },
           { ...entry, Detail: '[1,2]' },
+          { ...entry, Source: 'aws.ec2' },
           entry,
         ],
       }),
     );
 
-    expect(result.FailedEntryCount).toBe(5);
+    expect(result.FailedEntryCount).toBe(6);
     expect(result.Entries).toEqual([
       {
         ErrorCode: 'InvalidArgument',
@@ -333,6 +346,7 @@ describe('PutEvents errors, as EventBridge returns them', () => {
       },
       { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' },
       { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' },
+      { ErrorCode: 'NotAuthorizedForSourceException', ErrorMessage: 'Not authorized for the source.' },
       { EventId: expect.stringMatching(/^[0-9a-f-]{36}$/) },
     ]);
   });

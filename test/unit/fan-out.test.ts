@@ -50,14 +50,21 @@ describe('parseBusEvent', () => {
 
   it.each([
     ['not JSON', '{', 'body is not JSON'],
-    ['no account', JSON.stringify({ ...JSON.parse(orderEvent), detail: { id: 'x' } }), 'detail.account_id'],
+    [
+      'no account',
+      JSON.stringify({
+        ...JSON.parse(orderEvent),
+        detail: { ...JSON.parse(orderEvent).detail, account_id: undefined },
+      }),
+      'detail.account_id: is required',
+    ],
     [
       'a bad timestamp',
       JSON.stringify({
         ...JSON.parse(orderEvent),
         detail: { ...JSON.parse(orderEvent).detail, occurred_at: 'yesterday' },
       }),
-      'detail.occurred_at',
+      'detail.occurred_at: must be a valid ISO 8601 date-time with an offset (e.g. 2026-11-27T10:15:00Z)',
     ],
     [
       'a type outside the catalog',

@@ -1,10 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 
-/** One wrong field of a request, e.g. `{ field: 'url', message: 'must be an absolute URL' }`. */
-export interface FieldError {
-  readonly field: string;
-  readonly message: string;
-}
+import type { FieldError } from '../field-errors.ts';
 
 /**
  * An API error as RFC 9457 problem details. `type` names the kind of problem so clients can branch on it;

@@ -38,7 +38,7 @@ export function selectsEventType(subscription: Pick<Subscription, 'events'>, typ
 
 /** The body of `POST /v1/webhooks`; which URLs are acceptable depends on the deployment's target policy. */
 export const createSubscriptionSchema = (policy: TargetPolicy) =>
-  z.object({
+  z.strictObject({
     name: z
       .string()
       .check(
