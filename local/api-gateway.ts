@@ -38,6 +38,15 @@ async function readRawBody(req: IncomingMessage): Promise<Buffer | undefined> {
   return Buffer.concat(chunks);
 }
 
+/** Percent-decodes a path, leaving it as it is when its encoding is broken. */
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 /** Payload 2.0 headers: lower-case names, repeated values joined by commas, cookies apart. */
 function headersOf(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -117,7 +126,7 @@ export class LocalHttpApi {
       ...(queryParameters(url.searchParams)
         ? { queryStringParameters: queryParameters(url.searchParams) }
         : {}),
-      pathParameters: { proxy: decodeURIComponent(url.pathname.slice(1)) },
+      pathParameters: { proxy: safeDecode(url.pathname.slice(1)) },
       requestContext: {
         accountId: '000000000000',
         apiId: 'sandbox',

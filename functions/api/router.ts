@@ -32,6 +32,14 @@ function compile(route: Route): CompiledRoute {
   return { ...route, pattern: new RegExp(`^${source}/?$`), names };
 }
 
+function decodeParameter(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    throw problems.notFound(`No resource at ${value} (its percent-encoding is broken)`);
+  }
+}
+
 /** Finds the route for a method and path: 404 when no path matches, 405 when only the method is wrong. */
 export function createRouter(routes: readonly Route[]) {
   const compiled = routes.map(compile);
@@ -44,7 +52,7 @@ export function createRouter(routes: readonly Route[]) {
     if (chosen === undefined)
       throw problems.methodNotAllowed(matching.map((candidate) => candidate.route.method));
     const params = Object.fromEntries(
-      chosen.route.names.map((name, index) => [name, decodeURIComponent(chosen.match?.[index + 1] ?? '')]),
+      chosen.route.names.map((name, index) => [name, decodeParameter(chosen.match?.[index + 1] ?? '')]),
     );
     return { handler: chosen.route.handler, params };
   };
