@@ -15,6 +15,10 @@ describe('target guard', () => {
     'fd00::1',
     '::ffff:127.0.0.1',
     '::ffff:169.254.169.254',
+    '::127.0.0.1',
+    '2002:7f00:1::',
+    '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+    '64:ff9b:1::a9fe:a9fe',
   ])('blocks %s for public-only targets', (address) => {
     expect(isAllowedAddress(address, 'public-only')).toBe(false);
   });

@@ -24,9 +24,14 @@ for (const [network, prefix] of [
   blocked.addSubnet(network, prefix, 'ipv4');
 }
 for (const [network, prefix] of [
-  ['::', 128],
+  // IPv4-compatible addresses (::a.b.c.d), the unspecified address and loopback.
+  ['::', 96],
   ['::1', 128],
+  // Translation and tunnelling prefixes that embed an IPv4 address: NAT64, local-use NAT64, Teredo, 6to4.
   ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
+  ['2001::', 32],
+  ['2002::', 16],
   ['100::', 64],
   ['2001:db8::', 32],
   ['fc00::', 7],
