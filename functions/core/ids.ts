@@ -13,7 +13,8 @@ function base32(bytes: Uint8Array, length: number): string {
  * creation) followed by 80 random bits.
  */
 export function newId(prefix: string, now: number = Date.now()): string {
-  const time = now.toString(32).padStart(10, '0');
+  let time = '';
+  for (let rest = now, i = 0; i < 10; i++, rest = Math.floor(rest / 32)) time = alphabet[rest % 32] + time;
   return `${prefix}_${time}${base32(randomBytes(16), 16)}`;
 }
 
