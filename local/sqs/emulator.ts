@@ -9,6 +9,7 @@ import {
   invalidAttributeName,
   invalidParameter,
   invalidParameterValue,
+  purgeQueueInProgress,
   queueDoesNotExist,
   queueNameExists,
   receiptHandleIsInvalid,
@@ -94,6 +95,8 @@ export class SqsEmulator {
   /** Long polls waiting per queue name; each callback wakes one. */
   readonly #waiters = new Map<string, Set<() => void>>();
   readonly #abortWakes = new WeakMap<AbortSignal, Set<() => void>>();
+  /** When each queue was last purged: SQS allows one purge a minute (not journalled, as it only guards). */
+  readonly #purgedAt = new Map<string, number>();
   #closed = false;
 
   private constructor(options: SqsEmulatorOptions, state: SqsState, journal: Journal | undefined) {
@@ -234,10 +237,13 @@ export class SqsEmulator {
     this.#wake(queue.name);
   }
 
-  /** Deletes every message in the queue. */
+  /** Deletes every message in the queue; a second purge within 60 s is refused, as on SQS. */
   purgeQueue(queueUrlOrName: string): void {
     const queue = this.#queue(queueUrlOrName);
+    const last = this.#purgedAt.get(queue.name);
+    if (last !== undefined && this.#now() - last < 60_000) throw purgeQueueInProgress(queue.name);
     this.#commit([{ type: 'purgeQueue', name: queue.name }]);
+    this.#purgedAt.set(queue.name, this.#now());
   }
 
   /** Enqueues a message; it becomes receivable after its delay. */

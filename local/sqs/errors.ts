@@ -25,6 +25,14 @@ export function queueDoesNotExist(): AwsServiceError {
   );
 }
 
+export function purgeQueueInProgress(name: string): AwsServiceError {
+  return sqsError(
+    'PurgeQueueInProgress',
+    `Only one PurgeQueue operation on ${name} is allowed every 60 seconds.`,
+    'AWS.SimpleQueueService.PurgeQueueInProgress',
+  );
+}
+
 export function queueNameExists(attribute: string): AwsServiceError {
   return sqsError(
     'QueueNameExists',

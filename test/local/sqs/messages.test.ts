@@ -324,6 +324,18 @@ describe('SQS emulator through @aws-sdk/client-sqs', () => {
     });
   });
 
+  it('PurgeQueue refuses a second purge of the same queue within 60 s', async () => {
+    const QueueUrl = await createQueue();
+    await sqs.client.send(new PurgeQueueCommand({ QueueUrl }));
+
+    const again = sqs.client.send(new PurgeQueueCommand({ QueueUrl }));
+
+    await expect(again).rejects.toMatchObject({
+      name: 'PurgeQueueInProgress',
+      message: `Only one PurgeQueue operation on ${QueueUrl.split('/').pop()} is allowed every 60 seconds.`,
+    });
+  });
+
   it('GetQueueAttributes counts visible, in-flight and delayed messages and reports the settings', async () => {
     const dlqUrl = await createQueue();
     const dlqArn = `arn:aws:sqs:us-east-1:000000000000:${dlqUrl.split('/').pop()}`;
