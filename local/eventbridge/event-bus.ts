@@ -101,6 +101,10 @@ export class LocalEventBuses {
 
   private putOne(entry: PutEventsEntry): PutEventsResultEntry {
     if (typeof entry.Source !== 'string' || entry.Source === '') return required('Source');
+    // The aws. prefix is reserved for events from AWS services; PutEvents refuses it.
+    if (entry.Source.startsWith('aws.')) {
+      return entryError('NotAuthorizedForSourceException', 'Not authorized for the source.');
+    }
     if (typeof entry.DetailType !== 'string' || entry.DetailType === '') return required('DetailType');
     if (typeof entry.Detail !== 'string' || entry.Detail === '') return required('Detail');
     let detail: unknown;
