@@ -16,6 +16,8 @@ const { values } = parseArgs({
   },
 });
 
+// Lambda runs Node.js 22; the SDK's notice about Node.js 20 is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const events = new EventBridgeClient(
   values.endpoint === ''
     ? {}

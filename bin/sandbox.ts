@@ -3,13 +3,15 @@
  * Usage: npm start -- [--port N] [--memory | --data-dir DIR] [--api-key KEY] [--block-private-targets] [--quiet]
  */
 import { parseArgs } from 'node:util';
+import { DataDirInUseError } from '../local/data-dir-lock.ts';
 import { startSandbox } from '../local/sandbox.ts';
 
 const usage = `Usage: npm start -- [options]
   --port N                  port on 127.0.0.1 (default 4566; 0 picks a free one)
   --memory                  keep all state in memory instead of on disk
   --data-dir DIR            where state lives across restarts (default .sandbox)
-  --api-key KEY             the demo account's API key (default: generated once, kept in the data dir)
+  --api-key KEY             an API key for the demo account, added beside any earlier ones
+                            (default: one generated once and kept in the data dir)
   --block-private-targets   refuse webhook URLs on loopback and private networks, as deployed
   --quiet                   only warnings and errors from the functions
   --help                    this text`;
@@ -40,20 +42,28 @@ if (values.help) {
   process.exit(0);
 }
 const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-  console.error(`--port must be a whole number from 0 to 65535, not ${values.port}`);
+if (!/^\d+$/.test(values.port) || port > 65_535) {
+  console.error(`--port must be a whole number from 0 to 65535, not '${values.port}'`);
+  process.exit(2);
+}
+// It travels as `Authorization: Bearer <key>`, so it must be printable ASCII without spaces.
+const apiKey = values['api-key'];
+if (apiKey !== undefined && !/^[\x21-\x7e]+$/.test(apiKey)) {
+  console.error('--api-key must be printable ASCII characters without spaces');
   process.exit(2);
 }
 
 const sandbox = await startSandbox({
   port,
   ...(values.memory ? {} : { dataDir: values['data-dir'] }),
-  ...(values['api-key'] === undefined ? {} : { apiKey: values['api-key'] }),
+  ...(apiKey === undefined ? {} : { apiKey }),
   allowPrivateTargets: !values['block-private-targets'],
   logLevel: values.quiet ? 'WARN' : 'INFO',
 }).catch((error: unknown) => {
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     console.error(`Port ${port} is in use (another sandbox?). Stop it, or pick another port with --port N.`);
+  } else if (error instanceof DataDirInUseError) {
+    console.error(`${error.message}, or give this one its own --data-dir DIR (or --memory).`);
   } else {
     console.error('The sandbox could not start:', error);
   }

@@ -17,6 +17,7 @@ import {
 } from '../functions/core/platform.ts';
 import { LocalHttpApi } from './api-gateway.ts';
 import { handleAwsJsonRequest, unknownOperationError } from './aws-json-protocol.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { LocalDynamoDb } from './dynamodb.ts';
 import { EventSourceMapping } from './event-source-mapping.ts';
 import { LocalEventBuses } from './eventbridge/event-bus.ts';
@@ -96,8 +97,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  let unlock = async () => {};
   try {
-    if (options.dataDir !== undefined) await mkdir(options.dataDir, { recursive: true });
+    if (options.dataDir !== undefined) {
+      await mkdir(options.dataDir, { recursive: true });
+      unlock = await lockDataDir(options.dataDir);
+    }
     const dynamo = await LocalDynamoDb.start(options.dataDir && join(options.dataDir, 'dynamodb'));
     const sqs = await SqsEmulator.open({
       baseUrl: endpoint,
@@ -213,10 +218,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         await sqs.close();
         await dynamo.close();
         dynamoClient.destroy();
+        await unlock();
       },
     };
   } catch (error) {
     server.close();
+    await unlock();
     throw error;
   }
 }
