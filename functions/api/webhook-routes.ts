@@ -32,6 +32,7 @@ export function webhookRoutes(deps: WebhookRoutesDependencies): Route[] {
           ...(input.description === undefined ? {} : { description: input.description }),
           url: input.url,
           events: [...new Set(input.events)],
+          ...(input.filter === undefined ? {} : { filter: JSON.stringify(input.filter) }),
           status: 'active',
           secrets: [secret],
           metadata: input.metadata ?? {},

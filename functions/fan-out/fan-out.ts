@@ -4,6 +4,7 @@ import { type BusEvent, busEventSchema, isEventType } from '#core/events/catalog
 import { envelopeOf } from '#core/events/envelope.ts';
 import { fieldErrors } from '#core/field-errors.ts';
 import { derivedId } from '#core/ids.ts';
+import { passesContentFilter } from '#core/subscriptions/content-filter.ts';
 import { type Subscription, selectsEventType } from '#core/subscriptions/subscription.ts';
 
 /** A bus event that can never be fanned out: not JSON, not an event, or a type outside the catalog. */
@@ -37,16 +38,23 @@ export interface FanOutPorts {
 }
 
 /**
- * One delivery per subscription of the event's account that is active and selects the event type. The
+ * One delivery per subscription of the event's account that is active, selects the event type and whose
+ * content filter (if any) the webhook body passes. The
  * delivery id depends only on the event and the subscription, so fanning the same event out again (after a
  * partial failure) gives receivers the same `webhook-id` to de-duplicate on.
  */
 export async function fanOut(event: BusEvent, ports: FanOutPorts): Promise<readonly DeliveryMessage[]> {
   const type = event['detail-type'];
   const subscriptions = await ports.subscriptionsOf(event.detail.account_id);
-  const body = JSON.stringify(envelopeOf(event));
+  const envelope = envelopeOf(event);
+  const body = JSON.stringify(envelope);
   const deliveries = subscriptions
-    .filter((subscription) => subscription.status === 'active' && selectsEventType(subscription, type))
+    .filter(
+      (subscription) =>
+        subscription.status === 'active' &&
+        selectsEventType(subscription, type) &&
+        passesContentFilter(subscription.filter, envelope),
+    )
     .map((subscription) => ({
       id: derivedId('msg', event.id, subscription.id),
       accountId: subscription.accountId,

@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { type CompiledEventPattern, compileEventPattern } from '../../functions/core/event-pattern/index.ts';
+import {
+  assertRulePatternSize,
+  type CompiledEventPattern,
+  compileEventPattern,
+} from '../../functions/core/event-pattern/index.ts';
 import type { RuleDefinition } from '../../functions/core/platform.ts';
 import { AwsServiceError } from '../aws-json-protocol.ts';
 
@@ -63,11 +67,9 @@ export class LocalEventBuses {
   addBus(name: string, rules: readonly (RuleDefinition & { target: EventTarget })[]): void {
     const busRules = this.buses.get(name) ?? [];
     for (const rule of rules) {
-      busRules.push({
-        name: rule.name,
-        pattern: compileEventPattern(rule.eventPattern),
-        target: rule.target,
-      });
+      const pattern = JSON.stringify(rule.eventPattern);
+      assertRulePatternSize(pattern);
+      busRules.push({ name: rule.name, pattern: compileEventPattern(pattern), target: rule.target });
     }
     this.buses.set(name, busRules);
   }

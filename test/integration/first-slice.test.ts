@@ -105,6 +105,7 @@ describe('one order event, end to end', () => {
       description: null,
       url: receiver.url,
       events: ['draft.deleted'],
+      filter: null,
       status: 'active',
       disabled_reason: null,
       metadata: {},
@@ -156,6 +157,28 @@ describe('routing and isolation', () => {
     await pipelineDrained();
 
     expect(JSON.parse(request.body).id).toBe('ord_match');
+    expect(own.received).toHaveLength(1);
+  });
+
+  it('delivers only events whose webhook body passes the subscription’s content filter', async () => {
+    const own = await newReceiver();
+    const { accountId, apiKey } = await newAccount();
+    const created = await api(sandbox.endpoint, apiKey, 'POST', '/v1/webhooks', {
+      name: 'Shipped orders',
+      url: own.url,
+      events: ['order.*'],
+      filter: { data: { status: ['Shipped'] } },
+    });
+    const cancelled = { ...orderStatusUpdated(accountId, 'ord_cancelled'), data: { status: 'Cancelled' } };
+
+    await publish(cancelled);
+    await pipelineDrained();
+    await publish(orderStatusUpdated(accountId, 'ord_shipped'));
+    const request = await own.next();
+    await pipelineDrained();
+
+    expect(created.json?.filter).toEqual({ data: { status: ['Shipped'] } });
+    expect(JSON.parse(request.body).id).toBe('ord_shipped');
     expect(own.received).toHaveLength(1);
   });
 
@@ -249,6 +272,25 @@ describe('API errors are problem+json and name the field', () => {
         },
       ],
     });
+  });
+
+  it('422 naming the filter, with EventBridge’s reason, for an invalid content filter', async () => {
+    const response = await api(sandbox.endpoint, sandbox.apiKey, 'POST', '/v1/webhooks', {
+      name: 'x',
+      url: 'https://hooks.example.com/in',
+      events: ['order.*'],
+      filter: { data: { status: [{ 'starts-with': 'Ship' }] } },
+    });
+
+    expect(response.status).toBe(422);
+    expect(response.json?.errors).toEqual([
+      {
+        field: 'filter',
+        message: expect.stringMatching(
+          /^Event pattern is not valid\. Reason: Unrecognized match type starts-with/,
+        ),
+      },
+    ]);
   });
 
   it('422 naming missing fields', async () => {

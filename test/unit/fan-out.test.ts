@@ -115,6 +115,27 @@ describe('fanOut', () => {
     expect(new Set(first.enqueued.map((d) => d.id)).size).toBe(2);
   });
 
+  it('applies content filters to the webhook body, with the EventBridge pattern matcher', async () => {
+    const { enqueued } = await fanOutTo([
+      subscription('sub_shipped', { filter: JSON.stringify({ data: { status: ['Shipped'] } }) }),
+      subscription('sub_cancelled', { filter: JSON.stringify({ data: { status: ['Cancelled'] } }) }),
+      subscription('sub_from_initiated', {
+        filter: JSON.stringify({
+          previous: { status: [{ prefix: 'Init' }] },
+          type: ['order.status_updated'],
+        }),
+      }),
+      subscription('sub_big_orders', {
+        filter: JSON.stringify({ data: { total: [{ numeric: ['>', 100] }] } }),
+      }),
+    ]);
+
+    expect(enqueued.map((delivery) => delivery.subscriptionId)).toEqual([
+      'sub_shipped',
+      'sub_from_initiated',
+    ]);
+  });
+
   it('enqueues nothing when no subscription matches', async () => {
     const { result, enqueued } = await fanOutTo([subscription('sub_1', { events: ['draft.*'] })]);
 

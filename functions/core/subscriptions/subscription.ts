@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { type TargetPolicy, targetUrlProblem } from '../delivery/target-guard.ts';
 import { eventCatalog, isEventType, resourceOf } from '../events/catalog.ts';
+import { type ContentFilter, contentFilterProblem } from './content-filter.ts';
 
 /** `active` subscriptions receive events; `paused` ones are skipped; `disabled` ones were stopped by us. */
 export type SubscriptionStatus = 'active' | 'paused' | 'disabled';
@@ -14,6 +15,8 @@ export interface Subscription {
   readonly url: string;
   /** Event types, exact (`order.created`) or a whole resource (`order.*`). */
   readonly events: readonly string[];
+  /** An EventBridge event pattern over the webhook body, as JSON text; none takes every selected event. */
+  readonly filter?: ContentFilter;
   readonly status: SubscriptionStatus;
   readonly disabledReason?: string;
   /** The current secret first; after a rotation the previous one follows until it expires. */
@@ -68,6 +71,14 @@ export const createSubscriptionSchema = (policy: TargetPolicy) =>
         z.minLength(1, 'must name at least one event type'),
         z.maxLength(100, 'must name at most 100 event types'),
       ),
+    filter: z.optional(
+      z.record(z.string(), z.unknown()).check(
+        z.superRefine((filter, context) => {
+          const problem = contentFilterProblem(filter);
+          if (problem !== undefined) context.issues.push({ code: 'custom', message: problem, input: filter });
+        }),
+      ),
+    ),
     metadata: z.optional(
       z
         .record(z.string().check(z.maxLength(64)), z.string().check(z.maxLength(512)))
@@ -85,6 +96,7 @@ export function publicView(subscription: Subscription): Record<string, unknown> 
     description: subscription.description ?? null,
     url: subscription.url,
     events: subscription.events,
+    filter: subscription.filter === undefined ? null : JSON.parse(subscription.filter),
     status: subscription.status,
     disabled_reason: subscription.disabledReason ?? null,
     metadata: subscription.metadata,
