@@ -97,19 +97,31 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  let unlock = async () => {};
+  // Stores started so far, closed in reverse order on close or when starting fails half-way. First the pollers
+  // stop (their handlers still call the stores through the server), then the server, then the stores.
+  const started: (() => Promise<void>)[] = [];
+  const pollers: EventSourceMapping[] = [];
+  const stopAll = async () => {
+    await Promise.all(pollers.map((mapping) => mapping.stop()));
+    const closed = new Promise<void>((done) => server.close(() => done()));
+    server.closeAllConnections();
+    await closed;
+    for (const stop of started.reverse()) await stop();
+  };
   try {
     if (options.dataDir !== undefined) {
       await mkdir(options.dataDir, { recursive: true });
-      unlock = await lockDataDir(options.dataDir);
+      started.push(await lockDataDir(options.dataDir));
     }
     const dynamo = await LocalDynamoDb.start(options.dataDir && join(options.dataDir, 'dynamodb'));
+    started.push(() => dynamo.close());
     const sqs = await SqsEmulator.open({
       baseUrl: endpoint,
       accountId: awsAccountId,
       region,
       ...(options.dataDir === undefined ? {} : { dataDir: join(options.dataDir, 'sqs') }),
     });
+    started.push(() => sqs.close());
     for (const [queue, definition] of Object.entries(queues) as [QueueName, (typeof queues)[QueueName]][]) {
       const dlqName = `${queueNames[queue]}-dlq`;
       sqs.ensureQueue(dlqName, {
@@ -183,6 +195,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     };
 
     const dynamoClient = new DynamoDBClient({ endpoint, region });
+    started.push(async () => dynamoClient.destroy());
     await dynamo.ensureTable(dynamoClient, tableName);
     const apiKey = await demoApiKey(options);
     await new ApiKeyStore(documentClient(dynamoClient), tableName).issue(demoAccountId, apiKey);
@@ -198,7 +211,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return new EventSourceMapping(sqs, queueNames[mapping.queue], fn, mapping, region);
       }),
     );
-    for (const mapping of mappings) mapping.start();
+    for (const mapping of mappings) {
+      mapping.start();
+      pollers.push(mapping);
+    }
 
     return {
       endpoint,
@@ -210,20 +226,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
             ? `${queueNames[queue.slice(0, -3) as QueueName]}-dlq`
             : queueNames[queue as QueueName],
         ),
-      close: async () => {
-        await Promise.all(mappings.map((mapping) => mapping.stop()));
-        const closed = new Promise<void>((done) => server.close(() => done()));
-        server.closeAllConnections();
-        await closed;
-        await sqs.close();
-        await dynamo.close();
-        dynamoClient.destroy();
-        await unlock();
-      },
+      close: stopAll,
     };
   } catch (error) {
-    server.close();
-    await unlock();
+    await stopAll();
     throw error;
   }
 }
