@@ -1,14 +1,25 @@
 /** Shared helpers of the infrastructure tests: an app that skips bundling, and template look-ups. */
+import { readFileSync } from 'node:fs';
 import { App, type AppProps } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { WebhookPlatformStack, type WebhookPlatformStackProps } from '../../lib/webhook-platform-stack.ts';
 
-/** An app that bundles no asset and skips the built-in CloudFormation validation: fast, no esbuild. */
+/** The feature flags and other context that `cdk synth` and `cdk deploy` read from cdk.json. */
+const deployedContext = (
+  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+    context: Record<string, unknown>;
+  }
+).context;
+
+/**
+ * An app with cdk.json's context (so tests see what is deployed) that bundles no asset and skips the built-in
+ * CloudFormation validation: fast, no esbuild.
+ */
 export function testApp(props: AppProps = {}): App {
   return new App({
     builtinCloudFormationValidation: false,
     ...props,
-    context: { 'aws:cdk:bundling-stacks': [], ...props.context },
+    context: { ...deployedContext, 'aws:cdk:bundling-stacks': [], ...props.context },
   });
 }
 
