@@ -7,7 +7,7 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
 } from 'aws-lambda';
 import { httpApi } from '../functions/core/platform.ts';
-import { invoke, type LocalFunction } from './lambda-runtime.ts';
+import type { LocalFunction } from './lambda-runtime.ts';
 
 /** HTTP APIs refuse payloads over 10 MB. */
 const maxPayloadBytes = 10 * 1024 * 1024;
@@ -93,15 +93,13 @@ export class LocalHttpApi {
     if (url.pathname === '/') return gatewayError(404, 'Not Found');
     const event = this.proxyEvent(req, url, rawBody);
 
-    const authorization = (await invoke(
-      this.authorizer,
+    const authorization = (await this.authorizer.invoke(
       this.authorizerEvent(event),
-      this.region,
     )) as APIGatewaySimpleAuthorizerWithContextResult<Record<string, unknown>>;
     if (authorization?.isAuthorized !== true) return gatewayError(403, 'Forbidden');
     event.requestContext.authorizer = { lambda: authorization.context ?? {} };
 
-    return this.responseOf(await invoke(this.api, event, this.region));
+    return this.responseOf(await this.api.invoke(event));
   }
 
   private proxyEvent(

@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { EventSourceMappingDefinition } from '../functions/core/platform.ts';
-import { invoke, type LocalFunction } from './lambda-runtime.ts';
+import type { LocalFunction } from './lambda-runtime.ts';
 import type { ReceivedMessage } from './sqs/types.ts';
 
 /** The part of the SQS emulator a mapping polls through. */
@@ -97,7 +97,7 @@ export class EventSourceMapping {
       }
       if (batch.length === 0) continue;
       const event: SQSEvent = { Records: batch.map((message) => recordOf(message, queueArn, this.region)) };
-      const outcome = await invoke(this.fn, event, this.region).catch((error: unknown) => {
+      const outcome = await this.fn.invoke(event).catch((error: unknown) => {
         console.error(`[event-source-mapping] ${this.fn.name} failed; the batch will be retried:`, error);
         return error instanceof Error ? error : new Error(String(error));
       });

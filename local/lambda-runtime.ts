@@ -4,65 +4,110 @@ import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { type FunctionDefinition, type FunctionName, functions } from '../functions/core/platform.ts';
 
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
-
-/** A deployed function's handler module, loaded as it is, with the limits its definition gives it. */
-export interface LocalFunction {
-  readonly name: FunctionName;
-  readonly definition: FunctionDefinition;
-  readonly handler: Handler;
-}
+/** A Lambda handler as its module exports it. */
+export type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
 /** Thrown when a handler runs past its timeout, as Lambda reports it. */
 export class FunctionTimeoutError extends Error {
   override name = 'Sandbox.Timedout';
 }
 
-/** Imports a function's handler module from the path the CDK app deploys. */
-export async function loadFunction(name: FunctionName, projectRoot: string): Promise<LocalFunction> {
-  const definition = functions[name];
-  const module = (await import(pathToFileURL(resolve(projectRoot, definition.entry)).href)) as {
-    handler?: Handler;
-  };
-  if (typeof module.handler !== 'function') {
-    throw new TypeError(`${definition.entry} does not export a handler function`);
-  }
-  return { name, definition, handler: module.handler };
-}
-
 /**
- * Invokes a handler as Lambda would: with a context object, and failing with `Task timed out` when it runs past
- * the function's timeout (the handler's promise is abandoned, as Lambda abandons the sandbox).
+ * A function as Lambda runs it: each invocation gets an execution environment of its own, a separate instance
+ * of the handler module, that serves one invocation at a time and is reused after it (a warm start), or created
+ * when none is free (a cold start). So module-level state (clients, a Powertools batch processor) is never
+ * shared by concurrent invocations, exactly as on AWS. An environment whose invocation timed out is thrown away.
  */
-export async function invoke(fn: LocalFunction, event: unknown, region: string): Promise<unknown> {
-  const timeoutMs = fn.definition.timeoutSeconds * 1000;
-  const deadline = Date.now() + timeoutMs;
-  const requestId = randomUUID();
-  const context: Context = {
-    callbackWaitsForEmptyEventLoop: false,
-    functionName: fn.name,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:000000000000:function:${fn.name}`,
-    memoryLimitInMB: String(fn.definition.memorySizeMb),
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${fn.name}`,
-    logStreamName: `sandbox/${requestId}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(new FunctionTimeoutError(`Task timed out after ${fn.definition.timeoutSeconds}.00 seconds`)),
-      timeoutMs,
+export class LocalFunction {
+  private readonly idle: Handler[] = [];
+  private environments = 0;
+
+  constructor(
+    readonly name: FunctionName,
+    readonly definition: FunctionDefinition,
+    /** Loads a fresh instance of the handler module; `environment` numbers it. */
+    private readonly loadHandler: (environment: number) => Promise<Handler>,
+    private readonly region: string,
+  ) {}
+
+  /** The deployed handler module of a platform function, loaded from the path the CDK app bundles. */
+  static fromModule(name: FunctionName, projectRoot: string, region: string): LocalFunction {
+    const definition = functions[name];
+    const url = pathToFileURL(resolve(projectRoot, definition.entry)).href;
+    return new LocalFunction(
+      name,
+      definition,
+      async (environment) => {
+        // A distinct URL is a distinct module instance: the environment's own copy of the handler's module scope.
+        const module = (await import(`${url}?environment=${environment}`)) as { handler?: Handler };
+        if (typeof module.handler !== 'function') {
+          throw new TypeError(`${definition.entry} does not export a handler function`);
+        }
+        return module.handler;
+      },
+      region,
     );
-  });
-  try {
-    return await Promise.race([fn.handler(event, context), timeout]);
-  } finally {
-    clearTimeout(timer);
+  }
+
+  /** Creates an environment ahead of the first invocation (and surfaces a module that cannot load). */
+  async prewarm(): Promise<void> {
+    this.idle.push(await this.coldStart());
+  }
+
+  /** How many execution environments have been created so far. */
+  get environmentCount(): number {
+    return this.environments;
+  }
+
+  /**
+   * Invokes the handler with a Lambda context, failing with `Task timed out` when it runs past the function's
+   * timeout (its environment is then discarded, its promise abandoned).
+   */
+  async invoke(event: unknown): Promise<unknown> {
+    const handler = this.idle.pop() ?? (await this.coldStart());
+    const timeoutMs = this.definition.timeoutSeconds * 1000;
+    const deadline = Date.now() + timeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new FunctionTimeoutError(`Task timed out after ${this.definition.timeoutSeconds}.00 seconds`),
+          ),
+        timeoutMs,
+      );
+    });
+    try {
+      const result = await Promise.race([handler(event, this.context(deadline)), timeout]);
+      this.idle.push(handler);
+      return result;
+    } catch (error) {
+      if (!(error instanceof FunctionTimeoutError)) this.idle.push(handler);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async coldStart(): Promise<Handler> {
+    return this.loadHandler(this.environments++);
+  }
+
+  private context(deadline: number): Context {
+    const requestId = randomUUID();
+    return {
+      callbackWaitsForEmptyEventLoop: false,
+      functionName: this.name,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: `arn:aws:lambda:${this.region}:000000000000:function:${this.name}`,
+      memoryLimitInMB: String(this.definition.memorySizeMb),
+      awsRequestId: requestId,
+      logGroupName: `/aws/lambda/${this.name}`,
+      logStreamName: `sandbox/${requestId}`,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+      done: () => undefined,
+      fail: () => undefined,
+      succeed: () => undefined,
+    };
   }
 }

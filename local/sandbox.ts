@@ -10,6 +10,8 @@ import {
   defaultEventBusName,
   type EnvironmentVariable,
   eventSourceMappings,
+  type FunctionName,
+  functions,
   httpApi,
   type QueueName,
   queues,
@@ -22,7 +24,7 @@ import { LocalDynamoDb } from './dynamodb.ts';
 import { EventSourceMapping } from './event-source-mapping.ts';
 import { LocalEventBuses } from './eventbridge/event-bus.ts';
 import { testEventPattern } from './eventbridge/test-event-pattern.ts';
-import { loadFunction } from './lambda-runtime.ts';
+import { LocalFunction } from './lambda-runtime.ts';
 import { SQS_NAMESPACE, SQS_TARGET_PREFIX, SqsEmulator } from './sqs/index.ts';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -200,16 +202,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const apiKey = await demoApiKey(options);
     await new ApiKeyStore(documentClient(dynamoClient), tableName).issue(demoAccountId, apiKey);
 
-    api = new LocalHttpApi(
-      await loadFunction(httpApi.authorizer, projectRoot),
-      await loadFunction(httpApi.function, projectRoot),
-      region,
-    );
-    const mappings = await Promise.all(
-      eventSourceMappings.map(async (mapping) => {
-        const fn = await loadFunction(mapping.function, projectRoot);
-        return new EventSourceMapping(sqs, queueNames[mapping.queue], fn, mapping, region);
-      }),
+    const lambdas = Object.fromEntries(
+      (Object.keys(functions) as FunctionName[]).map((name) => [
+        name,
+        LocalFunction.fromModule(name, projectRoot, region),
+      ]),
+    ) as Record<FunctionName, LocalFunction>;
+    // One environment of each now, so that a handler module that cannot load fails the start, not an event.
+    await Promise.all(Object.values(lambdas).map((lambda) => lambda.prewarm()));
+    api = new LocalHttpApi(lambdas[httpApi.authorizer], lambdas[httpApi.function], region);
+    const mappings = eventSourceMappings.map(
+      (mapping) =>
+        new EventSourceMapping(sqs, queueNames[mapping.queue], lambdas[mapping.function], mapping, region),
     );
     for (const mapping of mappings) {
       mapping.start();

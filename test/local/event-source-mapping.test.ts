@@ -2,7 +2,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { functions } from '#core/platform.ts';
 import { EventSourceMapping, messagesToDelete } from '../../local/event-source-mapping.ts';
-import type { LocalFunction } from '../../local/lambda-runtime.ts';
+import { LocalFunction } from '../../local/lambda-runtime.ts';
 import { SqsEmulator } from '../../local/sqs/index.ts';
 import type { ReceivedMessage } from '../../local/sqs/types.ts';
 
@@ -44,11 +44,12 @@ describe('EventSourceMapping against the SQS emulator', () => {
       region: 'us-east-1',
     });
     sqs.createQueue('work', { VisibilityTimeout: '1' });
-    const fn: LocalFunction = {
-      name: 'fanOut',
-      definition: functions.fanOut,
-      handler: (event) => handler(event as SQSEvent),
-    };
+    const fn = new LocalFunction(
+      'fanOut',
+      functions.fanOut,
+      async () => (event) => handler(event as SQSEvent),
+      'us-east-1',
+    );
     mapping = new EventSourceMapping(
       sqs,
       'work',
