@@ -1,14 +1,14 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { deliveryMessageSchema } from '#core/delivery/delivery-message.ts';
 import { WebhookSender } from '#core/delivery/webhook-sender.ts';
 import { documentClient } from '#core/dynamodb.ts';
-import { loadEnvironment } from '#core/environment.ts';
+import { loadEnvironment, targetPolicyOf } from '#core/environment.ts';
 import { createLogger } from '#core/logger.ts';
 import { functions } from '#core/platform.ts';
 import { deadLetter } from '#core/queues.ts';
+import { sqsConsumer } from '#core/sqs-consumer.ts';
 import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
 import { type DeliveryPorts, deliver } from './deliver.ts';
 
@@ -16,8 +16,7 @@ const env = loadEnvironment(functions.delivery.environment);
 const logger = createLogger('delivery');
 const sqs = new SQSClient({});
 const subscriptions = new SubscriptionStore(documentClient(), env.TABLE_NAME);
-const sender = new WebhookSender(env.ALLOW_PRIVATE_TARGETS === 'true' ? 'allow-private' : 'public-only');
-const processor = new BatchProcessor(EventType.SQS);
+const sender = new WebhookSender(targetPolicyOf(env));
 
 const ports: DeliveryPorts = {
   subscription: (accountId, id) => subscriptions.get(accountId, id),
@@ -87,5 +86,4 @@ function safeJson(text: string): unknown {
  * SQS consumer of the delivery queue. A failed attempt leaves its message on the queue, invisible for the
  * retry wait, so the wait costs nothing and survives any crash; the attempt number is SQS's receive count.
  */
-export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-  processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
+export const handler = sqsConsumer(processRecord);

@@ -1,11 +1,12 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import { documentClient } from '#core/dynamodb.ts';
 import { loadEnvironment } from '#core/environment.ts';
 import { createLogger } from '#core/logger.ts';
 import { functions } from '#core/platform.ts';
 import { deadLetter, sendAll } from '#core/queues.ts';
+import { sqsConsumer } from '#core/sqs-consumer.ts';
+import type { Subscription } from '#core/subscriptions/subscription.ts';
 import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
 import { fanOut, InvalidEventError, parseBusEvent } from './fan-out.ts';
 
@@ -13,10 +14,14 @@ const env = loadEnvironment(functions.fanOut.environment);
 const logger = createLogger('fan-out');
 const sqs = new SQSClient({});
 const subscriptions = new SubscriptionStore(documentClient(), env.TABLE_NAME);
-const processor = new BatchProcessor(EventType.SQS);
 
 const ports = {
   subscriptionsOf: (accountId: string) => subscriptions.listAll(accountId),
+  filterFailed: (subscription: Subscription, error: Error) =>
+    logger.error('Content filter could not be evaluated; subscription left out', {
+      subscriptionId: subscription.id,
+      error,
+    }),
   enqueueDeliveries: (messages: readonly object[]) =>
     sendAll(
       sqs,
@@ -52,5 +57,4 @@ async function processRecord(record: SQSRecord): Promise<void> {
 }
 
 /** SQS consumer of the fan-out queue: a failed record is retried alone, never the whole batch. */
-export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-  processPartialResponse(event, processRecord, processor, { context, throwOnFullBatchFailure: false });
+export const handler = sqsConsumer(processRecord);
