@@ -3,7 +3,7 @@ import {
   maxAttempts,
   nextRetryDelaySeconds,
   parseRetryAfter,
-  retryAfterBoundsSeconds,
+  retryAfterMaxSeconds,
   retryScheduleSeconds,
 } from '#core/delivery/retry-policy.ts';
 
@@ -36,10 +36,14 @@ describe('retry policy', () => {
     expect(nextRetryDelaySeconds(maxAttempts)).toBeUndefined();
   });
 
-  it('honours Retry-After within bounds', () => {
-    expect(nextRetryDelaySeconds(1, 120)).toBe(120);
-    expect(nextRetryDelaySeconds(1, 0)).toBe(retryAfterBoundsSeconds.min);
-    expect(nextRetryDelaySeconds(1, 10 * 24 * 3600)).toBe(retryAfterBoundsSeconds.max);
+  it('lets Retry-After lengthen a wait, up to 6 h, but never shorten it', () => {
+    const neutral = () => 0.5;
+
+    expect(nextRetryDelaySeconds(1, 120, neutral)).toBe(120);
+    expect(nextRetryDelaySeconds(1, 0, neutral)).toBe(5);
+    expect(nextRetryDelaySeconds(2, 1, neutral)).toBe(300);
+    expect(nextRetryDelaySeconds(1, 10 * 24 * 3600, neutral)).toBe(retryAfterMaxSeconds);
+    expect(nextRetryDelaySeconds(6, 60, neutral)).toBe(36_000);
     expect(nextRetryDelaySeconds(maxAttempts, 120)).toBeUndefined();
   });
 

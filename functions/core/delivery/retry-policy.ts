@@ -11,12 +11,13 @@ export const maxAttempts = retryScheduleSeconds.length + 1;
 const jitter = 0.2;
 /** SQS's bound on a message's visibility timeout, which is how a retry waits. */
 const maxWaitSeconds = 12 * 3600 - 60;
-/** A receiver's `Retry-After` is honoured only between these bounds. */
-export const retryAfterBoundsSeconds = { min: 1, max: 6 * 3600 } as const;
+/** The longest a receiver's `Retry-After` may stretch a wait. */
+export const retryAfterMaxSeconds = 6 * 3600;
 
 /**
- * Seconds to wait before the attempt after `attempt` (1-based), or undefined when it was the last.
- * A `Retry-After` from a 429 or 503 replaces the schedule's wait, clamped to {@link retryAfterBoundsSeconds}.
+ * Seconds to wait before the attempt after `attempt` (1-based), or undefined when it was the last. A
+ * `Retry-After` from a 429 or 503 can lengthen the schedule's wait (up to {@link retryAfterMaxSeconds}) but never
+ * shorten it, so a receiver answering `Retry-After: 1` cannot burn a day's attempts in seconds.
  */
 export function nextRetryDelaySeconds(
   attempt: number,
@@ -25,11 +26,10 @@ export function nextRetryDelaySeconds(
 ): number | undefined {
   const base = retryScheduleSeconds[attempt - 1];
   if (base === undefined) return undefined;
-  if (retryAfterSeconds !== undefined) {
-    return Math.min(Math.max(retryAfterSeconds, retryAfterBoundsSeconds.min), retryAfterBoundsSeconds.max);
-  }
   const spread = base * jitter * (2 * random() - 1);
-  return Math.min(Math.max(1, Math.round(base + spread)), maxWaitSeconds);
+  const scheduled = Math.min(Math.max(1, Math.round(base + spread)), maxWaitSeconds);
+  if (retryAfterSeconds === undefined) return scheduled;
+  return Math.max(scheduled, Math.min(retryAfterSeconds, retryAfterMaxSeconds));
 }
 
 /**
