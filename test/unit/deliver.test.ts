@@ -78,17 +78,6 @@ describe('deliver', () => {
     );
   });
 
-  it('keeps the webhook-id across attempts', async () => {
-    receiver.answerWith(() => ({ status: 500 }));
-    await deliver(message, 1, ports(subscription()));
-    receiver.answerWith(() => ({ status: 204 }));
-    await deliver(message, 2, ports(subscription()));
-
-    const [first, second] = [await receiver.next(), await receiver.next()];
-
-    expect(first.headers['webhook-id']).toBe(second.headers['webhook-id']);
-  });
-
   it('schedules a retry on a 5xx, with the schedule wait and jitter', async () => {
     receiver.answerWith(() => ({ status: 503, body: 'down for maintenance' }));
 
@@ -150,14 +139,32 @@ describe('deliver', () => {
     );
   });
 
-  it('skips paused and deleted subscriptions without a request', async () => {
+  it('dead-letters deliveries of paused and disabled subscriptions, and drops those of deleted ones, unsent', async () => {
     const before = receiver.received.length;
 
     const paused = await deliver(message, 1, ports(subscription({ status: 'paused' })));
+    const disabled = await deliver(
+      message,
+      1,
+      ports(subscription({ status: 'disabled', disabledReason: 'The endpoint answered 410 Gone' })),
+    );
     const deleted = await deliver(message, 1, ports(undefined));
 
-    expect(paused).toEqual({ kind: 'skipped', reason: 'subscription paused' });
+    expect(paused).toEqual({ kind: 'failed', reason: 'Subscription paused' });
+    expect(disabled).toEqual({
+      kind: 'failed',
+      reason: 'Subscription disabled: The endpoint answered 410 Gone',
+    });
     expect(deleted).toEqual({ kind: 'skipped', reason: 'subscription deleted' });
+    expect(receiver.received.length).toBe(before);
+  });
+
+  it('does not post again past the last attempt (when dead-lettering it failed before)', async () => {
+    const before = receiver.received.length;
+
+    const decision = await deliver(message, maxAttempts + 1, ports(subscription()));
+
+    expect(decision).toEqual({ kind: 'failed', reason: 'All 8 attempts failed' });
     expect(receiver.received.length).toBe(before);
   });
 
