@@ -35,25 +35,35 @@ export function parseBusEvent(body: string): BusEvent {
 export interface FanOutPorts {
   readonly subscriptionsOf: (accountId: string) => Promise<readonly Subscription[]>;
   readonly enqueueDeliveries: (messages: readonly DeliveryMessage[]) => Promise<void>;
+  /** Told about a stored content filter the matcher cannot evaluate; that subscription is left out. */
+  readonly filterFailed: (subscription: Subscription, error: Error) => void;
 }
 
 /**
  * One delivery per subscription of the event's account that is active, selects the event type and whose
- * content filter (if any) the webhook body passes. The
- * delivery id depends only on the event and the subscription, so fanning the same event out again (after a
- * partial failure) gives receivers the same `webhook-id` to de-duplicate on.
+ * content filter (if any) the webhook body passes. The delivery id depends only on the event and the
+ * subscription, so fanning the same event out again (after a partial failure) gives receivers the same
+ * `webhook-id` to de-duplicate on. A filter that cannot be evaluated excludes its own subscription only.
  */
 export async function fanOut(event: BusEvent, ports: FanOutPorts): Promise<readonly DeliveryMessage[]> {
   const type = event['detail-type'];
   const subscriptions = await ports.subscriptionsOf(event.detail.account_id);
   const envelope = envelopeOf(event);
   const body = JSON.stringify(envelope);
+  const passesFilter = (subscription: Subscription) => {
+    try {
+      return passesContentFilter(subscription.filter, envelope);
+    } catch (error) {
+      ports.filterFailed(subscription, error as Error);
+      return false;
+    }
+  };
   const deliveries = subscriptions
     .filter(
       (subscription) =>
         subscription.status === 'active' &&
         selectsEventType(subscription, type) &&
-        passesContentFilter(subscription.filter, envelope),
+        passesFilter(subscription),
     )
     .map((subscription) => ({
       id: derivedId('msg', event.id, subscription.id),

@@ -28,6 +28,7 @@ function subscription(id: string, overrides: Partial<Subscription> = {}): Subscr
 async function fanOutTo(subscriptions: Subscription[], body = orderEvent) {
   const enqueued: DeliveryMessage[] = [];
   const asked: string[] = [];
+  const filterFailures: string[] = [];
   const result = await fanOut(parseBusEvent(body), {
     subscriptionsOf: async (accountId) => {
       asked.push(accountId);
@@ -36,8 +37,11 @@ async function fanOutTo(subscriptions: Subscription[], body = orderEvent) {
     enqueueDeliveries: async (messages) => {
       enqueued.push(...messages);
     },
+    filterFailed: (subscription) => {
+      filterFailures.push(subscription.id);
+    },
   });
-  return { result, enqueued, asked };
+  return { result, enqueued, asked, filterFailures };
 }
 
 describe('parseBusEvent', () => {
@@ -134,6 +138,16 @@ describe('fanOut', () => {
       'sub_shipped',
       'sub_from_initiated',
     ]);
+  });
+
+  it('leaves out only the subscription whose stored filter cannot be evaluated', async () => {
+    const { enqueued, filterFailures } = await fanOutTo([
+      subscription('sub_broken', { filter: '{"data": {"status": [{"no-such-operator": 1}]}}' }),
+      subscription('sub_fine'),
+    ]);
+
+    expect(enqueued.map((delivery) => delivery.subscriptionId)).toEqual(['sub_fine']);
+    expect(filterFailures).toEqual(['sub_broken']);
   });
 
   it('enqueues nothing when no subscription matches', async () => {
