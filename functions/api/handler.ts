@@ -5,14 +5,13 @@ import type {
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
 import { documentClient } from '#core/dynamodb.ts';
-import { loadEnvironment } from '#core/environment.ts';
+import { loadEnvironment, targetPolicyOf } from '#core/environment.ts';
+import { type CallerContext, requireCaller } from '#core/http/caller.ts';
 import { jsonBody } from '#core/http/json-body.ts';
-import { problems } from '#core/http/problem.ts';
 import { problemJsonErrors } from '#core/http/problem-middleware.ts';
 import { createLogger } from '#core/logger.ts';
 import { functions } from '#core/platform.ts';
 import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
-import type { CallerContext } from '../authorizer/handler.ts';
 import { createRouter } from './router.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 
@@ -21,7 +20,7 @@ const logger = createLogger('api');
 const route = createRouter(
   webhookRoutes({
     subscriptions: new SubscriptionStore(documentClient(), env.TABLE_NAME),
-    targetPolicy: env.ALLOW_PRIVATE_TARGETS === 'true' ? 'allow-private' : 'public-only',
+    targetPolicy: targetPolicyOf(env),
     now: () => new Date(),
   }),
 );
@@ -29,14 +28,17 @@ const route = createRouter(
 type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<CallerContext> & { body?: unknown };
 
 async function handle(event: ApiEvent): Promise<APIGatewayProxyStructuredResultV2> {
-  const caller = event.requestContext.authorizer.lambda;
-  if (caller.accountId === '') throw problems.unauthorized(caller.authError || 'Unauthorized');
+  const { accountId } = event.requestContext.authorizer.lambda;
   const { handler, params } = route(event.requestContext.http.method, event.rawPath);
-  return handler({ accountId: caller.accountId, params, body: event.body, event });
+  return handler({ accountId, params, body: event.body, event });
 }
 
-/** The management API: header normalizer -> JSON body parser -> route, with problem+json errors last. */
+/**
+ * The management API: caller check -> header normalizer -> JSON body parser -> route, with problem+json errors
+ * last. The caller is checked first, so a request without a valid key learns nothing from its body's fate.
+ */
 export const handler = middy<ApiEvent, APIGatewayProxyStructuredResultV2>()
+  .use(requireCaller())
   .use(httpHeaderNormalizer())
   .use(jsonBody())
   .use(problemJsonErrors(logger))

@@ -5,13 +5,11 @@ import type {
 import { ApiKeyStore } from '#core/accounts/api-key-store.ts';
 import { documentClient } from '#core/dynamodb.ts';
 import { loadEnvironment } from '#core/environment.ts';
+import type { CallerContext } from '#core/http/caller.ts';
 import { functions } from '#core/platform.ts';
 
 const env = loadEnvironment(functions.authorizer.environment);
 const apiKeys = new ApiKeyStore(documentClient(), env.TABLE_NAME);
-
-/** What the API function learns about the caller: the account, or why there is none. */
-export type CallerContext = { accountId: string; authError: '' } | { accountId: ''; authError: string };
 
 /** The key of an `Authorization: Bearer <key>` header, or undefined when the header has another form. */
 export function bearerKey(header: string | undefined): string | undefined {

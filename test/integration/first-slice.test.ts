@@ -251,6 +251,15 @@ describe('API errors are problem+json and name the field', () => {
     expect(wrong.json?.detail).toBe('The API key is not valid');
   });
 
+  it('401 before anything reads the body of a request without a key', async () => {
+    const response = await api(sandbox.endpoint, undefined, 'POST', '/v1/webhooks', '{"broken":', {
+      'content-type': 'text/plain',
+    });
+
+    expect(response.status).toBe(401);
+    expect(response.contentType).toBe('application/problem+json');
+  });
+
   it('422 for every wrong field at once', async () => {
     const response = await api(sandbox.endpoint, sandbox.apiKey, 'POST', '/v1/webhooks', {
       name: '',
