@@ -19,6 +19,9 @@ describe('target guard', () => {
     '2002:7f00:1::',
     '2001:0:4136:e378:8000:63bf:3fff:fdd2',
     '64:ff9b:1::a9fe:a9fe',
+    '::ffff:0:a9fe:a9fe',
+    'fec0::1',
+    '::ffff:7f00:1',
   ])('blocks %s for public-only targets', (address) => {
     expect(isAllowedAddress(address, 'public-only')).toBe(false);
   });

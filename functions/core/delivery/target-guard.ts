@@ -36,6 +36,9 @@ for (const [network, prefix] of [
   ['2001:db8::', 32],
   ['fc00::', 7],
   ['fe80::', 10],
+  // Deprecated site-local addresses, and the IPv4-translated form (::ffff:0:a.b.c.d) of SIIT.
+  ['fec0::', 10],
+  ['::ffff:0:0:0', 96],
   ['ff00::', 8],
 ] as const) {
   blocked.addSubnet(network, prefix, 'ipv6');
@@ -50,11 +53,7 @@ export function isAllowedAddress(address: string, policy: TargetPolicy): boolean
   if (family === 0) return false;
   const type = family === 4 ? 'ipv4' : 'ipv6';
   if (policy === 'allow-private') return true;
-  if (type === 'ipv6' && address.toLowerCase().startsWith('::ffff:')) {
-    // An IPv4-mapped IPv6 address is judged as the IPv4 address it maps.
-    const mapped = address.slice(7);
-    if (isIP(mapped) === 4) return !blocked.check(mapped, 'ipv4');
-  }
+  // BlockList judges an IPv4-mapped IPv6 address (::ffff:a.b.c.d) by the IPv4 rules.
   return !blocked.check(address, type);
 }
 
