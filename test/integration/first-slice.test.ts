@@ -227,6 +227,58 @@ describe('routing and isolation', () => {
   });
 });
 
+describe('under load and failure', () => {
+  it('retries every failed delivery of concurrent batches, losing none', async () => {
+    const own = await newReceiver();
+    const { accountId, apiKey } = await newAccount();
+    for (const name of ['a', 'b', 'c', 'd', 'e'])
+      await createWebhook(apiKey, `${own.url}?subscription=${name}`);
+    const attempts = new Map<string, number>();
+    own.answerWith((request) => {
+      const id = String(request.headers['webhook-id']);
+      attempts.set(id, (attempts.get(id) ?? 0) + 1);
+      return { status: attempts.get(id) === 1 ? 500 : 204 };
+    });
+
+    const events = Array.from({ length: 30 }, (_, i) => orderStatusUpdated(accountId, `ord_load_${i}`));
+    for (let i = 0; i < events.length; i += 10) {
+      await clients.eventBridge.send(
+        new PutEventsCommand({
+          Entries: events.slice(i, i + 10).map((detail) => ({
+            EventBusName: sandbox.eventBusName,
+            Source: 'shipping.orders',
+            DetailType: 'order.status_updated',
+            Detail: JSON.stringify(detail),
+          })),
+        }),
+      );
+    }
+    for (let i = 0; i < 300; i++) await own.next();
+    await pipelineDrained();
+
+    expect(attempts.size).toBe(150);
+    expect([...attempts.values()].every((count) => count === 2)).toBe(true);
+  });
+
+  it('disables a subscription whose endpoint answers 410 Gone, and says why', async () => {
+    const own = await newReceiver();
+    const { accountId, apiKey } = await newAccount();
+    const { id } = await createWebhook(apiKey, own.url);
+    own.answerWith(() => ({ status: 410 }));
+
+    await publish(orderStatusUpdated(accountId, 'ord_gone'));
+    await own.next();
+    await pipelineDrained();
+    const read = await api(sandbox.endpoint, apiKey, 'GET', `/v1/webhooks/${id}`);
+
+    expect(read.json).toMatchObject({
+      status: 'disabled',
+      disabled_reason: 'The endpoint answered 410 Gone',
+      version: 2,
+    });
+  });
+});
+
 describe('API errors are problem+json and name the field', () => {
   const problem = (type: string, status: number) => ({
     type: `urn:webhooks:problem:${type}`,
