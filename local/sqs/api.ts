@@ -36,12 +36,15 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   }),
   GetQueueUrl: (emulator, input) => ({ QueueUrl: emulator.getQueueUrl(requiredString(input, 'QueueName')) }),
   ListQueues: (emulator, input) => listQueues(emulator, input),
-  GetQueueAttributes: (emulator, input) => ({
-    Attributes: emulator.getQueueAttributes(
+  GetQueueAttributes: (emulator, input) => {
+    const attributes = emulator.getQueueAttributes(
       requiredString(input, 'QueueUrl'),
       optionalStringArray(input, 'AttributeNames') ?? [],
-    ),
-  }),
+    );
+    // SQS leaves `Attributes` out when there is none to give: without AttributeNames, or when the names asked
+    // for are unset on the queue (e.g. RedrivePolicy).
+    return Object.keys(attributes).length === 0 ? {} : { Attributes: attributes };
+  },
   SetQueueAttributes: (emulator, input) => {
     const attributes = optionalStringMap(input, 'Attributes');
     if (attributes === undefined) throw missingParameter('Attributes');

@@ -10,6 +10,7 @@ import {
   invalidParameter,
   invalidParameterValue,
   purgeQueueInProgress,
+  queueDeletedRecently,
   queueDoesNotExist,
   queueNameExists,
   receiptHandleIsInvalid,
@@ -92,11 +93,19 @@ export class SqsEmulator {
   readonly #now: () => number;
   readonly #state: SqsState;
   readonly #journal: Journal | undefined;
-  /** Long polls waiting per queue name; each callback wakes one. */
+  /**
+   * Long polls sleeping per queue name, each as the callback that resumes it. `#wake` calls every one of a
+   * queue's callbacks; each poll then looks at the queue again and goes back to sleep if it finds nothing.
+   */
   readonly #waiters = new Map<string, Set<() => void>>();
   readonly #abortWakes = new WeakMap<AbortSignal, Set<() => void>>();
   /** When each queue was last purged: SQS allows one purge a minute (not journalled, as it only guards). */
   readonly #purgedAt = new Map<string, number>();
+  /**
+   * When each queue name was last deleted: SQS refuses CreateQueue for that name for 60 s (not journalled, as it
+   * only guards).
+   */
+  readonly #deletedAt = new Map<string, number>();
   #closed = false;
 
   private constructor(options: SqsEmulatorOptions, state: SqsState, journal: Journal | undefined) {
@@ -143,9 +152,13 @@ export class SqsEmulator {
 
   /**
    * Creates a queue and answers its URL. Idempotent when the attributes given match the existing queue's;
-   * `QueueNameExists` when they differ.
+   * `QueueNameExists` when they differ, and `QueueDeletedRecently` within 60 s of deleting a queue of that name.
    */
   createQueue(name: string, attributes: Readonly<Record<string, string>> = {}): string {
+    return this.#createQueue(name, attributes, true);
+  }
+
+  #createQueue(name: string, attributes: Readonly<Record<string, string>>, guardDeleted: boolean): string {
     if (!QUEUE_NAME.test(name)) {
       throw invalidParameterValue(
         'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length',
@@ -160,6 +173,10 @@ export class SqsEmulator {
       }
       return this.queueUrl(name);
     }
+    const deletedAt = this.#deletedAt.get(name);
+    if (guardDeleted && deletedAt !== undefined && this.#now() - deletedAt < 60_000)
+      throw queueDeletedRecently();
+    this.#deletedAt.delete(name);
     const initial: QueueSettings = { ...DEFAULT_SETTINGS };
     for (const [attribute, value] of Object.entries(settings)) if (value !== '') initial[attribute] = value;
     this.#commit([{ type: 'createQueue', name, settings: initial, at: this.#now() }]);
@@ -169,10 +186,11 @@ export class SqsEmulator {
   /**
    * Creates the queue, or brings an existing one's attributes to the given values (what a deployment does when
    * the definition changes). For the sandbox's own queues, where CreateQueue's `QueueNameExists` would stop a
-   * restart after a settings change.
+   * restart after a settings change. Not subject to CreateQueue's 60 s wait after a delete: the sandbox's own
+   * queues must come up whatever a client did to them just before.
    */
   ensureQueue(name: string, attributes: Readonly<Record<string, string>> = {}): string {
-    if (!this.#state.queues.has(name)) return this.createQueue(name, attributes);
+    if (!this.#state.queues.has(name)) return this.#createQueue(name, attributes, false);
     const queue = this.#queue(name);
     const settings = normalizeSettings(attributes, this.#settingsContext());
     const changed = Object.entries(settings).filter(
@@ -230,10 +248,16 @@ export class SqsEmulator {
     return result;
   }
 
-  /** Deletes a queue and its messages; long polls on it answer empty. */
+  /**
+   * Deletes a queue and its messages; long polls on it answer empty. As on SQS, CreateQueue refuses the name for
+   * the next 60 s.
+   */
   deleteQueue(queueUrlOrName: string): void {
     const queue = this.#queue(queueUrlOrName);
     this.#commit([{ type: 'deleteQueue', name: queue.name }]);
+    this.#deletedAt.set(queue.name, this.#now());
+    // A queue created later under this name is a new queue, with no purge to wait for.
+    this.#purgedAt.delete(queue.name);
     this.#wake(queue.name);
   }
 
@@ -348,8 +372,9 @@ export class SqsEmulator {
 
   /**
    * Sets an in-flight message's remaining visibility timeout to `seconds` from now (0 makes it visible at
-   * once). The handle must be the latest one of a message still in flight, and the total time since that
-   * receive may not exceed 12 hours.
+   * once). The handle must be the latest one of a message still in the queue, and the total time since that
+   * receive may not exceed 12 hours. When that message's visibility timeout is already over (it is visible
+   * again), the call succeeds and changes nothing, as on SQS.
    */
   changeMessageVisibility(queueUrlOrName: string, receiptHandle: string, seconds: number): void {
     const queue = this.#queue(queueUrlOrName);
@@ -364,13 +389,17 @@ export class SqsEmulator {
     if (parts === undefined || parts.queue !== queue.name) throw receiptHandleIsInvalid(receiptHandle);
     const now = this.#now();
     const message = queue.messages.get(parts.messageId);
-    if (message === undefined || message.receiptHandle !== receiptHandle || !Queue.isInFlight(message, now)) {
+    if (message === undefined || message.receiptHandle !== receiptHandle) {
       throw invalidParameter(
         'ReceiptHandle',
         receiptHandle,
         'Message does not exist or is not available for visibility timeout change.',
       );
     }
+    // AWS answers 200 and leaves the message visible: LocalStack's AWS-validated test for localstack#9598
+    // (PR #9632). floci-io/floci#902 says AWS answers MessageNotInflight, without validation; the validated
+    // test wins.
+    if (!Queue.isInFlight(message, now)) return;
     const visibleAt = now + seconds * 1000;
     if (visibleAt - (message.receivedAt ?? now) > MAX_VISIBILITY_SECONDS * 1000) {
       throw invalidParameter(

@@ -33,6 +33,14 @@ export function purgeQueueInProgress(name: string): AwsServiceError {
   );
 }
 
+export function queueDeletedRecently(): AwsServiceError {
+  return sqsError(
+    'QueueDeletedRecently',
+    'You must wait 60 seconds after deleting a queue before you can create another with the same name.',
+    'AWS.SimpleQueueService.QueueDeletedRecently',
+  );
+}
+
 export function queueNameExists(attribute: string): AwsServiceError {
   return sqsError(
     'QueueNameExists',

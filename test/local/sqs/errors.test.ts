@@ -3,8 +3,10 @@ import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
   DeleteMessageCommand,
+  DeleteQueueCommand,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
+  QueueDeletedRecently,
   QueueDoesNotExist,
   ReceiptHandleIsInvalid,
   ReceiveMessageCommand,
@@ -235,5 +237,53 @@ describe('SQS emulator errors as the SDK sees them', () => {
       status: 400,
       fault: 'client',
     });
+  });
+});
+
+describe('SQS emulator errors that depend on time (injected clock)', () => {
+  let clocked: SqsTestServer;
+  const clock = { now: 1_700_000_000_000 };
+
+  beforeAll(async () => {
+    clocked = await startSqsServer({ now: () => clock.now });
+  });
+  afterAll(async () => {
+    await clocked.close();
+  });
+
+  it('QueueDeletedRecently from CreateQueue within 60 s of deleting a queue of that name', async () => {
+    const created = await clocked.client.send(new CreateQueueCommand({ QueueName: 'recycled' }));
+    await clocked.client.send(new DeleteQueueCommand({ QueueUrl: created.QueueUrl }));
+
+    clock.now += 59_999;
+    const early = await failure(clocked.client.send(new CreateQueueCommand({ QueueName: 'recycled' })));
+    clock.now += 1;
+    const recreated = await clocked.client.send(new CreateQueueCommand({ QueueName: 'recycled' }));
+
+    expect(early).toBeInstanceOf(QueueDeletedRecently);
+    expect(summary(early)).toEqual({
+      name: 'QueueDeletedRecently',
+      message:
+        'You must wait 60 seconds after deleting a queue before you can create another with the same name.',
+      status: 400,
+      fault: 'client',
+    });
+    expect((early as QueueDeletedRecently & { Code?: string }).Code).toBe(
+      'AWS.SimpleQueueService.QueueDeletedRecently',
+    );
+    expect(recreated.QueueUrl).toBe(created.QueueUrl);
+  });
+
+  it('ensureQueue, as the sandbox starts its own queues, is not held up by a recent delete', async () => {
+    const created = await clocked.client.send(new CreateQueueCommand({ QueueName: 'own' }));
+    await clocked.client.send(new DeleteQueueCommand({ QueueUrl: created.QueueUrl }));
+
+    const ensured = clocked.emulator.ensureQueue('own', { VisibilityTimeout: '45' });
+    const again = await clocked.client.send(
+      new CreateQueueCommand({ QueueName: 'own', Attributes: { VisibilityTimeout: '45' } }),
+    );
+
+    expect(ensured).toBe(created.QueueUrl);
+    expect(again.QueueUrl).toBe(created.QueueUrl);
   });
 });

@@ -126,6 +126,48 @@ describe('SQS emulator through @aws-sdk/client-sqs', () => {
     });
   });
 
+  it('ChangeMessageVisibility with the latest handle of a message visible again succeeds and changes nothing', async () => {
+    const clock = { now: 1_700_000_000_000 };
+    const clocked = await startSqsServer({ now: () => clock.now });
+    try {
+      const { QueueUrl } = await clocked.client.send(
+        new CreateQueueCommand({ QueueName: 'expired', Attributes: { VisibilityTimeout: '30' } }),
+      );
+      await clocked.client.send(new SendMessageCommand({ QueueUrl, MessageBody: 'too slow' }));
+      const { Messages } = await clocked.client.send(new ReceiveMessageCommand({ QueueUrl }));
+      const ReceiptHandle = Messages?.[0]?.ReceiptHandle;
+      clock.now += 30_000;
+
+      const single = await clocked.client.send(
+        new ChangeMessageVisibilityCommand({ QueueUrl, ReceiptHandle, VisibilityTimeout: 600 }),
+      );
+      const batch = await clocked.client.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl,
+          Entries: [{ Id: 'late', ReceiptHandle, VisibilityTimeout: 600 }],
+        }),
+      );
+      const after = await clocked.client.send(
+        new GetQueueAttributesCommand({
+          QueueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      const again = await clocked.client.send(new ReceiveMessageCommand({ QueueUrl }));
+
+      expect(single.$metadata.httpStatusCode).toBe(200);
+      expect(batch.Successful).toEqual([{ Id: 'late' }]);
+      expect(batch.Failed ?? []).toEqual([]);
+      expect(after.Attributes).toEqual({
+        ApproximateNumberOfMessages: '1',
+        ApproximateNumberOfMessagesNotVisible: '0',
+      });
+      expect(again.Messages?.map((message) => message.Body)).toEqual(['too slow']);
+    } finally {
+      await clocked.close();
+    }
+  });
+
   it('delays messages by the queue default and by the per-message DelaySeconds', async () => {
     const delayedQueue = await createQueue({ DelaySeconds: '1' });
     await sqs.client.send(new SendMessageCommand({ QueueUrl: delayedQueue, MessageBody: 'queue delay' }));
@@ -373,5 +415,24 @@ describe('SQS emulator through @aws-sdk/client-sqs', () => {
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }),
     });
     expect(Number(Attributes?.CreatedTimestamp)).toBeGreaterThan(1_600_000_000);
+  });
+
+  it('GetQueueAttributes leaves Attributes out when there is none to give, as SQS does', async () => {
+    const QueueUrl = await createQueue({ VisibilityTimeout: '40' });
+
+    const { $metadata: _withoutNames, ...withoutNames } = await sqs.client.send(
+      new GetQueueAttributesCommand({ QueueUrl }),
+    );
+    const { $metadata: _unset, ...unset } = await sqs.client.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['RedrivePolicy', 'Policy'] }),
+    );
+    const { $metadata: _partly, ...partly } = await sqs.client.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['RedrivePolicy', 'VisibilityTimeout'] }),
+    );
+
+    // The SDK leaves the key out too, so `Attributes` reads as undefined.
+    expect(withoutNames).toStrictEqual({});
+    expect(unset).toStrictEqual({});
+    expect(partly).toStrictEqual({ Attributes: { VisibilityTimeout: '40' } });
   });
 });
