@@ -154,14 +154,43 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'INFO',
     });
 
-    const buses = new LocalEventBuses(awsAccountId, region, (bus) =>
-      console.warn(`[eventbridge] event put on bus "${bus}", which does not exist: AWS accepts and drops it`),
+    const buses = new LocalEventBuses(
+      awsAccountId,
+      region,
+      (bus) =>
+        console.warn(
+          `[eventbridge] event put on bus "${bus}", which does not exist: AWS accepts and drops it`,
+        ),
+      (rule, eventId, error) =>
+        console.warn(`[eventbridge] rule ${rule} could not deliver event ${eventId}: ${error.message}`),
     );
     buses.addBus(
       eventBusName,
       rules.map((rule) => ({
         ...rule,
-        target: (event: string) => sqs.sendMessage(queueNames[rule.targetQueue], event),
+        // As deployed, a target that refuses an event sends it to the rule's dead-letter queue, with the reason.
+        target: (event: string) => {
+          const queue = queueNames[rule.targetQueue];
+          try {
+            sqs.sendMessage(queue, event);
+          } catch (error) {
+            sqs.sendMessage(`${queue}-dlq`, event, {
+              messageAttributes: {
+                ERROR_CODE: {
+                  dataType: 'String',
+                  stringValue: (error as { code?: string }).code ?? 'SQSError',
+                },
+                ERROR_MESSAGE: { dataType: 'String', stringValue: (error as Error).message.slice(0, 256) },
+                RULE_ARN: {
+                  dataType: 'String',
+                  stringValue: `arn:aws:events:${region}:${awsAccountId}:rule/${eventBusName}/${rule.name}`,
+                },
+                TARGET_ARN: { dataType: 'String', stringValue: sqs.queueArn(queue) },
+              },
+            });
+            throw error;
+          }
+        },
       })),
     );
 

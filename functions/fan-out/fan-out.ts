@@ -7,6 +7,12 @@ import { derivedId } from '#core/ids.ts';
 import { passesContentFilter } from '#core/subscriptions/content-filter.ts';
 import { type Subscription, selectsEventType } from '#core/subscriptions/subscription.ts';
 
+/**
+ * The largest webhook body: 256 KiB, what receivers commonly accept and what fits, with its delivery's
+ * bookkeeping, in one SQS message. EventBridge takes larger events (up to 1 MB); those are dead-lettered.
+ */
+export const maxWebhookBodyBytes = 256 * 1024;
+
 /** A bus event that can never be fanned out: not JSON, not an event, or a type outside the catalog. */
 export class InvalidEventError extends Error {
   override name = 'InvalidEventError';
@@ -27,6 +33,12 @@ export function parseBusEvent(body: string): BusEvent {
   }
   if (!isEventType(result.data['detail-type'])) {
     throw new InvalidEventError(`detail-type: ${result.data['detail-type']} is not in the event catalog`);
+  }
+  const bodyBytes = Buffer.byteLength(JSON.stringify(envelopeOf(result.data)));
+  if (bodyBytes > maxWebhookBodyBytes) {
+    throw new InvalidEventError(
+      `detail: the webhook body would be ${bodyBytes} bytes, more than the ${maxWebhookBodyBytes} a webhook carries`,
+    );
   }
   return result.data;
 }

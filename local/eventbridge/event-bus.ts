@@ -9,8 +9,8 @@ import { AwsServiceError } from '../aws-json-protocol.ts';
 
 /** The most entries one PutEvents call takes. */
 const maxEntries = 10;
-/** EventBridge's limit on the total size of a PutEvents request's entries. */
-const maxEntriesBytes = 256 * 1024;
+/** EventBridge's limit on the total size of a PutEvents request's entries (1 MB since January 2026). */
+const maxEntriesBytes = 1024 * 1024;
 
 /** Where a rule's matching events go: in the sandbox, always a queue of the SQS emulator. */
 export type EventTarget = (event: string) => void;
@@ -61,6 +61,7 @@ export class LocalEventBuses {
     private readonly accountId: string,
     private readonly region: string,
     private readonly onUnknownBus: (busName: string) => void = () => undefined,
+    private readonly onTargetFailure: (rule: string, eventId: string, error: Error) => void = () => undefined,
   ) {}
 
   /** Adds a bus (idempotent) and its rules. */
@@ -139,7 +140,15 @@ export class LocalEventBuses {
       this.onUnknownBus(busName);
     } else {
       const json = JSON.stringify(event);
-      for (const rule of rules) if (rule.pattern.matches(event)) rule.target(json);
+      for (const rule of rules) {
+        if (!rule.pattern.matches(event)) continue;
+        try {
+          rule.target(json);
+        } catch (error) {
+          // A target that cannot take the event never fails PutEvents; EventBridge retries, then dead-letters.
+          this.onTargetFailure(rule.name, event.id, error as Error);
+        }
+      }
     }
     return { EventId: event.id };
   }

@@ -206,6 +206,27 @@ describe('routing and isolation', () => {
     expect(dead.Messages?.[0]?.MessageAttributes?.reason?.StringValue).toMatch(/^detail\.account_id/);
   });
 
+  it('accepts an event over 256 KiB, as EventBridge does, and dead-letters it at fan-out with the reason', async () => {
+    const { accountId } = await newAccount();
+    const large = { ...orderStatusUpdated(accountId, 'ord_large'), data: { notes: 'x'.repeat(300 * 1024) } };
+
+    const result = await publish(large);
+    const dead = await clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: sandbox.queueUrl('fanOutDlq'),
+        WaitTimeSeconds: 5,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    const mine = dead.Messages?.find(
+      (message) => JSON.parse(message.Body ?? '{}').detail?.id === 'ord_large',
+    );
+
+    expect(result.FailedEntryCount).toBe(0);
+    expect(mine?.MessageAttributes?.reason?.StringValue).toMatch(/more than the 262144 a webhook carries/);
+  });
+
   it('retries a failed attempt with the same webhook-id until the receiver accepts it', async () => {
     const own = await newReceiver();
     const { accountId, apiKey } = await newAccount();

@@ -75,6 +75,14 @@ describe('parseBusEvent', () => {
       JSON.stringify({ ...JSON.parse(orderEvent), 'detail-type': 'order.teleported' }),
       'order.teleported is not in the event catalog',
     ],
+    [
+      'a body too large for a webhook',
+      JSON.stringify({
+        ...JSON.parse(orderEvent),
+        detail: { ...JSON.parse(orderEvent).detail, data: { blob: 'x'.repeat(300 * 1024) } },
+      }),
+      'more than the 262144 a webhook carries',
+    ],
   ])('refuses an event with %s', (_, body, reason) => {
     expect(() => parseBusEvent(body)).toThrow(InvalidEventError);
     expect(() => parseBusEvent(body)).toThrow(reason);
