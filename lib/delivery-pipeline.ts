@@ -41,9 +41,13 @@ export class DeliveryPipeline extends Construct {
   public constructor(scope: Construct, id: string, props: DeliveryPipelineProps) {
     super(scope, id);
     const { table, queues } = props;
-    for (const name of Object.keys(queues) as QueueName[]) {
+    for (const name of new Set<QueueName>([
+      'fanOut',
+      'delivery',
+      ...eventSourceMappings.map((m) => m.queue),
+    ])) {
       if (queues[name] === undefined) {
-        throw new Error(`${this.node.path}: props.queues.${name} is undefined`);
+        throw new Error(`${this.node.path}: props.queues has no '${name}' queue`);
       }
     }
 
@@ -51,7 +55,8 @@ export class DeliveryPipeline extends Construct {
       definition: functions.fanOut,
       logRetention: props.logRetention,
     });
-    table.grantReadWriteTo(this.fanOut);
+    // Fan-out only lists subscriptions; what it produces goes to the delivery queue.
+    table.grantReadTo(this.fanOut);
     queues.delivery.grantSendTo(this.fanOut, 'DELIVERY_QUEUE_URL');
     queues.fanOut.grantDeadLetterSendTo(this.fanOut, 'FAN_OUT_DLQ_URL');
 
@@ -59,6 +64,7 @@ export class DeliveryPipeline extends Construct {
       definition: functions.delivery,
       logRetention: props.logRetention,
     });
+    // Delivery reads the subscription and disables it when the endpoint answers 410 Gone.
     table.grantReadWriteTo(this.delivery);
     // A retry waits on the same message: the function sets its visibility timeout to the retry's wait.
     queues.delivery.grantChangeVisibilityTo(this.delivery, 'DELIVERY_QUEUE_URL');

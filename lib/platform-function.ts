@@ -35,27 +35,13 @@ export interface PlatformFunctionProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
-  /**
-   * The lowest application log level sent to CloudWatch (Powertools Logger honours it too).
-   * @default ApplicationLogLevel.INFO
-   */
-  readonly logLevel?: ApplicationLogLevel;
-  /**
-   * Whether Lambda stops a chain of invocations that keeps coming back to this function (after about 16).
-   * Allow it only for a function that re-queues work to its own queue on purpose, with its own bound.
-   * @default RecursiveLoop.TERMINATE
-   */
-  readonly recursiveLoop?: RecursiveLoop;
-  /**
-   * The folder that `definition.entry` is relative to and that holds `package-lock.json`.
-   * @default the project root (the parent of `lib/`)
-   */
-  readonly projectRoot?: string;
 }
 
 /**
  * A Lambda function built from a `platform.ts` definition: Node.js 22 on ARM64, an ES module bundle, JSON logs in
- * a log group of its own, active tracing.
+ * a log group of its own (application level INFO), active tracing, and Lambda's recursive-loop detection left
+ * on: no function sends to the queue it consumes (a delivery retry is the same message made invisible for the
+ * wait), so a loop is always a bug.
  *
  * Its environment is set only through {@link bindEnvironment}, which the resource constructs call together with
  * the IAM grant (`table.grantReadWriteTo(fn)`, `queue.grantSendTo(fn, 'DELIVERY_QUEUE_URL')`). Synthesis fails if
@@ -78,7 +64,6 @@ export class PlatformFunction extends Construct implements IGrantable {
     const { definition } = props;
     checkDefinition(this.node.path, definition);
     this.definition = definition;
-    const root = props.projectRoot ?? projectRoot;
 
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention ?? RetentionDays.ONE_MONTH });
     // A role of its own instead of AWSLambdaBasicExecutionRole: it may write to its own log group only.
@@ -89,10 +74,10 @@ export class PlatformFunction extends Construct implements IGrantable {
     this.logGroup.grantWrite(this.role);
 
     this.function = new NodejsFunction(this, 'Function', {
-      entry: join(root, definition.entry),
+      entry: join(projectRoot, definition.entry),
       handler: 'handler',
-      projectRoot: root,
-      depsLockFilePath: join(root, 'package-lock.json'),
+      projectRoot,
+      depsLockFilePath: join(projectRoot, 'package-lock.json'),
       description: definition.description,
       runtime: lambdaRuntime,
       architecture: Architecture.ARM_64,
@@ -101,10 +86,11 @@ export class PlatformFunction extends Construct implements IGrantable {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
-      applicationLogLevelV2: props.logLevel ?? ApplicationLogLevel.INFO,
+      // Lambda drops JSON log lines below this level; Powertools Logger reads it as AWS_LAMBDA_LOG_LEVEL too.
+      applicationLogLevelV2: ApplicationLogLevel.INFO,
       systemLogLevelV2: SystemLogLevel.WARN,
       tracing: Tracing.ACTIVE,
-      recursiveLoop: props.recursiveLoop ?? RecursiveLoop.TERMINATE,
+      recursiveLoop: RecursiveLoop.TERMINATE,
       environment: { ...runtimeEnvironment },
       bundling: nodejsBundlingOptions(),
     });
@@ -113,7 +99,7 @@ export class PlatformFunction extends Construct implements IGrantable {
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
-        'Node.js 22 is the runtime the platform is built and tested for (DESIGN.md); bundles target node22. ' +
+        'Node.js 22 is the runtime the platform is built and tested for; bundles target node22. ' +
         'Moving to a newer runtime is a deliberate change of lambdaRuntime and esbuildTarget in lib/bundling.ts.',
     });
     Validations.of(this.role).acknowledge({

@@ -1,4 +1,4 @@
-import { CfnOutput, type Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -32,10 +32,11 @@ export interface WebhookPlatformStackProps extends StackProps {
    */
   readonly alarmActions?: readonly IAlarmAction[];
   /**
-   * Age of a work queue's oldest message that raises its backlog alarm.
-   * @default Duration.hours(1)
+   * Visible messages above which a work queue's backlog alarm fires if they do not drain
+   * (see `PlatformAlarmsProps.backlogThreshold`).
+   * @default DEFAULT_BACKLOG_THRESHOLD of lib/alarms.ts (1000)
    */
-  readonly maxMessageAge?: Duration;
+  readonly backlogThreshold?: number;
 }
 
 /** The whole webhook platform of functions/core/platform.ts in one stack. */
@@ -75,7 +76,7 @@ export class WebhookPlatformStack extends Stack {
     this.alarms = new PlatformAlarms(this, 'Alarms', {
       queues: this.queues,
       alarmActions: props.alarmActions,
-      maxMessageAge: props.maxMessageAge,
+      backlogThreshold: props.backlogThreshold,
     });
 
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the webhook API', value: this.api.url });

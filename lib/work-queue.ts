@@ -53,8 +53,9 @@ export class WorkQueue extends Construct {
   }
 
   /**
-   * Binds the work queue's URL to `variable` for the function that consumes the queue, which needs it to
-   * change the visibility of its own messages (a retry's wait); its event source grants that permission.
+   * Lets the function change the visibility of the work queue's messages and binds the queue's URL to
+   * `variable`: the queue's consumer makes a message it will retry invisible for the retry's wait. The grant
+   * is explicit so that it does not depend on what the event source mapping grants.
    */
   public grantChangeVisibilityTo(fn: PlatformFunction, variable: EnvironmentVariable): void {
     this.queue.grant(fn, 'sqs:ChangeMessageVisibility');

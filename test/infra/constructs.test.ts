@@ -1,6 +1,7 @@
 import { type App, Stack } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { functions, type QueueDefinition, queues } from '../../functions/core/platform.ts';
+import { PlatformAlarms } from '../../lib/alarms.ts';
 import { DeliveryPipeline } from '../../lib/delivery-pipeline.ts';
 import { EventRouting } from '../../lib/event-routing.ts';
 import { PlatformFunction } from '../../lib/platform-function.ts';
@@ -72,6 +73,20 @@ describe('constructor checks', () => {
           },
         }),
     ).toThrow(/visibilityTimeoutSeconds \(\d+\) must be at least 6x the function's timeoutSeconds/);
+  });
+
+  it('rejects a backlog threshold that is not a whole number of messages', () => {
+    const alarms = (backlogThreshold: number) => () => {
+      const stack = newStack();
+      const queue = new WorkQueue(stack, 'Queue', { definition: queues.delivery });
+      return new PlatformAlarms(stack, 'Alarms', {
+        queues: { fanOut: queue, delivery: queue },
+        backlogThreshold,
+      });
+    };
+    expect(alarms(0)).toThrow(/backlogThreshold must be a whole number of messages, at least 1, got 0/);
+    expect(alarms(2.5)).toThrow(/backlogThreshold must be a whole number/);
+    expect(alarms(1)).not.toThrow();
   });
 
   it('rejects an invalid or reserved bus name', () => {

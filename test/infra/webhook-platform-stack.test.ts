@@ -1,5 +1,6 @@
 import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import {
   rules,
   table,
 } from '../../functions/core/platform.ts';
+import { ALARM_PERIOD, BACKLOG_EVALUATION_PERIODS, DEFAULT_BACKLOG_THRESHOLD } from '../../lib/alarms.ts';
 import { lambdaRuntime } from '../../lib/bundling.ts';
 import { VISIBILITY_TO_TIMEOUT_RATIO } from '../../lib/delivery-pipeline.ts';
 import { runtimeEnvironment } from '../../lib/platform-function.ts';
@@ -67,6 +69,20 @@ function mayCall(fnId: string, action: string, queueLogicalId: string): boolean 
 }
 
 const canSendTo = (fnId: string, queueLogicalId: string) => mayCall(fnId, 'sqs:SendMessage', queueLogicalId);
+
+type TableAccess = 'none' | 'read-only' | 'read-write';
+
+/** The table access each function's code needs; a function added to platform.ts must be listed here. */
+const tableAccess: Record<FunctionName, TableAccess> = {
+  // Resolves API keys to accounts.
+  authorizer: 'read-only',
+  // Creates subscriptions and changes them.
+  api: 'read-write',
+  // Lists an account's subscriptions.
+  fanOut: 'read-only',
+  // Reads the subscription, and disables it when its endpoint answers 410 Gone.
+  delivery: 'read-write',
+};
 
 describe('queues', () => {
   it('deploys each platform.ts queue with its settings and a dead-letter queue', () => {
@@ -137,11 +153,12 @@ describe('event source mappings', () => {
     }
   });
 
-  it('lets only a function that re-queues to its own queue run in a loop', () => {
+  it('never lets a function send to the queue it consumes', () => {
+    // A retry is the same message made invisible for its wait, not a new message: no consumer re-queues.
     for (const [, mapping] of ofType(resources, 'AWS::Lambda::EventSourceMapping')) {
       const fnId = referencedId(mapping.Properties.FunctionName) ?? '';
-      const requeues = canSendTo(fnId, referencedId(mapping.Properties.EventSourceArn) ?? '');
-      expect(resource(fnId).Properties.RecursiveLoop).toBe(requeues ? 'Allow' : 'Terminate');
+      const queueLogicalId = referencedId(mapping.Properties.EventSourceArn) ?? '';
+      expect(canSendTo(fnId, queueLogicalId), `${fnId} sends to ${queueLogicalId}`).toBe(false);
     }
   });
 });
@@ -163,6 +180,12 @@ describe('functions', () => {
       expect(fn.MemorySize).toBe(definition.memorySizeMb);
       expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
       expect(fn.LoggingConfig).toMatchObject({ LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } });
+    }
+  });
+
+  it('lets Lambda stop every function caught in a recursive loop', () => {
+    for (const name of Object.keys(functions) as FunctionName[]) {
+      expect(resource(functionId(name)).Properties.RecursiveLoop, name).toBe('Terminate');
     }
   });
 
@@ -197,17 +220,39 @@ describe('functions', () => {
         const action = consumes ? 'sqs:ChangeMessageVisibility' : 'sqs:SendMessage';
         expect(mayCall(id, action, target), `${name} may ${action} on ${variable}`).toBe(true);
       }
-      if ((definition.environment as readonly string[]).includes('TABLE_NAME')) {
-        const tableArn = { 'Fn::GetAtt': [logicalId(stack.table.table), 'Arn'] };
-        expect(
-          roleStatements(id).some(
-            (s) =>
-              [s.Action].flat().includes('dynamodb:GetItem') &&
-              [s.Resource].flat().some((r) => JSON.stringify(r) === JSON.stringify(tableArn)),
-          ),
-          `${name} may read the table`,
-        ).toBe(true);
+    }
+  });
+
+  it('gives each function that reads TABLE_NAME the table access it needs and no more', () => {
+    const tableId = logicalId(stack.table.table);
+    const readActions = ['dynamodb:GetItem', 'dynamodb:Query'];
+    const writeActions = [
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:BatchWriteItem',
+    ];
+    for (const [name, access] of Object.entries(tableAccess) as [FunctionName, TableAccess][]) {
+      const declares = (functions[name].environment as readonly EnvironmentVariable[]).includes('TABLE_NAME');
+      expect(access !== 'none', `${name}: table access iff it declares TABLE_NAME in platform.ts`).toBe(
+        declares,
+      );
+      const allowed = roleStatements(functionId(name)).filter((s) => s.Effect === 'Allow');
+      const onTable = allowed
+        .filter((s) => [s.Resource].flat().some((r) => referencedId(r) === tableId))
+        .flatMap((s) => [s.Action].flat());
+      const anywhere = allowed.flatMap((s) => [s.Action].flat());
+      for (const action of readActions) {
+        expect(onTable.includes(action), `${name} may ${action}`).toBe(access !== 'none');
       }
+      for (const action of writeActions) {
+        const granted = access === 'read-write' ? onTable.includes(action) : anywhere.includes(action);
+        expect(granted, `${name} may ${action}`).toBe(access === 'read-write');
+      }
+      expect(
+        anywhere.filter((a) => a === '*' || a === 'dynamodb:*'),
+        `${name} wildcard actions`,
+      ).toEqual([]);
     }
   });
 });
@@ -323,6 +368,83 @@ describe('HTTP API', () => {
   it('outputs the API URL and the bus name', () => {
     template.hasOutput('ApiUrl', {});
     template.hasOutput('EventBusName', { Value: { Ref: logicalId(stack.routing.eventBus) } });
+  });
+});
+
+describe('alarms', () => {
+  const alarms = (all: Record<string, CfnResource>, metricName: string, queueLogicalId: string) =>
+    ofType(all, 'AWS::CloudWatch::Alarm')
+      .map(([, alarm]) => alarm.Properties)
+      .filter(
+        (alarm) =>
+          alarm.Namespace === 'AWS/SQS' &&
+          alarm.MetricName === metricName &&
+          referencedId(alarm.Dimensions?.[0]?.Value) === queueLogicalId,
+      );
+
+  it('alarms on any message in each dead-letter queue', () => {
+    for (const name of Object.keys(queues) as QueueName[]) {
+      expect(alarms(resources, 'ApproximateNumberOfMessagesVisible', deadLetterQueueId(name)), name).toEqual([
+        expect.objectContaining({
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          EvaluationPeriods: 1,
+          TreatMissingData: 'notBreaching',
+        }),
+      ]);
+    }
+  });
+
+  it(`alarms on a backlog of visible messages in each work queue that lasts ${BACKLOG_EVALUATION_PERIODS} periods`, () => {
+    for (const name of Object.keys(queues) as QueueName[]) {
+      expect(alarms(resources, 'ApproximateNumberOfMessagesVisible', queueId(name)), name).toEqual([
+        expect.objectContaining({
+          Threshold: DEFAULT_BACKLOG_THRESHOLD,
+          ComparisonOperator: 'GreaterThanThreshold',
+          Statistic: 'Minimum',
+          Period: ALARM_PERIOD.toSeconds(),
+          EvaluationPeriods: BACKLOG_EVALUATION_PERIODS,
+          TreatMissingData: 'notBreaching',
+        }),
+      ]);
+    }
+  });
+
+  it('never alarms on the age of the oldest message of a queue whose consumer delays its own messages', () => {
+    // A consumer given its own queue's URL uses it to make a message invisible for a retry's wait, so that
+    // queue's oldest message is as old as the longest retry schedule in progress.
+    const delaying = eventSourceMappings.filter((mapping) => {
+      const ownQueue = JSON.stringify({ Ref: queueId(mapping.queue) });
+      const variables: Record<string, unknown> = resource(functionId(mapping.function)).Properties.Environment
+        .Variables;
+      return Object.values(variables).some((value) => JSON.stringify(value) === ownQueue);
+    });
+    expect(delaying.length, 'consumers that delay their own messages (delivery retries)').toBeGreaterThan(0);
+    for (const mapping of delaying) {
+      expect(
+        alarms(resources, 'ApproximateAgeOfOldestMessage', queueId(mapping.queue)),
+        mapping.queue,
+      ).toEqual([]);
+    }
+  });
+
+  it('takes the backlog threshold and the alarm actions from the stack props', () => {
+    const topicArn = 'arn:aws:sns:eu-west-1:123456789012:hookbridge-alarms';
+    const action: IAlarmAction = { bind: () => ({ alarmActionArn: topicArn }) };
+    const other = synthPlatform({ backlogThreshold: DEFAULT_BACKLOG_THRESHOLD + 1, alarmActions: [action] });
+    const all = ofType(other.resources, 'AWS::CloudWatch::Alarm');
+    expect(all).toHaveLength(2 * Object.keys(queues).length);
+    for (const [, alarm] of all) {
+      expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
+    }
+    for (const name of Object.keys(queues) as QueueName[]) {
+      const backlog = alarms(
+        other.resources,
+        'ApproximateNumberOfMessagesVisible',
+        other.stack.getLogicalId(other.stack.queues[name].queue.node.defaultChild as CfnQueue),
+      );
+      expect(backlog.map((alarm) => alarm.Threshold)).toEqual([DEFAULT_BACKLOG_THRESHOLD + 1]);
+    }
   });
 });
 
