@@ -88,5 +88,9 @@ export class WebhookPlatformStack extends Stack {
       description: 'The bus ARN, for publishers\u2019 events:PutEvents permission',
       value: this.routing.eventBus.eventBusArn,
     });
+    new CfnOutput(this, 'TableName', {
+      description: 'The table, for npm run issue-api-key -- --table',
+      value: this.table.table.tableName,
+    });
   }
 }

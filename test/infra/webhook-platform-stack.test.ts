@@ -365,9 +365,10 @@ describe('HTTP API', () => {
     });
   });
 
-  it('outputs the API URL and the bus name', () => {
+  it('outputs the API URL, the bus name and the table name (for issuing API keys)', () => {
     template.hasOutput('ApiUrl', {});
     template.hasOutput('EventBusName', { Value: { Ref: logicalId(stack.routing.eventBus) } });
+    template.hasOutput('TableName', { Value: { Ref: logicalId(stack.table.table) } });
   });
 });
 
