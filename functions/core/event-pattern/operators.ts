@@ -67,27 +67,45 @@ export function suffixTest(suffix: string): LeafTest {
   return (v) => typeof v === 'string' && v.endsWith(suffix);
 }
 
-/** Case-insensitive comparison: a character matches its lower- and upper-case forms. */
-export function foldCase(value: string): string {
-  return value.toUpperCase().toLowerCase();
+/**
+ * The regular-expression source of a string that ignores case as EventBridge's matcher (aws/event-ruler) does:
+ * each character of the pattern matches itself, its lower-case form or its upper-case form (per character, which
+ * may be longer: `ß` also matches `SS`), and the event's value is read as it is. So `straße` matches `STRASSE`,
+ * but `strasse` does not match `straße`.
+ */
+export function ignoreCaseSource(text: string): string {
+  let source = '';
+  for (const character of text) {
+    const forms = [...new Set([character, character.toLowerCase(), character.toUpperCase()])].map(
+      escapeRegExp,
+    );
+    source += forms.length === 1 ? forms[0] : `(?:${forms.join('|')})`;
+  }
+  return source;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
+}
+
+function ignoreCaseTest(source: string): LeafTest {
+  const expression = new RegExp(source, 'u');
+  return (v) => typeof v === 'string' && expression.test(v);
 }
 
 /** `equals-ignore-case`. */
 export function equalsIgnoreCaseTest(expected: string): LeafTest {
-  const folded = foldCase(expected);
-  return (v) => typeof v === 'string' && foldCase(v) === folded;
+  return ignoreCaseTest(`^${ignoreCaseSource(expected)}$`);
 }
 
 /** `prefix: { equals-ignore-case }`. */
 export function prefixIgnoreCaseTest(prefix: string): LeafTest {
-  const folded = foldCase(prefix);
-  return (v) => typeof v === 'string' && foldCase(v).startsWith(folded);
+  return ignoreCaseTest(`^${ignoreCaseSource(prefix)}`);
 }
 
 /** `suffix: { equals-ignore-case }`. */
 export function suffixIgnoreCaseTest(suffix: string): LeafTest {
-  const folded = foldCase(suffix);
-  return (v) => typeof v === 'string' && foldCase(v).endsWith(folded);
+  return ignoreCaseTest(`${ignoreCaseSource(suffix)}$`);
 }
 
 /** A string predicate applied only to strings (for the string forms of `anything-but`). */

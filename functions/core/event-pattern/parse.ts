@@ -6,7 +6,7 @@ import {
   type Bound,
   equalsIgnoreCaseTest,
   type FieldMatcher,
-  foldCase,
+  ignoreCaseSource,
   ipRangeTest,
   type LeafTest,
   NUMERIC_LIMIT,
@@ -416,8 +416,8 @@ class PatternParser {
       case 'suffix':
         return (s) => values.some((p) => s.endsWith(p));
       case 'equals-ignore-case': {
-        const folded = new Set(values.map(foldCase));
-        return (s) => folded.has(foldCase(s));
+        const expression = new RegExp(`^(?:${values.map(ignoreCaseSource).join('|')})$`, 'u');
+        return (s) => expression.test(s);
       }
       default: {
         const matchers = values.map((v) => wildcardMatcher(parseWildcard(v)));
