@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { GetQueueAttributesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+} from '@aws-sdk/client-sqs';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore, newApiKey } from '#core/accounts/api-key-store.ts';
@@ -69,6 +74,37 @@ async function publish(detail: object, detailType = 'order.status_updated') {
       ],
     }),
   );
+}
+
+/** Takes the fan-out DLQ's message about the event for this resource, waiting for it to arrive. */
+async function fanOutDeadLetter(resourceId: string) {
+  const QueueUrl = sandbox.queueUrl('fanOutDlq');
+  for (let i = 0; i < 20; i++) {
+    const { Messages = [] } = await clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl,
+        WaitTimeSeconds: 1,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    const found = Messages.find((message) => JSON.parse(message.Body ?? '{}').detail?.id === resourceId);
+    // Others' dead letters go straight back, for the tests that wait for them.
+    for (const other of Messages.filter((message) => message !== found)) {
+      await clients.sqs.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl,
+          ReceiptHandle: other.ReceiptHandle,
+          VisibilityTimeout: 0,
+        }),
+      );
+    }
+    if (found) {
+      await clients.sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: found.ReceiptHandle }));
+      return found;
+    }
+  }
+  throw new Error(`No dead letter for ${resourceId}`);
 }
 
 /** Waits until every queue of the pipeline is empty, in flight included. */
@@ -191,19 +227,10 @@ describe('routing and isolation', () => {
     await publish(withoutAccount);
     await publish(orderStatusUpdated(accountId, 'ord_after'));
     const request = await own.next();
-    const dead = await clients.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: sandbox.queueUrl('fanOutDlq'),
-        WaitTimeSeconds: 5,
-        MaxNumberOfMessages: 10,
-        MessageAttributeNames: ['All'],
-      }),
-    );
+    const dead = await fanOutDeadLetter('ord_broken');
 
     expect(JSON.parse(request.body).id).toBe('ord_after');
-    expect(dead.Messages).toHaveLength(1);
-    expect(JSON.parse(dead.Messages?.[0]?.Body ?? '{}').detail.id).toBe('ord_broken');
-    expect(dead.Messages?.[0]?.MessageAttributes?.reason?.StringValue).toMatch(/^detail\.account_id/);
+    expect(dead.MessageAttributes?.reason?.StringValue).toBe('detail.account_id: is required');
   });
 
   it('accepts an event over 256 KiB, as EventBridge does, and dead-letters it at fan-out with the reason', async () => {
@@ -211,20 +238,10 @@ describe('routing and isolation', () => {
     const large = { ...orderStatusUpdated(accountId, 'ord_large'), data: { notes: 'x'.repeat(300 * 1024) } };
 
     const result = await publish(large);
-    const dead = await clients.sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: sandbox.queueUrl('fanOutDlq'),
-        WaitTimeSeconds: 5,
-        MaxNumberOfMessages: 10,
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    const mine = dead.Messages?.find(
-      (message) => JSON.parse(message.Body ?? '{}').detail?.id === 'ord_large',
-    );
+    const dead = await fanOutDeadLetter('ord_large');
 
     expect(result.FailedEntryCount).toBe(0);
-    expect(mine?.MessageAttributes?.reason?.StringValue).toMatch(/more than the 262144 a webhook carries/);
+    expect(dead.MessageAttributes?.reason?.StringValue).toMatch(/more than the 262144 a webhook carries/);
   });
 
   it('retries a failed attempt with the same webhook-id until the receiver accepts it', async () => {

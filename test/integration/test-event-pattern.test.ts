@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ListRulesCommand, TestEventPatternCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rules } from '#core/platform.ts';
@@ -15,17 +16,9 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-const event = {
-  version: '0',
-  id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
-  'detail-type': 'order.status_updated',
-  source: 'shipping.orders',
-  account: '123456789012',
-  time: '2026-11-27T10:15:00Z',
-  region: 'us-east-1',
-  resources: [],
-  detail: { account_id: 'acct_1', data: { status: 'Shipped', total: 120.5 } },
-};
+const event = JSON.parse(
+  readFileSync(new URL('../fixtures/events/order-status-updated.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>;
 
 const test = (pattern: unknown, body: unknown = event) =>
   clients.eventBridge.send(
@@ -44,7 +37,9 @@ describe('TestEventPattern through @aws-sdk/client-eventbridge', () => {
   });
 
   it('matches content filters on the detail', async () => {
-    expect((await test({ detail: { data: { total: [{ numeric: ['>', 100] }] } } })).Result).toBe(true);
+    expect(
+      (await test({ detail: { data: { line_items: { quantity: [{ numeric: ['>', 1] }] } } } })).Result,
+    ).toBe(true);
     expect((await test({ detail: { data: { status: [{ 'anything-but': 'Shipped' }] } } })).Result).toBe(
       false,
     );
