@@ -5,7 +5,7 @@ import { envelopeOf } from '#core/events/envelope.ts';
 import { fieldErrors } from '#core/field-errors.ts';
 import { derivedId } from '#core/ids.ts';
 import { passesContentFilter } from '#core/subscriptions/content-filter.ts';
-import { type Subscription, selectsEventType } from '#core/subscriptions/subscription.ts';
+import { type SubscriptionRouting, selectsEventType } from '#core/subscriptions/subscription.ts';
 
 /**
  * The largest webhook body: 256 KiB, what receivers commonly accept and what fits, with its delivery's
@@ -45,10 +45,10 @@ export function parseBusEvent(body: string): BusEvent {
 
 /** What fan-out needs from the world. */
 export interface FanOutPorts {
-  readonly subscriptionsOf: (accountId: string) => Promise<readonly Subscription[]>;
+  readonly subscriptionsOf: (accountId: string) => Promise<readonly SubscriptionRouting[]>;
   readonly enqueueDeliveries: (messages: readonly DeliveryMessage[]) => Promise<void>;
   /** Told about a stored content filter the matcher cannot evaluate; that subscription is left out. */
-  readonly filterFailed: (subscription: Subscription, error: Error) => void;
+  readonly filterFailed: (subscription: SubscriptionRouting, error: Error) => void;
 }
 
 /**
@@ -62,7 +62,7 @@ export async function fanOut(event: BusEvent, ports: FanOutPorts): Promise<reado
   const subscriptions = await ports.subscriptionsOf(event.detail.account_id);
   const envelope = envelopeOf(event);
   const body = JSON.stringify(envelope);
-  const passesFilter = (subscription: Subscription) => {
+  const passesFilter = (subscription: SubscriptionRouting) => {
     try {
       return passesContentFilter(subscription.filter, envelope);
     } catch (error) {

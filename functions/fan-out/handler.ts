@@ -6,7 +6,7 @@ import { createLogger } from '#core/logger.ts';
 import { functions } from '#core/platform.ts';
 import { deadLetter, sendAll } from '#core/queues.ts';
 import { sqsConsumer } from '#core/sqs-consumer.ts';
-import type { Subscription } from '#core/subscriptions/subscription.ts';
+import type { SubscriptionRouting } from '#core/subscriptions/subscription.ts';
 import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
 import { fanOut, InvalidEventError, parseBusEvent } from './fan-out.ts';
 
@@ -16,8 +16,8 @@ const sqs = new SQSClient({});
 const subscriptions = new SubscriptionStore(documentClient(), env.TABLE_NAME);
 
 const ports = {
-  subscriptionsOf: (accountId: string) => subscriptions.listAll(accountId),
-  filterFailed: (subscription: Subscription, error: Error) =>
+  subscriptionsOf: (accountId: string) => subscriptions.listRouting(accountId),
+  filterFailed: (subscription: SubscriptionRouting, error: Error) =>
     logger.error('Content filter could not be evaluated; subscription left out', {
       subscriptionId: subscription.id,
       error,

@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Subscription, SubscriptionStatus } from './subscription.ts';
+import type { Subscription, SubscriptionRouting, SubscriptionStatus } from './subscription.ts';
 
 const accountKey = (accountId: string) => `ACCOUNT#${accountId}`;
 const subscriptionKey = (id: string) => `SUBSCRIPTION#${id}`;
@@ -47,7 +47,26 @@ export class SubscriptionStore {
 
   /** Every subscription of an account, oldest first (ids sort by creation time). */
   async listAll(accountId: string): Promise<Subscription[]> {
-    const subscriptions: Subscription[] = [];
+    return (await this.query(accountId)).map(fromItem);
+  }
+
+  /**
+   * What routing needs of every subscription of an account: no secrets, so the function that only routes
+   * events never holds them.
+   */
+  async listRouting(accountId: string): Promise<SubscriptionRouting[]> {
+    const items = await this.query(accountId, {
+      ProjectionExpression: '#id, accountId, #status, events, #filter',
+      ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#filter': 'filter' },
+    });
+    return items as unknown as SubscriptionRouting[];
+  }
+
+  private async query(
+    accountId: string,
+    projection: { ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> } = {},
+  ): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
@@ -56,12 +75,13 @@ export class SubscriptionStore {
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
           ExpressionAttributeValues: { ':pk': accountKey(accountId), ':prefix': subscriptionKey('') },
           ExclusiveStartKey: startKey,
+          ...projection,
         }),
       );
-      for (const item of page.Items ?? []) subscriptions.push(fromItem(item));
+      items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return subscriptions;
+    return items;
   }
 
   /** Sets the status (e.g. disabled after a 410 Gone), bumping the version; a no-op if it was deleted. */

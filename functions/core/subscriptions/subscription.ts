@@ -27,6 +27,9 @@ export interface Subscription {
   readonly version: number;
 }
 
+/** The parts of a subscription that decide which events it gets. */
+export type SubscriptionRouting = Pick<Subscription, 'id' | 'accountId' | 'status' | 'events' | 'filter'>;
+
 function isEventSelector(value: string): boolean {
   if (value.endsWith('.*')) return Object.hasOwn(eventCatalog, value.slice(0, -2));
   return isEventType(value);

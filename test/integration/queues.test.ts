@@ -1,0 +1,87 @@
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchesOf, batchLimits, deadLetter, QueueSendError, sendAll } from '#core/queues.ts';
+import { type SqsTestServer, startSqsServer } from '../local/sqs/sqs-server.ts';
+
+describe('batchesOf', () => {
+  it('puts at most ten messages in a batch', () => {
+    const batches = batchesOf(Array.from({ length: 23 }, (_, i) => `m${i}`));
+
+    expect(batches.map((batch) => batch.length)).toEqual([10, 10, 3]);
+    expect(batches.flat()).toEqual(Array.from({ length: 23 }, (_, i) => `m${i}`));
+  });
+
+  it('keeps each batch within 1 MiB of bodies', () => {
+    const big = 'x'.repeat(200 * 1024);
+
+    const batches = batchesOf(Array(6).fill(big));
+
+    expect(batches.map((batch) => batch.length)).toEqual([5, 1]);
+    for (const batch of batches) {
+      expect(batch.reduce((sum, body) => sum + Buffer.byteLength(body), 0)).toBeLessThanOrEqual(
+        batchLimits.bytes,
+      );
+    }
+  });
+
+  it('counts bytes, not characters', () => {
+    const wide = 'é'.repeat(300 * 1024);
+
+    expect(batchesOf([wide, wide]).map((batch) => batch.length)).toEqual([1, 1]);
+  });
+
+  it('makes no batch of nothing', () => {
+    expect(batchesOf([])).toEqual([]);
+  });
+});
+
+describe('sendAll and deadLetter, through the SQS wire protocol', () => {
+  let sqs: SqsTestServer;
+  beforeAll(async () => {
+    sqs = await startSqsServer();
+  });
+  afterAll(async () => {
+    await sqs?.close();
+  });
+
+  const receiveAll = async (QueueUrl: string) =>
+    (
+      await sqs.client.send(
+        new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
+      )
+    ).Messages ?? [];
+
+  it('sends every body, in batches', async () => {
+    const url = sqs.emulator.createQueue('all-sent');
+
+    await sendAll(
+      sqs.client,
+      url,
+      Array.from({ length: 12 }, (_, i) => `m${i}`),
+    );
+
+    expect(sqs.emulator.getQueueAttributes('all-sent', ['ApproximateNumberOfMessages'])).toEqual({
+      ApproximateNumberOfMessages: '12',
+    });
+  });
+
+  it('throws when SQS refuses an entry, after sending the others', async () => {
+    const url = sqs.emulator.createQueue('partly-sent');
+
+    const sending = sendAll(sqs.client, url, ['fine', 'bad \u0000 character', 'also fine']);
+
+    await expect(sending).rejects.toThrow(QueueSendError);
+    await expect(sending).rejects.toThrow(/^1 of 3 messages not sent \(InvalidMessageContents/);
+    expect((await receiveAll(url)).map((message) => message.Body).sort()).toEqual(['also fine', 'fine']);
+  });
+
+  it('dead-letters a body with its reason as a message attribute', async () => {
+    const url = sqs.emulator.createQueue('dead-letters');
+
+    await deadLetter(sqs.client, url, '{"broken":', 'body is not JSON');
+
+    const [message] = await receiveAll(url);
+    expect(message?.Body).toBe('{"broken":');
+    expect(message?.MessageAttributes?.reason?.StringValue).toBe('body is not JSON');
+  });
+});
