@@ -27,7 +27,7 @@ function describeOutcome(outcome: AttemptOutcome): string {
  * Makes attempt number `attempt` (1-based) of a delivery: signs the stored body with the subscription's
  * current secrets, posts it, and decides what follows. A 2xx is delivered; 410 Gone disables the subscription;
  * anything else is retried on the schedule (honouring `Retry-After` on 429/503) until the last attempt fails.
- * A deleted subscription's deliveries are dropped; a paused or disabled one's are dead-lettered, to recover.
+ * Deliveries of a deleted, paused or disabled subscription are dropped, as fan-out drops new events for them.
  */
 export async function deliver(
   message: DeliveryMessage,
@@ -35,15 +35,15 @@ export async function deliver(
   ports: DeliveryPorts,
 ): Promise<DeliveryDecision> {
   if (attempt > maxAttempts) {
-    // The last attempt was made, but dead-lettering it failed: finish that, without another POST.
-    return { kind: 'failed', reason: `All ${maxAttempts} attempts failed` };
+    // Received past the last attempt (dead-lettering it failed, or receives were lost to crashes): finish
+    // without another POST.
+    return { kind: 'failed', reason: `Receive ${attempt} is past the last attempt (${maxAttempts})` };
   }
   const subscription = await ports.subscription(message.accountId, message.subscriptionId);
   if (subscription === undefined) return { kind: 'skipped', reason: 'subscription deleted' };
   if (subscription.status !== 'active') {
-    // Kept in the dead-letter queue, not dropped, so the deliveries can be recovered when it is active again.
-    const why = subscription.disabledReason === undefined ? '' : `: ${subscription.disabledReason}`;
-    return { kind: 'failed', reason: `Subscription ${subscription.status}${why}` };
+    // As fan-out does for new events: a subscription that is not active gets nothing (and raises no alarm).
+    return { kind: 'skipped', reason: `subscription ${subscription.status}` };
   }
 
   const timestamp = Math.floor(ports.now() / 1000);

@@ -139,22 +139,15 @@ describe('deliver', () => {
     );
   });
 
-  it('dead-letters deliveries of paused and disabled subscriptions, and drops those of deleted ones, unsent', async () => {
+  it('drops deliveries of paused, disabled and deleted subscriptions, unsent', async () => {
     const before = receiver.received.length;
 
     const paused = await deliver(message, 1, ports(subscription({ status: 'paused' })));
-    const disabled = await deliver(
-      message,
-      1,
-      ports(subscription({ status: 'disabled', disabledReason: 'The endpoint answered 410 Gone' })),
-    );
+    const disabled = await deliver(message, 1, ports(subscription({ status: 'disabled' })));
     const deleted = await deliver(message, 1, ports(undefined));
 
-    expect(paused).toEqual({ kind: 'failed', reason: 'Subscription paused' });
-    expect(disabled).toEqual({
-      kind: 'failed',
-      reason: 'Subscription disabled: The endpoint answered 410 Gone',
-    });
+    expect(paused).toEqual({ kind: 'skipped', reason: 'subscription paused' });
+    expect(disabled).toEqual({ kind: 'skipped', reason: 'subscription disabled' });
     expect(deleted).toEqual({ kind: 'skipped', reason: 'subscription deleted' });
     expect(receiver.received.length).toBe(before);
   });
@@ -164,7 +157,7 @@ describe('deliver', () => {
 
     const decision = await deliver(message, maxAttempts + 1, ports(subscription()));
 
-    expect(decision).toEqual({ kind: 'failed', reason: 'All 8 attempts failed' });
+    expect(decision).toEqual({ kind: 'failed', reason: 'Receive 9 is past the last attempt (8)' });
     expect(receiver.received.length).toBe(before);
   });
 
