@@ -69,16 +69,15 @@ export function suffixTest(suffix: string): LeafTest {
 
 /**
  * The regular-expression source of a string that ignores case as EventBridge's matcher (aws/event-ruler) does:
- * each character of the pattern matches itself, its lower-case form or its upper-case form (per character, which
- * may be longer: `ß` also matches `SS`), and the event's value is read as it is. So `straße` matches `STRASSE`,
- * but `strasse` does not match `straße`.
+ * each UTF-16 character of the pattern matches its lower-case or its upper-case form (which may be longer: `ß`
+ * also matches `SS`), and the event's value is read as it is. So `straße` matches `STRASSE`, but `strasse` does
+ * not match `straße`.
  */
 export function ignoreCaseSource(text: string): string {
   let source = '';
-  for (const character of text) {
-    const forms = [...new Set([character, character.toLowerCase(), character.toUpperCase()])].map(
-      escapeRegExp,
-    );
+  // Code units, not code points, and no `u` flag below: Ruler reads Java chars.
+  for (const character of text.split('')) {
+    const forms = [...new Set([character.toLowerCase(), character.toUpperCase()])].map(escapeRegExp);
     source += forms.length === 1 ? forms[0] : `(?:${forms.join('|')})`;
   }
   return source;
@@ -89,7 +88,7 @@ function escapeRegExp(text: string): string {
 }
 
 function ignoreCaseTest(source: string): LeafTest {
-  const expression = new RegExp(source, 'u');
+  const expression = new RegExp(source);
   return (v) => typeof v === 'string' && expression.test(v);
 }
 

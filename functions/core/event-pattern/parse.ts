@@ -416,7 +416,7 @@ class PatternParser {
       case 'suffix':
         return (s) => values.some((p) => s.endsWith(p));
       case 'equals-ignore-case': {
-        const expression = new RegExp(`^(?:${values.map(ignoreCaseSource).join('|')})$`, 'u');
+        const expression = new RegExp(`^(?:${values.map(ignoreCaseSource).join('|')})$`);
         return (s) => expression.test(s);
       }
       default: {

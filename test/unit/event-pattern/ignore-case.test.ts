@@ -5,8 +5,8 @@ const matches = (pattern: Record<string, unknown>, value: unknown) =>
   compileEventPattern(pattern).matches({ detail: { v: value } });
 const field = (condition: object) => ({ detail: { v: [condition] } });
 
-// aws/event-ruler, input/EqualsIgnoreCaseParser: each pattern character matches itself, its lower-case form or its
-// upper-case form; the event's value is read as it is.
+// aws/event-ruler, input/EqualsIgnoreCaseParser: each UTF-16 character of the pattern matches its lower-case or
+// its upper-case form; the event's value is read as it is.
 describe('equals-ignore-case, character by character as EventBridge’s matcher reads it', () => {
   it('matches ASCII in any case', () => {
     expect(matches(field({ 'equals-ignore-case': 'Shipped' }), 'sHIPPED')).toBe(true);
@@ -21,6 +21,11 @@ describe('equals-ignore-case, character by character as EventBridge’s matcher 
   it('does not fold characters whose case forms are other characters (the Kelvin sign, dotless i)', () => {
     expect(matches(field({ 'equals-ignore-case': 'k' }), '\u212a')).toBe(false);
     expect(matches(field({ 'equals-ignore-case': 'I' }), 'ı')).toBe(false);
+  });
+
+  it('does not match a titlecase letter, which is neither its lower- nor its upper-case form', () => {
+    expect(matches(field({ 'equals-ignore-case': 'ǅ' }), 'ǅ')).toBe(false);
+    expect(matches(field({ 'equals-ignore-case': 'ǅ' }), 'Ǆ')).toBe(true);
   });
 
   it('reads regular-expression characters in the pattern literally', () => {
