@@ -15,8 +15,10 @@ export class FunctionTimeoutError extends Error {
 /**
  * A function as Lambda runs it: each invocation gets an execution environment of its own, a separate instance
  * of the handler module, that serves one invocation at a time and is reused after it (a warm start), or created
- * when none is free (a cold start). So module-level state (clients, a Powertools batch processor) is never
- * shared by concurrent invocations, exactly as on AWS. An environment whose invocation timed out is thrown away.
+ * when none is free (a cold start). So the handler module's own scope (its clients, its Powertools batch
+ * processor) is never shared by concurrent invocations, as on AWS. Modules it imports are loaded once and shared
+ * (keep per-invocation state out of their module scope). An environment whose invocation timed out is thrown
+ * away, but its promise is not stopped, as Lambda would freeze it.
  */
 export class LocalFunction {
   private readonly idle: Handler[] = [];
@@ -31,9 +33,14 @@ export class LocalFunction {
   ) {}
 
   /** The deployed handler module of a platform function, loaded from the path the CDK app bundles. */
-  static fromModule(name: FunctionName, projectRoot: string, region: string): LocalFunction {
+  static fromModule(
+    name: FunctionName,
+    projectRoot: string,
+    region: string,
+    entry: string = functions[name].entry,
+  ): LocalFunction {
     const definition = functions[name];
-    const url = pathToFileURL(resolve(projectRoot, definition.entry)).href;
+    const url = pathToFileURL(resolve(projectRoot, entry)).href;
     return new LocalFunction(
       name,
       definition,
@@ -41,7 +48,7 @@ export class LocalFunction {
         // A distinct URL is a distinct module instance: the environment's own copy of the handler's module scope.
         const module = (await import(`${url}?environment=${environment}`)) as { handler?: Handler };
         if (typeof module.handler !== 'function') {
-          throw new TypeError(`${definition.entry} does not export a handler function`);
+          throw new TypeError(`${entry} does not export a handler function`);
         }
         return module.handler;
       },

@@ -103,12 +103,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // stop (their handlers still call the stores through the server), then the server, then the stores.
   const started: (() => Promise<void>)[] = [];
   const pollers: EventSourceMapping[] = [];
-  const stopAll = async () => {
-    await Promise.all(pollers.map((mapping) => mapping.stop()));
-    const closed = new Promise<void>((done) => server.close(() => done()));
-    server.closeAllConnections();
-    await closed;
-    for (const stop of started.reverse()) await stop();
+  let stopping: Promise<void> | undefined;
+  const stopAll = () => {
+    stopping ??= (async () => {
+      await Promise.all(pollers.map((mapping) => mapping.stop()));
+      const closed = new Promise<void>((done) => server.close(() => done()));
+      server.closeAllConnections();
+      await closed;
+      for (const stop of [...started].reverse()) await stop();
+    })();
+    return stopping;
   };
   try {
     if (options.dataDir !== undefined) {
@@ -168,7 +172,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       eventBusName,
       rules.map((rule) => ({
         ...rule,
-        // As deployed, a target that refuses an event sends it to the rule's dead-letter queue, with the reason.
+        // As deployed, an event the target queue refuses goes to the rule's dead-letter queue, with the reason
+        // (EventBridge first retries for up to 24 h; the sandbox does not). If the DLQ refuses it too (it has the
+        // same limits), it is lost, as on AWS, and the sandbox says so.
         target: (event: string) => {
           const queue = queueNames[rule.targetQueue];
           try {

@@ -160,11 +160,12 @@ function busNameOf(value: unknown): string {
   return value.startsWith('arn:') ? value.slice(value.lastIndexOf('/') + 1) : value;
 }
 
-/** EventBridge counts an entry's size from its strings' UTF-8 bytes plus 14 bytes for the time. */
+/** EventBridge counts an entry's size from its strings' UTF-8 bytes, plus 14 bytes when it gives a time. */
 function entrySize(entry: PutEventsEntry): number {
   const bytes = (value: unknown) => (typeof value === 'string' ? Buffer.byteLength(value) : 0);
   const resources = Array.isArray(entry.Resources)
     ? entry.Resources.reduce((sum, r) => sum + bytes(r), 0)
     : 0;
-  return 14 + bytes(entry.Source) + bytes(entry.DetailType) + bytes(entry.Detail) + resources;
+  const time = entry.Time === undefined || entry.Time === null ? 0 : 14;
+  return time + bytes(entry.Source) + bytes(entry.DetailType) + bytes(entry.Detail) + resources;
 }

@@ -63,9 +63,27 @@ describe('LocalFunction, as Lambda runs a function', () => {
     expect(loaded).toEqual([0, 1]);
   });
 
-  it('loads the deployed handler module, one instance per environment', async () => {
-    const fn = LocalFunction.fromModule('authorizer', process.cwd(), 'us-east-1');
+  it('loads a handler module once per environment: concurrent invocations see separate module scopes', async () => {
+    const fn = LocalFunction.fromModule(
+      'authorizer',
+      process.cwd(),
+      'us-east-1',
+      'test/fixtures/lambda/module-scope-handler.ts',
+    );
+
+    const concurrent = (await Promise.all([fn.invoke({ waitMs: 50 }), fn.invoke({ waitMs: 50 })])) as {
+      instance: string;
+    }[];
+    const later = (await fn.invoke({})) as { instance: string };
+
+    expect(fn.environmentCount).toBe(2);
+    expect(concurrent[0]?.instance).not.toBe(concurrent[1]?.instance);
+    expect(concurrent.map((result) => result.instance)).toContain(later.instance);
+  });
+
+  it('loads the deployed handler modules', async () => {
     process.env.TABLE_NAME ??= 'webhooks';
+    const fn = LocalFunction.fromModule('authorizer', process.cwd(), 'us-east-1');
 
     await fn.prewarm();
 

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { LocalEventBuses } from '../../local/eventbridge/event-bus.ts';
+
+const entry = {
+  EventBusName: 'bus',
+  Source: 'shipping.orders',
+  DetailType: 'order.created',
+  Detail: '{"a":1}',
+};
+
+describe('LocalEventBuses routing', () => {
+  it('sends a matching event to the rule target, as the JSON EventBridge delivers', () => {
+    const delivered: string[] = [];
+    const buses = new LocalEventBuses('000000000000', 'us-east-1');
+    buses.addBus('bus', [
+      {
+        name: 'orders',
+        description: '',
+        eventPattern: { 'detail-type': [{ prefix: 'order.' }] },
+        targetQueue: 'fanOut',
+        target: (event) => delivered.push(event),
+      },
+    ]);
+
+    const result = buses.putEvents({ Entries: [entry, { ...entry, DetailType: 'shipment.created' }] });
+
+    expect(result.FailedEntryCount).toBe(0);
+    expect(delivered).toHaveLength(1);
+    expect(JSON.parse(delivered[0] ?? '{}')).toMatchObject({
+      version: '0',
+      id: (result.Entries[0] as { EventId: string }).EventId,
+      'detail-type': 'order.created',
+      source: 'shipping.orders',
+      account: '000000000000',
+      region: 'us-east-1',
+      resources: [],
+      detail: { a: 1 },
+    });
+  });
+
+  it('never fails PutEvents when a target refuses the event, and reports the failure', () => {
+    const failures: string[] = [];
+    const buses = new LocalEventBuses('000000000000', 'us-east-1', undefined, (rule, _eventId, error) =>
+      failures.push(`${rule}: ${error.message}`),
+    );
+    buses.addBus('bus', [
+      {
+        name: 'orders',
+        description: '',
+        eventPattern: { source: ['shipping.orders'] },
+        targetQueue: 'fanOut',
+        target: () => {
+          throw new Error('message too long');
+        },
+      },
+    ]);
+
+    const result = buses.putEvents({ Entries: [entry] });
+
+    expect(result).toEqual({ FailedEntryCount: 0, Entries: [{ EventId: expect.any(String) }] });
+    expect(failures).toEqual(['orders: message too long']);
+  });
+
+  it('accepts and drops an event for a bus that does not exist, as EventBridge does, and says so', () => {
+    const unknown: string[] = [];
+    const buses = new LocalEventBuses('000000000000', 'us-east-1', (bus) => unknown.push(bus));
+
+    const result = buses.putEvents({ Entries: [{ ...entry, EventBusName: 'nope' }] });
+
+    expect(result.FailedEntryCount).toBe(0);
+    expect(unknown).toEqual(['nope']);
+  });
+});
