@@ -34,12 +34,6 @@ export function parseBusEvent(body: string): BusEvent {
   if (!isEventType(result.data['detail-type'])) {
     throw new InvalidEventError(`detail-type: ${result.data['detail-type']} is not in the event catalog`);
   }
-  const bodyBytes = Buffer.byteLength(JSON.stringify(envelopeOf(result.data)));
-  if (bodyBytes > maxWebhookBodyBytes) {
-    throw new InvalidEventError(
-      `detail: the webhook body would be ${bodyBytes} bytes, more than the ${maxWebhookBodyBytes} a webhook carries`,
-    );
-  }
   return result.data;
 }
 
@@ -56,12 +50,19 @@ export interface FanOutPorts {
  * content filter (if any) the webhook body passes. The delivery id depends only on the event and the
  * subscription, so fanning the same event out again (after a partial failure) gives receivers the same
  * `webhook-id` to de-duplicate on. A filter that cannot be evaluated excludes its own subscription only.
+ * Throws {@link InvalidEventError} for an event whose webhook body is too large to deliver.
  */
 export async function fanOut(event: BusEvent, ports: FanOutPorts): Promise<readonly DeliveryMessage[]> {
   const type = event['detail-type'];
-  const subscriptions = await ports.subscriptionsOf(event.detail.account_id);
   const envelope = envelopeOf(event);
   const body = JSON.stringify(envelope);
+  const bodyBytes = Buffer.byteLength(body);
+  if (bodyBytes > maxWebhookBodyBytes) {
+    throw new InvalidEventError(
+      `detail: the webhook body would be ${bodyBytes} bytes, more than the ${maxWebhookBodyBytes} a webhook carries`,
+    );
+  }
+  const subscriptions = await ports.subscriptionsOf(event.detail.account_id);
   const passesFilter = (subscription: SubscriptionRouting) => {
     try {
       return passesContentFilter(subscription.filter, envelope);

@@ -32,22 +32,22 @@ const ports = {
 
 async function processRecord(record: SQSRecord): Promise<void> {
   let event: ReturnType<typeof parseBusEvent>;
+  let deliveries: Awaited<ReturnType<typeof fanOut>>;
   try {
     event = parseBusEvent(record.body);
+    deliveries = await fanOut(event, ports);
   } catch (error) {
-    if (!(error instanceof InvalidEventError)) throw error;
-    logger.warn('Invalid event dead-lettered', { messageId: record.messageId, reason: error.message });
-    await deadLetter(sqs, env.FAN_OUT_DLQ_URL, record.body, error.message);
-    return;
-  }
-  const deliveries = await fanOut(event, ports).catch((error: unknown) => {
+    if (error instanceof InvalidEventError) {
+      logger.warn('Invalid event dead-lettered', { messageId: record.messageId, reason: error.message });
+      await deadLetter(sqs, env.FAN_OUT_DLQ_URL, record.body, error.message);
+      return;
+    }
     logger.error('Fan-out failed; SQS will hand the event back after its visibility timeout', {
       messageId: record.messageId,
-      eventId: event.id,
       error: error as Error,
     });
     throw error;
-  });
+  }
   logger.info('Event fanned out', {
     eventId: event.id,
     type: event['detail-type'],
