@@ -7,6 +7,7 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
 } from 'aws-lambda';
 import { httpApi } from '../functions/core/platform.ts';
+import { readBodyBytes } from './aws-json-protocol.ts';
 import type { LocalFunction } from './lambda-runtime.ts';
 
 /** HTTP APIs refuse payloads over 10 MB. */
@@ -25,18 +26,6 @@ const gatewayError = (statusCode: number, message: string): GatewayAnswer => ({
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify({ message }),
 });
-
-/** The request body, or undefined when it is over the payload limit. */
-async function readRawBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxPayloadBytes) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
 
 /** Percent-decodes a path, leaving it as it is when its encoding is broken. */
 function safeDecode(path: string): string {
@@ -76,7 +65,7 @@ export class LocalHttpApi {
   ) {}
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const rawBody = await readRawBody(req);
+    const rawBody = await readBodyBytes(req, maxPayloadBytes);
     const answer = await (rawBody === undefined
       ? Promise.resolve(gatewayError(413, 'Request Entity Too Large'))
       : this.answer(req, rawBody)

@@ -58,21 +58,28 @@ export function unknownOperationError(operation: string, detail?: string): AwsSe
 /** Largest request body accepted (SQS and EventBridge requests are at most about 1 MiB of payload). */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-/** Reads the whole request body as UTF-8; rejects bodies over 8 MiB with a 413 `AwsServiceError`. */
-export async function readBody(req: IncomingMessage, maxBytes: number = MAX_BODY_BYTES): Promise<string> {
+/** Reads the whole request body as bytes, or undefined once it grows past `maxBytes`. */
+export async function readBodyBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     size += buffer.length;
-    if (size > maxBytes) {
-      throw new AwsServiceError('RequestEntityTooLarge', `Request body is larger than ${maxBytes} bytes.`, {
-        statusCode: 413,
-      });
-    }
+    if (size > maxBytes) return undefined;
     chunks.push(buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** Reads the whole request body as UTF-8; rejects bodies over 8 MiB with a 413 `AwsServiceError`. */
+export async function readBody(req: IncomingMessage, maxBytes: number = MAX_BODY_BYTES): Promise<string> {
+  const body = await readBodyBytes(req, maxBytes);
+  if (body === undefined) {
+    throw new AwsServiceError('RequestEntityTooLarge', `Request body is larger than ${maxBytes} bytes.`, {
+      statusCode: 413,
+    });
+  }
+  return body.toString('utf8');
 }
 
 /** Parses an AWS JSON request body; an empty body is `{}`. Throws `SerializationException` as AWS does. */
