@@ -1,8 +1,7 @@
-import type { LookupAddress } from 'node:dns';
-import { lookup } from 'node:dns';
+import { type LookupAddress, type LookupAllOptions, type LookupOptions, lookup } from 'node:dns';
 import { isIP } from 'node:net';
-import { Agent, request } from 'undici';
-import { isAllowedAddress, type TargetPolicy } from './target-guard.ts';
+import { Agent, buildConnector, request } from 'undici';
+import { addressProblem, type TargetPolicy } from './target-guard.ts';
 
 /** The longest a receiver may take to answer; slower answers count as failures. */
 export const deliveryTimeoutMs = 15_000;
@@ -27,27 +26,58 @@ export interface WebhookRequest {
   readonly headers: Readonly<Record<string, string>>;
 }
 
+/** A connection refused by the address guard before any packet was sent. */
 export class BlockedAddressError extends Error {
   override name = 'BlockedAddressError';
 }
 
+/** `dns.lookup` in its every-address form: what the guard asks, and what a test may answer instead of DNS. */
+export type AddressLookup = (
+  hostname: string,
+  options: LookupAllOptions,
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
+type NetLookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+
 /**
- * A DNS lookup that refuses addresses the policy forbids, so that a name which resolves to a private address
- * (at save time or later) is never connected to.
+ * The lookup a socket uses for a name: every address the name resolves to must be allowed, or the connection
+ * is refused, so a name that resolves to a private address (at save time or later) is never connected to.
  */
-function guardedLookup(policy: TargetPolicy): typeof lookup {
-  return ((hostname: string, options: object, callback: (...args: unknown[]) => void) => {
-    lookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
-      if (error) return callback(error);
-      const allowed = addresses.filter((entry) => isAllowedAddress(entry.address, policy));
-      if (allowed.length === 0) {
-        return callback(new BlockedAddressError(`${hostname} resolves only to blocked addresses`));
+function guardedLookup(policy: TargetPolicy, resolve: AddressLookup) {
+  return (hostname: string, options: LookupOptions, callback: NetLookupCallback): void => {
+    resolve(hostname, { family: options.family, hints: options.hints, all: true }, (error, addresses) => {
+      if (error) return callback(error, []);
+      for (const entry of addresses) {
+        const problem = addressProblem(entry.address, policy);
+        if (problem !== undefined) {
+          return callback(new BlockedAddressError(`blocked ${hostname} (${entry.address}): ${problem}`), []);
+        }
       }
-      if ((options as { all?: boolean }).all) return callback(null, allowed);
-      const first = allowed[0] as LookupAddress;
-      return callback(null, first.address, first.family);
+      const first = addresses[0];
+      if (first === undefined) {
+        return callback(Object.assign(new Error(`No address for ${hostname}`), { code: 'ENOTFOUND' }), []);
+      }
+      return options.all ? callback(null, addresses) : callback(null, first.address, first.family);
     });
-  }) as typeof lookup;
+  };
+}
+
+/**
+ * Opens connections through the guard: a literal IP host (which sockets connect to without a lookup) is
+ * judged here, a name by `guardedLookup`; either way nothing is sent to a refused address.
+ */
+function guardedConnector(policy: TargetPolicy, timeoutMs: number, resolve: AddressLookup) {
+  const connect = buildConnector({ lookup: guardedLookup(policy, resolve), timeout: timeoutMs });
+  return (options: buildConnector.Options, callback: buildConnector.Callback): void => {
+    const problem = isIP(options.hostname) === 0 ? undefined : addressProblem(options.hostname, policy);
+    if (problem === undefined) connect(options, callback);
+    else callback(new BlockedAddressError(`blocked ${options.hostname}: ${problem}`), null);
+  };
 }
 
 async function readExcerpt(body: AsyncIterable<Buffer>): Promise<string> {
@@ -67,12 +97,14 @@ async function readExcerpt(body: AsyncIterable<Buffer>): Promise<string> {
 export class WebhookSender {
   private readonly agent: Agent;
 
+  /** `lookup` answers for host names; only tests pass another than the system's. */
   constructor(
-    private readonly policy: TargetPolicy,
+    policy: TargetPolicy,
     private readonly timeoutMs: number = deliveryTimeoutMs,
+    lookupAddresses: AddressLookup = lookup,
   ) {
     this.agent = new Agent({
-      connect: { lookup: guardedLookup(policy), timeout: timeoutMs },
+      connect: guardedConnector(policy, timeoutMs, lookupAddresses),
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
       keepAliveTimeout: 10_000,
@@ -84,10 +116,6 @@ export class WebhookSender {
     const started = performance.now();
     const latency = () => Math.round(performance.now() - started);
     try {
-      const host = new URL(webhook.url).hostname.replace(/^\[|\]$/g, '');
-      if (!isLiteralAllowed(host, this.policy)) {
-        throw new BlockedAddressError(`${host} is a blocked address`);
-      }
       const response = await request(webhook.url, {
         method: 'POST',
         dispatcher: this.agent,
@@ -116,11 +144,6 @@ export class WebhookSender {
   async close(): Promise<void> {
     await this.agent.close();
   }
-}
-
-/** Literal IP hosts skip DNS, so the guard checks them here. */
-function isLiteralAllowed(host: string, policy: TargetPolicy): boolean {
-  return isIP(host) === 0 || isAllowedAddress(host, policy);
 }
 
 function describe(error: unknown): string {
