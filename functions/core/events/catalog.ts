@@ -21,6 +21,9 @@ export const eventCatalog = {
 
 export type Resource = keyof typeof eventCatalog;
 
+/** A type in the catalog, e.g. `order.status_updated`. */
+export type EventType = { [R in Resource]: `${R}.${(typeof eventCatalog)[R][number]}` }[Resource];
+
 /** Every event type, e.g. `order.status_updated`. */
 export const eventTypes: readonly string[] = Object.entries(eventCatalog).flatMap(([resource, actions]) =>
   actions.map((action) => `${resource}.${action}`),
@@ -29,7 +32,7 @@ export const eventTypes: readonly string[] = Object.entries(eventCatalog).flatMa
 const knownTypes = new Set(eventTypes);
 
 /** True for a type in the catalog. */
-export function isEventType(type: string): boolean {
+export function isEventType(type: string): type is EventType {
   return knownTypes.has(type);
 }
 
