@@ -2,7 +2,7 @@ import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
 import { maxAttempts, nextRetryDelaySeconds, parseRetryAfter } from '#core/delivery/retry-policy.ts';
 import type { AttemptOutcome, WebhookRequest } from '#core/delivery/webhook-sender.ts';
 import { webhookHeaders } from '#core/signing.ts';
-import type { Subscription } from '#core/subscriptions/subscription.ts';
+import { type Subscription, signingSecrets } from '#core/subscriptions/subscription.ts';
 
 /** What to do with a delivery after an attempt (or instead of one). */
 export type DeliveryDecision =
@@ -50,7 +50,14 @@ export async function deliver(
   const outcome = await ports.send({
     url: subscription.url,
     body: message.body,
-    headers: webhookHeaders(subscription.secrets, { id: message.id, timestamp, body: message.body }),
+    headers: {
+      ...subscription.headers,
+      ...webhookHeaders(signingSecrets(subscription, new Date(ports.now())), {
+        id: message.id,
+        timestamp,
+        body: message.body,
+      }),
+    },
   });
 
   if (outcome.kind === 'response' && outcome.statusCode >= 200 && outcome.statusCode < 300) {

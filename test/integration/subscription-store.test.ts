@@ -1,12 +1,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '#core/dynamodb.ts';
+import { newId } from '#core/ids.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
+import { SubscriptionLimitError } from '#core/subscriptions/subscription-errors.ts';
 import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
 import { LocalDynamoDb } from '../../local/dynamodb.ts';
 import { credentials } from '../support/clients.ts';
+import { aSubscription } from '../support/subscriptions.ts';
 
 let dynamo: LocalDynamoDb;
 let server: Server;
@@ -30,60 +33,48 @@ afterAll(async () => {
 });
 
 function subscription(id: string, accountId = 'acct_store'): Subscription {
-  return {
+  return aSubscription({
     id,
     accountId,
     name: id,
-    url: 'https://hooks.example.com/in',
-    events: ['order.*'],
     filter: '{"data":{"status":["Shipped"]}}',
-    status: 'active',
-    secrets: ['whsec_c2VjcmV0'],
     metadata: { team: 'ops' },
-    createdAt: '2026-11-27T00:00:00.000Z',
-    updatedAt: '2026-11-27T00:00:00.000Z',
-    version: 1,
-  };
+  });
 }
+
+/** A subscription id as the API makes them, created `n` ms after a fixed time (so ids sort by n). */
+const idAt = (n: number) => newId('sub', Date.UTC(2026, 10, 27) + n);
 
 describe('SubscriptionStore against DynamoDB (dynalite)', () => {
   it('stores a subscription and reads it back whole, within its account only', async () => {
-    await store.create(subscription('sub_a'));
+    await store.create(subscription('sub_a'), 100);
 
     expect(await store.get('acct_store', 'sub_a')).toEqual(subscription('sub_a'));
     expect(await store.get('acct_other', 'sub_a')).toBeUndefined();
   });
 
-  it('refuses a second subscription with the same id', async () => {
-    await expect(store.create(subscription('sub_a'))).rejects.toMatchObject({
+  it('refuses a second subscription with the same id, and gives its slot back', async () => {
+    await expect(store.create(subscription('sub_a'), 2)).rejects.toMatchObject({
       name: 'ConditionalCheckFailedException',
     });
+    await store.create(subscription('sub_b'), 2);
+    await expect(store.create(subscription('sub_z'), 2)).rejects.toBeInstanceOf(SubscriptionLimitError);
   });
 
-  it('lists an account’s subscriptions oldest first, and their routing without secrets', async () => {
-    await store.create(subscription('sub_b'));
-    await store.create(subscription('sub_c', 'acct_elsewhere'));
+  it('gives the routing of an account’s subscriptions without their secrets', async () => {
+    await store.create(subscription('sub_c', 'acct_elsewhere'), 100);
 
-    const all = await store.listAll('acct_store');
     const routing = await store.listRouting('acct_store');
 
-    expect(all.map((s) => s.id)).toEqual(['sub_a', 'sub_b']);
-    expect(routing).toEqual([
-      {
-        id: 'sub_a',
+    expect(routing).toEqual(
+      ['sub_a', 'sub_b'].map((id) => ({
+        id,
         accountId: 'acct_store',
         status: 'active',
         events: ['order.*'],
-        filter: subscription('a').filter,
-      },
-      {
-        id: 'sub_b',
-        accountId: 'acct_store',
-        status: 'active',
-        events: ['order.*'],
-        filter: subscription('b').filter,
-      },
-    ]);
+        filter: subscription(id).filter,
+      })),
+    );
   });
 
   it('sets a status with its reason and a new version, and ignores a deleted subscription', async () => {
@@ -96,5 +87,82 @@ describe('SubscriptionStore against DynamoDB (dynalite)', () => {
       version: 2,
     });
     expect(await store.get('acct_store', 'sub_missing')).toBeUndefined();
+  });
+
+  it('replaces and deletes only at the expected version', async () => {
+    const stored = subscription('sub_v', 'acct_versions');
+    await store.create(stored, 100);
+
+    expect(await store.replace({ ...stored, name: 'stale', version: 2 }, 7)).toBe(false);
+    expect(await store.replace({ ...stored, name: 'renamed', version: 2 }, 1)).toBe(true);
+    expect(await store.remove('acct_versions', 'sub_v', 1)).toBe(false);
+    expect(await store.get('acct_versions', 'sub_v')).toMatchObject({ name: 'renamed', version: 2 });
+    expect(await store.remove('acct_versions', 'sub_v', 2)).toBe(true);
+    expect(await store.get('acct_versions', 'sub_v')).toBeUndefined();
+  });
+
+  it('pages newest first, filtered by status and event type, with a cursor that survives inserts', async () => {
+    const account = 'acct_pages';
+    const ids = Array.from({ length: 7 }, (_, n) => idAt(n * 10));
+    for (const [n, id] of ids.entries()) {
+      await store.create(
+        aSubscription({
+          id,
+          accountId: account,
+          status: n % 2 === 0 ? 'active' : 'paused',
+          events: n < 3 ? ['order.*'] : ['shipment.created'],
+        }),
+        100,
+      );
+    }
+    const first = await store.page(account, { limit: 3 });
+    // Created between two pages: newer than everything, so it cannot shift the pages that follow.
+    const inserted = idAt(1000);
+    await store.create(aSubscription({ id: inserted, accountId: account }), 100);
+    const second = await store.page(account, { limit: 3, after: first.lastId as string });
+    const third = await store.page(account, { limit: 3, after: second.lastId as string });
+
+    expect(first.items.map((s) => s.id)).toEqual([ids[6], ids[5], ids[4]]);
+    expect(second.items.map((s) => s.id)).toEqual([ids[3], ids[2], ids[1]]);
+    expect(third).toEqual({ items: [expect.objectContaining({ id: ids[0] })] });
+    expect((await store.page(account, { limit: 10, status: 'paused' })).items.map((s) => s.id)).toEqual([
+      ids[5],
+      ids[3],
+      ids[1],
+    ]);
+    expect(
+      (await store.page(account, { limit: 2, eventType: 'order.created' })).items.map((s) => s.id),
+    ).toEqual([inserted, ids[2]]);
+  });
+
+  it('keeps an account to its limit under concurrent creates, and sets a drifted counter right', async () => {
+    const account = 'acct_limit';
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, n) =>
+        store.create(aSubscription({ id: idAt(n), accountId: account }), 5),
+      ),
+    );
+    const stored = await store.page(account, { limit: 100 });
+    // A create that crashed after taking its slot leaves the counter one too high...
+    await client.send(
+      new UpdateItemCommand({
+        TableName: 'webhooks',
+        Key: { pk: { S: 'ACCOUNT#acct_limit' }, sk: { S: 'COUNTER#subscriptions' } },
+        UpdateExpression: 'ADD #count :one',
+        ExpressionAttributeNames: { '#count': 'count' },
+        ExpressionAttributeValues: { ':one': { N: '1' } },
+      }),
+    );
+    await store.remove(account, stored.items[0]?.id as string, 1);
+
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(5);
+    expect(stored.items).toHaveLength(5);
+    // ...which the next create at the apparent limit counts again.
+    await expect(
+      store.create(aSubscription({ id: idAt(50), accountId: account }), 5),
+    ).resolves.toBeUndefined();
+    await expect(store.create(aSubscription({ id: idAt(51), accountId: account }), 5)).rejects.toBeInstanceOf(
+      SubscriptionLimitError,
+    );
   });
 });

@@ -7,6 +7,7 @@ import { newSigningSecret } from '#core/signing.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
 import { type DeliveryPorts, deliver } from '../../functions/delivery/deliver.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
+import { aSubscription } from '../support/subscriptions.ts';
 
 let receiver: Receiver;
 const sender = new WebhookSender('allow-private', 2000);
@@ -34,20 +35,7 @@ const message: DeliveryMessage = {
 };
 
 function subscription(overrides: Partial<Subscription> = {}): Subscription {
-  return {
-    id: 'sub_1',
-    accountId: 'acct_1',
-    name: 'orders',
-    url: receiver.url,
-    events: ['order.*'],
-    status: 'active',
-    secrets: [secret],
-    metadata: {},
-    createdAt: '2026-11-27T00:00:00Z',
-    updatedAt: '2026-11-27T00:00:00Z',
-    version: 1,
-    ...overrides,
-  };
+  return aSubscription({ url: receiver.url, secret, ...overrides });
 }
 
 function ports(found: Subscription | undefined, disabled: string[] = []): DeliveryPorts {

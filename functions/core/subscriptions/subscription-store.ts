@@ -1,53 +1,180 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Subscription, SubscriptionRouting, SubscriptionStatus } from './subscription.ts';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod/mini';
+import {
+  accountPartition,
+  sortKeyPrefix,
+  subscriptionCounterSortKey,
+  subscriptionSortKey,
+} from '../storage/table-keys.ts';
+import {
+  type Subscription,
+  type SubscriptionRouting,
+  type SubscriptionStatus,
+  subscriptionRoutingSchema,
+  subscriptionSchema,
+} from './subscription.ts';
+import { SubscriptionLimitError } from './subscription-errors.ts';
 
-const accountKey = (accountId: string) => `ACCOUNT#${accountId}`;
-const subscriptionKey = (id: string) => `SUBSCRIPTION#${id}`;
-
-type SubscriptionItem = Subscription & { pk: string; sk: string };
-
-function fromItem(item: Record<string, unknown>): Subscription {
-  const { pk: _pk, sk: _sk, ...subscription } = item as unknown as SubscriptionItem;
-  return subscription;
+/** One page of an account's subscriptions, newest first. */
+export interface SubscriptionPage {
+  readonly items: readonly Subscription[];
+  /** The id of the last item when more follow: where the next page starts (after it). */
+  readonly lastId?: string;
 }
 
-/** Subscriptions in the single table, one item each, under their account's partition. */
+/** Which subscriptions a page holds. */
+export interface PageQuery {
+  readonly limit: number;
+  /** Only subscriptions created before this one (the previous page's last id). */
+  readonly after?: string;
+  readonly status?: SubscriptionStatus;
+  /** Only subscriptions that select this event type (exactly or by its resource's wildcard). */
+  readonly eventType?: string;
+}
+
+const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
+const counterSchema = z.object({ count: z.number() });
+
+/**
+ * Subscriptions in the single table, one item each under their account's partition, beside a counter of them
+ * that enforces the per-account limit without transactions: a slot is reserved before the item is written
+ * and released after it is deleted, so a crash in between can only leave the counter high, and a count that
+ * seems to be at the limit is checked against the items and set right.
+ */
 export class SubscriptionStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  /** Stores a new subscription; fails if the id is taken. */
-  async create(subscription: Subscription): Promise<void> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: accountKey(subscription.accountId),
-          sk: subscriptionKey(subscription.id),
-          ...subscription,
-        },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+  private key(accountId: string, id: string) {
+    return { pk: accountPartition(accountId), sk: subscriptionSortKey(id) };
+  }
+
+  /**
+   * Stores a new subscription unless the account already has `limit`. Throws {@link SubscriptionLimitError}
+   * at the limit, and DynamoDB's ConditionalCheckFailedException if the id is taken.
+   */
+  async create(subscription: Subscription, limit: number): Promise<void> {
+    await this.reserveSlot(subscription.accountId, limit);
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...this.key(subscription.accountId, subscription.id), ...subscription },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      await this.releaseSlot(subscription.accountId);
+      throw error;
+    }
   }
 
   async get(accountId: string, id: string): Promise<Subscription | undefined> {
     const { Item } = await this.db.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: accountKey(accountId), sk: subscriptionKey(id) },
-        ConsistentRead: true,
-      }),
+      new GetCommand({ TableName: this.tableName, Key: this.key(accountId, id), ConsistentRead: true }),
     );
-    return Item ? fromItem(Item) : undefined;
+    return Item === undefined ? undefined : z.parse(subscriptionSchema, Item);
   }
 
-  /** Every subscription of an account, oldest first (ids sort by creation time). */
-  async listAll(accountId: string): Promise<Subscription[]> {
-    return (await this.query(accountId)).map(fromItem);
+  /**
+   * A page of an account's subscriptions, newest first (ids sort by creation time). Pages are cut at item
+   * ids, so subscriptions created while a client pages come before its cursor and never shift the pages after.
+   */
+  async page(accountId: string, query: PageQuery): Promise<SubscriptionPage> {
+    const filters: string[] = [];
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {
+      ':pk': accountPartition(accountId),
+      ':first': sortKeyPrefix.subscription,
+      ':last':
+        query.after === undefined ? `${sortKeyPrefix.subscription}\uffff` : subscriptionSortKey(query.after),
+    };
+    if (query.status !== undefined) {
+      filters.push('#status = :status');
+      names['#status'] = 'status';
+      values[':status'] = query.status;
+    }
+    if (query.eventType !== undefined) {
+      filters.push('(contains(events, :type) OR contains(events, :resource))');
+      values[':type'] = query.eventType;
+      values[':resource'] = `${query.eventType.slice(0, query.eventType.indexOf('.'))}.*`;
+    }
+    const items: Subscription[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          // BETWEEN is inclusive: the cursor's own item is skipped below.
+          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
+          ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+          ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+          ExpressionAttributeValues: values,
+          ScanIndexForward: false,
+          Limit: query.limit + 1,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item.sk !== values[':last']) items.push(z.parse(subscriptionSchema, item));
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined && items.length <= query.limit);
+    const pageItems = items.slice(0, query.limit);
+    const last = pageItems.at(-1);
+    return items.length > query.limit && last !== undefined
+      ? { items: pageItems, lastId: last.id }
+      : { items };
+  }
+
+  /**
+   * Writes a changed subscription if the stored one is still at `expectedVersion`; false when it is not (or
+   * is gone), and nothing was written.
+   */
+  async replace(subscription: Subscription, expectedVersion: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...this.key(subscription.accountId, subscription.id), ...subscription },
+          ConditionExpression: 'version = :expected',
+          ExpressionAttributeValues: { ':expected': expectedVersion },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Deletes a subscription if it is still at `expectedVersion`; false when it is not (or is gone). */
+  async remove(accountId: string, id: string, expectedVersion: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: this.key(accountId, id),
+          ConditionExpression: 'version = :expected',
+          ExpressionAttributeValues: { ':expected': expectedVersion },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+    await this.releaseSlot(accountId);
+    return true;
   }
 
   /**
@@ -55,32 +182,20 @@ export class SubscriptionStore {
    * events never holds them.
    */
   async listRouting(accountId: string): Promise<SubscriptionRouting[]> {
-    const items = await this.query(accountId, {
-      ProjectionExpression: '#id, accountId, #status, events, #filter',
-      ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#filter': 'filter' },
-    });
-    return items as unknown as SubscriptionRouting[];
-  }
-
-  private async query(
-    accountId: string,
-    projection: { ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> } = {},
-  ): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
+    const items: SubscriptionRouting[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
         new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': accountKey(accountId), ':prefix': subscriptionKey('') },
+          ...this.allOf(accountId),
+          ProjectionExpression: '#id, accountId, #status, events, #filter',
+          ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#filter': 'filter' },
           ExclusiveStartKey: startKey,
-          ...projection,
         }),
       );
-      items.push(...(page.Items ?? []));
+      for (const item of page.Items ?? []) items.push(z.parse(subscriptionRoutingSchema, item));
       startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    } while (startKey !== undefined);
     return items;
   }
 
@@ -90,7 +205,7 @@ export class SubscriptionStore {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: accountKey(accountId), sk: subscriptionKey(id) },
+          Key: this.key(accountId, id),
           UpdateExpression:
             reason === undefined
               ? 'SET #status = :status, updatedAt = :now, version = version + :one REMOVE disabledReason'
@@ -106,7 +221,111 @@ export class SubscriptionStore {
         }),
       );
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  private allOf(accountId: string): QueryCommandInput {
+    return {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: {
+        ':pk': accountPartition(accountId),
+        ':prefix': sortKeyPrefix.subscription,
+      },
+    };
+  }
+
+  private counterKey(accountId: string) {
+    return { pk: accountPartition(accountId), sk: subscriptionCounterSortKey };
+  }
+
+  /** Takes one of the account's `limit` slots, or throws {@link SubscriptionLimitError}. */
+  private async reserveSlot(accountId: string, limit: number): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: this.counterKey(accountId),
+            UpdateExpression: 'ADD #count :one',
+            // A missing counter (a new account) fails too, and is set from the items below.
+            ConditionExpression: '#count < :limit',
+            ExpressionAttributeNames: { '#count': 'count' },
+            ExpressionAttributeValues: { ':one': 1, ':limit': limit },
+          }),
+        );
+        return;
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+      // At the limit by the counter: check it against the items, which it may exceed after a crash.
+      const counted = await this.counterValue(accountId);
+      const actual = await this.countItems(accountId);
+      if (actual >= limit) throw new SubscriptionLimitError(limit);
+      await this.correctCount(accountId, counted, actual);
+    }
+    throw new SubscriptionLimitError(limit);
+  }
+
+  private async counterValue(accountId: string): Promise<number | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: this.counterKey(accountId), ConsistentRead: true }),
+    );
+    return Item === undefined ? undefined : z.parse(counterSchema, Item).count;
+  }
+
+  private async countItems(accountId: string): Promise<number> {
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          ...this.allOf(accountId),
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += page.Count ?? 0;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return count;
+  }
+
+  /** Sets the counter to the items' count, unless another request changed it since it was read. */
+  private async correctCount(accountId: string, seen: number | undefined, actual: number): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.counterKey(accountId),
+          UpdateExpression: 'SET #count = :actual',
+          ConditionExpression: seen === undefined ? 'attribute_not_exists(#count)' : '#count = :seen',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: { ':actual': actual, ...(seen === undefined ? {} : { ':seen': seen }) },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+    }
+  }
+
+  /** Gives back a slot; never below zero (a counter that is missing or low is set right when it matters). */
+  private async releaseSlot(accountId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.counterKey(accountId),
+          UpdateExpression: 'ADD #count :minusOne',
+          ConditionExpression: '#count > :zero',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
     }
   }
 }

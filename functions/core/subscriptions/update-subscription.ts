@@ -1,0 +1,64 @@
+import { isDeepStrictEqual } from 'node:util';
+import {
+  changeSubscription,
+  nextVersion,
+  type SubscriptionRecords,
+  type VersionPrecondition,
+} from './change-subscription.ts';
+import { assertDeliverableUrl } from './create-subscription.ts';
+import type { Subscription } from './subscription.ts';
+import type { UpdateSubscriptionInput } from './subscription-input.ts';
+
+/** What updating a subscription needs from the world. */
+export interface UpdateSubscriptionPorts extends SubscriptionRecords {
+  readonly urlProblem: (url: string) => Promise<string | undefined>;
+  readonly now: () => Date;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The subscription with the patch applied: given fields replace stored ones, `null` removes optional ones. */
+export function applyPatch(current: Subscription, patch: UpdateSubscriptionInput): Subscription {
+  const next: Mutable<Subscription> = { ...current };
+  if (patch.name !== undefined) next.name = patch.name;
+  if (patch.description === null) delete next.description;
+  else if (patch.description !== undefined) next.description = patch.description;
+  if (patch.url !== undefined) next.url = patch.url;
+  if (patch.events !== undefined) next.events = [...new Set(patch.events)];
+  if (patch.filter === null) delete next.filter;
+  else if (patch.filter !== undefined) next.filter = JSON.stringify(patch.filter);
+  if (patch.format !== undefined) next.format = patch.format;
+  if (patch.headers !== undefined) next.headers = patch.headers ?? {};
+  if (patch.metadata !== undefined) next.metadata = patch.metadata ?? {};
+  if (patch.status !== undefined) {
+    next.status = patch.status;
+    // Active or paused by the client's choice: whatever disabled it no longer holds.
+    delete next.disabledReason;
+  }
+  return next;
+}
+
+/**
+ * Applies a client's patch. Setting `status: active` re-enables a disabled subscription and clears its
+ * reason. A patch that changes nothing writes nothing and keeps the version.
+ */
+export async function updateSubscription(
+  accountId: string,
+  id: string,
+  patch: UpdateSubscriptionInput,
+  precondition: VersionPrecondition | undefined,
+  ports: UpdateSubscriptionPorts,
+): Promise<Subscription> {
+  return changeSubscription(
+    accountId,
+    id,
+    precondition,
+    async (current) => {
+      const patched = applyPatch(current, patch);
+      if (isDeepStrictEqual(patched, current)) return current;
+      if (patched.url !== current.url) await assertDeliverableUrl(patched.url, ports.urlProblem);
+      return nextVersion(patched, ports.now());
+    },
+    ports,
+  );
+}
