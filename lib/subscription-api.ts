@@ -3,7 +3,6 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   CfnAuthorizer,
   HttpApi,
-  HttpMethod,
   HttpRoute,
   HttpRouteKey,
   HttpStage,
@@ -13,9 +12,10 @@ import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-ap
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { functions, httpApi } from '../functions/core/platform.ts';
+import { defaults, functions, httpApi } from '../functions/core/platform.ts';
 import { blockPrivateTargets, PlatformFunction } from './platform-function.ts';
 import type { WebhookTable } from './webhook-table.ts';
+import type { WorkQueue } from './work-queue.ts';
 
 /** Steady-state and burst request limits of the API's stage. */
 export interface ApiThrottle {
@@ -28,6 +28,13 @@ export interface ApiThrottle {
 export interface SubscriptionApiProps {
   /** The platform's table (API keys, subscriptions, deliveries). */
   readonly table: WebhookTable;
+  /** The fan-out queue, where the API puts the test events it sends through the delivery path. */
+  readonly fanOutQueue: WorkQueue;
+  /**
+   * How many subscriptions one account may have.
+   * @default 100 (`defaults.subscriptionsPerAccount` of platform.ts)
+   */
+  readonly subscriptionsPerAccount?: number;
   /**
    * Request limits of the whole API (all accounts together).
    * @default { rateLimit: 100, burstLimit: 200 }
@@ -41,7 +48,7 @@ export interface SubscriptionApiProps {
 }
 
 /**
- * The HTTP API of platform.ts: one route to the API function behind a Lambda authorizer (simple responses,
+ * The HTTP API of platform.ts: its `$default` route to the API function behind a Lambda authorizer (simple responses,
  * payload 2.0, no identity source and so no caching: it runs on every request and lets a missing key through
  * to the API function, which answers with a problem+json 401). The `$default` stage is throttled and writes
  * JSON access logs.
@@ -66,7 +73,16 @@ export class SubscriptionApi extends Construct {
         `${this.node.path}: throttle needs a positive rateLimit and a whole positive burstLimit, got ${JSON.stringify(throttle)}`,
       );
     }
-    const { method, path } = parseRouteKey(this.node.path, httpApi.routeKey);
+    const subscriptionsPerAccount = props.subscriptionsPerAccount ?? defaults.subscriptionsPerAccount;
+    if (
+      !Number.isInteger(subscriptionsPerAccount) ||
+      subscriptionsPerAccount < 1 ||
+      subscriptionsPerAccount > 999_999
+    ) {
+      throw new Error(
+        `${this.node.path}: subscriptionsPerAccount must be a whole number from 1 to 999999, got ${subscriptionsPerAccount}`,
+      );
+    }
     const integrationTimeout = httpApi.integrationTimeoutSeconds;
     if (!Number.isInteger(integrationTimeout) || integrationTimeout < 1 || integrationTimeout > 30) {
       throw new Error(
@@ -79,6 +95,8 @@ export class SubscriptionApi extends Construct {
       logRetention: props.logRetention,
     });
     props.table.grantReadWriteTo(this.apiFunction);
+    props.fanOutQueue.grantSendTo(this.apiFunction, 'FAN_OUT_QUEUE_URL');
+    this.apiFunction.bindEnvironment('SUBSCRIPTIONS_PER_ACCOUNT', String(subscriptionsPerAccount));
     blockPrivateTargets(this.apiFunction);
 
     this.authorizerFunction = new PlatformFunction(this, 'Authorizer', {
@@ -114,7 +132,7 @@ export class SubscriptionApi extends Construct {
     });
     new HttpRoute(this, 'Route', {
       httpApi: this.api,
-      routeKey: HttpRouteKey.with(path, method),
+      routeKey: HttpRouteKey.DEFAULT,
       integration: new HttpLambdaIntegration('ApiIntegration', this.apiFunction.function, {
         timeout: Duration.seconds(integrationTimeout),
       }),
@@ -155,14 +173,3 @@ const accessLogFields = {
   integrationError: '$context.integrationErrorMessage',
   authorizerError: '$context.authorizer.error',
 };
-
-function parseRouteKey(path: string, routeKey: string): { method: HttpMethod; path: string } {
-  const match = /^([A-Z]+) (\/\S*)$/.exec(routeKey);
-  const method = Object.values(HttpMethod).find((m) => m === match?.[1]);
-  if (match === null || method === undefined || match[2] === undefined) {
-    throw new Error(
-      `${path}: httpApi.routeKey must be '<METHOD> /<path>' (e.g. 'ANY /{proxy+}'), got '${routeKey}'`,
-    );
-  }
-  return { method, path: match[2] };
-}

@@ -27,15 +27,6 @@ const gatewayError = (statusCode: number, message: string): GatewayAnswer => ({
   body: JSON.stringify({ message }),
 });
 
-/** Percent-decodes a path, leaving it as it is when its encoding is broken. */
-function safeDecode(path: string): string {
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
-  }
-}
-
 /** Payload 2.0 headers: lower-case names, repeated values joined by commas, cookies apart. */
 function headersOf(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -53,7 +44,7 @@ function queryParameters(search: URLSearchParams): Record<string, string> | unde
 }
 
 /**
- * Plays an API Gateway HTTP API with one `ANY /{proxy+}` route behind a Lambda authorizer (payload 2.0, simple
+ * Plays an API Gateway HTTP API with one `$default` route behind a Lambda authorizer (payload 2.0, simple
  * responses): an HTTP request becomes an `APIGatewayProxyEventV2`, the authorizer runs first, and the function's
  * result becomes the HTTP response as API Gateway would map it.
  */
@@ -79,7 +70,6 @@ export class LocalHttpApi {
 
   private async answer(req: IncomingMessage, rawBody: Buffer): Promise<GatewayAnswer> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/') return gatewayError(404, 'Not Found');
     const event = this.proxyEvent(req, url, rawBody);
 
     const authorization = (await this.authorizer.invoke(
@@ -113,7 +103,6 @@ export class LocalHttpApi {
       ...(queryParameters(url.searchParams)
         ? { queryStringParameters: queryParameters(url.searchParams) }
         : {}),
-      pathParameters: { proxy: safeDecode(url.pathname.slice(1)) },
       requestContext: {
         accountId: '000000000000',
         apiId: 'sandbox',
@@ -153,7 +142,6 @@ export class LocalHttpApi {
         ? { queryStringParameters: event.queryStringParameters as Record<string, string> }
         : {}),
       requestContext: event.requestContext,
-      pathParameters: event.pathParameters as Record<string, string>,
     } as APIGatewayRequestAuthorizerEventV2;
   }
 

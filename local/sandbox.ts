@@ -8,6 +8,7 @@ import { ApiKeyStore, newApiKey } from '../functions/core/accounts/api-key-store
 import { documentClient } from '../functions/core/dynamodb.ts';
 import {
   defaultEventBusName,
+  defaults,
   type EnvironmentVariable,
   eventSourceMappings,
   type FunctionName,
@@ -45,6 +46,8 @@ export interface SandboxOptions {
   readonly eventBusName?: string;
   /** Lets webhooks go to loopback and private addresses (a local receiver). @default true */
   readonly allowPrivateTargets?: boolean;
+  /** How many subscriptions one account may have. @default platform's defaults.subscriptionsPerAccount */
+  readonly subscriptionsPerAccount?: number;
   /** Powertools log level of the functions. @default 'INFO' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
@@ -148,7 +151,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       DELIVERY_QUEUE_URL: sqs.queueUrl(queueNames.delivery),
       FAN_OUT_DLQ_URL: sqs.queueUrl(`${queueNames.fanOut}-dlq`),
       DELIVERY_DLQ_URL: sqs.queueUrl(`${queueNames.delivery}-dlq`),
+      FAN_OUT_QUEUE_URL: sqs.queueUrl(queueNames.fanOut),
       ALLOW_PRIVATE_TARGETS: String(options.allowPrivateTargets ?? true),
+      SUBSCRIPTIONS_PER_ACCOUNT: String(options.subscriptionsPerAccount ?? defaults.subscriptionsPerAccount),
     };
     Object.assign(process.env, environment, {
       AWS_ENDPOINT_URL: endpoint,

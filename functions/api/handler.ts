@@ -1,45 +1,60 @@
+import { randomUUID } from 'node:crypto';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
-import type {
-  APIGatewayProxyEventV2WithLambdaAuthorizer,
-  APIGatewayProxyStructuredResultV2,
-} from 'aws-lambda';
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { resolvedTargetProblem, systemResolver } from '#core/delivery/target-guard.ts';
 import { documentClient } from '#core/dynamodb.ts';
 import { loadEnvironment, targetPolicyOf } from '#core/environment.ts';
-import { type CallerContext, requireCaller } from '#core/http/caller.ts';
-import { jsonBody } from '#core/http/json-body.ts';
+import { IdempotencyStore } from '#core/http/idempotency-store.ts';
 import { problemJsonErrors } from '#core/http/problem-middleware.ts';
+import { newId } from '#core/ids.ts';
 import { createLogger } from '#core/logger.ts';
 import { functions } from '#core/platform.ts';
+import { newSigningSecret } from '#core/signing.ts';
 import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
-import { createRouter } from './router.ts';
+import { type ApiEvent, createApi } from './api-app.ts';
+import { catalogRoutes } from './catalog-routes.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 
 const env = loadEnvironment(functions.api.environment);
 const logger = createLogger('api');
-const route = createRouter(
-  webhookRoutes({
-    subscriptions: new SubscriptionStore(documentClient(), env.TABLE_NAME),
-    targetPolicy: targetPolicyOf(env),
-    now: () => new Date(),
-  }),
+const db = documentClient();
+const sqs = new SQSClient({});
+const subscriptions = new SubscriptionStore(db, env.TABLE_NAME);
+const targetPolicy = targetPolicyOf(env);
+const subscriptionLimit = Number(env.SUBSCRIPTIONS_PER_ACCOUNT);
+
+const api = createApi(
+  [
+    ...webhookRoutes({
+      targetPolicy,
+      get: (accountId, id) => subscriptions.get(accountId, id),
+      page: (accountId, query) => subscriptions.page(accountId, query),
+      insert: (subscription) => subscriptions.create(subscription, subscriptionLimit),
+      replace: (next, expectedVersion) => subscriptions.replace(next, expectedVersion),
+      remove: (accountId, id, expectedVersion) => subscriptions.remove(accountId, id, expectedVersion),
+      urlProblem: (url) => resolvedTargetProblem(url, targetPolicy, systemResolver),
+      enqueue: async (event) => {
+        await sqs.send(
+          new SendMessageCommand({ QueueUrl: env.FAN_OUT_QUEUE_URL, MessageBody: JSON.stringify(event) }),
+        );
+      },
+      newId: () => newId('sub'),
+      newSecret: newSigningSecret,
+      newEventId: randomUUID,
+      now: () => new Date(),
+    }),
+    ...catalogRoutes(),
+  ],
+  { idempotency: new IdempotencyStore(db, env.TABLE_NAME), logger },
 );
 
-type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<CallerContext> & { body?: unknown };
-
-async function handle(event: ApiEvent): Promise<APIGatewayProxyStructuredResultV2> {
-  const { accountId } = event.requestContext.authorizer.lambda;
-  const { handler, params } = route(event.requestContext.http.method, event.rawPath);
-  return handler({ accountId, params, body: event.body, event });
-}
-
 /**
- * The management API: caller check -> header normalizer -> JSON body parser -> route, with problem+json errors
- * last. The caller is checked first, so a request without a valid key learns nothing from its body's fate.
+ * The management API: header normalizer -> the routes (caller check, JSON body, idempotency, use case), with
+ * problem+json errors last for anything that escapes them.
  */
 export const handler = middy<ApiEvent, APIGatewayProxyStructuredResultV2>()
-  .use(requireCaller())
   .use(httpHeaderNormalizer())
-  .use(jsonBody())
   .use(problemJsonErrors(logger))
-  .handler(handle);
+  .handler((event, context) => api(event, context));

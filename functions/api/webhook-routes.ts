@@ -1,69 +1,143 @@
+import * as z from 'zod/mini';
 import type { TargetPolicy } from '#core/delivery/target-guard.ts';
-import { problems } from '#core/http/problem.ts';
 import { parseRequest } from '#core/http/validation.ts';
-import { newId } from '#core/ids.ts';
-import { newSigningSecret } from '#core/signing.ts';
-import { createSubscriptionSchema, publicView, type Subscription } from '#core/subscriptions/subscription.ts';
-import type { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
-import { json, type Route } from './router.ts';
+import { type CreateSubscriptionPorts, createSubscription } from '#core/subscriptions/create-subscription.ts';
+import { type DeleteSubscriptionPorts, deleteSubscription } from '#core/subscriptions/delete-subscription.ts';
+import { type RotateSecretPorts, rotateSecret } from '#core/subscriptions/rotate-secret.ts';
+import { type SendTestEventPorts, sendTestEvent } from '#core/subscriptions/send-test-event.ts';
+import { type Subscription, subscriptionStatuses } from '#core/subscriptions/subscription.ts';
+import { SubscriptionNotFoundError } from '#core/subscriptions/subscription-errors.ts';
+import {
+  createSubscriptionSchema,
+  rotateSecretSchema,
+  updateSubscriptionSchema,
+} from '#core/subscriptions/subscription-input.ts';
+import type { PageQuery, SubscriptionPage } from '#core/subscriptions/subscription-store.ts';
+import { type UpdateSubscriptionPorts, updateSubscription } from '#core/subscriptions/update-subscription.ts';
+import { type ApiRequest, json, noContent, type Route } from './api-request.ts';
+import { encodeCursor, eventTypeQuery, pageOf, pagingQuery, parseQuery } from './list-query.ts';
+import { subscriptionView } from './subscription-view.ts';
+import { etagOf, preconditionOf } from './versions.ts';
 
-/** What the webhook routes need. */
-export interface WebhookRoutesDependencies {
-  readonly subscriptions: Pick<SubscriptionStore, 'create' | 'get' | 'listAll'>;
+/** What the webhook routes need: the use cases' ports, and reads. */
+export interface WebhookRoutesDependencies
+  extends CreateSubscriptionPorts,
+    UpdateSubscriptionPorts,
+    DeleteSubscriptionPorts,
+    RotateSecretPorts,
+    SendTestEventPorts {
+  readonly page: (accountId: string, query: PageQuery) => Promise<SubscriptionPage>;
   readonly targetPolicy: TargetPolicy;
-  readonly now: () => Date;
 }
 
-/** `/v1/webhooks`: create, list and read subscriptions. */
+/** Subscription ids as `newId('sub')` makes them; anything else is not found without a lookup. */
+const subscriptionId = /^sub_[0-9a-hjkmnp-tv-z]{26}$/;
+
+const listQuerySchema = z.strictObject({
+  ...pagingQuery,
+  status: z.optional(z.enum(subscriptionStatuses, 'must be active, paused or disabled')),
+  event_type: z.optional(eventTypeQuery),
+});
+
+/** The `{id}` of the path, or a 404 for one that cannot be a subscription's. */
+function idOf(request: ApiRequest): string {
+  const id = request.params.id ?? '';
+  if (!subscriptionId.test(id))
+    throw new SubscriptionNotFoundError(id.length > 64 ? `${id.slice(0, 64)}...` : id);
+  return id;
+}
+
+/** `/v1/webhooks`: the subscription API. */
 export function webhookRoutes(deps: WebhookRoutesDependencies): Route[] {
   const createSchema = createSubscriptionSchema(deps.targetPolicy);
+  const updateSchema = updateSubscriptionSchema(deps.targetPolicy);
+  const view = (subscription: Subscription) => subscriptionView(subscription, deps.now());
+  const withEtag = (subscription: Subscription) => ({ etag: etagOf(subscription.version) });
   return [
     {
       method: 'POST',
       path: '/v1/webhooks',
-      handler: async ({ accountId, body }) => {
-        const input = parseRequest(createSchema, body);
-        const now = deps.now().toISOString();
-        const secret = newSigningSecret();
-        const subscription: Subscription = {
-          id: newId('sub'),
-          accountId,
-          name: input.name,
-          ...(input.description === undefined ? {} : { description: input.description }),
-          url: input.url,
-          events: [...new Set(input.events)],
-          ...(input.filter === undefined ? {} : { filter: JSON.stringify(input.filter) }),
-          status: 'active',
-          secrets: [secret],
-          metadata: input.metadata ?? {},
-          createdAt: now,
-          updatedAt: now,
-          version: 1,
-        };
-        await deps.subscriptions.create(subscription);
+      handler: async (request) => {
+        const input = parseRequest(createSchema, request.body);
+        const { subscription, secret } = await createSubscription(request.accountId, input, deps);
         return json(
           201,
-          { ...publicView(subscription), secret },
-          { location: `/v1/webhooks/${subscription.id}` },
+          { ...view(subscription), secret },
+          { location: `/v1/webhooks/${subscription.id}`, ...withEtag(subscription) },
         );
       },
     },
     {
       method: 'GET',
       path: '/v1/webhooks',
-      handler: async ({ accountId }) => {
-        const all = await deps.subscriptions.listAll(accountId);
-        return json(200, { data: all.map(publicView) });
+      handler: async (request) => {
+        const query = parseQuery(listQuerySchema, request.query);
+        const page = await deps.page(request.accountId, {
+          ...pageOf(query),
+          ...(query.status === undefined ? {} : { status: query.status }),
+          ...(query.event_type === undefined ? {} : { eventType: query.event_type }),
+        });
+        return json(200, {
+          data: page.items.map(view),
+          next_cursor: page.lastId === undefined ? null : encodeCursor(page.lastId),
+        });
       },
     },
     {
       method: 'GET',
       path: '/v1/webhooks/{id}',
-      handler: async ({ accountId, params }) => {
-        const id = params.id ?? '';
-        const subscription = await deps.subscriptions.get(accountId, id);
-        if (subscription === undefined) throw problems.notFound(`No webhook ${id}`);
-        return json(200, publicView(subscription));
+      handler: async (request) => {
+        const id = idOf(request);
+        const subscription = await deps.get(request.accountId, id);
+        if (subscription === undefined) throw new SubscriptionNotFoundError(id);
+        return json(200, view(subscription), withEtag(subscription));
+      },
+    },
+    {
+      method: 'PATCH',
+      path: '/v1/webhooks/{id}',
+      handler: async (request) => {
+        const id = idOf(request);
+        const patch = parseRequest(updateSchema, request.body);
+        const precondition = preconditionOf(request.headers['if-match']);
+        const subscription = await updateSubscription(request.accountId, id, patch, precondition, deps);
+        return json(200, view(subscription), withEtag(subscription));
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/webhooks/{id}',
+      handler: async (request) => {
+        const id = idOf(request);
+        await deleteSubscription(request.accountId, id, preconditionOf(request.headers['if-match']), deps);
+        return noContent();
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/webhooks/{id}/rotate-secret',
+      handler: async (request) => {
+        const id = idOf(request);
+        const input = parseRequest(rotateSecretSchema, request.body ?? {});
+        const precondition = preconditionOf(request.headers['if-match']);
+        const { subscription, secret } = await rotateSecret(
+          request.accountId,
+          id,
+          input.previous_secret_expires_in,
+          precondition,
+          deps,
+        );
+        return json(200, { ...view(subscription), secret }, withEtag(subscription));
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/webhooks/{id}/test',
+      handler: async (request) => {
+        const id = idOf(request);
+        parseRequest(z.strictObject({}), request.body ?? {});
+        const { eventId, deliveryId } = await sendTestEvent(request.accountId, id, deps);
+        return json(202, { delivery_id: deliveryId, event_id: eventId });
       },
     },
   ];

@@ -10,7 +10,11 @@ const environmentShape = {
   DELIVERY_QUEUE_URL: z.url(),
   FAN_OUT_DLQ_URL: z.url(),
   DELIVERY_DLQ_URL: z.url(),
+  FAN_OUT_QUEUE_URL: z.url(),
   ALLOW_PRIVATE_TARGETS: flag,
+  SUBSCRIPTIONS_PER_ACCOUNT: z
+    .string()
+    .check(z.regex(/^[1-9]\d{0,5}$/, 'must be a whole number from 1 to 999999')),
 };
 
 /** The checked environment of a function. */

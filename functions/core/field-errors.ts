@@ -17,7 +17,8 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return value;
 }
 
-const fieldName = (path: readonly PropertyKey[]) => path.map(String).join('.');
+/** A dotted path; a client's own keys in it are cut at 100 characters, so an error never echoes a huge key. */
+const fieldName = (path: readonly PropertyKey[]) => path.map((key) => String(key).slice(0, 100)).join('.');
 
 function errorsOf(issue: Issue, input: unknown): FieldError[] {
   const field = fieldName(issue.path) || 'body';
@@ -25,8 +26,8 @@ function errorsOf(issue: Issue, input: unknown): FieldError[] {
     case 'invalid_type': {
       const value = valueAt(input, issue.path);
       const expected =
-        issue.expected === 'array' || issue.expected === 'object'
-          ? `an ${issue.expected}`
+        issue.expected === 'array' || issue.expected === 'object' || issue.expected === 'record'
+          ? `an ${issue.expected === 'record' ? 'object' : issue.expected}`
           : `a ${issue.expected}`;
       return [{ field, message: value === undefined ? 'is required' : `must be ${expected}` }];
     }
@@ -37,6 +38,9 @@ function errorsOf(issue: Issue, input: unknown): FieldError[] {
           message: `must be a valid ${issue.format === 'datetime' ? 'ISO 8601 date-time with an offset (e.g. 2026-11-27T10:15:00Z)' : issue.format}`,
         },
       ];
+    case 'invalid_key':
+      // A record's key that fails its own checks: say what the key's check says.
+      return [{ field, message: `the key ${issue.issues[0]?.message ?? 'is not valid'}` }];
     case 'unrecognized_keys':
       return issue.keys.map((key) => ({
         field: fieldName([...issue.path, key]),

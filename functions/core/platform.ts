@@ -33,7 +33,9 @@ export type EnvironmentVariable =
   | 'DELIVERY_QUEUE_URL'
   | 'FAN_OUT_DLQ_URL'
   | 'DELIVERY_DLQ_URL'
-  | 'ALLOW_PRIVATE_TARGETS';
+  | 'FAN_OUT_QUEUE_URL'
+  | 'ALLOW_PRIVATE_TARGETS'
+  | 'SUBSCRIPTIONS_PER_ACCOUNT';
 
 /** A Lambda function: where its handler lives and what it needs. */
 export interface FunctionDefinition {
@@ -88,7 +90,7 @@ export const functions = {
     description: 'The webhook management HTTP API',
     timeoutSeconds: 10,
     memorySizeMb: 512,
-    environment: ['TABLE_NAME', 'ALLOW_PRIVATE_TARGETS'],
+    environment: ['TABLE_NAME', 'ALLOW_PRIVATE_TARGETS', 'FAN_OUT_QUEUE_URL', 'SUBSCRIPTIONS_PER_ACCOUNT'],
   },
   fanOut: {
     entry: 'functions/fan-out/handler.ts',
@@ -142,18 +144,19 @@ export const eventSourceMappings: readonly EventSourceMappingDefinition[] = [
 ];
 
 /**
- * The HTTP API: one Lambda serves every route behind one Lambda authorizer. The authorizer has no identity
- * source so that it runs on every request, and a missing or wrong key reaches the API function, which answers
- * with a problem+json 401 (API Gateway's own 401/403 bodies are not problem+json and cannot be changed on HTTP APIs).
+ * The HTTP API: one Lambda serves every request, on the `$default` route (so `/` and unknown paths reach it
+ * and get a problem+json 404), behind one Lambda authorizer. The authorizer has no identity source so that it
+ * runs on every request, and a missing or wrong key reaches the API function, which answers with a
+ * problem+json 401 (API Gateway's own 401/403 bodies are not problem+json and cannot be changed on HTTP APIs).
  */
 export const httpApi = {
-  routeKey: 'ANY /{proxy+}',
+  routeKey: '$default',
   function: 'api',
   authorizer: 'authorizer',
   /** API Gateway HTTP APIs end every integration at 30 s. */
   integrationTimeoutSeconds: 29,
 } as const satisfies {
-  routeKey: string;
+  routeKey: '$default';
   function: FunctionName;
   authorizer: FunctionName;
   integrationTimeoutSeconds: number;
@@ -167,3 +170,15 @@ export const table = { partitionKey: 'pk', sortKey: 'sk', timeToLiveAttribute: '
 
 /** The default name of the bus publishers put events on. */
 export const defaultEventBusName = 'webhooks';
+
+/** The source of the events the platform itself makes (test events, and its operational events). */
+export const platformEventSource = 'hookbridge';
+
+/** The type of the event `POST /v1/webhooks/{id}/test` sends; not in the catalog, so nobody subscribes to it. */
+export const testEventType = 'webhook.test';
+
+/** Defaults of what a deployment may set otherwise. */
+export const defaults = {
+  /** Subscriptions one account may have. */
+  subscriptionsPerAccount: 100,
+} as const;

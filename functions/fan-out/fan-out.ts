@@ -1,9 +1,11 @@
 import * as z from 'zod/mini';
+import { deliveryIdOf } from '#core/delivery/delivery-id.ts';
 import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
 import { type BusEvent, busEventSchema, isEventType } from '#core/events/catalog.ts';
 import { envelopeOf } from '#core/events/envelope.ts';
+import { eventDataProblems } from '#core/events/event-types.ts';
 import { fieldErrors } from '#core/field-errors.ts';
-import { derivedId } from '#core/ids.ts';
+import { platformEventSource, testEventType } from '#core/platform.ts';
 import { passesContentFilter } from '#core/subscriptions/content-filter.ts';
 import { type SubscriptionRouting, selectsEventType } from '#core/subscriptions/subscription.ts';
 
@@ -18,8 +20,25 @@ export class InvalidEventError extends Error {
   override name = 'InvalidEventError';
 }
 
-/** Reads a fan-out queue message (an EventBridge event as a rule delivers it) or says why it cannot. */
-export function parseBusEvent(body: string): BusEvent {
+/** A test event (`POST /v1/webhooks/{id}/test`): from the platform itself, for one subscription. */
+const testEventSchema = z.object({
+  source: z.literal(platformEventSource),
+  'detail-type': z.literal(testEventType),
+  detail: z.object({ subscription_id: z.string().check(z.minLength(1)) }),
+});
+
+/** A bus event to fan out; a test event names the one subscription it is for. */
+export type FanOutEvent = BusEvent & { readonly forSubscription?: string };
+
+const describeErrors = (errors: readonly { field: string; message: string }[]) =>
+  errors.map((error) => `${error.field}: ${error.message}`).join('; ');
+
+/**
+ * Reads a fan-out queue message (an EventBridge event as a rule delivers it, or a test event the API sent)
+ * or says why it cannot: not JSON, not an event, a type outside the catalog, or data that does not fit its
+ * type's schema.
+ */
+export function parseBusEvent(body: string): FanOutEvent {
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -27,14 +46,19 @@ export function parseBusEvent(body: string): BusEvent {
     throw new InvalidEventError('body is not JSON');
   }
   const result = z.safeParse(busEventSchema, json);
-  if (!result.success) {
-    const reasons = fieldErrors(result.error, json).map((error) => `${error.field}: ${error.message}`);
-    throw new InvalidEventError(reasons.join('; '));
+  if (!result.success) throw new InvalidEventError(describeErrors(fieldErrors(result.error, json)));
+  const event = result.data;
+  const test = z.safeParse(testEventSchema, json);
+  const type = event['detail-type'];
+  if (!test.success && !isEventType(type)) {
+    throw new InvalidEventError(`detail-type: ${type} is not in the event catalog`);
   }
-  if (!isEventType(result.data['detail-type'])) {
-    throw new InvalidEventError(`detail-type: ${result.data['detail-type']} is not in the event catalog`);
-  }
-  return result.data;
+  const problems = eventDataProblems(type, event.detail).map((error) => ({
+    ...error,
+    field: `detail.${error.field}`,
+  }));
+  if (problems.length > 0) throw new InvalidEventError(describeErrors(problems));
+  return test.success ? { ...event, forSubscription: test.data.detail.subscription_id } : event;
 }
 
 /** What fan-out needs from the world. */
@@ -47,12 +71,13 @@ export interface FanOutPorts {
 
 /**
  * One delivery per subscription of the event's account that is active, selects the event type and whose
- * content filter (if any) the webhook body passes. The delivery id depends only on the event and the
- * subscription, so fanning the same event out again (after a partial failure) gives receivers the same
- * `webhook-id` to de-duplicate on. A filter that cannot be evaluated excludes its own subscription only.
- * Throws {@link InvalidEventError} for an event whose webhook body is too large to deliver.
+ * content filter (if any) the webhook body passes; a test event goes to its one subscription, if active. The
+ * delivery id depends only on the event and the subscription, so fanning the same event out again (after a
+ * partial failure) gives receivers the same `webhook-id` to de-duplicate on. A filter that cannot be evaluated
+ * excludes its own subscription only. Throws {@link InvalidEventError} for an event whose webhook body is too
+ * large to deliver.
  */
-export async function fanOut(event: BusEvent, ports: FanOutPorts): Promise<readonly DeliveryMessage[]> {
+export async function fanOut(event: FanOutEvent, ports: FanOutPorts): Promise<readonly DeliveryMessage[]> {
   const type = event['detail-type'];
   const envelope = envelopeOf(event);
   const body = JSON.stringify(envelope);
@@ -71,15 +96,14 @@ export async function fanOut(event: BusEvent, ports: FanOutPorts): Promise<reado
       return false;
     }
   };
+  const receives = (subscription: SubscriptionRouting) =>
+    event.forSubscription === undefined
+      ? selectsEventType(subscription, type) && passesFilter(subscription)
+      : subscription.id === event.forSubscription;
   const deliveries = subscriptions
-    .filter(
-      (subscription) =>
-        subscription.status === 'active' &&
-        selectsEventType(subscription, type) &&
-        passesFilter(subscription),
-    )
+    .filter((subscription) => subscription.status === 'active' && receives(subscription))
     .map((subscription) => ({
-      id: derivedId('msg', event.id, subscription.id),
+      id: deliveryIdOf(event.id, subscription.id),
       accountId: subscription.accountId,
       subscriptionId: subscription.id,
       eventType: type,

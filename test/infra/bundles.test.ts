@@ -23,7 +23,9 @@ const dummyEnvironment: Record<EnvironmentVariable, string> = {
   DELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/delivery',
   FAN_OUT_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/fan-out-dlq',
   DELIVERY_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/delivery-dlq',
+  FAN_OUT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/fan-out',
   ALLOW_PRIVATE_TARGETS: 'false',
+  SUBSCRIPTIONS_PER_ACCOUNT: '100',
 };
 
 const importBundle = `

@@ -198,7 +198,9 @@ describe('functions', () => {
         value: { Ref: deadLetterQueueId('delivery') },
         sendsTo: deadLetterQueueId('delivery'),
       },
+      FAN_OUT_QUEUE_URL: { value: { Ref: queueId('fanOut') }, sendsTo: queueId('fanOut') },
       ALLOW_PRIVATE_TARGETS: { value: 'false' },
+      SUBSCRIPTIONS_PER_ACCOUNT: { value: '100' },
     };
     for (const [name, definition] of Object.entries(functions) as [
       FunctionName,

@@ -144,7 +144,10 @@ describe('one order event, end to end', () => {
       filter: null,
       status: 'active',
       disabled_reason: null,
+      format: 'json',
+      headers: {},
       metadata: {},
+      previous_secret_expires_at: null,
       created_at: expect.any(String),
       updated_at: expect.any(String),
       version: 1,
@@ -170,7 +173,7 @@ describe('one order event, end to end', () => {
     expect(request.headers['webhook-id']).toMatch(/^msg_/);
     const payload = new Webhook(secret).verify(request.body, request.headers as Record<string, string>);
     expect(payload).toEqual({
-      id: 'ord_signed',
+      id: expect.stringMatching(/^evt_[0-9a-z]{26}$/),
       type: 'order.status_updated',
       occurred_at: detail.occurred_at,
       data: detail.data,
@@ -192,7 +195,7 @@ describe('routing and isolation', () => {
     const request = await own.next();
     await pipelineDrained();
 
-    expect(JSON.parse(request.body).id).toBe('ord_match');
+    expect(JSON.parse(request.body).data.id).toBe('ord_match');
     expect(own.received).toHaveLength(1);
   });
 
@@ -214,7 +217,7 @@ describe('routing and isolation', () => {
     await pipelineDrained();
 
     expect(created.json?.filter).toEqual({ data: { status: ['Shipped'] } });
-    expect(JSON.parse(request.body).id).toBe('ord_shipped');
+    expect(JSON.parse(request.body).data.id).toBe('ord_shipped');
     expect(own.received).toHaveLength(1);
   });
 
@@ -229,13 +232,14 @@ describe('routing and isolation', () => {
     const request = await own.next();
     const dead = await fanOutDeadLetter('ord_broken');
 
-    expect(JSON.parse(request.body).id).toBe('ord_after');
+    expect(JSON.parse(request.body).data.id).toBe('ord_after');
     expect(dead.MessageAttributes?.reason?.StringValue).toBe('detail.account_id: is required');
   });
 
   it('accepts an event over 256 KiB, as EventBridge does, and dead-letters it at fan-out with the reason', async () => {
     const { accountId } = await newAccount();
-    const large = { ...orderStatusUpdated(accountId, 'ord_large'), data: { notes: 'x'.repeat(300 * 1024) } };
+    const event = orderStatusUpdated(accountId, 'ord_large');
+    const large = { ...event, data: { ...event.data, notes: 'x'.repeat(300 * 1024) } };
 
     const result = await publish(large);
     const dead = await fanOutDeadLetter('ord_large');
@@ -260,7 +264,8 @@ describe('routing and isolation', () => {
       Number(first.headers['webhook-timestamp']),
     );
     expect(new Webhook(secret).verify(second.body, second.headers as Record<string, string>)).toMatchObject({
-      id: 'ord_retried',
+      id: JSON.parse(first.body).id,
+      data: { id: 'ord_retried' },
     });
   });
 });
@@ -421,7 +426,10 @@ describe('API errors are problem+json and name the field', () => {
     });
 
     expect(broken.status).toBe(400);
-    expect(broken.json).toEqual(problem('malformed-body', 400));
+    expect(broken.json).toEqual({
+      ...problem('malformed-body', 400),
+      errors: [{ field: 'body', message: expect.any(String) }],
+    });
     expect(text.status).toBe(415);
     expect(text.json).toEqual({
       ...problem('unsupported-media-type', 415),

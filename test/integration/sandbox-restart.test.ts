@@ -58,8 +58,8 @@ describe('a sandbox with state on disk', () => {
     expect(listed.json?.data).toEqual([expect.objectContaining({ id })]);
     expect(new Webhook(secret).verify(request.body, request.headers as Record<string, string>)).toMatchObject(
       {
-        id: 'ord_survivor',
         type: 'order.status_updated',
+        data: expect.objectContaining({ id: 'ord_survivor' }),
       },
     );
   }, 60_000);

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { dereference, validate as validateOpenApi } from '@readme/openapi-parser';
-// ajv is not a dependency of its own: it is in node_modules for @readme/openapi-parser.
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it, vi } from 'vitest';
 import * as z from 'zod/mini';

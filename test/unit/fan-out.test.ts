@@ -1,28 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
+import { derivedId } from '#core/ids.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
 import { fanOut, InvalidEventError, parseBusEvent } from '../../functions/fan-out/fan-out.ts';
+import { aSubscription } from '../support/subscriptions.ts';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../fixtures/events/${name}`, import.meta.url), 'utf8');
 const orderEvent = fixture('order-status-updated.json');
 
 function subscription(id: string, overrides: Partial<Subscription> = {}): Subscription {
-  return {
+  return aSubscription({
     id,
     accountId: 'acct_7Qm2',
     name: id,
-    url: 'https://hooks.example.com/in',
     events: ['order.status_updated'],
-    status: 'active',
-    secrets: ['whsec_AAAA'],
-    metadata: {},
-    createdAt: '2026-11-27T00:00:00Z',
-    updatedAt: '2026-11-27T00:00:00Z',
-    version: 1,
     ...overrides,
-  };
+  });
 }
 
 async function fanOutTo(subscriptions: Subscription[], body = orderEvent) {
@@ -93,8 +88,10 @@ describe('fanOut', () => {
 
     expect(asked).toEqual(['acct_7Qm2']);
     expect(enqueued.map((delivery) => delivery.subscriptionId)).toEqual(['sub_exact', 'sub_wildcard']);
+    expect(enqueued[1]?.body).toBe(enqueued[0]?.body);
     expect(JSON.parse(enqueued[0]?.body ?? '')).toEqual({
-      id: 'ord_01JD4X7K2M',
+      // The event's own id, derived from EventBridge's: the same for each subscription and on every repeat.
+      id: derivedId('evt', JSON.parse(orderEvent).id),
       type: 'order.status_updated',
       occurred_at: '2026-11-27T10:14:59.120Z',
       data: JSON.parse(orderEvent).detail.data,
@@ -153,7 +150,10 @@ describe('fanOut', () => {
   it('refuses an event whose webhook body is too large, before looking for subscriptions', async () => {
     const large = JSON.stringify({
       ...JSON.parse(orderEvent),
-      detail: { ...JSON.parse(orderEvent).detail, data: { blob: 'x'.repeat(300 * 1024) } },
+      detail: {
+        ...JSON.parse(orderEvent).detail,
+        data: { ...JSON.parse(orderEvent).detail.data, note: 'x'.repeat(300 * 1024) },
+      },
     });
 
     const fanning = fanOutTo([subscription('sub_1')], large);

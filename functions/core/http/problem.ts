@@ -1,5 +1,3 @@
-import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-
 import type { FieldError } from '../field-errors.ts';
 
 /**
@@ -21,7 +19,7 @@ export class HttpProblem extends Error {
     super(detail, options);
   }
 
-  toResponse(): APIGatewayProxyStructuredResultV2 {
+  toResponse(): { statusCode: number; headers: Record<string, string>; body: string } {
     return {
       statusCode: this.status,
       headers: { 'content-type': 'application/problem+json', ...this.headers },
@@ -46,7 +44,13 @@ export const problems = {
       errors,
     ),
   malformedBody: (detail: string) =>
-    new HttpProblem(400, 'malformed-body', 'The body is not valid JSON', detail),
+    new HttpProblem(400, 'malformed-body', 'The body is not valid JSON', detail, [
+      { field: 'body', message: detail },
+    ]),
+  payloadTooLarge: (maxBytes: number) =>
+    new HttpProblem(413, 'payload-too-large', 'The body is too large', `Send at most ${maxBytes} bytes`, [
+      { field: 'body', message: `must be at most ${maxBytes} bytes` },
+    ]),
   unsupportedMediaType: () =>
     new HttpProblem(
       415,
@@ -71,6 +75,16 @@ export const problems = {
     new HttpProblem(405, 'method-not-allowed', 'Method not allowed', `Use ${allowed.join(' or ')}`, [], {
       allow: allowed.join(', '),
     }),
+  conflict: (problemType: string, detail: string) => new HttpProblem(409, problemType, 'Conflict', detail),
+  preconditionFailed: (detail: string, etag: string) =>
+    new HttpProblem(
+      412,
+      'precondition-failed',
+      'Precondition failed',
+      detail,
+      [{ field: 'if-match', message: `must name the current version, ${etag}` }],
+      { etag },
+    ),
   internal: () =>
     new HttpProblem(500, 'internal', 'Internal server error', 'Something went wrong on our side; try again'),
 };

@@ -1,0 +1,129 @@
+import { NotFoundError, ParameterValidationError, Router } from '@aws-lambda-powertools/event-handler/http';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type {
+  APIGatewayProxyEventV2WithLambdaAuthorizer,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import type { CallerContext } from '#core/http/caller.ts';
+import { type IdempotencyPorts, idempotent, requestFingerprint } from '#core/http/idempotency.ts';
+import { parseJsonBody } from '#core/http/json-body.ts';
+import { HttpProblem, problems } from '#core/http/problem.ts';
+import type { ApiRequest, Route } from './api-request.ts';
+import { toResult } from './api-request.ts';
+import { problemOf } from './domain-problems.ts';
+
+export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<CallerContext>;
+
+const knownMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/** `/v1/webhooks/{id}` as Powertools writes it (`/v1/webhooks/:id`), and as a pattern for path matching. */
+const routerPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1') as `/${string}`;
+const pathPattern = (path: string) => new RegExp(`^${path.replace(/\{\w+\}/g, '[^/]+')}/?$`);
+
+function decodedPath(rawPath: string): string {
+  try {
+    return decodeURIComponent(rawPath);
+  } catch {
+    throw problems.notFound(`No resource at ${rawPath.slice(0, 200)} (its percent-encoding is broken)`);
+  }
+}
+
+/**
+ * The API's HTTP layer on Powertools' router: it matches routes and their `{id}`s; around each route this
+ * checks the caller (except on public routes), parses the JSON body, and keeps the answer of a POST that
+ * carries an `Idempotency-Key`. Every error is problem+json: unknown paths 404, known paths with another
+ * method 405 (the router itself knows no 405, so the route table answers which methods a path has).
+ */
+export function createApi(
+  routes: readonly Route[],
+  deps: { readonly idempotency: IdempotencyPorts; readonly logger: Logger },
+) {
+  const router = new Router({ logger: deps.logger });
+  const patterns = routes.map((route) => ({ route, pattern: pathPattern(route.path) }));
+  const allowedMethods = (path: string) => [
+    ...new Set(patterns.filter(({ pattern }) => pattern.test(path)).map(({ route }) => route.method)),
+  ];
+
+  /** No route for this method and path: 405 when the path has other methods, else 404. */
+  const unroutable = (path: string) => {
+    const allowed = allowedMethods(path);
+    return allowed.length > 0
+      ? problems.methodNotAllowed(allowed)
+      : problems.notFound(`No resource at ${path.slice(0, 200)}`);
+  };
+  const fail = (error: unknown, event: ApiEvent) => {
+    if (error instanceof NotFoundError) return unroutable(event.rawPath).toResponse();
+    // A path parameter that is blank once decoded (`/v1/webhooks/%20`): no such resource.
+    if (error instanceof ParameterValidationError) {
+      return problems.notFound(`No resource at ${event.rawPath.slice(0, 200)}`).toResponse();
+    }
+    const problem = problemOf(error);
+    if (problem !== undefined) return problem.toResponse();
+    deps.logger.error('Request failed', { error: error as Error });
+    return problems.internal().toResponse();
+  };
+  router.errorHandler(Error, async (error, { event }) => fail(error, event as ApiEvent));
+
+  for (const route of routes) {
+    router.route(
+      async ({ event, params }) => {
+        const apiEvent = event as ApiEvent;
+        const caller = apiEvent.requestContext.authorizer?.lambda;
+        const accountId = caller?.accountId ?? '';
+        if (!route.public && accountId === '') {
+          throw problems.unauthorized(caller?.authError || 'Send Authorization: Bearer <API key>');
+        }
+        const rawBody = apiEvent.body ?? '';
+        const request: ApiRequest = {
+          accountId,
+          method: route.method,
+          path: apiEvent.rawPath,
+          params,
+          query: { ...apiEvent.queryStringParameters } as Record<string, string>,
+          headers: apiEvent.headers,
+          body: parseJsonBody({
+            body: rawBody,
+            isBase64Encoded: apiEvent.isBase64Encoded,
+            contentType: apiEvent.headers['content-type'],
+          }),
+          rawBody,
+        };
+        const answer =
+          route.method === 'POST'
+            ? await idempotent(
+                accountId,
+                request.headers['idempotency-key'],
+                requestFingerprint(route.method, request.path, rawBody),
+                () => route.handler(request),
+                deps.idempotency,
+              )
+            : await route.handler(request);
+        return toResult(answer);
+      },
+      { method: route.method, path: routerPath(route.path) },
+    );
+  }
+
+  return async (event: ApiEvent, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+    const method = event.requestContext.http.method.toUpperCase();
+    try {
+      decodedPath(event.rawPath);
+      if (!knownMethods.has(method)) throw unroutable(event.rawPath);
+    } catch (error) {
+      return error instanceof HttpProblem ? error.toResponse() : fail(error, event);
+    }
+    // The router builds a web Request from the event: it needs a sane host, and no body on GET or HEAD.
+    const { host: _host, 'x-forwarded-proto': _proto, ...headers } = event.headers;
+    const routed = await router.resolve(
+      {
+        ...event,
+        headers,
+        requestContext: { ...event.requestContext, domainName: 'api.invalid' },
+        ...(method === 'GET' || method === 'HEAD' ? { body: undefined, isBase64Encoded: false } : {}),
+      },
+      context,
+    );
+    return routed as APIGatewayProxyStructuredResultV2;
+  };
+}

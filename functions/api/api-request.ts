@@ -1,0 +1,56 @@
+/** A request as routes see it: the caller's account, path parameters, query, headers and the parsed body. */
+export interface ApiRequest {
+  /** The caller's account; empty on public routes called without a key. */
+  readonly accountId: string;
+  readonly method: string;
+  readonly path: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: Readonly<Record<string, string>>;
+  /** Lower-case names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** The parsed JSON body, or undefined when there is none. */
+  readonly body: unknown;
+  /** The body as it came, for idempotency fingerprints. */
+  readonly rawBody: string;
+}
+
+/** What a route answers. */
+export interface ApiAnswer {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** A route: method, a path template such as `/v1/webhooks/{id}`, and its handler. */
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  readonly path: string;
+  /** Served without an API key (the API's own description). @default false */
+  readonly public?: boolean;
+  readonly handler: (request: ApiRequest) => Promise<ApiAnswer>;
+}
+
+/** A JSON answer. */
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiAnswer {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+/** An answer without a body. */
+export function noContent(headers: Record<string, string> = {}): ApiAnswer {
+  return { statusCode: 204, headers, body: '' };
+}
+
+/** An answer as API Gateway (and Powertools' router) takes it. */
+export function toResult(answer: ApiAnswer): {
+  statusCode: number;
+  headers: Record<string, string>;
+  body?: string;
+} {
+  const headers = { ...answer.headers };
+  // A web Response (which the router builds) refuses a body, even an empty one, on a 204.
+  return answer.body === '' ? { statusCode: answer.statusCode, headers } : { ...answer, headers };
+}

@@ -1,0 +1,24 @@
+import { HttpProblem, problems } from '#core/http/problem.ts';
+import {
+  ConcurrentChangeError,
+  InvalidSubscriptionError,
+  SubscriptionInactiveError,
+  SubscriptionLimitError,
+  SubscriptionNotFoundError,
+  VersionMismatchError,
+} from '#core/subscriptions/subscription-errors.ts';
+import { etagOf } from './versions.ts';
+
+/** The problem a use case's error is for the client, or undefined for an error that is ours (a 500). */
+export function problemOf(error: unknown): HttpProblem | undefined {
+  if (error instanceof HttpProblem) return error;
+  if (error instanceof SubscriptionNotFoundError) return problems.notFound(error.message);
+  if (error instanceof VersionMismatchError) {
+    return problems.preconditionFailed(error.message, etagOf(error.currentVersion));
+  }
+  if (error instanceof InvalidSubscriptionError) return problems.validation(error.errors);
+  if (error instanceof SubscriptionLimitError) return problems.conflict('limit-reached', error.message);
+  if (error instanceof SubscriptionInactiveError) return problems.conflict('webhook-inactive', error.message);
+  if (error instanceof ConcurrentChangeError) return problems.conflict('concurrent-change', error.message);
+  return undefined;
+}

@@ -1,0 +1,90 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod/mini';
+import { accountPartition, idempotencySortKey } from '../storage/table-keys.ts';
+import {
+  type IdempotencyPorts,
+  type IdempotencyRecord,
+  idempotencyLockSeconds,
+  idempotencyWindowSeconds,
+  type StoredAnswer,
+} from './idempotency.ts';
+
+const recordSchema = z.object({
+  fingerprint: z.string(),
+  expiresAt: z.number(),
+  answer: z.optional(
+    z.object({ statusCode: z.number(), headers: z.record(z.string(), z.string()), body: z.string() }),
+  ),
+});
+
+/** `Idempotency-Key` records in the single table, under the account's partition, expiring by TTL. */
+export class IdempotencyStore implements IdempotencyPorts {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private key(accountId: string, keyHash: string) {
+    return { pk: accountPartition(accountId), sk: idempotencySortKey(keyHash) };
+  }
+
+  readonly claim = async (
+    accountId: string,
+    keyHash: string,
+    fingerprint: string,
+  ): Promise<'claimed' | IdempotencyRecord> => {
+    const now = this.now();
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await this.db.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              ...this.key(accountId, keyHash),
+              fingerprint,
+              lockedUntil: now + idempotencyLockSeconds * 1000,
+              expiresAt: Math.ceil(now / 1000) + idempotencyWindowSeconds,
+            },
+            // Free when absent, expired (TTL deletes late), or claimed by a request that never finished.
+            ConditionExpression:
+              'attribute_not_exists(pk) OR expiresAt < :nowSeconds OR (attribute_not_exists(answer) AND lockedUntil < :nowMs)',
+            ExpressionAttributeValues: { ':nowSeconds': Math.floor(now / 1000), ':nowMs': now },
+          }),
+        );
+        return 'claimed';
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+      const { Item } = await this.db.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: this.key(accountId, keyHash),
+          ConsistentRead: true,
+        }),
+      );
+      // Gone between the two calls (its request failed and let go): claim again.
+      if (Item !== undefined) {
+        const record = z.parse(recordSchema, Item);
+        return record.answer === undefined ? { fingerprint: record.fingerprint } : record;
+      }
+    }
+    return 'claimed';
+  };
+
+  readonly complete = async (accountId: string, keyHash: string, answer: StoredAnswer): Promise<void> => {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: this.key(accountId, keyHash),
+        UpdateExpression: 'SET answer = :answer REMOVE lockedUntil',
+        ExpressionAttributeValues: { ':answer': answer },
+      }),
+    );
+  };
+
+  readonly release = async (accountId: string, keyHash: string): Promise<void> => {
+    await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: this.key(accountId, keyHash) }));
+  };
+}

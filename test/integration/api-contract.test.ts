@@ -1,0 +1,212 @@
+import { request } from 'undici';
+import { describe, expect, it } from 'vitest';
+import { problem, useApiSandbox } from '../support/api-sandbox.ts';
+import { api } from '../support/clients.ts';
+
+const { sandbox, newAccount } = useApiSandbox();
+const hook = { name: 'Idempotent', url: 'https://hooks.example.com/in', events: ['order.*'] };
+
+describe('Idempotency-Key', () => {
+  it('gives the first answer again for the same key and body, and creates one subscription', async () => {
+    const { call } = await newAccount();
+
+    const first = await call('POST', '/v1/webhooks', hook, { 'idempotency-key': 'create-1' });
+    const again = await call('POST', '/v1/webhooks', hook, { 'idempotency-key': 'create-1' });
+    const listed = await call('GET', '/v1/webhooks');
+
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.json).toEqual(first.json);
+    expect(again.headers.get('location')).toBe(first.headers.get('location'));
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(first.headers.get('idempotent-replayed')).toBeNull();
+    expect(listed.json?.data).toHaveLength(1);
+  });
+
+  it('refuses the same key with another body or another route with a 422, and runs neither', async () => {
+    const { call, createWebhook } = await newAccount();
+    const { id } = await createWebhook();
+    await call('POST', '/v1/webhooks', hook, { 'idempotency-key': 'k' });
+
+    const otherBody = await call(
+      'POST',
+      '/v1/webhooks',
+      { ...hook, name: 'Other' },
+      { 'idempotency-key': 'k' },
+    );
+    const otherRoute = await call('POST', `/v1/webhooks/${id}/rotate-secret`, hook, {
+      'idempotency-key': 'k',
+    });
+    const listed = await call('GET', '/v1/webhooks');
+
+    for (const refused of [otherBody, otherRoute]) {
+      expect(refused.status).toBe(422);
+      expect(refused.json).toEqual(
+        problem('validation-failed', 422, {
+          errors: [
+            { field: 'idempotency-key', message: 'was already used with another request; use a new key' },
+          ],
+        }),
+      );
+    }
+    expect(listed.json?.data).toHaveLength(2);
+  });
+
+  it('keeps keys per account, does not keep failures, and refuses keys that are not 1 to 255 visible characters', async () => {
+    const alice = await newAccount();
+    const bob = await newAccount();
+
+    const alices = await alice.call('POST', '/v1/webhooks', hook, { 'idempotency-key': 'shared' });
+    const bobs = await bob.call('POST', '/v1/webhooks', hook, { 'idempotency-key': 'shared' });
+    const failed = await alice.call('POST', '/v1/webhooks', { name: 'x' }, { 'idempotency-key': 'retry-me' });
+    const fixed = await alice.call('POST', '/v1/webhooks', { name: 'x' }, { 'idempotency-key': 'retry-me' });
+    const tooLong = await alice.call('POST', '/v1/webhooks', hook, { 'idempotency-key': 'k'.repeat(256) });
+
+    expect(bobs.json?.id).not.toBe(alices.json?.id);
+    expect(failed.status).toBe(422);
+    expect(fixed.headers.get('idempotent-replayed')).toBeNull();
+    expect(tooLong.json).toEqual(
+      problem('validation-failed', 422, {
+        errors: [
+          { field: 'idempotency-key', message: 'must be 1 to 255 printable ASCII characters without spaces' },
+        ],
+      }),
+    );
+  });
+
+  it('answers 409 to a second request with the key while the first still runs, and the first wins', async () => {
+    const { call } = await newAccount();
+
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => call('POST', '/v1/webhooks', hook, { 'idempotency-key': 'race' })),
+    );
+    const listed = await call('GET', '/v1/webhooks');
+
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 201).length).toBeGreaterThanOrEqual(1);
+    expect(statuses.every((status) => status === 201 || status === 409)).toBe(true);
+    for (const answer of answers.filter((candidate) => candidate.status === 409)) {
+      expect(answer.json).toEqual(problem('idempotency-key-in-use', 409));
+    }
+    expect(listed.json?.data).toHaveLength(1);
+  });
+});
+
+describe('routes and errors', () => {
+  it.each([
+    ['GET', '/'],
+    ['GET', '/v1'],
+    ['GET', '/v2/webhooks'],
+    ['POST', '/v1/nothing-here'],
+    ['GET', '/v1/webhooks/sub_0000/deliveries/x/y'],
+    ['GET', `/v1/webhooks/${'a'.repeat(1100)}`],
+    ['DELETE', `/v1/webhooks/sub_${'z'.repeat(1015)}`],
+    ['GET', '/v1/webhooks/%E0%A4%A'],
+    ['GET', '/v1/webhooks/%20'],
+    ['GET', '/v1/webhooks/sub_01m8re8jc558cthvp60cjb7yj5'],
+  ])('%s %s is a problem+json 404', async (method, path) => {
+    const { call } = await newAccount();
+
+    const response = await call(method, path);
+
+    expect(response.status).toBe(404);
+    expect(response.contentType).toBe('application/problem+json');
+    expect(response.json).toEqual(problem('not-found', 404));
+  });
+
+  it.each([
+    ['PUT', '/v1/webhooks', 'POST, GET'],
+    ['DELETE', '/v1/webhooks', 'POST, GET'],
+    ['POST', '/v1/webhooks/sub_01m8re8jc558cthvp60cjb7yj5', 'GET, PATCH, DELETE'],
+    ['GET', '/v1/webhooks/sub_01m8re8jc558cthvp60cjb7yj5/rotate-secret', 'POST'],
+    ['HEAD', '/v1/event-types', 'GET'],
+    ['PROPFIND', '/v1/webhooks', 'POST, GET'],
+  ])('%s %s is a problem+json 405 with Allow: %s', async (method, path, allow) => {
+    const { call } = await newAccount();
+
+    const response = await call(method, path);
+
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe(allow);
+    if (method !== 'HEAD') expect(response.json).toEqual(problem('method-not-allowed', 405));
+  });
+
+  it('answers 401 without a valid key on every route but the API’s own description', async () => {
+    const endpoint = sandbox().endpoint;
+
+    const missing = await api(endpoint, undefined, 'GET', '/v1/webhooks');
+    const wrong = await api(endpoint, 'whk_not-a-key', 'POST', '/v1/webhooks', hook);
+    const malformed = await api(endpoint, undefined, 'GET', '/v1/webhooks', undefined, {
+      authorization: 'Basic x',
+    });
+    const catalog = await api(endpoint, undefined, 'GET', '/v1/event-types');
+    const openapi = await api(endpoint, undefined, 'GET', '/v1/openapi.json');
+
+    for (const refused of [missing, wrong, malformed]) {
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer');
+      expect(refused.json).toEqual(
+        problem('unauthorized', 401, { errors: [{ field: 'authorization', message: expect.any(String) }] }),
+      );
+    }
+    expect(catalog.status).toBe(200);
+    expect(openapi.status).toBe(200);
+  });
+
+  it('answers 415 for a body that is not JSON and 400 for broken JSON, even on GET-less routes', async () => {
+    const { apiKey, call, createWebhook } = await newAccount();
+    const { id } = await createWebhook();
+
+    const text = await call('PATCH', `/v1/webhooks/${id}`, 'name=x', { 'content-type': 'text/plain' });
+    const broken = await call('POST', `/v1/webhooks/${id}/rotate-secret`, '{"previous_secret_expires_in":');
+    // fetch cannot send a body with GET; undici's request can, as hostile clients do.
+    const getWithBody = await request(`${sandbox().endpoint}/v1/webhooks/${id}`, {
+      method: 'GET',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: '{"ignored":true}',
+    });
+
+    expect(text.status).toBe(415);
+    expect(broken.status).toBe(400);
+    expect(getWithBody.statusCode).toBe(200);
+    expect(await getWithBody.body.json()).toMatchObject({ id });
+  });
+});
+
+describe('GET /v1/event-types', () => {
+  it('lists every catalog type with its description, JSON Schema and an example', async () => {
+    const { call } = await newAccount();
+
+    const response = await call('GET', '/v1/event-types');
+    const types = response.json?.data as {
+      type: string;
+      description: string;
+      schema: object;
+      example: object;
+    }[];
+
+    expect(types.map((entry) => entry.type)).toEqual([
+      'order.created',
+      'order.status_updated',
+      'order.fulfillment_created',
+      'order.shipment_created',
+      'order.payment_captured',
+      'order.payment_voided',
+      'order.payment_refunded',
+      'order.deleted',
+      'shipment.created',
+      'shipment.cancelled',
+      'shipment.tracking_updated',
+      'shipment.delivered',
+      'draft.created',
+      'draft.shipment_created',
+      'draft.deleted',
+    ]);
+    for (const entry of types) {
+      expect(entry.description.length).toBeGreaterThan(10);
+      expect(entry.schema).toMatchObject({ type: 'object', properties: { type: { const: entry.type } } });
+      expect(entry.example).toMatchObject({ id: expect.stringMatching(/^evt_/), type: entry.type });
+    }
+    expect(response.json?.next_cursor).toBeNull();
+  });
+});

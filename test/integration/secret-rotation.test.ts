@@ -1,0 +1,168 @@
+import { Webhook } from 'standardwebhooks';
+import { Webhook as SvixWebhook } from 'svix';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from '../support/clients.ts';
+import { type Receiver, startReceiver } from '../support/receiver.ts';
+import { freePort, type SandboxProcess, startSandboxProcess } from '../support/sandbox-process.ts';
+
+// The sandbox as a user runs it, logging every fan-out and attempt, so its output can be searched for secrets.
+let sandbox: SandboxProcess;
+let receiver: Receiver;
+const secretsSeen: string[] = [];
+
+const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>) =>
+  api(sandbox.endpoint, sandbox.apiKey, method, path, body, headers);
+
+beforeAll(async () => {
+  sandbox = await startSandboxProcess(['--memory', '--port', String(await freePort())]);
+  receiver = await startReceiver();
+}, 60_000);
+
+afterAll(async () => {
+  await receiver?.close();
+  await sandbox?.kill();
+});
+
+async function createWebhook() {
+  const created = await call('POST', '/v1/webhooks', {
+    name: 'Rotating',
+    url: receiver.url,
+    events: ['order.*'],
+  });
+  expect(created.status).toBe(201);
+  secretsSeen.push(created.json?.secret as string);
+  return created.json as { id: string; secret: string };
+}
+
+async function rotate(id: string, body?: unknown) {
+  const rotated = await call('POST', `/v1/webhooks/${id}/rotate-secret`, body);
+  expect(rotated.status, JSON.stringify(rotated.json)).toBe(200);
+  secretsSeen.push(rotated.json?.secret as string);
+  return rotated.json as { secret: string; previous_secret_expires_at: string | null; version: number };
+}
+
+/** Sends a test event and waits for it at the receiver. */
+async function testDelivery(id: string) {
+  const sent = await call('POST', `/v1/webhooks/${id}/test`);
+  expect(sent.status, JSON.stringify(sent.json)).toBe(202);
+  const request = await receiver.next();
+  expect(request.headers['webhook-id']).toBe(sent.json?.delivery_id);
+  return request;
+}
+
+const headersOf = (request: { headers: Record<string, unknown> }) =>
+  request.headers as Record<string, string>;
+
+describe('POST /v1/webhooks/{id}/test', () => {
+  it('sends a webhook.test event through fan-out and delivery, signed, with the delivery id it answered', async () => {
+    const { id, secret } = await createWebhook();
+
+    const request = await testDelivery(id);
+    const payload = new Webhook(secret).verify(request.body, headersOf(request));
+
+    expect(payload).toEqual({
+      id: expect.stringMatching(/^evt_[0-9a-z]{26}$/),
+      type: 'webhook.test',
+      occurred_at: expect.any(String),
+      data: { webhook_id: id, message: 'A test event for Rotating' },
+    });
+  });
+
+  it('refuses a test for a paused subscription with a 409 and sends nothing', async () => {
+    const { id } = await createWebhook();
+    await call('PATCH', `/v1/webhooks/${id}`, { status: 'paused' });
+    const before = receiver.received.length;
+
+    const refused = await call('POST', `/v1/webhooks/${id}/test`);
+
+    expect(refused.status).toBe(409);
+    expect(refused.json).toMatchObject({ type: 'urn:webhooks:problem:webhook-inactive' });
+    expect(receiver.received.length).toBe(before);
+  });
+});
+
+describe('POST /v1/webhooks/{id}/rotate-secret', () => {
+  it('signs with the new and the previous secret for 24 hours: both verify, with Standard Webhooks and Svix', async () => {
+    const { id, secret: oldSecret } = await createWebhook();
+
+    const rotated = await rotate(id);
+    const request = await testDelivery(id);
+    const signatures = request.headers['webhook-signature'] as string;
+
+    expect(rotated.secret).toMatch(/^whsec_/);
+    expect(rotated.secret).not.toBe(oldSecret);
+    expect(Date.parse(rotated.previous_secret_expires_at ?? '') - Date.now()).toBeGreaterThan(
+      23.9 * 3600_000,
+    );
+    expect(signatures.split(' ')).toHaveLength(2);
+    for (const secret of [rotated.secret, oldSecret]) {
+      expect(new Webhook(secret).verify(request.body, headersOf(request))).toMatchObject({
+        type: 'webhook.test',
+      });
+      expect(new SvixWebhook(secret).verify(request.body, headersOf(request))).toMatchObject({
+        type: 'webhook.test',
+      });
+    }
+  });
+
+  it('ends the previous secret at once with previous_secret_expires_in 0, and drops older ones', async () => {
+    const { id, secret: first } = await createWebhook();
+    const second = await rotate(id, { previous_secret_expires_in: 3600 });
+
+    const third = await rotate(id, { previous_secret_expires_in: 0 });
+    const request = await testDelivery(id);
+
+    expect(second.previous_secret_expires_at).not.toBeNull();
+    expect(third.previous_secret_expires_at).toBeNull();
+    expect((request.headers['webhook-signature'] as string).split(' ')).toHaveLength(1);
+    expect(new Webhook(third.secret).verify(request.body, headersOf(request))).toBeTruthy();
+    for (const old of [first, second.secret]) {
+      expect(() => new Webhook(old).verify(request.body, headersOf(request))).toThrow();
+      expect(() => new SvixWebhook(old).verify(request.body, headersOf(request))).toThrow();
+    }
+  });
+
+  it.each([-1, 604_801, 1.5, '60', null])(
+    'refuses previous_secret_expires_in %j with a 422',
+    async (value) => {
+      const { id } = await createWebhook();
+
+      const refused = await call('POST', `/v1/webhooks/${id}/rotate-secret`, {
+        previous_secret_expires_in: value,
+      });
+
+      expect(refused.status).toBe(422);
+      expect(refused.json?.errors).toEqual([
+        { field: 'previous_secret_expires_in', message: expect.any(String) },
+      ]);
+    },
+  );
+});
+
+describe('secrets', () => {
+  it('are never in a read, a list, or a line the platform logged', async () => {
+    const { id } = await createWebhook();
+    await rotate(id);
+    await testDelivery(id);
+
+    const read = await call('GET', `/v1/webhooks/${id}`);
+    const listed = await call('GET', '/v1/webhooks?limit=100');
+    const patched = await call('PATCH', `/v1/webhooks/${id}`, { name: 'Renamed' });
+    const output = sandbox.output.join('\n');
+
+    expect(secretsSeen.length).toBeGreaterThan(5);
+    for (const secret of secretsSeen) {
+      const key = secret.slice('whsec_'.length);
+      for (const text of [
+        JSON.stringify(read.json),
+        JSON.stringify(listed.json),
+        JSON.stringify(patched.json),
+        output,
+      ]) {
+        expect(text).not.toContain(key);
+      }
+    }
+    // It did log: the search above looked at real lines.
+    expect(output).toContain('Webhook delivered');
+  });
+});

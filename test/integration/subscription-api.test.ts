@@ -1,0 +1,355 @@
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { problem, useApiSandbox } from '../support/api-sandbox.ts';
+
+const { newAccount, dynamo } = useApiSandbox({ subscriptionsPerAccount: 3 });
+
+/** Disables a subscription as the delivery function does after a 410 Gone. */
+async function disableBehindTheApi(accountId: string, id: string, reason: string) {
+  await dynamo().send(
+    new UpdateItemCommand({
+      TableName: 'webhooks',
+      Key: { pk: { S: `ACCOUNT#${accountId}` }, sk: { S: `SUBSCRIPTION#${id}` } },
+      UpdateExpression: 'SET #status = :disabled, disabledReason = :reason, version = version + :one',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':disabled': { S: 'disabled' },
+        ':reason': { S: reason },
+        ':one': { N: '1' },
+      },
+    }),
+  );
+}
+
+describe('POST /v1/webhooks', () => {
+  it('creates a subscription with every field, shows its secret once, and tags it with its version', async () => {
+    const { call } = await newAccount();
+
+    const created = await call('POST', '/v1/webhooks', {
+      name: '  Warehouse  ',
+      description: 'Shipments for the warehouse',
+      url: 'https://hooks.example.com/warehouse',
+      events: ['shipment.*', 'order.created', 'order.created'],
+      filter: { data: { status: ['Shipped'] } },
+      format: 'xml',
+      headers: { Authorization: 'Bearer receiver-token', 'X-Team': 'ops' },
+      metadata: { cost_center: '42' },
+    });
+    const id = created.json?.id as string;
+    const read = await call('GET', `/v1/webhooks/${id}`);
+
+    expect(created.status).toBe(201);
+    expect(created.headers.get('etag')).toBe('"1"');
+    expect(created.headers.get('location')).toBe(`/v1/webhooks/${id}`);
+    expect(created.json).toEqual({
+      id: expect.stringMatching(/^sub_[0-9a-z]{26}$/),
+      name: 'Warehouse',
+      description: 'Shipments for the warehouse',
+      url: 'https://hooks.example.com/warehouse',
+      events: ['shipment.*', 'order.created'],
+      filter: { data: { status: ['Shipped'] } },
+      status: 'active',
+      disabled_reason: null,
+      format: 'xml',
+      headers: { Authorization: 'Bearer receiver-token', 'X-Team': 'ops' },
+      metadata: { cost_center: '42' },
+      previous_secret_expires_at: null,
+      created_at: expect.any(String),
+      updated_at: created.json?.created_at,
+      version: 1,
+      secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/),
+    });
+    const { secret: _secret, ...withoutSecret } = created.json ?? {};
+    expect(read).toMatchObject({ status: 200, json: withoutSecret });
+    expect(read.headers.get('etag')).toBe('"1"');
+  });
+
+  it.each(
+    (
+      [
+        [{ url: 'ftp://hooks.example.com/' }, 'url', 'must use https or http'],
+        [
+          { url: 'http://169.254.169.254/latest/meta-data/' },
+          'url',
+          'must not point at a link-local or metadata address',
+        ],
+        [{ url: 'http://[fd00:ec2::254]/' }, 'url', 'must not point at a link-local or metadata address'],
+        [{ url: 'http://0xa9.0xfe.0xa9.0xfe/' }, 'url', 'must not point at a link-local or metadata address'],
+        [{ url: 'https://user:pw@hooks.example.com/' }, 'url', 'must not contain credentials'],
+        [{ url: `https://hooks.example.com/${'a'.repeat(2048)}` }, 'url', 'must be at most 2048 characters'],
+        [{ name: '   ' }, 'name', 'must not be empty'],
+        [{ description: 'd'.repeat(1001) }, 'description', 'must be at most 1000 characters'],
+        [{ events: [] }, 'events', 'must name at least one event type'],
+        [{ events: ['order.shipped'] }, 'events.0', expect.stringContaining('is not an event type')],
+        [{ events: ['webhook.test'] }, 'events.0', expect.stringContaining('is not an event type')],
+        [{ format: 'yaml' }, 'format', 'must be json or xml'],
+        [
+          { filter: { data: { status: 'Shipped' } } },
+          'filter',
+          expect.stringContaining('must be an object or an array'),
+        ],
+        [
+          { headers: { 'webhook-signature': 'forged' } },
+          'headers.webhook-signature',
+          expect.stringContaining('set by the platform'),
+        ],
+        [
+          { headers: { Host: 'evil.example' } },
+          'headers.Host',
+          expect.stringContaining('set by the platform'),
+        ],
+        [
+          { headers: { 'Content-Type': 'text/plain' } },
+          'headers.Content-Type',
+          expect.stringContaining('set by the platform'),
+        ],
+        [
+          { headers: { 'X-A': 'a\r\nX-Injected: 1' } },
+          'headers.X-A',
+          'must be printable ASCII without line breaks',
+        ],
+        [{ headers: { 'bad name': 'x' } }, 'headers.bad name', 'is not a valid header name'],
+        [{ headers: { 'X-A': '1', 'x-a': '2' } }, 'headers.x-a', 'is given twice (names ignore case)'],
+        [
+          { headers: Object.fromEntries(Array.from({ length: 21 }, (_, n) => [`X-H${n}`, 'v'])) },
+          'headers',
+          'must have at most 20 headers',
+        ],
+        [{ metadata: { k: 'v'.repeat(513) } }, 'metadata.k', 'must be at most 512 characters'],
+        [
+          { metadata: Object.fromEntries(Array.from({ length: 21 }, (_, n) => [`k${n}`, 'v'])) },
+          'metadata',
+          'must have at most 20 keys',
+        ],
+        [{ status: 'paused' }, 'status', 'is not a known field'],
+      ] as const
+    ).map(([fields, field, message]) => ({ fields, field, message })),
+  )('refuses a wrong $field with a 422 naming it', async ({ fields, field, message }) => {
+    const { call } = await newAccount();
+
+    const response = await call('POST', '/v1/webhooks', {
+      name: 'x',
+      url: 'https://hooks.example.com/in',
+      events: ['order.*'],
+      ...fields,
+    });
+
+    expect(response.status).toBe(422);
+    expect(response.contentType).toBe('application/problem+json');
+    expect(response.json).toEqual(problem('validation-failed', 422, { errors: [{ field, message }] }));
+  });
+
+  it('refuses a body over 256 KiB with 413 and a filter nested 4,105 levels deep with 400, never a 500', async () => {
+    const { call } = await newAccount();
+    const deep = `${'{"a":'.repeat(4105)}1${'}'.repeat(4105)}`;
+
+    const large = await call('POST', '/v1/webhooks', JSON.stringify({ name: 'x'.repeat(300 * 1024) }));
+    const nested = await call(
+      'POST',
+      '/v1/webhooks',
+      `{"name":"x","url":"https://hooks.example.com/","events":["order.*"],"filter":${deep}}`,
+    );
+
+    expect(large.status).toBe(413);
+    expect(large.json).toEqual(
+      problem('payload-too-large', 413, {
+        errors: [{ field: 'body', message: 'must be at most 262144 bytes' }],
+      }),
+    );
+    expect(nested.status).toBe(400);
+    expect(nested.json).toEqual(
+      problem('malformed-body', 400, {
+        errors: [{ field: 'body', message: expect.stringContaining('deeper than 64') }],
+      }),
+    );
+  });
+
+  it('keeps an account to its limit of subscriptions, and frees a slot on delete', async () => {
+    const { call, createWebhook } = await newAccount();
+    const first = await createWebhook();
+    await createWebhook();
+    await createWebhook();
+
+    const refused = await call('POST', '/v1/webhooks', {
+      name: 'x',
+      url: 'https://a.example.com/',
+      events: ['order.*'],
+    });
+    await call('DELETE', `/v1/webhooks/${first.id}`);
+    const again = await call('POST', '/v1/webhooks', {
+      name: 'x',
+      url: 'https://a.example.com/',
+      events: ['order.*'],
+    });
+
+    expect(refused.status).toBe(409);
+    expect(refused.json).toEqual(problem('limit-reached', 409));
+    expect(again.status).toBe(201);
+  });
+});
+
+describe('PATCH /v1/webhooks/{id}', () => {
+  it('changes the fields given, removes those set to null, and moves to the next version', async () => {
+    const { call, createWebhook } = await newAccount();
+    const created = await createWebhook({
+      description: 'old',
+      filter: { data: { status: ['Shipped'] } },
+      headers: { 'X-Team': 'ops' },
+      metadata: { a: '1' },
+    });
+
+    const patched = await call('PATCH', `/v1/webhooks/${created.id}`, {
+      name: 'Renamed',
+      description: null,
+      url: 'https://other.example.com/hooks',
+      events: ['draft.*'],
+      filter: null,
+      format: 'xml',
+      headers: { 'X-Other': 'yes' },
+      metadata: null,
+    });
+
+    expect(patched.status).toBe(200);
+    expect(patched.headers.get('etag')).toBe('"2"');
+    expect(patched.json).toMatchObject({
+      name: 'Renamed',
+      description: null,
+      url: 'https://other.example.com/hooks',
+      events: ['draft.*'],
+      filter: null,
+      format: 'xml',
+      headers: { 'X-Other': 'yes' },
+      metadata: {},
+      version: 2,
+      created_at: created.created_at,
+    });
+    expect(patched.json).not.toHaveProperty('secret');
+    expect((await call('GET', `/v1/webhooks/${created.id}`)).json).toEqual(patched.json);
+  });
+
+  it('gives 412 for a stale If-Match and changes nothing; the current ETag or * applies', async () => {
+    const { call, createWebhook } = await newAccount();
+    const { id } = await createWebhook();
+    await call('PATCH', `/v1/webhooks/${id}`, { name: 'second' });
+
+    const stale = await call('PATCH', `/v1/webhooks/${id}`, { name: 'lost update' }, { 'if-match': '"1"' });
+    const weak = await call('PATCH', `/v1/webhooks/${id}`, { name: 'weak' }, { 'if-match': 'W/"2"' });
+    const current = await call('PATCH', `/v1/webhooks/${id}`, { name: 'third' }, { 'if-match': '"1", "2"' });
+    const any = await call('PATCH', `/v1/webhooks/${id}`, { name: 'fourth' }, { 'if-match': '*' });
+
+    expect(stale.status).toBe(412);
+    expect(stale.headers.get('etag')).toBe('"2"');
+    expect(stale.json).toEqual(
+      problem('precondition-failed', 412, {
+        errors: [{ field: 'if-match', message: 'must name the current version, "2"' }],
+      }),
+    );
+    expect(weak.status).toBe(412);
+    expect(current.json).toMatchObject({ name: 'third', version: 3 });
+    expect(any.json).toMatchObject({ name: 'fourth', version: 4 });
+  });
+
+  it('pauses and resumes; active re-enables a disabled subscription and clears its reason', async () => {
+    const { accountId, call, createWebhook } = await newAccount();
+    const { id } = await createWebhook();
+
+    const paused = await call('PATCH', `/v1/webhooks/${id}`, { status: 'paused' });
+    await disableBehindTheApi(accountId, id, 'The endpoint answered 410 Gone');
+    const disabled = await call('GET', `/v1/webhooks/${id}`);
+    const enabled = await call('PATCH', `/v1/webhooks/${id}`, { status: 'active' });
+
+    expect(paused.json).toMatchObject({ status: 'paused', version: 2 });
+    expect(disabled.json).toMatchObject({
+      status: 'disabled',
+      disabled_reason: 'The endpoint answered 410 Gone',
+    });
+    expect(enabled.json).toMatchObject({ status: 'active', disabled_reason: null, version: 4 });
+  });
+
+  it('keeps the version for a patch that changes nothing', async () => {
+    const { call, createWebhook } = await newAccount();
+    const { id } = await createWebhook({ name: 'Same' });
+
+    const response = await call('PATCH', `/v1/webhooks/${id}`, { name: 'Same', events: ['order.*'] });
+
+    expect(response.json).toMatchObject({ name: 'Same', version: 1 });
+  });
+
+  it.each(
+    (
+      [
+        [
+          { status: 'disabled' },
+          'status',
+          'must be active or paused (disabled is set by the platform after failures)',
+        ],
+        [{ name: null }, 'name', 'must be a string'],
+        [
+          { url: 'http://169.254.170.2/v2/credentials' },
+          'url',
+          'must not point at a link-local or metadata address',
+        ],
+        [{ events: ['order.*', 'nope'] }, 'events.1', expect.stringContaining('is not an event type')],
+        [{ secret: 'whsec_mine' }, 'secret', 'is not a known field'],
+        [{ version: 9 }, 'version', 'is not a known field'],
+      ] as const
+    ).map(([patch, field, message]) => ({ patch, field, message })),
+  )(
+    'refuses a patch of $field with a 422 naming it, and changes nothing',
+    async ({ patch, field, message }) => {
+      const { call, createWebhook } = await newAccount();
+      const { id } = await createWebhook();
+
+      const response = await call('PATCH', `/v1/webhooks/${id}`, patch);
+
+      expect(response.status).toBe(422);
+      expect(response.json).toEqual(problem('validation-failed', 422, { errors: [{ field, message }] }));
+      expect((await call('GET', `/v1/webhooks/${id}`)).json).toMatchObject({ version: 1 });
+    },
+  );
+
+  it('refuses a body that is not an object', async () => {
+    const { call, createWebhook } = await newAccount();
+    const { id } = await createWebhook();
+
+    const response = await call('PATCH', `/v1/webhooks/${id}`, '[1,2]');
+
+    expect(response.json).toEqual(
+      problem('validation-failed', 422, { errors: [{ field: 'body', message: 'must be a JSON object' }] }),
+    );
+  });
+});
+
+describe('DELETE /v1/webhooks/{id}', () => {
+  it('answers 204, then 404 to every call on it', async () => {
+    const { call, createWebhook } = await newAccount();
+    const { id } = await createWebhook();
+
+    const deleted = await call('DELETE', `/v1/webhooks/${id}`);
+    const after = await Promise.all([
+      call('GET', `/v1/webhooks/${id}`),
+      call('PATCH', `/v1/webhooks/${id}`, { name: 'x' }),
+      call('DELETE', `/v1/webhooks/${id}`),
+      call('POST', `/v1/webhooks/${id}/rotate-secret`),
+      call('POST', `/v1/webhooks/${id}/test`),
+    ]);
+    const listed = await call('GET', '/v1/webhooks');
+
+    expect(deleted.status).toBe(204);
+    expect(deleted.json).toBeUndefined();
+    expect(after.map((response) => response.status)).toEqual([404, 404, 404, 404, 404]);
+    expect(after[0]?.json).toEqual(problem('not-found', 404));
+    expect(listed.json?.data).toEqual([]);
+  });
+
+  it('gives 412 for a stale If-Match and keeps the subscription', async () => {
+    const { call, createWebhook } = await newAccount();
+    const { id } = await createWebhook();
+    await call('PATCH', `/v1/webhooks/${id}`, { name: 'v2' });
+
+    const stale = await call('DELETE', `/v1/webhooks/${id}`, undefined, { 'if-match': '"1"' });
+
+    expect(stale.status).toBe(412);
+    expect((await call('GET', `/v1/webhooks/${id}`)).status).toBe(200);
+  });
+});
