@@ -1,20 +1,56 @@
 /**
- * Publishes one `order.status_updated` event the way the shipping platform's services do: PutEvents on the bus
- * with the AWS SDK. Against the sandbox by default; against AWS when --endpoint is ''.
- * Usage: npm run demo:publish -- [--endpoint http://127.0.0.1:4566] [--bus webhooks] [--account demo] [--order ord_1042]
+ * Publishes demo events the way the shipping platform's services do: PutEvents on the bus with the AWS SDK,
+ * one plausible event of any catalog type (bin/demo-events.ts). Against the sandbox by default; against AWS,
+ * with your credentials and region, when --endpoint is ''.
+ * Usage: npm run demo:publish -- [--type TYPE] [--count N] [--account ID] [--endpoint URL] [--bus NAME]
  */
+import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { fail, parseOptions, usageError, wholeNumber } from './cli.ts';
+import { type DemoEvent, demoEvent, demoEventTypes, isDemoEventType } from './demo-events.ts';
 
-import { parseArgs } from 'node:util';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+/** The valid types, a few to a line, indented to sit under --type's description. */
+const typeList = demoEventTypes
+  .reduce<string[]>((lines, type) => {
+    const last = lines.at(-1);
+    if (last !== undefined && last.length + type.length < 72) lines[lines.length - 1] = `${last}, ${type}`;
+    else lines.push(type);
+    return lines;
+  }, [])
+  .join(',\n                    ');
 
-const { values } = parseArgs({
-  options: {
+const usage = `Usage: npm run demo:publish -- [options]
+Puts demo events of the shipping platform on the event bus, as its services do (EventBridge PutEvents).
+  --type TYPE       the event type (default order.status_updated); one of
+                    ${typeList}
+  --count N         how many events, each about another resource, 1 to 1000 (default 1)
+  --account ID      the account whose subscriptions get them (default demo, the sandbox's account)
+  --endpoint URL    the sandbox (default http://127.0.0.1:4566); '' for AWS, with your credentials and region
+  --bus NAME        the event bus (default webhooks)
+  --help            this text`;
+
+const values = parseOptions(
+  {
+    type: { type: 'string', default: 'order.status_updated' },
+    count: { type: 'string', default: '1' },
+    account: { type: 'string', default: 'demo' },
     endpoint: { type: 'string', default: 'http://127.0.0.1:4566' },
     bus: { type: 'string', default: 'webhooks' },
-    account: { type: 'string', default: 'demo' },
-    order: { type: 'string', default: 'ord_1042' },
   },
-});
+  usage,
+);
+const type = values.type;
+if (!isDemoEventType(type)) {
+  usageError(
+    `--type '${type}' is not in the event catalog; valid types: ${demoEventTypes.join(', ')}`,
+    usage,
+  );
+}
+const count = wholeNumber('count', values.count, 1, 1000, usage);
+if (!/^.{1,128}$/.test(values.account)) usageError('--account must be 1 to 128 characters', usage);
+if (values.bus === '') usageError('--bus must name an event bus', usage);
+if (values.endpoint !== '' && !/^https?:\/\/[^/]/.test(values.endpoint)) {
+  usageError(`--endpoint must be an http:// or https:// URL, or '' for AWS, not '${values.endpoint}'`, usage);
+}
 
 // Lambda runs Node.js 22; the SDK's notice about Node.js 20 is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -28,23 +64,54 @@ const events = new EventBridgeClient(
       },
 );
 
-const result = await events.send(
-  new PutEventsCommand({
-    Entries: [
-      {
-        EventBusName: values.bus,
-        Source: 'shipping.orders',
-        DetailType: 'order.status_updated',
-        Detail: JSON.stringify({
-          account_id: values.account,
-          id: values.order,
-          occurred_at: new Date().toISOString(),
-          data: { id: values.order, order_number: '1042', status: 'Shipped' },
-          previous: { status: 'Initiated' },
-        }),
-      },
-    ],
-  }),
-);
-console.log(JSON.stringify(result.Entries));
-process.exitCode = result.FailedEntryCount ? 1 : 0;
+/** The system error code of a failed connection, wherever the SDK and Node put it (cause, AggregateError). */
+function connectionErrorCode(error: unknown, depth = 0): string | undefined {
+  if (typeof error !== 'object' || error === null || depth > 5) return undefined;
+  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof code === 'string') return code;
+  return (
+    connectionErrorCode(cause, depth + 1) ??
+    (Array.isArray(errors) ? connectionErrorCode(errors[0], depth + 1) : undefined)
+  );
+}
+
+function explain(error: unknown): string {
+  const code = connectionErrorCode(error);
+  if (code === 'ECONNREFUSED') {
+    return `Nothing answers at ${values.endpoint}: start the sandbox with npm start, or point --endpoint at it.`;
+  }
+  const { name, message } = error as Error;
+  return `PutEvents failed${code === undefined ? '' : ` (${code})`}: ${name}: ${message}`.replace(
+    /\s*\n\s*/g,
+    ' ',
+  );
+}
+
+const toPublish: DemoEvent[] = Array.from({ length: count }, (_, n) => demoEvent(type, values.account, n));
+let failed = 0;
+// PutEvents takes at most 10 entries; each entry of the answer belongs to the request entry at its index.
+for (let start = 0; start < toPublish.length; start += 10) {
+  const batch = toPublish.slice(start, start + 10);
+  const entries: PutEventsRequestEntry[] = batch.map((event) => ({
+    EventBusName: values.bus,
+    Source: event.source,
+    DetailType: event.type,
+    Detail: JSON.stringify(event.detail),
+  }));
+  const result = await events.send(new PutEventsCommand({ Entries: entries })).catch((error: unknown) => {
+    fail(explain(error));
+  });
+  batch.forEach((event, index) => {
+    const entry = result.Entries?.[index];
+    if (entry?.EventId !== undefined && entry.ErrorCode === undefined) {
+      console.log(`Sent ${event.type} ${event.detail.id} (EventId ${entry.EventId})`);
+    } else {
+      failed++;
+      const reason = entry?.ErrorCode
+        ? `${entry.ErrorCode}: ${entry.ErrorMessage ?? ''}`
+        : 'no answer for it';
+      console.error(`Not sent ${event.type} ${event.detail.id}: ${reason}`);
+    }
+  });
+}
+if (failed > 0) fail(`${failed} of ${count} events were refused by PutEvents (FailedEntryCount).`);

@@ -2,9 +2,9 @@
  * `npm start`: the whole webhook platform on this machine, no AWS account and no Docker.
  * Usage: npm start -- [--port N] [--memory | --data-dir DIR] [--api-key KEY] [--block-private-targets] [--quiet]
  */
-import { parseArgs } from 'node:util';
 import { DataDirInUseError } from '../local/data-dir-lock.ts';
 import { startSandbox } from '../local/sandbox.ts';
+import { parseOptions } from './cli.ts';
 
 const usage = `Usage: npm start -- [options]
   --port N                  port on 127.0.0.1 (default 4566; 0 picks a free one)
@@ -16,31 +16,17 @@ const usage = `Usage: npm start -- [options]
   --quiet                   only warnings and errors from the functions
   --help                    this text`;
 
-function options() {
-  try {
-    return parseArgs({
-      options: {
-        port: { type: 'string', default: '4566' },
-        memory: { type: 'boolean', default: false },
-        'data-dir': { type: 'string', default: '.sandbox' },
-        'api-key': { type: 'string' },
-        'block-private-targets': { type: 'boolean', default: false },
-        quiet: { type: 'boolean', default: false },
-        help: { type: 'boolean', default: false },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    console.error(`${(error as Error).message}\n\n${usage}`);
-    process.exit(2);
-  }
-}
-
-const values = options();
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
+const values = parseOptions(
+  {
+    port: { type: 'string', default: '4566' },
+    memory: { type: 'boolean', default: false },
+    'data-dir': { type: 'string', default: '.sandbox' },
+    'api-key': { type: 'string' },
+    'block-private-targets': { type: 'boolean', default: false },
+    quiet: { type: 'boolean', default: false },
+  },
+  usage,
+);
 const port = Number(values.port);
 if (!/^\d+$/.test(values.port) || port > 65_535) {
   console.error(`--port must be a whole number from 0 to 65535, not '${values.port}'`);
