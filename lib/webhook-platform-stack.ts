@@ -70,6 +70,7 @@ export class WebhookPlatformStack extends Stack {
     });
     this.api = new SubscriptionApi(this, 'Api', {
       table: this.table,
+      fanOutQueue: this.queues.fanOut,
       throttle: props.apiThrottle,
       logRetention,
     });
@@ -89,7 +90,7 @@ export class WebhookPlatformStack extends Stack {
       value: this.routing.eventBus.eventBusArn,
     });
     new CfnOutput(this, 'TableName', {
-      description: 'The table, for npm run issue-api-key -- --table',
+      description: 'The table, for npm run keys -- --table',
       value: this.table.table.tableName,
     });
   }
