@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { type HostResolver, resolvedTargetProblem } from '#core/delivery/target-guard.ts';
+import { createSubscription } from '#core/subscriptions/create-subscription.ts';
+import type { Subscription } from '#core/subscriptions/subscription.ts';
+import { InvalidSubscriptionError } from '#core/subscriptions/subscription-errors.ts';
+import { applyPatch, updateSubscription } from '#core/subscriptions/update-subscription.ts';
+import { aSubscription } from '../support/subscriptions.ts';
+
+/** DNS answers, the one thing with no local form: names and the addresses they resolve to. */
+const dns: Record<string, string[]> = {
+  'hooks.example.com': ['93.184.215.14'],
+  'rebind.example.com': ['93.184.215.14', '10.0.0.7'],
+  'imds.example.com': ['169.254.169.254'],
+};
+const resolver: HostResolver = async (hostname) => {
+  const answer = dns[hostname];
+  if (answer === undefined)
+    throw Object.assign(new Error(`queryA ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
+  return answer;
+};
+const now = new Date('2026-12-01T10:00:00.000Z');
+
+function createPorts(inserted: Subscription[] = []) {
+  return {
+    insert: async (subscription: Subscription) => {
+      inserted.push(subscription);
+    },
+    urlProblem: (url: string) => resolvedTargetProblem(url, 'public-only', resolver),
+    newId: () => 'sub_01m8re8jc558cthvp60cjb7yj5',
+    newSecret: () => 'whsec_bmV3',
+    now: () => now,
+  };
+}
+
+describe('createSubscription', () => {
+  it('stores an active subscription with the new secret, unique events and the filter as text', async () => {
+    const inserted: Subscription[] = [];
+
+    const created = await createSubscription(
+      'acct_1',
+      {
+        name: 'Orders',
+        url: 'https://hooks.example.com/in',
+        events: ['order.*', 'order.*'],
+        filter: { data: { status: ['Shipped'] } },
+      },
+      createPorts(inserted),
+    );
+
+    expect(created.secret).toBe('whsec_bmV3');
+    expect(inserted).toEqual([
+      {
+        id: 'sub_01m8re8jc558cthvp60cjb7yj5',
+        accountId: 'acct_1',
+        name: 'Orders',
+        url: 'https://hooks.example.com/in',
+        events: ['order.*'],
+        filter: '{"data":{"status":["Shipped"]}}',
+        status: 'active',
+        format: 'json',
+        headers: {},
+        secret: 'whsec_bmV3',
+        metadata: {},
+        createdAt: now.toISOString(),
+        updatedAt: now.toISOString(),
+        version: 1,
+      },
+    ]);
+  });
+
+  it.each([
+    ['https://imds.example.com/', 'resolves to a link-local or metadata address'],
+    ['https://rebind.example.com/', 'resolves to a private or reserved address'],
+  ])(
+    'refuses %s, a name that resolves to an address webhooks never go to, naming url',
+    async (url, message) => {
+      const inserted: Subscription[] = [];
+
+      const creating = createSubscription(
+        'acct_1',
+        { name: 'x', url, events: ['order.*'] },
+        createPorts(inserted),
+      );
+
+      await expect(creating).rejects.toBeInstanceOf(InvalidSubscriptionError);
+      await expect(creating).rejects.toMatchObject({
+        errors: [{ field: 'url', message: expect.stringContaining(message) }],
+      });
+      expect(inserted).toEqual([]);
+    },
+  );
+
+  it('accepts a name that does not resolve now: it is checked again when connecting', async () => {
+    const inserted: Subscription[] = [];
+
+    await createSubscription(
+      'acct_1',
+      { name: 'x', url: 'https://not-yet.example.com/', events: ['order.*'] },
+      createPorts(inserted),
+    );
+
+    expect(inserted).toHaveLength(1);
+  });
+});
+
+describe('updateSubscription', () => {
+  const stored = aSubscription({
+    description: 'd',
+    filter: '{"data":{"status":["Shipped"]}}',
+    status: 'disabled',
+    disabledReason: 'The endpoint answered 410 Gone',
+    headers: { 'X-Team': 'ops' },
+    metadata: { a: '1' },
+  });
+
+  it('applies given fields, removes the ones set to null, and clears the reason of a re-enabled one', () => {
+    expect(
+      applyPatch(stored, {
+        description: null,
+        filter: null,
+        headers: null,
+        metadata: null,
+        status: 'active',
+      }),
+    ).toEqual({
+      ...aSubscription(),
+      status: 'active',
+    });
+  });
+
+  it('checks the URL against DNS only when it changes, and writes the next version', async () => {
+    const asked: string[] = [];
+    const written: [Subscription, number][] = [];
+    const ports = {
+      get: async () => stored,
+      replace: async (next: Subscription, expected: number) => {
+        written.push([next, expected]);
+        return true;
+      },
+      urlProblem: async (url: string) => {
+        asked.push(url);
+        return resolvedTargetProblem(url, 'public-only', resolver);
+      },
+      now: () => now,
+    };
+
+    await updateSubscription('acct_1', 'sub_1', { name: 'Renamed' }, undefined, ports);
+    const refused = updateSubscription(
+      'acct_1',
+      'sub_1',
+      { url: 'https://imds.example.com/' },
+      undefined,
+      ports,
+    );
+
+    await expect(refused).rejects.toBeInstanceOf(InvalidSubscriptionError);
+    expect(asked).toEqual(['https://imds.example.com/']);
+    expect(written).toEqual([[{ ...stored, name: 'Renamed', version: 2, updatedAt: now.toISOString() }, 1]]);
+  });
+});
