@@ -105,48 +105,91 @@ export interface AwsJsonResponseOptions {
   readonly namespace: string;
   /** `1.0` (SQS, DynamoDB) or `1.1` (EventBridge). @default '1.0' */
   readonly jsonVersion?: '1.0' | '1.1';
-  /** Called with errors that are not {@link AwsServiceError}s (answered as a bodiless 500 `InternalFailure`). */
+  /**
+   * Called with errors that are not {@link AwsServiceError}s (answered as a 500 `InternalFailure` without
+   * internals), after the one line that every 500 writes to stderr.
+   */
   readonly onInternalError?: (error: unknown) => void;
+}
+
+const internalFailure = () =>
+  new AwsServiceError('InternalFailure', 'The request processing has failed because of an unknown error.', {
+    statusCode: 500,
+    namespace: CORAL_SERVICE_NAMESPACE,
+  });
+
+/**
+ * An error on one line, for a log line: its name, message and where it was thrown. Never throws, whatever
+ * was thrown.
+ */
+export function errorLine(error: unknown): string {
+  try {
+    if (!(error instanceof Error)) return String(error).replace(/\s+/g, ' ');
+    const where = error.stack
+      ?.split('\n')
+      .find((line) => line.trim().startsWith('at '))
+      ?.trim();
+    return `${error.name}: ${error.message}${where === undefined ? '' : ` (${where})`}`.replace(/\s+/g, ' ');
+  } catch {
+    return 'an error that cannot be shown';
+  }
+}
+
+/** Every 500 says why on stderr, in one line that names the operation, so that none passes silently. */
+function logServerError(
+  operation: string,
+  requestId: string,
+  answered: AwsServiceError,
+  cause: unknown,
+): void {
+  const reason = cause === answered ? `${answered.code}: ${answered.message}` : errorLine(cause);
+  console.error(
+    `[aws-json] ${operation} answered ${answered.statusCode} ${answered.code} (request ${requestId}): ${reason}`,
+  );
 }
 
 /**
  * Runs `work` and writes its result as the AWS JSON success response, or the AWS error shape if it throws.
- * Never rejects: anything that is not an {@link AwsServiceError} becomes a 500 `InternalFailure` without internals.
+ * Never rejects: anything that is not an {@link AwsServiceError} becomes a 500 `InternalFailure` without
+ * internals. Every answer of 500 or more is logged to stderr first, as one line naming `operation`.
+ *
+ * @param operation - what the request is for, for that line, e.g. `AWSEvents.PutEvents`.
  */
 export async function respondAwsJson(
   res: ServerResponse,
   work: () => Promise<unknown>,
   options: AwsJsonResponseOptions,
+  operation = 'AWS JSON request',
 ): Promise<void> {
   const requestId = randomUUID();
   const contentType = `application/x-amz-json-${options.jsonVersion ?? '1.0'}`;
   let status = 200;
-  let payload: unknown;
+  let body: string;
   const headers: Record<string, string> = { 'Content-Type': contentType, 'x-amzn-RequestId': requestId };
-  try {
-    payload = (await work()) ?? {};
-  } catch (error) {
-    const serviceError =
-      error instanceof AwsServiceError
-        ? error
-        : new AwsServiceError(
-            'InternalFailure',
-            'The request processing has failed because of an unknown error.',
-            {
-              statusCode: 500,
-              namespace: CORAL_SERVICE_NAMESPACE,
-            },
-          );
-    if (!(error instanceof AwsServiceError)) options.onInternalError?.(error);
+  const fail = (error: unknown) => {
+    const serviceError = error instanceof AwsServiceError ? error : internalFailure();
+    if (serviceError.statusCode >= 500) logServerError(operation, requestId, serviceError, error);
+    if (!(error instanceof AwsServiceError)) {
+      try {
+        options.onInternalError?.(error);
+      } catch {
+        // The caller's own reporting failing must not keep the client waiting for an answer.
+      }
+    }
     status = serviceError.statusCode;
-    payload = awsJsonErrorBody(serviceError, options.namespace);
     if (serviceError.queryErrorCode !== undefined) {
       headers['x-amzn-query-error'] =
         `${serviceError.queryErrorCode};${serviceError.senderFault ? 'Sender' : 'Receiver'}`;
     }
+    return JSON.stringify(awsJsonErrorBody(serviceError, options.namespace));
+  };
+  try {
+    // Serialised inside the try: a result that cannot be written (too deep, a BigInt) is a 500 as well.
+    body = JSON.stringify((await work()) ?? {}) ?? '{}';
+  } catch (error) {
+    body = fail(error);
   }
   if (res.destroyed || res.writableEnded) return;
-  const body = JSON.stringify(payload);
   headers['Content-Length'] = String(Buffer.byteLength(body));
   res.writeHead(status, headers);
   res.end(body);
@@ -191,16 +234,20 @@ export async function handleAwsJsonRequest(
   res.on('close', () => {
     if (!res.writableFinished) abort.abort();
   });
+  const target = req.headers['x-amz-target'];
   await respondAwsJson(
     res,
     async () => {
       const body = await readBody(req);
-      const operation = operationFromTarget(req.headers['x-amz-target'], service.targetPrefix);
+      const operation = operationFromTarget(target, service.targetPrefix);
       if (req.method !== 'POST' || operation === undefined) {
-        throw unknownOperationError(String(req.headers['x-amz-target'] ?? ''));
+        throw unknownOperationError(String(target ?? ''));
       }
       return service.handle(operation, parseJsonBody(body), abort.signal);
     },
     service,
+    typeof target === 'string'
+      ? target.slice(0, 200)
+      : `${service.targetPrefix} request without X-Amz-Target`,
   );
 }

@@ -5,7 +5,10 @@ import {
   compileEventPattern,
 } from '../../functions/core/event-pattern/index.ts';
 import type { RuleDefinition } from '../../functions/core/platform.ts';
-import { AwsServiceError } from '../aws-json-protocol.ts';
+import { AwsServiceError, errorLine } from '../aws-json-protocol.ts';
+import { DETAIL_MAX_DEPTH, nestsDeeperThan } from './limits.ts';
+
+export { DETAIL_MAX_DEPTH } from './limits.ts';
 
 /** The most entries one PutEvents call takes. */
 const maxEntries = 10;
@@ -39,14 +42,41 @@ const entryError = (ErrorCode: string, ErrorMessage: string): PutEventsResultEnt
 });
 const required = (field: string) =>
   entryError('InvalidArgument', `Parameter ${field} is not valid. Reason: ${field} is a required argument.`);
+const invalid = (field: string) => entryError('InvalidArgument', `Parameter ${field} is not valid.`);
+const malformedDetail = () => entryError('MalformedDetail', 'Detail is malformed.');
+/** What EventBridge answers for an entry it failed on itself; retryable, unlike the others. */
+const internalFailure = () =>
+  entryError(
+    'InternalFailure',
+    'The request processing has failed because of an unknown error, exception or failure.',
+  );
+
+/** Told about an entry that failed for a reason of the sandbox's own, answered as that entry's `InternalFailure`. */
+export type EntryFailureHandler = (index: number, error: unknown) => void;
+
+const logEntryFailure: EntryFailureHandler = (index, error) =>
+  console.error(
+    `[eventbridge] PutEvents entry ${index} failed inside the sandbox, answered InternalFailure: ${errorLine(error)}`,
+  );
 
 /** EventBridge time format: ISO 8601 to the second. */
 const eventTime = (date: Date) => `${date.toISOString().slice(0, 19)}Z`;
 
+/** The SDK sends `Time` as epoch seconds; a string is read as a date. Anything else is no time. */
 function timeOf(value: unknown): Date | undefined {
   if (value === undefined || value === null) return new Date();
-  const date = typeof value === 'number' ? new Date(value * 1000) : new Date(String(value));
+  let date: Date;
+  if (typeof value === 'number') date = new Date(value * 1000);
+  else if (typeof value === 'string') date = new Date(value);
+  else return undefined;
   return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/** `Resources` is a list of strings (ARNs); none is an empty list. */
+function resourcesOf(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || !value.every((resource) => typeof resource === 'string')) return undefined;
+  return value;
 }
 
 /**
@@ -62,6 +92,7 @@ export class LocalEventBuses {
     private readonly region: string,
     private readonly onUnknownBus: (busName: string) => void = () => undefined,
     private readonly onTargetFailure: (rule: string, eventId: string, error: Error) => void = () => undefined,
+    private readonly onEntryFailure: EntryFailureHandler = logEntryFailure,
   ) {}
 
   /** Adds a bus (idempotent) and its rules. */
@@ -75,7 +106,12 @@ export class LocalEventBuses {
     this.buses.set(name, busRules);
   }
 
-  /** The PutEvents operation. */
+  /**
+   * The PutEvents operation. Whatever an entry holds, it fails alone: a malformed entry gets its own
+   * `ErrorCode`, and anything unexpected while putting one becomes that entry's `InternalFailure` (and is
+   * reported to `onEntryFailure`), while the other entries go through. Only a request that is wrong as a
+   * whole (no list, too many entries, too large) is refused, with a 400.
+   */
   putEvents(input: unknown): { FailedEntryCount: number; Entries: PutEventsResultEntry[] } {
     const entries = (input as { Entries?: unknown } | null)?.Entries;
     if (entries === undefined || entries === null) {
@@ -88,14 +124,22 @@ export class LocalEventBuses {
     if (entries.length < 1 || entries.length > maxEntries) {
       const bound = entries.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${maxEntries}`;
       throw validation(
-        `1 validation error detected: Value '${JSON.stringify(entries).slice(0, 200)}' at 'entries' failed to satisfy constraint: Member must have length ${bound}`,
+        `1 validation error detected: Value '${shown(entries)}' at 'entries' failed to satisfy constraint: Member must have length ${bound}`,
       );
     }
-    const size = entries.reduce((total: number, entry: PutEventsEntry) => total + entrySize(entry), 0);
+    const fields = entries.map(entryFields);
+    const size = fields.reduce((total, entry) => total + entrySize(entry), 0);
     if (size > maxEntriesBytes)
       throw validation('Total size of the entries in the request is over the limit.');
 
-    const results = (entries as PutEventsEntry[]).map((entry) => this.putOne(entry));
+    const results = fields.map((entry, index) => {
+      try {
+        return this.putOne(entry);
+      } catch (error) {
+        this.onEntryFailure(index, error);
+        return internalFailure();
+      }
+    });
     return {
       FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length,
       Entries: results,
@@ -110,17 +154,19 @@ export class LocalEventBuses {
     }
     if (typeof entry.DetailType !== 'string' || entry.DetailType === '') return required('DetailType');
     if (typeof entry.Detail !== 'string' || entry.Detail === '') return required('Detail');
+    // Before parsing: what walks the event later (stringify, matcher, fan-out) recurses once per level.
+    if (nestsDeeperThan(entry.Detail, DETAIL_MAX_DEPTH)) return malformedDetail();
     let detail: unknown;
     try {
       detail = JSON.parse(entry.Detail);
     } catch {
-      return entryError('MalformedDetail', 'Detail is malformed.');
+      return malformedDetail();
     }
-    if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) {
-      return entryError('MalformedDetail', 'Detail is malformed.');
-    }
+    if (detail === null || typeof detail !== 'object' || Array.isArray(detail)) return malformedDetail();
     const time = timeOf(entry.Time);
-    if (time === undefined) return entryError('InvalidArgument', 'Parameter Time is not valid.');
+    if (time === undefined) return invalid('Time');
+    const resources = resourcesOf(entry.Resources);
+    if (resources === undefined) return invalid('Resources');
 
     const event = {
       version: '0',
@@ -130,7 +176,7 @@ export class LocalEventBuses {
       account: this.accountId,
       time: eventTime(time),
       region: this.region,
-      resources: Array.isArray(entry.Resources) ? entry.Resources : [],
+      resources,
       detail,
     };
     const busName = busNameOf(entry.EventBusName);
@@ -138,16 +184,18 @@ export class LocalEventBuses {
     if (rules === undefined) {
       // EventBridge accepts events for a bus that does not exist and drops them; say so locally.
       this.onUnknownBus(busName);
-    } else {
-      const json = JSON.stringify(event);
-      for (const rule of rules) {
-        if (!rule.pattern.matches(event)) continue;
-        try {
-          rule.target(json);
-        } catch (error) {
-          // A target that cannot take the event never fails PutEvents; EventBridge retries, then dead-letters.
-          this.onTargetFailure(rule.name, event.id, error as Error);
-        }
+      return { EventId: event.id };
+    }
+    // Serialised and matched against every rule before any target sees it, so that an entry that fails
+    // here is delivered nowhere rather than to some targets.
+    const json = JSON.stringify(event);
+    const matched = rules.filter((rule) => rule.pattern.matches(event));
+    for (const rule of matched) {
+      try {
+        rule.target(json);
+      } catch (error) {
+        // A target that cannot take the event never fails PutEvents; EventBridge retries, then dead-letters.
+        this.onTargetFailure(rule.name, event.id, error as Error);
       }
     }
     return { EventId: event.id };
@@ -160,11 +208,27 @@ function busNameOf(value: unknown): string {
   return value.startsWith('arn:') ? value.slice(value.lastIndexOf('/') + 1) : value;
 }
 
+/** An entry's fields; an entry that is not an object has none, and fails as one without a Source. */
+function entryFields(entry: unknown): PutEventsEntry {
+  return entry !== null && typeof entry === 'object' && !Array.isArray(entry)
+    ? (entry as PutEventsEntry)
+    : {};
+}
+
+/** The start of a value as JSON, for an error message; never throws (a value may nest too deep to print). */
+function shown(value: unknown): string {
+  try {
+    return String(JSON.stringify(value)).slice(0, 200);
+  } catch {
+    return '[too deep to show]';
+  }
+}
+
 /** EventBridge counts an entry's size from its strings' UTF-8 bytes, plus 14 bytes when it gives a time. */
 function entrySize(entry: PutEventsEntry): number {
   const bytes = (value: unknown) => (typeof value === 'string' ? Buffer.byteLength(value) : 0);
   const resources = Array.isArray(entry.Resources)
-    ? entry.Resources.reduce((sum, r) => sum + bytes(r), 0)
+    ? entry.Resources.reduce((sum: number, r: unknown) => sum + bytes(r), 0)
     : 0;
   const time = entry.Time === undefined || entry.Time === null ? 0 : 14;
   return time + bytes(entry.Source) + bytes(entry.DetailType) + bytes(entry.Detail) + resources;

@@ -1,5 +1,6 @@
 import { compileEventPattern, InvalidEventPatternError } from '#core/event-pattern/index.ts';
 import { AwsServiceError } from '../aws-json-protocol.ts';
+import { EVENT_MAX_DEPTH, nestsDeeperThan } from './limits.ts';
 
 /** An EventBridge API error, answered on the wire in AWS's error shape. */
 export class EventBridgeApiError extends AwsServiceError {
@@ -26,7 +27,8 @@ const INVALID_EVENT = 'Parameter Event is not valid.';
  *
  * @param input - the request body, `{ Event: string, EventPattern: string }`.
  * @throws EventBridgeApiError - `ValidationException` for a missing, mistyped or too long member or an
- *   invalid event; `InvalidEventPatternException` for a pattern AWS refuses.
+ *   invalid event; `InvalidEventPatternException` for a pattern AWS refuses. An event or a pattern that
+ *   nests deeper than {@link EVENT_MAX_DEPTH} is refused as invalid before it is parsed.
  */
 export function testEventPattern(input: unknown): { Result: boolean } {
   const request = (input !== null && typeof input === 'object' ? input : {}) as Record<string, unknown>;
@@ -53,6 +55,10 @@ export function testEventPattern(input: unknown): { Result: boolean } {
 
   let compiled: ReturnType<typeof compileEventPattern>;
   try {
+    // A pattern mirrors the event it matches, so it may nest as deep as an event, and no deeper.
+    if (nestsDeeperThan(pattern, EVENT_MAX_DEPTH)) {
+      throw new InvalidEventPatternError(`Nesting depth exceeds the maximum allowed (${EVENT_MAX_DEPTH})`);
+    }
     compiled = compileEventPattern(pattern);
   } catch (error) {
     if (error instanceof InvalidEventPatternError) {
@@ -68,6 +74,9 @@ function notNull(member: string): string {
 }
 
 function parseEvent(text: string): Record<string, unknown> {
+  // Before parsing: the matcher recurses once per level of the event.
+  if (nestsDeeperThan(text, EVENT_MAX_DEPTH))
+    throw new EventBridgeApiError('ValidationException', INVALID_EVENT);
   let event: unknown;
   try {
     event = JSON.parse(text);

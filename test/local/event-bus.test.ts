@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { LocalEventBuses } from '../../local/eventbridge/event-bus.ts';
 
 const entry = {
@@ -69,5 +69,64 @@ describe('LocalEventBuses routing', () => {
 
     expect(result.FailedEntryCount).toBe(0);
     expect(unknown).toEqual(['nope']);
+  });
+
+  it('answers an entry that fails unexpectedly with its own InternalFailure, and puts the others', () => {
+    const delivered: string[] = [];
+    const failures: string[] = [];
+    const buses = new LocalEventBuses(
+      '000000000000',
+      'us-east-1',
+      () => {
+        throw new Error('cannot report the unknown bus');
+      },
+      undefined,
+      (index, error) => failures.push(`${index}: ${(error as Error).message}`),
+    );
+    buses.addBus('bus', [
+      {
+        name: 'orders',
+        description: '',
+        eventPattern: { source: ['shipping.orders'] },
+        targetQueue: 'fanOut',
+        target: (event) => delivered.push(event),
+      },
+    ]);
+
+    const result = buses.putEvents({ Entries: [entry, { ...entry, EventBusName: 'nope' }, entry] });
+
+    expect(result).toEqual({
+      FailedEntryCount: 1,
+      Entries: [
+        { EventId: expect.any(String) },
+        {
+          ErrorCode: 'InternalFailure',
+          ErrorMessage:
+            'The request processing has failed because of an unknown error, exception or failure.',
+        },
+        { EventId: expect.any(String) },
+      ],
+    });
+    expect(failures).toEqual(['1: cannot report the unknown bus']);
+    expect(delivered).toHaveLength(2);
+  });
+
+  it('says on stderr, in one line, why an entry failed unexpectedly, when nobody else is told', () => {
+    const stderr = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const buses = new LocalEventBuses('000000000000', 'us-east-1', () => {
+      throw new RangeError('Maximum call stack size exceeded');
+    });
+
+    try {
+      const result = buses.putEvents({ Entries: [{ ...entry, EventBusName: 'nope' }] });
+
+      expect(result.FailedEntryCount).toBe(1);
+      expect(stderr).toHaveBeenCalledTimes(1);
+      expect(stderr.mock.calls[0]?.[0]).toMatch(
+        /^\[eventbridge\] PutEvents entry 0 failed inside the sandbox, answered InternalFailure: RangeError: Maximum call stack size exceeded \(at [^\n]+\)$/,
+      );
+    } finally {
+      stderr.mockRestore();
+    }
   });
 });

@@ -1,0 +1,108 @@
+import { PutEventsCommand, TestEventPatternCommand } from '@aws-sdk/client-eventbridge';
+import { DeleteMessageCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { DETAIL_MAX_DEPTH } from '#local/eventbridge/event-bus.ts';
+import { type Sandbox, startSandbox } from '../../local/sandbox.ts';
+import { awsClients } from '../support/clients.ts';
+
+let sandbox: Sandbox;
+let clients: ReturnType<typeof awsClients>;
+let stderr: MockInstance<typeof console.error>;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ port: 0, logLevel: 'SILENT' });
+  clients = awsClients(sandbox.endpoint);
+  // Every 500 of the sandbox's AWS protocols writes a line here; none may.
+  stderr = vi.spyOn(console, 'error');
+});
+afterAll(async () => {
+  stderr?.mockRestore();
+  await sandbox?.close();
+});
+
+const nestedObjects = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+const protocolErrors = () =>
+  stderr.mock.calls.filter(([line]) => typeof line === 'string' && line.startsWith('[aws-json]'));
+
+/**
+ * Takes the messages about these events from the fan-out DLQ. A type outside the catalog that the orders
+ * rule routes makes the fan-out dead-letter the event it read from the fan-out queue, so its arrival here
+ * shows that the bus put it on that queue.
+ */
+async function deadLettered(eventIds: readonly string[]): Promise<Message[]> {
+  const QueueUrl = sandbox.queueUrl('fanOutDlq');
+  const found: Message[] = [];
+  for (let i = 0; i < 20 && found.length < eventIds.length; i++) {
+    const { Messages = [] } = await clients.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }),
+    );
+    for (const message of Messages) {
+      if (eventIds.includes(JSON.parse(message.Body ?? '{}').id)) found.push(message);
+      await clients.sqs.send(new DeleteMessageCommand({ QueueUrl, ReceiptHandle: message.ReceiptHandle }));
+    }
+  }
+  return found;
+}
+
+describe('a hostile publisher against the sandbox', () => {
+  it('fails only the entry nested 4,100 levels; its batch-mates reach the fan-out queue', async () => {
+    const entry = {
+      EventBusName: sandbox.eventBusName,
+      Source: 'shipping.orders',
+      DetailType: 'order.hostile_probe',
+      Detail: JSON.stringify({ account_id: 'acct_hostile', id: 'ord_1' }),
+    };
+
+    const result = await clients.eventBridge.send(
+      new PutEventsCommand({ Entries: [entry, { ...entry, Detail: nestedObjects(4100) }, entry] }),
+    );
+    const accepted = [result.Entries?.[0]?.EventId, result.Entries?.[2]?.EventId] as string[];
+    const arrived = await deadLettered(accepted);
+
+    expect(result.$metadata.httpStatusCode).toBe(200);
+    expect(result.FailedEntryCount).toBe(1);
+    expect(result.Entries).toEqual([
+      { EventId: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+      { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' },
+      { EventId: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+    ]);
+    expect(arrived.map((message) => JSON.parse(message.Body ?? '{}').id).sort()).toEqual(
+      [...accepted].sort(),
+    );
+    expect(protocolErrors()).toEqual([]);
+  });
+
+  it('answers TestEventPattern with an event or pattern nested 4,100 levels with a 400', async () => {
+    const event = (detail: string) =>
+      JSON.stringify({
+        id: '1',
+        account: '000000000000',
+        source: 'shipping.orders',
+        time: '2026-01-01T00:00:00Z',
+        region: 'us-east-1',
+        'detail-type': 'order.created',
+        resources: [],
+        detail: JSON.parse(detail),
+      });
+    const test = (Event: string, EventPattern: string) =>
+      clients.eventBridge.send(new TestEventPatternCommand({ Event, EventPattern }));
+    const deepEvent = event('{}').replace('"detail":{}', `"detail":${nestedObjects(4100)}`);
+
+    const atBound = await test(event(nestedObjects(DETAIL_MAX_DEPTH)), '{"source":["shipping.orders"]}');
+
+    expect(atBound.Result).toBe(true);
+    await expect(test(deepEvent, '{"source":["shipping.orders"]}')).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: 'Parameter Event is not valid.',
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(test(event('{}'), nestedObjects(4100))).rejects.toMatchObject({
+      name: 'ValidationException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    await expect(
+      test(event('{}'), `{"source":${'['.repeat(2000)}"s"${']'.repeat(2000)}}`),
+    ).rejects.toMatchObject({ name: 'InvalidEventPatternException', $metadata: { httpStatusCode: 400 } });
+    expect(protocolErrors()).toEqual([]);
+  });
+});
