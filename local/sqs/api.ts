@@ -148,10 +148,22 @@ function sendMessage(emulator: SqsEmulator, queueUrl: string, input: Input) {
   const delaySeconds = optionalInteger(input, 'DelaySeconds');
   const messageAttributes = wireAttributes(input);
   const awsTraceHeader = systemAttributes(input);
+  // On a standard queue MessageGroupId names a fair queue's tenant (checked by the emulator); deduplication
+  // is FIFO-only, and SQS refuses its parameter on a standard queue.
+  const messageGroupId = optionalString(input, 'MessageGroupId');
+  const deduplicationId = optionalString(input, 'MessageDeduplicationId');
+  if (deduplicationId !== undefined) {
+    throw invalidParameter(
+      'MessageDeduplicationId',
+      deduplicationId,
+      'The request includes a parameter that is not valid for this queue type.',
+    );
+  }
   const result = emulator.sendMessage(queueUrl, body, {
     ...(delaySeconds === undefined ? {} : { delaySeconds }),
     ...(messageAttributes === undefined ? {} : { messageAttributes }),
     ...(awsTraceHeader === undefined ? {} : { awsTraceHeader }),
+    ...(messageGroupId === undefined ? {} : { messageGroupId }),
   });
   return {
     MessageId: result.messageId,

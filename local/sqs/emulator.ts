@@ -1,7 +1,8 @@
 /**
  * The sandbox's SQS: standard queues by name, with delays, visibility timeouts, long polling, retention,
- * redrive to a dead-letter queue and (given a directory) durable state. Its typed methods are used in-process
- * by the sandbox (event source mappings, EventBridge targets); {@link SqsEmulator.handle} serves the wire API.
+ * redrive to a dead-letter queue, fair-queue receives for messages with a `MessageGroupId` and (given a
+ * directory) durable state. Its typed methods are used in-process by the sandbox (event source mappings,
+ * EventBridge targets); {@link SqsEmulator.handle} serves the wire API.
  */
 import { randomUUID } from 'node:crypto';
 import { dispatchSqsOperation } from './api.ts';
@@ -15,6 +16,7 @@ import {
   queueNameExists,
   receiptHandleIsInvalid,
 } from './errors.ts';
+import { type FairShare, tenantOf } from './fairness.ts';
 import { Journal } from './journal.ts';
 import { md5Hex, md5OfMessageAttributes } from './md5.ts';
 import {
@@ -22,6 +24,7 @@ import {
   checkMessageAttributes,
   checkMessageBody,
   checkMessageCharacters,
+  checkMessageGroupId,
   MAX_DELAY_SECONDS,
   MAX_VISIBILITY_SECONDS,
   messageSize,
@@ -62,6 +65,12 @@ export interface SendMessageOptions {
   readonly messageAttributes?: Readonly<Record<string, MessageAttributeValue>>;
   /** The X-Ray trace header (the only message system attribute SQS accepts). */
   readonly awsTraceHeader?: string;
+  /**
+   * The tenant, making the queue a fair queue: 1-128 alphanumeric or punctuation characters. Receives then
+   * prefer quiet tenants' messages over a noisy tenant's; there is no FIFO ordering, group lock or
+   * deduplication on a standard queue.
+   */
+  readonly messageGroupId?: string;
 }
 
 /** What {@link SqsEmulator.sendMessage} answers. */
@@ -127,6 +136,8 @@ export class SqsEmulator {
     });
     const state = contents.snapshot === undefined ? new SqsState() : SqsState.fromSnapshot(contents.snapshot);
     for (const record of contents.records) for (const change of record) state.apply(change);
+    const now = (options.now ?? Date.now)();
+    for (const queue of state.queues.values()) queue.fairness.restore(queue.messages.values(), now);
     const emulator = new SqsEmulator(options, state, journal);
     if (contents.records.length > 0) emulator.compact();
     return emulator;
@@ -285,6 +296,7 @@ export class SqsEmulator {
     const messageAttributes = options.messageAttributes ?? {};
     checkMessageAttributes(messageAttributes);
     if (options.awsTraceHeader !== undefined) checkMessageCharacters(options.awsTraceHeader);
+    if (options.messageGroupId !== undefined) checkMessageGroupId(options.messageGroupId);
     const maxSize = integerSetting(queue.settings, 'MaximumMessageSize');
     if (messageSize(body, messageAttributes) > maxSize) {
       throw invalidParameterValue(
@@ -299,6 +311,7 @@ export class SqsEmulator {
       md5OfBody: md5Hex(body),
       ...(hasAttributes ? { messageAttributes: { ...messageAttributes } } : {}),
       ...(options.awsTraceHeader === undefined ? {} : { awsTraceHeader: options.awsTraceHeader }),
+      ...(options.messageGroupId === undefined ? {} : { messageGroupId: options.messageGroupId }),
       sentAt: now,
       visibleAt: now + delaySeconds * 1000,
       receiveCount: 0,
@@ -324,7 +337,8 @@ export class SqsEmulator {
    * Receives up to `maxNumberOfMessages` visible messages, hiding them for the visibility timeout. With
    * `waitTimeSeconds` > 0 it waits until at least one is available (or the time is up, the signal aborts, the
    * queue is deleted or the emulator closes). Messages already received `maxReceiveCount` times are moved to the
-   * dead-letter queue instead of being returned again.
+   * dead-letter queue instead of being returned again. As in a fair queue, quiet tenants' messages come before
+   * noisy tenants' (see {@link FairShare}); noisy tenants' messages are still returned when no quiet one waits.
    */
   async receiveMessages(
     queueUrlOrName: string,
@@ -452,8 +466,53 @@ export class SqsEmulator {
   #commit(changes: readonly Change[]): void {
     if (changes.length === 0) return;
     this.#journal?.append(changes);
-    for (const change of changes) this.#state.apply(change);
+    const now = this.#now();
+    for (const change of changes) {
+      this.#countFairly(change, now);
+      this.#state.apply(change);
+    }
     if (this.#journal?.needsCompaction) this.compact();
+  }
+
+  /** Keeps the fair-queue counts of the queues a change touches in step with it; called before applying it. */
+  #countFairly(change: Change, now: number): void {
+    const queues = this.#state.queues;
+    switch (change.type) {
+      case 'send':
+        queues.get(change.queue)?.fairness.arrived(tenantOf(change.message), change.message.sentAt);
+        return;
+      case 'receive': {
+        const queue = queues.get(change.queue);
+        const message = queue?.messages.get(change.id);
+        if (message !== undefined)
+          queue?.fairness.received(change.id, tenantOf(message), change.receivedAt, change.visibleAt);
+        return;
+      }
+      case 'changeVisibility':
+        queues.get(change.queue)?.fairness.visibilityChanged(change.id, change.visibleAt, now);
+        return;
+      case 'delete': {
+        const queue = queues.get(change.queue);
+        const message = queue?.messages.get(change.id);
+        if (message !== undefined) queue?.fairness.removed(change.id, tenantOf(message), now);
+        return;
+      }
+      case 'moveToDeadLetter': {
+        const source = queues.get(change.queue);
+        const message = source?.messages.get(change.id);
+        const target = queues.get(change.target);
+        if (message === undefined || target === undefined) return;
+        source?.fairness.removed(change.id, tenantOf(message), change.at);
+        target.fairness.arrived(tenantOf(message), change.at);
+        return;
+      }
+      case 'purgeQueue':
+        queues.get(change.name)?.fairness.purged(now);
+        return;
+      default:
+        // Queues created or deleted bring or take their counts along; settings do not change them.
+        return;
+    }
   }
 
   #take(queue: Queue, max: number, visibilityTimeout: number | undefined): ReceivedMessage[] {
@@ -463,9 +522,18 @@ export class SqsEmulator {
     const deadLetterQueue = policy === undefined ? undefined : this.#queueByArn(policy.deadLetterTargetArn);
     const visibilityMs = (visibilityTimeout ?? integerSetting(queue.settings, 'VisibilityTimeout')) * 1000;
     const changes: Change[] = [];
-    const taken: StoredMessage[] = [];
+    const fairness = queue.fairness;
+    fairness.settle(now);
+    const quiet: StoredMessage[] = [];
+    /** Visible messages of noisy tenants met on the way, at most `max` each, by tenant. */
+    const deferred = new Map<string, DeferredTenant>();
+    /**
+     * Each group's verdict, by group id: a noisy group's backlog is scanned past message by message, so this
+     * spares building its tenant key for each one.
+     */
+    const groups = new Map<string, DeferredTenant | false>();
     for (const message of queue.visibleMessages(now)) {
-      if (taken.length >= max) break;
+      if (quiet.length >= max) break;
       if (
         policy !== undefined &&
         deadLetterQueue !== undefined &&
@@ -482,7 +550,19 @@ export class SqsEmulator {
         });
         continue;
       }
-      taken.push(message);
+      const group = message.messageGroupId;
+      let verdict = group === undefined ? undefined : groups.get(group);
+      if (verdict === undefined) {
+        const tenant = tenantOf(message);
+        verdict = fairness.isNoisy(tenant, now) ? { tenant, messages: [] } : false;
+        if (verdict !== false) deferred.set(tenant, verdict);
+        if (group !== undefined) groups.set(group, verdict);
+      }
+      if (verdict === false) quiet.push(message);
+      else if (verdict.messages.length < max) verdict.messages.push(message);
+    }
+    const taken = [...quiet, ...pickNoisy(deferred.values(), max - quiet.length, fairness)];
+    for (const message of taken) {
       changes.push({
         type: 'receive',
         queue: queue.name,
@@ -518,6 +598,7 @@ export class SqsEmulator {
         ...(message.deadLetterSourceArn === undefined
           ? {}
           : { DeadLetterQueueSourceArn: message.deadLetterSourceArn }),
+        ...(message.messageGroupId === undefined ? {} : { MessageGroupId: message.messageGroupId }),
       },
       messageAttributes: { ...messageAttributes },
       ...(md5 === undefined ? {} : { md5OfMessageAttributes: md5 }),
@@ -574,6 +655,39 @@ export class SqsEmulator {
     registered.add(wake);
     return () => registered.delete(wake);
   }
+}
+
+/** A noisy tenant met during a receive, with the visible messages of it that the receive may hand out. */
+interface DeferredTenant {
+  readonly tenant: string;
+  readonly messages: StoredMessage[];
+}
+
+/**
+ * Up to `count` of the noisy tenants' deferred messages, each next one from the tenant with the fewest messages
+ * in flight (counting those picked here), so that processing evens out among noisy tenants; ties go to the
+ * tenant met first in the queue.
+ */
+function pickNoisy(deferred: Iterable<DeferredTenant>, count: number, fairness: FairShare): StoredMessage[] {
+  const picked: StoredMessage[] = [];
+  const tenants = [...deferred].map(({ tenant, messages }) => ({
+    messages,
+    next: 0,
+    inFlight: fairness.inFlightOf(tenant),
+  }));
+  while (picked.length < count) {
+    let best: (typeof tenants)[number] | undefined;
+    for (const tenant of tenants) {
+      if (tenant.next < tenant.messages.length && (best === undefined || tenant.inFlight < best.inFlight))
+        best = tenant;
+    }
+    const message = best?.messages[best.next];
+    if (best === undefined || message === undefined) break;
+    picked.push(message);
+    best.next++;
+    best.inFlight++;
+  }
+  return picked;
 }
 
 /** The queue name in a queue URL (its last path segment), or the argument itself when it is a bare name. */

@@ -43,6 +43,23 @@ export function checkIntegerParameter(
     throw invalidParameter(parameter, value, reason);
 }
 
+/** 1-128 characters, each alphanumeric or ASCII punctuation (the printable ASCII range less the space). */
+const MESSAGE_GROUP_ID = /^[\x21-\x7E]{1,128}$/;
+
+/**
+ * Throws `InvalidParameterValue` for a `MessageGroupId` SQS would refuse, in the words AWS answers with (e.g.
+ * for a group id holding a space).
+ */
+export function checkMessageGroupId(groupId: string): void {
+  if (!MESSAGE_GROUP_ID.test(groupId)) {
+    throw invalidParameter(
+      'MessageGroupId',
+      groupId,
+      'MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.',
+    );
+  }
+}
+
 const ATTRIBUTE_NAME = /^[A-Za-z0-9_.-]{1,256}$/;
 const DATA_TYPE = /^(String|Number|Binary)(\..+)?$/;
 

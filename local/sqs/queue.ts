@@ -2,6 +2,7 @@
  * One queue's state: its settings and its messages, each visible, delayed or in flight depending on
  * `visibleAt`. Pure data operations over a given time; persistence and redrive live in the emulator.
  */
+import { FairShare, tenantOf } from './fairness.ts';
 import { integerSetting } from './settings.ts';
 import type { QueueSettings, StoredMessage } from './types.ts';
 
@@ -19,6 +20,11 @@ export class Queue {
   lastModifiedAt: number;
   /** Messages in send order (standard queues are best-effort ordered). */
   readonly messages = new Map<string, StoredMessage>();
+  /**
+   * Per-tenant counts for fair-queue receives, kept in step by the emulator as it commits changes (not part of
+   * the journalled state; {@link FairShare.restore} rebuilds them after a restart).
+   */
+  readonly fairness = new FairShare();
 
   constructor(name: string, settings: QueueSettings, createdAt: number, lastModifiedAt: number = createdAt) {
     this.name = name;
@@ -35,7 +41,9 @@ export class Queue {
   expire(now: number): void {
     const retention = this.retentionMs;
     for (const [id, message] of this.messages) {
-      if (message.sentAt + retention <= now) this.messages.delete(id);
+      if (message.sentAt + retention > now) continue;
+      this.messages.delete(id);
+      this.fairness.removed(id, tenantOf(message), now);
     }
   }
 

@@ -16,6 +16,11 @@ export interface StoredMessage {
   readonly md5OfBody: string;
   readonly messageAttributes?: Record<string, MessageAttributeValue>;
   readonly awsTraceHeader?: string;
+  /**
+   * The tenant of a fair queue (a standard queue's `MessageGroupId`): only chooses which messages a receive
+   * prefers, with no FIFO ordering, group lock or deduplication.
+   */
+  readonly messageGroupId?: string;
   /** Original enqueue time (`SentTimestamp`); retention counts from it, also after a move to a DLQ. */
   readonly sentAt: number;
   /** When the message may next be received (end of its delay or of its visibility timeout). */
@@ -44,6 +49,7 @@ export interface ReceivedMessage {
     readonly SenderId: string;
     readonly AWSTraceHeader?: string;
     readonly DeadLetterQueueSourceArn?: string;
+    readonly MessageGroupId?: string;
   };
   readonly messageAttributes: Record<string, MessageAttributeValue>;
   /** MD5 of all message attributes; absent when there are none. */
