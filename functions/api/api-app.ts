@@ -21,6 +21,14 @@ const knownMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', '
 const routerPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1') as `/${string}`;
 const pathPattern = (path: string) => new RegExp(`^${path.replace(/\{\w+\}/g, '[^/]+')}/?$`);
 
+/**
+ * Every answer is marked `Cache-Control: no-store`: creates and rotations carry a signing secret, and no
+ * answer of this API is meant to be kept by a cache or a proxy.
+ */
+function notStored(result: APIGatewayProxyStructuredResultV2): APIGatewayProxyStructuredResultV2 {
+  return { ...result, headers: { ...result.headers, 'cache-control': 'no-store' } };
+}
+
 function decodedPath(rawPath: string): string {
   try {
     return decodeURIComponent(rawPath);
@@ -33,7 +41,8 @@ function decodedPath(rawPath: string): string {
  * The API's HTTP layer on Powertools' router: it matches routes and their `{id}`s; around each route this
  * checks the caller (except on public routes), parses the JSON body, and keeps the answer of a POST that
  * carries an `Idempotency-Key`. Every error is problem+json: unknown paths 404, known paths with another
- * method 405 (the router itself knows no 405, so the route table answers which methods a path has).
+ * method 405 (the router itself knows no 405, so the route table answers which methods a path has). No
+ * answer may be cached (`Cache-Control: no-store`).
  */
 export function createApi(
   routes: readonly Route[],
@@ -86,6 +95,7 @@ export function createApi(
             body: rawBody,
             isBase64Encoded: apiEvent.isBase64Encoded,
             contentType: apiEvent.headers['content-type'],
+            contentEncoding: apiEvent.headers['content-encoding'],
           }),
           rawBody,
         };
@@ -111,7 +121,7 @@ export function createApi(
       decodedPath(event.rawPath);
       if (!knownMethods.has(method)) throw unroutable(event.rawPath);
     } catch (error) {
-      return error instanceof HttpProblem ? error.toResponse() : fail(error, event);
+      return notStored(error instanceof HttpProblem ? error.toResponse() : fail(error, event));
     }
     // The router builds a web Request from the event: it needs a sane host, and no body on GET or HEAD.
     const { host: _host, 'x-forwarded-proto': _proto, ...headers } = event.headers;
@@ -124,6 +134,6 @@ export function createApi(
       },
       context,
     );
-    return routed as APIGatewayProxyStructuredResultV2;
+    return notStored(routed as APIGatewayProxyStructuredResultV2);
   };
 }

@@ -1,17 +1,45 @@
 import * as z from 'zod/mini';
 import { eventTypeDocuments, type JsonSchema, testEventTypeDocument } from '#core/events/event-types.ts';
-import { maxBodyBytes } from '#core/http/json-body.ts';
+import { maxBodyBytes, maxBodyDepth } from '#core/http/json-body.ts';
 import {
   createSubscriptionSchema,
   rotateSecretSchema,
+  subscriptionLimits,
   updateSubscriptionSchema,
 } from '#core/subscriptions/subscription-input.ts';
 import { pageSize } from './list-query.ts';
 import { eventTypeListSchema, testEventAcceptedSchema } from './response-schemas.ts';
-import { subscriptionViewSchema, subscriptionWithSecretSchema } from './subscription-view.ts';
+import {
+  subscriptionIdPattern,
+  subscriptionViewSchema,
+  subscriptionWithSecretSchema,
+} from './subscription-view.ts';
 
 /** The API's version, as the document states it. */
 export const apiVersion = '1.0.0';
+
+/**
+ * Every kind of problem the API answers with, as `urn:webhooks:problem:<kind>`: `problems.*` and
+ * `new HttpProblem(...)` in functions/, and the conflicts of `domain-problems.ts`. A new kind goes here too
+ * (test/integration/openapi.test.ts looks for kinds in the code that are missing).
+ */
+export const problemKinds = [
+  'not-found',
+  'method-not-allowed',
+  'unauthorized',
+  'validation-failed',
+  'malformed-body',
+  'unsupported-media-type',
+  'payload-too-large',
+  'precondition-failed',
+  'concurrent-change',
+  'limit-reached',
+  'webhook-inactive',
+  'idempotency-key-in-use',
+  // A retry or recovery of a delivery whose event is no longer kept (the delivery routes).
+  'event-expired',
+  'internal',
+] as const;
 
 function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
@@ -27,54 +55,91 @@ function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): JsonSchema {
   return rest;
 }
 
+// Small pieces every path is made of.
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const parameter = (name: string) => ({ $ref: `#/components/parameters/${name}` });
-const problem = (description: string) => ({
+const response = (name: string) => ({ $ref: `#/components/responses/${name}` });
+const header = (name: string) => ({ $ref: `#/components/headers/${name}` });
+
+type Examples = Record<string, { readonly summary: string; readonly value: unknown }>;
+
+const jsonContent = (schema: object, examples?: Examples) => ({
+  'application/json': { schema, ...(examples === undefined ? {} : { examples }) },
+});
+/** The headers of every answer, and those of a POST's answer (which may be a replay). */
+const everyAnswer = { 'Cache-Control': header('CacheControl') };
+const problem = (description: string, headers: Record<string, object> = {}) => ({
   description,
+  headers: { ...everyAnswer, ...headers },
   content: { 'application/problem+json': { schema: ref('Problem') } },
 });
-const jsonContent = (schema: object) => ({ 'application/json': { schema } });
-const etagHeader = { ETag: { description: 'The version, for If-Match', schema: { type: 'string' } } };
+const postAnswer = { ...everyAnswer, 'Idempotent-Replayed': header('IdempotentReplayed') };
 
-/** The problems any authenticated operation can answer. */
-const commonProblems = {
-  '401': problem('No API key, or not a valid one'),
-  '500': problem('A fault on the platform side; retry later'),
-};
 /** The problems of an operation with a JSON body. */
 const bodyProblems = {
-  '400': problem('The body is not JSON, or nests too deeply'),
-  '413': problem(`The body is larger than ${maxBodyBytes} bytes`),
-  '415': problem('The body is not application/json'),
-  '422': problem('A field is not valid; `errors` names each'),
+  '400': response('MalformedBody'),
+  '413': response('PayloadTooLarge'),
+  '415': response('UnsupportedMediaType'),
+  '422': response('ValidationFailed'),
 };
-/** The problems of a POST, which takes an Idempotency-Key. */
-const postProblems = {
-  ...bodyProblems,
-  '409': problem(
-    'A request with the same Idempotency-Key is still running (or another conflict, see `type`)',
-  ),
-};
-const notFound = { '404': problem('No webhook with this id in your account') };
-const stale = { '412': problem('If-Match names another version than the current one (ETag)') };
+
+interface OperationOptions {
+  /** Served without an API key. @default false */
+  readonly public?: boolean;
+}
+
+/**
+ * An operation with the answers any route can give: 404 (another path, or an id that is not there), 405 (the
+ * path, another method, with `Allow`), 500, and, unless it is public, 401.
+ */
+function operation<T extends { responses: Record<string, unknown> }>(
+  spec: T,
+  options: OperationOptions = {},
+) {
+  return {
+    ...spec,
+    ...(options.public ? { security: [] } : {}),
+    responses: {
+      ...spec.responses,
+      ...(options.public ? {} : { '401': response('Unauthorized') }),
+      '404': response('NotFound'),
+      '405': response('MethodNotAllowed'),
+      '500': response('Internal'),
+    },
+  };
+}
+
+// Words for what JSON Schema cannot state.
 
 const webhookSelectorHelp =
-  'Event types: each one of the catalog (GET /v1/event-types) or `<resource>.*` for all of a resource (`order.*`, `shipment.*`, `draft.*`).';
-const urlHelp =
-  'Absolute https URL (http too in the local sandbox), at most 2048 characters, without credentials; never a private, loopback, link-local, CGNAT, multicast or cloud-metadata address, nor a name resolving to one.';
+  'Event types: each one of the catalog (GET /v1/event-types) or `<resource>.*` for all of a resource (`order.*`, `shipment.*`, `draft.*`). Duplicates are merged (kept once, in the order first given).';
+const urlHelp = [
+  'Absolute https URL, at most 2048 characters as sent and once percent-encoded, written as a URL parser reads it:',
+  '`https://` literally, then the host; no spaces, control characters or backslashes anywhere; no credentials (not even a bare `@` before the host);',
+  'a host name of non-empty labels of letters, digits, `-` and `_`, none starting or ending with `-`, or an IP address; not port 0.',
+  'Never a private, loopback, link-local, CGNAT, multicast or cloud-metadata address, nor a name resolving to one (checked when saved and on every connection).',
+  'Stored as the parser writes it (`new URL(url).href`: scheme and host in lower case, IDNs in punycode, default port dropped, path percent-encoded): the answer shows the URL webhooks are sent to.',
+  'The local sandbox also accepts http and loopback or private addresses (deployments do not); link-local and metadata addresses are refused everywhere.',
+].join(' ');
 const filterHelp =
-  'A content filter in EventBridge event-pattern syntax, matched against the webhook body (e.g. {"data": {"status": ["Shipped"]}}); at most 2048 characters.';
-const headersHelp =
-  'At most 20 custom headers sent on every attempt; not webhook-*, content-*, host, user-agent, connection or other hop-by-hop headers.';
+  'A content filter in EventBridge event-pattern syntax, matched against the webhook body (e.g. {"data": {"status": ["Shipped"]}}); at least one field, at most 2048 characters as JSON, finite numbers only.';
+const headersHelp = `At most ${subscriptionLimits.headers} custom headers sent on every attempt: names are RFC 7230 tokens of at most ${subscriptionLimits.headerNameLength} characters, each given once (ignoring case); values printable ASCII (and tabs) of at most ${subscriptionLimits.headerValueLength} characters. Not webhook-*, svix-*, content-*, proxy-*, host, user-agent, connection or other hop-by-hop headers, nor the names constructor, __proto__ or prototype. Replaced as a whole by PATCH.`;
+const metadataHelp = `At most ${subscriptionLimits.metadataKeys} string pairs for your own use: keys of 1 to ${subscriptionLimits.metadataKeyLength} characters (not constructor, __proto__ or prototype), values of at most ${subscriptionLimits.metadataValueLength}, without control characters. Replaced as a whole by PATCH.`;
+const nameHelp = `Trimmed; 1 to ${subscriptionLimits.nameLength} characters without control characters.`;
+const descriptionHelp = `At most ${subscriptionLimits.descriptionLength} characters; line breaks (\\n) and tabs are kept, other control characters refused.`;
 
 /** Adds the descriptions of checks JSON Schema cannot state to a generated body schema. */
 function describeFields(schema: JsonSchema): JsonSchema {
   const properties = { ...(schema.properties as Record<string, Record<string, unknown>>) };
   const help: Record<string, string> = {
+    name: nameHelp,
+    description: descriptionHelp,
     url: urlHelp,
     events: webhookSelectorHelp,
     filter: filterHelp,
     headers: headersHelp,
+    metadata: metadataHelp,
   };
   for (const [name, description] of Object.entries(help)) {
     if (properties[name] !== undefined) properties[name] = { ...properties[name], description };
@@ -82,295 +147,441 @@ function describeFields(schema: JsonSchema): JsonSchema {
   return { ...schema, properties };
 }
 
-function buildDocument() {
-  const policy = 'public-only';
+// Examples, which the test checks against their schemas.
+
+const exampleId = 'sub_01m8re8jc558cthvp60cjb7yj5';
+const exampleCreate = {
+  name: 'Warehouse',
+  description: 'Shipped orders for the warehouse',
+  url: 'https://hooks.example.com/warehouse',
+  events: ['order.status_updated', 'shipment.*'],
+  filter: { data: { status: ['Shipped'] } },
+  headers: { Authorization: 'Bearer receiver-token' },
+  metadata: { cost_center: '42' },
+};
+const exampleWebhook = {
+  id: exampleId,
+  ...exampleCreate,
+  status: 'active',
+  disabled_reason: null,
+  format: 'json',
+  previous_secret_expires_at: null,
+  created_at: '2026-11-27T10:15:00.000Z',
+  updated_at: '2026-11-27T10:15:00.000Z',
+  version: 1,
+};
+const examples = {
+  create: { warehouse: { summary: 'Shipped orders and every shipment event', value: exampleCreate } },
+  created: {
+    warehouse: {
+      summary: 'The subscription and its secret, shown only now',
+      value: { ...exampleWebhook, secret: 'whsec_P3VpadQytEyCnkC+gvyiA2RPUQz0d1VylXvYb7Evxw8=' },
+    },
+  },
+  update: {
+    pause: { summary: 'Pause deliveries', value: { status: 'paused' } },
+    retarget: {
+      summary: 'Another URL and no filter',
+      value: { url: 'https://hooks.example.com/v2/warehouse', filter: null },
+    },
+  },
+  updated: {
+    paused: {
+      summary: 'Paused, at the next version',
+      value: { ...exampleWebhook, status: 'paused', updated_at: '2026-11-28T08:00:00.000Z', version: 2 },
+    },
+  },
+  list: {
+    page: {
+      summary: 'A page with more after it',
+      value: {
+        data: [exampleWebhook],
+        next_cursor: 'eyJhZnRlciI6InN1Yl8wMW04cmU4amM1NThjdGh2cDYwY2piN3lqNSJ9',
+      },
+    },
+  },
+  test: { none: { summary: 'No body (or {})', value: {} } },
+  tested: {
+    queued: {
+      summary: 'The test event and its delivery',
+      value: {
+        delivery_id: 'msg_01m8re8jc558cthvp60cjb7yj501m8rf0a2bq3h6e9xw4k7d',
+        event_id: 'evt_3k9xq2m8v1c7rj4tn6bpz0yw5h',
+      },
+    },
+  },
+};
+
+// The paths, one piece per group of routes.
+
+function webhookPaths() {
   const webhookId = parameter('WebhookId');
+  return {
+    '/v1/webhooks': {
+      post: operation({
+        operationId: 'createWebhook',
+        summary: 'Create a subscription',
+        description:
+          'Answers with the subscription and its signing `secret`, which is shown only here and on rotation.',
+        parameters: [parameter('IdempotencyKey')],
+        requestBody: { required: true, content: jsonContent(ref('CreateWebhook'), examples.create) },
+        responses: {
+          '201': {
+            description: 'Created',
+            headers: { ...postAnswer, ETag: header('ETag'), Location: header('Location') },
+            content: jsonContent(ref('WebhookWithSecret'), examples.created),
+          },
+          ...bodyProblems,
+          '409': problem(
+            'The account has its maximum of webhooks (`limit-reached`), or a request with the same Idempotency-Key is still running (`idempotency-key-in-use`)',
+          ),
+        },
+      }),
+      get: operation({
+        operationId: 'listWebhooks',
+        summary: 'List subscriptions, newest first',
+        description:
+          'Cursor-paged, newest first; pass `next_cursor` as `cursor` for the next page. Unknown query parameters are refused (422), so a misspelt filter never lists everything.',
+        parameters: [
+          parameter('Limit'),
+          parameter('Cursor'),
+          {
+            name: 'status',
+            in: 'query',
+            required: false,
+            schema: { type: 'string', enum: ['active', 'paused', 'disabled'] },
+          },
+          {
+            name: 'event_type',
+            in: 'query',
+            required: false,
+            description:
+              'Only subscriptions that receive this event type of the catalog: those that select it exactly, and those that select its `<resource>.*` (`order.created` lists both `order.created` and `order.*` subscriptions).',
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'A page',
+            headers: everyAnswer,
+            content: jsonContent(ref('WebhookList'), examples.list),
+          },
+          '422': response('ValidationFailed'),
+        },
+      }),
+    },
+    '/v1/webhooks/{id}': {
+      parameters: [webhookId],
+      get: operation({
+        operationId: 'getWebhook',
+        summary: 'Get a subscription',
+        responses: {
+          '200': {
+            description: 'The subscription',
+            headers: { ...everyAnswer, ETag: header('ETag') },
+            content: jsonContent(ref('Webhook')),
+          },
+        },
+      }),
+      patch: operation({
+        operationId: 'updateWebhook',
+        summary: 'Change any field of a subscription',
+        description:
+          'Fields given replace the stored ones (`headers` and `metadata` as a whole, not merged); `null` removes description, filter, headers or metadata. `status: active` re-enables a disabled subscription and `status: paused` pauses it; either clears its `disabled_reason`. A patch that changes nothing writes nothing and keeps the version. Without If-Match the last writer wins (a change is re-applied while others write at the same moment; 409 only if they never stop); with If-Match another version gives 412.',
+        parameters: [parameter('IfMatch')],
+        requestBody: { required: true, content: jsonContent(ref('UpdateWebhook'), examples.update) },
+        responses: {
+          '200': {
+            description: 'The changed subscription',
+            headers: { ...everyAnswer, ETag: header('ETag') },
+            content: jsonContent(ref('Webhook'), examples.updated),
+          },
+          ...bodyProblems,
+          '409': problem('Other requests kept changing it meanwhile (`concurrent-change`); retry'),
+          '412': response('PreconditionFailed'),
+        },
+      }),
+      delete: operation({
+        operationId: 'deleteWebhook',
+        summary: 'Delete a subscription',
+        description: 'Its pending deliveries are dropped, not failed.',
+        parameters: [parameter('IfMatch')],
+        responses: {
+          '204': { description: 'Deleted', headers: everyAnswer },
+          '409': problem('Other requests kept changing it meanwhile (`concurrent-change`); retry'),
+          '412': response('PreconditionFailed'),
+        },
+      }),
+    },
+    '/v1/webhooks/{id}/rotate-secret': {
+      parameters: [webhookId],
+      post: operation({
+        operationId: 'rotateWebhookSecret',
+        summary: 'Replace the signing secret',
+        description:
+          'Answers with the new `secret` (shown only here). The previous one keeps signing beside it for `previous_secret_expires_in` seconds (24 h by default; 0 ends it at once). Only one previous secret is kept: a second rotation ends the earlier previous secret at once. The body may be absent (or only whitespace); `null` is not an object.',
+        parameters: [parameter('IdempotencyKey'), parameter('IfMatch')],
+        requestBody: { required: false, content: jsonContent(ref('RotateSecret')) },
+        responses: {
+          '200': {
+            description: 'Rotated',
+            headers: { ...postAnswer, ETag: header('ETag') },
+            content: jsonContent(ref('WebhookWithSecret')),
+          },
+          ...bodyProblems,
+          '409': problem(
+            'Other requests kept changing it meanwhile (`concurrent-change`), or a request with the same Idempotency-Key is still running (`idempotency-key-in-use`)',
+          ),
+          '412': response('PreconditionFailed'),
+        },
+      }),
+    },
+    '/v1/webhooks/{id}/test': {
+      parameters: [webhookId],
+      post: operation({
+        operationId: 'sendTestEvent',
+        summary: 'Send a webhook.test event to this subscription',
+        description:
+          'Through the same fan-out and delivery path as every event; answers with the delivery id (its webhook-id). The body may be absent (or only whitespace) or `{}`; `null` is not an object.',
+        parameters: [parameter('IdempotencyKey')],
+        requestBody: {
+          required: false,
+          content: jsonContent({ type: 'object', additionalProperties: false }, examples.test),
+        },
+        responses: {
+          '202': {
+            description: 'Queued',
+            headers: postAnswer,
+            content: jsonContent(ref('TestEventAccepted'), examples.tested),
+          },
+          ...bodyProblems,
+          '409': problem(
+            'The subscription is not active (`webhook-inactive`), or a request with the same Idempotency-Key is still running (`idempotency-key-in-use`)',
+          ),
+        },
+      }),
+    },
+  };
+}
+
+function catalogPaths() {
+  return {
+    '/v1/event-types': {
+      get: operation(
+        {
+          operationId: 'listEventTypes',
+          summary: 'The event catalog: each type with its description, JSON Schema and an example',
+          responses: {
+            '200': {
+              description: 'Every event type',
+              headers: everyAnswer,
+              content: jsonContent(ref('EventTypeList')),
+            },
+          },
+        },
+        { public: true },
+      ),
+    },
+    '/v1/openapi.json': {
+      get: operation(
+        {
+          operationId: 'getOpenApi',
+          summary: 'This document',
+          responses: {
+            '200': {
+              description: 'OpenAPI 3.1',
+              headers: everyAnswer,
+              content: jsonContent({ type: 'object' }),
+            },
+          },
+        },
+        { public: true },
+      ),
+    },
+  };
+}
+
+/** The webhooks the platform sends, one per event type, as OpenAPI 3.1 `webhooks`. */
+function sentWebhooks() {
+  return Object.fromEntries(
+    [...eventTypeDocuments(), testEventTypeDocument()].map((document) => [
+      document.type,
+      {
+        post: {
+          summary: document.description,
+          description:
+            'Sent as JSON (or, for subscriptions with format xml, the same content as XML), signed per Standard Webhooks.',
+          parameters: [
+            {
+              name: 'webhook-id',
+              in: 'header',
+              required: true,
+              schema: { type: 'string' },
+              description: 'Stable across retries: de-duplicate on it',
+            },
+            { name: 'webhook-timestamp', in: 'header', required: true, schema: { type: 'string' } },
+            {
+              name: 'webhook-signature',
+              in: 'header',
+              required: true,
+              schema: { type: 'string' },
+              description: 'v1,<base64 HMAC-SHA256>; two, space-separated, during a secret rotation',
+            },
+          ],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: document.schema, example: document.example } },
+          },
+          responses: { '2XX': { description: 'Received; anything else is retried' } },
+        },
+      },
+    ]),
+  );
+}
+
+function components() {
+  const policy = 'public-only';
+  return {
+    securitySchemes: {
+      apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key> (whk_...)' },
+    },
+    parameters: {
+      WebhookId: {
+        name: 'id',
+        in: 'path',
+        required: true,
+        schema: { type: 'string', pattern: subscriptionIdPattern.source },
+      },
+      Limit: {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        schema: { type: 'integer', minimum: 1, maximum: pageSize.max, default: pageSize.default },
+      },
+      Cursor: {
+        name: 'cursor',
+        in: 'query',
+        required: false,
+        description: 'The next_cursor of the previous page',
+        schema: { type: 'string', maxLength: 512 },
+      },
+      IfMatch: {
+        name: 'If-Match',
+        in: 'header',
+        required: false,
+        description:
+          'The ETag (or a list of them, or `*`) the change is meant for; another version gives 412 with the current ETag and changes nothing. Weak tags never match.',
+        schema: { type: 'string' },
+      },
+      IdempotencyKey: {
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        description:
+          'Makes a POST safe to retry. Keys are per account and kept 24 h. The same key with the same method, path and body (compared byte for byte: the same JSON written differently is another body) gives the first answer again, with `Idempotent-Replayed: true`; with another request, 422; while the first request is still running, 409 `idempotency-key-in-use`. Only 2xx answers are kept, so a failed request may be retried with its key.',
+        schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' },
+      },
+    },
+    headers: {
+      ETag: { description: 'The version, for If-Match (e.g. "3")', schema: { type: 'string' } },
+      Location: { description: 'Where the new resource is', schema: { type: 'string' } },
+      Allow: {
+        description: 'The methods the path has, e.g. "GET, PATCH, DELETE"',
+        schema: { type: 'string' },
+      },
+      WWWAuthenticate: { description: 'Bearer', schema: { type: 'string', const: 'Bearer' } },
+      IdempotentReplayed: {
+        description:
+          '`true` when this is the stored answer of an earlier request with the same Idempotency-Key',
+        schema: { type: 'string', const: 'true' },
+      },
+      CacheControl: {
+        description: 'Every answer is no-store: some carry a signing secret, none is meant to be cached',
+        schema: { type: 'string', const: 'no-store' },
+      },
+    },
+    responses: {
+      NotFound: problem('No such resource: an unknown path, or no webhook with this id in your account'),
+      MethodNotAllowed: problem('The path exists, but not with this method; `Allow` lists its methods', {
+        Allow: header('Allow'),
+      }),
+      Unauthorized: problem('No API key, or not a valid one', {
+        'WWW-Authenticate': header('WWWAuthenticate'),
+      }),
+      PreconditionFailed: problem(
+        'If-Match names another version than the current one, whose tag the ETag header gives; nothing was changed',
+        { ETag: header('ETag') },
+      ),
+      MalformedBody: problem(`The body is not JSON, or nests deeper than ${maxBodyDepth} levels`),
+      PayloadTooLarge: problem(`The body is larger than ${maxBodyBytes} bytes`),
+      UnsupportedMediaType: problem(
+        'The body is not application/json (a charset, if named, must be utf-8), or has a Content-Encoding other than identity',
+      ),
+      ValidationFailed: problem('A field is not valid; `errors` names each'),
+      Internal: problem('A fault on the platform side; retry later'),
+    },
+    schemas: {
+      CreateWebhook: describeFields(jsonSchema(createSubscriptionSchema(policy), 'input')),
+      UpdateWebhook: describeFields(jsonSchema(updateSubscriptionSchema(policy), 'input')),
+      RotateSecret: jsonSchema(rotateSecretSchema, 'input'),
+      Webhook: jsonSchema(subscriptionViewSchema, 'output'),
+      WebhookWithSecret: jsonSchema(subscriptionWithSecretSchema, 'output'),
+      WebhookList: {
+        type: 'object',
+        required: ['data', 'next_cursor'],
+        properties: {
+          data: { type: 'array', items: ref('Webhook') },
+          next_cursor: { type: ['string', 'null'] },
+        },
+      },
+      TestEventAccepted: jsonSchema(testEventAcceptedSchema, 'output'),
+      EventTypeList: jsonSchema(eventTypeListSchema, 'output'),
+      Problem: {
+        type: 'object',
+        required: ['type', 'title', 'status', 'detail'],
+        properties: {
+          type: {
+            type: 'string',
+            description: 'The kind of problem, to branch on',
+            enum: problemKinds.map((kind) => `urn:webhooks:problem:${kind}`),
+          },
+          title: { type: 'string' },
+          status: { type: 'integer' },
+          detail: { type: 'string' },
+          errors: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['field', 'message'],
+              properties: { field: { type: 'string' }, message: { type: 'string' } },
+            },
+          },
+        },
+      },
+    },
+  };
+}
+
+function buildDocument() {
   return {
     openapi: '3.1.0',
     info: {
       title: 'Hookbridge API',
       version: apiVersion,
-      description:
-        'Manage webhook subscriptions of your account. Every error is application/problem+json (RFC 9457) with a `type` to branch on and, for wrong fields, `errors: [{field, message}]`. Lists are `{"data": [...], "next_cursor": string | null}`, newest first. Webhooks are signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature).',
+      description: [
+        'Manage webhook subscriptions of your account.',
+        'Every error is application/problem+json (RFC 9457) with a `type` to branch on (one of `Problem.type`) and, for wrong fields, `errors: [{field, message}]`.',
+        'Lists are `{"data": [...], "next_cursor": string | null}`, newest first.',
+        'Bodies are JSON in UTF-8, uncompressed, at most 256 KiB; all text must be well-formed Unicode (no lone surrogates).',
+        'No answer may be cached (`Cache-Control: no-store`).',
+        'Webhooks are signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature).',
+      ].join(' '),
     },
     servers: [{ url: '/', description: 'This deployment' }],
     security: [{ apiKey: [] }],
-    paths: {
-      '/v1/webhooks': {
-        post: {
-          operationId: 'createWebhook',
-          summary: 'Create a subscription',
-          description:
-            'Answers with the subscription and its signing `secret`, which is shown only here and on rotation.',
-          parameters: [parameter('IdempotencyKey')],
-          requestBody: { required: true, content: jsonContent(ref('CreateWebhook')) },
-          responses: {
-            '201': {
-              description: 'Created',
-              headers: { ...etagHeader, Location: { schema: { type: 'string' } } },
-              content: jsonContent(ref('WebhookWithSecret')),
-            },
-            ...postProblems,
-            '409': problem(
-              'The account has its maximum of webhooks (`limit-reached`), or the Idempotency-Key is in use',
-            ),
-            ...commonProblems,
-          },
-        },
-        get: {
-          operationId: 'listWebhooks',
-          summary: 'List subscriptions, newest first',
-          parameters: [
-            parameter('Limit'),
-            parameter('Cursor'),
-            {
-              name: 'status',
-              in: 'query',
-              required: false,
-              schema: { type: 'string', enum: ['active', 'paused', 'disabled'] },
-            },
-            {
-              name: 'event_type',
-              in: 'query',
-              required: false,
-              description:
-                'Only subscriptions that receive this event type (exactly or by its `<resource>.*`).',
-              schema: { type: 'string' },
-            },
-          ],
-          responses: {
-            '200': { description: 'A page', content: jsonContent(ref('WebhookList')) },
-            '422': problem('A query parameter is not valid'),
-            ...commonProblems,
-          },
-        },
-      },
-      '/v1/webhooks/{id}': {
-        parameters: [webhookId],
-        get: {
-          operationId: 'getWebhook',
-          summary: 'Get a subscription',
-          responses: {
-            '200': {
-              description: 'The subscription',
-              headers: etagHeader,
-              content: jsonContent(ref('Webhook')),
-            },
-            ...notFound,
-            ...commonProblems,
-          },
-        },
-        patch: {
-          operationId: 'updateWebhook',
-          summary: 'Change any field of a subscription',
-          description:
-            'Fields given replace the stored ones; `null` removes description, filter, headers or metadata. `status: active` re-enables a disabled subscription.',
-          parameters: [parameter('IfMatch')],
-          requestBody: { required: true, content: jsonContent(ref('UpdateWebhook')) },
-          responses: {
-            '200': {
-              description: 'The changed subscription',
-              headers: etagHeader,
-              content: jsonContent(ref('Webhook')),
-            },
-            ...bodyProblems,
-            ...notFound,
-            '409': problem('Other requests kept changing it meanwhile; retry'),
-            ...stale,
-            ...commonProblems,
-          },
-        },
-        delete: {
-          operationId: 'deleteWebhook',
-          summary: 'Delete a subscription',
-          description: 'Its pending deliveries are dropped, not failed.',
-          parameters: [parameter('IfMatch')],
-          responses: {
-            '204': { description: 'Deleted' },
-            ...notFound,
-            '409': problem('Other requests kept changing it meanwhile; retry'),
-            ...stale,
-            ...commonProblems,
-          },
-        },
-      },
-      '/v1/webhooks/{id}/rotate-secret': {
-        parameters: [webhookId],
-        post: {
-          operationId: 'rotateWebhookSecret',
-          summary: 'Replace the signing secret',
-          description:
-            'Answers with the new `secret` (shown only here). The previous one keeps signing beside it for `previous_secret_expires_in` seconds (24 h by default).',
-          parameters: [parameter('IdempotencyKey'), parameter('IfMatch')],
-          requestBody: { required: false, content: jsonContent(ref('RotateSecret')) },
-          responses: {
-            '200': {
-              description: 'Rotated',
-              headers: etagHeader,
-              content: jsonContent(ref('WebhookWithSecret')),
-            },
-            ...postProblems,
-            ...notFound,
-            ...stale,
-            ...commonProblems,
-          },
-        },
-      },
-      '/v1/webhooks/{id}/test': {
-        parameters: [webhookId],
-        post: {
-          operationId: 'sendTestEvent',
-          summary: 'Send a webhook.test event to this subscription',
-          description:
-            'Through the same fan-out and delivery path as every event; answers with the delivery id (its webhook-id).',
-          parameters: [parameter('IdempotencyKey')],
-          requestBody: {
-            required: false,
-            content: jsonContent({ type: 'object', additionalProperties: false }),
-          },
-          responses: {
-            '202': { description: 'Queued', content: jsonContent(ref('TestEventAccepted')) },
-            ...postProblems,
-            '409': problem(
-              'The subscription is not active (`webhook-inactive`), or the Idempotency-Key is in use',
-            ),
-            ...notFound,
-            ...commonProblems,
-          },
-        },
-      },
-      '/v1/event-types': {
-        get: {
-          operationId: 'listEventTypes',
-          summary: 'The event catalog: each type with its description, JSON Schema and an example',
-          security: [],
-          responses: {
-            '200': { description: 'Every event type', content: jsonContent(ref('EventTypeList')) },
-            '500': commonProblems['500'],
-          },
-        },
-      },
-      '/v1/openapi.json': {
-        get: {
-          operationId: 'getOpenApi',
-          summary: 'This document',
-          security: [],
-          responses: {
-            '200': { description: 'OpenAPI 3.1', content: jsonContent({ type: 'object' }) },
-            '500': commonProblems['500'],
-          },
-        },
-      },
-    },
-    webhooks: Object.fromEntries(
-      [...eventTypeDocuments(), testEventTypeDocument()].map((document) => [
-        document.type,
-        {
-          post: {
-            summary: document.description,
-            description:
-              'Sent as JSON (or, for subscriptions with format xml, the same content as XML), signed per Standard Webhooks.',
-            parameters: [
-              {
-                name: 'webhook-id',
-                in: 'header',
-                required: true,
-                schema: { type: 'string' },
-                description: 'Stable across retries: de-duplicate on it',
-              },
-              { name: 'webhook-timestamp', in: 'header', required: true, schema: { type: 'string' } },
-              {
-                name: 'webhook-signature',
-                in: 'header',
-                required: true,
-                schema: { type: 'string' },
-                description: 'v1,<base64 HMAC-SHA256>; two, space-separated, during a secret rotation',
-              },
-            ],
-            requestBody: {
-              required: true,
-              content: { 'application/json': { schema: document.schema, example: document.example } },
-            },
-            responses: { '2XX': { description: 'Received; anything else is retried' } },
-          },
-        },
-      ]),
-    ),
-    components: {
-      securitySchemes: {
-        apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key> (whk_...)' },
-      },
-      parameters: {
-        WebhookId: {
-          name: 'id',
-          in: 'path',
-          required: true,
-          schema: { type: 'string', pattern: '^sub_[0-9a-z]{26}$' },
-        },
-        Limit: {
-          name: 'limit',
-          in: 'query',
-          required: false,
-          schema: { type: 'integer', minimum: 1, maximum: pageSize.max, default: pageSize.default },
-        },
-        Cursor: {
-          name: 'cursor',
-          in: 'query',
-          required: false,
-          description: 'The next_cursor of the previous page',
-          schema: { type: 'string' },
-        },
-        IfMatch: {
-          name: 'If-Match',
-          in: 'header',
-          required: false,
-          description: 'The ETag the change is meant for; another version gives 412 and changes nothing',
-          schema: { type: 'string' },
-        },
-        IdempotencyKey: {
-          name: 'Idempotency-Key',
-          in: 'header',
-          required: false,
-          description: 'The same key within 24 h gives the first answer again; with another body, 422',
-          schema: { type: 'string', minLength: 1, maxLength: 255 },
-        },
-      },
-      schemas: {
-        CreateWebhook: describeFields(jsonSchema(createSubscriptionSchema(policy), 'input')),
-        UpdateWebhook: describeFields(jsonSchema(updateSubscriptionSchema(policy), 'input')),
-        RotateSecret: jsonSchema(rotateSecretSchema, 'input'),
-        Webhook: jsonSchema(subscriptionViewSchema, 'output'),
-        WebhookWithSecret: jsonSchema(subscriptionWithSecretSchema, 'output'),
-        WebhookList: {
-          type: 'object',
-          required: ['data', 'next_cursor'],
-          properties: {
-            data: { type: 'array', items: ref('Webhook') },
-            next_cursor: { type: ['string', 'null'] },
-          },
-        },
-        TestEventAccepted: jsonSchema(testEventAcceptedSchema, 'output'),
-        EventTypeList: jsonSchema(eventTypeListSchema, 'output'),
-        Problem: {
-          type: 'object',
-          required: ['type', 'title', 'status', 'detail'],
-          properties: {
-            type: { type: 'string', description: 'urn:webhooks:problem:<kind>, to branch on' },
-            title: { type: 'string' },
-            status: { type: 'integer' },
-            detail: { type: 'string' },
-            errors: {
-              type: 'array',
-              items: {
-                type: 'object',
-                required: ['field', 'message'],
-                properties: { field: { type: 'string' }, message: { type: 'string' } },
-              },
-            },
-          },
-        },
-      },
-    },
+    paths: { ...webhookPaths(), ...catalogPaths() },
+    webhooks: sentWebhooks(),
+    components: components(),
   };
 }
 

@@ -3,9 +3,12 @@ import { payloadFormats, type Subscription, subscriptionStatuses } from '#core/s
 
 const dateTime = z.iso.datetime();
 
+/** Subscription ids as `newId('sub')` makes them (Crockford's base32): in views and in paths. */
+export const subscriptionIdPattern = /^sub_[0-9a-hjkmnp-tv-z]{26}$/;
+
 /** A subscription as the API shows it: everything but the secrets, in the API's snake_case. */
 export const subscriptionViewSchema = z.object({
-  id: z.string().check(z.regex(/^sub_/)),
+  id: z.string().check(z.regex(subscriptionIdPattern)),
   name: z.string(),
   description: z.nullable(z.string()),
   url: z.string(),

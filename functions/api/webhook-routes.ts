@@ -16,7 +16,7 @@ import type { PageQuery, SubscriptionPage } from '#core/subscriptions/subscripti
 import { type UpdateSubscriptionPorts, updateSubscription } from '#core/subscriptions/update-subscription.ts';
 import { type ApiRequest, json, noContent, type Route } from './api-request.ts';
 import { encodeCursor, eventTypeQuery, pageOf, pagingQuery, parseQuery } from './list-query.ts';
-import { subscriptionView } from './subscription-view.ts';
+import { subscriptionIdPattern, subscriptionView } from './subscription-view.ts';
 import { etagOf, preconditionOf } from './versions.ts';
 
 /** What the webhook routes need: the use cases' ports, and reads. */
@@ -30,9 +30,6 @@ export interface WebhookRoutesDependencies
   readonly targetPolicy: TargetPolicy;
 }
 
-/** Subscription ids as `newId('sub')` makes them; anything else is not found without a lookup. */
-const subscriptionId = /^sub_[0-9a-hjkmnp-tv-z]{26}$/;
-
 const listQuerySchema = z.strictObject({
   ...pagingQuery,
   status: z.optional(z.enum(subscriptionStatuses, 'must be active, paused or disabled')),
@@ -42,10 +39,14 @@ const listQuerySchema = z.strictObject({
 /** The `{id}` of the path, or a 404 for one that cannot be a subscription's. */
 function idOf(request: ApiRequest): string {
   const id = request.params.id ?? '';
-  if (!subscriptionId.test(id))
+  // Ids as `newId('sub')` makes them; anything else is not found without a lookup.
+  if (!subscriptionIdPattern.test(id))
     throw new SubscriptionNotFoundError(id.length > 64 ? `${id.slice(0, 64)}...` : id);
   return id;
 }
+
+/** The body of a POST whose body is optional: none (or only whitespace) is `{}`, but `null` is a body. */
+const bodyOrEmpty = (request: ApiRequest) => (request.body === undefined ? {} : request.body);
 
 /** `/v1/webhooks`: the subscription API. */
 export function webhookRoutes(deps: WebhookRoutesDependencies): Route[] {
@@ -118,7 +119,7 @@ export function webhookRoutes(deps: WebhookRoutesDependencies): Route[] {
       path: '/v1/webhooks/{id}/rotate-secret',
       handler: async (request) => {
         const id = idOf(request);
-        const input = parseRequest(rotateSecretSchema, request.body ?? {});
+        const input = parseRequest(rotateSecretSchema, bodyOrEmpty(request));
         const precondition = preconditionOf(request.headers['if-match']);
         const { subscription, secret } = await rotateSecret(
           request.accountId,
@@ -135,7 +136,7 @@ export function webhookRoutes(deps: WebhookRoutesDependencies): Route[] {
       path: '/v1/webhooks/{id}/test',
       handler: async (request) => {
         const id = idOf(request);
-        parseRequest(z.strictObject({}), request.body ?? {});
+        parseRequest(z.strictObject({}), bodyOrEmpty(request));
         const { eventId, deliveryId } = await sendTestEvent(request.accountId, id, deps);
         return json(202, { delivery_id: deliveryId, event_id: eventId });
       },

@@ -173,6 +173,131 @@ describe('routes and errors', () => {
   });
 });
 
+describe('bodies: media types, encodings and what counts as none', () => {
+  it.each([
+    'application/json',
+    'application/json; charset=utf-8',
+    'application/json;charset=UTF-8',
+    'application/json; charset="utf-8"',
+    'application/merge-patch+json',
+  ])('reads a body sent as %s', async (contentType) => {
+    const { call, createWebhook } = await newAccount();
+    const { id } = await createWebhook();
+
+    const response = await call('PATCH', `/v1/webhooks/${id}`, '{"name":"Renamed"}', {
+      'content-type': contentType,
+    });
+
+    expect(response.status).toBe(200);
+    expect(response.json).toMatchObject({ name: 'Renamed' });
+  });
+
+  it.each([
+    ['text/plain', 'content-type', 'must be application/json'],
+    ['application/json; charset=iso-8859-1', 'content-type', 'must name charset utf-8 or none'],
+    ['application/json; charset=utf-16', 'content-type', 'must name charset utf-8 or none'],
+    ['application/json; charset=utf8', 'content-type', 'must name charset utf-8 or none'],
+    ['application/json; charset=', 'content-type', 'must name charset utf-8 or none'],
+  ])('answers 415 for a body sent as %s, and changes nothing', async (contentType, field, message) => {
+    const { call, createWebhook } = await newAccount();
+    const { id } = await createWebhook();
+
+    const response = await call('PATCH', `/v1/webhooks/${id}`, '{"name":"Renamed"}', {
+      'content-type': contentType,
+    });
+
+    expect(response.status).toBe(415);
+    expect(response.json).toEqual(problem('unsupported-media-type', 415, { errors: [{ field, message }] }));
+    expect((await call('GET', `/v1/webhooks/${id}`)).json).toMatchObject({ version: 1 });
+  });
+
+  it.each(['gzip', 'br', 'deflate', 'identity, gzip', 'x-custom'])(
+    'answers 415 for a body with Content-Encoding: %s, as it is never decompressed',
+    async (encoding) => {
+      const { call } = await newAccount();
+
+      const response = await call('POST', '/v1/webhooks', hook, { 'content-encoding': encoding });
+
+      expect(response.status).toBe(415);
+      expect(response.json).toEqual(
+        problem('unsupported-media-type', 415, {
+          errors: [{ field: 'content-encoding', message: 'must be identity (bodies are not decompressed)' }],
+        }),
+      );
+      expect((await call('GET', '/v1/webhooks')).json?.data).toEqual([]);
+    },
+  );
+
+  it('reads a body with Content-Encoding: identity', async () => {
+    const { call } = await newAccount();
+
+    const response = await call('POST', '/v1/webhooks', hook, { 'content-encoding': 'Identity' });
+
+    expect(response.status).toBe(201);
+  });
+
+  it.each(['', ' ', '\n', ' \r\n\t '])('takes a body of %j as none, on every route', async (body) => {
+    const { call, createWebhook } = await newAccount();
+    const { id } = await createWebhook();
+
+    const created = await call('POST', '/v1/webhooks', body);
+    const rotated = await call('POST', `/v1/webhooks/${id}/rotate-secret`, body);
+    const tested = await call('POST', `/v1/webhooks/${id}/test`, body);
+
+    expect(created.json).toEqual(
+      problem('validation-failed', 422, { errors: [{ field: 'body', message: 'must be a JSON object' }] }),
+    );
+    expect(rotated.status).toBe(200);
+    expect(tested.status).toBe(202);
+  });
+
+  it.each(['rotate-secret', 'test'])(
+    'refuses null as the body of POST .../%s: only no body means {}',
+    async (action) => {
+      const { call, createWebhook } = await newAccount();
+      const { id } = await createWebhook();
+
+      const response = await call('POST', `/v1/webhooks/${id}/${action}`, 'null');
+
+      expect(response.status).toBe(422);
+      expect(response.json).toEqual(
+        problem('validation-failed', 422, { errors: [{ field: 'body', message: 'must be a JSON object' }] }),
+      );
+      expect((await call('GET', `/v1/webhooks/${id}`)).json).toMatchObject({ version: 1 });
+    },
+  );
+});
+
+describe('Cache-Control', () => {
+  it('marks every answer no-store, above all those that carry a secret', async () => {
+    const { call, createWebhook } = await newAccount();
+    const { id } = await createWebhook();
+
+    const answers = await Promise.all([
+      call('POST', '/v1/webhooks', hook),
+      call('POST', '/v1/webhooks', hook, { 'idempotency-key': 'cache-1' }),
+      call('POST', `/v1/webhooks/${id}/rotate-secret`),
+      call('GET', `/v1/webhooks/${id}`),
+      call('GET', '/v1/webhooks'),
+      call('PATCH', `/v1/webhooks/${id}`, { name: 'x' }),
+      call('POST', `/v1/webhooks/${id}/test`),
+      call('GET', '/v1/openapi.json'),
+      call('GET', '/v1/nowhere'),
+      call('PUT', '/v1/webhooks'),
+      call('PROPFIND', '/v1/webhooks'),
+      call('GET', '/v1/webhooks/%E0%A4%A'),
+      api(sandbox().endpoint, undefined, 'GET', '/v1/webhooks'),
+    ]);
+    const replayed = await call('POST', '/v1/webhooks', hook, { 'idempotency-key': 'cache-1' });
+    const deleted = await call('DELETE', `/v1/webhooks/${id}`);
+
+    for (const answer of [...answers, replayed, deleted]) {
+      expect(answer.headers.get('cache-control'), String(answer.status)).toBe('no-store');
+    }
+    expect(replayed.headers.get('idempotent-replayed')).toBe('true');
+  });
+});
+
 describe('GET /v1/event-types', () => {
   it('lists every catalog type with its description, JSON Schema and an example', async () => {
     const { call } = await newAccount();

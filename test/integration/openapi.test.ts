@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -9,12 +11,24 @@ import { api } from '../support/clients.ts';
 
 const { sandbox, newAccount, newReceiver } = useApiSandbox();
 
+type Media = { schema: object; examples?: Record<string, { value: unknown }> };
+type Response = { $ref?: string; headers?: Record<string, unknown>; content?: Record<string, Media> };
+type Operation = {
+  parameters?: { $ref?: string }[];
+  requestBody?: { content: Record<string, Media> };
+  responses: Record<string, Response>;
+};
 type OpenApi = {
-  paths: Record<
-    string,
-    Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>
-  >;
+  paths: Record<string, Record<string, Operation>>;
   webhooks: Record<string, { post: { requestBody: { content: Record<string, { schema: object }> } } }>;
+  components: {
+    responses: Record<string, Response>;
+    parameters: Record<string, { schema: Record<string, unknown> }>;
+    schemas: Record<
+      string,
+      { properties?: Record<string, Record<string, unknown>> } & Record<string, unknown>
+    >;
+  };
 };
 let document: OpenApi;
 let ajv: Ajv2020;
@@ -29,10 +43,16 @@ beforeAll(async () => {
 
 const methods = ['get', 'post', 'patch', 'delete', 'put'];
 
+/** A response as documented, following a `$ref` to `components.responses`. */
+function resolved(response: Response | undefined): Response | undefined {
+  const name = response?.$ref?.replace('#/components/responses/', '');
+  return name === undefined ? response : document.components.responses[name];
+}
+
 /** The schema an operation documents for a status and media type, to check a live answer against. */
 function documentedSchema(path: string, method: string, status: number) {
   const operation = document.paths[path]?.[method];
-  const response = operation?.responses[String(status)];
+  const response = resolved(operation?.responses[String(status)]);
   const media = status >= 400 ? 'application/problem+json' : 'application/json';
   const schema = response?.content?.[media]?.schema;
   if (schema === undefined) throw new Error(`${method} ${path} documents no ${status} ${media} body`);
@@ -124,12 +144,160 @@ describe('GET /v1/openapi.json', () => {
         'delete',
         await account.call('DELETE', '/v1/webhooks/sub_01m8re8jc558cthvp60cjb7yj5'),
       ],
+      ['/v1/webhooks', 'get', await account.call('GET', '/v1/webhooks?colour=blue')],
+      ['/v1/webhooks/{id}', 'get', await account.call('PUT', `/v1/webhooks/${id}`)],
+      [
+        '/v1/webhooks/{id}',
+        'patch',
+        await account.call('PATCH', `/v1/webhooks/${id}`, 'name=x', { 'content-type': 'text/plain' }),
+      ],
+      ['/v1/webhooks/{id}', 'patch', await account.call('PATCH', `/v1/webhooks/${id}`, '{"name":')],
+      [
+        '/v1/webhooks',
+        'post',
+        await account.call('POST', '/v1/webhooks', JSON.stringify({ name: 'x'.repeat(300 * 1024) })),
+      ],
+      ['/v1/webhooks/{id}/test', 'post', await account.call('POST', `/v1/webhooks/${id}/test`, 'null')],
     ];
 
     for (const [path, method, answer] of answers) expectDocumented(path, method, answer);
     expect(answers.map(([, , answer]) => answer.status)).toEqual([
-      201, 422, 200, 422, 401, 200, 200, 412, 200, 202, 200, 404,
+      201, 422, 200, 422, 401, 200, 200, 412, 200, 202, 200, 404, 422, 405, 415, 400, 413, 422,
     ]);
+  });
+
+  it('documents 404 and 405 on every operation, and the headers answers carry', () => {
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item).filter(([key]) => methods.includes(key))) {
+        expect(operation.responses['404'], `${method} ${path}`).toEqual({
+          $ref: '#/components/responses/NotFound',
+        });
+        expect(operation.responses['405'], `${method} ${path}`).toEqual({
+          $ref: '#/components/responses/MethodNotAllowed',
+        });
+      }
+    }
+    const { responses } = document.components;
+    expect(Object.keys(responses.MethodNotAllowed?.headers ?? {})).toContain('Allow');
+    expect(Object.keys(responses.Unauthorized?.headers ?? {})).toContain('WWW-Authenticate');
+    expect(Object.keys(responses.PreconditionFailed?.headers ?? {})).toContain('ETag');
+    const created = document.paths['/v1/webhooks']?.post?.responses['201'];
+    expect(Object.keys(created?.headers ?? {})).toEqual(
+      expect.arrayContaining(['Idempotent-Replayed', 'Cache-Control', 'ETag', 'Location']),
+    );
+  });
+
+  it('states the limits the API enforces, so a generated client refuses what the API would', () => {
+    const { parameters, schemas } = document.components;
+    const create = schemas.CreateWebhook?.properties ?? {};
+    const keyPattern = new RegExp(String(parameters.IdempotencyKey?.schema.pattern));
+    const webhookIdPattern = parameters.WebhookId?.schema.pattern;
+
+    expect(create.filter).toMatchObject({ minProperties: 1 });
+    expect(create.headers).toMatchObject({
+      maxProperties: 20,
+      propertyNames: { maxLength: 64, pattern: expect.any(String) },
+      additionalProperties: { maxLength: 1024, pattern: expect.any(String) },
+    });
+    expect(create.metadata).toMatchObject({
+      maxProperties: 20,
+      propertyNames: { minLength: 1, maxLength: 64 },
+      additionalProperties: { maxLength: 512 },
+    });
+    expect(schemas.Webhook?.properties?.id).toMatchObject({ pattern: webhookIdPattern });
+    expect(schemas.UpdateWebhook?.properties?.headers).toMatchObject({
+      anyOf: [{ maxProperties: 20, propertyNames: create.headers?.propertyNames }, { type: 'null' }],
+    });
+    expect(keyPattern.test('k'.repeat(255))).toBe(true);
+    expect(keyPattern.test('k'.repeat(256))).toBe(false);
+    expect(keyPattern.test('with space')).toBe(false);
+    expect(document.paths['/v1/webhooks']?.get).toMatchObject({
+      description: expect.stringContaining('Unknown query parameters are refused'),
+    });
+  });
+
+  it.each([
+    [{ headers: { 'bad name': 'x' } }, 'headers'],
+    [{ headers: { 'X-A': 'a\r\nX-B: 1' } }, 'headers'],
+    [{ headers: JSON.parse('{"constructor":"x"}') }, 'headers'],
+    [{ metadata: Object.fromEntries(Array.from({ length: 21 }, (_, n) => [`k${n}`, 'v'])) }, 'metadata'],
+    [{ metadata: { k: 'a\u0000' } }, 'metadata'],
+    [{ metadata: JSON.parse('{"prototype":"x"}') }, 'metadata'],
+    [{ filter: {} }, 'filter'],
+    [{ name: 'tab\there' }, 'name'],
+    [{ url: 'https://hooks.example.com/a b' }, 'url'],
+    [{ url: 'https://evil.example\\@127.0.0.1/' }, 'url'],
+    [{ url: 'https://@hooks.example.com/' }, 'url'],
+    [{ url: 'https:hooks.example.com/' }, 'url'],
+  ])('the document refuses %j as the API does (%s)', async (fields, field) => {
+    const { call } = await newAccount();
+    const body = { name: 'x', url: 'https://hooks.example.com/in', events: ['order.*'], ...fields };
+    const validator = ajv.compile(rebase(document.components.schemas.CreateWebhook ?? {}));
+
+    const answer = await call('POST', '/v1/webhooks', body);
+
+    expect(validator(body)).toBe(false);
+    expect(answer.status).toBe(422);
+    expect(answer.json).toMatchObject({
+      errors: [{ field: expect.stringMatching(new RegExp(`^${field}`)) }],
+    });
+  });
+
+  it('gives examples that match their own schemas, for create, update, list and test', () => {
+    const operations = [
+      ['/v1/webhooks', 'post', '201'],
+      ['/v1/webhooks', 'get', '200'],
+      ['/v1/webhooks/{id}', 'patch', '200'],
+      ['/v1/webhooks/{id}/test', 'post', '202'],
+    ] as const;
+    for (const [path, method, status] of operations) {
+      const operation = document.paths[path]?.[method];
+      const media = [
+        ...(method === 'get' ? [] : [operation?.requestBody?.content['application/json']]),
+        operation?.responses[status]?.content?.['application/json'],
+      ];
+      for (const entry of media) {
+        const examples = Object.values(entry?.examples ?? {});
+        expect(examples.length, `${method} ${path}`).toBeGreaterThan(0);
+        const validator = ajv.compile(rebase(entry?.schema ?? {}));
+        for (const example of examples) {
+          expect(validator(example.value), `${method} ${path}: ${ajv.errorsText(validator.errors)}`).toBe(
+            true,
+          );
+        }
+      }
+    }
+  });
+
+  it('lists every problem type the code can answer in Problem.type, and a live problem validates against it', async () => {
+    const kinds = new Set<string>();
+    const sources = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+        entry.isDirectory()
+          ? sources(join(dir, entry.name))
+          : entry.name.endsWith('.ts')
+            ? [join(dir, entry.name)]
+            : [],
+      );
+    for (const file of sources('functions')) {
+      const text = readFileSync(file, 'utf8');
+      for (const match of text.matchAll(/HttpProblem\(\s*\d{3},\s*'([a-z-]+)'/g))
+        kinds.add(match[1] as string);
+      for (const match of text.matchAll(/conflict\(\s*'([a-z-]+)'/g)) kinds.add(match[1] as string);
+    }
+    const documented = (document.components.schemas.Problem?.properties?.type?.enum ?? []) as string[];
+    const validator = ajv.compile(rebase(document.components.schemas.Problem ?? {}));
+
+    expect(kinds.size).toBeGreaterThanOrEqual(10);
+    expect(documented).toEqual(
+      expect.arrayContaining([...kinds].map((kind) => `urn:webhooks:problem:${kind}`)),
+    );
+    expect(validator({ type: 'urn:webhooks:problem:not-found', title: 't', status: 404, detail: 'd' })).toBe(
+      true,
+    );
+    expect(validator({ type: 'urn:webhooks:problem:made-up', title: 't', status: 404, detail: 'd' })).toBe(
+      false,
+    );
   });
 
   it('documents the webhooks it sends: a test event matches its schema', async () => {

@@ -122,6 +122,59 @@ describe('POST /v1/webhooks', () => {
           'must have at most 20 keys',
         ],
         [{ status: 'paused' }, 'status', 'is not a known field'],
+        // Keys the AWS SDK's marshaller or JavaScript treat as special; `__proto__` is sent as raw JSON below.
+        [{ metadata: { constructor: 'x' } }, 'metadata.constructor', 'is a reserved name'],
+        [{ metadata: { prototype: 'x' } }, 'metadata.prototype', 'is a reserved name'],
+        [{ headers: { constructor: 'x' } }, 'headers.constructor', 'is a reserved name'],
+        [{ headers: { prototype: 'x' } }, 'headers.prototype', 'is a reserved name'],
+        // URLs that the URL parser would silently repair, or that are not what they seem.
+        [{ url: 'https://hooks.example.com/in\t' }, 'url', 'must not contain spaces or control characters'],
+        [{ url: 'https://hooks.exa\r\nmple.com/' }, 'url', 'must not contain spaces or control characters'],
+        [{ url: ' https://hooks.example.com/' }, 'url', 'must not contain spaces or control characters'],
+        [{ url: 'https://hooks.example.com/a b' }, 'url', 'must not contain spaces or control characters'],
+        [{ url: 'https://evil.example\\@127.0.0.1/' }, 'url', 'must not contain backslashes'],
+        [{ url: 'https:\\\\hooks.example.com/' }, 'url', 'must not contain backslashes'],
+        [{ url: 'https:example.com' }, 'url', 'must start with https:// and the host'],
+        [{ url: 'https:///x' }, 'url', 'must start with https:// and the host'],
+        [{ url: 'https://example..com/' }, 'url', 'must not have an empty label in its host name'],
+        [
+          { url: 'https://*.example.com/' },
+          'url',
+          'must have a host name of letters, digits, -, _ and . only',
+        ],
+        [
+          { url: 'https://-hooks.example.com/' },
+          'url',
+          'must not have a host name label that starts or ends with -',
+        ],
+        [
+          { url: 'https://hooks-.example.com/' },
+          'url',
+          'must not have a host name label that starts or ends with -',
+        ],
+        [{ url: 'https://hooks.example.com:0/' }, 'url', 'must not use port 0'],
+        [{ url: 'https://@hooks.example.com/' }, 'url', 'must not contain credentials'],
+        [{ url: 'https://hooks.example.com/\ud800' }, 'url', 'must be valid Unicode text'],
+        [
+          { url: `https://hooks.example.com/${'é'.repeat(2000)}` },
+          'url',
+          'must be at most 2048 characters once percent-encoded',
+        ],
+        // Text that is not valid Unicode, or holds control characters.
+        [{ name: 'lone\ud800' }, 'name', 'must be valid Unicode text'],
+        [{ name: 'two\nlines' }, 'name', 'must be text without control characters'],
+        [{ name: 'nul\u0000' }, 'name', 'must be text without control characters'],
+        [{ name: 'del\u007f' }, 'name', 'must be text without control characters'],
+        [{ description: 'carriage\rreturn' }, 'description', 'must be text without control characters'],
+        [{ description: 'bell\u0007' }, 'description', 'must be text without control characters'],
+        [{ description: '\udc00' }, 'description', 'must be valid Unicode text'],
+        [{ metadata: { k: 'v\u0001' } }, 'metadata.k', 'must be text without control characters'],
+        [{ metadata: { k: '\ud83d' } }, 'metadata.k', 'must be valid Unicode text'],
+        [{ metadata: { 'k\n': 'v' } }, 'metadata.k\n', 'the key must be text without control characters'],
+        [{ metadata: { '\udfff': 'v' } }, 'metadata.\udfff', 'the key must be valid Unicode text'],
+        [{ headers: { 'X-\ud800': 'v' } }, 'headers.X-\ud800', 'is not a valid header name'],
+        // Filters that would not be stored as they were sent.
+        [{ filter: { data: { status: ['\ud800'] } } }, 'filter', 'must be valid Unicode text'],
       ] as const
     ).map(([fields, field, message]) => ({ fields, field, message })),
   )('refuses a wrong $field with a 422 naming it', async ({ fields, field, message }) => {
@@ -137,6 +190,58 @@ describe('POST /v1/webhooks', () => {
     expect(response.status).toBe(422);
     expect(response.contentType).toBe('application/problem+json');
     expect(response.json).toEqual(problem('validation-failed', 422, { errors: [{ field, message }] }));
+  });
+
+  it.each([
+    ['"metadata":{"__proto__":"x"}', 'metadata.__proto__', 'is a reserved name'],
+    ['"metadata":{"a":"b","__proto__":{"polluted":"yes"}}', 'metadata.__proto__', 'is a reserved name'],
+    ['"headers":{"__proto__":"x"}', 'headers.__proto__', 'is a reserved name'],
+    ['"__proto__":{"name":"y"}', '__proto__', 'is not a known field'],
+    ['"name":"lone\\ud800"', 'name', 'must be valid Unicode text'],
+    ['"filter":{"data":{"status":[1e400]}}', 'filter', expect.stringContaining('finite numbers')],
+    [
+      '"filter":{"data":{"total":[{"numeric":[">",-1e999]}]}}',
+      'filter',
+      expect.stringContaining('finite numbers'),
+    ],
+  ])('refuses the raw JSON %s with a 422 naming %s', async (raw, field, message) => {
+    const { call } = await newAccount();
+
+    const response = await call(
+      'POST',
+      '/v1/webhooks',
+      `{"name":"x","url":"https://hooks.example.com/in","events":["order.*"],${raw}}`,
+    );
+
+    expect(response.status).toBe(422);
+    expect(response.json).toEqual(problem('validation-failed', 422, { errors: [{ field, message }] }));
+  });
+
+  it('stores a URL as the parser writes it, which is what it shows and sends to', async () => {
+    const { call } = await newAccount();
+
+    const created = await call('POST', '/v1/webhooks', {
+      name: 'x',
+      url: 'HTTPS://Hooks.Example.COM:443/a/../Wébhooks?x="1"',
+      events: ['order.*'],
+    });
+
+    expect(created.status).toBe(201);
+    expect(created.json?.url).toBe('https://hooks.example.com/W%C3%A9bhooks?x=%221%22');
+    expect((await call('GET', `/v1/webhooks/${created.json?.id}`)).json?.url).toBe(created.json?.url);
+  });
+
+  it('keeps -0 in a filter as 0, and description line breaks and tabs as sent', async () => {
+    const { call } = await newAccount();
+
+    const created = await call(
+      'POST',
+      '/v1/webhooks',
+      '{"name":"x","url":"https://hooks.example.com/in","events":["order.*"],"description":"a\\n\\tb","filter":{"data":{"total":[-0]}}}',
+    );
+
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ description: 'a\n\tb', filter: { data: { total: [0] } } });
   });
 
   it('refuses a body over 256 KiB with 413 and a filter nested 4,105 levels deep with 400, never a 500', async () => {
@@ -292,6 +397,14 @@ describe('PATCH /v1/webhooks/{id}', () => {
         [{ events: ['order.*', 'nope'] }, 'events.1', expect.stringContaining('is not an event type')],
         [{ secret: 'whsec_mine' }, 'secret', 'is not a known field'],
         [{ version: 9 }, 'version', 'is not a known field'],
+        [{ metadata: { constructor: 'x' } }, 'metadata.constructor', 'is a reserved name'],
+        [{ headers: { prototype: 'x' } }, 'headers.prototype', 'is a reserved name'],
+        [{ url: 'https://hooks.example.com/\n' }, 'url', 'must not contain spaces or control characters'],
+        [{ url: 'https://evil.example\\@127.0.0.1/' }, 'url', 'must not contain backslashes'],
+        [{ url: 'https:hooks.example.com' }, 'url', 'must start with https:// and the host'],
+        [{ name: 'lone\udbff' }, 'name', 'must be valid Unicode text'],
+        [{ description: 'form\ffeed' }, 'description', 'must be text without control characters'],
+        [{ metadata: { k: 'a\u001bb' } }, 'metadata.k', 'must be text without control characters'],
       ] as const
     ).map(([patch, field, message]) => ({ patch, field, message })),
   )(
@@ -307,6 +420,65 @@ describe('PATCH /v1/webhooks/{id}', () => {
       expect((await call('GET', `/v1/webhooks/${id}`)).json).toMatchObject({ version: 1 });
     },
   );
+
+  it.each([
+    ['{"metadata":{"__proto__":"x"}}', 'metadata.__proto__', 'is a reserved name'],
+    ['{"headers":{"__proto__":"x"}}', 'headers.__proto__', 'is a reserved name'],
+    ['{"filter":{"data":{"n":[1e400]}}}', 'filter', expect.stringContaining('finite numbers')],
+  ])(
+    'refuses the raw JSON patch %s with a 422 naming %s, and changes nothing',
+    async (raw, field, message) => {
+      const { call, createWebhook } = await newAccount();
+      const { id } = await createWebhook();
+
+      const response = await call('PATCH', `/v1/webhooks/${id}`, raw);
+
+      expect(response.json).toEqual(problem('validation-failed', 422, { errors: [{ field, message }] }));
+      expect((await call('GET', `/v1/webhooks/${id}`)).json).toMatchObject({ version: 1 });
+    },
+  );
+
+  it('applies 20 concurrent patches without If-Match, the last writer winning, and none lost to a 409', async () => {
+    const { call, createWebhook } = await newAccount();
+    const { id } = await createWebhook();
+
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, n) =>
+        call('PATCH', `/v1/webhooks/${id}`, { metadata: { n: String(n) } }),
+      ),
+    );
+    const read = await call('GET', `/v1/webhooks/${id}`);
+
+    expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
+    const versions = answers.map((answer) => answer.json?.version as number);
+    expect(new Set(versions).size).toBe(20);
+    const last = answers[versions.indexOf(Math.max(...versions))];
+    expect(read.json).toMatchObject({ version: 21, metadata: last?.json?.metadata });
+  });
+
+  it('gives 412 to concurrent patches with the same If-Match but one', async () => {
+    const { call, createWebhook } = await newAccount();
+    const { id } = await createWebhook();
+
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, (_, n) =>
+        call('PATCH', `/v1/webhooks/${id}`, { name: `n${n}` }, { 'if-match': '"1"' }),
+      ),
+    );
+
+    const statuses = answers.map((answer) => answer.status).sort();
+    expect(statuses).toEqual([200, 412, 412, 412, 412]);
+  });
+
+  it('pauses a disabled subscription and clears its reason too', async () => {
+    const { accountId, call, createWebhook } = await newAccount();
+    const { id } = await createWebhook();
+    await disableBehindTheApi(accountId, id, 'The endpoint answered 410 Gone');
+
+    const paused = await call('PATCH', `/v1/webhooks/${id}`, { status: 'paused' });
+
+    expect(paused.json).toMatchObject({ status: 'paused', disabled_reason: null, version: 3 });
+  });
 
   it('refuses a body that is not an object', async () => {
     const { call, createWebhook } = await newAccount();
@@ -340,6 +512,20 @@ describe('DELETE /v1/webhooks/{id}', () => {
     expect(after.map((response) => response.status)).toEqual([404, 404, 404, 404, 404]);
     expect(after[0]?.json).toEqual(problem('not-found', 404));
     expect(listed.json?.data).toEqual([]);
+  });
+
+  it('deletes while concurrent patches without If-Match keep changing it', async () => {
+    const { call, createWebhook } = await newAccount();
+    const { id } = await createWebhook();
+
+    const [deleted, ...patched] = await Promise.all([
+      call('DELETE', `/v1/webhooks/${id}`),
+      ...Array.from({ length: 10 }, (_, n) => call('PATCH', `/v1/webhooks/${id}`, { name: `n${n}` })),
+    ]);
+
+    expect(deleted?.status).toBe(204);
+    expect(patched.every((answer) => answer.status === 200 || answer.status === 404)).toBe(true);
+    expect((await call('GET', `/v1/webhooks/${id}`)).status).toBe(404);
   });
 
   it('gives 412 for a stale If-Match and keeps the subscription', async () => {

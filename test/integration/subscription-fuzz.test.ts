@@ -12,6 +12,39 @@ import { type TestAccount, useApiSandbox } from '../support/api-sandbox.ts';
 
 const { newAccount, dynamo } = useApiSandbox({ subscriptionsPerAccount: 10_000 });
 
+/** Single characters a hostile client likes: any code point, controls, line breaks and lone surrogates. */
+const hostileCharacter = fc.oneof(
+  { weight: 4, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }) },
+  {
+    weight: 2,
+    arbitrary: fc.constantFrom(
+      '\u0000',
+      '\t',
+      '\n',
+      '\r',
+      '\u001b',
+      '\u007f',
+      '\u0085',
+      '\ud800',
+      '\udbff',
+      '\udc00',
+      '\udfff',
+      '\\',
+      ' ',
+      '@',
+    ),
+  },
+);
+/** Text with hostile characters among ordinary ones. */
+const hostileString = (maxLength: number) =>
+  fc.string({ unit: fc.oneof(fc.string({ minLength: 1, maxLength: 1 }), hostileCharacter), maxLength });
+/** Keys the AWS SDK's marshaller or JavaScript treat as special. */
+const reservedKey = fc.constantFrom('constructor', '__proto__', 'prototype');
+/** An object with such keys as `JSON.parse` makes it: own properties, `__proto__` included. */
+const withReservedKeys = fc
+  .subarray(['constructor', '__proto__', 'prototype'], { minLength: 1 })
+  .map((keys) => JSON.parse(`{"a":"b",${keys.map((key) => `"${key}":"x"`).join(',')}}`) as object);
+
 /** Values a hostile client might put anywhere. */
 const junk = fc.oneof(
   fc.constant(null),
@@ -20,9 +53,12 @@ const junk = fc.oneof(
   fc.double(),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
+  hostileString(20),
   fc.constant('__proto__'),
   fc.array(fc.string({ maxLength: 5 }), { maxLength: 3 }),
   fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }),
+  fc.dictionary(fc.oneof(reservedKey, hostileString(5)), hostileString(5), { maxKeys: 3 }),
+  withReservedKeys,
 );
 
 /** Mostly values that could be right, sometimes anything. */
@@ -46,7 +82,32 @@ const url = fc.oneof(
       'javascript:alert(1)',
       'https://',
       '//hooks.example.com/in',
+      'https://hooks.example.com/in\t',
+      'https://hooks.exa\nmple.com/in',
+      ' https://hooks.example.com/in',
+      'https://evil.example\\@127.0.0.1/',
+      'https:hooks.example.com/in',
+      'https:///hooks.example.com/in',
+      'https://hooks..example.com/in',
+      'https://*.example.com/in',
+      'https://-hooks.example.com/in',
+      'https://hooks.example.com:0/in',
+      'https://@hooks.example.com/in',
+      'HTTPS://Hooks.Example.COM:443/a/../in?q="x"',
+      'https://bücher.example/wébhooks',
+      `https://hooks.example.com/${'é'.repeat(400)}`,
+      'https://hooks.example.com/\ud800',
     ),
+  },
+  {
+    weight: 1,
+    // A URL with one hostile character somewhere in it.
+    arbitrary: fc
+      .tuple(fc.webUrl({ validSchemes: ['https', 'http'] }), hostileCharacter, fc.nat())
+      .map(([base, character, at]) => {
+        const cut = at % (base.length + 1);
+        return base.slice(0, cut) + character + base.slice(cut);
+      }),
   },
   { weight: 1, arbitrary: junk },
 );
@@ -88,19 +149,36 @@ const headerName = fc.oneof(
     arbitrary: fc.constantFrom('webhook-id', 'Host', 'content-type', 'Connection', 'x team', 'X-\u00c4'),
   },
   { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 10 }) },
+  { weight: 1, arbitrary: fc.oneof(reservedKey, hostileString(10)) },
 );
 const headers = mostly(
-  fc.dictionary(headerName, mostly(fc.oneof(fc.string({ maxLength: 20 }), fc.constant('a\r\nb'))), {
+  fc.dictionary(
+    headerName,
+    mostly(fc.oneof(fc.string({ maxLength: 20 }), fc.constant('a\r\nb'), hostileString(20))),
+    { maxKeys: 22 },
+  ),
+);
+const metadataKey = fc.oneof(
+  { weight: 4, arbitrary: fc.string({ maxLength: 70 }) },
+  { weight: 1, arbitrary: fc.oneof(reservedKey, hostileString(10)) },
+);
+const metadata = mostly(
+  fc.dictionary(metadataKey, mostly(fc.oneof(fc.string({ maxLength: 20 }), hostileString(20))), {
     maxKeys: 22,
   }),
 );
-const metadata = mostly(
-  fc.dictionary(fc.string({ maxLength: 70 }), mostly(fc.string({ maxLength: 20 })), { maxKeys: 22 }),
-);
+/** Text fields: mostly plain, sometimes with hostile characters. */
+const text = (maxLength: number) =>
+  mostly(
+    fc.oneof(
+      { weight: 3, arbitrary: fc.string({ maxLength }) },
+      { weight: 1, arbitrary: hostileString(Math.min(maxLength, 40)) },
+    ),
+  );
 
 const fields = {
-  name: mostly(fc.string({ maxLength: 210 })),
-  description: mostly(fc.string({ maxLength: 1010 })),
+  name: text(210),
+  description: text(1010),
   url,
   events,
   filter,
@@ -132,6 +210,23 @@ const body = (shape: Record<string, fc.Arbitrary<unknown>>, required: readonly s
     { weight: 1, arbitrary: junk },
   );
 
+/** Every string in a value (keys too), however deep. */
+function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, item]) => [key, ...stringsIn(item)]);
+}
+
+/** Well-formed Unicode survives a round trip through UTF-8; a lone surrogate comes back as U+FFFD. */
+const isWellFormed = (value: string) => Buffer.from(value, 'utf8').toString('utf8') === value;
+
+/** C0 and C1 control characters and DEL. */
+const hasControlCharacter = (value: string) =>
+  [...value].some((character) => {
+    const code = character.codePointAt(0) ?? 0;
+    return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+  });
+
 /** Reads the stored item behind the API and checks it is a subscription the platform can deliver. */
 async function storedRecordIsValid(account: TestAccount, id: string) {
   const { Item } = await dynamo().send(
@@ -141,7 +236,20 @@ async function storedRecordIsValid(account: TestAccount, id: string) {
       ConsistentRead: true,
     }),
   );
-  const stored = z.parse(subscriptionSchema, unmarshall(Item ?? {}));
+  const item = unmarshall(Item ?? {});
+  const stored = z.parse(subscriptionSchema, item);
+  for (const value of stringsIn(item)) expect(isWellFormed(value), JSON.stringify(value)).toBe(true);
+  for (const record of [item.headers, item.metadata]) {
+    for (const key of ['constructor', '__proto__', 'prototype'])
+      expect(Object.hasOwn(record, key)).toBe(false);
+  }
+  for (const value of [stored.name, ...Object.entries(stored.metadata).flat()]) {
+    expect(hasControlCharacter(value), JSON.stringify(value)).toBe(false);
+  }
+  if (stored.description !== undefined) {
+    expect(hasControlCharacter(stored.description.replace(/[\t\n]/g, ''))).toBe(false);
+  }
+  expect(stored.url).toBe(new URL(stored.url).href);
   expect(stored.name.trim()).toBe(stored.name);
   expect(stored.name.length).toBeGreaterThan(0);
   expect(stored.name.length).toBeLessThanOrEqual(subscriptionLimits.nameLength);

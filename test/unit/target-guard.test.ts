@@ -6,6 +6,7 @@ import {
   addressProblem,
   type HostResolver,
   isAllowedAddress,
+  normalizedTargetUrl,
   resolvedTargetProblem,
   resolveTimeoutMs,
   systemResolver,
@@ -24,6 +25,11 @@ const publicHost = 'must name a public host';
 const privateAddress = 'must not point at a private or reserved address';
 const linkLocal = 'must not point at a link-local or metadata address';
 const notUnicast = 'must not point at a multicast, broadcast or unspecified address';
+const controls = 'must not contain spaces or control characters';
+const backslash = 'must not contain backslashes';
+const emptyLabel = 'must not have an empty label in its host name';
+const hostCharacters = 'must have a host name of letters, digits, -, _ and . only';
+const hyphen = 'must not have a host name label that starts or ends with -';
 
 type Expected = readonly [url: string, publicOnly: string | undefined, allowPrivate: string | undefined];
 
@@ -95,7 +101,8 @@ describe('targetUrlProblem: syntax, scheme and credentials', () => {
   const longest = `https://hooks.example.com/${'a'.repeat(2048 - 'https://hooks.example.com/'.length)}`;
 
   it.each<Expected>([
-    ['not a url', absolute, absolute],
+    ['not-a-url', absolute, absolute],
+    ['not a url', controls, controls],
     ['/relative/path', absolute, absolute],
     ['', absolute, absolute],
     ['https://[fe80::1%25eth0]/', absolute, absolute],
@@ -115,19 +122,105 @@ describe('targetUrlProblem: syntax, scheme and credentials', () => {
     ['https://@example.com/x', credentials, credentials],
     ['https://:@example.com/x', credentials, credentials],
     ['https://a@b@example.com/x', credentials, credentials],
-    ['https:@example.com/x', credentials, credentials],
-    ['https:\\\\@example.com/x', credentials, credentials],
-    ['https://\t@example.com/x', credentials, credentials],
-    [' https://@example.com/x', credentials, credentials],
-    ['\u0001https://@example.com/x', credentials, credentials],
+    [
+      'https:@example.com/x',
+      'must start with https:// and the host',
+      'must start with https:// and the host',
+    ],
+    ['https:\\\\@example.com/x', backslash, backslash],
+    ['https://\t@example.com/x', controls, controls],
+    [' https://@example.com/x', controls, controls],
+    ['\u0001https://@example.com/x', controls, controls],
     ['http://user@127.0.0.1/x', httpsOnly, credentials],
     ['https://example.com/@me', ok, ok],
     ['https://example.com/in?email=a@b.example', ok, ok],
     ['https://example.com/in#@127.0.0.1', ok, ok],
-    ['https://example.com\\@127.0.0.1/', ok, ok],
+    ['https://example.com\\@127.0.0.1/', backslash, backslash],
   ])('%j: public-only %s, allow-private %s', (url, publicOnly, allowPrivate) => {
     expect(targetUrlProblem(url, 'public-only')).toBe(publicOnly);
     expect(targetUrlProblem(url, 'allow-private')).toBe(allowPrivate);
+  });
+});
+
+describe('targetUrlProblem: written as the URL parser reads it, nothing dropped or rewritten', () => {
+  const scheme = 'must start with https:// and the host';
+  const encodedLength = 'must be at most 2048 characters once percent-encoded';
+
+  it.each<Expected>([
+    ['https://hooks.example.com/in\t', controls, controls],
+    ['https://hooks.example.com/i\nn', controls, controls],
+    ['https://hooks.exa\r\nmple.com/in', controls, controls],
+    ['https://hooks.example.com/in ', controls, controls],
+    [' https://hooks.example.com/in', controls, controls],
+    ['https://hooks.example.com/a b', controls, controls],
+    ['https://hooks.example.com/\u0000', controls, controls],
+    ['https://hooks.example.com/\u007f', controls, controls],
+    ['\u001fhttps://hooks.example.com/', controls, controls],
+    ['https://hooks.example.com\\in', backslash, backslash],
+    ['https:\\\\hooks.example.com/in', backslash, backslash],
+    ['https://evil.example\\@127.0.0.1/', backslash, backslash],
+    ['https://hooks.example.com/?q=\\', backslash, backslash],
+    ['https://hooks.example.com/\ud800', 'must be valid Unicode text', 'must be valid Unicode text'],
+    ['https://hooks.example.com/\udc00x', 'must be valid Unicode text', 'must be valid Unicode text'],
+    ['https://hooks.example.com/\ud83d\ude00', ok, ok],
+    ['https:example.com', scheme, scheme],
+    ['https:/example.com/in', scheme, scheme],
+    ['https:///example.com/in', scheme, scheme],
+    ['https:////example.com/in', scheme, scheme],
+    ['http:example.com', httpsOnly, 'must start with http:// and the host'],
+    ['HTTPS://HOOKS.EXAMPLE.COM/In', ok, ok],
+    ['https://example..com/', emptyLabel, emptyLabel],
+    ['https://.example.com/', emptyLabel, emptyLabel],
+    ['https://hooks.example.com../', emptyLabel, emptyLabel],
+    ['https://*.example.com/', hostCharacters, hostCharacters],
+    ['https://hooks.exa*mple.com/', hostCharacters, hostCharacters],
+    ['https://hooks!.example.com/', hostCharacters, hostCharacters],
+    ['https://hooks{x}.example.com/', hostCharacters, hostCharacters],
+    ['https://-hooks.example.com/', hyphen, hyphen],
+    ['https://hooks-.example.com/', hyphen, hyphen],
+    ['https://hooks.example-.com/', hyphen, hyphen],
+    ['https://my-hooks.ex--ample.com/', ok, ok],
+    ['https://my_hooks.example.com/', ok, ok],
+    ['https://xn--bcher-kva.de/', ok, ok],
+    [
+      `https://${'a'.repeat(64)}.example.com/`,
+      'must not have a host name label longer than 63 characters',
+      'must not have a host name label longer than 63 characters',
+    ],
+    [
+      `https://${`${'a'.repeat(63)}.`.repeat(4)}com/`,
+      'must have a host name of at most 253 characters',
+      'must have a host name of at most 253 characters',
+    ],
+    ['https://hooks.example.com:0/', 'must not use port 0', 'must not use port 0'],
+    ['https://hooks.example.com:000/', 'must not use port 0', 'must not use port 0'],
+    ['https://hooks.example.com:65535/', ok, ok],
+    ['https://hooks.example.com:65536/', absolute, absolute],
+    ['https://@hooks.example.com/', credentials, credentials],
+    ['https://hooks.example.com@evil.example/', credentials, credentials],
+    [`https://hooks.example.com/${'é'.repeat(2000)}`, encodedLength, encodedLength],
+    [`https://hooks.example.com/${'é'.repeat(337)}`, ok, ok],
+    [`https://hooks.example.com/${'é'.repeat(338)}`, encodedLength, encodedLength],
+  ])('%j: public-only %s, allow-private %s', (url, publicOnly, allowPrivate) => {
+    expect(targetUrlProblem(url, 'public-only')).toBe(publicOnly);
+    expect(targetUrlProblem(url, 'allow-private')).toBe(allowPrivate);
+  });
+
+  it.each([
+    ['https://hooks.example.com/in', 'https://hooks.example.com/in'],
+    ['https://hooks.example.com', 'https://hooks.example.com/'],
+    ['HTTPS://Hooks.Example.COM:443/In?A=1#F', 'https://hooks.example.com/In?A=1#F'],
+    ['https://bücher.de/wébhooks', 'https://xn--bcher-kva.de/w%C3%A9bhooks'],
+    ['https://hooks.example.com/a/../b/./c', 'https://hooks.example.com/b/c'],
+    ['https://hooks.example.com/"<>`', 'https://hooks.example.com/%22%3C%3E%60'],
+    ['https://%68ooks.example.com/', 'https://hooks.example.com/'],
+    ['http://[0:0:0:0:0:0:0:1]:3000/', 'http://[::1]:3000/'],
+  ])('stores %j as the parser writes it, %j, which passes the same rules', (url, normalized) => {
+    expect(targetUrlProblem(url, 'allow-private')).toBeUndefined();
+
+    expect(normalizedTargetUrl(url)).toBe(normalized);
+    expect(targetUrlProblem(normalized, 'allow-private')).toBeUndefined();
+    expect(normalizedTargetUrl(normalized)).toBe(normalized);
   });
 });
 
@@ -231,7 +324,7 @@ describe('targetUrlProblem: names', () => {
     ['https://localhost:3000/hook', publicHost, ok],
     ['https://LOCALHOST/', publicHost, ok],
     ['https://localhost./', publicHost, ok],
-    ['https://localhost../', publicHost, ok],
+    ['https://localhost../', emptyLabel, emptyLabel],
     ['https://%6c%6f%63%61%6c%68%6f%73%74/', publicHost, ok],
     ['https://api.localhost/', publicHost, ok],
     ['https://intranet/', publicHost, ok],
@@ -432,7 +525,8 @@ describe('WebhookSender: the guard on every connection', () => {
     senders.push(made);
     return made;
   };
-  const post = (to: WebhookSender, url: string) => to.send({ url, body: '{"id":"evt_1"}', headers: {} });
+  const post = (to: WebhookSender, url: string) =>
+    to.send({ url, body: '{"id":"evt_1"}', contentType: 'application/json', headers: {} });
 
   beforeAll(async () => {
     receiver = await startReceiver();

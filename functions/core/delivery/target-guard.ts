@@ -182,27 +182,76 @@ export function isAllowedAddress(address: string, policy: TargetPolicy): boolean
 const localNames = /(^|\.)(localhost|local|localdomain|internal|home\.arpa)$/;
 
 /**
- * WHATWG URL drops an empty user name and password (`https://@host`, `https://:@host`), so credentials are
- * also looked for in the input: any `@` in the authority. Like the URL parser, this first ignores leading
- * control characters and spaces, and tabs and newlines anywhere.
+ * True when the text holds a space or an ASCII control character. The URL parser silently drops or rewrites
+ * these (tabs and line breaks anywhere, leading and trailing spaces and controls), as it reads `\` as `/`, so
+ * a URL holding one is not what it seems: refused rather than repaired.
  */
+function hasControlOrSpace(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code <= 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
+
+/** A lone UTF-16 surrogate, which the parser would replace with U+FFFD. */
+const loneSurrogate = /[\ud800-\udfff]/u;
+/** The scheme, then `//` and the first character of a host, literally (the parser also takes `https:host`). */
+const schemeAndAuthority = /^[a-z][a-z\d+.-]*:\/\/[^/?#]/i;
+/** What a label of a host name may hold as the parser writes it (lower case, IDNs in punycode). */
+const hostLabel = /^[a-z\d_-]+$/;
+
+/** Whatever stands between `scheme://` and the host: any `@` there is user info, even an empty one. */
 function hasUserInfo(value: string): boolean {
-  let start = 0;
-  while (start < value.length && value.charCodeAt(start) <= 0x20) start++;
-  const input = value.slice(start).replace(/[\t\n\r]/g, '');
-  const authority = /^[a-z][a-z\d+.-]*:[/\\]*([^/\\?#]*)/i.exec(input)?.[1];
+  const authority = /^[a-z][a-z\d+.-]*:\/\/([^/?#]*)/i.exec(value)?.[1];
   return authority?.includes('@') ?? false;
+}
+
+/** Why a host name (not an IP address) is refused, or undefined; one trailing dot (a rooted name) is fine. */
+function hostNameProblem(hostname: string): string | undefined {
+  const labels = (hostname.endsWith('.') ? hostname.slice(0, -1) : hostname).split('.');
+  if (labels.some((label) => label === '')) return 'must not have an empty label in its host name';
+  if (labels.some((label) => !hostLabel.test(label))) {
+    return 'must have a host name of letters, digits, -, _ and . only';
+  }
+  if (labels.some((label) => label.startsWith('-') || label.endsWith('-'))) {
+    return 'must not have a host name label that starts or ends with -';
+  }
+  if (labels.some((label) => label.length > 63)) {
+    return 'must not have a host name label longer than 63 characters';
+  }
+  if (hostname.length > 253) return 'must have a host name of at most 253 characters';
+  return undefined;
+}
+
+/**
+ * The URL as it is stored and sent: what the URL parser makes of it (`new URL(value).href`: scheme and host
+ * in lower case, IDNs in punycode, the default port dropped, the path percent-encoded). Meant for a URL
+ * `targetUrlProblem` accepts; anything the parser refuses is given back as it is.
+ */
+export function normalizedTargetUrl(value: string): string {
+  try {
+    return new URL(value).href;
+  } catch {
+    return value;
+  }
 }
 
 /**
  * Why a subscription URL is refused, or undefined when it is acceptable, without DNS: absolute, `https`
- * (under 'allow-private' also `http`), at most 2048 characters, no credentials, no literal address the
- * policy refuses (`addressProblem`) in any notation the URL parser accepts, and under 'public-only' a
- * dotted public name (not `localhost`, `*.localhost`, `.local`, `.internal`, ...). Names are checked against
- * DNS by `resolvedTargetProblem`, and again on every connection, since DNS answers change.
+ * (under 'allow-private' also `http`), written as the parser reads it (no spaces, control characters or
+ * backslashes, no lone surrogates, `://` right after the scheme), at most 2048 characters as sent and once
+ * normalised ({@link normalizedTargetUrl}), no credentials (not even an empty `@`), a host name of
+ * non-empty letter-digit-hyphen labels or an IP address, not port 0, no literal address the policy refuses
+ * (`addressProblem`) in any notation the URL parser accepts, and under 'public-only' a dotted public name
+ * (not `localhost`, `*.localhost`, `.local`, `.internal`, ...). Names are checked against DNS by
+ * `resolvedTargetProblem`, and again on every connection, since DNS answers change.
  */
 export function targetUrlProblem(value: string, policy: TargetPolicy): string | undefined {
   if (value.length > maxTargetUrlLength) return `must be at most ${maxTargetUrlLength} characters`;
+  if (hasControlOrSpace(value)) return 'must not contain spaces or control characters';
+  if (value.includes('\\')) return 'must not contain backslashes';
+  if (loneSurrogate.test(value)) return 'must be valid Unicode text';
   let url: URL;
   try {
     url = new URL(value);
@@ -214,11 +263,18 @@ export function targetUrlProblem(value: string, policy: TargetPolicy): string | 
   } else if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     return 'must use https or http';
   }
+  if (!schemeAndAuthority.test(value)) return `must start with ${url.protocol}// and the host`;
   if (url.username !== '' || url.password !== '' || hasUserInfo(value)) return 'must not contain credentials';
+  if (url.href.length > maxTargetUrlLength) {
+    return `must be at most ${maxTargetUrlLength} characters once percent-encoded`;
+  }
+  if (url.port === '0') return 'must not use port 0';
   const host = literalAddressOf(url);
   if (host !== undefined) return addressProblem(host, policy);
+  const nameProblem = hostNameProblem(url.hostname);
+  if (nameProblem !== undefined) return nameProblem;
   if (policy === 'allow-private') return undefined;
-  const name = url.hostname.replace(/\.+$/, '');
+  const name = url.hostname.replace(/\.$/, '');
   if (!name.includes('.') || localNames.test(name)) return 'must name a public host';
   return undefined;
 }

@@ -1,4 +1,5 @@
-import { problems } from './problem.ts';
+import { nestingDepth } from '../json-depth.ts';
+import { HttpProblem, problems } from './problem.ts';
 
 /** The largest request body the API reads: 256 KiB. */
 export const maxBodyBytes = 256 * 1024;
@@ -6,41 +7,65 @@ export const maxBodyBytes = 256 * 1024;
 export const maxBodyDepth = 64;
 
 const jsonMediaType = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
-
-/** The deepest nesting of `[` and `{` outside strings in JSON text. */
-export function nestingDepth(text: string): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (inString) {
-      if (code === 0x5c) i++;
-      else if (code === 0x22) inString = false;
-    } else if (code === 0x22) inString = true;
-    else if (code === 0x5b || code === 0x7b) deepest = Math.max(deepest, ++depth);
-    else if (code === 0x5d || code === 0x7d) depth--;
-  }
-  return deepest;
-}
+/** A `charset` parameter of a media type, its value possibly quoted. */
+const charsetParameter = /;\s*charset\s*=\s*(?:"([^"]*)"|([^\s;]*))/gi;
+/** JSON's whitespace: a body of only these has no value, as if it had none. */
+const onlyWhitespace = /^[ \t\n\r]*$/;
 
 /** What a request carries as its body. */
 export interface RawBody {
   readonly body?: string | null;
   readonly isBase64Encoded?: boolean;
   readonly contentType?: string;
+  /** The `Content-Encoding` header: bodies are never decompressed, so only `identity` (or none) is read. */
+  readonly contentEncoding?: string;
+}
+
+const unsupported = (field: string, message: string, detail: string) =>
+  new HttpProblem(415, 'unsupported-media-type', 'Unsupported media type', detail, [{ field, message }]);
+
+/** A 415 unless the media type is JSON, in UTF-8 (the only charset JSON has, RFC 8259) if one is named. */
+function checkMediaType(contentType: string | undefined): void {
+  if (!jsonMediaType.test(contentType ?? '')) throw problems.unsupportedMediaType();
+  for (const [, quoted, token] of (contentType ?? '').matchAll(charsetParameter)) {
+    const charset = (quoted ?? token ?? '').toLowerCase();
+    if (charset !== 'utf-8') {
+      throw unsupported(
+        'content-type',
+        'must name charset utf-8 or none',
+        `Send the body as application/json in UTF-8, not charset ${charset.slice(0, 40)}`,
+      );
+    }
+  }
+}
+
+/** A 415 for a body in any content coding but `identity`: the API does not decompress. */
+function checkEncoding(contentEncoding: string | undefined): void {
+  const codings = (contentEncoding ?? '')
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '');
+  if (codings.every((coding) => coding === 'identity')) return;
+  throw unsupported(
+    'content-encoding',
+    'must be identity (bodies are not decompressed)',
+    'Send the body uncompressed, without Content-Encoding',
+  );
 }
 
 /**
- * The JSON body of a request, or undefined when it has none. A body over {@link maxBodyBytes} is a 413,
- * another media type a 415, broken or too deeply nested JSON a 400, each as problem+json, so that no input
- * can make the parser (or what walks the result later) fail with a 500.
+ * The JSON body of a request, or undefined when it has none (or only whitespace). A body over
+ * {@link maxBodyBytes} is a 413; another media type, a charset other than UTF-8 or a content coding other
+ * than `identity` a 415; broken or too deeply nested JSON a 400, each as problem+json, so that no input can
+ * make the parser (or what walks the result later) fail with a 500.
  */
-export function parseJsonBody({ body, isBase64Encoded, contentType }: RawBody): unknown {
+export function parseJsonBody({ body, isBase64Encoded, contentType, contentEncoding }: RawBody): unknown {
   if (typeof body !== 'string' || body === '') return undefined;
   const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
   if (Buffer.byteLength(text) > maxBodyBytes) throw problems.payloadTooLarge(maxBodyBytes);
-  if (!jsonMediaType.test(contentType ?? '')) throw problems.unsupportedMediaType();
+  if (onlyWhitespace.test(text)) return undefined;
+  checkEncoding(contentEncoding);
+  checkMediaType(contentType);
   if (nestingDepth(text) > maxBodyDepth) {
     throw problems.malformedBody(`The body nests arrays and objects deeper than ${maxBodyDepth} levels`);
   }

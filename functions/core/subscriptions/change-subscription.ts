@@ -18,13 +18,28 @@ export interface SubscriptionRecords {
  */
 export type VersionPrecondition = (version: number) => boolean;
 
-/** How often a change without `If-Match` is re-applied when other writers get there first. */
-const attempts = 3;
+/**
+ * How often a change without `If-Match` is tried when other writers get there first: a client that sends no
+ * `If-Match` expects the last writer to win, so it takes many writers at once to give up (409).
+ */
+export const unconditionalAttempts = 10;
+
+/**
+ * Waits a random while before the next try: up to 4 ms before the second, 8 before the third, doubling to at
+ * most 64 ms ("full jitter"), so that writers who collided spread out instead of colliding again in step;
+ * twenty writers at once all get through within the ten tries.
+ */
+export function backOff(attempt: number): Promise<void> {
+  const ms = Math.random() * 2 ** Math.min(attempt + 1, 6);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 /**
  * Reads the subscription, checks the client's precondition, computes the change and writes it only if nobody
  * changed the subscription meanwhile (optimistic concurrency on `version`). A change that returns the current
- * subscription itself writes nothing.
+ * subscription itself writes nothing. With a precondition, a concurrent change is a
+ * {@link VersionMismatchError} (412); without one the change is applied again to what is there now, up to
+ * {@link unconditionalAttempts} times with a short random pause between, then a {@link ConcurrentChangeError}.
  */
 export async function changeSubscription(
   accountId: string,
@@ -33,7 +48,8 @@ export async function changeSubscription(
   change: (current: Subscription) => Promise<Subscription> | Subscription,
   records: SubscriptionRecords,
 ): Promise<Subscription> {
-  for (let attempt = 0; attempt < attempts; attempt++) {
+  for (let attempt = 0; attempt < unconditionalAttempts; attempt++) {
+    if (attempt > 0) await backOff(attempt);
     const current = await records.get(accountId, id);
     if (current === undefined) throw new SubscriptionNotFoundError(id);
     if (precondition !== undefined && !precondition(current.version)) {

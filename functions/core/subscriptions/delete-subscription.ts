@@ -1,4 +1,4 @@
-import type { VersionPrecondition } from './change-subscription.ts';
+import { backOff, unconditionalAttempts, type VersionPrecondition } from './change-subscription.ts';
 import type { Subscription } from './subscription.ts';
 import {
   ConcurrentChangeError,
@@ -15,7 +15,9 @@ export interface DeleteSubscriptionPorts {
 
 /**
  * Deletes a subscription. Deliveries still waiting for it are dropped when they come up (the delivery function
- * finds no subscription), not failed: nobody is told of a failure the integrator asked for.
+ * finds no subscription), not failed: nobody is told of a failure the integrator asked for. Like a change,
+ * it gives 412 when `If-Match` names another version, and without `If-Match` tries again (up to
+ * {@link unconditionalAttempts} times) while other requests keep changing it.
  */
 export async function deleteSubscription(
   accountId: string,
@@ -23,7 +25,8 @@ export async function deleteSubscription(
   precondition: VersionPrecondition | undefined,
   ports: DeleteSubscriptionPorts,
 ): Promise<void> {
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < unconditionalAttempts; attempt++) {
+    if (attempt > 0) await backOff(attempt);
     const current = await ports.get(accountId, id);
     if (current === undefined) throw new SubscriptionNotFoundError(id);
     if (precondition !== undefined && !precondition(current.version)) {

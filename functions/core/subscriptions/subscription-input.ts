@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { type TargetPolicy, targetUrlProblem } from '../delivery/target-guard.ts';
+import { normalizedTargetUrl, type TargetPolicy, targetUrlProblem } from '../delivery/target-guard.ts';
 import { contentFilterProblem } from './content-filter.ts';
 import { isEventSelector, payloadFormats } from './subscription.ts';
 
@@ -52,24 +52,94 @@ function headerNameProblem(name: string): string | undefined {
   return reserved ? 'is set by the platform and cannot be overridden' : undefined;
 }
 
-const text = (max: number) => z.string().check(z.maxLength(max, `must be at most ${max} characters`));
+/**
+ * Keys no stored object may have: the AWS SDK's marshaller takes an object with an own `constructor` for a
+ * class instance (and fails), and `__proto__` and `prototype` mean something else to much of JavaScript.
+ */
+export const reservedKeys: readonly string[] = ['constructor', '__proto__', 'prototype'];
+
+/**
+ * A record schema that first refuses {@link reservedKeys} in the raw input: zod's record drops `__proto__`
+ * before its own checks see it, so it is looked for here, as `JSON.parse` made it (an own property).
+ */
+function withoutReservedKeys<T extends z.ZodMiniType>(record: T) {
+  return z.pipe(
+    z.transform((value: unknown, context) => {
+      if (value === null || typeof value !== 'object') return value;
+      for (const key of reservedKeys) {
+        if (Object.hasOwn(value, key)) {
+          context.issues.push({ code: 'custom', message: 'is a reserved name', input: value, path: [key] });
+        }
+      }
+      return value;
+    }),
+    record,
+  );
+}
+
+/**
+ * Text without control characters (C0, DEL and C1), as a JSON Schema pattern and as the check itself;
+ * `description` may also hold tabs and line breaks.
+ */
+const singleLinePattern = '^[^\\x00-\\x1f\\x7f-\\x9f]*$';
+const multiLinePattern = '^[^\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f]*$';
+/** A lone UTF-16 surrogate: JSON can carry one (`"\ud800"`), but it is no Unicode text. */
+const loneSurrogate = /[\ud800-\udfff]/u;
+
+/**
+ * Refuses text that is not well-formed Unicode, or that does not match `pattern` (which the JSON Schema
+ * states; well-formedness only in words, since not every regex dialect knows surrogates).
+ */
+function wellFormedText(pattern: string) {
+  const allowed = new RegExp(pattern);
+  return [
+    z.superRefine((value: string, context) => {
+      let message: string | undefined;
+      if (loneSurrogate.test(value)) message = 'must be valid Unicode text';
+      else if (!allowed.test(value)) message = 'must be text without control characters';
+      if (message !== undefined) context.issues.push({ code: 'custom', message, input: value });
+    }),
+    z.meta({ pattern }),
+  ] as const;
+}
+
+/**
+ * What `targetUrlProblem` checks of the text alone, for the JSON Schema: `scheme://`, no user info, no
+ * spaces, control characters or backslashes.
+ */
+const urlPattern =
+  '^[A-Za-z][A-Za-z0-9+.-]*://[^/?#@\\\\\\x00-\\x20\\x7f]+(?:[/?#][^\\\\\\x00-\\x20\\x7f]*)?$';
+
+const maxLength = (max: number) => z.maxLength(max, `must be at most ${max} characters`);
 
 const nameSchema = z
   .string()
   .check(
     z.trim(),
     z.minLength(1, 'must not be empty'),
-    z.maxLength(subscriptionLimits.nameLength, `must be at most ${subscriptionLimits.nameLength} characters`),
+    maxLength(subscriptionLimits.nameLength),
+    ...wellFormedText(singleLinePattern),
   );
 
+const descriptionSchema = z
+  .string()
+  .check(maxLength(subscriptionLimits.descriptionLength), ...wellFormedText(multiLinePattern));
+
+/**
+ * The URL as `targetUrlProblem` judges it, stored as the URL parser writes it (`normalizedTargetUrl`), so
+ * that what is stored, shown and sent is the same URL.
+ */
 const urlSchema = (policy: TargetPolicy) =>
-  text(subscriptionLimits.urlLength).check(
+  z.string().check(
+    maxLength(subscriptionLimits.urlLength),
     z.superRefine((url, context) => {
       // Too long is said once, above.
       if (url.length > subscriptionLimits.urlLength) return;
       const problem = targetUrlProblem(url, policy);
       if (problem !== undefined) context.issues.push({ code: 'custom', message: problem, input: url });
     }),
+    z.overwrite(normalizedTargetUrl),
+    z.meta({ pattern: urlPattern }),
   );
 
 const eventsSchema = z
@@ -87,64 +157,117 @@ const eventsSchema = z
     z.maxLength(subscriptionLimits.events, `must name at most ${subscriptionLimits.events} event types`),
   );
 
+/**
+ * More values than any filter within its size limit can hold (each takes at least one character of its
+ * JSON text): a walk that reaches it stops, and the size check refuses the filter.
+ */
+const maxFilterValues = 4096;
+
+/**
+ * Why a parsed filter cannot be stored as the JSON it came as, or undefined: `JSON.parse` reads `1e400` as
+ * Infinity, which `JSON.stringify` writes as `null`, and keeps lone surrogates in strings and keys. Walks
+ * without recursion, and at most {@link maxFilterValues} values.
+ */
+function filterValueProblem(filter: unknown): string | undefined {
+  const pending: unknown[] = [filter];
+  for (let seen = 0; pending.length > 0 && seen < maxFilterValues; seen++) {
+    const value = pending.pop();
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      return 'must hold only finite numbers (JSON cannot keep one this large)';
+    }
+    if (typeof value === 'string' && loneSurrogate.test(value)) return 'must be valid Unicode text';
+    if (value !== null && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) {
+        if (loneSurrogate.test(key)) return 'must be valid Unicode text';
+        pending.push(item);
+      }
+    }
+  }
+  return undefined;
+}
+
 const filterSchema = z.record(z.string(), z.unknown()).check(
   z.superRefine((filter, context) => {
-    const problem = contentFilterProblem(filter);
+    const problem = filterValueProblem(filter) ?? contentFilterProblem(filter);
     if (problem !== undefined) context.issues.push({ code: 'custom', message: problem, input: filter });
   }),
+  z.meta({ minProperties: 1 }),
 );
 
-const headersSchema = z.record(z.string(), z.string()).check(
-  z.superRefine((headers, context) => {
-    const names = Object.keys(headers);
-    if (names.length > subscriptionLimits.headers) {
-      const message = `must have at most ${subscriptionLimits.headers} headers`;
-      context.issues.push({ code: 'custom', message, input: headers });
-    }
-    const seen = new Set<string>();
-    for (const name of names) {
-      const value = headers[name] ?? '';
-      let problem = headerNameProblem(name);
-      if (problem === undefined && seen.has(name.toLowerCase()))
-        problem = 'is given twice (names ignore case)';
-      if (problem === undefined && !headerValue.test(value)) {
-        problem = 'must be printable ASCII without line breaks';
-      }
-      if (problem === undefined && value.length > subscriptionLimits.headerValueLength) {
-        problem = `must be at most ${subscriptionLimits.headerValueLength} characters`;
-      }
-      seen.add(name.toLowerCase());
-      if (problem !== undefined) {
-        context.issues.push({ code: 'custom', message: problem, input: value, path: [name] });
-      }
-    }
-  }),
-);
-
-const metadataSchema = z
-  .record(
-    z
-      .string()
-      .check(
-        z.minLength(1, 'must not be empty'),
-        z.maxLength(
-          subscriptionLimits.metadataKeyLength,
-          `must be at most ${subscriptionLimits.metadataKeyLength} characters`,
-        ),
+const headersSchema = withoutReservedKeys(
+  z
+    .record(
+      z.string().check(
+        z.meta({
+          pattern: headerToken.source,
+          maxLength: subscriptionLimits.headerNameLength,
+          not: { enum: reservedKeys },
+        }),
       ),
-    text(subscriptionLimits.metadataValueLength),
-  )
-  .check(
-    z.refine(
-      (value) => Object.keys(value).length <= subscriptionLimits.metadataKeys,
-      `must have at most ${subscriptionLimits.metadataKeys} keys`,
+      z.string().check(
+        z.meta({
+          pattern: headerValue.source,
+          maxLength: subscriptionLimits.headerValueLength,
+        }),
+      ),
+    )
+    .check(
+      z.superRefine((headers, context) => {
+        const names = Object.keys(headers);
+        if (names.length > subscriptionLimits.headers) {
+          const message = `must have at most ${subscriptionLimits.headers} headers`;
+          context.issues.push({ code: 'custom', message, input: headers });
+        }
+        const seen = new Set<string>();
+        for (const name of names) {
+          const value = headers[name] ?? '';
+          let problem = headerNameProblem(name);
+          if (problem === undefined && seen.has(name.toLowerCase()))
+            problem = 'is given twice (names ignore case)';
+          if (problem === undefined && !headerValue.test(value)) {
+            problem = 'must be printable ASCII without line breaks';
+          }
+          if (problem === undefined && value.length > subscriptionLimits.headerValueLength) {
+            problem = `must be at most ${subscriptionLimits.headerValueLength} characters`;
+          }
+          seen.add(name.toLowerCase());
+          if (problem !== undefined) {
+            context.issues.push({ code: 'custom', message: problem, input: value, path: [name] });
+          }
+        }
+      }),
+      z.meta({ maxProperties: subscriptionLimits.headers }),
     ),
-  );
+);
+
+const metadataSchema = withoutReservedKeys(
+  z
+    .record(
+      z
+        .string()
+        .check(
+          z.minLength(1, 'must not be empty'),
+          maxLength(subscriptionLimits.metadataKeyLength),
+          ...wellFormedText(singleLinePattern),
+          z.meta({ not: { enum: reservedKeys } }),
+        ),
+      z
+        .string()
+        .check(maxLength(subscriptionLimits.metadataValueLength), ...wellFormedText(singleLinePattern)),
+    )
+    .check(
+      z.refine(
+        (value) => Object.keys(value).length <= subscriptionLimits.metadataKeys,
+        `must have at most ${subscriptionLimits.metadataKeys} keys`,
+      ),
+      z.meta({ maxProperties: subscriptionLimits.metadataKeys }),
+    ),
+);
 
 /** Fields of a subscription that a client sets; `status` only by an update. */
 const fields = (policy: TargetPolicy) => ({
   name: nameSchema,
-  description: text(subscriptionLimits.descriptionLength),
+  description: descriptionSchema,
   url: urlSchema(policy),
   events: eventsSchema,
   filter: filterSchema,
