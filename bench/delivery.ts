@@ -53,7 +53,7 @@ export async function runDeliveryBench(): Promise<string> {
   const sender = new WebhookSender('allow-private');
 
   const viaSender: Send = async (target, headers) => {
-    const outcome = await sender.send({ url: target, body, headers });
+    const outcome = await sender.send({ url: target, body, contentType: 'application/json', headers });
     if (outcome.kind !== 'response' || outcome.statusCode !== 204) throw new Error(JSON.stringify(outcome));
   };
   const viaFetch: Send = async (target, headers) => {

@@ -1,10 +1,15 @@
 /**
  * `npm start`: the whole webhook platform on this machine, no AWS account and no Docker.
- * Usage: npm start -- [--port N] [--memory | --data-dir DIR] [--api-key KEY] [--block-private-targets] [--quiet]
+ * Usage: npm start -- [options]; see the usage text below.
  */
+import {
+  parseDuration,
+  parseRetrySchedule,
+  RetryScheduleError,
+} from '../functions/core/delivery/retry-policy.ts';
 import { DataDirInUseError } from '../local/data-dir-lock.ts';
 import { startSandbox } from '../local/sandbox.ts';
-import { parseOptions } from './cli.ts';
+import { parseOptions, usageError } from './cli.ts';
 
 const usage = `Usage: npm start -- [options]
   --port N                  port on 127.0.0.1 (default 4566; 0 picks a free one)
@@ -13,6 +18,9 @@ const usage = `Usage: npm start -- [options]
   --api-key KEY             an API key for the demo account, added beside any earlier ones
                             (default: one generated once and kept in the data dir)
   --block-private-targets   refuse webhook URLs on loopback and private networks, as deployed
+  --retry-schedule WAITS    waits between attempts, e.g. 1s,2s,3s (default 5s,5m,30m,2h,5h,10h,10h)
+  --disable-after DURATION  disable a subscription failing this long without a success, e.g. 30s
+                            (default 5d)
   --quiet                   only warnings and errors from the functions
   --help                    this text`;
 
@@ -23,9 +31,28 @@ const values = parseOptions(
     'data-dir': { type: 'string', default: '.sandbox' },
     'api-key': { type: 'string' },
     'block-private-targets': { type: 'boolean', default: false },
+    'retry-schedule': { type: 'string' },
+    'disable-after': { type: 'string' },
     quiet: { type: 'boolean', default: false },
   },
   usage,
+);
+if (values.memory && process.argv.includes('--data-dir')) {
+  usageError('--memory keeps nothing on disk: give --memory or --data-dir DIR, not both', usage);
+}
+/** What `read` makes of an option's value, or a usage error naming the option. */
+function durations<T>(name: string, value: string | undefined, read: (text: string) => T): T | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return read(value);
+  } catch (error) {
+    if (error instanceof RetryScheduleError) usageError(`--${name}: ${error.message}`, usage);
+    throw error;
+  }
+}
+const retrySchedule = durations('retry-schedule', values['retry-schedule'], parseRetrySchedule);
+const disableAfter = durations('disable-after', values['disable-after'], (text) =>
+  parseDuration(text, 365 * 86_400),
 );
 const port = Number(values.port);
 if (!/^\d+$/.test(values.port) || port > 65_535) {
@@ -44,6 +71,8 @@ const sandbox = await startSandbox({
   ...(values.memory ? {} : { dataDir: values['data-dir'] }),
   ...(apiKey === undefined ? {} : { apiKey }),
   allowPrivateTargets: !values['block-private-targets'],
+  ...(retrySchedule === undefined ? {} : { retrySchedule }),
+  ...(disableAfter === undefined ? {} : { disableAfterSeconds: disableAfter }),
   logLevel: values.quiet ? 'WARN' : 'INFO',
 }).catch((error: unknown) => {
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {

@@ -1,12 +1,18 @@
 import { Duration } from 'aws-cdk-lib';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { RecursiveLoop } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { maxScheduleLength } from '../functions/core/delivery/retry-policy.ts';
 import {
+  defaults,
   type EventSourceMappingDefinition,
   eventSourceMappings,
+  type FunctionDefinition,
   type FunctionName,
   functions,
+  queues as platformQueues,
   type QueueName,
 } from '../functions/core/platform.ts';
 import { blockPrivateTargets, PlatformFunction } from './platform-function.ts';
@@ -21,6 +27,28 @@ export interface DeliveryPipelineProps {
   readonly table: WebhookTable;
   /** The platform's queues, by their platform.ts name. */
   readonly queues: Readonly<Record<QueueName, WorkQueue>>;
+  /** The bus the platform's own events (webhook.disabled, delivery.failed, delivery.recovered) go on. */
+  readonly eventBus: IEventBus;
+  /**
+   * Seconds between attempts (at most 20 waits, each 1 s to 1 day).
+   * @default defaults.retryScheduleSeconds of platform.ts (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h)
+   */
+  readonly retryScheduleSeconds?: readonly number[];
+  /**
+   * How long a subscription may fail without a single success before it is disabled.
+   * @default Duration.days(5)
+   */
+  readonly disableAfter?: Duration;
+  /**
+   * How long an endpoint may take to answer: success is a 2xx within this (1 to 20 seconds).
+   * @default Duration.seconds(15)
+   */
+  readonly deliveryTimeout?: Duration;
+  /**
+   * How long delivery records (and the event bodies they need for retries) are kept.
+   * @default 30 days (defaults.deliveryRetentionDays of platform.ts)
+   */
+  readonly deliveryRetentionDays?: number;
   /**
    * How long the functions' logs are kept.
    * @default RetentionDays.ONE_MONTH
@@ -29,51 +57,102 @@ export interface DeliveryPipelineProps {
 }
 
 /**
- * The fan-out and delivery functions and the SQS event source mappings of platform.ts that feed them, with
- * partial batch responses so one bad message never fails its batch.
+ * The fan-out, delivery (main and slow lane) and retry-relay functions, and the SQS event source mappings of
+ * platform.ts that feed them, with partial batch responses so one bad message never fails its batch.
  */
 export class DeliveryPipeline extends Construct {
   /** Turns each bus event into one delivery per matching subscription. */
   public readonly fanOut: PlatformFunction;
-  /** Sends signed webhooks and schedules retries. */
+  /** Sends signed webhooks from the main lane, waiting briefly for each answer. */
   public readonly delivery: PlatformFunction;
+  /** Sends signed webhooks to slow endpoints, waiting the full timeout. */
+  public readonly slowDelivery: PlatformFunction;
+  /** Moves retries that waited out their delay to the main lane. */
+  public readonly retryRelay: PlatformFunction;
 
   public constructor(scope: Construct, id: string, props: DeliveryPipelineProps) {
     super(scope, id);
     const { table, queues } = props;
     for (const name of new Set<QueueName>([
-      'fanOut',
-      'delivery',
+      ...(Object.keys(platformQueues) as QueueName[]),
       ...eventSourceMappings.map((m) => m.queue),
     ])) {
       if (queues[name] === undefined) {
         throw new Error(`${this.node.path}: props.queues has no '${name}' queue`);
       }
     }
+    const schedule = props.retryScheduleSeconds ?? defaults.retryScheduleSeconds;
+    checkSchedule(this.node.path, schedule);
+    const disableAfterSeconds =
+      props.disableAfter?.toSeconds({ integral: false }) ?? defaults.disableAfterSeconds;
+    if (!Number.isInteger(disableAfterSeconds) || disableAfterSeconds < 1) {
+      throw new Error(`${this.node.path}: disableAfter must be a whole number of seconds, at least 1`);
+    }
+    const timeoutSeconds = props.deliveryTimeout?.toSeconds() ?? defaults.deliveryTimeoutSeconds;
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 20) {
+      throw new Error(
+        `${this.node.path}: deliveryTimeout must be 1 to 20 whole seconds, got ${timeoutSeconds}`,
+      );
+    }
+    const retentionDays = props.deliveryRetentionDays ?? defaults.deliveryRetentionDays;
+    if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 9999) {
+      throw new Error(
+        `${this.node.path}: deliveryRetentionDays must be a whole number from 1 to 9999, got ${retentionDays}`,
+      );
+    }
 
     this.fanOut = new PlatformFunction(this, 'FanOut', {
       definition: functions.fanOut,
       logRetention: props.logRetention,
     });
-    // Fan-out only lists subscriptions; what it produces goes to the delivery queue.
-    table.grantReadTo(this.fanOut);
+    // Fan-out lists subscriptions, and keeps each event's body (and a test event's pending record).
+    table.grantReadWriteTo(this.fanOut);
     queues.delivery.grantSendTo(this.fanOut, 'DELIVERY_QUEUE_URL');
     queues.fanOut.grantDeadLetterSendTo(this.fanOut, 'FAN_OUT_DLQ_URL');
+    this.fanOut.bindEnvironment('DELIVERY_RETENTION_DAYS', String(retentionDays));
 
-    this.delivery = new PlatformFunction(this, 'Delivery', {
-      definition: functions.delivery,
+    const deliveryFunction = (name: string, definition: FunctionDefinition) => {
+      const fn = new PlatformFunction(this, name, {
+        definition,
+        logRetention: props.logRetention,
+        // Each attempt of a delivery is invoked by the message of the one before (up to 21 with the longest
+        // schedule), all in one chain of requests; the schedule bounds it, not Lambda's 16.
+        recursiveLoop: RecursiveLoop.ALLOW,
+      });
+      // Reads the subscription, records each attempt, and notes an endpoint's health on its subscription.
+      table.grantReadWriteTo(fn);
+      // A retry is a new message, delayed: to a lane, or to the retry queue to wait longer than 15 minutes.
+      queues.delivery.grantSendTo(fn, 'DELIVERY_QUEUE_URL');
+      queues.slowDelivery.grantSendTo(fn, 'SLOW_DELIVERY_QUEUE_URL');
+      queues.retry.grantSendTo(fn, 'RETRY_QUEUE_URL');
+      queues.delivery.grantDeadLetterSendTo(fn, 'DELIVERY_DLQ_URL');
+      props.eventBus.grantPutEventsTo(fn);
+      fn.bindEnvironment('EVENT_BUS_NAME', props.eventBus.eventBusName);
+      fn.bindEnvironment('RETRY_SCHEDULE', schedule.join(','));
+      fn.bindEnvironment('DISABLE_AFTER_SECONDS', String(disableAfterSeconds));
+      fn.bindEnvironment('DELIVERY_TIMEOUT_SECONDS', String(timeoutSeconds));
+      fn.bindEnvironment('DELIVERY_RETENTION_DAYS', String(retentionDays));
+      blockPrivateTargets(fn);
+      return fn;
+    };
+    this.delivery = deliveryFunction('Delivery', functions.delivery);
+    this.slowDelivery = deliveryFunction('SlowDelivery', functions.slowDelivery);
+
+    this.retryRelay = new PlatformFunction(this, 'RetryRelay', {
+      definition: functions.retryRelay,
       logRetention: props.logRetention,
+      // A retry waiting 10 hours comes back through this function 40 times in one chain; its due time
+      // bounds the chain.
+      recursiveLoop: RecursiveLoop.ALLOW,
     });
-    // Delivery reads the subscription and disables it when the endpoint answers 410 Gone.
-    table.grantReadWriteTo(this.delivery);
-    // A retry waits on the same message: the function sets its visibility timeout to the retry's wait.
-    queues.delivery.grantChangeVisibilityTo(this.delivery, 'DELIVERY_QUEUE_URL');
-    queues.delivery.grantDeadLetterSendTo(this.delivery, 'DELIVERY_DLQ_URL');
-    blockPrivateTargets(this.delivery);
+    queues.delivery.grantSendTo(this.retryRelay, 'DELIVERY_QUEUE_URL');
+    queues.retry.grantSendTo(this.retryRelay, 'RETRY_QUEUE_URL');
 
     const consumers: Partial<Record<FunctionName, PlatformFunction>> = {
       fanOut: this.fanOut,
       delivery: this.delivery,
+      slowDelivery: this.slowDelivery,
+      retryRelay: this.retryRelay,
     };
     for (const mapping of eventSourceMappings) {
       const consumer = consumers[mapping.function];
@@ -94,6 +173,18 @@ export class DeliveryPipeline extends Construct {
         }),
       );
     }
+  }
+}
+
+function checkSchedule(path: string, schedule: readonly number[]): void {
+  const fine =
+    schedule.length >= 1 &&
+    schedule.length <= maxScheduleLength &&
+    schedule.every((wait) => Number.isInteger(wait) && wait >= 1 && wait <= 86_400);
+  if (!fine) {
+    throw new Error(
+      `${path}: retryScheduleSeconds must be 1 to ${maxScheduleLength} whole numbers of seconds from 1 to 86400, got [${schedule.join(', ')}]`,
+    );
   }
 }
 

@@ -35,13 +35,19 @@ export interface PlatformFunctionProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * What Lambda does when one chain of requests invokes the function more than 16 times. `ALLOW` only for a
+   * function that re-queues work by design (a retry is a new delayed message; a long wait hops through the
+   * retry queue every 15 minutes), whose own logic bounds the chain.
+   * @default RecursiveLoop.TERMINATE
+   */
+  readonly recursiveLoop?: RecursiveLoop;
 }
 
 /**
  * A Lambda function built from a `platform.ts` definition: Node.js 22 on ARM64, an ES module bundle, JSON logs in
- * a log group of its own (application level INFO), active tracing, and Lambda's recursive-loop detection left
- * on: no function sends to the queue it consumes (a delivery retry is the same message made invisible for the
- * wait), so a loop is always a bug.
+ * a log group of its own (application level INFO), active tracing, and Lambda's recursive-loop detection on
+ * unless {@link PlatformFunctionProps.recursiveLoop} allows a loop the design needs.
  *
  * Its environment is set only through {@link bindEnvironment}, which the resource constructs call together with
  * the IAM grant (`table.grantReadWriteTo(fn)`, `queue.grantSendTo(fn, 'DELIVERY_QUEUE_URL')`). Synthesis fails if
@@ -90,7 +96,7 @@ export class PlatformFunction extends Construct implements IGrantable {
       applicationLogLevelV2: ApplicationLogLevel.INFO,
       systemLogLevelV2: SystemLogLevel.WARN,
       tracing: Tracing.ACTIVE,
-      recursiveLoop: RecursiveLoop.TERMINATE,
+      recursiveLoop: props.recursiveLoop ?? RecursiveLoop.TERMINATE,
       environment: { ...runtimeEnvironment },
       bundling: nodejsBundlingOptions(),
     });

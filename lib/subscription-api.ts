@@ -30,6 +30,13 @@ export interface SubscriptionApiProps {
   readonly table: WebhookTable;
   /** The fan-out queue, where the API puts the test events it sends through the delivery path. */
   readonly fanOutQueue: WorkQueue;
+  /** The main delivery lane, where the API puts the attempts clients ask for (retry, recover). */
+  readonly deliveryQueue: WorkQueue;
+  /**
+   * How long delivery records are kept (the API filters expired ones).
+   * @default 30 days (defaults.deliveryRetentionDays of platform.ts)
+   */
+  readonly deliveryRetentionDays?: number;
   /**
    * How many subscriptions one account may have.
    * @default 100 (`defaults.subscriptionsPerAccount` of platform.ts)
@@ -83,6 +90,12 @@ export class SubscriptionApi extends Construct {
         `${this.node.path}: subscriptionsPerAccount must be a whole number from 1 to 999999, got ${subscriptionsPerAccount}`,
       );
     }
+    const retentionDays = props.deliveryRetentionDays ?? defaults.deliveryRetentionDays;
+    if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 9999) {
+      throw new Error(
+        `${this.node.path}: deliveryRetentionDays must be a whole number from 1 to 9999, got ${retentionDays}`,
+      );
+    }
     const integrationTimeout = httpApi.integrationTimeoutSeconds;
     if (!Number.isInteger(integrationTimeout) || integrationTimeout < 1 || integrationTimeout > 30) {
       throw new Error(
@@ -96,6 +109,8 @@ export class SubscriptionApi extends Construct {
     });
     props.table.grantReadWriteTo(this.apiFunction);
     props.fanOutQueue.grantSendTo(this.apiFunction, 'FAN_OUT_QUEUE_URL');
+    props.deliveryQueue.grantSendTo(this.apiFunction, 'DELIVERY_QUEUE_URL');
+    this.apiFunction.bindEnvironment('DELIVERY_RETENTION_DAYS', String(retentionDays));
     this.apiFunction.bindEnvironment('SUBSCRIPTIONS_PER_ACCOUNT', String(subscriptionsPerAccount));
     blockPrivateTargets(this.apiFunction);
 

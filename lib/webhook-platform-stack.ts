@@ -66,11 +66,13 @@ export class WebhookPlatformStack extends Stack {
     this.pipeline = new DeliveryPipeline(this, 'Pipeline', {
       table: this.table,
       queues: this.queues,
+      eventBus: this.routing.eventBus,
       logRetention,
     });
     this.api = new SubscriptionApi(this, 'Api', {
       table: this.table,
       fanOutQueue: this.queues.fanOut,
+      deliveryQueue: this.queues.delivery,
       throttle: props.apiThrottle,
       logRetention,
     });

@@ -52,16 +52,6 @@ export class WorkQueue extends Construct {
     fn.bindEnvironment(variable, this.queue.queueUrl);
   }
 
-  /**
-   * Lets the function change the visibility of the work queue's messages and binds the queue's URL to
-   * `variable`: the queue's consumer makes a message it will retry invisible for the retry's wait. The grant
-   * is explicit so that it does not depend on what the event source mapping grants.
-   */
-  public grantChangeVisibilityTo(fn: PlatformFunction, variable: EnvironmentVariable): void {
-    this.queue.grant(fn, 'sqs:ChangeMessageVisibility');
-    fn.bindEnvironment(variable, this.queue.queueUrl);
-  }
-
   /** Lets the function send to the dead-letter queue and binds its URL to `variable`. */
   public grantDeadLetterSendTo(fn: PlatformFunction, variable: EnvironmentVariable): void {
     this.deadLetterQueue.grantSendMessages(fn);

@@ -14,6 +14,7 @@ import {
   type FunctionName,
   functions,
   httpApi,
+  platformEventSource,
   type QueueName,
   queues,
   rules,
@@ -48,6 +49,12 @@ export interface SandboxOptions {
   readonly allowPrivateTargets?: boolean;
   /** How many subscriptions one account may have. @default platform's defaults.subscriptionsPerAccount */
   readonly subscriptionsPerAccount?: number;
+  /** Seconds between attempts. @default platform's defaults.retryScheduleSeconds (about a day) */
+  readonly retrySchedule?: readonly number[];
+  /** A subscription failing this long without a success is disabled. @default 5 days */
+  readonly disableAfterSeconds?: number;
+  /** How long an endpoint may take to answer (1 to 20). @default 15 */
+  readonly deliveryTimeoutSeconds?: number;
   /** Powertools log level of the functions. @default 'INFO' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
@@ -58,10 +65,22 @@ export interface Sandbox {
   readonly apiKey: string;
   readonly eventBusName: string;
   readonly queueUrl: (queue: QueueName | `${QueueName}Dlq`) => string;
+  /**
+   * A queue that gets every event the platform itself puts on the bus (webhook.disabled, delivery.failed,
+   * delivery.recovered), as an operator's rule would route them.
+   */
+  readonly platformEventsQueueUrl: string;
   close(): Promise<void>;
 }
 
-const queueNames: Record<QueueName, string> = { fanOut: 'fan-out', delivery: 'delivery' };
+/** Where the sandbox routes the platform's own events. */
+const platformEventsQueue = 'platform-events';
+const queueNames: Record<QueueName, string> = {
+  fanOut: 'fan-out',
+  delivery: 'delivery',
+  slowDelivery: 'delivery-slow',
+  retry: 'delivery-retry',
+};
 
 async function demoApiKey(options: SandboxOptions): Promise<string> {
   if (options.apiKey !== undefined) return options.apiKey;
@@ -152,8 +171,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       FAN_OUT_DLQ_URL: sqs.queueUrl(`${queueNames.fanOut}-dlq`),
       DELIVERY_DLQ_URL: sqs.queueUrl(`${queueNames.delivery}-dlq`),
       FAN_OUT_QUEUE_URL: sqs.queueUrl(queueNames.fanOut),
+      SLOW_DELIVERY_QUEUE_URL: sqs.queueUrl(queueNames.slowDelivery),
+      RETRY_QUEUE_URL: sqs.queueUrl(queueNames.retry),
+      EVENT_BUS_NAME: eventBusName,
       ALLOW_PRIVATE_TARGETS: String(options.allowPrivateTargets ?? true),
       SUBSCRIPTIONS_PER_ACCOUNT: String(options.subscriptionsPerAccount ?? defaults.subscriptionsPerAccount),
+      RETRY_SCHEDULE: (options.retrySchedule ?? defaults.retryScheduleSeconds).join(','),
+      DISABLE_AFTER_SECONDS: String(options.disableAfterSeconds ?? defaults.disableAfterSeconds),
+      DELIVERY_TIMEOUT_SECONDS: String(options.deliveryTimeoutSeconds ?? defaults.deliveryTimeoutSeconds),
+      DELIVERY_RETENTION_DAYS: String(defaults.deliveryRetentionDays),
     };
     Object.assign(process.env, environment, {
       AWS_ENDPOINT_URL: endpoint,
@@ -173,9 +199,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       (rule, eventId, error) =>
         console.warn(`[eventbridge] rule ${rule} could not deliver event ${eventId}: ${error.message}`),
     );
-    buses.addBus(
-      eventBusName,
-      rules.map((rule) => ({
+    sqs.ensureQueue(platformEventsQueue, { MessageRetentionPeriod: String(4 * 24 * 3600) });
+    buses.addBus(eventBusName, [
+      ...rules.map((rule) => ({
         ...rule,
         // As deployed, an event the target queue refuses goes to the rule's dead-letter queue, with the reason
         // (EventBridge first retries for up to 24 h; the sandbox does not). If the DLQ refuses it too (it has the
@@ -203,7 +229,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           }
         },
       })),
-    );
+      {
+        // Sandbox only: the rule an operator would add for the platform's own events, into a queue to read.
+        name: 'platform-events',
+        description: 'The platform’s own events, for whoever watches the sandbox',
+        eventPattern: { source: [platformEventSource] },
+        target: (event: string) => {
+          sqs.sendMessage(platformEventsQueue, event);
+        },
+      },
+    ]);
 
     let api: LocalHttpApi | undefined;
     route = async (req, res) => {
@@ -270,6 +305,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
             ? `${queueNames[queue.slice(0, -3) as QueueName]}-dlq`
             : queueNames[queue as QueueName],
         ),
+      platformEventsQueueUrl: sqs.queueUrl(platformEventsQueue),
       close: stopAll,
     };
   } catch (error) {

@@ -1,3 +1,4 @@
+import { DeliveryNotFoundError, EventExpiredError } from '#core/delivery/resend.ts';
 import { HttpProblem, problems } from '#core/http/problem.ts';
 import {
   ConcurrentChangeError,
@@ -12,7 +13,10 @@ import { etagOf } from './versions.ts';
 /** The problem a use case's error is for the client, or undefined for an error that is ours (a 500). */
 export function problemOf(error: unknown): HttpProblem | undefined {
   if (error instanceof HttpProblem) return error;
-  if (error instanceof SubscriptionNotFoundError) return problems.notFound(error.message);
+  if (error instanceof SubscriptionNotFoundError || error instanceof DeliveryNotFoundError) {
+    return problems.notFound(error.message);
+  }
+  if (error instanceof EventExpiredError) return problems.conflict('event-expired', error.message);
   if (error instanceof VersionMismatchError) {
     return problems.preconditionFailed(error.message, etagOf(error.currentVersion));
   }

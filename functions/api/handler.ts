@@ -3,6 +3,8 @@ import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { DeliveryStore } from '#core/delivery/delivery-store.ts';
+import { EventStore } from '#core/delivery/event-store.ts';
 import { resolvedTargetProblem, systemResolver } from '#core/delivery/target-guard.ts';
 import { documentClient } from '#core/dynamodb.ts';
 import { loadEnvironment, targetPolicyOf } from '#core/environment.ts';
@@ -11,10 +13,12 @@ import { problemJsonErrors } from '#core/http/problem-middleware.ts';
 import { newId } from '#core/ids.ts';
 import { createLogger } from '#core/logger.ts';
 import { functions } from '#core/platform.ts';
+import { sendAll } from '#core/queues.ts';
 import { newSigningSecret } from '#core/signing.ts';
 import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
 import { type ApiEvent, createApi } from './api-app.ts';
 import { catalogRoutes } from './catalog-routes.ts';
+import { deliveryRoutes } from './delivery-routes.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 
 const env = loadEnvironment(functions.api.environment);
@@ -22,6 +26,8 @@ const logger = createLogger('api');
 const db = documentClient();
 const sqs = new SQSClient({});
 const subscriptions = new SubscriptionStore(db, env.TABLE_NAME);
+const deliveries = new DeliveryStore(db, env.TABLE_NAME);
+const events = new EventStore(db, env.TABLE_NAME);
 const targetPolicy = targetPolicyOf(env);
 const subscriptionLimit = Number(env.SUBSCRIPTIONS_PER_ACCOUNT);
 
@@ -43,6 +49,21 @@ const api = createApi(
       newId: () => newId('sub'),
       newSecret: newSigningSecret,
       newEventId: randomUUID,
+      now: () => new Date(),
+    }),
+    ...deliveryRoutes({
+      subscription: (accountId, id) => subscriptions.get(accountId, id),
+      record: (subscriptionId, id) => deliveries.get(subscriptionId, id),
+      page: (subscriptionId, query) => deliveries.page(subscriptionId, query),
+      failedBetween: (subscriptionId, since, until, limit) =>
+        deliveries.failedBetween(subscriptionId, since, until, limit),
+      events: (ids) => events.getAll(ids),
+      enqueue: (messages) =>
+        sendAll(
+          sqs,
+          env.DELIVERY_QUEUE_URL,
+          messages.map((message) => ({ body: JSON.stringify(message), groupId: message.subscriptionId })),
+        ),
       now: () => new Date(),
     }),
     ...catalogRoutes(),

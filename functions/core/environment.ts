@@ -8,6 +8,15 @@ const flag = z.enum(['true', 'false']);
 const environmentShape = {
   TABLE_NAME: z.string().check(z.minLength(1)),
   DELIVERY_QUEUE_URL: z.url(),
+  SLOW_DELIVERY_QUEUE_URL: z.url(),
+  RETRY_QUEUE_URL: z.url(),
+  EVENT_BUS_NAME: z.string().check(z.regex(/^[A-Za-z0-9._\-/:]{1,1600}$/)),
+  RETRY_SCHEDULE: z
+    .string()
+    .check(z.regex(/^\d{1,6}(,\d{1,6}){0,19}$/, 'must be up to 20 whole seconds, comma-separated')),
+  DISABLE_AFTER_SECONDS: z.string().check(z.regex(/^\d{1,9}$/, 'must be whole seconds')),
+  DELIVERY_TIMEOUT_SECONDS: z.string().check(z.regex(/^([1-9]|1\d|20)$/, 'must be 1 to 20 seconds')),
+  DELIVERY_RETENTION_DAYS: z.string().check(z.regex(/^[1-9]\d{0,3}$/, 'must be 1 to 9999 days')),
   FAN_OUT_DLQ_URL: z.url(),
   DELIVERY_DLQ_URL: z.url(),
   FAN_OUT_QUEUE_URL: z.url(),

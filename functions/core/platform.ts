@@ -31,11 +31,18 @@ export interface QueueDefinition {
 export type EnvironmentVariable =
   | 'TABLE_NAME'
   | 'DELIVERY_QUEUE_URL'
+  | 'SLOW_DELIVERY_QUEUE_URL'
+  | 'RETRY_QUEUE_URL'
   | 'FAN_OUT_DLQ_URL'
   | 'DELIVERY_DLQ_URL'
   | 'FAN_OUT_QUEUE_URL'
+  | 'EVENT_BUS_NAME'
   | 'ALLOW_PRIVATE_TARGETS'
-  | 'SUBSCRIPTIONS_PER_ACCOUNT';
+  | 'SUBSCRIPTIONS_PER_ACCOUNT'
+  | 'RETRY_SCHEDULE'
+  | 'DISABLE_AFTER_SECONDS'
+  | 'DELIVERY_TIMEOUT_SECONDS'
+  | 'DELIVERY_RETENTION_DAYS';
 
 /** A Lambda function: where its handler lives and what it needs. */
 export interface FunctionDefinition {
@@ -59,23 +66,58 @@ export interface EventSourceMappingDefinition {
 
 export const queues = {
   fanOut: {
+    // Fan-out is quick (5 s timeout): an event in flight during a crash comes back within half a minute.
+    visibilityTimeoutSeconds: 30,
+    retentionPeriodSeconds: 4 * 24 * 3600,
+    maxReceiveCount: 5,
+    deadLetterRetentionPeriodSeconds: 14 * 24 * 3600,
+  },
+  /** The main lane: a fair queue (one message group per subscription) of deliveries due now. */
+  delivery: {
+    // The main lane's function is quick (5 s: it waits at most a second for each answer).
+    visibilityTimeoutSeconds: 30,
+    retentionPeriodSeconds: 4 * 24 * 3600,
+    // The delivery function decides a delivery's end itself (after its last attempt); this bound only catches
+    // messages whose invocation kept crashing before it could decide.
+    maxReceiveCount: 5,
+    deadLetterRetentionPeriodSeconds: 14 * 24 * 3600,
+  },
+  /** The slow lane: deliveries of subscriptions whose endpoints answer slower than the main lane waits. */
+  slowDelivery: {
     visibilityTimeoutSeconds: 180,
     retentionPeriodSeconds: 4 * 24 * 3600,
     maxReceiveCount: 5,
     deadLetterRetentionPeriodSeconds: 14 * 24 * 3600,
   },
-  delivery: {
-    visibilityTimeoutSeconds: 180,
-    // Retries span about a day (see retry-policy.ts); keep messages well beyond that.
+  /**
+   * Retries that wait longer than SQS's 15-minute delay: each message hops through this queue in delays of
+   * up to 15 minutes until its attempt is due, then moves to its lane. Delayed messages are not in flight.
+   */
+  retry: {
+    visibilityTimeoutSeconds: 60,
+    // Retries wait up to about a day in all (see the retry schedule); keep them well beyond that.
     retentionPeriodSeconds: 4 * 24 * 3600,
-    // The delivery handler dead-letters a delivery itself after its last attempt; this bound only catches
-    // messages whose handler kept crashing before it could decide.
-    maxReceiveCount: 12,
+    maxReceiveCount: 5,
     deadLetterRetentionPeriodSeconds: 14 * 24 * 3600,
   },
 } as const satisfies Record<string, QueueDefinition>;
 
 export type QueueName = keyof typeof queues;
+
+/** The delivery functions' shared settings, and where each lane's queue is. */
+const deliveryEnvironment = [
+  'TABLE_NAME',
+  'DELIVERY_QUEUE_URL',
+  'SLOW_DELIVERY_QUEUE_URL',
+  'RETRY_QUEUE_URL',
+  'DELIVERY_DLQ_URL',
+  'EVENT_BUS_NAME',
+  'ALLOW_PRIVATE_TARGETS',
+  'RETRY_SCHEDULE',
+  'DISABLE_AFTER_SECONDS',
+  'DELIVERY_TIMEOUT_SECONDS',
+  'DELIVERY_RETENTION_DAYS',
+] as const satisfies readonly EnvironmentVariable[];
 
 export const functions = {
   authorizer: {
@@ -90,44 +132,81 @@ export const functions = {
     description: 'The webhook management HTTP API',
     timeoutSeconds: 10,
     memorySizeMb: 512,
-    environment: ['TABLE_NAME', 'ALLOW_PRIVATE_TARGETS', 'FAN_OUT_QUEUE_URL', 'SUBSCRIPTIONS_PER_ACCOUNT'],
+    environment: [
+      'TABLE_NAME',
+      'ALLOW_PRIVATE_TARGETS',
+      'FAN_OUT_QUEUE_URL',
+      'DELIVERY_QUEUE_URL',
+      'SUBSCRIPTIONS_PER_ACCOUNT',
+      'DELIVERY_RETENTION_DAYS',
+    ],
   },
   fanOut: {
     entry: 'functions/fan-out/handler.ts',
     description: 'Turns one bus event into one delivery per matching subscription',
-    timeoutSeconds: 30,
+    timeoutSeconds: 5,
     memorySizeMb: 512,
-    environment: ['TABLE_NAME', 'DELIVERY_QUEUE_URL', 'FAN_OUT_DLQ_URL'],
+    environment: ['TABLE_NAME', 'DELIVERY_QUEUE_URL', 'FAN_OUT_DLQ_URL', 'DELIVERY_RETENTION_DAYS'],
   },
   delivery: {
     entry: 'functions/delivery/handler.ts',
-    description: 'Sends signed webhooks and schedules retries',
+    description: 'Sends signed webhooks from the main lane, giving each endpoint a short time to answer',
+    timeoutSeconds: 5,
+    memorySizeMb: 512,
+    environment: deliveryEnvironment,
+  },
+  slowDelivery: {
+    entry: 'functions/delivery/handler.ts',
+    description: 'Sends signed webhooks to slow endpoints, giving each the full timeout',
     timeoutSeconds: 30,
     memorySizeMb: 512,
-    environment: ['TABLE_NAME', 'DELIVERY_QUEUE_URL', 'DELIVERY_DLQ_URL', 'ALLOW_PRIVATE_TARGETS'],
+    environment: deliveryEnvironment,
+  },
+  retryRelay: {
+    entry: 'functions/retry-relay/handler.ts',
+    description: 'Moves retries that waited out their delay to their lane',
+    timeoutSeconds: 10,
+    memorySizeMb: 256,
+    environment: ['DELIVERY_QUEUE_URL', 'RETRY_QUEUE_URL'],
   },
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type FunctionName = keyof typeof functions;
 
-/** Publishers' events are routed by resource: one rule per resource family, all into the fan-out queue. */
+/** The source of the events the platform itself makes (test events, and its operational events). */
+export const platformEventSource = 'hookbridge';
+
+/**
+ * Publishers' events are routed by resource; the platform's own events (its source) never are, so they reach
+ * operators' rules only, never subscribers.
+ * One rule per resource family, all into the fan-out queue.
+ */
 export const rules: readonly RuleDefinition[] = [
   {
     name: 'orders',
     description: 'Order events to the fan-out queue',
-    eventPattern: { 'detail-type': [{ prefix: 'order.' }] },
+    eventPattern: {
+      source: [{ 'anything-but': platformEventSource }],
+      'detail-type': [{ prefix: 'order.' }],
+    },
     targetQueue: 'fanOut',
   },
   {
     name: 'shipments',
     description: 'Shipment events to the fan-out queue',
-    eventPattern: { 'detail-type': [{ prefix: 'shipment.' }] },
+    eventPattern: {
+      source: [{ 'anything-but': platformEventSource }],
+      'detail-type': [{ prefix: 'shipment.' }],
+    },
     targetQueue: 'fanOut',
   },
   {
     name: 'drafts',
     description: 'Draft shipment events to the fan-out queue',
-    eventPattern: { 'detail-type': [{ prefix: 'draft.' }] },
+    eventPattern: {
+      source: [{ 'anything-but': platformEventSource }],
+      'detail-type': [{ prefix: 'draft.' }],
+    },
     targetQueue: 'fanOut',
   },
 ];
@@ -140,6 +219,21 @@ export const eventSourceMappings: readonly EventSourceMappingDefinition[] = [
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
     maximumConcurrency: 20,
+  },
+  // Slow endpoints together hold at most these invocations, never the main lane's.
+  {
+    queue: 'slowDelivery',
+    function: 'slowDelivery',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maximumConcurrency: 10,
+  },
+  {
+    queue: 'retry',
+    function: 'retryRelay',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maximumConcurrency: 2,
   },
 ];
 
@@ -171,14 +265,31 @@ export const table = { partitionKey: 'pk', sortKey: 'sk', timeToLiveAttribute: '
 /** The default name of the bus publishers put events on. */
 export const defaultEventBusName = 'webhooks';
 
-/** The source of the events the platform itself makes (test events, and its operational events). */
-export const platformEventSource = 'hookbridge';
-
 /** The type of the event `POST /v1/webhooks/{id}/test` sends; not in the catalog, so nobody subscribes to it. */
 export const testEventType = 'webhook.test';
 
-/** Defaults of what a deployment may set otherwise. */
+/** Defaults of what a deployment may set otherwise (CDK props, sandbox options). */
 export const defaults = {
   /** Subscriptions one account may have. */
   subscriptionsPerAccount: 100,
+  /**
+   * Seconds between attempts: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (eight attempts over about 27 h),
+   * each spread by +-20 % jitter.
+   */
+  retryScheduleSeconds: [5, 300, 1800, 7200, 18_000, 36_000, 36_000],
+  /** A subscription failing without a single success for this long is disabled: 5 days. */
+  disableAfterSeconds: 5 * 24 * 3600,
+  /** How long delivery records and the events they carry are kept. */
+  deliveryRetentionDays: 30,
+  /**
+   * How long the main lane waits for an endpoint's answer. One that has not answered by then is cut off and
+   * moved to the slow lane, which waits the full timeout, so slow endpoints never hold the main lane's
+   * invocations for long.
+   */
+  mainLaneWaitMs: 1000,
+  /** How long an endpoint may take to answer: success is a 2xx within this (at most 20 s). */
+  deliveryTimeoutSeconds: 15,
 } as const;
+
+/** The version the platform's User-Agent names; kept equal to package.json's by a test. */
+export const productVersion = '0.1.0';

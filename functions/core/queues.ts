@@ -4,19 +4,28 @@ import { SendMessageBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs
 /** SQS takes at most ten messages, and 1 MiB of bodies, per batch call. */
 export const batchLimits = { entries: 10, bytes: 1024 * 1024 } as const;
 
-/** Splits bodies into batches SQS accepts: at most ten each, and at most 1 MiB of bodies together. */
-export function batchesOf(bodies: readonly string[]): string[][] {
-  const batches: string[][] = [];
-  let current: string[] = [];
+/** A message to send: its body, and optionally its fair-queue group and a delay. */
+export interface OutgoingMessage {
+  readonly body: string;
+  /** The message group (a tenant of a fair queue): here, the subscription. */
+  readonly groupId?: string;
+  /** Seconds before it can be received, up to 900. */
+  readonly delaySeconds?: number;
+}
+
+/** Splits messages into batches SQS accepts: at most ten each, and at most 1 MiB of bodies together. */
+export function batchesOf<T extends string | OutgoingMessage>(messages: readonly T[]): T[][] {
+  const batches: T[][] = [];
+  let current: T[] = [];
   let size = 0;
-  for (const body of bodies) {
-    const bytes = Buffer.byteLength(body);
+  for (const message of messages) {
+    const bytes = Buffer.byteLength(typeof message === 'string' ? message : message.body);
     if (current.length === batchLimits.entries || (current.length > 0 && size + bytes > batchLimits.bytes)) {
       batches.push(current);
       current = [];
       size = 0;
     }
-    current.push(body);
+    current.push(message);
     size += bytes;
   }
   if (current.length > 0) batches.push(current);
@@ -27,20 +36,34 @@ export class QueueSendError extends Error {
   override name = 'QueueSendError';
 }
 
-/** Sends every body, in as few batch calls as SQS allows; throws if any could not be sent, naming how many. */
-export async function sendAll(sqs: SQSClient, queueUrl: string, bodies: readonly string[]): Promise<void> {
+/**
+ * Sends every message, in as few batch calls as SQS allows; throws if any could not be sent, naming how many.
+ */
+export async function sendAll(
+  sqs: SQSClient,
+  queueUrl: string,
+  messages: readonly (string | OutgoingMessage)[],
+): Promise<void> {
   const failures: string[] = [];
-  for (const chunk of batchesOf(bodies)) {
+  for (const chunk of batchesOf(messages)) {
     const result = await sqs.send(
       new SendMessageBatchCommand({
         QueueUrl: queueUrl,
-        Entries: chunk.map((body, index) => ({ Id: String(index), MessageBody: body })),
+        Entries: chunk.map((message, index) => {
+          const { body, groupId, delaySeconds } = typeof message === 'string' ? { body: message } : message;
+          return {
+            Id: String(index),
+            MessageBody: body,
+            ...(groupId === undefined ? {} : { MessageGroupId: groupId }),
+            ...(delaySeconds === undefined ? {} : { DelaySeconds: delaySeconds }),
+          };
+        }),
       }),
     );
     for (const failed of result.Failed ?? []) failures.push(`${failed.Code}: ${failed.Message}`);
   }
   if (failures.length > 0) {
-    throw new QueueSendError(`${failures.length} of ${bodies.length} messages not sent (${failures[0]})`);
+    throw new QueueSendError(`${failures.length} of ${messages.length} messages not sent (${failures[0]})`);
   }
 }
 

@@ -1,89 +1,170 @@
-import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { deliveryMessageSchema } from '#core/delivery/delivery-message.ts';
+import { type DeliveryMessage, deliveryMessageSchema } from '#core/delivery/delivery-message.ts';
+import { DeliveryStore } from '#core/delivery/delivery-store.ts';
+import { parseRetrySchedule } from '#core/delivery/retry-policy.ts';
+import { nextHop } from '#core/delivery/retry-route.ts';
 import { WebhookSender } from '#core/delivery/webhook-sender.ts';
 import { documentClient } from '#core/dynamodb.ts';
 import { loadEnvironment, targetPolicyOf } from '#core/environment.ts';
+import { platformEventEntry } from '#core/events/platform-events.ts';
 import { createLogger } from '#core/logger.ts';
-import { functions } from '#core/platform.ts';
-import { deadLetter } from '#core/queues.ts';
+import { defaults, functions } from '#core/platform.ts';
+import { deadLetter, sendAll } from '#core/queues.ts';
 import { sqsConsumer } from '#core/sqs-consumer.ts';
+import type { Subscription } from '#core/subscriptions/subscription.ts';
 import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
-import { type DeliveryPorts, deliver } from './deliver.ts';
+import { type DeliveryPorts, type DeliverySettings, deliver, type Lane } from './deliver.ts';
 
 const env = loadEnvironment(functions.delivery.environment);
 const logger = createLogger('delivery');
 const sqs = new SQSClient({});
-const subscriptions = new SubscriptionStore(documentClient(), env.TABLE_NAME);
-const sender = new WebhookSender(targetPolicyOf(env));
+const eventBridge = new EventBridgeClient({});
+const db = documentClient();
+const subscriptions = new SubscriptionStore(db, env.TABLE_NAME);
+const deliveries = new DeliveryStore(db, env.TABLE_NAME);
+const timeoutMs = Number(env.DELIVERY_TIMEOUT_SECONDS) * 1000;
+const sender = new WebhookSender(targetPolicyOf(env), timeoutMs);
 
-const ports: DeliveryPorts = {
-  subscription: (accountId, id) => subscriptions.get(accountId, id),
-  send: (request) => sender.send(request),
-  disable: (subscription, reason) =>
-    subscriptions.setStatus(subscription.accountId, subscription.id, 'disabled', reason),
-  now: Date.now,
+const settings: Omit<DeliverySettings, 'lane'> = {
+  schedule: parseRetrySchedule(env.RETRY_SCHEDULE),
+  mainLaneWaitMs: defaults.mainLaneWaitMs,
+  timeoutMs,
+  disableAfterMs: Number(env.DISABLE_AFTER_SECONDS) * 1000,
+  retentionSeconds: Number(env.DELIVERY_RETENTION_DAYS) * 86_400,
 };
+const laneQueues: Record<Lane, string> = { main: env.DELIVERY_QUEUE_URL, slow: env.SLOW_DELIVERY_QUEUE_URL };
+const slowQueueName = env.SLOW_DELIVERY_QUEUE_URL.slice(env.SLOW_DELIVERY_QUEUE_URL.lastIndexOf('/') + 1);
 
-/** Marks a record failed so that SQS hands it back after the wait its visibility was set to. */
-class RetryScheduled extends Error {
-  override name = 'RetryScheduled';
+/** The lane a record came from: the queue named at the end of its source's ARN. */
+const laneOf = (record: SQSRecord): Lane =>
+  record.eventSourceARN.endsWith(`:${slowQueueName}`) ? 'slow' : 'main';
+
+/** The ports of one batch: its records share each subscription's read. */
+function portsFor(read: Map<string, Promise<Subscription | undefined>>): DeliveryPorts {
+  const now = () => new Date();
+  return {
+    subscription: (accountId, id) => {
+      let subscription = read.get(id);
+      if (subscription === undefined) {
+        subscription = subscriptions.get(accountId, id);
+        read.set(id, subscription);
+      }
+      return subscription;
+    },
+    record: (subscriptionId, id) => deliveries.get(subscriptionId, id),
+    send: (request, timeoutMs) => sender.send(request, timeoutMs),
+    recordAttempt: (write) => deliveries.recordAttempt(write),
+    disable: (subscription, reason) => subscriptions.disable(subscription.accountId, subscription.id, reason),
+    markFailing: (subscription) => subscriptions.markFailing(subscription.accountId, subscription.id, now()),
+    markRecovered: (subscription) => subscriptions.markRecovered(subscription.accountId, subscription.id),
+    markSlow: (subscription) => subscriptions.markSlow(subscription.accountId, subscription.id, now()),
+    clearSlow: (subscription) => subscriptions.clearSlow(subscription.accountId, subscription.id),
+    publish: async (event) => {
+      // Best effort: the delivery and its record stand whatever the bus says; a lost event is logged.
+      try {
+        const result = await eventBridge.send(
+          new PutEventsCommand({ Entries: [platformEventEntry(event, env.EVENT_BUS_NAME)] }),
+        );
+        if ((result.FailedEntryCount ?? 0) > 0)
+          throw new Error(result.Entries?.[0]?.ErrorMessage ?? 'refused');
+      } catch (error) {
+        logger.error('A platform event could not be put on the bus', {
+          type: event.type,
+          error: error as Error,
+        });
+      }
+    },
+    now: Date.now,
+  };
 }
 
-async function processRecord(record: SQSRecord): Promise<void> {
-  const parsed = z.safeParse(deliveryMessageSchema, safeJson(record.body));
-  if (!parsed.success) {
-    logger.warn('Invalid delivery message dead-lettered', { messageId: record.messageId });
-    await deadLetter(sqs, env.DELIVERY_DLQ_URL, record.body, 'not a delivery message');
-    return;
-  }
-  const message = parsed.data;
-  const attempt = Number(record.attributes.ApproximateReceiveCount);
-  const decision = await deliver(message, attempt, ports).catch((error: unknown) => {
-    logger.error('Delivery could not be attempted; SQS will hand it back after its visibility timeout', {
-      deliveryId: message.id,
-      attempt,
-      error: error as Error,
-    });
-    throw error;
-  });
-  const context = { deliveryId: message.id, subscriptionId: message.subscriptionId, attempt };
-
-  switch (decision.kind) {
-    case 'delivered':
-      logger.info('Webhook delivered', { ...context, outcome: decision.outcome });
-      return;
-    case 'skipped':
-      logger.info('Delivery skipped', { ...context, reason: decision.reason });
-      return;
-    case 'failed':
-      logger.warn('Delivery failed for good', { ...context, reason: decision.reason });
-      await deadLetter(sqs, env.DELIVERY_DLQ_URL, record.body, decision.reason);
-      return;
-    case 'retry':
-      await sqs.send(
-        new ChangeMessageVisibilityCommand({
-          QueueUrl: env.DELIVERY_QUEUE_URL,
-          ReceiptHandle: record.receiptHandle,
-          VisibilityTimeout: decision.delaySeconds,
-        }),
-      );
-      logger.info('Delivery attempt failed; retry scheduled', { ...context, ...decision });
-      throw new RetryScheduled(`retry in ${decision.delaySeconds} s`);
-  }
+/** Sends a message to a lane, in its subscription's message group (so fair queues tell tenants apart). */
+async function sendTo(queueUrl: string, message: DeliveryMessage, delaySeconds = 0): Promise<void> {
+  await sendAll(sqs, queueUrl, [
+    {
+      body: JSON.stringify(message),
+      groupId: message.subscriptionId,
+      ...(delaySeconds > 0 ? { delaySeconds } : {}),
+    },
+  ]);
 }
 
-function safeJson(text: string): unknown {
+function parseMessage(body: string): DeliveryMessage | undefined {
   try {
-    return JSON.parse(text);
+    const parsed = z.safeParse(deliveryMessageSchema, JSON.parse(body));
+    return parsed.success ? parsed.data : undefined;
   } catch {
     return undefined;
   }
 }
 
+async function processRecord(record: SQSRecord, read: Map<string, Promise<Subscription | undefined>>) {
+  const message = parseMessage(record.body);
+  if (message === undefined) {
+    logger.warn('Invalid delivery message dead-lettered', { messageId: record.messageId });
+    await deadLetter(sqs, env.DELIVERY_DLQ_URL, record.body, 'not a delivery message');
+    return;
+  }
+  const lane = laneOf(record);
+  const context = {
+    deliveryId: message.id,
+    subscriptionId: message.subscriptionId,
+    attempt: message.attempt,
+    trigger: message.trigger,
+    lane,
+  };
+  const decision = await deliver(message, portsFor(read), { ...settings, lane }).catch((error: unknown) => {
+    logger.error('Delivery could not be attempted; SQS hands it back after its visibility timeout', {
+      ...context,
+      error: error as Error,
+    });
+    throw error;
+  });
+
+  switch (decision.kind) {
+    case 'done':
+      logger.info(decision.summary.startsWith('delivered') ? 'Webhook delivered' : 'Delivery done', {
+        ...context,
+        summary: decision.summary,
+        outcome: decision.outcome,
+      });
+      return;
+    case 'move':
+      await sendTo(laneQueues.slow, decision.message);
+      logger.info('Delivery moved to the slow lane', { ...context, reason: decision.reason });
+      return;
+    case 'retry': {
+      const hop = nextHop(decision.message, Date.now() + decision.delaySeconds * 1000, Date.now());
+      await sendTo(
+        hop.queue === 'lane' ? laneQueues[decision.lane] : env.RETRY_QUEUE_URL,
+        hop.message,
+        hop.delaySeconds,
+      );
+      logger.info('Delivery attempt failed; retry scheduled', {
+        ...context,
+        delaySeconds: decision.delaySeconds,
+        outcome: decision.outcome,
+      });
+      return;
+    }
+    case 'failed':
+      logger.warn('Delivery failed for good', {
+        ...context,
+        reason: decision.reason,
+        outcome: decision.outcome,
+      });
+      await deadLetter(sqs, env.DELIVERY_DLQ_URL, record.body, decision.reason);
+      return;
+  }
+}
+
 /**
- * SQS consumer of the delivery queue. A failed attempt leaves its message on the queue, invisible for the
- * retry wait, so the wait costs nothing and survives any crash; the attempt number is SQS's receive count.
+ * SQS consumer of both delivery lanes (the function is deployed twice, with the lanes' timeouts; a record's
+ * queue tells its lane). Each attempt is recorded; a retry is a new message, delayed
+ * for its wait (through the retry queue for waits over 15 minutes), so waiting retries are never in flight and
+ * a throttled or crashed invocation uses up no attempt: the message comes back with the same attempt number.
  */
-export const handler = sqsConsumer(processRecord);
+export const handler = sqsConsumer(processRecord, () => new Map<string, Promise<Subscription | undefined>>());

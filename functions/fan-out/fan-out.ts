@@ -2,9 +2,10 @@ import * as z from 'zod/mini';
 import { deliveryIdOf } from '#core/delivery/delivery-id.ts';
 import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
 import { type BusEvent, busEventSchema, isEventType } from '#core/events/catalog.ts';
-import { envelopeOf } from '#core/events/envelope.ts';
+import { envelopeOf, eventIdOf } from '#core/events/envelope.ts';
 import { eventDataProblems } from '#core/events/event-types.ts';
 import { fieldErrors } from '#core/field-errors.ts';
+import { nestingDepth } from '#core/json-depth.ts';
 import { platformEventSource, testEventType } from '#core/platform.ts';
 import { passesContentFilter } from '#core/subscriptions/content-filter.ts';
 import { type SubscriptionRouting, selectsEventType } from '#core/subscriptions/subscription.ts';
@@ -14,6 +15,12 @@ import { type SubscriptionRouting, selectsEventType } from '#core/subscriptions/
  * bookkeeping, in one SQS message. EventBridge takes larger events (up to 1 MB); those are dead-lettered.
  */
 export const maxWebhookBodyBytes = 256 * 1024;
+
+/**
+ * How deeply a bus event may nest: far beyond any real resource, far below what overflows the stack of the
+ * parser, the schemas and the pattern matcher (an event nested deeper is poison, not a passing failure).
+ */
+export const maxEventDepth = 100;
 
 /** A bus event that can never be fanned out: not JSON, not an event, or a type outside the catalog. */
 export class InvalidEventError extends Error {
@@ -39,6 +46,9 @@ const describeErrors = (errors: readonly { field: string; message: string }[]) =
  * type's schema.
  */
 export function parseBusEvent(body: string): FanOutEvent {
+  if (nestingDepth(body) > maxEventDepth) {
+    throw new InvalidEventError(`body nests arrays and objects deeper than ${maxEventDepth} levels`);
+  }
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -64,18 +74,34 @@ export function parseBusEvent(body: string): FanOutEvent {
 /** What fan-out needs from the world. */
 export interface FanOutPorts {
   readonly subscriptionsOf: (accountId: string) => Promise<readonly SubscriptionRouting[]>;
+  /**
+   * Keeps the event's webhook body (for retries and recovery) the first time, and answers when fan-out first
+   * took it and whether that fan-out completed (then this is a repeat, to be dropped).
+   */
+  readonly claimEvent: (event: {
+    eventId: string;
+    accountId: string;
+    eventType: string;
+    body: string;
+    fannedOutAt: number;
+  }) => Promise<{ fannedOutAt: number; done: boolean }>;
   readonly enqueueDeliveries: (messages: readonly DeliveryMessage[]) => Promise<void>;
+  /** Notes that every delivery of the event is queued. */
+  readonly markFannedOut: (eventId: string) => Promise<void>;
+  /** A test event's delivery is on record from the start, so its sender can look it up at once. */
+  readonly recordPending: (message: DeliveryMessage) => Promise<void>;
   /** Told about a stored content filter the matcher cannot evaluate; that subscription is left out. */
   readonly filterFailed: (subscription: SubscriptionRouting, error: Error) => void;
+  readonly now: () => number;
 }
 
 /**
  * One delivery per subscription of the event's account that is active, selects the event type and whose
  * content filter (if any) the webhook body passes; a test event goes to its one subscription, if active. The
  * delivery id depends only on the event and the subscription, so fanning the same event out again (after a
- * partial failure) gives receivers the same `webhook-id` to de-duplicate on. A filter that cannot be evaluated
- * excludes its own subscription only. Throws {@link InvalidEventError} for an event whose webhook body is too
- * large to deliver.
+ * partial failure) gives receivers the same `webhook-id` to de-duplicate on, and an event seen before (a
+ * duplicate from the bus) is dropped. A filter that cannot be evaluated excludes its own subscription only.
+ * Throws {@link InvalidEventError} for an event whose webhook body is too large to deliver.
  */
 export async function fanOut(event: FanOutEvent, ports: FanOutPorts): Promise<readonly DeliveryMessage[]> {
   const type = event['detail-type'];
@@ -87,6 +113,18 @@ export async function fanOut(event: FanOutEvent, ports: FanOutPorts): Promise<re
       `detail: the webhook body would be ${bodyBytes} bytes, more than the ${maxWebhookBodyBytes} a webhook carries`,
     );
   }
+  const eventId = eventIdOf(event.id);
+  // A test event's time is the API's, which answered with its delivery's id.
+  const fannedOutAt = event.forSubscription === undefined ? ports.now() : Date.parse(event.time);
+  const claim = await ports.claimEvent({
+    eventId,
+    accountId: event.detail.account_id,
+    eventType: type,
+    body,
+    fannedOutAt,
+  });
+  if (claim.done) return [];
+  const time = new Date(claim.fannedOutAt).toISOString();
   const subscriptions = await ports.subscriptionsOf(event.detail.account_id);
   const passesFilter = (subscription: SubscriptionRouting) => {
     try {
@@ -102,13 +140,21 @@ export async function fanOut(event: FanOutEvent, ports: FanOutPorts): Promise<re
       : subscription.id === event.forSubscription;
   const deliveries = subscriptions
     .filter((subscription) => subscription.status === 'active' && receives(subscription))
-    .map((subscription) => ({
-      id: deliveryIdOf(event.id, subscription.id),
-      accountId: subscription.accountId,
-      subscriptionId: subscription.id,
-      eventType: type,
-      body,
-    }));
+    .map(
+      (subscription): DeliveryMessage => ({
+        id: deliveryIdOf({ id: event.id, time }, subscription.id),
+        accountId: subscription.accountId,
+        subscriptionId: subscription.id,
+        eventId,
+        eventType: type,
+        body,
+        attempt: 1,
+        trigger: 'event',
+      }),
+    );
+  if (event.forSubscription !== undefined) await Promise.all(deliveries.map(ports.recordPending));
   if (deliveries.length > 0) await ports.enqueueDeliveries(deliveries);
+  // Only now: a fan-out that failed half-way is done again in full, not dropped.
+  await ports.markFannedOut(eventId);
   return deliveries;
 }

@@ -1,5 +1,8 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
+import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
+import { DeliveryStore } from '#core/delivery/delivery-store.ts';
+import { EventStore } from '#core/delivery/event-store.ts';
 import { documentClient } from '#core/dynamodb.ts';
 import { loadEnvironment } from '#core/environment.ts';
 import { createLogger } from '#core/logger.ts';
@@ -8,34 +11,55 @@ import { deadLetter, sendAll } from '#core/queues.ts';
 import { sqsConsumer } from '#core/sqs-consumer.ts';
 import type { SubscriptionRouting } from '#core/subscriptions/subscription.ts';
 import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
-import { fanOut, InvalidEventError, parseBusEvent } from './fan-out.ts';
+import { type FanOutPorts, fanOut, InvalidEventError, parseBusEvent } from './fan-out.ts';
 
 const env = loadEnvironment(functions.fanOut.environment);
 const logger = createLogger('fan-out');
 const sqs = new SQSClient({});
-const subscriptions = new SubscriptionStore(documentClient(), env.TABLE_NAME);
+const db = documentClient();
+const subscriptions = new SubscriptionStore(db, env.TABLE_NAME);
+const events = new EventStore(db, env.TABLE_NAME);
+const deliveries = new DeliveryStore(db, env.TABLE_NAME);
+const retentionSeconds = Number(env.DELIVERY_RETENTION_DAYS) * 86_400;
+const expiry = () => Math.floor(Date.now() / 1000) + retentionSeconds;
 
-const ports = {
-  subscriptionsOf: (accountId: string) => subscriptions.listRouting(accountId),
+const ports: FanOutPorts = {
+  subscriptionsOf: (accountId) => subscriptions.listRouting(accountId),
+  claimEvent: (event) => events.claim({ ...event, expiresAt: expiry() }),
+  now: Date.now,
+  markFannedOut: (eventId) => events.markFannedOut(eventId, expiry()),
   filterFailed: (subscription: SubscriptionRouting, error: Error) =>
     logger.error('Content filter could not be evaluated; subscription left out', {
       subscriptionId: subscription.id,
       error,
     }),
-  enqueueDeliveries: (messages: readonly object[]) =>
+  enqueueDeliveries: (messages) =>
     sendAll(
       sqs,
       env.DELIVERY_QUEUE_URL,
-      messages.map((message) => JSON.stringify(message)),
+      messages.map((message) => ({ body: JSON.stringify(message), groupId: message.subscriptionId })),
     ),
+  recordPending: (message: DeliveryMessage) => {
+    const now = new Date().toISOString();
+    return deliveries.createPending({
+      id: message.id,
+      accountId: message.accountId,
+      subscriptionId: message.subscriptionId,
+      eventId: message.eventId,
+      eventType: message.eventType,
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: expiry(),
+    });
+  },
 };
 
 async function processRecord(record: SQSRecord): Promise<void> {
   let event: ReturnType<typeof parseBusEvent>;
-  let deliveries: Awaited<ReturnType<typeof fanOut>>;
+  let queued: Awaited<ReturnType<typeof fanOut>>;
   try {
     event = parseBusEvent(record.body);
-    deliveries = await fanOut(event, ports);
+    queued = await fanOut(event, ports);
   } catch (error) {
     if (error instanceof InvalidEventError) {
       logger.warn('Invalid event dead-lettered', { messageId: record.messageId, reason: error.message });
@@ -52,7 +76,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
     eventId: event.id,
     type: event['detail-type'],
     accountId: event.detail.account_id,
-    deliveries: deliveries.length,
+    deliveries: queued.length,
   });
 }
 

@@ -96,7 +96,11 @@ export class LocalEventBuses {
   ) {}
 
   /** Adds a bus (idempotent) and its rules. */
-  addBus(name: string, rules: readonly (RuleDefinition & { target: EventTarget })[]): void {
+  addBus(
+    name: string,
+    rules: readonly (Pick<RuleDefinition, 'name' | 'eventPattern'> &
+      Partial<RuleDefinition> & { target: EventTarget })[],
+  ): void {
     const busRules = this.buses.get(name) ?? [];
     for (const rule of rules) {
       const pattern = JSON.stringify(rule.eventPattern);

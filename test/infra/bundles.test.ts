@@ -21,11 +21,18 @@ const run = promisify(execFile);
 const dummyEnvironment: Record<EnvironmentVariable, string> = {
   TABLE_NAME: 'hookbridge-test-table',
   DELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/delivery',
+  SLOW_DELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/slow-delivery',
+  RETRY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/retry',
   FAN_OUT_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/fan-out-dlq',
   DELIVERY_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/delivery-dlq',
   FAN_OUT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/fan-out',
+  EVENT_BUS_NAME: 'webhooks',
   ALLOW_PRIVATE_TARGETS: 'false',
   SUBSCRIPTIONS_PER_ACCOUNT: '100',
+  RETRY_SCHEDULE: '5,300',
+  DISABLE_AFTER_SECONDS: '432000',
+  DELIVERY_TIMEOUT_SECONDS: '15',
+  DELIVERY_RETENTION_DAYS: '30',
 };
 
 const importBundle = `
@@ -68,27 +75,47 @@ afterAll(async () => {
   if (outDir !== undefined) await rm(outDir, { recursive: true, force: true });
 });
 
+/** Imports the bundle of `name` in a fresh Node process with the runtime's and the given environment. */
+function loadBundle(name: FunctionName, environment: Record<string, string>) {
+  return run(process.execPath, ['--input-type=module', '-e', importBundle], {
+    cwd: outDir,
+    timeout: 20_000,
+    env: {
+      ...runtimeEnvironment,
+      ...environment,
+      BUNDLE_URL: pathToFileURL(join(outDir, name, bundleFileName)).href,
+      AWS_REGION: 'eu-west-1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
+  });
+}
+
+const declaredEnvironment = (name: FunctionName) =>
+  Object.fromEntries(functions[name].environment.map((v) => [v, dummyEnvironment[v]]));
+
 describe('handler bundles', () => {
+  it('bundles every handler of platform.ts, the retry relay included', () => {
+    expect(names).toEqual(['authorizer', 'api', 'fanOut', 'delivery', 'slowDelivery', 'retryRelay']);
+  });
+
   it.each(names)('%s bundles to an ES module that loads with only its declared environment', async (name) => {
     const bundle = join(outDir, name, bundleFileName);
     expect((await stat(`${bundle}.map`)).isFile()).toBe(true);
-    const declared = Object.fromEntries(functions[name].environment.map((v) => [v, dummyEnvironment[v]]));
 
-    const loading = run(process.execPath, ['--input-type=module', '-e', importBundle], {
-      cwd: outDir,
-      timeout: 20_000,
-      env: {
-        ...runtimeEnvironment,
-        ...declared,
-        BUNDLE_URL: pathToFileURL(bundle).href,
-        AWS_REGION: 'eu-west-1',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    const loading = loadBundle(name, declaredEnvironment(name)).catch(
+      (error: { stderr?: string; message: string }) => {
+        throw new Error(
+          `${functions[name].entry} does not load from its bundle: ${error.stderr ?? error.message}`,
+        );
       },
-    }).catch((error: { stderr?: string; message: string }) => {
-      throw new Error(
-        `${functions[name].entry} does not load from its bundle: ${error.stderr ?? error.message}`,
-      );
-    });
+    );
     expect((await loading).stderr).toBe('');
+  });
+
+  it('refuses to load with a bad setting, naming the variable', async () => {
+    const loading = loadBundle('delivery', { ...declaredEnvironment('delivery'), RETRY_SCHEDULE: '5,soon' });
+    await expect(loading).rejects.toMatchObject({
+      stderr: expect.stringContaining('EnvironmentError: Environment: RETRY_SCHEDULE is not valid'),
+    });
   });
 });

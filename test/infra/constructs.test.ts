@@ -1,15 +1,53 @@
-import { type App, Stack } from 'aws-cdk-lib';
+import { type App, Duration, Stack } from 'aws-cdk-lib';
+import { EventBus } from 'aws-cdk-lib/aws-events';
 import { describe, expect, it } from 'vitest';
-import { functions, type QueueDefinition, queues } from '../../functions/core/platform.ts';
+import { functions, type QueueDefinition, type QueueName, queues } from '../../functions/core/platform.ts';
 import { PlatformAlarms } from '../../lib/alarms.ts';
-import { DeliveryPipeline } from '../../lib/delivery-pipeline.ts';
+import { DeliveryPipeline, type DeliveryPipelineProps } from '../../lib/delivery-pipeline.ts';
 import { EventRouting } from '../../lib/event-routing.ts';
 import { PlatformFunction } from '../../lib/platform-function.ts';
+import { SubscriptionApi, type SubscriptionApiProps } from '../../lib/subscription-api.ts';
 import { WebhookTable } from '../../lib/webhook-table.ts';
 import { WorkQueue } from '../../lib/work-queue.ts';
 import { testApp } from './synth.ts';
 
 const newStack = () => new Stack(testApp(), 'Test');
+
+/** One WorkQueue per platform.ts queue, each with its definition unless `overrides` gives another. */
+function platformQueues(
+  stack: Stack,
+  overrides: Partial<Record<QueueName, QueueDefinition>> = {},
+): Record<QueueName, WorkQueue> {
+  return Object.fromEntries(
+    (Object.keys(queues) as QueueName[]).map((name) => [
+      name,
+      new WorkQueue(stack, `${name}Queue`, { definition: overrides[name] ?? queues[name] }),
+    ]),
+  ) as Record<QueueName, WorkQueue>;
+}
+
+/** A DeliveryPipeline in a stack of its own, with the given props over working defaults. */
+function pipeline(props: Partial<DeliveryPipelineProps> = {}): DeliveryPipeline {
+  const stack = newStack();
+  return new DeliveryPipeline(stack, 'Pipeline', {
+    table: new WebhookTable(stack, 'Table'),
+    queues: platformQueues(stack),
+    eventBus: new EventBus(stack, 'Bus'),
+    ...props,
+  });
+}
+
+/** A SubscriptionApi in a stack of its own, with the given props over working defaults. */
+function subscriptionApi(props: Partial<SubscriptionApiProps> = {}): SubscriptionApi {
+  const stack = newStack();
+  const all = platformQueues(stack);
+  return new SubscriptionApi(stack, 'Api', {
+    table: new WebhookTable(stack, 'Table'),
+    fanOutQueue: all.fanOut,
+    deliveryQueue: all.delivery,
+    ...props,
+  });
+}
 
 describe('PlatformFunction environment binding', () => {
   it('fails synth naming each declared variable that nothing binds', () => {
@@ -18,7 +56,7 @@ describe('PlatformFunction environment binding', () => {
     new WebhookTable(stack, 'Table').grantReadWriteTo(fn);
 
     expect(() => (stack.node.root as App).synth()).toThrow(
-      /functions\/fan-out\/handler\.ts reads DELIVERY_QUEUE_URL, FAN_OUT_DLQ_URL .*but nothing binds them/,
+      /functions\/fan-out\/handler\.ts reads DELIVERY_QUEUE_URL, FAN_OUT_DLQ_URL, DELIVERY_RETENTION_DAYS .*but nothing binds them/,
     );
   });
 
@@ -32,17 +70,27 @@ describe('PlatformFunction environment binding', () => {
     );
   });
 
+  it('refuses to bind a variable twice to different values', () => {
+    const stack = newStack();
+    const fn = new PlatformFunction(stack, 'FanOut', { definition: functions.fanOut });
+    fn.bindEnvironment('DELIVERY_RETENTION_DAYS', '30');
+
+    expect(() => fn.bindEnvironment('DELIVERY_RETENTION_DAYS', '7')).toThrow(
+      /DELIVERY_RETENTION_DAYS is already bound to another value/,
+    );
+  });
+
   it('synthesizes once every declared variable is bound', () => {
     const stack = newStack();
     const fn = new PlatformFunction(stack, 'Authorizer', { definition: functions.authorizer });
     new WebhookTable(stack, 'Table').grantReadTo(fn);
 
     expect(() => (stack.node.root as App).synth()).not.toThrow();
-    expect([...fn.boundEnvironment.keys()]).toEqual(functions.authorizer.environment);
+    expect([...fn.boundEnvironment.keys()]).toEqual(['TABLE_NAME']);
   });
 });
 
-describe('constructor checks', () => {
+describe('WorkQueue checks', () => {
   const withQueue = (overrides: Partial<QueueDefinition>) => () =>
     new WorkQueue(newStack(), 'Queue', { definition: { ...queues.delivery, ...overrides } });
 
@@ -57,32 +105,140 @@ describe('constructor checks', () => {
       /visibilityTimeoutSeconds must be 0 to 43200/,
     );
     expect(withQueue({ maxReceiveCount: 0 })).toThrow(/maxReceiveCount must be 1 to 1000/);
+    expect(withQueue({ retentionPeriodSeconds: 59 })).toThrow(/retentionPeriodSeconds must be 60 to 1209600/);
   });
+});
 
+describe('DeliveryPipeline checks', () => {
   it('rejects a consumed queue whose visibility timeout is under 6x its function timeout', () => {
     const stack = newStack();
-    const tooShort = functions.delivery.timeoutSeconds * 6 - 1;
-    const definition = { ...queues.delivery, visibilityTimeoutSeconds: tooShort };
+    const tooShort = functions.slowDelivery.timeoutSeconds * 6 - 1;
     expect(
       () =>
         new DeliveryPipeline(stack, 'Pipeline', {
           table: new WebhookTable(stack, 'Table'),
-          queues: {
-            fanOut: new WorkQueue(stack, 'FanOut', { definition: queues.fanOut }),
-            delivery: new WorkQueue(stack, 'Delivery', { definition }),
-          },
+          queues: platformQueues(stack, {
+            slowDelivery: { ...queues.slowDelivery, visibilityTimeoutSeconds: tooShort },
+          }),
+          eventBus: new EventBus(stack, 'Bus'),
         }),
-    ).toThrow(/visibilityTimeoutSeconds \(\d+\) must be at least 6x the function's timeoutSeconds/);
+    ).toThrow(
+      /mapping slowDelivery -> slowDelivery: the queue's visibilityTimeoutSeconds \(179\) must be at least 6x the function's timeoutSeconds \(30\)/,
+    );
   });
 
+  it('names a platform.ts queue missing from props.queues', () => {
+    const stack = newStack();
+    const { retry: _, ...withoutRetry } = platformQueues(stack);
+    expect(
+      () =>
+        new DeliveryPipeline(stack, 'Pipeline', {
+          table: new WebhookTable(stack, 'Table'),
+          queues: withoutRetry as Record<QueueName, WorkQueue>,
+          eventBus: new EventBus(stack, 'Bus'),
+        }),
+    ).toThrow(/props\.queues has no 'retry' queue/);
+  });
+
+  it.each([
+    ['no wait', []],
+    ['a zero wait', [5, 0]],
+    ['a fractional wait', [1.5]],
+    ['a wait over a day', [86_401]],
+    ['more than 20 waits', Array.from({ length: 21 }, () => 60)],
+  ])('rejects a retry schedule with %s', (_, retryScheduleSeconds) => {
+    expect(() => pipeline({ retryScheduleSeconds })).toThrow(
+      /Pipeline: retryScheduleSeconds must be 1 to 20 whole numbers of seconds from 1 to 86400, got \[/,
+    );
+  });
+
+  it('binds a valid retry schedule to both delivery lanes, comma-separated', () => {
+    const built = pipeline({ retryScheduleSeconds: [1, 60, 86_400] });
+    for (const fn of [built.delivery, built.slowDelivery]) {
+      expect(fn.boundEnvironment.get('RETRY_SCHEDULE')).toBe('1,60,86400');
+    }
+  });
+
+  it.each([
+    ['zero', Duration.seconds(0)],
+    ['a fraction of a second', Duration.seconds(1.5)],
+  ])('rejects a disableAfter of %s', (_, disableAfter) => {
+    expect(() => pipeline({ disableAfter })).toThrow(
+      /Pipeline: disableAfter must be a whole number of seconds, at least 1/,
+    );
+  });
+
+  it('binds disableAfter in seconds to both delivery lanes', () => {
+    const built = pipeline({ disableAfter: Duration.hours(1) });
+    for (const fn of [built.delivery, built.slowDelivery]) {
+      expect(fn.boundEnvironment.get('DISABLE_AFTER_SECONDS')).toBe('3600');
+    }
+  });
+
+  it.each([
+    ['zero', Duration.seconds(0)],
+    ['over 20 seconds', Duration.seconds(21)],
+  ])('rejects a deliveryTimeout of %s', (_, deliveryTimeout) => {
+    expect(() => pipeline({ deliveryTimeout })).toThrow(
+      /Pipeline: deliveryTimeout must be 1 to 20 whole seconds/,
+    );
+  });
+
+  it('binds deliveryTimeout in seconds to both delivery lanes', () => {
+    const built = pipeline({ deliveryTimeout: Duration.seconds(20) });
+    for (const fn of [built.delivery, built.slowDelivery]) {
+      expect(fn.boundEnvironment.get('DELIVERY_TIMEOUT_SECONDS')).toBe('20');
+    }
+  });
+
+  it.each([0, 10_000, 2.5])('rejects deliveryRetentionDays of %s', (deliveryRetentionDays) => {
+    expect(() => pipeline({ deliveryRetentionDays })).toThrow(
+      `Test/Pipeline: deliveryRetentionDays must be a whole number from 1 to 9999, got ${deliveryRetentionDays}`,
+    );
+  });
+
+  it('binds deliveryRetentionDays to every function that writes delivery records', () => {
+    const built = pipeline({ deliveryRetentionDays: 7 });
+    for (const fn of [built.fanOut, built.delivery, built.slowDelivery]) {
+      expect(fn.boundEnvironment.get('DELIVERY_RETENTION_DAYS')).toBe('7');
+    }
+  });
+});
+
+describe('SubscriptionApi checks', () => {
+  it.each([0, 1_000_000, 2.5])('rejects subscriptionsPerAccount of %s', (subscriptionsPerAccount) => {
+    expect(() => subscriptionApi({ subscriptionsPerAccount })).toThrow(
+      `Test/Api: subscriptionsPerAccount must be a whole number from 1 to 999999, got ${subscriptionsPerAccount}`,
+    );
+  });
+
+  it.each([0, 10_000, 2.5])('rejects deliveryRetentionDays of %s', (deliveryRetentionDays) => {
+    expect(() => subscriptionApi({ deliveryRetentionDays })).toThrow(
+      `Test/Api: deliveryRetentionDays must be a whole number from 1 to 9999, got ${deliveryRetentionDays}`,
+    );
+  });
+
+  it('binds subscriptionsPerAccount and deliveryRetentionDays to the API function', () => {
+    const api = subscriptionApi({ subscriptionsPerAccount: 5, deliveryRetentionDays: 7 });
+    expect(api.apiFunction.boundEnvironment.get('SUBSCRIPTIONS_PER_ACCOUNT')).toBe('5');
+    expect(api.apiFunction.boundEnvironment.get('DELIVERY_RETENTION_DAYS')).toBe('7');
+  });
+
+  it('rejects a throttle without a positive rate and a whole positive burst', () => {
+    expect(() => subscriptionApi({ throttle: { rateLimit: 0, burstLimit: 10 } })).toThrow(
+      /throttle needs a positive rateLimit and a whole positive burstLimit/,
+    );
+    expect(() => subscriptionApi({ throttle: { rateLimit: 10, burstLimit: 1.5 } })).toThrow(
+      /throttle needs a positive rateLimit and a whole positive burstLimit/,
+    );
+  });
+});
+
+describe('other constructor checks', () => {
   it('rejects a backlog threshold that is not a whole number of messages', () => {
     const alarms = (backlogThreshold: number) => () => {
       const stack = newStack();
-      const queue = new WorkQueue(stack, 'Queue', { definition: queues.delivery });
-      return new PlatformAlarms(stack, 'Alarms', {
-        queues: { fanOut: queue, delivery: queue },
-        backlogThreshold,
-      });
+      return new PlatformAlarms(stack, 'Alarms', { queues: platformQueues(stack), backlogThreshold });
     };
     expect(alarms(0)).toThrow(/backlogThreshold must be a whole number of messages, at least 1, got 0/);
     expect(alarms(2.5)).toThrow(/backlogThreshold must be a whole number/);
@@ -92,10 +248,10 @@ describe('constructor checks', () => {
   it('rejects an invalid or reserved bus name', () => {
     const routing = (eventBusName: string) => () => {
       const stack = newStack();
-      const queue = new WorkQueue(stack, 'Queue', { definition: queues.fanOut });
-      return new EventRouting(stack, 'Routing', { eventBusName, queues: { fanOut: queue, delivery: queue } });
+      return new EventRouting(stack, 'Routing', { eventBusName, queues: platformQueues(stack) });
     };
     expect(routing('has spaces')).toThrow(/eventBusName must be 1-256 letters/);
     expect(routing('default')).toThrow(/cannot be 'default'/);
+    expect(routing('shipping-events')).not.toThrow();
   });
 });

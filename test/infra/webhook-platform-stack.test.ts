@@ -35,12 +35,15 @@ const logicalId = (construct: { node: { defaultChild?: unknown } }): string =>
   stack.getLogicalId(construct.node.defaultChild as CfnQueue);
 const queueId = (name: QueueName): string => logicalId(stack.queues[name].queue);
 const deadLetterQueueId = (name: QueueName): string => logicalId(stack.queues[name].deadLetterQueue);
+const busId = (): string => logicalId(stack.routing.eventBus);
 
 function resource(id: string): CfnResource {
   const found = resources[id];
   if (found === undefined) throw new Error(`no resource ${id}`);
   return found;
 }
+
+const functionNames = Object.keys(functions) as FunctionName[];
 
 /** The function platform.ts defines as `name`, found by its description. */
 function functionId(name: FunctionName): string {
@@ -51,24 +54,50 @@ function functionId(name: FunctionName): string {
   return matches[0]?.[0] ?? '';
 }
 
+interface Statement {
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Effect: string;
+  readonly Condition?: unknown;
+}
+
 /** The statements of the policies attached to a function's role. */
-function roleStatements(fnId: string): { Action: string | string[]; Resource: unknown; Effect: string }[] {
+function roleStatements(fnId: string): Statement[] {
   const roleId = referencedId(resource(fnId).Properties.Role);
   return ofType(resources, 'AWS::IAM::Policy')
     .filter(([, policy]) => policy.Properties.Roles.some((role: unknown) => referencedId(role) === roleId))
     .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement);
 }
 
-function mayCall(fnId: string, action: string, queueLogicalId: string): boolean {
-  return roleStatements(fnId).some(
-    (s) =>
-      s.Effect === 'Allow' &&
-      [s.Action].flat().includes(action) &&
-      [s.Resource].flat().some((r) => referencedId(r) === queueLogicalId),
-  );
+/** The actions a function's Allow statements grant on a resource, or on anything if no resource is given. */
+function allowedActions(fnId: string, resourceId?: string): string[] {
+  return roleStatements(fnId)
+    .filter((s) => s.Effect === 'Allow')
+    .filter(
+      (s) => resourceId === undefined || [s.Resource].flat().some((r) => referencedId(r) === resourceId),
+    )
+    .flatMap((s) => [s.Action].flat());
 }
 
-const canSendTo = (fnId: string, queueLogicalId: string) => mayCall(fnId, 'sqs:SendMessage', queueLogicalId);
+const mayCall = (fnId: string, action: string, resourceId: string): boolean =>
+  allowedActions(fnId, resourceId).includes(action);
+
+/** The logical IDs of the queues a function may send to, sorted. */
+function queuesSentTo(fnId: string): string[] {
+  return roleStatements(fnId)
+    .filter((s) => s.Effect === 'Allow' && [s.Action].flat().includes('sqs:SendMessage'))
+    .flatMap((s) => [s.Resource].flat().map((r) => referencedId(r) ?? JSON.stringify(r)))
+    .sort();
+}
+
+/** The queue a function consumes through its event source mapping, if it has one. */
+function consumedQueueId(name: FunctionName): string | undefined {
+  const fnId = functionId(name);
+  const mapping = ofType(resources, 'AWS::Lambda::EventSourceMapping').find(
+    ([, m]) => referencedId(m.Properties.FunctionName) === fnId,
+  );
+  return mapping === undefined ? undefined : referencedId(mapping[1].Properties.EventSourceArn);
+}
 
 type TableAccess = 'none' | 'read-only' | 'read-write';
 
@@ -76,13 +105,50 @@ type TableAccess = 'none' | 'read-only' | 'read-write';
 const tableAccess: Record<FunctionName, TableAccess> = {
   // Resolves API keys to accounts.
   authorizer: 'read-only',
-  // Creates subscriptions and changes them.
+  // Creates and changes subscriptions, lists deliveries, records the attempts clients ask for.
   api: 'read-write',
-  // Lists an account's subscriptions.
-  fanOut: 'read-only',
-  // Reads the subscription, and disables it when its endpoint answers 410 Gone.
+  // Lists an account's subscriptions; stores each event's body and a test event's pending delivery record.
+  fanOut: 'read-write',
+  // Read the subscription, record each attempt, note an endpoint's health, disable a failing subscription.
   delivery: 'read-write',
+  slowDelivery: 'read-write',
+  // Only moves messages between queues.
+  retryRelay: 'none',
 };
+
+/** A work queue, or the dead-letter queue beside it. */
+type QueueRef = QueueName | `${QueueName} DLQ`;
+
+const queueRefId = (ref: QueueRef): string =>
+  ref.endsWith(' DLQ')
+    ? deadLetterQueueId(ref.slice(0, -' DLQ'.length) as QueueName)
+    : queueId(ref as QueueName);
+
+/** The queues each function's code sends to; a function added to platform.ts must be listed here. */
+const queueSends: Record<FunctionName, readonly QueueRef[]> = {
+  authorizer: [],
+  // Test events go through fan-out; the retries and recoveries clients ask for go to the main lane.
+  api: ['fanOut', 'delivery'],
+  // One delivery per matching subscription to the main lane; an event it cannot handle to its own DLQ.
+  fanOut: ['delivery', 'fanOut DLQ'],
+  // A retry is a new message, delayed: to a lane, or to the retry queue to wait longer than 15 minutes.
+  delivery: ['delivery', 'slowDelivery', 'retry', 'delivery DLQ'],
+  slowDelivery: ['delivery', 'slowDelivery', 'retry', 'delivery DLQ'],
+  // A waiting retry hops through the retry queue until it is due within 15 minutes, then to the main lane.
+  retryRelay: ['delivery', 'retry'],
+};
+
+/** Whether a function puts the platform's own events (webhook.disabled, delivery.failed, ...) on the bus. */
+const putsPlatformEvents: Record<FunctionName, boolean> = {
+  authorizer: false,
+  api: false,
+  fanOut: false,
+  delivery: true,
+  slowDelivery: true,
+  retryRelay: false,
+};
+
+const days = 24 * 3600;
 
 describe('queues', () => {
   it('deploys each platform.ts queue with its settings and a dead-letter queue', () => {
@@ -96,6 +162,26 @@ describe('queues', () => {
       });
       expect(resource(deadLetterQueueId(name)).Properties.MessageRetentionPeriod).toBe(
         definition.deadLetterRetentionPeriodSeconds,
+      );
+    }
+  });
+
+  it('keeps the visibility, retention and redrive values that the design relies on', () => {
+    // Visibility is at least 6x the consumer's timeout: fan-out 5 s, main lane 5 s, slow lane 30 s, relay 10 s.
+    const visibility: Record<QueueName, number> = { fanOut: 30, delivery: 30, slowDelivery: 180, retry: 60 };
+    expect(Object.keys(queues).sort()).toEqual(Object.keys(visibility).sort());
+    expect(ofType(resources, 'AWS::SQS::Queue')).toHaveLength(8);
+    for (const [name, seconds] of Object.entries(visibility) as [QueueName, number][]) {
+      const queue = resource(queueId(name)).Properties;
+      expect(queue, name).toMatchObject({
+        VisibilityTimeout: seconds,
+        MessageRetentionPeriod: 4 * days,
+        RedrivePolicy: { maxReceiveCount: 5 },
+      });
+      // Fair queues are standard queues whose messages carry a MessageGroupId.
+      expect(queue.FifoQueue, name).toBeUndefined();
+      expect(resource(deadLetterQueueId(name)).Properties.MessageRetentionPeriod, `${name} DLQ`).toBe(
+        14 * days,
       );
     }
   });
@@ -143,22 +229,38 @@ describe('event source mappings', () => {
     }
   });
 
+  it.each([
+    ['fanOut', 'fanOut', 10, 5],
+    ['delivery', 'delivery', 10, 20],
+    ['slowDelivery', 'slowDelivery', 10, 10],
+    ['retry', 'retryRelay', 10, 2],
+  ] as const)(
+    'feeds the %s queue to %s in batches of %i, at most %i at a time',
+    (queue, fn, batch, concurrency) => {
+      const deployed = ofType(resources, 'AWS::Lambda::EventSourceMapping');
+      expect(deployed).toHaveLength(4);
+      const matches = deployed.filter(
+        ([, m]) => referencedId(m.Properties.EventSourceArn) === queueId(queue),
+      );
+      expect(matches.map(([, m]) => m.Properties)).toEqual([
+        {
+          EventSourceArn: { 'Fn::GetAtt': [queueId(queue), 'Arn'] },
+          FunctionName: { Ref: functionId(fn) },
+          BatchSize: batch,
+          MaximumBatchingWindowInSeconds: 0,
+          ScalingConfig: { MaximumConcurrency: concurrency },
+          FunctionResponseTypes: ['ReportBatchItemFailures'],
+        },
+      ]);
+    },
+  );
+
   it(`keeps each consumed queue's visibility timeout >= ${VISIBILITY_TO_TIMEOUT_RATIO}x its function's timeout`, () => {
+    expect(VISIBILITY_TO_TIMEOUT_RATIO).toBe(6);
     for (const [, mapping] of ofType(resources, 'AWS::Lambda::EventSourceMapping')) {
       const queue = resource(referencedId(mapping.Properties.EventSourceArn) ?? '');
       const fn = resource(referencedId(mapping.Properties.FunctionName) ?? '');
-      expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(
-        VISIBILITY_TO_TIMEOUT_RATIO * fn.Properties.Timeout,
-      );
-    }
-  });
-
-  it('never lets a function send to the queue it consumes', () => {
-    // A retry is the same message made invisible for its wait, not a new message: no consumer re-queues.
-    for (const [, mapping] of ofType(resources, 'AWS::Lambda::EventSourceMapping')) {
-      const fnId = referencedId(mapping.Properties.FunctionName) ?? '';
-      const queueLogicalId = referencedId(mapping.Properties.EventSourceArn) ?? '';
-      expect(canSendTo(fnId, queueLogicalId), `${fnId} sends to ${queueLogicalId}`).toBe(false);
+      expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fn.Properties.Timeout);
     }
   });
 });
@@ -183,25 +285,85 @@ describe('functions', () => {
     }
   });
 
-  it('lets Lambda stop every function caught in a recursive loop', () => {
-    for (const name of Object.keys(functions) as FunctionName[]) {
-      expect(resource(functionId(name)).Properties.RecursiveLoop, name).toBe('Terminate');
+  it('gives each function the timeout the design relies on', () => {
+    const timeouts: Record<FunctionName, number> = {
+      authorizer: 5,
+      api: 10,
+      fanOut: 5,
+      // The main lane waits at most a second for each answer (its batch's records in parallel).
+      delivery: 5,
+      // The slow lane waits up to the delivery timeout (at most 20 s) for each answer.
+      slowDelivery: 30,
+      retryRelay: 10,
+    };
+    expect(ofType(resources, 'AWS::Lambda::Function')).toHaveLength(6);
+    for (const [name, seconds] of Object.entries(timeouts) as [FunctionName, number][]) {
+      expect(resource(functionId(name)).Properties.Timeout, name).toBe(seconds);
+    }
+  });
+
+  it('lets Lambda stop a recursive loop except in the functions that re-queue work by design', () => {
+    // Lambda stops a function invoked more than 16 times in one chain of requests. A function on a cycle of
+    // queues (it sends to a queue whose consumer, maybe itself, leads back to it) is invoked once per attempt
+    // or per 15-minute hop of a retry's wait: 40 hops for a 10-hour wait. Its own logic bounds the chain.
+    const consumerOf = new Map(
+      ofType(resources, 'AWS::Lambda::EventSourceMapping').map(([, m]) => [
+        referencedId(m.Properties.EventSourceArn),
+        referencedId(m.Properties.FunctionName),
+      ]),
+    );
+    const next = (fnId: string) =>
+      queuesSentTo(fnId).flatMap((queue) => [consumerOf.get(queue)].filter((id) => id !== undefined));
+    const onCycle = (fnId: string): boolean => {
+      const seen = new Set<string>();
+      const stackOfIds = next(fnId);
+      while (stackOfIds.length > 0) {
+        const id = stackOfIds.pop() ?? '';
+        if (id === fnId) return true;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        stackOfIds.push(...next(id));
+      }
+      return false;
+    };
+
+    const cyclic = functionNames.filter((name) => onCycle(functionId(name)));
+    expect(cyclic.sort()).toEqual(['delivery', 'retryRelay', 'slowDelivery']);
+    for (const name of functionNames) {
+      expect(resource(functionId(name)).Properties.RecursiveLoop, name).toBe(
+        cyclic.includes(name) ? 'Allow' : 'Terminate',
+      );
     }
   });
 
   it('gives each function exactly the environment it declares, with access to what each variable names', () => {
-    const expected: Record<EnvironmentVariable, { value: unknown; sendsTo?: string }> = {
-      TABLE_NAME: { value: { Ref: logicalId(stack.table.table) } },
-      DELIVERY_QUEUE_URL: { value: { Ref: queueId('delivery') }, sendsTo: queueId('delivery') },
-      FAN_OUT_DLQ_URL: { value: { Ref: deadLetterQueueId('fanOut') }, sendsTo: deadLetterQueueId('fanOut') },
-      DELIVERY_DLQ_URL: {
-        value: { Ref: deadLetterQueueId('delivery') },
-        sendsTo: deadLetterQueueId('delivery'),
-      },
-      FAN_OUT_QUEUE_URL: { value: { Ref: queueId('fanOut') }, sendsTo: queueId('fanOut') },
-      ALLOW_PRIVATE_TARGETS: { value: 'false' },
-      SUBSCRIPTIONS_PER_ACCOUNT: { value: '100' },
-    };
+    const expected: Record<EnvironmentVariable, { value: unknown; sendsTo?: string; putsEventsOn?: string }> =
+      {
+        TABLE_NAME: { value: { Ref: logicalId(stack.table.table) } },
+        DELIVERY_QUEUE_URL: { value: { Ref: queueId('delivery') }, sendsTo: queueId('delivery') },
+        SLOW_DELIVERY_QUEUE_URL: {
+          value: { Ref: queueId('slowDelivery') },
+          sendsTo: queueId('slowDelivery'),
+        },
+        RETRY_QUEUE_URL: { value: { Ref: queueId('retry') }, sendsTo: queueId('retry') },
+        FAN_OUT_DLQ_URL: {
+          value: { Ref: deadLetterQueueId('fanOut') },
+          sendsTo: deadLetterQueueId('fanOut'),
+        },
+        DELIVERY_DLQ_URL: {
+          value: { Ref: deadLetterQueueId('delivery') },
+          sendsTo: deadLetterQueueId('delivery'),
+        },
+        FAN_OUT_QUEUE_URL: { value: { Ref: queueId('fanOut') }, sendsTo: queueId('fanOut') },
+        EVENT_BUS_NAME: { value: { Ref: busId() }, putsEventsOn: busId() },
+        ALLOW_PRIVATE_TARGETS: { value: 'false' },
+        SUBSCRIPTIONS_PER_ACCOUNT: { value: '100' },
+        RETRY_SCHEDULE: { value: '5,300,1800,7200,18000,36000,36000' },
+        // Five days.
+        DISABLE_AFTER_SECONDS: { value: '432000' },
+        DELIVERY_TIMEOUT_SECONDS: { value: '15' },
+        DELIVERY_RETENTION_DAYS: { value: '30' },
+      };
     for (const [name, definition] of Object.entries(functions) as [
       FunctionName,
       (typeof functions)[FunctionName],
@@ -211,21 +373,65 @@ describe('functions', () => {
       expect(Object.keys(variables).sort(), name).toEqual(
         [...definition.environment, ...Object.keys(runtimeEnvironment)].sort(),
       );
+      expect(variables.NODE_OPTIONS, `${name} NODE_OPTIONS`).toBe('--enable-source-maps');
       for (const variable of definition.environment) {
-        expect(variables[variable], `${name} ${variable}`).toEqual(expected[variable].value);
-        const target = expected[variable].sendsTo;
-        if (target === undefined) continue;
-        // A queue's own consumer only changes its messages' visibility (a retry's wait); others send to it.
-        const consumes = eventSourceMappings.some(
-          (mapping) => mapping.function === name && queueId(mapping.queue) === target,
-        );
-        const action = consumes ? 'sqs:ChangeMessageVisibility' : 'sqs:SendMessage';
-        expect(mayCall(id, action, target), `${name} may ${action} on ${variable}`).toBe(true);
+        const { value, sendsTo, putsEventsOn } = expected[variable];
+        expect(variables[variable], `${name} ${variable}`).toEqual(value);
+        if (sendsTo !== undefined) {
+          expect(mayCall(id, 'sqs:SendMessage', sendsTo), `${name} may send to ${variable}`).toBe(true);
+        }
+        if (putsEventsOn !== undefined) {
+          expect(mayCall(id, 'events:PutEvents', putsEventsOn), `${name} may put events on ${variable}`).toBe(
+            true,
+          );
+        }
       }
     }
   });
 
-  it('gives each function that reads TABLE_NAME the table access it needs and no more', () => {
+  it('lets each function send to exactly the queues its code sends to', () => {
+    for (const name of functionNames) {
+      expect(queuesSentTo(functionId(name)), name).toEqual(queueSends[name].map(queueRefId).sort());
+    }
+  });
+
+  it('lets no function change message visibility beyond the grant of its event source mapping', () => {
+    // A retry is a new message sent with a delay, so no code changes visibility. What is left is CDK's
+    // standard consume grant of an event source mapping, on the consumed queue only.
+    const consume = [
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+    ];
+    for (const name of functionNames) {
+      const changing = roleStatements(functionId(name)).filter((s) =>
+        [s.Action].flat().some((a) => a === 'sqs:ChangeMessageVisibility' || a === 'sqs:*' || a === '*'),
+      );
+      const consumed = consumedQueueId(name);
+      expect(changing, name).toEqual(
+        consumed === undefined
+          ? []
+          : [{ Effect: 'Allow', Action: consume, Resource: { 'Fn::GetAtt': [consumed, 'Arn'] } }],
+      );
+    }
+  });
+
+  it('lets only the delivery lanes put events, on the platform bus, and nothing else on EventBridge', () => {
+    for (const name of functionNames) {
+      const onEventBridge = roleStatements(functionId(name)).filter((s) =>
+        [s.Action].flat().some((a) => a.startsWith('events:') || a === '*'),
+      );
+      expect(onEventBridge, name).toEqual(
+        putsPlatformEvents[name]
+          ? [{ Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': [busId(), 'Arn'] } }]
+          : [],
+      );
+    }
+  });
+
+  it('gives each function the table access it needs and no more', () => {
     const tableId = logicalId(stack.table.table);
     const readActions = ['dynamodb:GetItem', 'dynamodb:Query'];
     const writeActions = [
@@ -239,11 +445,9 @@ describe('functions', () => {
       expect(access !== 'none', `${name}: table access iff it declares TABLE_NAME in platform.ts`).toBe(
         declares,
       );
-      const allowed = roleStatements(functionId(name)).filter((s) => s.Effect === 'Allow');
-      const onTable = allowed
-        .filter((s) => [s.Resource].flat().some((r) => referencedId(r) === tableId))
-        .flatMap((s) => [s.Action].flat());
-      const anywhere = allowed.flatMap((s) => [s.Action].flat());
+      const fnId = functionId(name);
+      const onTable = allowedActions(fnId, tableId);
+      const anywhere = allowedActions(fnId);
       for (const action of readActions) {
         expect(onTable.includes(action), `${name} may ${action}`).toBe(access !== 'none');
       }
@@ -251,10 +455,26 @@ describe('functions', () => {
         const granted = access === 'read-write' ? onTable.includes(action) : anywhere.includes(action);
         expect(granted, `${name} may ${action}`).toBe(access === 'read-write');
       }
+      if (access === 'none') {
+        expect(
+          anywhere.filter((a) => a.startsWith('dynamodb:')),
+          `${name} DynamoDB actions`,
+        ).toEqual([]);
+      }
+    }
+  });
+
+  it('grants no wildcard action, and a wildcard resource only to X-Ray', () => {
+    for (const name of functionNames) {
+      const statements = roleStatements(functionId(name));
       expect(
-        anywhere.filter((a) => a === '*' || a === 'dynamodb:*'),
+        statements.flatMap((s) => [s.Action].flat()).filter((a) => a === '*' || a.endsWith(':*')),
         `${name} wildcard actions`,
       ).toEqual([]);
+      expect(
+        statements.filter((s) => [s.Resource].flat().includes('*')).map((s) => [s.Action].flat().sort()),
+        `${name} statements on any resource`,
+      ).toEqual([['xray:PutTelemetryRecords', 'xray:PutTraceSegments']]);
     }
   });
 });
@@ -284,13 +504,12 @@ describe('table', () => {
 
 describe('event routing', () => {
   it(`names the bus '${defaultEventBusName}' unless told otherwise`, () => {
-    template.hasResourceProperties('AWS::Events::EventBus', { Name: defaultEventBusName });
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: 'webhooks' });
     const other = synthPlatform({ eventBusName: 'shipping-events' });
     other.template.hasResourceProperties('AWS::Events::EventBus', { Name: 'shipping-events' });
   });
 
   it('deploys each platform.ts rule with its pattern, into its queue, with a dead-letter queue', () => {
-    const busId = logicalId(stack.routing.eventBus);
     const deployed = ofType(resources, 'AWS::Events::Rule');
     expect(deployed).toHaveLength(rules.length);
     const policyStatements = (queueLogicalId: string) =>
@@ -302,7 +521,7 @@ describe('event routing', () => {
       expect(matches).toHaveLength(1);
       const [ruleId, rule] = matches[0] ?? [];
       expect(rule?.Properties.EventPattern).toEqual(definition.eventPattern);
-      expect(rule?.Properties.EventBusName).toEqual({ Ref: busId });
+      expect(rule?.Properties.EventBusName).toEqual({ Ref: busId() });
       expect(rule?.Properties.Targets).toEqual([
         {
           Id: expect.any(String),
@@ -322,10 +541,29 @@ describe('event routing', () => {
       }
     }
   });
+
+  it("routes publishers' order, shipment and draft events to fan-out, never the platform's own (source hookbridge)", () => {
+    const deployed = ofType(resources, 'AWS::Events::Rule').map(([, rule]) => rule.Properties);
+    expect(deployed.map((rule) => rule.EventPattern)).toEqual(
+      expect.arrayContaining(
+        ['order.', 'shipment.', 'draft.'].map((prefix) => ({
+          source: [{ 'anything-but': 'hookbridge' }],
+          'detail-type': [{ prefix }],
+        })),
+      ),
+    );
+    expect(deployed).toHaveLength(3);
+    for (const rule of deployed) {
+      expect(rule.Targets.map((target: { Arn: unknown }) => target.Arn)).toEqual([
+        { 'Fn::GetAtt': [queueId('fanOut'), 'Arn'] },
+      ]);
+    }
+  });
 });
 
 describe('HTTP API', () => {
-  it('routes platform.ts routeKey to the API function behind an authorizer with no identity source', () => {
+  it('routes $default (every path, / included) to the API function behind an authorizer with no identity source', () => {
+    expect(httpApi.routeKey).toBe('$default');
     const authorizers = ofType(resources, 'AWS::ApiGatewayV2::Authorizer');
     expect(authorizers).toHaveLength(1);
     const [authorizerId, authorizer] = authorizers[0] ?? [];
@@ -336,22 +574,22 @@ describe('HTTP API', () => {
       AuthorizerResultTtlInSeconds: 0,
     });
     expect(authorizer?.Properties).not.toHaveProperty('IdentitySource');
-    expect(JSON.stringify(authorizer?.Properties.AuthorizerUri)).toContain(functionId(httpApi.authorizer));
+    expect(JSON.stringify(authorizer?.Properties.AuthorizerUri)).toContain(functionId('authorizer'));
 
     const routes = ofType(resources, 'AWS::ApiGatewayV2::Route');
     expect(routes).toHaveLength(1);
     const route = routes[0]?.[1].Properties;
     expect(route).toMatchObject({
-      RouteKey: httpApi.routeKey,
+      RouteKey: '$default',
       AuthorizationType: 'CUSTOM',
       AuthorizerId: { Ref: authorizerId },
     });
     const integrationId = JSON.stringify(route?.Target).match(/"Ref":"(\w+)"/)?.[1] ?? '';
     expect(resource(integrationId).Properties).toMatchObject({
       IntegrationType: 'AWS_PROXY',
-      IntegrationUri: { 'Fn::GetAtt': [functionId(httpApi.function), 'Arn'] },
+      IntegrationUri: { 'Fn::GetAtt': [functionId('api'), 'Arn'] },
       PayloadFormatVersion: '2.0',
-      TimeoutInMillis: httpApi.integrationTimeoutSeconds * 1000,
+      TimeoutInMillis: 29_000,
     });
   });
 
@@ -359,7 +597,7 @@ describe('HTTP API', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: Match.anyValue(), ThrottlingBurstLimit: Match.anyValue() },
+      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
       AccessLogSettings: {
         DestinationArn: Match.anyValue(),
         Format: Match.stringLikeRegexp('\\$context.requestId'),
@@ -369,7 +607,7 @@ describe('HTTP API', () => {
 
   it('outputs the API URL, the bus name and the table name (for issuing API keys)', () => {
     template.hasOutput('ApiUrl', {});
-    template.hasOutput('EventBusName', { Value: { Ref: logicalId(stack.routing.eventBus) } });
+    template.hasOutput('EventBusName', { Value: { Ref: busId() } });
     template.hasOutput('TableName', { Value: { Ref: logicalId(stack.table.table) } });
   });
 });
@@ -413,17 +651,21 @@ describe('alarms', () => {
     }
   });
 
-  it('never alarms on the age of the oldest message of a queue whose consumer delays its own messages', () => {
-    // A consumer given its own queue's URL uses it to make a message invisible for a retry's wait, so that
-    // queue's oldest message is as old as the longest retry schedule in progress.
-    const delaying = eventSourceMappings.filter((mapping) => {
+  it('never alarms on the age of the oldest message of a queue whose consumer re-queues to it', () => {
+    // A consumer given its own queue's URL sends retries (delayed) or a retry's next hop to it, so work stays
+    // in that queue for as long as the longest retry schedule in progress (about a day), healthy or not.
+    const requeuing = eventSourceMappings.filter((mapping) => {
       const ownQueue = JSON.stringify({ Ref: queueId(mapping.queue) });
       const variables: Record<string, unknown> = resource(functionId(mapping.function)).Properties.Environment
         .Variables;
       return Object.values(variables).some((value) => JSON.stringify(value) === ownQueue);
     });
-    expect(delaying.length, 'consumers that delay their own messages (delivery retries)').toBeGreaterThan(0);
-    for (const mapping of delaying) {
+    expect(requeuing.map((mapping) => mapping.function).sort()).toEqual([
+      'delivery',
+      'retryRelay',
+      'slowDelivery',
+    ]);
+    for (const mapping of requeuing) {
       expect(
         alarms(resources, 'ApproximateAgeOfOldestMessage', queueId(mapping.queue)),
         mapping.queue,

@@ -77,9 +77,10 @@ describe('SubscriptionStore against DynamoDB (dynalite)', () => {
     );
   });
 
-  it('sets a status with its reason and a new version, and ignores a deleted subscription', async () => {
-    await store.setStatus('acct_store', 'sub_b', 'disabled', 'The endpoint answered 410 Gone');
-    await store.setStatus('acct_store', 'sub_missing', 'disabled', 'gone');
+  it('disables an active subscription once, with its reason and a new version, and ignores a deleted one', async () => {
+    expect(await store.disable('acct_store', 'sub_b', 'The endpoint answered 410 Gone')).toBe(true);
+    expect(await store.disable('acct_store', 'sub_b', 'again')).toBe(false);
+    expect(await store.disable('acct_store', 'sub_missing', 'gone')).toBe(false);
 
     expect(await store.get('acct_store', 'sub_b')).toMatchObject({
       status: 'disabled',

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { ApiKeyStore, newApiKey } from '#core/accounts/api-key-store.ts';
 import { documentClient } from '#core/dynamodb.ts';
 import { type Sandbox, type SandboxOptions, startSandbox } from '../../local/sandbox.ts';
-import { api, credentials } from './clients.ts';
+import { api, awsClients, credentials } from './clients.ts';
 import { type Receiver, startReceiver } from './receiver.ts';
 
 /** One call of the management API, as a test makes it. */
@@ -31,17 +33,26 @@ export interface TestAccount {
  * receivers that stay up until the end (so no test leaves retries behind for the next).
  */
 export function useApiSandbox(options: SandboxOptions = {}) {
-  const state: { sandbox?: Sandbox; keys?: ApiKeyStore; dynamo?: DynamoDBClient } = {};
+  const state: {
+    sandbox?: Sandbox;
+    keys?: ApiKeyStore;
+    dynamo?: DynamoDBClient;
+    aws?: ReturnType<typeof awsClients>;
+  } = {};
   const receivers: Receiver[] = [];
+  const platformEvents: { 'detail-type': string; source: string; detail: Record<string, unknown> }[] = [];
 
   beforeAll(async () => {
     state.sandbox = await startSandbox({ port: 0, logLevel: 'SILENT', ...options });
     state.dynamo = new DynamoDBClient({ endpoint: state.sandbox.endpoint, region: 'us-east-1', credentials });
     state.keys = new ApiKeyStore(documentClient(state.dynamo), 'webhooks');
+    state.aws = awsClients(state.sandbox.endpoint);
   });
   afterAll(async () => {
     await Promise.all(receivers.map((receiver) => receiver.close()));
     state.dynamo?.destroy();
+    state.aws?.eventBridge.destroy();
+    state.aws?.sqs.destroy();
     await state.sandbox?.close();
   });
 
@@ -76,6 +87,50 @@ export function useApiSandbox(options: SandboxOptions = {}) {
         },
       };
     },
+    /** Real SDK clients on the sandbox. */
+    aws: () => state.aws as ReturnType<typeof awsClients>,
+    /** Puts an event on the bus as a publisher does; answers its EventBridge id. */
+    async publish(
+      detail: object,
+      type = 'order.status_updated',
+      source = 'shipping.orders',
+    ): Promise<string> {
+      const result = await state.aws?.eventBridge.send(
+        new PutEventsCommand({
+          Entries: [
+            {
+              EventBusName: sandbox().eventBusName,
+              Source: source,
+              DetailType: type,
+              Detail: JSON.stringify(detail),
+            },
+          ],
+        }),
+      );
+      const id = result?.Entries?.[0]?.EventId;
+      if (id === undefined)
+        throw new Error(`PutEvents refused the event: ${JSON.stringify(result?.Entries)}`);
+      return id;
+    },
+    /** Every event the platform put on the bus so far (read from the sandbox's platform-events queue). */
+    async platformEvents() {
+      const QueueUrl = sandbox().platformEventsQueueUrl;
+      const { Messages = [] } =
+        (await state.aws?.sqs.send(new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10 }))) ?? {};
+      for (const message of Messages) platformEvents.push(JSON.parse(message.Body ?? '{}'));
+      if (Messages.length > 0) {
+        await state.aws?.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl,
+            Entries: Messages.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.ReceiptHandle,
+            })),
+          }),
+        );
+      }
+      return platformEvents;
+    },
     async newReceiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
       const receiver = await startReceiver(...args);
       receivers.push(receiver);
@@ -93,4 +148,19 @@ export function problem(type: string, status: number, extra: Record<string, unkn
     detail: expect.any(String),
     ...extra,
   };
+}
+
+/** Asks `probe` until it gives a value (not undefined), every 100 ms, for at most `timeoutMs`. */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -10,8 +10,13 @@ export interface ReceivedRequest {
   readonly body: string;
 }
 
-/** How the receiver answers: a status, headers and body; by default 204. */
-export type Reply = { status: number; headers?: Record<string, string>; body?: string };
+/**
+ * How the receiver answers: a status, headers and body, after an optional delay; by default 204 at once. A
+ * `reset` reply drops the connection without answering.
+ */
+export type Reply =
+  | { status: number; headers?: Record<string, string>; body?: string; delayMs?: number }
+  | { reset: true };
 
 /**
  * A real HTTP receiver on loopback that records every request and answers with `reply` (which a test may change
@@ -34,9 +39,15 @@ export async function startReceiver(
       body: Buffer.concat(chunks).toString('utf8'),
     };
     received.push(request);
-    const { status, headers, body } = answer(request);
-    res.writeHead(status, headers).end(body);
+    const reply = answer(request);
     waiters.shift()?.(request);
+    if ('reset' in reply) {
+      req.socket.destroy();
+      return;
+    }
+    const { status, headers, body, delayMs } = reply;
+    if (delayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    if (!res.destroyed) res.writeHead(status, headers).end(body);
   });
   server.listen(port, '127.0.0.1');
   await once(server, 'listening');

@@ -1,11 +1,16 @@
+import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
+import { Webhook as SvixWebhook } from 'svix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliveryIdOf } from '#core/delivery/delivery-id.ts';
 import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
-import { maxAttempts } from '#core/delivery/retry-policy.ts';
+import type { DeliveryRecord } from '#core/delivery/delivery-record.ts';
+import type { AttemptWrite } from '#core/delivery/delivery-store.ts';
 import { WebhookSender } from '#core/delivery/webhook-sender.ts';
+import type { PlatformEvent } from '#core/events/platform-events.ts';
 import { newSigningSecret } from '#core/signing.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
-import { type DeliveryPorts, deliver } from '../../functions/delivery/deliver.ts';
+import { type DeliveryPorts, type DeliverySettings, deliver } from '../../functions/delivery/deliver.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 import { aSubscription } from '../support/subscriptions.ts';
 
@@ -21,148 +26,321 @@ afterAll(async () => {
 });
 
 const secret = newSigningSecret();
+/** The tests' clock starts at the real time: verifiers check signatures' timestamps against theirs. */
+const t0 = Date.now();
+const at = (offsetMs: number) => new Date(t0 + offsetMs).toISOString();
+const day = 86_400_000;
+const subscriptionId = 'sub_01m8re8jc558cthvp60cjb7yj5';
 const body = JSON.stringify({
-  id: 'ord_1',
+  id: 'evt_9v662v45j1z8g60apc6ckd85xp',
   type: 'order.status_updated',
   occurred_at: '2026-11-27T10:00:00Z',
+  data: { id: 'ord_1', status: 'Shipped' },
 });
 const message: DeliveryMessage = {
-  id: 'msg_test',
+  id: deliveryIdOf({ id: 'bus-event-1', time: '2026-11-27T10:00:00Z' }, subscriptionId),
   accountId: 'acct_1',
-  subscriptionId: 'sub_1',
+  subscriptionId,
+  eventId: 'evt_9v662v45j1z8g60apc6ckd85xp',
   eventType: 'order.status_updated',
   body,
+  attempt: 1,
+  trigger: 'event',
+};
+const settings: DeliverySettings = {
+  lane: 'slow',
+  schedule: [5, 300, 1800],
+  mainLaneWaitMs: 300,
+  timeoutMs: 2000,
+  disableAfterMs: 5 * 86_400_000,
+  retentionSeconds: 30 * 86_400,
 };
 
-function subscription(overrides: Partial<Subscription> = {}): Subscription {
-  return aSubscription({ url: receiver.url, secret, ...overrides });
+/** The world of one delivery, kept in memory: what a test looks at afterwards, and a clock it sets. */
+function world(found: Subscription | undefined, record?: DeliveryRecord) {
+  const state = {
+    clock: t0,
+    writes: [] as AttemptWrite[],
+    events: [] as PlatformEvent[],
+    health: [] as string[],
+  };
+  const ports: DeliveryPorts = {
+    subscription: async () => found,
+    record: async () => record,
+    send: (request, timeoutMs) => sender.send(request, timeoutMs),
+    recordAttempt: async (write) => {
+      state.writes.push(write);
+      return true;
+    },
+    disable: async (_subscription, reason) => {
+      state.health.push(`disabled: ${reason}`);
+      return true;
+    },
+    markFailing: async () => {
+      state.health.push('failing');
+      return true;
+    },
+    markRecovered: async () => {
+      state.health.push('recovered');
+      return true;
+    },
+    markSlow: async () => {
+      state.health.push('slow');
+      return true;
+    },
+    clearSlow: async () => {
+      state.health.push('fast');
+      return true;
+    },
+    publish: async (event) => {
+      state.events.push(event);
+    },
+    now: () => state.clock,
+  };
+  return { ports, state };
 }
 
-function ports(found: Subscription | undefined, disabled: string[] = []): DeliveryPorts {
-  return {
-    subscription: async () => found,
-    send: (request) => sender.send(request),
-    disable: async (_subscription, reason) => {
-      disabled.push(reason);
-    },
-    now: Date.now,
-  };
+function subscription(overrides: Partial<Subscription> = {}): Subscription {
+  return aSubscription({ id: subscriptionId, accountId: 'acct_1', url: receiver.url, secret, ...overrides });
 }
 
 describe('deliver', () => {
-  it('posts the stored body, signed so that a Standard Webhooks verifier accepts it', async () => {
+  it('posts the body, signed so that Standard Webhooks and Svix verifiers accept it, and records it', async () => {
     receiver.answerWith(() => ({ status: 200, body: 'ok' }));
+    const { ports, state } = world(subscription({ headers: { 'X-Team': 'ops' } }));
 
-    const decision = await deliver(message, 1, ports(subscription()));
+    const decision = await deliver(message, ports, settings);
     const request = await receiver.next();
 
-    expect(decision.kind).toBe('delivered');
-    expect(request.method).toBe('POST');
+    expect(decision).toMatchObject({ kind: 'done', summary: 'delivered' });
     expect(request.body).toBe(body);
-    expect(request.headers['content-type']).toBe('application/json');
-    expect(request.headers['webhook-id']).toBe('msg_test');
-    expect(new Webhook(secret).verify(request.body, request.headers as Record<string, string>)).toEqual(
-      JSON.parse(body),
+    expect(request.headers).toMatchObject({
+      'content-type': 'application/json',
+      'webhook-id': message.id,
+      'x-team': 'ops',
+      'user-agent': expect.stringMatching(/^Hookbridge\/\d+\.\d+\.\d+ /),
+    });
+    for (const verifier of [new Webhook(secret), new SvixWebhook(secret)]) {
+      expect(verifier.verify(request.body, request.headers as Record<string, string>)).toEqual(
+        JSON.parse(body),
+      );
+    }
+    expect(state.writes).toEqual([
+      expect.objectContaining({
+        id: message.id,
+        scheduledAttempt: 1,
+        status: 'succeeded',
+        attempt: expect.objectContaining({ trigger: 'event', statusCode: 200, excerpt: 'ok' }),
+      }),
+    ]);
+  });
+
+  it('sends XML to an xml subscription, signed over those bytes', async () => {
+    receiver.answerWith(() => ({ status: 204 }));
+    const { ports } = world(subscription({ format: 'xml' }));
+
+    await deliver(message, ports, settings);
+    const request = await receiver.next();
+
+    expect(request.headers['content-type']).toBe('application/xml');
+    expect(request.body).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?><webhook/);
+    // Standard Webhooks libraries parse the payload as JSON after checking it, so check the HMAC by hand.
+    const signed = `${request.headers['webhook-id']}.${request.headers['webhook-timestamp']}.${request.body}`;
+    const key = Buffer.from(secret.slice('whsec_'.length), 'base64');
+    expect(request.headers['webhook-signature']).toBe(
+      `v1,${createHmac('sha256', key).update(signed).digest('base64')}`,
     );
   });
 
-  it('schedules a retry on a 5xx, with the schedule wait and jitter', async () => {
+  it('schedules the next attempt on a 5xx, records it pending, and starts the failure streak', async () => {
     receiver.answerWith(() => ({ status: 503, body: 'down for maintenance' }));
+    const { ports, state } = world(subscription());
 
-    const decision = await deliver(message, 2, ports(subscription()));
+    const decision = await deliver({ ...message, attempt: 2, trigger: 'retry' }, ports, settings);
     await receiver.next();
 
-    expect(decision).toMatchObject({ kind: 'retry', outcome: { kind: 'response', statusCode: 503 } });
+    expect(decision).toMatchObject({
+      kind: 'retry',
+      lane: 'slow',
+      message: { attempt: 3, trigger: 'retry' },
+    });
     expect(decision.kind === 'retry' && decision.delaySeconds).toBeGreaterThanOrEqual(240);
     expect(decision.kind === 'retry' && decision.delaySeconds).toBeLessThanOrEqual(360);
-    expect(
-      decision.kind === 'retry' && decision.outcome.kind === 'response' && decision.outcome.excerpt,
-    ).toBe('down for maintenance');
-  });
-
-  it("honours a 429's Retry-After", async () => {
-    receiver.answerWith(() => ({ status: 429, headers: { 'retry-after': '90' } }));
-
-    const decision = await deliver(message, 1, ports(subscription()));
-    await receiver.next();
-
-    expect(decision).toMatchObject({ kind: 'retry', delaySeconds: 90 });
-  });
-
-  it('does not follow redirects: a 3xx is a failed attempt', async () => {
-    receiver.answerWith(() => ({ status: 302, headers: { location: 'http://127.0.0.1:1/elsewhere' } }));
-
-    const decision = await deliver(message, 1, ports(subscription()));
-    await receiver.next();
-
-    expect(decision).toMatchObject({ kind: 'retry', outcome: { statusCode: 302 } });
-  });
-
-  it('disables the subscription on 410 Gone and gives up', async () => {
-    receiver.answerWith(() => ({ status: 410 }));
-    const disabled: string[] = [];
-
-    const decision = await deliver(message, 1, ports(subscription(), disabled));
-    await receiver.next();
-
-    expect(decision).toMatchObject({ kind: 'failed', reason: 'The endpoint answered 410 Gone' });
-    expect(disabled).toEqual(['The endpoint answered 410 Gone']);
-  });
-
-  it('fails for good after the last attempt', async () => {
-    receiver.answerWith(() => ({ status: 500 }));
-
-    const decision = await deliver(message, maxAttempts, ports(subscription()));
-    await receiver.next();
-
-    expect(decision).toMatchObject({ kind: 'failed', reason: `Attempt 8 of 8 failed: HTTP 500` });
-  });
-
-  it('retries when the receiver cannot be reached', async () => {
-    const decision = await deliver(message, 1, ports(subscription({ url: 'http://127.0.0.1:1/closed' })));
-
-    expect(decision).toMatchObject({ kind: 'retry', outcome: { kind: 'error' } });
-    expect(decision.kind === 'retry' && decision.outcome.kind === 'error' && decision.outcome.error).toMatch(
-      /ECONNREFUSED/,
-    );
-  });
-
-  it('drops deliveries of paused, disabled and deleted subscriptions, unsent', async () => {
-    const before = receiver.received.length;
-
-    const paused = await deliver(message, 1, ports(subscription({ status: 'paused' })));
-    const disabled = await deliver(message, 1, ports(subscription({ status: 'disabled' })));
-    const deleted = await deliver(message, 1, ports(undefined));
-
-    expect(paused).toEqual({ kind: 'skipped', reason: 'subscription paused' });
-    expect(disabled).toEqual({ kind: 'skipped', reason: 'subscription disabled' });
-    expect(deleted).toEqual({ kind: 'skipped', reason: 'subscription deleted' });
-    expect(receiver.received.length).toBe(before);
-  });
-
-  it('does not post again past the last attempt (when dead-lettering it failed before)', async () => {
-    const before = receiver.received.length;
-
-    const decision = await deliver(message, maxAttempts + 1, ports(subscription()));
-
-    expect(decision).toEqual({ kind: 'failed', reason: 'Receive 9 is past the last attempt (8)' });
-    expect(receiver.received.length).toBe(before);
-  });
-
-  it('never connects to a loopback address when only public targets are allowed', async () => {
-    const guarded = new WebhookSender('public-only', 2000);
-    const before = receiver.received.length;
-
-    const outcome = await guarded.send({ url: receiver.url, body, headers: {} });
-    const named = await guarded.send({
-      url: `http://localhost:${receiver.port}/webhooks`,
-      body,
-      headers: {},
+    expect(state.writes[0]).toMatchObject({
+      status: 'pending',
+      nextAttemptAt: expect.any(String),
+      attempt: { statusCode: 503, excerpt: 'down for maintenance', error: 'http_status' },
     });
-    await guarded.close();
+    expect(state.health).toEqual(['failing']);
+  });
 
-    expect(outcome).toMatchObject({ kind: 'error', error: expect.stringMatching(/blocked/) });
-    expect(named).toMatchObject({ kind: 'error', error: expect.stringMatching(/blocked/) });
+  it("honours a 429's Retry-After, and does not follow redirects", async () => {
+    receiver.answerWith(() => ({ status: 429, headers: { 'retry-after': '90' } }));
+    const throttled = await deliver(message, world(subscription()).ports, settings);
+    await receiver.next();
+    receiver.answerWith(() => ({ status: 302, headers: { location: 'http://127.0.0.1:1/elsewhere' } }));
+    const redirected = await deliver(message, world(subscription()).ports, settings);
+    await receiver.next();
+
+    expect(throttled).toMatchObject({ kind: 'retry', delaySeconds: 90 });
+    expect(redirected).toMatchObject({ kind: 'retry', outcome: { statusCode: 302 } });
+  });
+
+  it('disables the subscription on 410 Gone, says so on the bus, and stops', async () => {
+    receiver.answerWith(() => ({ status: 410 }));
+    const { ports, state } = world(subscription());
+
+    const decision = await deliver(message, ports, settings);
+    await receiver.next();
+
+    expect(decision).toMatchObject({ kind: 'done', summary: 'failed: The endpoint answered 410 Gone' });
+    expect(state.writes[0]).toMatchObject({ status: 'failed' });
+    expect(state.events).toEqual([
+      {
+        type: 'webhook.disabled',
+        detail: expect.objectContaining({
+          webhook_id: subscriptionId,
+          reason: 'The endpoint answered 410 Gone',
+        }),
+      },
+    ]);
+  });
+
+  it('fails for good after the last attempt and says delivery.failed', async () => {
+    receiver.answerWith(() => ({ status: 500 }));
+    const { ports, state } = world(subscription({ failingSince: at(-3600_000) }));
+
+    const decision = await deliver({ ...message, attempt: 4, trigger: 'retry' }, ports, settings);
+    await receiver.next();
+
+    expect(decision).toMatchObject({ kind: 'failed', reason: 'Attempt 4 of 4 failed: HTTP 500' });
+    expect(state.writes[0]).toMatchObject({ status: 'failed', scheduledAttempt: 4 });
+    expect(state.events).toEqual([
+      { type: 'delivery.failed', detail: expect.objectContaining({ delivery_id: message.id, attempts: 4 }) },
+    ]);
+  });
+
+  it('disables a subscription that failed without a success for longer than allowed (clock set by the test)', async () => {
+    receiver.answerWith(() => ({ status: 500 }));
+    const { ports, state } = world(subscription({ failingSince: at(-5 * day - 1000) }));
+
+    const decision = await deliver(message, ports, settings);
+    await receiver.next();
+    const recent = world(subscription({ failingSince: at(-5 * day + 1000) }));
+    const notYet = await deliver(message, recent.ports, settings);
+    await receiver.next();
+
+    expect(decision).toMatchObject({
+      kind: 'failed',
+      reason: expect.stringContaining('for longer than 5 days'),
+    });
+    expect(state.events.map((event) => event.type)).toEqual(['webhook.disabled', 'delivery.failed']);
+    expect(notYet.kind).toBe('retry');
+    expect(recent.state.events).toEqual([]);
+  });
+
+  it('says delivery.recovered on the first success after failures', async () => {
+    receiver.answerWith(() => ({ status: 200 }));
+    const { ports, state } = world(subscription({ failingSince: at(-3600_000) }));
+
+    await deliver({ ...message, attempt: 2, trigger: 'retry' }, ports, settings);
+    await receiver.next();
+
+    expect(state.health).toEqual(['recovered']);
+    expect(state.events).toEqual([
+      {
+        type: 'delivery.recovered',
+        detail: expect.objectContaining({ delivery_id: message.id, failing_since: at(-3600_000) }),
+      },
+    ]);
+  });
+
+  it('makes a client’s attempt once: recorded as manual, never retried, status left as it was on failure', async () => {
+    receiver.answerWith(() => ({ status: 500 }));
+    const { ports, state } = world(subscription());
+
+    const decision = await deliver({ ...message, attempt: 8, trigger: 'manual' }, ports, settings);
+    await receiver.next();
+
+    expect(decision.kind).toBe('done');
+    expect(state.writes[0]).toMatchObject({ attempt: { trigger: 'manual' } });
+    expect(state.writes[0]).not.toHaveProperty('scheduledAttempt');
+    expect(state.writes[0]).not.toHaveProperty('status');
+  });
+
+  it('cuts off an endpoint slower than the main lane waits and moves it, marked slow, to the slow lane', async () => {
+    receiver.answerWith(() => ({ status: 200, delayMs: 1500 }));
+    const { ports, state } = world(subscription());
+
+    const decision = await deliver(message, ports, { ...settings, lane: 'main' });
+    await receiver.next();
+
+    expect(decision).toMatchObject({ kind: 'move', message });
+    expect(state.health).toEqual(['slow']);
+    expect(state.writes[0]).toMatchObject({ attempt: { error: 'slow_endpoint' } });
+    expect(state.writes[0]).not.toHaveProperty('scheduledAttempt');
+  });
+
+  it('moves deliveries of a slow-marked subscription without trying, and clears the mark on a quick answer', async () => {
+    receiver.answerWith(() => ({ status: 200 }));
+    const slow = subscription({ slowSince: at(-3600_000) });
+    const before = receiver.received.length;
+
+    const moved = await deliver(message, world(slow).ports, { ...settings, lane: 'main' });
+    const fast = world(slow);
+    await deliver(message, fast.ports, settings);
+    await receiver.next();
+
+    expect(moved.kind).toBe('move');
+    expect(receiver.received.length).toBe(before + 1);
+    expect(fast.state.health).toEqual(['fast']);
+  });
+
+  it('drops deliveries of paused, disabled and deleted subscriptions, and repeats of recorded attempts', async () => {
+    const before = receiver.received.length;
+    const recorded = {
+      status: 'pending',
+      scheduledAttempt: 2,
+    } as DeliveryRecord;
+
+    const outcomes = await Promise.all([
+      deliver(message, world(subscription({ status: 'paused' })).ports, settings),
+      deliver(message, world(subscription({ status: 'disabled' })).ports, settings),
+      deliver(message, world(undefined).ports, settings),
+      deliver({ ...message, attempt: 2, trigger: 'retry' }, world(subscription(), recorded).ports, settings),
+      deliver(
+        { ...message, attempt: 3, trigger: 'retry' },
+        world(subscription(), { ...recorded, status: 'succeeded' }).ports,
+        settings,
+      ),
+    ]);
+
+    expect(outcomes.map((decision) => decision.kind === 'done' && decision.summary)).toEqual([
+      'dropped: subscription paused',
+      'dropped: subscription disabled',
+      'dropped: subscription deleted',
+      'dropped: attempt 2 was made already',
+      'dropped: delivered meanwhile',
+    ]);
     expect(receiver.received.length).toBe(before);
+  });
+
+  it('signs with both secrets during a rotation overlap, and only the current one after it', async () => {
+    receiver.answerWith(() => ({ status: 200 }));
+    const previous = newSigningSecret();
+    const rotating = subscription({ previousSecret: previous, previousSecretExpiresAt: at(60_000) });
+    const { ports, state } = world(rotating);
+
+    await deliver(message, ports, settings);
+    const during = await receiver.next();
+    state.clock = t0 + 61_000;
+    await deliver(message, ports, settings);
+    const after = await receiver.next();
+
+    expect((during.headers['webhook-signature'] as string).split(' ')).toHaveLength(2);
+    expect(
+      new SvixWebhook(previous).verify(during.body, during.headers as Record<string, string>),
+    ).toBeTruthy();
+    expect((after.headers['webhook-signature'] as string).split(' ')).toHaveLength(1);
   });
 });

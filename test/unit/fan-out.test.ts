@@ -20,23 +20,35 @@ function subscription(id: string, overrides: Partial<Subscription> = {}): Subscr
   });
 }
 
-async function fanOutTo(subscriptions: Subscription[], body = orderEvent) {
+/** Fans an event out to these subscriptions; `seen` are the event ids fanned out before. */
+async function fanOutTo(subscriptions: Subscription[], body = orderEvent, seen = new Set<string>()) {
   const enqueued: DeliveryMessage[] = [];
   const asked: string[] = [];
   const filterFailures: string[] = [];
+  const stored: string[] = [];
+  const pending: string[] = [];
   const result = await fanOut(parseBusEvent(body), {
     subscriptionsOf: async (accountId) => {
       asked.push(accountId);
       return subscriptions;
     },
+    claimEvent: async (event) => ({ fannedOutAt: event.fannedOutAt, done: seen.has(event.eventId) }),
+    now: () => Date.parse('2026-11-27T10:15:00.123Z'),
     enqueueDeliveries: async (messages) => {
       enqueued.push(...messages);
+    },
+    markFannedOut: async (eventId) => {
+      stored.push(eventId);
+      seen.add(eventId);
+    },
+    recordPending: async (message) => {
+      pending.push(message.id);
     },
     filterFailed: (subscription) => {
       filterFailures.push(subscription.id);
     },
   });
-  return { result, enqueued, asked, filterFailures };
+  return { result, enqueued, asked, filterFailures, stored, pending };
 }
 
 describe('parseBusEvent', () => {
@@ -114,6 +126,58 @@ describe('fanOut', () => {
 
     expect(again.enqueued.map((d) => d.id)).toEqual(first.enqueued.map((d) => d.id));
     expect(new Set(first.enqueued.map((d) => d.id)).size).toBe(2);
+  });
+
+  it('keeps the event once its deliveries are queued, and drops the same event when it comes again', async () => {
+    const seen = new Set<string>();
+    const first = await fanOutTo([subscription('sub_a'), subscription('sub_b')], orderEvent, seen);
+    const repeat = await fanOutTo([subscription('sub_a'), subscription('sub_b')], orderEvent, seen);
+
+    expect(first.stored).toEqual([derivedId('evt', JSON.parse(orderEvent).id)]);
+    expect(first.enqueued.map((delivery) => delivery.eventId)).toEqual([first.stored[0], first.stored[0]]);
+    expect(repeat.enqueued).toEqual([]);
+    expect(repeat.asked).toEqual([]);
+  });
+
+  it('sends a test event to its one subscription only, on record from the start', async () => {
+    const test = JSON.stringify({
+      ...JSON.parse(orderEvent),
+      source: 'hookbridge',
+      'detail-type': 'webhook.test',
+      detail: {
+        account_id: 'acct_7Qm2',
+        id: 'sub_b',
+        occurred_at: '2026-11-27T10:14:59.120Z',
+        subscription_id: 'sub_b',
+        data: { webhook_id: 'sub_b', message: 'A test event' },
+      },
+    });
+
+    const { enqueued, pending } = await fanOutTo(
+      [
+        subscription('sub_a', { events: ['order.*'] }),
+        subscription('sub_b', { events: ['shipment.created'] }),
+      ],
+      test,
+    );
+
+    expect(enqueued.map((delivery) => [delivery.subscriptionId, delivery.eventType])).toEqual([
+      ['sub_b', 'webhook.test'],
+    ]);
+    expect(pending).toEqual([enqueued[0]?.id]);
+  });
+
+  it('refuses an event nested deeper than it reads, as poison', () => {
+    const deep = JSON.stringify({
+      ...JSON.parse(orderEvent),
+      detail: {
+        ...JSON.parse(orderEvent).detail,
+        data: JSON.parse(`${'{"a":'.repeat(3000)}1${'}'.repeat(3000)}`),
+      },
+    });
+
+    expect(() => parseBusEvent(deep)).toThrow(InvalidEventError);
+    expect(() => parseBusEvent(deep)).toThrow('deeper than 100 levels');
   });
 
   it('applies content filters to the webhook body, with the EventBridge pattern matcher', async () => {

@@ -1,50 +1,45 @@
 import { describe, expect, it } from 'vitest';
 import {
-  maxAttempts,
+  attemptsOf,
   nextRetryDelaySeconds,
   parseRetryAfter,
+  parseRetrySchedule,
+  RetryScheduleError,
   retryAfterMaxSeconds,
-  retryScheduleSeconds,
 } from '#core/delivery/retry-policy.ts';
+import { defaults } from '#core/platform.ts';
+
+const schedule = defaults.retryScheduleSeconds;
+const neutral = () => 0.5;
 
 describe('retry policy', () => {
-  it('follows the reference schedule when jitter is neutral', () => {
-    const waits = retryScheduleSeconds.map((_, index) =>
-      nextRetryDelaySeconds(index + 1, undefined, () => 0.5),
-    );
+  it('follows the reference schedule when jitter is neutral: eight attempts over about 27 hours', () => {
+    const waits = schedule.map((_, index) => nextRetryDelaySeconds(schedule, index + 1, undefined, neutral));
+    const total = schedule.reduce((sum, wait) => sum + wait, 0);
 
     expect(waits).toEqual([5, 300, 1800, 7200, 18_000, 36_000, 36_000]);
-    expect(maxAttempts).toBe(8);
+    expect(attemptsOf(schedule)).toBe(8);
+    expect(total / 3600).toBeGreaterThan(24);
+    expect(total / 3600).toBeLessThan(30);
   });
 
   it('spreads each wait by at most 20 % either way', () => {
-    expect(nextRetryDelaySeconds(2, undefined, () => 0)).toBe(240);
-    expect(nextRetryDelaySeconds(2, undefined, () => 1)).toBe(360);
-  });
-
-  it('spans about a day and keeps every wait under the 12 h SQS visibility limit', () => {
-    const total = retryScheduleSeconds.reduce((sum, wait) => sum + wait, 0);
-
-    expect(total / 3600).toBeGreaterThan(24);
-    expect(total / 3600).toBeLessThan(30);
-    for (let attempt = 1; attempt < maxAttempts; attempt++) {
-      expect(nextRetryDelaySeconds(attempt, undefined, () => 1)).toBeLessThan(12 * 3600);
-    }
+    expect(nextRetryDelaySeconds(schedule, 2, undefined, () => 0)).toBe(240);
+    expect(nextRetryDelaySeconds(schedule, 2, undefined, () => 1)).toBe(360);
   });
 
   it('stops after the last attempt', () => {
-    expect(nextRetryDelaySeconds(maxAttempts)).toBeUndefined();
+    expect(nextRetryDelaySeconds(schedule, 8)).toBeUndefined();
+    expect(nextRetryDelaySeconds([1, 2, 3], 4)).toBeUndefined();
   });
 
   it('lets Retry-After lengthen a wait, up to 6 h, but never shorten it', () => {
-    const neutral = () => 0.5;
-
-    expect(nextRetryDelaySeconds(1, 120, neutral)).toBe(120);
-    expect(nextRetryDelaySeconds(1, 0, neutral)).toBe(5);
-    expect(nextRetryDelaySeconds(2, 1, neutral)).toBe(300);
-    expect(nextRetryDelaySeconds(1, 10 * 24 * 3600, neutral)).toBe(retryAfterMaxSeconds);
-    expect(nextRetryDelaySeconds(6, 60, neutral)).toBe(36_000);
-    expect(nextRetryDelaySeconds(maxAttempts, 120)).toBeUndefined();
+    expect(nextRetryDelaySeconds(schedule, 1, 120, neutral)).toBe(120);
+    expect(nextRetryDelaySeconds(schedule, 1, 0, neutral)).toBe(5);
+    expect(nextRetryDelaySeconds(schedule, 2, 1, neutral)).toBe(300);
+    expect(nextRetryDelaySeconds(schedule, 1, 10 * 24 * 3600, neutral)).toBe(retryAfterMaxSeconds);
+    expect(nextRetryDelaySeconds(schedule, 6, 60, neutral)).toBe(36_000);
+    expect(nextRetryDelaySeconds(schedule, 8, 120)).toBeUndefined();
   });
 
   it('reads Retry-After as seconds or as an HTTP date', () => {
@@ -54,5 +49,13 @@ describe('retry policy', () => {
     expect(parseRetryAfter('Fri, 27 Nov 2026 12:01:00 GMT', now)).toBe(60);
     expect(parseRetryAfter('soon', now)).toBeUndefined();
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+
+  it('reads schedules with units, and refuses ones it cannot keep', () => {
+    expect(parseRetrySchedule('1s,2s,3s')).toEqual([1, 2, 3]);
+    expect(parseRetrySchedule('5, 5m,30m,2h,1d')).toEqual([5, 300, 1800, 7200, 86_400]);
+    for (const wrong of ['', '0s', '1s,,2s', '2w', '-1', '25h', Array(21).fill('1s').join(',')]) {
+      expect(() => parseRetrySchedule(wrong), wrong).toThrow(RetryScheduleError);
+    }
   });
 });

@@ -1,18 +1,55 @@
 /**
- * When to try a failed delivery again. The schedule spans about a day (5 s, 5 min, 30 min, 2 h, 5 h, 10 h,
- * 10 h: eight attempts in all), each wait spread by +-20 % jitter so that a receiver coming back up is not
- * hit by every retry at once. Waits stay under SQS's 12 h visibility limit.
+ * When to try a failed delivery again. A schedule is the list of waits between attempts (the platform's default
+ * spans about a day: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h), each spread by +-20 % jitter so that a receiver
+ * coming back up is not hit by every retry at once.
  */
-export const retryScheduleSeconds: readonly number[] = [5, 300, 1800, 7200, 18_000, 36_000, 36_000];
-
-/** Attempts in all: the first one plus one per retry. */
-export const maxAttempts = retryScheduleSeconds.length + 1;
+export type RetrySchedule = readonly number[];
 
 const jitter = 0.2;
-/** SQS's bound on a message's visibility timeout, which is how a retry waits. */
-const maxWaitSeconds = 12 * 3600 - 60;
+/** The longest one wait may be: a day (messages are kept four days). */
+const maxWaitSeconds = 24 * 3600;
 /** The longest a receiver's `Retry-After` may stretch a wait. */
 export const retryAfterMaxSeconds = 6 * 3600;
+/** At most this many waits: 21 attempts in all. */
+export const maxScheduleLength = 20;
+
+/** Attempts in all under a schedule: the first one plus one per wait. */
+export const attemptsOf = (schedule: RetrySchedule) => schedule.length + 1;
+
+/** Thrown for a schedule that cannot be read. */
+export class RetryScheduleError extends Error {
+  override name = 'RetryScheduleError';
+}
+
+const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/**
+ * Seconds of a duration: a whole number with an optional unit (`s`, `m`, `h`, `d`; seconds without one), from
+ * 1 second to `maxSeconds`.
+ */
+export function parseDuration(text: string, maxSeconds: number): number {
+  const match = /^\s*(\d{1,7})\s*([smhd]?)\s*$/.exec(text);
+  const seconds = match === null ? Number.NaN : Number(match[1]) * (units[match[2] || 's'] ?? 1);
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > maxSeconds) {
+    throw new RetryScheduleError(
+      `'${text.trim()}' is not a duration from 1s to ${maxSeconds / 86_400}d (e.g. 5s, 30m, 2h, 1d, or seconds: 300)`,
+    );
+  }
+  return seconds;
+}
+
+/**
+ * Reads a schedule: waits separated by commas, each a whole number with an optional unit (`s`, `m`, `h`, `d`;
+ * seconds without one), e.g. `1s,2s,3s` or `5,300,1800`. At least one wait, at most {@link maxScheduleLength},
+ * each from 1 second to a day.
+ */
+export function parseRetrySchedule(text: string): RetrySchedule {
+  const waits = text.split(',').map((part) => parseDuration(part, maxWaitSeconds));
+  if (waits.length > maxScheduleLength) {
+    throw new RetryScheduleError(`A schedule has at most ${maxScheduleLength} waits, not ${waits.length}`);
+  }
+  return waits;
+}
 
 /**
  * Seconds to wait before the attempt after `attempt` (1-based), or undefined when it was the last. A
@@ -20,11 +57,12 @@ export const retryAfterMaxSeconds = 6 * 3600;
  * shorten it, so a receiver answering `Retry-After: 1` cannot burn a day's attempts in seconds.
  */
 export function nextRetryDelaySeconds(
+  schedule: RetrySchedule,
   attempt: number,
   retryAfterSeconds?: number,
   random: () => number = Math.random,
 ): number | undefined {
-  const base = retryScheduleSeconds[attempt - 1];
+  const base = schedule[attempt - 1];
   if (base === undefined) return undefined;
   const spread = base * jitter * (2 * random() - 1);
   const scheduled = Math.min(Math.max(1, Math.round(base + spread)), maxWaitSeconds);
@@ -37,7 +75,7 @@ export function nextRetryDelaySeconds(
  */
 export function parseRetryAfter(value: string | undefined, now: number = Date.now()): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  if (/^\d{1,9}$/.test(value.trim())) return Number(value.trim());
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }

@@ -1,12 +1,15 @@
 import { type LookupAddress, type LookupAllOptions, type LookupOptions, lookup } from 'node:dns';
 import { isIP } from 'node:net';
 import { Agent, buildConnector, request } from 'undici';
+import { productVersion } from '../platform.ts';
+import { type AttemptErrorKind, excerptBytes, truncateUtf8 } from './delivery-record.ts';
 import { addressProblem, type TargetPolicy } from './target-guard.ts';
 
 /** The longest a receiver may take to answer; slower answers count as failures. */
 export const deliveryTimeoutMs = 15_000;
-/** How much of a response body is kept for the delivery log. */
-export const responseExcerptBytes = 4096;
+
+/** How the platform introduces itself to receivers. */
+export const userAgent = `Hookbridge/${productVersion} (webhooks; +https://www.standardwebhooks.com/)`;
 
 /** What one attempt gave: an HTTP answer, or an error before one (DNS, refused, timeout, blocked). */
 export type AttemptOutcome =
@@ -17,12 +20,18 @@ export type AttemptOutcome =
       readonly excerpt: string;
       readonly latencyMs: number;
     }
-  | { readonly kind: 'error'; readonly error: string; readonly latencyMs: number };
+  | {
+      readonly kind: 'error';
+      readonly errorKind: Exclude<AttemptErrorKind, 'http_status'>;
+      readonly error: string;
+      readonly latencyMs: number;
+    };
 
-/** One POST to send: where, the exact body, and the headers (signature included). */
+/** One POST to send: where, the exact body, its media type, and the headers (signature included). */
 export interface WebhookRequest {
   readonly url: string;
   readonly body: string;
+  readonly contentType: string;
   readonly headers: Readonly<Record<string, string>>;
 }
 
@@ -80,14 +89,22 @@ function guardedConnector(policy: TargetPolicy, timeoutMs: number, resolve: Addr
   };
 }
 
-async function readExcerpt(body: AsyncIterable<Buffer>): Promise<string> {
+/**
+ * The start of a response body, at most {@link excerptBytes}. A longer body is not read to its end: the
+ * connection is dropped instead, so a huge or endless answer costs nothing more.
+ */
+async function readExcerpt(body: AsyncIterable<Buffer> & { destroy(): void }): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
-    if (size < responseExcerptBytes) chunks.push(chunk);
+    chunks.push(chunk);
     size += chunk.length;
+    if (size > excerptBytes) {
+      body.destroy();
+      break;
+    }
   }
-  return Buffer.concat(chunks).subarray(0, responseExcerptBytes).toString('utf8');
+  return truncateUtf8(Buffer.concat(chunks).toString('utf8'), excerptBytes);
 }
 
 /**
@@ -111,21 +128,27 @@ export class WebhookSender {
     });
   }
 
-  /** Makes one attempt; never throws for the receiver's faults, which are part of the outcome. */
-  async send(webhook: WebhookRequest): Promise<AttemptOutcome> {
+  /**
+   * Makes one attempt, waiting at most `timeoutMs` (at most the sender's own) for the answer; never throws
+   * for the receiver's faults, which are part of the outcome.
+   */
+  async send(webhook: WebhookRequest, timeoutMs: number = this.timeoutMs): Promise<AttemptOutcome> {
     const started = performance.now();
     const latency = () => Math.round(performance.now() - started);
+    const timeout = Math.min(timeoutMs, this.timeoutMs);
     try {
       const response = await request(webhook.url, {
         method: 'POST',
         dispatcher: this.agent,
         body: webhook.body,
         headers: {
-          'content-type': 'application/json',
-          'user-agent': 'webhook-platform/1 (+https://www.standardwebhooks.com/)',
           ...webhook.headers,
+          'content-type': webhook.contentType,
+          'user-agent': userAgent,
         },
-        signal: AbortSignal.timeout(this.timeoutMs),
+        headersTimeout: timeout,
+        bodyTimeout: timeout,
+        signal: AbortSignal.timeout(timeout),
       });
       const excerpt = await readExcerpt(response.body);
       const retryAfter = response.headers['retry-after'];
@@ -137,13 +160,41 @@ export class WebhookSender {
         latencyMs: latency(),
       };
     } catch (error) {
-      return { kind: 'error', error: describe(error), latencyMs: latency() };
+      return { kind: 'error', errorKind: kindOf(error), error: describe(error), latencyMs: latency() };
     }
   }
 
   async close(): Promise<void> {
     await this.agent.close();
   }
+}
+
+const errorKinds: Record<string, Exclude<AttemptErrorKind, 'http_status'>> = {
+  UND_ERR_HEADERS_TIMEOUT: 'timeout',
+  UND_ERR_BODY_TIMEOUT: 'timeout',
+  UND_ERR_CONNECT_TIMEOUT: 'timeout',
+  TimeoutError: 'timeout',
+  ETIMEDOUT: 'timeout',
+  ECONNREFUSED: 'connection_refused',
+  ECONNRESET: 'connection_reset',
+  EPIPE: 'connection_reset',
+  UND_ERR_SOCKET: 'connection_reset',
+  ENOTFOUND: 'dns_failure',
+  EAI_AGAIN: 'dns_failure',
+  ENODATA: 'dns_failure',
+  BlockedAddressError: 'blocked_address',
+};
+
+/** What kind of failure an error before any answer is. */
+function kindOf(error: unknown): Exclude<AttemptErrorKind, 'http_status'> {
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    const code = (cause as { code?: string }).code;
+    const kind = errorKinds[code ?? ''] ?? errorKinds[cause.name];
+    if (kind !== undefined) return kind;
+    if (code?.startsWith('ERR_TLS') || code?.includes('CERT') || /SSL|TLS/.test(code ?? ''))
+      return 'tls_error';
+  }
+  return 'network_error';
 }
 
 function describe(error: unknown): string {

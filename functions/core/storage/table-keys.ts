@@ -18,3 +18,21 @@ export const subscriptionCounterSortKey = 'COUNTER#subscriptions';
 
 /** The sort key of a stored answer to an `Idempotency-Key` (its hash, so any key fits). */
 export const idempotencySortKey = (keyHash: string) => `${sortKeyPrefix.idempotency}${keyHash}`;
+
+/**
+ * A subscription's deliveries live in a partition of their own (not the account's), so one busy account
+ * cannot make its partition hot, and a subscription's deliveries are listed with one query.
+ */
+export const webhookPartition = (subscriptionId: string) => `WEBHOOK#${subscriptionId}`;
+
+/** The sort-key prefix of deliveries; their ids sort by their events' times. */
+export const deliveryPrefix = 'DELIVERY#';
+
+/** The sort key of a delivery. */
+export const deliverySortKey = (deliveryId: string) => `${deliveryPrefix}${deliveryId}`;
+
+/** An event's webhook body, kept once for all its deliveries (for retries and recovery). */
+export const eventKey = (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'EVENT' });
+
+/** Beside an event: its fan-out queued every delivery. */
+export const eventFannedOutKey = (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'FANNED-OUT' });

@@ -1,4 +1,5 @@
 import { deliveryIdOf } from '../delivery/delivery-id.ts';
+import { eventIdOf } from '../events/envelope.ts';
 import { platformEventSource, testEventType } from '../platform.ts';
 import type { Subscription } from './subscription.ts';
 import { SubscriptionInactiveError, SubscriptionNotFoundError } from './subscription-errors.ts';
@@ -61,5 +62,9 @@ export async function sendTestEvent(
       data: { webhook_id: subscription.id, message: `A test event for ${subscription.name}` },
     },
   });
-  return { eventId, deliveryId: deliveryIdOf(eventId, subscription.id) };
+  // The event id the receiver sees is derived from the bus event's id, as for every event.
+  return {
+    eventId: eventIdOf(eventId),
+    deliveryId: deliveryIdOf({ id: eventId, time: now }, subscription.id),
+  };
 }

@@ -41,6 +41,16 @@ export interface PageQuery {
 }
 
 const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
+
+/** Optional fields a change may remove. */
+const removableFields = [
+  'description',
+  'filter',
+  'disabledReason',
+  'previousSecret',
+  'previousSecretExpiresAt',
+  'failingSince',
+] as const satisfies readonly (keyof Subscription)[];
 const counterSchema = z.object({ count: z.number() });
 
 /**
@@ -139,16 +149,30 @@ export class SubscriptionStore {
 
   /**
    * Writes a changed subscription if the stored one is still at `expectedVersion`; false when it is not (or
-   * is gone), and nothing was written.
+   * is gone), and nothing was written. Only what the subscription holds is written: what the delivery path keeps
+   * beside it (its lane) is left as it is.
    */
   async replace(subscription: Subscription, expectedVersion: number): Promise<boolean> {
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = { ':expected': expectedVersion };
+    const set: string[] = [];
+    for (const [field, value] of Object.entries(subscription)) {
+      if (field === 'slowSince' || value === undefined) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      set.push(`#${field} = :${field}`);
+    }
+    const remove = removableFields.filter((field) => subscription[field] === undefined);
+    for (const field of remove) names[`#${field}`] = field;
     try {
       await this.db.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.tableName,
-          Item: { ...this.key(subscription.accountId, subscription.id), ...subscription },
-          ConditionExpression: 'version = :expected',
-          ExpressionAttributeValues: { ':expected': expectedVersion },
+          Key: this.key(subscription.accountId, subscription.id),
+          UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.map((field) => `#${field}`).join(', ')}` : ''}`,
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
         }),
       );
       return true;
@@ -199,29 +223,78 @@ export class SubscriptionStore {
     return items;
   }
 
-  /** Sets the status (e.g. disabled after a 410 Gone), bumping the version; a no-op if it was deleted. */
-  async setStatus(accountId: string, id: string, status: SubscriptionStatus, reason?: string): Promise<void> {
+  /**
+   * Disables an active subscription with its reason, bumping the version; true when this call disabled it
+   * (false when it was not active, or is gone), so that the platform says so once.
+   */
+  async disable(accountId: string, id: string, reason: string, now: Date = new Date()): Promise<boolean> {
+    return this.conditionalUpdate(accountId, id, {
+      UpdateExpression:
+        'SET #status = :disabled, disabledReason = :reason, updatedAt = :now, version = version + :one',
+      ConditionExpression: '#status = :active',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':disabled': 'disabled',
+        ':active': 'active',
+        ':reason': reason,
+        ':now': now.toISOString(),
+        ':one': 1,
+      },
+    });
+  }
+
+  /** Notes the first failure since the last success; false when a failure streak was already noted. */
+  async markFailing(accountId: string, id: string, now: Date): Promise<boolean> {
+    return this.conditionalUpdate(accountId, id, {
+      UpdateExpression: 'SET failingSince = :now',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(failingSince)',
+      ExpressionAttributeValues: { ':now': now.toISOString() },
+    });
+  }
+
+  /** Ends a failure streak after a success; true when there was one (the subscription recovered). */
+  async markRecovered(accountId: string, id: string): Promise<boolean> {
+    return this.conditionalUpdate(accountId, id, {
+      UpdateExpression: 'REMOVE failingSince',
+      ConditionExpression: 'attribute_exists(failingSince)',
+    });
+  }
+
+  /** Sends the subscription's deliveries to the slow lane (its endpoint answers slower than the main lane waits). */
+  async markSlow(accountId: string, id: string, now: Date): Promise<boolean> {
+    return this.conditionalUpdate(accountId, id, {
+      UpdateExpression: 'SET slowSince = :now',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(slowSince)',
+      ExpressionAttributeValues: { ':now': now.toISOString() },
+    });
+  }
+
+  /** Brings the subscription's deliveries back to the main lane. */
+  async clearSlow(accountId: string, id: string): Promise<boolean> {
+    return this.conditionalUpdate(accountId, id, {
+      UpdateExpression: 'REMOVE slowSince',
+      ConditionExpression: 'attribute_exists(slowSince)',
+    });
+  }
+
+  private async conditionalUpdate(
+    accountId: string,
+    id: string,
+    update: {
+      UpdateExpression: string;
+      ConditionExpression: string;
+      ExpressionAttributeNames?: Record<string, string>;
+      ExpressionAttributeValues?: Record<string, unknown>;
+    },
+  ): Promise<boolean> {
     try {
       await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: this.key(accountId, id),
-          UpdateExpression:
-            reason === undefined
-              ? 'SET #status = :status, updatedAt = :now, version = version + :one REMOVE disabledReason'
-              : 'SET #status = :status, disabledReason = :reason, updatedAt = :now, version = version + :one',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':status': status,
-            ':now': new Date().toISOString(),
-            ':one': 1,
-            ...(reason === undefined ? {} : { ':reason': reason }),
-          },
-        }),
+        new UpdateCommand({ TableName: this.tableName, Key: this.key(accountId, id), ...update }),
       );
+      return true;
     } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (isConditionFailure(error)) return false;
+      throw error;
     }
   }
 

@@ -38,6 +38,11 @@ export const subscriptionSchema = z.object({
   updatedAt: z.iso.datetime(),
   /** Bumped by every change; the API's ETag. */
   version: z.number().check(z.int(), z.positive()),
+  // Kept by the delivery path, not by clients (no version bump):
+  /** Since when its endpoint answers slower than the main lane waits; its deliveries go to the slow lane. */
+  slowSince: z.optional(z.iso.datetime()),
+  /** The first failed attempt since the last success; disabled when this is too long ago. */
+  failingSince: z.optional(z.iso.datetime()),
 });
 
 export type Subscription = z.infer<typeof subscriptionSchema>;

@@ -30,10 +30,12 @@ export function applyPatch(current: Subscription, patch: UpdateSubscriptionInput
   if (patch.format !== undefined) next.format = patch.format;
   if (patch.headers !== undefined) next.headers = patch.headers ?? {};
   if (patch.metadata !== undefined) next.metadata = patch.metadata ?? {};
-  if (patch.status !== undefined) {
+  if (patch.status !== undefined && patch.status !== current.status) {
     next.status = patch.status;
-    // Active or paused by the client's choice: whatever disabled it no longer holds.
+    // Active or paused by the client's choice: whatever disabled it no longer holds, and a re-enabled
+    // subscription starts afresh (its failures so far no longer count towards disabling it again).
     delete next.disabledReason;
+    if (current.status === 'disabled') delete next.failingSince;
   }
   return next;
 }

@@ -1,0 +1,83 @@
+import * as z from 'zod/mini';
+import { attemptTriggers } from '#core/delivery/delivery-message.ts';
+import { attemptErrorKinds, type DeliveryRecord, deliveryStatuses } from '#core/delivery/delivery-record.ts';
+
+const dateTime = z.iso.datetime();
+
+/** One attempt as the API shows it. */
+export const attemptViewSchema = z.object({
+  at: dateTime,
+  trigger: z
+    .enum(attemptTriggers)
+    .check(
+      z.describe('event: the first; retry: scheduled; manual: POST .../retry; recover: POST .../recover'),
+    ),
+  status_code: z.nullable(z.number().check(z.int())),
+  latency_ms: z.number(),
+  response_excerpt: z.nullable(z.string().check(z.describe('At most 1 KiB of what the endpoint answered'))),
+  error: z.nullable(z.enum(attemptErrorKinds)),
+  error_detail: z.nullable(z.string()),
+});
+
+/** A delivery as the API shows it: one event to one subscription, with every attempt. */
+export const deliveryViewSchema = z.object({
+  id: z.string().check(z.describe('The webhook-id the endpoint got, the same on every attempt')),
+  webhook_id: z.string(),
+  event_id: z.string(),
+  event_type: z.string(),
+  status: z.enum(deliveryStatuses),
+  attempt_count: z.number().check(z.int()),
+  next_attempt_at: z.nullable(dateTime),
+  created_at: dateTime,
+  updated_at: dateTime,
+  attempts: z.array(attemptViewSchema),
+});
+
+export type DeliveryView = z.infer<typeof deliveryViewSchema>;
+
+/** The view of a delivery record, in the API's snake_case. */
+export function deliveryView(record: DeliveryRecord): DeliveryView {
+  return {
+    id: record.id,
+    webhook_id: record.subscriptionId,
+    event_id: record.eventId,
+    event_type: record.eventType,
+    status: record.status,
+    attempt_count: record.attemptCount,
+    next_attempt_at: record.nextAttemptAt ?? null,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+    attempts: record.attempts.map((attempt) => ({
+      at: attempt.at,
+      trigger: attempt.trigger,
+      status_code: attempt.statusCode ?? null,
+      latency_ms: attempt.latencyMs,
+      response_excerpt: attempt.excerpt ?? null,
+      error: attempt.error ?? null,
+      error_detail: attempt.errorDetail ?? null,
+    })),
+  };
+}
+
+/** The answer to `POST /v1/deliveries/{id}/retry`. */
+export const retryAcceptedSchema = z.object({
+  delivery_id: z.string(),
+  status: z.literal('queued'),
+});
+
+/** The answer to `POST /v1/webhooks/{id}/recover`. */
+export const recoveryViewSchema = z.object({
+  recovered: z.number().check(z.int(), z.describe('Failed deliveries queued for one more attempt')),
+  expired: z.number().check(z.int(), z.describe('Failed deliveries whose events are no longer kept')),
+  next_since: z.nullable(
+    dateTime.check(
+      z.describe('More failed deliveries remain: call again with this as since; null when done'),
+    ),
+  ),
+});
+
+/** The body of `POST /v1/webhooks/{id}/recover`. */
+export const recoverBodySchema = z.strictObject({
+  since: z.iso.datetime({ offset: true }),
+  until: z.optional(z.iso.datetime({ offset: true })),
+});

@@ -1,0 +1,25 @@
+import { DeliveryNotFoundError } from '#core/delivery/resend.ts';
+import { SubscriptionNotFoundError } from '#core/subscriptions/subscription-errors.ts';
+import type { ApiRequest } from './api-request.ts';
+
+/** Ids as the platform makes them; anything else is not found without a lookup. */
+const patterns = {
+  subscription: /^sub_[0-9a-hjkmnp-tv-z]{26}$/,
+  delivery: /^msg_[0-9a-hjkmnp-tv-z]{48}$/,
+};
+
+const shown = (id: string) => (id.length > 64 ? `${id.slice(0, 64)}...` : id);
+
+/** The path's `{id}` of a subscription, or a 404 for one that cannot be a subscription's. */
+export function subscriptionIdParam(request: ApiRequest): string {
+  const id = request.params.id ?? '';
+  if (!patterns.subscription.test(id)) throw new SubscriptionNotFoundError(shown(id));
+  return id;
+}
+
+/** The path's `{id}` of a delivery, or a 404 for one that cannot be a delivery's. */
+export function deliveryIdParam(request: ApiRequest): string {
+  const id = request.params.id ?? '';
+  if (!patterns.delivery.test(id)) throw new DeliveryNotFoundError(shown(id));
+  return id;
+}

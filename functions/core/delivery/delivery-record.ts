@@ -1,0 +1,69 @@
+import * as z from 'zod/mini';
+import { attemptTriggers } from './delivery-message.ts';
+
+/** `pending` while attempts remain, `succeeded` after a 2xx, `failed` when they ran out (or the endpoint is gone). */
+export const deliveryStatuses = ['pending', 'succeeded', 'failed'] as const;
+export type DeliveryStatus = (typeof deliveryStatuses)[number];
+
+/** What went wrong in an attempt, as a kind a client can branch on. */
+export const attemptErrorKinds = [
+  'http_status',
+  'timeout',
+  'connection_refused',
+  'connection_reset',
+  'dns_failure',
+  'blocked_address',
+  'tls_error',
+  'slow_endpoint',
+  'network_error',
+] as const;
+export type AttemptErrorKind = (typeof attemptErrorKinds)[number];
+
+/** One attempt as recorded. */
+export const attemptSchema = z.object({
+  at: z.string(),
+  trigger: z.enum(attemptTriggers),
+  statusCode: z.optional(z.number()),
+  latencyMs: z.number(),
+  /** At most 1 KiB of what the endpoint answered. */
+  excerpt: z.optional(z.string()),
+  error: z.optional(z.enum(attemptErrorKinds)),
+  errorDetail: z.optional(z.string()),
+});
+
+export type AttemptRecord = z.infer<typeof attemptSchema>;
+
+/** A delivery of one event to one subscription, with every attempt; its id is the `webhook-id`. */
+export const deliveryRecordSchema = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  subscriptionId: z.string(),
+  eventId: z.string(),
+  eventType: z.string(),
+  status: z.enum(deliveryStatuses),
+  /** Attempts made, of any trigger. */
+  attemptCount: z.number(),
+  /** The last scheduled attempt made (1 for the first), so that a repeated message is not attempted twice. */
+  scheduledAttempt: z.number(),
+  nextAttemptAt: z.optional(z.string()),
+  attempts: z.array(attemptSchema),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  /** TTL (epoch seconds); DynamoDB deletes late, so readers filter it. */
+  expiresAt: z.number(),
+});
+
+export type DeliveryRecord = z.infer<typeof deliveryRecordSchema>;
+
+/** The bound on a kept response excerpt. */
+export const excerptBytes = 1024;
+
+/** At most `bytes` of UTF-8, cut at a character boundary. */
+export function truncateUtf8(text: string, bytes: number): string {
+  const buffer = Buffer.from(text, 'utf8');
+  if (buffer.length <= bytes) return text;
+  let end = bytes;
+  // Back off continuation bytes (10xxxxxx) so no character is cut in half.
+  while (end > 0 && ((buffer[end] ?? 0) & 0xc0) === 0x80) end--;
+  return buffer.subarray(0, end).toString('utf8');
+}

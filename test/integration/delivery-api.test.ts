@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest';
+import { eventually, problem, type TestAccount, useApiSandbox } from '../support/api-sandbox.ts';
+import { orderStatusUpdated } from '../support/clients.ts';
+import type { Receiver } from '../support/receiver.ts';
+
+const { newAccount, newReceiver, publish, platformEvents } = useApiSandbox({
+  retrySchedule: [1, 1],
+  deliveryTimeoutSeconds: 2,
+});
+
+type Delivery = {
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  event_type: string;
+  status: string;
+  attempt_count: number;
+  next_attempt_at: string | null;
+  attempts: { trigger: string; status_code: number | null }[];
+};
+
+async function list(account: TestAccount, webhookId: string, query = '') {
+  const response = await account.call('GET', `/v1/webhooks/${webhookId}/deliveries${query}`);
+  expect(response.status, JSON.stringify(response.json)).toBe(200);
+  return response.json as { data: Delivery[]; next_cursor: string | null };
+}
+
+/** Waits until the subscription's log holds `count` deliveries that `done` accepts. */
+async function settled(
+  account: TestAccount,
+  webhookId: string,
+  count: number,
+  done = (d: Delivery) => d.status !== 'pending',
+) {
+  return eventually(async () => {
+    const { data } = await list(account, webhookId, '?limit=100');
+    return data.length >= count && data.every(done) ? data : undefined;
+  }, `${count} settled deliveries`);
+}
+
+async function setUp(answer: () => { status: number }) {
+  const account = await newAccount();
+  const receiver: Receiver = await newReceiver(answer);
+  const webhook = await account.createWebhook({ url: receiver.url, events: ['order.*', 'shipment.*'] });
+  return { account, receiver, webhook };
+}
+
+describe('GET /v1/webhooks/{id}/deliveries and GET /v1/deliveries/{id}', () => {
+  it('lists a subscription’s deliveries newest first, paged, filtered by status and event type', async () => {
+    const { account, receiver, webhook } = await setUp(() => ({ status: 204 }));
+    for (let n = 0; n < 3; n++) {
+      await publish(orderStatusUpdated(account.accountId, `ord_${n}`));
+      await receiver.next();
+    }
+    await publish(
+      { ...orderStatusUpdated(account.accountId, 'shp_1'), data: { id: 'shp_1' } },
+      'shipment.created',
+      'shipping.shipments',
+    );
+    await receiver.next();
+
+    const all = await settled(account, webhook.id, 4);
+    const first = await list(account, webhook.id, '?limit=2');
+    const second = await list(account, webhook.id, `?limit=2&cursor=${first.next_cursor}`);
+    const shipments = await list(account, webhook.id, '?event_type=shipment.created');
+    const failed = await list(account, webhook.id, '?status=failed');
+
+    expect(all.map((delivery) => delivery.event_type)).toEqual([
+      'shipment.created',
+      'order.status_updated',
+      'order.status_updated',
+      'order.status_updated',
+    ]);
+    expect([...first.data, ...second.data].map((delivery) => delivery.id)).toEqual(
+      all.map((delivery) => delivery.id),
+    );
+    expect(second.next_cursor).toBeNull();
+    expect(shipments.data.map((delivery) => delivery.event_type)).toEqual(['shipment.created']);
+    expect(failed.data).toEqual([]);
+    expect(all[0]).toMatchObject({
+      id: expect.stringMatching(/^msg_/),
+      webhook_id: webhook.id,
+      event_id: expect.stringMatching(/^evt_/),
+      status: 'succeeded',
+      attempt_count: 1,
+      next_attempt_at: null,
+    });
+    const one = await account.call('GET', `/v1/deliveries/${all[0]?.id}`);
+    expect(one.json).toEqual(all[0]);
+  });
+
+  it('answers 404, never 403, for another account’s subscription or delivery, and for ids that cannot be', async () => {
+    const { account, receiver, webhook } = await setUp(() => ({ status: 204 }));
+    await publish(orderStatusUpdated(account.accountId, 'ord_mine'));
+    const deliveryId = (await receiver.next()).headers['webhook-id'] as string;
+    await settled(account, webhook.id, 1);
+    const stranger = await newAccount();
+
+    const answers = await Promise.all([
+      stranger.call('GET', `/v1/webhooks/${webhook.id}/deliveries`),
+      stranger.call('GET', `/v1/deliveries/${deliveryId}`),
+      stranger.call('POST', `/v1/deliveries/${deliveryId}/retry`),
+      stranger.call('POST', `/v1/webhooks/${webhook.id}/recover`, { since: '2026-01-01T00:00:00Z' }),
+      account.call('GET', '/v1/deliveries/msg_nope'),
+      account.call('GET', `/v1/deliveries/${'msg_'.padEnd(2000, 'x')}`),
+    ]);
+
+    for (const answer of answers) expect(answer.json).toEqual(problem('not-found', 404));
+  });
+
+  it('refuses list parameters it does not know or cannot use', async () => {
+    const { account, webhook } = await setUp(() => ({ status: 204 }));
+
+    const bad = await account.call('GET', `/v1/webhooks/${webhook.id}/deliveries?status=lost&limit=0`);
+
+    expect(bad.json).toEqual(
+      problem('validation-failed', 422, {
+        errors: [
+          { field: 'limit', message: 'must be a whole number from 1 to 100' },
+          { field: 'status', message: 'must be pending, succeeded or failed' },
+        ],
+      }),
+    );
+  });
+});
+
+describe('POST /v1/deliveries/{id}/retry', () => {
+  it('makes one more attempt now, of a succeeded or a failed delivery, recorded as manual', async () => {
+    let failing = true;
+    const { account, receiver, webhook } = await setUp(() => ({ status: failing ? 500 : 200 }));
+    await publish(orderStatusUpdated(account.accountId, 'ord_retry'));
+    const deliveryId = (await receiver.next()).headers['webhook-id'] as string;
+    await settled(account, webhook.id, 1);
+    failing = false;
+
+    const retried = await account.call('POST', `/v1/deliveries/${deliveryId}/retry`);
+    const again = await receiver.next();
+    const delivery = await eventually(async () => {
+      const d = (await account.call('GET', `/v1/deliveries/${deliveryId}`)).json as Delivery;
+      return d.status === 'succeeded' ? d : undefined;
+    }, 'the manual success');
+    const twice = await account.call('POST', `/v1/deliveries/${deliveryId}/retry`);
+    await receiver.next();
+
+    expect(retried.status).toBe(202);
+    expect(retried.json).toEqual({ delivery_id: deliveryId, status: 'queued' });
+    expect(again.headers['webhook-id']).toBe(deliveryId);
+    expect(delivery.attempts.map((attempt) => [attempt.trigger, attempt.status_code])).toEqual([
+      ['event', 500],
+      ['retry', 500],
+      ['retry', 500],
+      ['manual', 200],
+    ]);
+    expect(twice.status).toBe(202);
+    const recovered = await eventually(
+      async () =>
+        (await platformEvents()).find(
+          (event) => event.detail.delivery_id === deliveryId && event['detail-type'] === 'delivery.recovered',
+        ),
+      'delivery.recovered',
+    );
+    expect(recovered.detail).toMatchObject({ webhook_id: webhook.id });
+  });
+
+  it('refuses a retry for a subscription that is not active, with a 409', async () => {
+    const { account, receiver, webhook } = await setUp(() => ({ status: 204 }));
+    await publish(orderStatusUpdated(account.accountId, 'ord_paused'));
+    const deliveryId = (await receiver.next()).headers['webhook-id'] as string;
+    await settled(account, webhook.id, 1);
+    await account.call('PATCH', `/v1/webhooks/${webhook.id}`, { status: 'paused' });
+
+    const refused = await account.call('POST', `/v1/deliveries/${deliveryId}/retry`);
+
+    expect(refused.json).toEqual(problem('webhook-inactive', 409));
+  });
+});
+
+describe('POST /v1/webhooks/{id}/recover', () => {
+  it('sends every failed delivery since a time again, and answers how many', async () => {
+    let failing = true;
+    const { account, receiver, webhook } = await setUp(() => ({ status: failing ? 503 : 200 }));
+    const before = new Date(Date.now() - 60_000).toISOString();
+    for (let n = 0; n < 3; n++) await publish(orderStatusUpdated(account.accountId, `ord_down_${n}`));
+    await settled(account, webhook.id, 3, (d) => d.status === 'failed');
+    failing = false;
+    const seen = receiver.received.length;
+
+    const recovered = await account.call('POST', `/v1/webhooks/${webhook.id}/recover`, { since: before });
+    const none = await account.call('POST', `/v1/webhooks/${webhook.id}/recover`, {
+      since: before,
+      until: new Date(Date.now() - 30_000).toISOString(),
+    });
+    const after = await settled(account, webhook.id, 3, (d) => d.status === 'succeeded');
+
+    expect(recovered.status).toBe(202);
+    expect(recovered.json).toEqual({ recovered: 3, expired: 0, next_since: null });
+    expect(none.json).toEqual({ recovered: 0, expired: 0, next_since: null });
+    expect(receiver.received.length - seen).toBe(3);
+    for (const delivery of after)
+      expect(delivery.attempts.at(-1)).toMatchObject({ trigger: 'recover', status_code: 200 });
+  });
+
+  it('refuses a window that ends before it starts, or is not made of dates', async () => {
+    const { account, webhook } = await setUp(() => ({ status: 204 }));
+
+    const backwards = await account.call('POST', `/v1/webhooks/${webhook.id}/recover`, {
+      since: '2026-11-30T00:00:00Z',
+      until: '2026-11-29T00:00:00Z',
+    });
+    const missing = await account.call('POST', `/v1/webhooks/${webhook.id}/recover`, { until: 'yesterday' });
+
+    expect(backwards.json).toEqual(
+      problem('validation-failed', 422, {
+        errors: [{ field: 'until', message: 'must not be before since' }],
+      }),
+    );
+    expect(missing.status).toBe(422);
+    expect(missing.json?.errors).toEqual([
+      { field: 'since', message: 'is required' },
+      { field: 'until', message: expect.stringContaining('ISO 8601') },
+    ]);
+  });
+});
