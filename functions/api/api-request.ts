@@ -54,3 +54,6 @@ export function toResult(answer: ApiAnswer): {
   // A web Response (which the router builds) refuses a body, even an empty one, on a 204.
   return answer.body === '' ? { statusCode: answer.statusCode, headers } : { ...answer, headers };
 }
+
+/** The body of a POST whose body is optional: none (or only whitespace) is `{}`, but `null` is a body. */
+export const bodyOrEmpty = (request: ApiRequest) => (request.body === undefined ? {} : request.body);

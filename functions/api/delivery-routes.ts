@@ -6,7 +6,7 @@ import { problems } from '#core/http/problem.ts';
 import { parseRequest } from '#core/http/validation.ts';
 import { testEventType } from '#core/platform.ts';
 import { SubscriptionNotFoundError } from '#core/subscriptions/subscription-errors.ts';
-import { json, type Route } from './api-request.ts';
+import { bodyOrEmpty, json, type Route } from './api-request.ts';
 import { deliveryView, recoverBodySchema } from './delivery-view.ts';
 import { encodeCursor, eventTypeQuery, pageOf, pagingQuery, parseQuery } from './list-query.ts';
 import { deliveryIdParam, subscriptionIdParam } from './path-ids.ts';
@@ -59,7 +59,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDependencies): Route[] {
       path: '/v1/deliveries/{id}/retry',
       handler: async (request) => {
         const id = deliveryIdParam(request);
-        parseRequest(z.strictObject({}), request.body === undefined ? {} : request.body);
+        parseRequest(z.strictObject({}), bodyOrEmpty(request));
         await retryDelivery(request.accountId, id, deps);
         return json(202, { delivery_id: id, status: 'queued' }, { location: `/v1/deliveries/${id}` });
       },

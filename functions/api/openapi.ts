@@ -1,4 +1,3 @@
-import * as z from 'zod/mini';
 import { eventTypeDocuments, type JsonSchema, testEventTypeDocument } from '#core/events/event-types.ts';
 import { maxBodyBytes, maxBodyDepth } from '#core/http/json-body.ts';
 import {
@@ -8,6 +7,20 @@ import {
   updateSubscriptionSchema,
 } from '#core/subscriptions/subscription-input.ts';
 import { pageSize } from './list-query.ts';
+import { deliveryIdParameter, deliveryPaths, deliverySchemas } from './openapi-delivery-paths.ts';
+import {
+  bodyProblems,
+  everyAnswer,
+  header,
+  jsonContent,
+  jsonSchema,
+  operation,
+  parameter,
+  postAnswer,
+  problem,
+  ref,
+  response,
+} from './openapi-parts.ts';
 import { eventTypeListSchema, testEventAcceptedSchema } from './response-schemas.ts';
 import {
   subscriptionIdPattern,
@@ -40,75 +53,6 @@ export const problemKinds = [
   'event-expired',
   'internal',
 ] as const;
-
-function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
-    io,
-    target: 'draft-2020-12',
-    reused: 'inline',
-    // Checks that need code (URL guard, event selectors, filter syntax) are described in words instead.
-    unrepresentable: 'any',
-    override: ({ jsonSchema }) => {
-      if (jsonSchema.format === 'date-time') delete jsonSchema.pattern;
-    },
-  });
-  return rest;
-}
-
-// Small pieces every path is made of.
-
-const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const parameter = (name: string) => ({ $ref: `#/components/parameters/${name}` });
-const response = (name: string) => ({ $ref: `#/components/responses/${name}` });
-const header = (name: string) => ({ $ref: `#/components/headers/${name}` });
-
-type Examples = Record<string, { readonly summary: string; readonly value: unknown }>;
-
-const jsonContent = (schema: object, examples?: Examples) => ({
-  'application/json': { schema, ...(examples === undefined ? {} : { examples }) },
-});
-/** The headers of every answer, and those of a POST's answer (which may be a replay). */
-const everyAnswer = { 'Cache-Control': header('CacheControl') };
-const problem = (description: string, headers: Record<string, object> = {}) => ({
-  description,
-  headers: { ...everyAnswer, ...headers },
-  content: { 'application/problem+json': { schema: ref('Problem') } },
-});
-const postAnswer = { ...everyAnswer, 'Idempotent-Replayed': header('IdempotentReplayed') };
-
-/** The problems of an operation with a JSON body. */
-const bodyProblems = {
-  '400': response('MalformedBody'),
-  '413': response('PayloadTooLarge'),
-  '415': response('UnsupportedMediaType'),
-  '422': response('ValidationFailed'),
-};
-
-interface OperationOptions {
-  /** Served without an API key. @default false */
-  readonly public?: boolean;
-}
-
-/**
- * An operation with the answers any route can give: 404 (another path, or an id that is not there), 405 (the
- * path, another method, with `Allow`), 500, and, unless it is public, 401.
- */
-function operation<T extends { responses: Record<string, unknown> }>(
-  spec: T,
-  options: OperationOptions = {},
-) {
-  return {
-    ...spec,
-    ...(options.public ? { security: [] } : {}),
-    responses: {
-      ...spec.responses,
-      ...(options.public ? {} : { '401': response('Unauthorized') }),
-      '404': response('NotFound'),
-      '405': response('MethodNotAllowed'),
-      '500': response('Internal'),
-    },
-  };
-}
 
 // Words for what JSON Schema cannot state.
 
@@ -446,6 +390,7 @@ function components() {
       apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key> (whk_...)' },
     },
     parameters: {
+      ...deliveryIdParameter,
       WebhookId: {
         name: 'id',
         in: 'path',
@@ -521,6 +466,7 @@ function components() {
       Internal: problem('A fault on the platform side; retry later'),
     },
     schemas: {
+      ...deliverySchemas(),
       CreateWebhook: describeFields(jsonSchema(createSubscriptionSchema(policy), 'input')),
       UpdateWebhook: describeFields(jsonSchema(updateSubscriptionSchema(policy), 'input')),
       RotateSecret: jsonSchema(rotateSecretSchema, 'input'),
@@ -579,7 +525,7 @@ function buildDocument() {
     },
     servers: [{ url: '/', description: 'This deployment' }],
     security: [{ apiKey: [] }],
-    paths: { ...webhookPaths(), ...catalogPaths() },
+    paths: { ...webhookPaths(), ...deliveryPaths(), ...catalogPaths() },
     webhooks: sentWebhooks(),
     components: components(),
   };

@@ -1,12 +1,11 @@
 import { DeliveryNotFoundError } from '#core/delivery/resend.ts';
 import { SubscriptionNotFoundError } from '#core/subscriptions/subscription-errors.ts';
 import type { ApiRequest } from './api-request.ts';
+import { subscriptionIdPattern } from './subscription-view.ts';
 
-/** Ids as the platform makes them; anything else is not found without a lookup. */
-const patterns = {
-  subscription: /^sub_[0-9a-hjkmnp-tv-z]{26}$/,
-  delivery: /^msg_[0-9a-hjkmnp-tv-z]{48}$/,
-};
+/** Delivery ids as the platform makes them (the webhook-id); anything else is not found without a lookup. */
+export const deliveryIdPattern = /^msg_[0-9a-hjkmnp-tv-z]{48}$/;
+const patterns = { subscription: subscriptionIdPattern, delivery: deliveryIdPattern };
 
 const shown = (id: string) => (id.length > 64 ? `${id.slice(0, 64)}...` : id);
 

@@ -14,9 +14,10 @@ import {
 } from '#core/subscriptions/subscription-input.ts';
 import type { PageQuery, SubscriptionPage } from '#core/subscriptions/subscription-store.ts';
 import { type UpdateSubscriptionPorts, updateSubscription } from '#core/subscriptions/update-subscription.ts';
-import { type ApiRequest, json, noContent, type Route } from './api-request.ts';
+import { bodyOrEmpty, json, noContent, type Route } from './api-request.ts';
 import { encodeCursor, eventTypeQuery, pageOf, pagingQuery, parseQuery } from './list-query.ts';
-import { subscriptionIdPattern, subscriptionView } from './subscription-view.ts';
+import { subscriptionIdParam } from './path-ids.ts';
+import { subscriptionView } from './subscription-view.ts';
 import { etagOf, preconditionOf } from './versions.ts';
 
 /** What the webhook routes need: the use cases' ports, and reads. */
@@ -35,18 +36,6 @@ const listQuerySchema = z.strictObject({
   status: z.optional(z.enum(subscriptionStatuses, 'must be active, paused or disabled')),
   event_type: z.optional(eventTypeQuery),
 });
-
-/** The `{id}` of the path, or a 404 for one that cannot be a subscription's. */
-function idOf(request: ApiRequest): string {
-  const id = request.params.id ?? '';
-  // Ids as `newId('sub')` makes them; anything else is not found without a lookup.
-  if (!subscriptionIdPattern.test(id))
-    throw new SubscriptionNotFoundError(id.length > 64 ? `${id.slice(0, 64)}...` : id);
-  return id;
-}
-
-/** The body of a POST whose body is optional: none (or only whitespace) is `{}`, but `null` is a body. */
-const bodyOrEmpty = (request: ApiRequest) => (request.body === undefined ? {} : request.body);
 
 /** `/v1/webhooks`: the subscription API. */
 export function webhookRoutes(deps: WebhookRoutesDependencies): Route[] {
@@ -88,7 +77,7 @@ export function webhookRoutes(deps: WebhookRoutesDependencies): Route[] {
       method: 'GET',
       path: '/v1/webhooks/{id}',
       handler: async (request) => {
-        const id = idOf(request);
+        const id = subscriptionIdParam(request);
         const subscription = await deps.get(request.accountId, id);
         if (subscription === undefined) throw new SubscriptionNotFoundError(id);
         return json(200, view(subscription), withEtag(subscription));
@@ -98,7 +87,7 @@ export function webhookRoutes(deps: WebhookRoutesDependencies): Route[] {
       method: 'PATCH',
       path: '/v1/webhooks/{id}',
       handler: async (request) => {
-        const id = idOf(request);
+        const id = subscriptionIdParam(request);
         const patch = parseRequest(updateSchema, request.body);
         const precondition = preconditionOf(request.headers['if-match']);
         const subscription = await updateSubscription(request.accountId, id, patch, precondition, deps);
@@ -109,7 +98,7 @@ export function webhookRoutes(deps: WebhookRoutesDependencies): Route[] {
       method: 'DELETE',
       path: '/v1/webhooks/{id}',
       handler: async (request) => {
-        const id = idOf(request);
+        const id = subscriptionIdParam(request);
         await deleteSubscription(request.accountId, id, preconditionOf(request.headers['if-match']), deps);
         return noContent();
       },
@@ -118,7 +107,7 @@ export function webhookRoutes(deps: WebhookRoutesDependencies): Route[] {
       method: 'POST',
       path: '/v1/webhooks/{id}/rotate-secret',
       handler: async (request) => {
-        const id = idOf(request);
+        const id = subscriptionIdParam(request);
         const input = parseRequest(rotateSecretSchema, bodyOrEmpty(request));
         const precondition = preconditionOf(request.headers['if-match']);
         const { subscription, secret } = await rotateSecret(
@@ -135,7 +124,7 @@ export function webhookRoutes(deps: WebhookRoutesDependencies): Route[] {
       method: 'POST',
       path: '/v1/webhooks/{id}/test',
       handler: async (request) => {
-        const id = idOf(request);
+        const id = subscriptionIdParam(request);
         parseRequest(z.strictObject({}), bodyOrEmpty(request));
         const { eventId, deliveryId } = await sendTestEvent(request.accountId, id, deps);
         return json(202, { delivery_id: deliveryId, event_id: eventId });

@@ -5,8 +5,9 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { catalogRoutes } from '../../functions/api/catalog-routes.ts';
+import { type DeliveryRoutesDependencies, deliveryRoutes } from '../../functions/api/delivery-routes.ts';
 import { type WebhookRoutesDependencies, webhookRoutes } from '../../functions/api/webhook-routes.ts';
-import { useApiSandbox } from '../support/api-sandbox.ts';
+import { eventually, useApiSandbox } from '../support/api-sandbox.ts';
 import { api } from '../support/clients.ts';
 
 const { sandbox, newAccount, newReceiver } = useApiSandbox();
@@ -90,9 +91,11 @@ describe('GET /v1/openapi.json', () => {
       { targetPolicy: 'public-only' },
       { get: (target, key) => (key in target ? (target as never)[key] : unused) },
     );
-    const served = [...webhookRoutes(deps as unknown as WebhookRoutesDependencies), ...catalogRoutes()].map(
-      (route) => `${route.method} ${route.path}`,
-    );
+    const served = [
+      ...webhookRoutes(deps as unknown as WebhookRoutesDependencies),
+      ...deliveryRoutes(deps as unknown as DeliveryRoutesDependencies),
+      ...catalogRoutes(),
+    ].map((route) => `${route.method} ${route.path}`);
     const documented = Object.entries(document.paths).flatMap(([path, item]) =>
       Object.keys(item)
         .filter((key) => methods.includes(key))
@@ -160,9 +163,39 @@ describe('GET /v1/openapi.json', () => {
       ['/v1/webhooks/{id}/test', 'post', await account.call('POST', `/v1/webhooks/${id}/test`, 'null')],
     ];
 
+    const tested = answers[9]?.[2].json as { delivery_id: string };
+    const delivered = await eventually(async () => {
+      const answer = await account.call('GET', `/v1/deliveries/${tested.delivery_id}`);
+      return (answer.json as { status?: string } | undefined)?.status === 'succeeded' ? answer : undefined;
+    }, 'the test event’s delivery');
+    answers.push(
+      ['/v1/deliveries/{id}', 'get', delivered],
+      ['/v1/deliveries/{id}', 'get', await account.call('GET', '/v1/deliveries/msg_unknown')],
+      ['/v1/webhooks/{id}/deliveries', 'get', await account.call('GET', `/v1/webhooks/${id}/deliveries`)],
+      [
+        '/v1/webhooks/{id}/deliveries',
+        'get',
+        await account.call('GET', `/v1/webhooks/${id}/deliveries?status=x`),
+      ],
+      [
+        '/v1/deliveries/{id}/retry',
+        'post',
+        await account.call('POST', `/v1/deliveries/${tested.delivery_id}/retry`),
+      ],
+      [
+        '/v1/webhooks/{id}/recover',
+        'post',
+        await account.call('POST', `/v1/webhooks/${id}/recover`, {
+          since: new Date(Date.now() - 60_000).toISOString(),
+        }),
+      ],
+      ['/v1/webhooks/{id}/recover', 'post', await account.call('POST', `/v1/webhooks/${id}/recover`, {})],
+    );
+
     for (const [path, method, answer] of answers) expectDocumented(path, method, answer);
     expect(answers.map(([, , answer]) => answer.status)).toEqual([
-      201, 422, 200, 422, 401, 200, 200, 412, 200, 202, 200, 404, 422, 405, 415, 400, 413, 422,
+      201, 422, 200, 422, 401, 200, 200, 412, 200, 202, 200, 404, 422, 405, 415, 400, 413, 422, 200, 404, 200,
+      422, 202, 202, 422,
     ]);
   });
 
