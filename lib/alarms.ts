@@ -18,10 +18,8 @@ export interface PlatformAlarmsProps {
    * Visible (ready to receive) messages in a work queue above which it is considered backed up, when the
    * count stays above it for {@link BACKLOG_EVALUATION_PERIODS} consecutive periods of {@link ALARM_PERIOD}.
    *
-   * Visible messages, not the age of the oldest one: a delivery retry is the same message, made invisible by
-   * the delivery function for the retry's wait, so on the delivery queue the oldest message's age follows a
-   * failing endpoint's retry schedule (about a day) rather than the consumer's health. Messages waiting out
-   * a retry are not visible and do not count here.
+   * Visible messages only: retries waiting out their delay are delayed messages (in the lanes, or hopping
+   * through the retry queue), not visible, and do not count here.
    * @default DEFAULT_BACKLOG_THRESHOLD (1000)
    */
   readonly backlogThreshold?: number;
