@@ -6,8 +6,9 @@ import { writeFile } from 'node:fs/promises';
 import { arch, cpus, platform } from 'node:os';
 import { runDeliveryBench } from './delivery.ts';
 import { runEventPatternBench } from './event-pattern.ts';
+import { runIsolationBench } from './isolation.ts';
 
-const sections = [await runEventPatternBench(), await runDeliveryBench()];
+const sections = [await runEventPatternBench(), await runDeliveryBench(), await runIsolationBench()];
 const report = [
   '# Benchmarks',
   '',

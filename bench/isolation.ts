@@ -71,14 +71,23 @@ async function tenant(sandbox: Sandbox, keys: ApiKeyStore, url: string): Promise
   return { accountId, apiKey, webhookId: created.id };
 }
 
-/** Publishes `count` order events for each tenant, interleaved in PutEvents batches of 10; answers their send times. */
+/** PutEvents batches per second: 100 events a second in all, well under what the sandbox delivers. */
+const batchesPerSecond = 10;
+
+/**
+ * Publishes `count` order events for each tenant, interleaved in PutEvents batches of 10 at a steady rate (so
+ * that latency measures isolation, not a queue of a burst); answers their send times.
+ */
 async function publish(sandbox: Sandbox, bus: EventBridgeClient, tenants: readonly Tenant[], count: number) {
   const sentAt = new Map<string, number>();
   const entries = tenants.flatMap((t) =>
     Array.from({ length: count }, (_, n) => ({ accountId: t.accountId, order: `ord_${t.accountId}_${n}` })),
   );
   entries.sort((a, b) => Number(a.order.split('_').at(-1)) - Number(b.order.split('_').at(-1)));
+  const begin = performance.now();
   for (let start = 0; start < entries.length; start += 10) {
+    const due = begin + (start / 10) * (1000 / batchesPerSecond);
+    if (due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
     const batch = entries.slice(start, start + 10);
     const now = performance.timeOrigin + performance.now();
     for (const entry of batch) sentAt.set(entry.order, now);
@@ -212,8 +221,8 @@ export async function runIsolationBench(): Promise<string> {
     '## Isolation: a hanging endpoint beside a healthy one',
     '',
     `Through the whole sandbox (bus, fan-out, main and slow lanes): ${perReceiver} events for an endpoint that`,
-    `answers only after ${hangMs / 1000} s and ${perReceiver} for a healthy one, published together in PutEvents batches of`,
-    `10; a delivery timeout of ${deliveryTimeoutSeconds} s and a schedule of ${retrySchedule.map((s) => `${s} s`).join(', ')} (three attempts).`,
+    `answers only after ${hangMs / 1000} s and ${perReceiver} for a healthy one, interleaved in PutEvents batches of 10,`,
+    `${batchesPerSecond * 10} events a second; a delivery timeout of ${deliveryTimeoutSeconds} s and a schedule of ${retrySchedule.map((s) => `${s} s`).join(', ')} (three attempts).`,
     `Baseline: the same ${perReceiver} healthy events with no hanging neighbour, in the same run. Median of ${runs} runs (min–max).`,
     '',
     '| Healthy endpoint, publish to receipt | p50 | p95 | p99 |',
