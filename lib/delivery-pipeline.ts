@@ -45,6 +45,12 @@ export interface DeliveryPipelineProps {
    */
   readonly deliveryTimeout?: Duration;
   /**
+   * The share of deliveries that succeed at their first attempt which get a record (each record is a write):
+   * 1 records every one, 0 none; deliveries with a failure are always recorded.
+   * @default 1
+   */
+  readonly successRecords?: number;
+  /**
    * How long delivery records (and the event bodies they need for retries) are kept.
    * @default 30 days (defaults.deliveryRetentionDays of platform.ts)
    */
@@ -94,6 +100,10 @@ export class DeliveryPipeline extends Construct {
         `${this.node.path}: deliveryTimeout must be 1 to 20 whole seconds, got ${timeoutSeconds}`,
       );
     }
+    const successRecords = props.successRecords ?? defaults.successRecords;
+    if (!(successRecords >= 0 && successRecords <= 1)) {
+      throw new Error(`${this.node.path}: successRecords must be a share from 0 to 1, got ${successRecords}`);
+    }
     const retentionDays = props.deliveryRetentionDays ?? defaults.deliveryRetentionDays;
     if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 9999) {
       throw new Error(
@@ -131,6 +141,7 @@ export class DeliveryPipeline extends Construct {
       fn.bindEnvironment('RETRY_SCHEDULE', schedule.join(','));
       fn.bindEnvironment('DISABLE_AFTER_SECONDS', String(disableAfterSeconds));
       fn.bindEnvironment('DELIVERY_TIMEOUT_SECONDS', String(timeoutSeconds));
+      fn.bindEnvironment('SUCCESS_RECORDS', String(successRecords));
       fn.bindEnvironment('DELIVERY_RETENTION_DAYS', String(retentionDays));
       blockPrivateTargets(fn);
       return fn;

@@ -55,6 +55,8 @@ export interface SandboxOptions {
   readonly disableAfterSeconds?: number;
   /** How long an endpoint may take to answer (1 to 20). @default 15 */
   readonly deliveryTimeoutSeconds?: number;
+  /** The share of first-attempt successes that get a record (1 all, 0 none). @default 1 */
+  readonly successRecords?: number;
   /** Powertools log level of the functions. @default 'INFO' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
@@ -179,6 +181,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       RETRY_SCHEDULE: (options.retrySchedule ?? defaults.retryScheduleSeconds).join(','),
       DISABLE_AFTER_SECONDS: String(options.disableAfterSeconds ?? defaults.disableAfterSeconds),
       DELIVERY_TIMEOUT_SECONDS: String(options.deliveryTimeoutSeconds ?? defaults.deliveryTimeoutSeconds),
+      SUCCESS_RECORDS: String(options.successRecords ?? defaults.successRecords),
       DELIVERY_RETENTION_DAYS: String(defaults.deliveryRetentionDays),
     };
     Object.assign(process.env, environment, {

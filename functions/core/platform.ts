@@ -42,6 +42,7 @@ export type EnvironmentVariable =
   | 'RETRY_SCHEDULE'
   | 'DISABLE_AFTER_SECONDS'
   | 'DELIVERY_TIMEOUT_SECONDS'
+  | 'SUCCESS_RECORDS'
   | 'DELIVERY_RETENTION_DAYS';
 
 /** A Lambda function: where its handler lives and what it needs. */
@@ -117,6 +118,7 @@ const deliveryEnvironment = [
   'DISABLE_AFTER_SECONDS',
   'DELIVERY_TIMEOUT_SECONDS',
   'DELIVERY_RETENTION_DAYS',
+  'SUCCESS_RECORDS',
 ] as const satisfies readonly EnvironmentVariable[];
 
 export const functions = {
@@ -287,6 +289,11 @@ export const defaults = {
    * invocations for long.
    */
   mainLaneWaitMs: 1000,
+  /**
+   * The share of deliveries that succeed at their first attempt which get a record (1 every one, 0 none):
+   * a record costs a write; deliveries with a failure are always recorded.
+   */
+  successRecords: 1,
   /** How long an endpoint may take to answer: success is a 2xx within this (at most 20 s). */
   deliveryTimeoutSeconds: 15,
 } as const;

@@ -34,6 +34,7 @@ const settings: Omit<DeliverySettings, 'lane'> = {
   timeoutMs,
   disableAfterMs: Number(env.DISABLE_AFTER_SECONDS) * 1000,
   retentionSeconds: Number(env.DELIVERY_RETENTION_DAYS) * 86_400,
+  successRecords: Number(env.SUCCESS_RECORDS),
 };
 const laneQueues: Record<Lane, string> = { main: env.DELIVERY_QUEUE_URL, slow: env.SLOW_DELIVERY_QUEUE_URL };
 const slowQueueName = env.SLOW_DELIVERY_QUEUE_URL.slice(env.SLOW_DELIVERY_QUEUE_URL.lastIndexOf('/') + 1);

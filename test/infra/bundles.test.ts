@@ -32,6 +32,7 @@ const dummyEnvironment: Record<EnvironmentVariable, string> = {
   RETRY_SCHEDULE: '5,300',
   DISABLE_AFTER_SECONDS: '432000',
   DELIVERY_TIMEOUT_SECONDS: '15',
+  SUCCESS_RECORDS: '1',
   DELIVERY_RETENTION_DAYS: '30',
 };
 

@@ -362,6 +362,7 @@ describe('functions', () => {
         // Five days.
         DISABLE_AFTER_SECONDS: { value: '432000' },
         DELIVERY_TIMEOUT_SECONDS: { value: '15' },
+        SUCCESS_RECORDS: { value: '1' },
         DELIVERY_RETENTION_DAYS: { value: '30' },
       };
     for (const [name, definition] of Object.entries(functions) as [

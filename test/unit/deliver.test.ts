@@ -10,7 +10,7 @@ import { WebhookSender } from '#core/delivery/webhook-sender.ts';
 import type { PlatformEvent } from '#core/events/platform-events.ts';
 import { newSigningSecret } from '#core/signing.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
-import { type DeliveryPorts, type DeliverySettings, deliver } from '../../functions/delivery/deliver.ts';
+import { type DeliveryPorts, type DeliverySettings, deliver, sampled } from '../../functions/delivery/deliver.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 import { aSubscription } from '../support/subscriptions.ts';
 
@@ -54,6 +54,7 @@ const settings: DeliverySettings = {
   timeoutMs: 2000,
   disableAfterMs: 5 * 86_400_000,
   retentionSeconds: 30 * 86_400,
+  successRecords: 1,
 };
 
 /** The world of one delivery, kept in memory: what a test looks at afterwards, and a clock it sets. */
@@ -133,6 +134,27 @@ describe('deliver', () => {
         attempt: expect.objectContaining({ trigger: 'event', statusCode: 200, excerpt: 'ok' }),
       }),
     ]);
+  });
+
+  it('records only the chosen share of first-attempt successes, and every delivery that had a failure', async () => {
+    receiver.answerWith(() => ({ status: 200 }));
+    const none = world(subscription());
+    const retried = world(subscription());
+
+    await deliver(message, none.ports, { ...settings, successRecords: 0 });
+    await deliver({ ...message, attempt: 2, trigger: 'retry' }, retried.ports, { ...settings, successRecords: 0 });
+    await receiver.next();
+    await receiver.next();
+    const ids = Array.from({ length: 2000 }, (_, n) => `msg_${n}`);
+    const share = ids.filter((id) => sampled(id, 0.1)).length / ids.length;
+
+    expect(none.state.writes).toEqual([]);
+    expect(retried.state.writes).toHaveLength(1);
+    expect(share).toBeGreaterThan(0.07);
+    expect(share).toBeLessThan(0.13);
+    expect(ids.filter((id) => sampled(id, 0.1))).toEqual(ids.filter((id) => sampled(id, 0.1)));
+    expect(sampled('msg_any', 1)).toBe(true);
+    expect(sampled('msg_any', 0)).toBe(false);
   });
 
   it('sends XML to an xml subscription, signed over those bytes', async () => {
