@@ -5,7 +5,7 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
-const help = { help: { type: 'boolean', default: false } } as const;
+const help = { help: { type: 'boolean', short: 'h', default: false } } as const;
 /** The parsed values of these options and `--help`, typed as `parseArgs` types them. */
 type Values<T extends Options> = ReturnType<
   typeof parseArgs<{ options: T & typeof help; strict: true }>
