@@ -5,7 +5,7 @@ import { type BusEvent, busEventSchema, isEventType } from '#core/events/catalog
 import { envelopeOf, eventIdOf } from '#core/events/envelope.ts';
 import { eventDataProblems } from '#core/events/event-types.ts';
 import { fieldErrors } from '#core/field-errors.ts';
-import { nestingDepth } from '#core/json-depth.ts';
+import { nestsDeeperThan } from '#core/json-depth.ts';
 import { platformEventSource, testEventType } from '#core/platform.ts';
 import { passesContentFilter } from '#core/subscriptions/content-filter.ts';
 import { type SubscriptionRouting, selectsEventType } from '#core/subscriptions/subscription.ts';
@@ -46,7 +46,7 @@ const describeErrors = (errors: readonly { field: string; message: string }[]) =
  * type's schema.
  */
 export function parseBusEvent(body: string): FanOutEvent {
-  if (nestingDepth(body) > maxEventDepth) {
+  if (nestsDeeperThan(body, maxEventDepth)) {
     throw new InvalidEventError(`body nests arrays and objects deeper than ${maxEventDepth} levels`);
   }
   let json: unknown;

@@ -12,30 +12,11 @@
  * bounds (64 for API bodies; the fan-out refuses bus events deeper than its own), so an event too deep for
  * the fan-out still reaches the fan-out queue, as it would on AWS, and the fan-out's refusal stays testable.
  *
- * Sandbox only: product code never imports `local/` and keeps its own bounds.
+ * Sandbox only: product code never imports `local/` and keeps its own bounds (the scanner is shared).
  */
 export const DETAIL_MAX_DEPTH = 1000;
 
 /** The deepest a whole event may nest: its detail's bound plus the envelope around the detail. */
 export const EVENT_MAX_DEPTH = DETAIL_MAX_DEPTH + 1;
 
-/**
- * True when JSON text nests arrays and objects (`[` and `{` outside strings) deeper than `limit`; the root
- * object is level 1. Stops at the first level over the limit. Text that is not JSON may pass; the parser
- * that runs next refuses it (V8's `JSON.parse` does not recurse, so broken text cannot overflow it).
- */
-export function nestsDeeperThan(text: string, limit: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (inString) {
-      if (code === 0x5c) i++;
-      else if (code === 0x22) inString = false;
-    } else if (code === 0x22) inString = true;
-    else if (code === 0x5b || code === 0x7b) {
-      if (++depth > limit) return true;
-    } else if ((code === 0x5d || code === 0x7d) && depth > 0) depth--;
-  }
-  return false;
-}
+export { nestsDeeperThan } from '../../functions/core/json-depth.ts';

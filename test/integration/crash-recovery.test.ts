@@ -1,33 +1,25 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/api-sandbox.ts';
 import { api, awsClients, orderStatusUpdated } from '../support/clients.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
-import { freePort, type SandboxProcess, startSandboxProcess } from '../support/sandbox-process.ts';
+import { useSandboxProcesses } from '../support/sandbox-process.ts';
 
-const started: SandboxProcess[] = [];
+const sandboxes = useSandboxProcesses('crash-recovery-');
 let receiver: Receiver | undefined;
-let dataDir: string | undefined;
 
 afterAll(async () => {
-  await Promise.all(started.map((sandbox) => sandbox.kill()));
   await receiver?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('a crash between the POST and the record', () => {
   it('loses nothing: the webhook comes again, with the same webhook-id, and is recorded', async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'crash-recovery-'));
-    const args = ['--port', String(await freePort()), '--data-dir', dataDir, '--quiet'];
+    const args = await sandboxes.args('--quiet');
     let answered = false;
     // The first POST gets no answer: the sandbox is killed while it waits, after the endpoint saw the webhook.
     receiver = await startReceiver(() => (answered ? { status: 200 } : { status: 200, delayMs: 60_000 }));
-    const first = await startSandboxProcess(args);
-    started.push(first);
+    const first = await sandboxes.start(args);
     const created = await api(first.endpoint, first.apiKey, 'POST', '/v1/webhooks', {
       name: 'Orders',
       url: receiver.url,
@@ -51,8 +43,7 @@ describe('a crash between the POST and the record', () => {
     await first.kill();
     answered = true;
 
-    const second = await startSandboxProcess(args);
-    started.push(second);
+    const second = await sandboxes.start(args);
     // The message was in flight: SQS hands it back after the main lane's visibility timeout (30 s).
     const again = await receiver.next(45_000);
     const deliveryId = seen.headers['webhook-id'] as string;

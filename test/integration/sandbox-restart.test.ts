@@ -1,30 +1,22 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { api, awsClients, orderStatusUpdated } from '../support/clients.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
-import { freePort, type SandboxProcess, startSandboxProcess } from '../support/sandbox-process.ts';
+import { freePort, useSandboxProcesses } from '../support/sandbox-process.ts';
 
-const started: SandboxProcess[] = [];
+const sandboxes = useSandboxProcesses('sandbox-restart-');
 let receiver: Receiver | undefined;
-let dataDir: string | undefined;
 
 afterAll(async () => {
-  await Promise.all(started.map((sandbox) => sandbox.kill()));
   await receiver?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 describe('a sandbox with state on disk', () => {
   it('delivers, after a crash and a restart, a webhook that was waiting for its retry', async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'sandbox-restart-'));
-    const args = ['--port', String(await freePort()), '--data-dir', dataDir];
+    const args = await sandboxes.args();
     const receiverPort = await freePort();
-    const first = await startSandboxProcess(args);
-    started.push(first);
+    const first = await sandboxes.start(args);
     const created = await api(first.endpoint, first.apiKey, 'POST', '/v1/webhooks', {
       name: 'Orders',
       url: `http://127.0.0.1:${receiverPort}/webhooks`,
@@ -49,8 +41,7 @@ describe('a sandbox with state on disk', () => {
     await first.kill();
 
     receiver = await startReceiver(() => ({ status: 200 }), receiverPort);
-    const second = await startSandboxProcess(args);
-    started.push(second);
+    const second = await sandboxes.start(args);
     const request = await receiver.next(30_000);
     const listed = await api(second.endpoint, second.apiKey, 'GET', '/v1/webhooks');
 

@@ -1,7 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -87,6 +91,31 @@ export async function startSandboxProcess(args: string[]): Promise<SandboxProces
       const exited = once(child, 'exit');
       child.kill('SIGKILL');
       await exited;
+    },
+  };
+}
+
+/**
+ * Sandboxes started as processes for one test file, killed after it, with a data directory of their own
+ * (removed after it) so that a restart finds the state a crash left.
+ */
+export function useSandboxProcesses(prefix: string) {
+  const started: SandboxProcess[] = [];
+  let dataDir: string | undefined;
+  afterAll(async () => {
+    await Promise.all(started.map((sandbox) => sandbox.kill()));
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+  return {
+    /** The arguments of a sandbox on a free port with the file's data directory. */
+    async args(...extra: string[]): Promise<string[]> {
+      dataDir ??= await mkdtemp(join(tmpdir(), prefix));
+      return ['--port', String(await freePort()), '--data-dir', dataDir, ...extra];
+    },
+    async start(args: string[]): Promise<SandboxProcess> {
+      const sandbox = await startSandboxProcess(args);
+      started.push(sandbox);
+      return sandbox;
     },
   };
 }

@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { timeCode } from '../ids.ts';
+import { conditionally } from '../storage/conditions.ts';
 import { deliveryPrefix, deliverySortKey, webhookPartition } from '../storage/table-keys.ts';
 import {
   type AttemptRecord,
@@ -34,7 +35,6 @@ export interface DeliveryPage {
   readonly lastId?: string;
 }
 
-const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
 const nowSeconds = (now: Date) => Math.floor(now.getTime() / 1000);
 
 /**
@@ -93,8 +93,8 @@ export class DeliveryStore {
     }
     const remove =
       write.nextAttemptAt === undefined && write.status !== undefined ? ' REMOVE nextAttemptAt' : '';
-    try {
-      await this.db.send(
+    return conditionally(
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: this.key(write.subscriptionId, write.id),
@@ -105,20 +105,16 @@ export class DeliveryStore {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: values,
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** A pending record before any attempt (a test event, which its sender wants to look up at once). */
   async createPending(
     record: Omit<DeliveryRecord, 'attempts' | 'attemptCount' | 'scheduledAttempt' | 'status'>,
   ): Promise<void> {
-    try {
-      await this.db.send(
+    await conditionally(
+      this.db.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -131,10 +127,8 @@ export class DeliveryStore {
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 
   /** A delivery's record, or undefined when there is none (or it expired). */

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchGetCommand, type BatchGetCommandOutput, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
+import { isConditionFailure } from '../storage/conditions.ts';
 import { eventFannedOutKey, eventKey } from '../storage/table-keys.ts';
 
 /** An event's webhook body as kept for retries and recovery: once per event, for all its deliveries. */
@@ -41,7 +42,7 @@ export class EventStore {
       );
       return { fannedOutAt: event.fannedOutAt, done: false };
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionFailure(error)) throw error;
     }
     const { Items = [] } = await this.db.send(
       new QueryCommand({

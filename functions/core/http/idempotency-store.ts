@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
+import { isConditionFailure } from '../storage/conditions.ts';
 import { accountPartition, idempotencySortKey } from '../storage/table-keys.ts';
 import {
   type IdempotencyPorts,
@@ -55,7 +56,7 @@ export class IdempotencyStore implements IdempotencyPorts {
         );
         return 'claimed';
       } catch (error) {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+        if (!isConditionFailure(error)) throw error;
       }
       const { Item } = await this.db.send(
         new GetCommand({

@@ -1,4 +1,4 @@
-import { nestingDepth } from '../json-depth.ts';
+import { nestsDeeperThan } from '../json-depth.ts';
 import { HttpProblem, problems } from './problem.ts';
 
 /** The largest request body the API reads: 256 KiB. */
@@ -66,7 +66,7 @@ export function parseJsonBody({ body, isBase64Encoded, contentType, contentEncod
   if (onlyWhitespace.test(text)) return undefined;
   checkEncoding(contentEncoding);
   checkMediaType(contentType);
-  if (nestingDepth(text) > maxBodyDepth) {
+  if (nestsDeeperThan(text, maxBodyDepth)) {
     throw problems.malformedBody(`The body nests arrays and objects deeper than ${maxBodyDepth} levels`);
   }
   try {

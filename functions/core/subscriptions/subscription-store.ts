@@ -8,6 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
+import { conditionally, isConditionFailure } from '../storage/conditions.ts';
 import {
   accountPartition,
   sortKeyPrefix,
@@ -39,8 +40,6 @@ export interface PageQuery {
   /** Only subscriptions that select this event type (exactly or by its resource's wildcard). */
   readonly eventType?: string;
 }
-
-const isConditionFailure = (error: unknown) => (error as Error).name === 'ConditionalCheckFailedException';
 
 /** Optional fields a change may remove. */
 const removableFields = [
@@ -164,8 +163,8 @@ export class SubscriptionStore {
     }
     const remove = removableFields.filter((field) => subscription[field] === undefined);
     for (const field of remove) names[`#${field}`] = field;
-    try {
-      await this.db.send(
+    return conditionally(
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: this.key(subscription.accountId, subscription.id),
@@ -174,31 +173,24 @@ export class SubscriptionStore {
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** Deletes a subscription if it is still at `expectedVersion`; false when it is not (or is gone). */
   async remove(accountId: string, id: string, expectedVersion: number): Promise<boolean> {
-    try {
-      await this.db.send(
+    const removed = await conditionally(
+      this.db.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: this.key(accountId, id),
           ConditionExpression: 'version = :expected',
           ExpressionAttributeValues: { ':expected': expectedVersion },
         }),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-    await this.releaseSlot(accountId);
-    return true;
+      ),
+    );
+    if (removed) await this.releaseSlot(accountId);
+    return removed;
   }
 
   /**
@@ -287,15 +279,9 @@ export class SubscriptionStore {
       ExpressionAttributeValues?: Record<string, unknown>;
     },
   ): Promise<boolean> {
-    try {
-      await this.db.send(
-        new UpdateCommand({ TableName: this.tableName, Key: this.key(accountId, id), ...update }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+    return conditionally(
+      this.db.send(new UpdateCommand({ TableName: this.tableName, Key: this.key(accountId, id), ...update })),
+    );
   }
 
   private allOf(accountId: string): QueryCommandInput {
