@@ -10,7 +10,12 @@ import { WebhookSender } from '#core/delivery/webhook-sender.ts';
 import type { PlatformEvent } from '#core/events/platform-events.ts';
 import { newSigningSecret } from '#core/signing.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
-import { type DeliveryPorts, type DeliverySettings, deliver, sampled } from '../../functions/delivery/deliver.ts';
+import {
+  type DeliveryPorts,
+  type DeliverySettings,
+  deliver,
+  sampled,
+} from '../../functions/delivery/deliver.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 import { aSubscription } from '../support/subscriptions.ts';
 
@@ -142,14 +147,22 @@ describe('deliver', () => {
     const retried = world(subscription());
 
     await deliver(message, none.ports, { ...settings, successRecords: 0 });
-    await deliver({ ...message, attempt: 2, trigger: 'retry' }, retried.ports, { ...settings, successRecords: 0 });
+    await deliver({ ...message, attempt: 2, trigger: 'retry' }, retried.ports, {
+      ...settings,
+      successRecords: 0,
+    });
     await receiver.next();
     await receiver.next();
     const ids = Array.from({ length: 2000 }, (_, n) => `msg_${n}`);
     const share = ids.filter((id) => sampled(id, 0.1)).length / ids.length;
 
+    const test = world(subscription());
+    await deliver({ ...message, eventType: 'webhook.test' }, test.ports, { ...settings, successRecords: 0 });
+    await receiver.next();
+
     expect(none.state.writes).toEqual([]);
     expect(retried.state.writes).toHaveLength(1);
+    expect(test.state.writes).toHaveLength(1);
     expect(share).toBeGreaterThan(0.07);
     expect(share).toBeLessThan(0.13);
     expect(ids.filter((id) => sampled(id, 0.1))).toEqual(ids.filter((id) => sampled(id, 0.1)));
