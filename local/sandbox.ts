@@ -27,6 +27,7 @@ import { EventSourceMapping } from './event-source-mapping.ts';
 import { LocalEventBuses } from './eventbridge/event-bus.ts';
 import { testEventPattern } from './eventbridge/test-event-pattern.ts';
 import { LocalFunction } from './lambda-runtime.ts';
+import { Meter, type MeterSnapshot } from './meter.ts';
 import { SQS_NAMESPACE, SQS_TARGET_PREFIX, SqsEmulator } from './sqs/index.ts';
 
 const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -59,6 +60,12 @@ export interface SandboxOptions {
   readonly successRecords?: number;
   /** Powertools log level of the functions. @default 'INFO' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /**
+   * Counts what AWS would bill (PutEvents entries, SQS requests, DynamoDB units, Lambda invocations and
+   * duration), for {@link Sandbox.meter}. Off by default: it costs every DynamoDB request a little time.
+   * @default false
+   */
+  readonly meter?: boolean;
 }
 
 export interface Sandbox {
@@ -72,6 +79,13 @@ export interface Sandbox {
    * delivery.recovered), as an operator's rule would route them.
    */
   readonly platformEventsQueueUrl: string;
+  /**
+   * What AWS would have billed since the start or the last {@link resetMeter}, counted by the emulators
+   * (start the sandbox with `meter: true`).
+   */
+  meter(): MeterSnapshot;
+  /** Starts the meter from zero. */
+  resetMeter(): void;
   close(): Promise<void>;
 }
 
@@ -126,6 +140,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // Stores started so far, closed in reverse order on close or when starting fails half-way. First the pollers
   // stop (their handlers still call the stores through the server), then the server, then the stores.
   const started: (() => Promise<void>)[] = [];
+  const meter = options.meter ? new Meter() : undefined;
   const pollers: EventSourceMapping[] = [];
   let stopping: Promise<void> | undefined;
   const stopAll = () => {
@@ -143,13 +158,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await mkdir(options.dataDir, { recursive: true });
       started.push(await lockDataDir(options.dataDir));
     }
-    const dynamo = await LocalDynamoDb.start(options.dataDir && join(options.dataDir, 'dynamodb'));
+    const dynamo = await LocalDynamoDb.start(options.dataDir && join(options.dataDir, 'dynamodb'), meter);
     started.push(() => dynamo.close());
     const sqs = await SqsEmulator.open({
       baseUrl: endpoint,
       accountId: awsAccountId,
       region,
       ...(options.dataDir === undefined ? {} : { dataDir: join(options.dataDir, 'sqs') }),
+      ...(meter === undefined ? {} : { meter }),
     });
     started.push(() => sqs.close());
     for (const [queue, definition] of Object.entries(queues) as [QueueName, (typeof queues)[QueueName]][]) {
@@ -190,6 +206,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       AWS_ACCESS_KEY_ID: 'sandbox',
       AWS_SECRET_ACCESS_KEY: 'sandbox',
       POWERTOOLS_LOG_LEVEL: options.logLevel ?? 'INFO',
+      // CloudWatch embedded metrics are log lines; in the sandbox only DEBUG prints them.
+      POWERTOOLS_METRICS_DISABLED: options.logLevel === 'DEBUG' ? 'false' : 'true',
     });
 
     const buses = new LocalEventBuses(
@@ -201,6 +219,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         ),
       (rule, eventId, error) =>
         console.warn(`[eventbridge] rule ${rule} could not deliver event ${eventId}: ${error.message}`),
+      undefined,
+      meter,
     );
     sqs.ensureQueue(platformEventsQueue, { MessageRetentionPeriod: String(4 * 24 * 3600) });
     buses.addBus(eventBusName, [
@@ -213,6 +233,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           const queue = queueNames[rule.targetQueue];
           try {
             sqs.sendMessage(queue, event);
+            // EventBridge sends each event to its queue with a SendMessage of its own, billed by SQS.
+            meter?.sqs(queue, 'SendMessage', Buffer.byteLength(event), 1);
           } catch (error) {
             sqs.sendMessage(`${queue}-dlq`, event, {
               messageAttributes: {
@@ -283,7 +305,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const lambdas = Object.fromEntries(
       (Object.keys(functions) as FunctionName[]).map((name) => [
         name,
-        LocalFunction.fromModule(name, projectRoot, region),
+        LocalFunction.fromModule(name, projectRoot, region, undefined, meter),
       ]),
     ) as Record<FunctionName, LocalFunction>;
     // One environment of each now, so that a handler module that cannot load fails the start, not an event.
@@ -291,7 +313,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     api = new LocalHttpApi(lambdas[httpApi.authorizer], lambdas[httpApi.function], region);
     const mappings = eventSourceMappings.map(
       (mapping) =>
-        new EventSourceMapping(sqs, queueNames[mapping.queue], lambdas[mapping.function], mapping, region),
+        new EventSourceMapping(
+          sqs,
+          queueNames[mapping.queue],
+          lambdas[mapping.function],
+          mapping,
+          region,
+          meter,
+        ),
     );
     for (const mapping of mappings) {
       mapping.start();
@@ -309,6 +338,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
             : queueNames[queue as QueueName],
         ),
       platformEventsQueueUrl: sqs.queueUrl(platformEventsQueue),
+      meter: () => {
+        if (meter === undefined) throw new Error('The sandbox was started without meter: true');
+        return meter.snapshot();
+      },
+      resetMeter: () => meter?.reset(),
       close: stopAll,
     };
   } catch (error) {

@@ -113,7 +113,7 @@ export async function fanOut(event: FanOutEvent, ports: FanOutPorts): Promise<re
       `detail: the webhook body would be ${bodyBytes} bytes, more than the ${maxWebhookBodyBytes} a webhook carries`,
     );
   }
-  const eventId = eventIdOf(event.id);
+  const eventId = eventIdOf(event);
   // A test event's time is the API's, which answered with its delivery's id.
   const fannedOutAt = event.forSubscription === undefined ? ports.now() : Date.parse(event.time);
   const claim = await ports.claimEvent({
@@ -142,7 +142,7 @@ export async function fanOut(event: FanOutEvent, ports: FanOutPorts): Promise<re
     .filter((subscription) => subscription.status === 'active' && receives(subscription))
     .map(
       (subscription): DeliveryMessage => ({
-        id: deliveryIdOf({ id: event.id, time }, subscription.id),
+        id: deliveryIdOf({ id: eventId, time }, subscription.id),
         accountId: subscription.accountId,
         subscriptionId: subscription.id,
         eventId,

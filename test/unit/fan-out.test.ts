@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
-import { derivedId } from '#core/ids.ts';
+import { eventIdOf } from '#core/events/envelope.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
 import { fanOut, InvalidEventError, parseBusEvent } from '../../functions/fan-out/fan-out.ts';
 import { aSubscription } from '../support/subscriptions.ts';
@@ -103,7 +103,7 @@ describe('fanOut', () => {
     expect(enqueued[1]?.body).toBe(enqueued[0]?.body);
     expect(JSON.parse(enqueued[0]?.body ?? '')).toEqual({
       // The event's own id, derived from EventBridge's: the same for each subscription and on every repeat.
-      id: derivedId('evt', JSON.parse(orderEvent).id),
+      id: eventIdOf(parseBusEvent(orderEvent)),
       type: 'order.status_updated',
       occurred_at: '2026-11-27T10:14:59.120Z',
       data: JSON.parse(orderEvent).detail.data,
@@ -133,10 +133,34 @@ describe('fanOut', () => {
     const first = await fanOutTo([subscription('sub_a'), subscription('sub_b')], orderEvent, seen);
     const repeat = await fanOutTo([subscription('sub_a'), subscription('sub_b')], orderEvent, seen);
 
-    expect(first.stored).toEqual([derivedId('evt', JSON.parse(orderEvent).id)]);
+    expect(first.stored).toEqual([eventIdOf(parseBusEvent(orderEvent))]);
     expect(first.enqueued.map((delivery) => delivery.eventId)).toEqual([first.stored[0], first.stored[0]]);
     expect(repeat.enqueued).toEqual([]);
     expect(repeat.asked).toEqual([]);
+  });
+
+  it('drops a replay from the archive of an event it fanned out, whatever id EventBridge gives it', async () => {
+    // An EventBridge replay puts the archived event on the bus again with a `replay-name` field added, and
+    // (as far as AWS says) a new id. The event's own id comes from its content, so fan-out finds its "fanned
+    // out" mark and makes no delivery: receivers get no second webhook for it. So does a publisher that
+    // retries a PutEvents, with its keys in another order.
+    const seen = new Set<string>();
+    const first = await fanOutTo([subscription('sub_a'), subscription('sub_b')], orderEvent, seen);
+    const original = JSON.parse(orderEvent);
+    const reordered = Object.fromEntries(Object.entries(original.detail).reverse());
+    const replayed = JSON.stringify({
+      ...original,
+      id: '0b8f5c2e-7d1a-4e6b-9c3f-2a1d4e5f6a7b',
+      'replay-name': 'outage-2026-11-27',
+      detail: reordered,
+    });
+
+    const replay = await fanOutTo([subscription('sub_a'), subscription('sub_b')], replayed, seen);
+
+    expect(first.enqueued).toHaveLength(2);
+    expect(replay.result).toEqual([]);
+    expect(replay.enqueued).toEqual([]);
+    expect(replay.asked).toEqual([]);
   });
 
   it('sends a test event to its one subscription only, on record from the start', async () => {

@@ -1,3 +1,4 @@
+import { canonicalJson } from '../canonical-json.ts';
 import { derivedId } from '../ids.ts';
 import type { BusEvent } from './catalog.ts';
 
@@ -11,9 +12,20 @@ export interface WebhookEnvelope {
   readonly previous?: Record<string, unknown>;
 }
 
-/** The webhook id of a bus event: derived from EventBridge's id, so fanning it out again gives the same. */
-export function eventIdOf(busEventId: string): string {
-  return derivedId('evt', busEventId);
+/** What identifies a bus event whatever EventBridge calls it: who published what. */
+export type EventContent = Pick<BusEvent, 'source' | 'detail-type' | 'detail'>;
+
+/**
+ * The id of a bus event (`evt_...`): derived from its content (source, type and detail, keys in any order),
+ * not from EventBridge's id, so that the same event fanned out again, published again by a retrying publisher,
+ * or replayed from an archive (which gives it a new EventBridge id) is the same event, and is delivered once.
+ * Two events differ in their detail (its `occurred_at` at least).
+ */
+export function eventIdOf(event: EventContent): string {
+  // The detail's fields the platform reads, and nothing a publisher (or the API) adds beside them.
+  const { account_id, id, occurred_at, data, previous } = event.detail;
+  const detail = { account_id, id, occurred_at, data, previous };
+  return derivedId('evt', event.source, event['detail-type'], canonicalJson(detail));
 }
 
 /**
@@ -23,7 +35,7 @@ export function eventIdOf(busEventId: string): string {
 export function envelopeOf(event: BusEvent): WebhookEnvelope {
   const { occurred_at, data, previous } = event.detail;
   return {
-    id: eventIdOf(event.id),
+    id: eventIdOf(event),
     type: event['detail-type'],
     occurred_at,
     data,

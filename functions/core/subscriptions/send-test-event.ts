@@ -45,11 +45,10 @@ export async function sendTestEvent(
   const subscription = await ports.get(accountId, id);
   if (subscription === undefined) throw new SubscriptionNotFoundError(id);
   if (subscription.status !== 'active') throw new SubscriptionInactiveError(id, subscription.status);
-  const eventId = ports.newEventId();
   const now = ports.now().toISOString();
-  await ports.enqueue({
+  const event: TestBusEvent = {
     version: '0',
-    id: eventId,
+    id: ports.newEventId(),
     'detail-type': testEventType,
     source: platformEventSource,
     time: now,
@@ -61,10 +60,9 @@ export async function sendTestEvent(
       subscription_id: subscription.id,
       data: { webhook_id: subscription.id, message: `A test event for ${subscription.name}` },
     },
-  });
-  // The event id the receiver sees is derived from the bus event's id, as for every event.
-  return {
-    eventId: eventIdOf(eventId),
-    deliveryId: deliveryIdOf({ id: eventId, time: now }, subscription.id),
   };
+  await ports.enqueue(event);
+  // The ids fan-out gives every event: from its content, and the time it is fanned out (the test's own).
+  const eventId = eventIdOf(event);
+  return { eventId, deliveryId: deliveryIdOf({ id: eventId, time: now }, subscription.id) };
 }
