@@ -1,7 +1,16 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IAlarmAction,
+  type IMetric,
+  MathExpression,
+  Metric,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import type { QueueName } from '../functions/core/platform.ts';
+import { deliveryMetrics, type FunctionName, type QueueName } from '../functions/core/platform.ts';
+import type { PlatformFunction } from './platform-function.ts';
 import type { WorkQueue } from './work-queue.ts';
 
 /** Visible messages a work queue may hold for {@link BACKLOG_EVALUATION_PERIODS} periods before it alarms. */
@@ -11,9 +20,38 @@ export const ALARM_PERIOD = Duration.minutes(5);
 /** Consecutive periods a work queue's backlog must stay above the threshold to raise its alarm. */
 export const BACKLOG_EVALUATION_PERIODS = 3;
 
+/**
+ * How old a work queue's oldest message may get, for {@link OLDEST_MESSAGE_EVALUATION_PERIODS} periods, before
+ * its alarm fires. A retry is a new message sent with a delay of up to 15 minutes (SQS's limit), to its lane or
+ * the retry queue, so a healthy lane or retry queue holds messages up to 15 minutes old; their limits leave that
+ * and a margin. Fan-out's queue never holds delayed messages: minutes there mean fan-out is stuck.
+ */
+export const OLDEST_MESSAGE_AGE_LIMITS: Readonly<Record<QueueName, Duration>> = {
+  fanOut: Duration.minutes(5),
+  delivery: Duration.minutes(20),
+  // Slow endpoints together get at most the slow lane's invocations: a backlog there is expected sooner.
+  slowDelivery: Duration.minutes(30),
+  retry: Duration.minutes(20),
+};
+/** Consecutive periods a queue's oldest message must stay older than its limit. */
+export const OLDEST_MESSAGE_EVALUATION_PERIODS = 2;
+
+/** Failed attempts, as a percentage of all attempts in a period, above which the failure-rate alarm fires. */
+export const DEFAULT_FAILURE_RATE_PERCENT = 25;
+/** Attempts a period needs before its failure rate counts (so that 1 failure of 1 attempt does not page). */
+export const DEFAULT_FAILURE_RATE_MINIMUM_ATTEMPTS = 100;
+/** Consecutive periods the failure rate must stay above its threshold. */
+export const FAILURE_RATE_EVALUATION_PERIODS = 3;
+
+/** A function's errors or throttles alarm when they occur in this many of the last {@link FUNCTION_EVALUATION_PERIODS} periods. */
+export const FUNCTION_DATAPOINTS_TO_ALARM = 2;
+export const FUNCTION_EVALUATION_PERIODS = 3;
+
 export interface PlatformAlarmsProps {
   /** The queues to watch, by their platform.ts name. */
   readonly queues: Readonly<Record<QueueName, WorkQueue>>;
+  /** The functions to watch, by their platform.ts name. */
+  readonly functions: Readonly<Record<FunctionName, PlatformFunction>>;
   /**
    * Visible (ready to receive) messages in a work queue above which it is considered backed up, when the
    * count stays above it for {@link BACKLOG_EVALUATION_PERIODS} consecutive periods of {@link ALARM_PERIOD}.
@@ -24,19 +62,67 @@ export interface PlatformAlarmsProps {
    */
   readonly backlogThreshold?: number;
   /**
-   * What the alarms do when they fire (e.g. an SNS topic action).
+   * The percentage of failed attempts (all lanes, all error kinds) in a period of {@link ALARM_PERIOD} above
+   * which the failure-rate alarm fires, when it stays above for {@link FAILURE_RATE_EVALUATION_PERIODS} periods.
+   * @default DEFAULT_FAILURE_RATE_PERCENT (25)
+   */
+  readonly failureRatePercent?: number;
+  /**
+   * The attempts a period needs for its failure rate to count; a quieter period counts as 0 %.
+   * @default DEFAULT_FAILURE_RATE_MINIMUM_ATTEMPTS (100)
+   */
+  readonly failureRateMinimumAttempts?: number;
+  /**
+   * What the alarms do when they fire and when they are back to OK (e.g. an SNS topic action).
    * @default - no actions: the alarms show in the console only
    */
   readonly alarmActions?: readonly IAlarmAction[];
 }
 
+/** A delivery metric of platform.ts for one lane, summed over a period. */
+export function deliveryMetric(
+  name: keyof typeof deliveryMetrics.names,
+  lane: (typeof deliveryMetrics.lanes)[number],
+  props: { readonly period: Duration; readonly statistic?: string; readonly label?: string },
+): Metric {
+  return new Metric({
+    namespace: deliveryMetrics.namespace,
+    metricName: deliveryMetrics.names[name],
+    dimensionsMap: { service: deliveryMetrics.service, [deliveryMetrics.dimensions.lane]: lane },
+    statistic: props.statistic ?? 'Sum',
+    period: props.period,
+    ...(props.label === undefined ? {} : { label: props.label }),
+  });
+}
+
+/** A delivery count of platform.ts summed over both lanes (a lane without data counts 0). */
+export function deliveryTotal(
+  name: keyof typeof deliveryMetrics.names,
+  period: Duration,
+  label: string,
+): MathExpression {
+  const usingMetrics: Record<string, IMetric> = {};
+  const terms = deliveryMetrics.lanes.map((lane) => {
+    const id = `${name}_${lane}`;
+    usingMetrics[id] = deliveryMetric(name, lane, { period });
+    return `FILL(${id}, 0)`;
+  });
+  return new MathExpression({ expression: terms.join(' + '), usingMetrics, label, period });
+}
+
 /**
- * An alarm per dead-letter queue (any message) and per work queue (a backlog of visible messages that does
- * not drain: its consumer is failing, throttled or too slow for the load).
+ * The platform's alarms, each with what to do in its description:
+ * - any message in a dead-letter queue;
+ * - a work queue's backlog of visible messages that does not drain (its consumer is failing, throttled or too
+ *   slow for the load), and its oldest message older than the queue's limit;
+ * - the share of failed delivery attempts (from the delivery metrics), over a minimum of attempts;
+ * - errors and throttles of each function.
  */
 export class PlatformAlarms extends Construct {
   /** All alarms created. */
   public readonly alarms: readonly Alarm[];
+  /** The failure-rate alarm. */
+  public readonly failureRate: Alarm;
 
   public constructor(scope: Construct, id: string, props: PlatformAlarmsProps) {
     super(scope, id);
@@ -46,12 +132,28 @@ export class PlatformAlarms extends Construct {
         `${this.node.path}: backlogThreshold must be a whole number of messages, at least 1, got ${backlogThreshold}`,
       );
     }
-    const backlogWindow = ALARM_PERIOD.toMinutes() * BACKLOG_EVALUATION_PERIODS;
+    const ratePercent = props.failureRatePercent ?? DEFAULT_FAILURE_RATE_PERCENT;
+    if (!(ratePercent > 0 && ratePercent < 100)) {
+      throw new Error(
+        `${this.node.path}: failureRatePercent must be more than 0 and less than 100, got ${ratePercent}`,
+      );
+    }
+    const minimumAttempts = props.failureRateMinimumAttempts ?? DEFAULT_FAILURE_RATE_MINIMUM_ATTEMPTS;
+    if (!Number.isInteger(minimumAttempts) || minimumAttempts < 1) {
+      throw new Error(
+        `${this.node.path}: failureRateMinimumAttempts must be a whole number, at least 1, got ${minimumAttempts}`,
+      );
+    }
+    const minutes = (periods: number) => ALARM_PERIOD.toMinutes() * periods;
     const alarms: Alarm[] = [];
+
     for (const [name, queue] of Object.entries(props.queues) as [QueueName, WorkQueue][]) {
+      const ageLimit = OLDEST_MESSAGE_AGE_LIMITS[name];
       alarms.push(
         new Alarm(this, `${name}-DeadLetters`, {
-          alarmDescription: `Messages in the ${name} dead-letter queue: inspect them, fix the cause, redrive.`,
+          alarmDescription:
+            `Messages in the ${name} dead-letter queue. Read them (each carries its reason as a message ` +
+            'attribute), fix the cause, then redrive them to their queue (SQS console: Start DLQ redrive).',
           metric: queue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
             period: ALARM_PERIOD,
             statistic: 'Maximum',
@@ -63,8 +165,10 @@ export class PlatformAlarms extends Construct {
         }),
         new Alarm(this, `${name}-Backlog`, {
           alarmDescription:
-            `The ${name} queue has held more than ${backlogThreshold} visible messages for ${backlogWindow} ` +
-            'minutes: its consumer is failing, throttled or short of concurrency.',
+            `The ${name} queue has held more than ${backlogThreshold} visible messages for ` +
+            `${minutes(BACKLOG_EVALUATION_PERIODS)} minutes: its consumer is failing, throttled or short of ` +
+            "concurrency. Check the function's errors and throttles on the dashboard and its logs; raise the " +
+            "mapping's maximumConcurrency in platform.ts if the load has grown.",
           // The period's minimum: a burst the consumer works off within a period does not count.
           metric: queue.queue.metricApproximateNumberOfMessagesVisible({
             period: ALARM_PERIOD,
@@ -75,10 +179,81 @@ export class PlatformAlarms extends Construct {
           evaluationPeriods: BACKLOG_EVALUATION_PERIODS,
           treatMissingData: TreatMissingData.NOT_BREACHING,
         }),
+        new Alarm(this, `${name}-OldestMessage`, {
+          alarmDescription:
+            `The oldest message in the ${name} queue has been older than ${ageLimit.toMinutes()} minutes for ` +
+            `${minutes(OLDEST_MESSAGE_EVALUATION_PERIODS)} minutes: its consumer is not keeping up or keeps ` +
+            "failing on it. Check the function's errors, throttles and logs; messages that fail " +
+            `${queue.definition.maxReceiveCount} times go to the dead-letter queue.`,
+          metric: queue.queue.metricApproximateAgeOfOldestMessage({
+            period: ALARM_PERIOD,
+            statistic: 'Maximum',
+          }),
+          threshold: ageLimit.toSeconds(),
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: OLDEST_MESSAGE_EVALUATION_PERIODS,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
       );
     }
+
+    const attempts = deliveryTotal('attempts', ALARM_PERIOD, 'Attempts');
+    const failures = deliveryTotal('failures', ALARM_PERIOD, 'Failed attempts');
+    this.failureRate = new Alarm(this, 'DeliveryFailureRate', {
+      alarmDescription:
+        `More than ${ratePercent} % of delivery attempts failed in each of the last ` +
+        `${minutes(FAILURE_RATE_EVALUATION_PERIODS)} minutes (periods with fewer than ${minimumAttempts} ` +
+        "attempts count as 0 %). Look at 'Failures by kind' on the dashboard: one kind everywhere (dns_failure, " +
+        'tls_error, timeout, network_error) points at the platform or its network; http_status or ' +
+        'connection_refused of a few subscriptions at their endpoints (their delivery logs say which).',
+      metric: new MathExpression({
+        expression: `IF(attempts >= ${minimumAttempts}, 100 * failures / attempts, 0)`,
+        usingMetrics: { attempts, failures },
+        label: 'Failed attempts (%)',
+        period: ALARM_PERIOD,
+      }),
+      threshold: ratePercent,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: FAILURE_RATE_EVALUATION_PERIODS,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    alarms.push(this.failureRate);
+
+    for (const [name, fn] of Object.entries(props.functions) as [FunctionName, PlatformFunction][]) {
+      const within = `${FUNCTION_DATAPOINTS_TO_ALARM} of the last ${FUNCTION_EVALUATION_PERIODS} ${ALARM_PERIOD.toMinutes()}-minute periods`;
+      alarms.push(
+        new Alarm(this, `${name}-Errors`, {
+          alarmDescription:
+            `The ${name} function (${fn.definition.entry}) failed invocations in ${within}. Its handler ` +
+            'reports bad records one by one, so an invocation error is a crash, a timeout or a configuration ' +
+            'error at start: read its log group for the error and the request id.',
+          metric: fn.function.metricErrors({ period: ALARM_PERIOD, statistic: 'Sum' }),
+          threshold: 0,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: FUNCTION_EVALUATION_PERIODS,
+          datapointsToAlarm: FUNCTION_DATAPOINTS_TO_ALARM,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+        new Alarm(this, `${name}-Throttles`, {
+          alarmDescription:
+            `Lambda throttled the ${name} function in ${within}: the account's concurrency in this region is ` +
+            'used up (by this platform or something else). Check the account-level ConcurrentExecutions ' +
+            'metric; ask for a higher quota or reserve concurrency for what matters.',
+          metric: fn.function.metricThrottles({ period: ALARM_PERIOD, statistic: 'Sum' }),
+          threshold: 0,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: FUNCTION_EVALUATION_PERIODS,
+          datapointsToAlarm: FUNCTION_DATAPOINTS_TO_ALARM,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+
+    const actions = props.alarmActions ?? [];
     for (const alarm of alarms) {
-      alarm.addAlarmAction(...(props.alarmActions ?? []));
+      if (actions.length === 0) continue;
+      alarm.addAlarmAction(...actions);
+      alarm.addOkAction(...actions);
     }
     this.alarms = alarms;
   }

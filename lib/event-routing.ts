@@ -1,5 +1,5 @@
 import { Token } from 'aws-cdk-lib';
-import { EventBus, type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
+import { EventBus, type EventPattern, type IEventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { Construct } from 'constructs';
 import { defaultEventBusName, type QueueName, rules } from '../functions/core/platform.ts';
@@ -7,7 +7,13 @@ import type { WorkQueue } from './work-queue.ts';
 
 export interface EventRoutingProps {
   /**
-   * The name of the bus publishers put events on; it is part of their configuration, so it is not generated.
+   * A bus that exists already (e.g. the one an application's services publish on): the rules are added to it
+   * and nothing else about it changes. Give this or {@link eventBusName}, not both.
+   * @default - a new bus, named {@link eventBusName}
+   */
+  readonly eventBus?: IEventBus;
+  /**
+   * The name of the new bus publishers put events on; it is part of their configuration, so it is not generated.
    * @default `defaultEventBusName` of platform.ts
    */
   readonly eventBusName?: string;
@@ -16,30 +22,44 @@ export interface EventRoutingProps {
 }
 
 /**
- * The event bus and one rule per `rules` entry of platform.ts, each sending matching events to its queue.
+ * The event bus (a new one, or one given) and one rule per `rules` entry of platform.ts, each sending matching
+ * events to its queue.
  * Events EventBridge cannot deliver (after its retries) go to that queue's dead-letter queue instead of being
  * dropped, so one redrive replays them with the rest.
  */
 export class EventRouting extends Construct {
   /** The bus publishers put events on. */
-  public readonly eventBus: EventBus;
+  public readonly eventBus: IEventBus;
   /** The rules, by their platform.ts name. */
   public readonly rules: ReadonlyMap<string, Rule>;
 
   public constructor(scope: Construct, id: string, props: EventRoutingProps) {
     super(scope, id);
-    const eventBusName = props.eventBusName ?? defaultEventBusName;
-    if (!Token.isUnresolved(eventBusName) && !/^[A-Za-z0-9._-]{1,256}$/.test(eventBusName)) {
-      throw new Error(
-        `${this.node.path}: eventBusName must be 1-256 letters, digits, '.', '_' or '-', got '${eventBusName}'`,
-      );
+    if (props.eventBus !== undefined) {
+      if (props.eventBusName !== undefined) {
+        throw new Error(
+          `${this.node.path}: give eventBus (a bus that exists) or eventBusName (for a new bus), not both`,
+        );
+      }
+      this.eventBus = props.eventBus;
+    } else {
+      const eventBusName = props.eventBusName ?? defaultEventBusName;
+      if (!Token.isUnresolved(eventBusName) && !/^[A-Za-z0-9._-]{1,256}$/.test(eventBusName)) {
+        throw new Error(
+          `${this.node.path}: eventBusName must be 1-256 letters, digits, '.', '_' or '-', got '${eventBusName}'`,
+        );
+      }
+      if (eventBusName === 'default') {
+        throw new Error(
+          `${this.node.path}: eventBusName cannot be 'default': the platform creates its own bus ` +
+            '(to use the default bus, pass it as eventBus)',
+        );
+      }
+      this.eventBus = new EventBus(this, 'Bus', {
+        eventBusName,
+        description: 'Business events for webhooks',
+      });
     }
-    if (eventBusName === 'default') {
-      throw new Error(
-        `${this.node.path}: eventBusName cannot be 'default': the platform creates its own bus`,
-      );
-    }
-    this.eventBus = new EventBus(this, 'Bus', { eventBusName, description: 'Business events for webhooks' });
 
     const created = new Map<string, Rule>();
     for (const definition of rules) {

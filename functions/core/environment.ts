@@ -15,7 +15,9 @@ const environmentShape = {
     .string()
     .check(z.regex(/^\d{1,6}(,\d{1,6}){0,19}$/, 'must be up to 20 whole seconds, comma-separated')),
   DISABLE_AFTER_SECONDS: z.string().check(z.regex(/^\d{1,9}$/, 'must be whole seconds')),
-  SUCCESS_RECORDS: z.string().check(z.regex(/^(0(\.\d{1,6})?|1(\.0{1,6})?)$/, 'must be a share from 0 to 1, e.g. 0.1')),
+  SUCCESS_RECORDS: z
+    .string()
+    .check(z.regex(/^(0(\.\d{1,6})?|1(\.0{1,6})?)$/, 'must be a share from 0 to 1, e.g. 0.1')),
   DELIVERY_TIMEOUT_SECONDS: z.string().check(z.regex(/^([1-9]|1\d|20)$/, 'must be 1 to 20 seconds')),
   DELIVERY_RETENTION_DAYS: z.string().check(z.regex(/^[1-9]\d{0,3}$/, 'must be 1 to 9999 days')),
   FAN_OUT_DLQ_URL: z.url(),

@@ -298,5 +298,35 @@ export const defaults = {
   deliveryTimeoutSeconds: 15,
 } as const;
 
+/**
+ * The delivery functions' CloudWatch metrics, in embedded metric format (Powertools Metrics): one namespace
+ * and fixed names, so the functions that emit them and the dashboard and alarms that read them agree.
+ *
+ * Every metric carries Powertools' `service` dimension ({@link deliveryMetrics.service}) and the `Lane`
+ * (`main` | `slow`); `DeliveryFailures` also comes per `ErrorKind` (the attempt's error kind, as its record
+ * keeps it). Dimensions have a handful of values only: never an account, subscription or delivery id.
+ */
+export const deliveryMetrics = {
+  namespace: 'Hookbridge',
+  /** The value of the `service` dimension, which Powertools Metrics puts on every metric. */
+  service: 'delivery',
+  dimensions: { lane: 'Lane', errorKind: 'ErrorKind' },
+  lanes: ['main', 'slow'],
+  names: {
+    /** Attempts made: one per POST sent (Count). */
+    attempts: 'DeliveryAttempts',
+    /** Attempts answered with a 2xx within the timeout (Count). */
+    successes: 'DeliverySuccesses',
+    /** Attempts that failed, in all and per `ErrorKind` (Count). */
+    failures: 'DeliveryFailures',
+    /** Time from sending an attempt to its answer or cut-off (Milliseconds). */
+    attemptLatency: 'AttemptLatency',
+    /** Deliveries whose last attempt failed: they are `failed` and in the delivery DLQ (Count). */
+    deliveriesFailed: 'DeliveriesFailed',
+    /** Deliveries moved from the main lane to the slow lane (Count). */
+    movedToSlowLane: 'MovedToSlowLane',
+  },
+} as const;
+
 /** The version the platform's User-Agent names; kept equal to package.json's by a test. */
 export const productVersion = '0.1.0';

@@ -1,8 +1,9 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { type DeliveryMessage, deliveryMessageSchema } from '#core/delivery/delivery-message.ts';
+import { attemptErrorKind, DeliveryMetrics } from '#core/delivery/delivery-metrics.ts';
 import { DeliveryStore } from '#core/delivery/delivery-store.ts';
 import { parseRetrySchedule } from '#core/delivery/retry-policy.ts';
 import { nextHop } from '#core/delivery/retry-route.ts';
@@ -16,10 +17,17 @@ import { deadLetter, sendAll } from '#core/queues.ts';
 import { sqsConsumer } from '#core/sqs-consumer.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
 import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
-import { type DeliveryPorts, type DeliverySettings, deliver, type Lane } from './deliver.ts';
+import {
+  type DeliveryDecision,
+  type DeliveryPorts,
+  type DeliverySettings,
+  deliver,
+  type Lane,
+} from './deliver.ts';
 
 const env = loadEnvironment(functions.delivery.environment);
 const logger = createLogger('delivery');
+const metrics = new DeliveryMetrics(logger);
 const sqs = new SQSClient({});
 const eventBridge = new EventBridgeClient({});
 const db = documentClient();
@@ -102,6 +110,16 @@ function parseMessage(body: string): DeliveryMessage | undefined {
   }
 }
 
+/** Counts what a decision says happened: the attempt made (if any), a failed delivery, a move. */
+function observe(decision: DeliveryDecision, lane: Lane): void {
+  if (decision.outcome !== undefined) {
+    const cutOff = decision.kind === 'move';
+    metrics.attempt(lane, decision.outcome.latencyMs, attemptErrorKind(decision.outcome, cutOff));
+  }
+  if (decision.kind === 'failed') metrics.deliveryFailed(lane);
+  if (decision.kind === 'move') metrics.movedToSlowLane(lane);
+}
+
 async function processRecord(record: SQSRecord, read: Map<string, Promise<Subscription | undefined>>) {
   const message = parseMessage(record.body);
   if (message === undefined) {
@@ -125,6 +143,7 @@ async function processRecord(record: SQSRecord, read: Map<string, Promise<Subscr
     throw error;
   });
 
+  observe(decision, lane);
   switch (decision.kind) {
     case 'done':
       logger.info(decision.summary.startsWith('delivered') ? 'Webhook delivered' : 'Delivery done', {
@@ -162,10 +181,20 @@ async function processRecord(record: SQSRecord, read: Map<string, Promise<Subscr
   }
 }
 
+const consume = sqsConsumer(processRecord, () => new Map<string, Promise<Subscription | undefined>>());
+
 /**
  * SQS consumer of both delivery lanes (the function is deployed twice, with the lanes' timeouts; a record's
  * queue tells its lane). Each attempt is recorded; a retry is a new message, delayed
  * for its wait (through the retry queue for waits over 15 minutes), so waiting retries are never in flight and
  * a throttled or crashed invocation uses up no attempt: the message comes back with the same attempt number.
+ * After each batch its metrics go out (embedded metric format, one flush per invocation; none when nothing was
+ * attempted).
  */
-export const handler = sqsConsumer(processRecord, () => new Map<string, Promise<Subscription | undefined>>());
+export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  try {
+    return await consume(event, context);
+  } finally {
+    metrics.publish();
+  }
+};

@@ -1,8 +1,14 @@
 import { type App, Duration, Stack } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { describe, expect, it } from 'vitest';
-import { functions, type QueueDefinition, type QueueName, queues } from '../../functions/core/platform.ts';
-import { PlatformAlarms } from '../../lib/alarms.ts';
+import {
+  type FunctionName,
+  functions,
+  type QueueDefinition,
+  type QueueName,
+  queues,
+} from '../../functions/core/platform.ts';
+import { PlatformAlarms, type PlatformAlarmsProps } from '../../lib/alarms.ts';
 import { DeliveryPipeline, type DeliveryPipelineProps } from '../../lib/delivery-pipeline.ts';
 import { EventRouting } from '../../lib/event-routing.ts';
 import { PlatformFunction } from '../../lib/platform-function.ts';
@@ -235,14 +241,39 @@ describe('SubscriptionApi checks', () => {
 });
 
 describe('other constructor checks', () => {
+  /** PlatformAlarms over the platform's queues and functions, with the given props. */
+  const alarms = (props: Partial<PlatformAlarmsProps>) => () => {
+    const stack = newStack();
+    const functionsByName = Object.fromEntries(
+      (Object.keys(functions) as FunctionName[]).map((name) => [
+        name,
+        new PlatformFunction(stack, name, { definition: functions[name] }),
+      ]),
+    ) as Record<FunctionName, PlatformFunction>;
+    return new PlatformAlarms(stack, 'Alarms', {
+      queues: platformQueues(stack),
+      functions: functionsByName,
+      ...props,
+    });
+  };
+
   it('rejects a backlog threshold that is not a whole number of messages', () => {
-    const alarms = (backlogThreshold: number) => () => {
-      const stack = newStack();
-      return new PlatformAlarms(stack, 'Alarms', { queues: platformQueues(stack), backlogThreshold });
-    };
-    expect(alarms(0)).toThrow(/backlogThreshold must be a whole number of messages, at least 1, got 0/);
-    expect(alarms(2.5)).toThrow(/backlogThreshold must be a whole number/);
-    expect(alarms(1)).not.toThrow();
+    expect(alarms({ backlogThreshold: 0 })).toThrow(
+      /backlogThreshold must be a whole number of messages, at least 1, got 0/,
+    );
+    expect(alarms({ backlogThreshold: 2.5 })).toThrow(/backlogThreshold must be a whole number/);
+    expect(alarms({ backlogThreshold: 1 })).not.toThrow();
+  });
+
+  it('rejects a failure-rate threshold outside (0, 100) %, and a minimum of attempts under 1', () => {
+    expect(alarms({ failureRatePercent: 0 })).toThrow(
+      /failureRatePercent must be more than 0 and less than 100, got 0/,
+    );
+    expect(alarms({ failureRatePercent: 100 })).toThrow(/failureRatePercent must be more than 0/);
+    expect(alarms({ failureRateMinimumAttempts: 0 })).toThrow(
+      /failureRateMinimumAttempts must be a whole number, at least 1, got 0/,
+    );
+    expect(alarms({ failureRatePercent: 5, failureRateMinimumAttempts: 1 })).not.toThrow();
   });
 
   it('rejects an invalid or reserved bus name', () => {
@@ -253,5 +284,16 @@ describe('other constructor checks', () => {
     expect(routing('has spaces')).toThrow(/eventBusName must be 1-256 letters/);
     expect(routing('default')).toThrow(/cannot be 'default'/);
     expect(routing('shipping-events')).not.toThrow();
+  });
+
+  it('takes an existing bus or a name for a new one, not both', () => {
+    const stack = newStack();
+    const eventBus = EventBus.fromEventBusName(stack, 'Existing', 'shipping-events');
+    const all = platformQueues(stack);
+    expect(
+      () => new EventRouting(stack, 'Routing', { eventBus, eventBusName: 'webhooks', queues: all }),
+    ).toThrow(/give eventBus \(a bus that exists\) or eventBusName \(for a new bus\), not both/);
+    const routing = new EventRouting(stack, 'Routing2', { eventBus, queues: all });
+    expect(routing.eventBus).toBe(eventBus);
   });
 });

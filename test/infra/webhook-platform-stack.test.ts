@@ -1,11 +1,11 @@
 import { Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   defaultEventBusName,
+  deliveryMetrics,
   type EnvironmentVariable,
   eventSourceMappings,
   type FunctionName,
@@ -16,7 +16,13 @@ import {
   rules,
   table,
 } from '../../functions/core/platform.ts';
-import { ALARM_PERIOD, BACKLOG_EVALUATION_PERIODS, DEFAULT_BACKLOG_THRESHOLD } from '../../lib/alarms.ts';
+import {
+  ALARM_PERIOD,
+  BACKLOG_EVALUATION_PERIODS,
+  DEFAULT_BACKLOG_THRESHOLD,
+  OLDEST_MESSAGE_AGE_LIMITS,
+  OLDEST_MESSAGE_EVALUATION_PERIODS,
+} from '../../lib/alarms.ts';
 import { lambdaRuntime } from '../../lib/bundling.ts';
 import { VISIBILITY_TO_TIMEOUT_RATIO } from '../../lib/delivery-pipeline.ts';
 import { runtimeEnvironment } from '../../lib/platform-function.ts';
@@ -33,9 +39,9 @@ beforeAll(() => {
 
 const logicalId = (construct: { node: { defaultChild?: unknown } }): string =>
   stack.getLogicalId(construct.node.defaultChild as CfnQueue);
-const queueId = (name: QueueName): string => logicalId(stack.queues[name].queue);
-const deadLetterQueueId = (name: QueueName): string => logicalId(stack.queues[name].deadLetterQueue);
-const busId = (): string => logicalId(stack.routing.eventBus);
+const queueId = (name: QueueName): string => logicalId(stack.platform.queues[name].queue);
+const deadLetterQueueId = (name: QueueName): string => logicalId(stack.platform.queues[name].deadLetterQueue);
+const busId = (): string => logicalId(stack.platform.routing.eventBus);
 
 function resource(id: string): CfnResource {
   const found = resources[id];
@@ -339,7 +345,7 @@ describe('functions', () => {
   it('gives each function exactly the environment it declares, with access to what each variable names', () => {
     const expected: Record<EnvironmentVariable, { value: unknown; sendsTo?: string; putsEventsOn?: string }> =
       {
-        TABLE_NAME: { value: { Ref: logicalId(stack.table.table) } },
+        TABLE_NAME: { value: { Ref: logicalId(stack.platform.table.table) } },
         DELIVERY_QUEUE_URL: { value: { Ref: queueId('delivery') }, sendsTo: queueId('delivery') },
         SLOW_DELIVERY_QUEUE_URL: {
           value: { Ref: queueId('slowDelivery') },
@@ -433,7 +439,7 @@ describe('functions', () => {
   });
 
   it('gives each function the table access it needs and no more', () => {
-    const tableId = logicalId(stack.table.table);
+    const tableId = logicalId(stack.platform.table.table);
     const readActions = ['dynamodb:GetItem', 'dynamodb:Query'];
     const writeActions = [
       'dynamodb:PutItem',
@@ -609,7 +615,7 @@ describe('HTTP API', () => {
   it('outputs the API URL, the bus name and the table name (for issuing API keys)', () => {
     template.hasOutput('ApiUrl', {});
     template.hasOutput('EventBusName', { Value: { Ref: busId() } });
-    template.hasOutput('TableName', { Value: { Ref: logicalId(stack.table.table) } });
+    template.hasOutput('TableName', { Value: { Ref: logicalId(stack.platform.table.table) } });
   });
 });
 
@@ -652,42 +658,135 @@ describe('alarms', () => {
     }
   });
 
-  it('never alarms on the age of the oldest message of a queue whose consumer re-queues to it', () => {
-    // A consumer given its own queue's URL sends retries (delayed) or a retry's next hop to it, so work stays
-    // in that queue for as long as the longest retry schedule in progress (about a day), healthy or not.
+  it("alarms on the age of each work queue's oldest message, beyond the 15-minute delay its own retries may have", () => {
+    // A consumer given its own queue's URL sends retries (delayed up to SQS's 15 minutes) or a retry's next hop
+    // to it: each is a new message, so a healthy queue holds messages up to 15 minutes old, never older.
     const requeuing = eventSourceMappings.filter((mapping) => {
       const ownQueue = JSON.stringify({ Ref: queueId(mapping.queue) });
       const variables: Record<string, unknown> = resource(functionId(mapping.function)).Properties.Environment
         .Variables;
       return Object.values(variables).some((value) => JSON.stringify(value) === ownQueue);
     });
-    expect(requeuing.map((mapping) => mapping.function).sort()).toEqual([
-      'delivery',
-      'retryRelay',
-      'slowDelivery',
-    ]);
-    for (const mapping of requeuing) {
+    expect(requeuing.map((mapping) => mapping.queue).sort()).toEqual(['delivery', 'retry', 'slowDelivery']);
+    const limits: Record<QueueName, number> = {
+      fanOut: 300,
+      delivery: 1200,
+      slowDelivery: 1800,
+      retry: 1200,
+    };
+    for (const [name, seconds] of Object.entries(limits) as [QueueName, number][]) {
+      expect(alarms(resources, 'ApproximateAgeOfOldestMessage', queueId(name)), name).toEqual([
+        expect.objectContaining({
+          Threshold: seconds,
+          Statistic: 'Maximum',
+          Period: 300,
+          EvaluationPeriods: OLDEST_MESSAGE_EVALUATION_PERIODS,
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'notBreaching',
+        }),
+      ]);
+      expect(OLDEST_MESSAGE_AGE_LIMITS[name].toSeconds()).toBe(seconds);
+    }
+    for (const mapping of requeuing) expect(limits[mapping.queue], mapping.queue).toBeGreaterThan(15 * 60);
+    for (const name of Object.keys(queues) as QueueName[]) {
       expect(
-        alarms(resources, 'ApproximateAgeOfOldestMessage', queueId(mapping.queue)),
-        mapping.queue,
+        alarms(resources, 'ApproximateAgeOfOldestMessage', deadLetterQueueId(name)),
+        `${name} DLQ`,
       ).toEqual([]);
     }
   });
 
-  it('takes the backlog threshold and the alarm actions from the stack props', () => {
-    const topicArn = 'arn:aws:sns:eu-west-1:123456789012:hookbridge-alarms';
-    const action: IAlarmAction = { bind: () => ({ alarmActionArn: topicArn }) };
-    const other = synthPlatform({ backlogThreshold: DEFAULT_BACKLOG_THRESHOLD + 1, alarmActions: [action] });
-    const all = ofType(other.resources, 'AWS::CloudWatch::Alarm');
-    expect(all).toHaveLength(2 * Object.keys(queues).length);
-    for (const [, alarm] of all) {
-      expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
+  it('alarms when more than 25 % of at least 100 attempts fail, three 5-minute periods in a row', () => {
+    const rate = ofType(resources, 'AWS::CloudWatch::Alarm')
+      .map(([, alarm]) => alarm.Properties)
+      .filter((alarm) => alarm.Metrics !== undefined);
+    expect(rate).toHaveLength(1);
+    const [alarm] = rate;
+    expect(alarm).toMatchObject({
+      Threshold: 25,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 3,
+      TreatMissingData: 'notBreaching',
+    });
+    const queries: {
+      Id: string;
+      Expression?: string;
+      MetricStat?: Record<string, unknown>;
+      ReturnData?: boolean;
+    }[] = alarm?.Metrics ?? [];
+    const byId = new Map(queries.map((query) => [query.Id, query]));
+    const returned = queries.filter((query) => query.ReturnData !== false);
+    expect(returned.map((query) => query.Expression)).toEqual([
+      'IF(attempts >= 100, 100 * failures / attempts, 0)',
+    ]);
+    expect(byId.get('attempts')?.Expression).toBe('FILL(attempts_main, 0) + FILL(attempts_slow, 0)');
+    expect(byId.get('failures')?.Expression).toBe('FILL(failures_main, 0) + FILL(failures_slow, 0)');
+    for (const [id, metricName, lane] of [
+      ['attempts_main', 'DeliveryAttempts', 'main'],
+      ['attempts_slow', 'DeliveryAttempts', 'slow'],
+      ['failures_main', 'DeliveryFailures', 'main'],
+      ['failures_slow', 'DeliveryFailures', 'slow'],
+    ] as const) {
+      expect(byId.get(id)?.MetricStat, id).toEqual({
+        Metric: {
+          Namespace: 'Hookbridge',
+          MetricName: metricName,
+          Dimensions: expect.arrayContaining([
+            { Name: 'service', Value: 'delivery' },
+            { Name: 'Lane', Value: lane },
+          ]),
+        },
+        Period: 300,
+        Stat: 'Sum',
+      });
     }
+    expect(deliveryMetrics.names).toMatchObject({
+      attempts: 'DeliveryAttempts',
+      failures: 'DeliveryFailures',
+    });
+  });
+
+  it('alarms on the errors and the throttles of each function, in 2 of 3 periods', () => {
+    for (const metricName of ['Errors', 'Throttles']) {
+      const onLambda = ofType(resources, 'AWS::CloudWatch::Alarm')
+        .map(([, alarm]) => alarm.Properties)
+        .filter((alarm) => alarm.Namespace === 'AWS/Lambda' && alarm.MetricName === metricName);
+      expect(onLambda.map((alarm) => referencedId(alarm.Dimensions?.[0]?.Value)).sort(), metricName).toEqual(
+        functionNames.map(functionId).sort(),
+      );
+      for (const alarm of onLambda) {
+        expect(alarm).toMatchObject({
+          Threshold: 0,
+          Statistic: 'Sum',
+          Period: 300,
+          EvaluationPeriods: 3,
+          DatapointsToAlarm: 2,
+          ComparisonOperator: 'GreaterThanThreshold',
+          TreatMissingData: 'notBreaching',
+        });
+      }
+    }
+  });
+
+  it('notifies the alarm topic when any alarm fires and when it is OK again, and says what to do', () => {
+    const all = ofType(resources, 'AWS::CloudWatch::Alarm');
+    // Per queue: dead letters, backlog, oldest message; the failure rate; per function: errors, throttles.
+    expect(all).toHaveLength(3 * Object.keys(queues).length + 1 + 2 * functionNames.length);
+    const topic = { Ref: logicalId(stack.platform.alarmTopic) };
+    for (const [id, alarm] of all) {
+      expect(alarm.Properties.AlarmActions, id).toEqual([topic]);
+      expect(alarm.Properties.OKActions, id).toEqual([topic]);
+      expect(alarm.Properties.AlarmDescription, id).toMatch(/\b(check|read|look at|fix|ask|raise)\b/i);
+    }
+  });
+
+  it('takes the backlog threshold from the props', () => {
+    const other = synthPlatform({ backlogThreshold: DEFAULT_BACKLOG_THRESHOLD + 1 });
     for (const name of Object.keys(queues) as QueueName[]) {
       const backlog = alarms(
         other.resources,
         'ApproximateNumberOfMessagesVisible',
-        other.stack.getLogicalId(other.stack.queues[name].queue.node.defaultChild as CfnQueue),
+        other.stack.getLogicalId(other.stack.platform.queues[name].queue.node.defaultChild as CfnQueue),
       );
       expect(backlog.map((alarm) => alarm.Threshold)).toEqual([DEFAULT_BACKLOG_THRESHOLD + 1]);
     }
