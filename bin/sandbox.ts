@@ -9,9 +9,11 @@ import {
 } from '../functions/core/delivery/retry-policy.ts';
 import { DataDirInUseError } from '../local/data-dir-lock.ts';
 import { startSandbox } from '../local/sandbox.ts';
+import { buildPortal } from '../portal/build.ts';
 import { parseOptions, usageError } from './cli.ts';
 
 const usage = `Usage: npm start -- [options]
+Prints the endpoint, the demo account's API key and a link to its portal (valid 24 hours).
   --port N                  port on 127.0.0.1 (default 4566; 0 picks a free one)
   --memory                  keep all state in memory instead of on disk
   --data-dir DIR            where state lives across restarts (default .sandbox)
@@ -65,6 +67,20 @@ if (apiKey !== undefined && !/^[\x21-\x7e]+$/.test(apiKey)) {
   console.error('--api-key must be printable ASCII characters without spaces');
   process.exit(2);
 }
+// The authorizer takes whp_ credentials for portal tokens, never for API keys.
+if (apiKey?.startsWith('whp_')) {
+  console.error('--api-key must not start with whp_, which marks portal links');
+  process.exit(2);
+}
+
+// The portal the API serves at /portal/, built from portal/src so that it is always the current one.
+await buildPortal().catch((error: unknown) => {
+  console.error(
+    'The portal could not be built (portal/src):',
+    error instanceof Error ? error.message : error,
+  );
+  process.exit(1);
+});
 
 const sandbox = await startSandbox({
   port,
@@ -89,6 +105,7 @@ console.log(`Endpoint: ${sandbox.endpoint}`);
 console.log(`API key: ${sandbox.apiKey}`);
 console.log(`Event bus: ${sandbox.eventBusName}`);
 console.log(`State: ${values.memory ? 'in memory' : `on disk in ${values['data-dir']}/`}`);
+console.log(`Portal: ${await portalLink(sandbox.endpoint, sandbox.apiKey)}`);
 console.log('Ready. Ctrl+C stops the sandbox.');
 
 let stopping = false;
@@ -104,4 +121,22 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       },
     );
   });
+}
+
+/**
+ * A portal link for the demo account, made as an operator's backend makes one: `POST /v1/portal-sessions`
+ * with the account's API key, for the longest a link may last (24 hours).
+ */
+async function portalLink(endpoint: string, key: string): Promise<string> {
+  const response = await fetch(`${endpoint}/v1/portal-sessions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ expires_in: 86_400 }),
+  });
+  const body = (await response.json()) as { url?: string; detail?: string };
+  if (response.status !== 201 || body.url === undefined) {
+    console.error(`The portal link could not be made (${response.status}): ${body.detail ?? ''}`);
+    process.exit(1);
+  }
+  return body.url;
 }

@@ -10,7 +10,7 @@ import {
   SystemLogLevel,
   Tracing,
 } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type ICommandHooks, NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { EnvironmentVariable, FunctionDefinition } from '../functions/core/platform.ts';
@@ -35,6 +35,12 @@ export interface PlatformFunctionProps {
    * @default RetentionDays.ONE_MONTH
    */
   readonly logRetention?: RetentionDays;
+  /**
+   * What the bundle gets beside the handler (e.g. files copied next to it), merged over the platform's
+   * bundling options.
+   * @default - the handler's bundle only
+   */
+  readonly commandHooks?: ICommandHooks;
   /**
    * What Lambda does when one chain of requests invokes the function more than 16 times. `ALLOW` only for a
    * function that re-queues work by design (a retry is a new delayed message; a long wait hops through the
@@ -98,7 +104,10 @@ export class PlatformFunction extends Construct implements IGrantable {
       tracing: Tracing.ACTIVE,
       recursiveLoop: props.recursiveLoop ?? RecursiveLoop.TERMINATE,
       environment: { ...runtimeEnvironment },
-      bundling: nodejsBundlingOptions(),
+      bundling: {
+        ...nodejsBundlingOptions(),
+        ...(props.commandHooks === undefined ? {} : { commandHooks: props.commandHooks }),
+      },
     });
     this.grantPrincipal = this.function.grantPrincipal;
 

@@ -106,6 +106,14 @@ export class SubscriptionApi extends Construct {
     this.apiFunction = new PlatformFunction(this, 'Api', {
       definition: functions[httpApi.function],
       logRetention: props.logRetention,
+      // The API function serves the portal: its build goes next to the bundle, in portal/.
+      commandHooks: {
+        beforeBundling: () => [],
+        beforeInstall: () => [],
+        afterBundling: (inputDir, outputDir) => [
+          `cd "${inputDir}" && node --import tsx portal/build.ts --out-dir "${outputDir}/portal"`,
+        ],
+      },
     });
     props.table.grantReadWriteTo(this.apiFunction);
     props.fanOutQueue.grantSendTo(this.apiFunction, 'FAN_OUT_QUEUE_URL');

@@ -17,17 +17,42 @@ export type ApiEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<CallerContext>
 
 const knownMethods = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
+/** A path without its trailing slash (the router ignores trailing slashes: `/portal/` is `/portal`). */
+const trimmed = (path: string) => (path.length > 1 ? path.replace(/\/+$/, '') : path);
 /** `/v1/webhooks/{id}` as Powertools writes it (`/v1/webhooks/:id`), and as a pattern for path matching. */
-const routerPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1') as `/${string}`;
-const pathPattern = (path: string) => new RegExp(`^${path.replace(/\{\w+\}/g, '[^/]+')}/?$`);
+const routerPath = (path: string) => trimmed(path).replace(/\{(\w+)\}/g, ':$1') as `/${string}`;
+const pathPattern = (path: string) => new RegExp(`^${trimmed(path).replace(/\{\w+\}/g, '[^/]+')}/?$`);
 
 /**
- * Every answer is marked `Cache-Control: no-store`: creates and rotations carry a signing secret, and no
- * answer of this API is meant to be kept by a cache or a proxy.
+ * Every answer is marked `Cache-Control: no-store` unless its route says otherwise (the portal's hashed
+ * files): creates and rotations carry a signing secret, and no answer of the API itself is meant to be kept
+ * by a cache or a proxy.
  */
 function notStored(result: APIGatewayProxyStructuredResultV2): APIGatewayProxyStructuredResultV2 {
-  return { ...result, headers: { ...result.headers, 'cache-control': 'no-store' } };
+  return {
+    ...result,
+    headers: { ...result.headers, 'cache-control': String(result.headers?.['cache-control'] ?? 'no-store') },
+  };
 }
+
+/** A host as API Gateway names it (`domainName`), optionally with a port: nothing else goes into a link. */
+const plainHost = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+const loopbackHost = /^(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])(?::\d{1,5})?$/i;
+
+/**
+ * The origin the caller reached the API at: the scheme API Gateway forwards (`X-Forwarded-Proto`; https on
+ * AWS, where the sandbox sends none and a loopback host means http) and the domain it was called on.
+ */
+function originOf(event: ApiEvent): string {
+  const host = event.requestContext.domainName || event.headers.host || '';
+  if (!plainHost.test(host)) return '';
+  const forwarded = event.headers['x-forwarded-proto']?.split(',')[0]?.trim().toLowerCase();
+  const scheme =
+    forwarded === 'http' || forwarded === 'https' ? forwarded : loopbackHost.test(host) ? 'http' : 'https';
+  return `${scheme}://${host}`;
+}
+
+const forbidden = (detail: string) => new HttpProblem(403, 'forbidden', 'Forbidden', detail);
 
 function decodedPath(rawPath: string): string {
   try {
@@ -42,7 +67,8 @@ function decodedPath(rawPath: string): string {
  * checks the caller (except on public routes), parses the JSON body, and keeps the answer of a POST that
  * carries an `Idempotency-Key`. Every error is problem+json: unknown paths 404, known paths with another
  * method 405 (the router itself knows no 405, so the route table answers which methods a path has). No
- * answer may be cached (`Cache-Control: no-store`).
+ * answer may be cached (`Cache-Control: no-store`) unless its route sets its own `Cache-Control`. A route that
+ * is `apiKeyOnly` refuses portal tokens with a 403.
  */
 export function createApi(
   routes: readonly Route[],
@@ -74,6 +100,9 @@ export function createApi(
   };
   router.errorHandler(Error, async (error, { event }) => fail(error, event as ApiEvent));
 
+  // The event each routed event was made from (the router is given a copy without `Host`).
+  const originals = new WeakMap<object, ApiEvent>();
+
   for (const route of routes) {
     router.route(
       async ({ event, params }) => {
@@ -83,9 +112,17 @@ export function createApi(
         if (!route.public && accountId === '') {
           throw problems.unauthorized(caller?.authError || 'Send Authorization: Bearer <API key>');
         }
+        const credential = accountId === '' ? '' : (caller?.credential ?? '');
+        if (route.apiKeyOnly && credential !== 'api-key') {
+          throw forbidden(
+            `${route.method} ${route.path} takes an API key: a portal link cannot create portal links or manage keys`,
+          );
+        }
         const rawBody = apiEvent.body ?? '';
         const request: ApiRequest = {
           accountId,
+          credential,
+          origin: originOf(originals.get(event) ?? apiEvent),
           method: route.method,
           path: apiEvent.rawPath,
           params,
@@ -125,15 +162,14 @@ export function createApi(
     }
     // The router builds a web Request from the event: it needs a sane host, and no body on GET or HEAD.
     const { host: _host, 'x-forwarded-proto': _proto, ...headers } = event.headers;
-    const routed = await router.resolve(
-      {
-        ...event,
-        headers,
-        requestContext: { ...event.requestContext, domainName: 'api.invalid' },
-        ...(method === 'GET' || method === 'HEAD' ? { body: undefined, isBase64Encoded: false } : {}),
-      },
-      context,
-    );
+    const routedEvent = {
+      ...event,
+      headers,
+      requestContext: { ...event.requestContext, domainName: 'api.invalid' },
+      ...(method === 'GET' || method === 'HEAD' ? { body: undefined, isBase64Encoded: false } : {}),
+    };
+    originals.set(routedEvent, event);
+    const routed = await router.resolve(routedEvent, context);
     return notStored(routed as APIGatewayProxyStructuredResultV2);
   };
 }

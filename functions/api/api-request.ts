@@ -1,7 +1,16 @@
+import type { Credential } from '#core/http/caller.ts';
+
 /** A request as routes see it: the caller's account, path parameters, query, headers and the parsed body. */
 export interface ApiRequest {
   /** The caller's account; empty on public routes called without a key. */
   readonly accountId: string;
+  /** How the caller proved the account; empty on public routes called without one. */
+  readonly credential: Credential | '';
+  /**
+   * The origin the API was called at (`https://<domain>`, `http://127.0.0.1:4566` in the sandbox), for links
+   * to itself; empty when the request's host is not a plain host name.
+   */
+  readonly origin: string;
   readonly method: string;
   readonly path: string;
   readonly params: Readonly<Record<string, string>>;
@@ -25,8 +34,10 @@ export interface ApiAnswer {
 export interface Route {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   readonly path: string;
-  /** Served without an API key (the API's own description). @default false */
+  /** Served without an API key (the API's own description, the portal's files). @default false */
   readonly public?: boolean;
+  /** Refused to portal tokens (403): only an API key may call it. @default false */
+  readonly apiKeyOnly?: boolean;
   readonly handler: (request: ApiRequest) => Promise<ApiAnswer>;
 }
 

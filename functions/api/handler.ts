@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { PortalSigningKeys } from '#core/accounts/portal-signing-key.ts';
 import { DeliveryStore } from '#core/delivery/delivery-store.ts';
 import { EventStore } from '#core/delivery/event-store.ts';
 import { resolvedTargetProblem, systemResolver } from '#core/delivery/target-guard.ts';
@@ -19,6 +22,8 @@ import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
 import { type ApiEvent, createApi } from './api-app.ts';
 import { catalogRoutes } from './catalog-routes.ts';
 import { deliveryRoutes } from './delivery-routes.ts';
+import { portalFilesFrom, portalPageRoutes } from './portal-page-routes.ts';
+import { portalSessionRoutes } from './portal-session-routes.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 
 const env = loadEnvironment(functions.api.environment);
@@ -30,6 +35,11 @@ const deliveries = new DeliveryStore(db, env.TABLE_NAME);
 const events = new EventStore(db, env.TABLE_NAME);
 const targetPolicy = targetPolicyOf(env);
 const subscriptionLimit = Number(env.SUBSCRIPTIONS_PER_ACCOUNT);
+const portalSigningKeys = new PortalSigningKeys(db, env.TABLE_NAME);
+// The portal's built files: beside the bundle when deployed (the CDK copies them there), portal/dist/ in a
+// checkout (npm run build:portal; the sandbox builds it when it starts).
+const here = dirname(fileURLToPath(import.meta.url));
+const portalFiles = portalFilesFrom([join(here, 'portal'), join(here, '..', '..', 'portal', 'dist')]);
 
 const api = createApi(
   [
@@ -66,7 +76,9 @@ const api = createApi(
         ),
       now: () => new Date(),
     }),
+    ...portalSessionRoutes({ signingKey: () => portalSigningKeys.current(), now: () => new Date() }),
     ...catalogRoutes(),
+    ...portalPageRoutes(portalFiles),
   ],
   { idempotency: new IdempotencyStore(db, env.TABLE_NAME), logger },
 );

@@ -1,3 +1,4 @@
+import { portalRequestHeader } from '#core/accounts/portal-access.ts';
 import { eventTypeDocuments, type JsonSchema, testEventTypeDocument } from '#core/events/event-types.ts';
 import { maxBodyBytes, maxBodyDepth } from '#core/http/json-body.ts';
 import {
@@ -21,6 +22,7 @@ import {
   ref,
   response,
 } from './openapi-parts.ts';
+import { portalPaths, portalSchemas } from './openapi-portal-paths.ts';
 import { eventTypeListSchema, testEventAcceptedSchema } from './response-schemas.ts';
 import {
   subscriptionIdPattern,
@@ -49,6 +51,8 @@ export const problemKinds = [
   'limit-reached',
   'webhook-inactive',
   'idempotency-key-in-use',
+  // A portal token on a route that takes an API key only (creating portal sessions).
+  'forbidden',
   // A retry or recovery of a delivery whose event is no longer kept (the delivery routes).
   'event-expired',
   'internal',
@@ -388,6 +392,11 @@ function components() {
   return {
     securitySchemes: {
       apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key> (whk_...)' },
+      portalToken: {
+        type: 'http',
+        scheme: 'bearer',
+        description: `Authorization: Bearer <portal token> (whp_..., from a portal session's link), taken only with ${portalRequestHeader}: 1 and, from a browser, only from the portal's own origin (Sec-Fetch-Site: same-origin). It opens the account's subscriptions and deliveries, not portal sessions. An expired or forged one gets 401.`,
+      },
     },
     parameters: {
       ...deliveryIdParameter,
@@ -450,9 +459,13 @@ function components() {
       MethodNotAllowed: problem('The path exists, but not with this method; `Allow` lists its methods', {
         Allow: header('Allow'),
       }),
-      Unauthorized: problem('No API key, or not a valid one', {
-        'WWW-Authenticate': header('WWWAuthenticate'),
-      }),
+      Unauthorized: problem(
+        'No API key, or not a valid one; or a portal link that expired, was forged or was used outside the portal',
+        {
+          'WWW-Authenticate': header('WWWAuthenticate'),
+        },
+      ),
+      Forbidden: problem('A portal token on a route that takes an API key'),
       PreconditionFailed: problem(
         'If-Match names another version than the current one, whose tag the ETag header gives; nothing was changed',
         { ETag: header('ETag') },
@@ -467,6 +480,7 @@ function components() {
     },
     schemas: {
       ...deliverySchemas(),
+      ...portalSchemas(),
       CreateWebhook: describeFields(jsonSchema(createSubscriptionSchema(policy), 'input')),
       UpdateWebhook: describeFields(jsonSchema(updateSubscriptionSchema(policy), 'input')),
       RotateSecret: jsonSchema(rotateSecretSchema, 'input'),
@@ -524,8 +538,8 @@ function buildDocument() {
       ].join(' '),
     },
     servers: [{ url: '/', description: 'This deployment' }],
-    security: [{ apiKey: [] }],
-    paths: { ...webhookPaths(), ...deliveryPaths(), ...catalogPaths() },
+    security: [{ apiKey: [] }, { portalToken: [] }],
+    paths: { ...webhookPaths(), ...deliveryPaths(), ...portalPaths(), ...catalogPaths() },
     webhooks: sentWebhooks(),
     components: components(),
   };

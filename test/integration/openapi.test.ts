@@ -6,7 +6,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { catalogRoutes } from '../../functions/api/catalog-routes.ts';
 import { type DeliveryRoutesDependencies, deliveryRoutes } from '../../functions/api/delivery-routes.ts';
+import { portalPageRoutes } from '../../functions/api/portal-page-routes.ts';
+import { portalSessionRoutes } from '../../functions/api/portal-session-routes.ts';
 import { type WebhookRoutesDependencies, webhookRoutes } from '../../functions/api/webhook-routes.ts';
+import type { PortalSessionPorts } from '../../functions/core/accounts/portal-session.ts';
 import { eventually, useApiSandbox } from '../support/api-sandbox.ts';
 import { api } from '../support/clients.ts';
 
@@ -94,7 +97,9 @@ describe('GET /v1/openapi.json', () => {
     const served = [
       ...webhookRoutes(deps as unknown as WebhookRoutesDependencies),
       ...deliveryRoutes(deps as unknown as DeliveryRoutesDependencies),
+      ...portalSessionRoutes(deps as unknown as PortalSessionPorts),
       ...catalogRoutes(),
+      ...portalPageRoutes(unused),
     ].map((route) => `${route.method} ${route.path}`);
     const documented = Object.entries(document.paths).flatMap(([path, item]) =>
       Object.keys(item)
@@ -191,11 +196,30 @@ describe('GET /v1/openapi.json', () => {
       ],
       ['/v1/webhooks/{id}/recover', 'post', await account.call('POST', `/v1/webhooks/${id}/recover`, {})],
     );
+    const session = await account.call('POST', '/v1/portal-sessions', { expires_in: 600 });
+    const token = new URL(String(session.json?.url)).hash.replace('#token=', '');
+    answers.push(
+      ['/v1/portal-sessions', 'post', session],
+      ['/v1/portal-sessions', 'post', await account.call('POST', '/v1/portal-sessions', { expires_in: 59 })],
+      [
+        '/v1/portal-sessions',
+        'post',
+        await api(sandbox().endpoint, token, 'POST', '/v1/portal-sessions', undefined, {
+          'hookbridge-portal': '1',
+        }),
+      ],
+      [
+        '/v1/webhooks',
+        'get',
+        await api(sandbox().endpoint, token, 'GET', '/v1/webhooks', undefined, { 'hookbridge-portal': '1' }),
+      ],
+      ['/v1/webhooks', 'get', await api(sandbox().endpoint, token, 'GET', '/v1/webhooks')],
+    );
 
     for (const [path, method, answer] of answers) expectDocumented(path, method, answer);
     expect(answers.map(([, , answer]) => answer.status)).toEqual([
       201, 422, 200, 422, 401, 200, 200, 412, 200, 202, 200, 404, 422, 405, 415, 400, 413, 422, 200, 404, 200,
-      422, 202, 202, 422,
+      422, 202, 202, 422, 201, 422, 403, 200, 401,
     ]);
   });
 

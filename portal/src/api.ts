@@ -1,0 +1,109 @@
+import type { DeliveryView } from '../../functions/api/delivery-view.ts';
+import type { SubscriptionView } from '../../functions/api/subscription-view.ts';
+import {
+  portalRequestHeader,
+  portalRequestHeaderValue,
+} from '../../functions/core/accounts/portal-access.ts';
+
+export type Subscription = SubscriptionView;
+export type Delivery = DeliveryView;
+export type Attempt = DeliveryView['attempts'][number];
+
+/** An event type of the catalog, as `GET /v1/event-types` gives it (the portal needs no schema). */
+export interface EventType {
+  readonly type: string;
+  readonly description: string;
+}
+
+/** A page of a list. */
+export interface Page<T> {
+  readonly data: T[];
+  readonly next_cursor: string | null;
+}
+
+/** A wrong field, as the API names it in a problem's `errors`. */
+export interface FieldError {
+  readonly field: string;
+  readonly message: string;
+}
+
+/** An answer that is not a success: the API's problem+json, or a network failure (status 0). */
+export class ApiError extends Error {
+  override name = 'ApiError';
+
+  constructor(
+    readonly status: number,
+    readonly problemType: string,
+    message: string,
+    readonly errors: readonly FieldError[] = [],
+  ) {
+    super(message);
+  }
+}
+
+/** A success: the body and the ETag, if any. */
+export interface Answer<T> {
+  readonly data: T;
+  readonly etag: string | undefined;
+}
+
+let token = '';
+let onUnauthorized: (detail: string) => void = () => undefined;
+
+/** Sets the session's token, and what to do when the API refuses it (an expired or forged link). */
+export function authorize(value: string, unauthorized: (detail: string) => void): void {
+  token = value;
+  onUnauthorized = unauthorized;
+}
+
+/**
+ * Calls the public API on this origin with the session's token. Every request says it comes from the portal
+ * (the API takes portal tokens only so). A 401 ends the session: the link expired or is not valid.
+ */
+export async function call<T>(
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer<T>> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        [portalRequestHeader]: portalRequestHeaderValue,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      cache: 'no-store',
+      credentials: 'omit',
+      redirect: 'error',
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'The API could not be reached. Check your connection and try again.');
+  }
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  if (response.ok) return { data: json as T, etag: response.headers.get('etag') ?? undefined };
+  const problem = (json ?? {}) as { type?: string; detail?: string; errors?: FieldError[] };
+  const detail = problem.detail ?? `The API answered ${response.status}`;
+  if (response.status === 401) onUnauthorized(detail);
+  throw new ApiError(
+    response.status,
+    (problem.type ?? '').replace('urn:webhooks:problem:', ''),
+    detail,
+    Array.isArray(problem.errors) ? problem.errors : [],
+  );
+}
+
+/** What a failed action tells the person: the API's own words. */
+export function messageOf(error: unknown): string {
+  return error instanceof ApiError ? error.message : 'Something went wrong in the portal. Reload the page.';
+}

@@ -1,0 +1,114 @@
+import { useEffect, useState } from 'preact/hooks';
+import { authorize } from './api.ts';
+import { PageHeading } from './components/ui.tsx';
+import { formatDateTime } from './format.ts';
+import iconUrl from './icon.svg';
+import { SubscriptionFormPage } from './pages/form.tsx';
+import { type LinkProblem, LinkProblemPage } from './pages/link-problem.tsx';
+import { SubscriptionListPage } from './pages/list.tsx';
+import { SubscriptionPage } from './pages/subscription.tsx';
+import { href, type Route, useRoute } from './router.ts';
+import { hasExpired, type Session } from './session.ts';
+
+function Page({ route }: { route: Route }) {
+  switch (route.page) {
+    case 'list':
+      return <SubscriptionListPage />;
+    case 'new':
+      return <SubscriptionFormPage />;
+    case 'subscription':
+      return <SubscriptionPage key={route.id} id={route.id} />;
+    case 'edit':
+      return <SubscriptionFormPage key={route.id} id={route.id} />;
+    default:
+      return (
+        <>
+          <PageHeading title="Page not found">Page not found</PageHeading>
+          <p>
+            <a href={href.list}>Go to your subscriptions</a>
+          </p>
+        </>
+      );
+  }
+}
+
+function Breadcrumbs({ route }: { route: Route }) {
+  if (route.page === 'list') return null;
+  return (
+    <nav aria-label="Breadcrumbs" class="breadcrumbs">
+      <ol>
+        <li>
+          <a href={href.list}>Subscriptions</a>
+        </li>
+        {route.page === 'edit' ? (
+          <li>
+            <a href={href.subscription(route.id)}>Subscription</a>
+          </li>
+        ) : null}
+      </ol>
+    </nav>
+  );
+}
+
+/**
+ * The portal: a header, the page of the address (`#/...`), and the expiry page instead of everything once the
+ * API refuses the link (or its time is up while the page is open).
+ */
+export function App({ session }: { session: Session | undefined }) {
+  const route = useRoute();
+  const [problem, setProblem] = useState<LinkProblem | undefined>(
+    session === undefined ? { kind: 'missing' } : undefined,
+  );
+
+  // During the render, before any page asks the API for anything: the pages' requests carry the token, and
+  // a refusal of it replaces everything with the expiry page.
+  if (session !== undefined) {
+    authorize(session.token, (detail) =>
+      setProblem({ kind: hasExpired(session) || /expired/i.test(detail) ? 'expired' : 'invalid', detail }),
+    );
+  }
+
+  useEffect(() => {
+    if (session === undefined) return;
+    const expiresAt = session.expiresAt?.getTime();
+    // A link that looks expired already is left to the API to refuse: it has the last word.
+    if (expiresAt === undefined || expiresAt <= Date.now()) return;
+    // Past its expiry the link shows the expiry page at once (the API would refuse the next request anyway).
+    const timer = setTimeout(
+      () => setProblem({ kind: 'expired', detail: 'The portal link has expired; ask for a new one' }),
+      Math.min(Math.max(0, expiresAt - Date.now()), 2_147_483_647),
+    );
+    return () => clearTimeout(timer);
+  }, [session]);
+
+  return (
+    <>
+      <header class="site-header">
+        <div class="container header-row">
+          <span class="brand">
+            <img src={iconUrl} alt="" width={28} height={28} />
+            Webhooks portal
+          </span>
+          {session !== undefined && problem === undefined ? (
+            <span class="session">
+              <span>
+                Account <strong>{session.accountId}</strong>
+              </span>
+              {session.expiresAt ? <span>Link valid until {formatDateTime(session.expiresAt)}</span> : null}
+            </span>
+          ) : null}
+        </div>
+      </header>
+      <main class="container" id="main">
+        {problem !== undefined ? (
+          <LinkProblemPage problem={problem} />
+        ) : (
+          <>
+            <Breadcrumbs route={route} />
+            <Page route={route} />
+          </>
+        )}
+      </main>
+    </>
+  );
+}

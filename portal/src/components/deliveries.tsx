@@ -1,0 +1,264 @@
+import { useId, useState } from 'preact/hooks';
+import { type Attempt, type Delivery, messageOf } from '../api.ts';
+import {
+  attemptResult,
+  deliveryStatusLabel,
+  formatDateTime,
+  formatRelative,
+  triggerLabel,
+} from '../format.ts';
+import { ActionButton, Badge, type Notice, ScrollRegion } from './ui.tsx';
+
+/** Which deliveries the list shows. */
+export type DeliveryFilter = '' | Delivery['status'];
+
+const statusTone: Record<Delivery['status'], string> = {
+  pending: 'pending',
+  succeeded: 'succeeded',
+  failed: 'failed',
+};
+
+/** A delivery's latest attempt in a few words: "HTTP 500, 12 ms, 1 minute ago". */
+function latest(delivery: Delivery): string {
+  const attempt = delivery.attempts.at(-1);
+  if (attempt === undefined) return 'Not attempted yet';
+  return `${attemptResult(attempt)}, ${Math.round(attempt.latency_ms)} ms, ${formatRelative(attempt.at)}`;
+}
+
+function Excerpt({ text }: { text: string | null }) {
+  return text ? <pre class="excerpt">{text}</pre> : <span class="hint">None</span>;
+}
+
+function Result({ attempt }: { attempt: Attempt }) {
+  return (
+    <>
+      {attemptResult(attempt)}
+      {attempt.error_detail ? <span class="hint"> ({attempt.error_detail})</span> : null}
+    </>
+  );
+}
+
+/**
+ * A delivery's attempts: a table on a wide screen, a list of the same facts on a narrow one (CSS shows one
+ * of the two; the other is `display: none`, so assistive technology meets only the one shown).
+ */
+function Attempts({ delivery }: { delivery: Delivery }) {
+  if (delivery.attempts.length === 0) return <p>No attempt yet.</p>;
+  return (
+    <>
+      <ScrollRegion class="attempts-wide" label={`Attempts of ${delivery.event_type}`}>
+        <table class="attempts">
+          <thead>
+            <tr>
+              <th scope="col">Time</th>
+              <th scope="col">Trigger</th>
+              <th scope="col">Result</th>
+              <th scope="col">Latency</th>
+              <th scope="col">Response</th>
+            </tr>
+          </thead>
+          <tbody>
+            {delivery.attempts.map((attempt, index) => (
+              <tr key={`${index}-${attempt.at}`}>
+                <td>{formatDateTime(attempt.at)}</td>
+                <td>{triggerLabel[attempt.trigger]}</td>
+                <td>
+                  <Result attempt={attempt} />
+                </td>
+                <td>{Math.round(attempt.latency_ms)} ms</td>
+                <td>
+                  <Excerpt text={attempt.response_excerpt} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollRegion>
+      <ol class="attempts-narrow" aria-label={`Attempts of ${delivery.event_type}`}>
+        {delivery.attempts.map((attempt, index) => (
+          <li key={`${index}-${attempt.at}`}>
+            <dl class="facts">
+              <dt>Time</dt>
+              <dd>{formatDateTime(attempt.at)}</dd>
+              <dt>Trigger</dt>
+              <dd>{triggerLabel[attempt.trigger]}</dd>
+              <dt>Result</dt>
+              <dd>
+                <Result attempt={attempt} />
+              </dd>
+              <dt>Latency</dt>
+              <dd>{Math.round(attempt.latency_ms)} ms</dd>
+              <dt>Response</dt>
+              <dd>
+                <Excerpt text={attempt.response_excerpt} />
+              </dd>
+            </dl>
+          </li>
+        ))}
+      </ol>
+    </>
+  );
+}
+
+/**
+ * A subscription's deliveries, newest first, filterable by status: each with its latest result and, on
+ * demand, every attempt; each can be retried. What is open stays open while the list refreshes.
+ */
+export function DeliveryList({
+  deliveries,
+  filter,
+  onFilter,
+  hasMore,
+  onMore,
+  onRetry,
+  canRetry,
+  loading,
+}: {
+  deliveries: readonly Delivery[];
+  filter: DeliveryFilter;
+  onFilter: (filter: DeliveryFilter) => void;
+  hasMore: boolean;
+  onMore: () => Promise<void>;
+  onRetry: (delivery: Delivery) => Promise<void>;
+  canRetry: boolean;
+  loading: boolean;
+}) {
+  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const id = useId();
+  return (
+    <div>
+      <div class="toolbar">
+        <label for={`${id}-status`}>Show</label>
+        <select
+          id={`${id}-status`}
+          value={filter}
+          onChange={(event) => onFilter(event.currentTarget.value as DeliveryFilter)}
+        >
+          <option value="">All deliveries</option>
+          <option value="pending">Pending</option>
+          <option value="succeeded">Succeeded</option>
+          <option value="failed">Failed</option>
+        </select>
+      </div>
+      {deliveries.length === 0 ? (
+        <p class="empty">
+          {loading
+            ? 'Loading deliveries…'
+            : filter === ''
+              ? 'No deliveries yet. Send a test event to see one here.'
+              : `No ${deliveryStatusLabel[filter].toLowerCase()} deliveries.`}
+        </p>
+      ) : (
+        <ul class="deliveries">
+          {deliveries.map((delivery) => (
+            <li key={delivery.id} class="delivery" data-delivery-id={delivery.id}>
+              <div class="delivery-head">
+                <span class="event-type">{delivery.event_type}</span>
+                <Badge tone={statusTone[delivery.status]}>{deliveryStatusLabel[delivery.status]}</Badge>
+              </div>
+              <p class="delivery-meta">
+                <span>Latest: {latest(delivery)}</span>
+                <span>
+                  {delivery.attempt_count} attempt{delivery.attempt_count === 1 ? '' : 's'}
+                </span>
+                {delivery.next_attempt_at ? (
+                  <span>Next attempt {formatRelative(delivery.next_attempt_at)}</span>
+                ) : null}
+              </p>
+              <p class="delivery-id">
+                <span class="hint">Delivery </span>
+                <code>{delivery.id}</code>
+              </p>
+              <details
+                open={open.has(delivery.id)}
+                onToggle={(event) => {
+                  const isOpen = event.currentTarget.open;
+                  setOpen((before) => {
+                    const next = new Set(before);
+                    if (isOpen) next.add(delivery.id);
+                    else next.delete(delivery.id);
+                    return next;
+                  });
+                }}
+              >
+                <summary>Attempts ({delivery.attempts.length})</summary>
+                <Attempts delivery={delivery} />
+              </details>
+              {canRetry ? (
+                <ActionButton onClick={() => onRetry(delivery)} busyLabel="Retrying…">
+                  Retry now
+                </ActionButton>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      )}
+      {hasMore ? (
+        <ActionButton onClick={onMore} busyLabel="Loading…">
+          Show more deliveries
+        </ActionButton>
+      ) : null}
+    </div>
+  );
+}
+
+/** The datetime-local value for a moment, in this browser's time zone. */
+function localInputValue(moment: Date): string {
+  const shifted = new Date(moment.getTime() - moment.getTimezoneOffset() * 60_000);
+  return shifted.toISOString().slice(0, 16);
+}
+
+/** One more attempt of every failed delivery since a time (24 hours ago unless changed). */
+export function RecoverForm({
+  onRecover,
+  disabled,
+}: {
+  onRecover: (since: Date) => Promise<Notice>;
+  disabled: boolean;
+}) {
+  const id = useId();
+  const [since, setSince] = useState(() => localInputValue(new Date(Date.now() - 24 * 3_600_000)));
+  const [result, setResult] = useState<Notice | undefined>();
+  const recover = async () => {
+    const moment = new Date(since);
+    if (since === '' || Number.isNaN(moment.getTime())) {
+      setResult({ tone: 'error', text: 'Give a date and time to recover from.' });
+      return;
+    }
+    try {
+      setResult(await onRecover(moment));
+    } catch (error) {
+      setResult({ tone: 'error', text: messageOf(error) });
+    }
+  };
+  return (
+    <form
+      class="recover"
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (!disabled) void recover();
+      }}
+    >
+      <label for={`${id}-since`}>Failed since</label>
+      <p class="hint" id={`${id}-hint`}>
+        Your local time. Every delivery that failed since then gets one more attempt now.
+      </p>
+      <div class="copy-row">
+        <input
+          id={`${id}-since`}
+          type="datetime-local"
+          value={since}
+          aria-describedby={`${id}-hint`}
+          onInput={(event) => setSince(event.currentTarget.value)}
+        />
+        <ActionButton disabled={disabled} busyLabel="Recovering…" onClick={recover}>
+          Recover failed deliveries
+        </ActionButton>
+      </div>
+      <p class={result === undefined ? 'notice-slot' : `notice notice-${result.tone}`} role="status">
+        {result?.text}
+      </p>
+    </form>
+  );
+}

@@ -1,0 +1,72 @@
+import type { Attempt, Delivery, Subscription } from './api.ts';
+
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const time = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
+const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
+
+/** A moment as people read it, e.g. "27 Nov 2026, 10:15:00". */
+export const formatDateTime = (iso: string | Date) => dateTime.format(new Date(iso));
+
+/** An hour of the day, e.g. "10:00". */
+export const formatTime = (moment: Date) => time.format(moment);
+
+/** How long ago (or until), e.g. "2 minutes ago". */
+export function formatRelative(iso: string, now = Date.now()): string {
+  const seconds = Math.round((Date.parse(iso) - now) / 1000);
+  const abs = Math.abs(seconds);
+  if (abs < 10) return 'just now';
+  if (abs < 45) return relative.format(seconds, 'second');
+  if (abs < 45 * 60) return relative.format(Math.round(seconds / 60), 'minute');
+  if (abs < 22 * 3600) return relative.format(Math.round(seconds / 3600), 'hour');
+  return relative.format(Math.round(seconds / 86_400), 'day');
+}
+
+/** The words for a subscription's status. */
+export const statusLabel: Record<Subscription['status'], string> = {
+  active: 'Active',
+  paused: 'Paused',
+  disabled: 'Disabled',
+};
+
+/** The words for a delivery's status. */
+export const deliveryStatusLabel: Record<Delivery['status'], string> = {
+  pending: 'Pending',
+  succeeded: 'Succeeded',
+  failed: 'Failed',
+};
+
+const errorLabels: Record<NonNullable<Attempt['error']>, string> = {
+  http_status: 'HTTP error',
+  timeout: 'Timed out',
+  connection_refused: 'Connection refused',
+  connection_reset: 'Connection reset',
+  dns_failure: 'Name not found',
+  blocked_address: 'Address not allowed',
+  tls_error: 'TLS error',
+  slow_endpoint: 'Too slow, moved to the slow lane',
+  network_error: 'Network error',
+};
+
+/** What an attempt got: "HTTP 200", "HTTP 500", or the kind of failure without an answer. */
+export function attemptResult(attempt: Attempt): string {
+  if (attempt.status_code !== null) return `HTTP ${attempt.status_code}`;
+  return attempt.error === null ? 'No answer' : errorLabels[attempt.error];
+}
+
+/** How an attempt ended, for the chart: a 2xx, an HTTP error, or no answer at all. */
+export type Outcome = 'succeeded' | 'http_error' | 'no_answer';
+
+export function outcomeOf(attempt: Attempt): Outcome {
+  if (attempt.status_code !== null && attempt.status_code >= 200 && attempt.status_code < 300) {
+    return 'succeeded';
+  }
+  return attempt.status_code !== null ? 'http_error' : 'no_answer';
+}
+
+/** The words for a trigger of an attempt. */
+export const triggerLabel: Record<Attempt['trigger'], string> = {
+  event: 'First attempt',
+  retry: 'Scheduled retry',
+  manual: 'Retried by hand',
+  recover: 'Recovery',
+};

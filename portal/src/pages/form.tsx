@@ -1,0 +1,500 @@
+import { useId, useRef, useState } from 'preact/hooks';
+import {
+  type Answer,
+  ApiError,
+  call,
+  type EventType,
+  type FieldError,
+  messageOf,
+  type Subscription,
+} from '../api.ts';
+import { PageHeading, useLoaded } from '../components/ui.tsx';
+import { href, navigate } from '../router.ts';
+import { showSecretOnce } from './subscription.tsx';
+
+/** The form's fields, as typed. */
+interface Values {
+  readonly name: string;
+  readonly description: string;
+  readonly url: string;
+  readonly events: readonly string[];
+  readonly filter: string;
+  readonly format: 'json' | 'xml';
+  readonly headers: string;
+}
+
+type Field = 'name' | 'description' | 'url' | 'events' | 'filter' | 'format' | 'headers';
+const fields: readonly Field[] = ['name', 'description', 'url', 'events', 'filter', 'format', 'headers'];
+const fieldLabels: Record<Field, string> = {
+  name: 'Name',
+  description: 'Description',
+  url: 'Endpoint URL',
+  events: 'Event types',
+  filter: 'Content filter',
+  format: 'Payload format',
+  headers: 'Custom headers',
+};
+
+const resourceLabels: Record<string, string> = {
+  order: 'Orders',
+  shipment: 'Shipments',
+  draft: 'Draft shipments',
+};
+
+const empty: Values = {
+  name: '',
+  description: '',
+  url: '',
+  events: [],
+  filter: '',
+  format: 'json',
+  headers: '',
+};
+
+function valuesOf(subscription: Subscription): Values {
+  return {
+    name: subscription.name,
+    description: subscription.description ?? '',
+    url: subscription.url,
+    events: subscription.events,
+    filter: subscription.filter === null ? '' : JSON.stringify(subscription.filter, null, 2),
+    format: subscription.format,
+    headers: Object.entries(subscription.headers)
+      .map(([name, value]) => `${name}: ${value}`)
+      .join('\n'),
+  };
+}
+
+/** The errors of a field, each in words that stand alone (`X-Team: is not a valid header name`). */
+type Errors = Partial<Record<Field | 'form', string[]>>;
+
+function errorsFrom(list: readonly FieldError[]): Errors {
+  const errors: Errors = {};
+  for (const { field, message } of list) {
+    const [head = '', ...rest] = field.split('.');
+    const key: Field | 'form' = (fields as readonly string[]).includes(head) ? (head as Field) : 'form';
+    const where = key === 'form' ? (field === 'body' ? '' : field) : rest.join('.');
+    errors[key] = [...(errors[key] ?? []), where === '' ? message : `${where}: ${message}`];
+  }
+  return errors;
+}
+
+/** Reads the text fields that hold JSON and header lines; what cannot be read is an error before sending. */
+function parsed(values: Values): { filter?: unknown; headers?: Record<string, string>; errors: Errors } {
+  const errors: Errors = {};
+  let filter: unknown;
+  if (values.filter.trim() !== '') {
+    try {
+      filter = JSON.parse(values.filter);
+    } catch (error) {
+      errors.filter = [`is not valid JSON (${(error as Error).message})`];
+    }
+  }
+  let headers: Record<string, string> | undefined;
+  const lines = values.headers.split('\n').filter((line) => line.trim() !== '');
+  if (lines.length > 0) {
+    headers = {};
+    lines.forEach((line, index) => {
+      const colon = line.indexOf(':');
+      if (colon <= 0) {
+        errors.headers = [...(errors.headers ?? []), `line ${index + 1}: write it as Name: value`];
+        return;
+      }
+      (headers as Record<string, string>)[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+    });
+  }
+  return {
+    ...(filter === undefined ? {} : { filter }),
+    ...(headers === undefined ? {} : { headers }),
+    errors,
+  };
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The body of a create, or of a PATCH with only what changed (`null` removes an optional field). */
+function bodyOf(values: Values, before: Values | undefined, filter: unknown, headers: unknown) {
+  const wanted: Record<string, unknown> = {
+    name: values.name,
+    description: values.description.trim() === '' ? null : values.description,
+    url: values.url.trim(),
+    events: values.events,
+    filter: values.filter.trim() === '' ? null : filter,
+    format: values.format,
+    headers: values.headers.trim() === '' ? null : headers,
+  };
+  if (before === undefined) {
+    return Object.fromEntries(Object.entries(wanted).filter(([, value]) => value !== null));
+  }
+  const previous = parsed(before);
+  const was: Record<string, unknown> = {
+    name: before.name,
+    description: before.description.trim() === '' ? null : before.description,
+    url: before.url,
+    events: before.events,
+    filter: before.filter.trim() === '' ? null : previous.filter,
+    format: before.format,
+    headers: before.headers.trim() === '' ? null : previous.headers,
+  };
+  return Object.fromEntries(Object.entries(wanted).filter(([key, value]) => !same(value, was[key])));
+}
+
+function FieldErrors({ id, errors }: { id: string; errors: string[] | undefined }) {
+  if (errors === undefined || errors.length === 0) return null;
+  return (
+    <ul class="field-errors" id={id}>
+      {errors.map((error) => (
+        <li key={error}>{error}</li>
+      ))}
+    </ul>
+  );
+}
+
+/** A catalog description, whose `quoted` parts are field names. */
+function Described({ text }: { text: string }) {
+  return (
+    <>
+      {text.split('`').map((part, index) =>
+        // Odd parts were between backticks.
+        index % 2 === 1 ? <code key={`${index}-${part}`}>{part}</code> : part,
+      )}
+    </>
+  );
+}
+
+/** The catalog's event types, as pickable boxes, by resource; `<resource>.*` takes all of one. */
+function EventPicker({
+  types,
+  selected,
+  onChange,
+  describedBy,
+  invalid,
+}: {
+  types: readonly EventType[];
+  selected: readonly string[];
+  onChange: (events: string[]) => void;
+  describedBy: string;
+  invalid: boolean;
+}) {
+  const id = useId();
+  const resources = [...new Set(types.map((type) => type.type.split('.')[0] ?? ''))];
+  const toggle = (value: string, on: boolean) =>
+    onChange(on ? [...selected, value] : selected.filter((event) => event !== value));
+  return (
+    <fieldset class={invalid ? 'events invalid' : 'events'} aria-describedby={describedBy || undefined}>
+      <legend>Event types</legend>
+      <p class="hint" id={`${id}-hint`}>
+        Pick what this endpoint receives.
+      </p>
+      <div class="event-groups">
+        {resources.map((resource) => {
+          const all = `${resource}.*`;
+          const allOn = selected.includes(all);
+          return (
+            <fieldset key={resource} class="event-group">
+              <legend>{resourceLabels[resource] ?? resource}</legend>
+              <div class="check">
+                <input
+                  type="checkbox"
+                  id={`${id}-${resource}-all`}
+                  checked={allOn}
+                  onChange={(event) => toggle(all, event.currentTarget.checked)}
+                />
+                <label for={`${id}-${resource}-all`}>
+                  All {resource} events <code>{all}</code>
+                </label>
+              </div>
+              {types
+                .filter((type) => type.type.startsWith(`${resource}.`))
+                .map((type) => {
+                  const boxId = `${id}-${type.type.replace('.', '-')}`;
+                  return (
+                    <div class="check" key={type.type}>
+                      <input
+                        type="checkbox"
+                        id={boxId}
+                        checked={allOn || selected.includes(type.type)}
+                        disabled={allOn}
+                        aria-describedby={`${boxId}-hint`}
+                        onChange={(event) => toggle(type.type, event.currentTarget.checked)}
+                      />
+                      <label for={boxId}>
+                        <code>{type.type}</code>
+                      </label>
+                      <span class="hint" id={`${boxId}-hint`}>
+                        <Described text={type.description} />
+                      </span>
+                    </div>
+                  );
+                })}
+            </fieldset>
+          );
+        })}
+      </div>
+    </fieldset>
+  );
+}
+
+/**
+ * Create a subscription, or change one. The event types come from the catalog; the content filter is checked
+ * by the API, whose messages are shown next to the field they are about (and listed at the top, where the
+ * focus goes). An edit sends only what changed, conditional on the version it was opened at.
+ */
+export function SubscriptionFormPage({ id }: { id?: string }) {
+  const editing = id !== undefined;
+  const form = useId();
+  const catalog = useLoaded(
+    async () => (await call<{ data: EventType[] }>('GET', '/v1/event-types')).data.data,
+    [],
+  );
+  const original = useLoaded(async (): Promise<Answer<Subscription> | undefined> => {
+    return id === undefined ? undefined : call<Subscription>('GET', `/v1/webhooks/${id}`);
+  }, [id]);
+  const [values, setValues] = useState<Values | undefined>(editing ? undefined : empty);
+  const [errors, setErrors] = useState<Errors>({});
+  const [busy, setBusy] = useState(false);
+  const [stale, setStale] = useState(false);
+  const summary = useRef<HTMLDivElement>(null);
+  // The Idempotency-Key of a create, kept while the same body is sent again (after a lost answer).
+  const attempt = useRef<{ body: string; key: string } | undefined>(undefined);
+
+  const before = original.value === undefined ? undefined : valuesOf(original.value.data);
+  const current = values ?? before;
+  const title = editing ? `Edit ${before?.name ?? 'subscription'}` : 'New subscription';
+
+  if (editing && original.error !== undefined) {
+    return (
+      <>
+        <PageHeading title="Subscription not found">Subscription not found</PageHeading>
+        <p role="alert">{original.error}</p>
+        <a href={href.list}>Back to subscriptions</a>
+      </>
+    );
+  }
+  if (current === undefined || catalog.value === undefined) {
+    return (
+      <>
+        <PageHeading title={title}>{title}</PageHeading>
+        <p class="empty" role={catalog.error ? 'alert' : undefined}>
+          {catalog.error ?? 'Loading…'}
+        </p>
+      </>
+    );
+  }
+
+  const set = (patch: Partial<Values>) => setValues({ ...current, ...patch });
+  const describe = (field: Field, hint = false) =>
+    [hint ? `${form}-${field}-hint` : '', errors[field] ? `${form}-${field}-error` : '']
+      .filter(Boolean)
+      .join(' ') || undefined;
+  const invalid = (field: Field) => (errors[field] ? true : undefined);
+  const showErrors = (found: Errors) => {
+    setErrors(found);
+    requestAnimationFrame(() => summary.current?.focus());
+  };
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    if (busy) return;
+    const read = parsed(current);
+    if (Object.keys(read.errors).length > 0) return showErrors(read.errors);
+    const body = bodyOf(current, before, read.filter, read.headers);
+    if (editing && Object.keys(body).length === 0) {
+      navigate(href.subscription(id));
+      return;
+    }
+    setBusy(true);
+    try {
+      if (editing) {
+        const etag = original.value?.etag;
+        await call<Subscription>('PATCH', `/v1/webhooks/${id}`, body, etag ? { 'if-match': etag } : {});
+        navigate(href.subscription(id));
+      } else {
+        const text = JSON.stringify(body);
+        if (attempt.current?.body !== text) attempt.current = { body: text, key: crypto.randomUUID() };
+        const { data } = await call<Subscription & { secret: string }>('POST', '/v1/webhooks', body, {
+          'idempotency-key': attempt.current.key,
+        });
+        showSecretOnce(data.id, data.secret, 'created');
+        navigate(href.subscription(data.id));
+      }
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 412) setStale(true);
+      const found =
+        error instanceof ApiError && error.errors.length > 0 && error.status !== 412
+          ? errorsFrom(error.errors)
+          : { form: [messageOf(error)] };
+      showErrors(found);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const listed = [
+    ...(errors.form ?? []).map((message) => ({ field: undefined, message })),
+    ...fields.flatMap((field) => (errors[field] ?? []).map((message) => ({ field, message }))),
+  ];
+
+  return (
+    <>
+      <PageHeading title={title}>{title}</PageHeading>
+      <form
+        class="form"
+        noValidate
+        onSubmit={submit}
+        aria-describedby={listed.length > 0 ? `${form}-summary` : undefined}
+      >
+        {listed.length > 0 ? (
+          <div class="error-summary" id={`${form}-summary`} tabIndex={-1} ref={summary} role="alert">
+            <h2>The subscription was not saved</h2>
+            <ul>
+              {listed.map(({ field, message }) => (
+                <li key={`${field}-${message}`}>
+                  {field === undefined ? (
+                    message
+                  ) : (
+                    <button
+                      type="button"
+                      class="link"
+                      onClick={() => document.getElementById(`${form}-${field}`)?.focus()}
+                    >
+                      {fieldLabels[field]}: {message.replace(/\s*\n\s*/g, ' ')}
+                    </button>
+                  )}
+                </li>
+              ))}
+            </ul>
+            {stale ? (
+              <button type="button" class="button button-secondary" onClick={() => location.reload()}>
+                Reload the subscription
+              </button>
+            ) : null}
+          </div>
+        ) : null}
+
+        <div class="field">
+          <label for={`${form}-name`}>Name</label>
+          <input
+            id={`${form}-name`}
+            type="text"
+            value={current.name}
+            required
+            maxLength={200}
+            autocomplete="off"
+            aria-invalid={invalid('name')}
+            aria-describedby={describe('name')}
+            onInput={(event) => set({ name: event.currentTarget.value })}
+          />
+          <FieldErrors id={`${form}-name-error`} errors={errors.name} />
+        </div>
+
+        <div class="field">
+          <label for={`${form}-url`}>Endpoint URL</label>
+          <p class="hint" id={`${form}-url-hint`}>
+            Where the webhooks are sent, e.g. https://example.com/webhooks
+          </p>
+          <input
+            id={`${form}-url`}
+            type="url"
+            inputMode="url"
+            value={current.url}
+            required
+            autocomplete="off"
+            spellcheck={false}
+            aria-invalid={invalid('url')}
+            aria-describedby={describe('url', true)}
+            onInput={(event) => set({ url: event.currentTarget.value })}
+          />
+          <FieldErrors id={`${form}-url-error`} errors={errors.url} />
+        </div>
+
+        <div class="field" id={`${form}-events`} tabIndex={-1}>
+          <EventPicker
+            types={catalog.value}
+            selected={current.events}
+            onChange={(events) => set({ events })}
+            describedBy={describe('events') ?? ''}
+            invalid={errors.events !== undefined}
+          />
+          <FieldErrors id={`${form}-events-error`} errors={errors.events} />
+        </div>
+
+        <div class="field">
+          <label for={`${form}-filter`}>Content filter (optional)</label>
+          <p class="hint" id={`${form}-filter-hint`}>
+            An EventBridge event pattern matched against the webhook body; only events that match are sent.
+            For example <code>{'{"data": {"status": ["Shipped"]}}'}</code>
+          </p>
+          <textarea
+            id={`${form}-filter`}
+            class="code"
+            rows={4}
+            value={current.filter}
+            spellcheck={false}
+            aria-invalid={invalid('filter')}
+            aria-describedby={describe('filter', true)}
+            onInput={(event) => set({ filter: event.currentTarget.value })}
+          />
+          <FieldErrors id={`${form}-filter-error`} errors={errors.filter} />
+        </div>
+
+        <div class="field">
+          <label for={`${form}-description`}>Description (optional)</label>
+          <textarea
+            id={`${form}-description`}
+            rows={2}
+            value={current.description}
+            aria-invalid={invalid('description')}
+            aria-describedby={describe('description')}
+            onInput={(event) => set({ description: event.currentTarget.value })}
+          />
+          <FieldErrors id={`${form}-description-error`} errors={errors.description} />
+        </div>
+
+        <fieldset class="field" id={`${form}-format`} tabIndex={-1} aria-describedby={describe('format')}>
+          <legend>Payload format</legend>
+          {(['json', 'xml'] as const).map((format) => (
+            <div class="check" key={format}>
+              <input
+                type="radio"
+                name={`${form}-format`}
+                id={`${form}-format-${format}`}
+                checked={current.format === format}
+                onChange={() => set({ format })}
+              />
+              <label for={`${form}-format-${format}`}>{format === 'json' ? 'JSON' : 'XML'}</label>
+            </div>
+          ))}
+          <FieldErrors id={`${form}-format-error`} errors={errors.format} />
+        </fieldset>
+
+        <div class="field">
+          <label for={`${form}-headers`}>Custom headers (optional)</label>
+          <p class="hint" id={`${form}-headers-hint`}>
+            Sent with every webhook, one per line: <code>Name: value</code>
+          </p>
+          <textarea
+            id={`${form}-headers`}
+            class="code"
+            rows={2}
+            value={current.headers}
+            spellcheck={false}
+            aria-invalid={invalid('headers')}
+            aria-describedby={describe('headers', true)}
+            onInput={(event) => set({ headers: event.currentTarget.value })}
+          />
+          <FieldErrors id={`${form}-headers-error`} errors={errors.headers} />
+        </div>
+
+        <div class="actions">
+          <button type="submit" class="button button-primary" aria-disabled={busy}>
+            {busy ? 'Saving…' : editing ? 'Save changes' : 'Create subscription'}
+          </button>
+          <a class="button button-secondary" href={editing ? href.subscription(id) : href.list}>
+            Cancel
+          </a>
+        </div>
+      </form>
+    </>
+  );
+}

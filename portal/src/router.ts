@@ -1,0 +1,45 @@
+import { useEffect, useState } from 'preact/hooks';
+
+/** The portal's pages, as `#/...` addresses (the page itself is always /portal/). */
+export type Route =
+  | { readonly page: 'list' }
+  | { readonly page: 'new' }
+  | { readonly page: 'subscription'; readonly id: string }
+  | { readonly page: 'edit'; readonly id: string }
+  | { readonly page: 'unknown' };
+
+/** Reads a `#/...` address. */
+export function routeOf(hash: string): Route {
+  const path = hash.replace(/^#/, '') || '/';
+  if (path === '/') return { page: 'list' };
+  if (path === '/new') return { page: 'new' };
+  const match = /^\/webhooks\/([A-Za-z0-9_]+)(\/edit)?$/.exec(path);
+  if (match?.[1] !== undefined) {
+    return match[2] === undefined ? { page: 'subscription', id: match[1] } : { page: 'edit', id: match[1] };
+  }
+  return { page: 'unknown' };
+}
+
+/** Addresses of the pages, for links. */
+export const href = {
+  list: '#/',
+  new: '#/new',
+  subscription: (id: string) => `#/webhooks/${id}`,
+  edit: (id: string) => `#/webhooks/${id}/edit`,
+};
+
+/** Goes to a page. */
+export function navigate(to: string): void {
+  location.hash = to;
+}
+
+/** The current page, following the address. */
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => routeOf(location.hash));
+  useEffect(() => {
+    const changed = () => setRoute(routeOf(location.hash));
+    window.addEventListener('hashchange', changed);
+    return () => window.removeEventListener('hashchange', changed);
+  }, []);
+  return route;
+}

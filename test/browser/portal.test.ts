@@ -1,0 +1,395 @@
+/**
+ * The portal in a real browser, as a new user meets it: the sandbox started as `npm start` starts it, its
+ * printed `Portal:` link opened in headless Chromium (Debian's package, driven by playwright-core), and every
+ * step done by clicking and typing, against a real receiver that verifies each webhook's signature with the
+ * `standardwebhooks` package. axe-core checks every page; each page's screenshot goes to test-output/portal/.
+ */
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PortalSigningKeys } from '#core/accounts/portal-signing-key.ts';
+import { signPortalToken } from '#core/accounts/portal-token.ts';
+import { documentClient } from '#core/dynamodb.ts';
+import { launchChromium } from '../../portal/chromium.ts';
+import { credentials } from '../support/clients.ts';
+import { freePort, type SandboxProcess, startSandboxProcess } from '../support/sandbox-process.ts';
+import { startVerifyingReceiver, type VerifyingReceiver } from '../support/verifying-receiver.ts';
+import { screenshot, seriousViolations, until, type Violation } from './support.ts';
+
+const step = 60_000;
+
+let sandbox: SandboxProcess;
+let receiver: VerifyingReceiver;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let link: string;
+/** Console errors of every page: a Content-Security-Policy refusal shows up here. */
+const consoleErrors: string[] = [];
+/** Every page the walk checked with axe, and what axe found there. */
+const checked: { name: string; violations: Violation[] }[] = [];
+
+/** axe-core on the page as it is, and its screenshot; the walk's last test asserts no page had a violation. */
+async function look(name: string, on: Page = page): Promise<void> {
+  checked.push({ name, violations: await seriousViolations(on) });
+  await screenshot(on, name);
+}
+
+const heading = (name: string | RegExp, level = 1, on: Page = page) =>
+  on.getByRole('heading', { name, level }).waitFor({ timeout: 15_000 });
+
+/** Waits until the delivery list's newest item has this status, and gives its id. */
+async function newestDelivery(status: 'Succeeded' | 'Failed'): Promise<string> {
+  return until(async () => {
+    const newest = page.locator('li.delivery').first();
+    if ((await newest.count()) === 0) return undefined;
+    const text = await newest.textContent();
+    return text?.includes(status)
+      ? ((await newest.getAttribute('data-delivery-id')) ?? undefined)
+      : undefined;
+  }, `the newest delivery to be ${status}`);
+}
+
+/** The element that has the focus (evaluated in the page, hence a string: the tests have no DOM types). */
+const activeElement = (on: Page = page) =>
+  on.evaluate<{ tag?: string; text?: string; id?: string }>(`(() => {
+    const element = document.activeElement;
+    return { tag: element?.tagName.toLowerCase(), text: element?.textContent?.trim(), id: element?.id };
+  })()`);
+
+beforeAll(async () => {
+  // Launched first: without Chromium the walk fails at once, saying how to install it.
+  browser = await launchChromium();
+  receiver = await startVerifyingReceiver();
+  sandbox = await startSandboxProcess([
+    '--memory',
+    '--port',
+    String(await freePort()),
+    '--retry-schedule',
+    '1s,1s',
+    '--quiet',
+  ]);
+  await sandbox.waitForOutput('Ready.');
+  link = (await sandbox.waitForOutput('Portal: ')).split('Portal: ')[1]?.trim() ?? '';
+  context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: sandbox.endpoint });
+  page = await context.newPage();
+  page.on('console', (message) => {
+    // Chrome logs every 4xx answer as an error; the walk provokes some (a refused create) on purpose.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      consoleErrors.push(message.text());
+    }
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await sandbox?.kill();
+  await receiver?.close();
+});
+
+describe('the portal, in a browser', () => {
+  it('opens from the link npm start prints, after the other lines and before Ready', async () => {
+    const printed = sandbox.output.map((line) => line.split(':')[0]);
+    expect(printed.indexOf('Portal')).toBeGreaterThan(printed.indexOf('State'));
+    expect(printed.indexOf('Portal')).toBeLessThan(
+      sandbox.output.findIndex((line) => line.startsWith('Ready.')),
+    );
+    expect(link).toMatch(new RegExp(`^${sandbox.endpoint}/portal/#token=whp_[\\w-]+\\.[\\w-]+$`));
+
+    await page.goto(link);
+    await heading('Subscriptions');
+
+    // The token left the address bar (and so the history) at once.
+    expect(page.url()).toBe(`${sandbox.endpoint}/portal/#/`);
+    expect(await page.getByText('No subscriptions yet').isVisible()).toBe(true);
+    expect(await page.getByText('Account demo').isVisible()).toBe(true);
+    await look('01-subscriptions-empty');
+  });
+
+  it('creates a subscription, showing the API’s own messages for what it refused', {
+    timeout: step,
+  }, async () => {
+    await page.getByRole('link', { name: 'New subscription' }).click();
+    await heading('New subscription');
+    await page.getByLabel('Name').fill('Warehouse');
+    await page.getByLabel('Endpoint URL').fill('ftp://warehouse.example/hooks');
+    await page.getByLabel('order.status_updated', { exact: true }).check();
+    await page.getByLabel('Content filter (optional)').fill('{"data": {"status": "Shipped"}}');
+    await page.getByRole('button', { name: 'Create subscription' }).click();
+
+    const summary = page.locator('.error-summary');
+    await summary.waitFor();
+    expect(await summary.textContent()).toContain('The subscription was not saved');
+    expect(await summary.textContent()).toContain('Endpoint URL: must use https or http');
+    const filter = page.getByLabel('Content filter (optional)');
+    expect(await filter.getAttribute('aria-invalid')).toBe('true');
+    const filterError = await page
+      .locator(`#${(await filter.getAttribute('aria-describedby'))?.split(' ').at(-1)}`)
+      .textContent();
+    expect(filterError).toContain('"status" must be an object or an array');
+    // The focus is on the summary, which names each error.
+    await until(
+      async () => ((await activeElement()).tag === 'div' ? true : undefined),
+      'the focus on the summary',
+    );
+    await look('02-create-refused');
+
+    await page.getByLabel('Endpoint URL').fill(receiver.url);
+    await filter.fill('{"data": {"status": ["Shipped"]}}');
+    await page.getByRole('button', { name: 'Create subscription' }).click();
+    await heading('Subscription created: its signing secret', 2);
+
+    const secret = await page.getByLabel('Signing secret', { exact: true }).inputValue();
+    expect(secret).toMatch(/^whsec_/);
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await page.getByText('Copied to the clipboard.').waitFor();
+    expect(await page.evaluate<string>('navigator.clipboard.readText()')).toBe(secret);
+    receiver.verifyWith(secret);
+    await heading('Warehouse');
+    await look('03-created-secret');
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    expect(await page.getByLabel('Signing secret', { exact: true }).count()).toBe(0);
+  });
+
+  it('sends a test event and shows it delivered', { timeout: step }, async () => {
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await page.getByText('Test event sent').waitFor();
+
+    await newestDelivery('Succeeded');
+
+    expect(receiver.received).toEqual([
+      expect.objectContaining({ type: 'webhook.test', verified: true, status: 204 }),
+    ]);
+    await look('04-delivered');
+  });
+
+  it('shows a failure with its status code, then a retry that succeeds once the receiver is fixed', {
+    timeout: step,
+  }, async () => {
+    receiver.answer(500);
+    await page.getByRole('button', { name: 'Send test event' }).click();
+
+    // Three attempts (--retry-schedule 1s,1s), then failed.
+    const id = await newestDelivery('Failed');
+    const failed = page.locator(`li.delivery[data-delivery-id="${id}"]`);
+    expect(await failed.textContent()).toContain('Latest: HTTP 500');
+    await failed.getByText('Attempts (3)').click();
+    const attempts = failed.getByRole('region', { name: 'Attempts of webhook.test' });
+    expect(await attempts.getByRole('row').count()).toBe(4);
+    expect(await attempts.textContent()).toContain('HTTP 500');
+    expect(await attempts.textContent()).toContain('receiver answered 500');
+    await look('05-failed-attempts');
+
+    receiver.answer(204);
+    await failed.getByRole('button', { name: 'Retry now' }).click();
+    await until(
+      async () => ((await failed.textContent())?.includes('Succeeded') ? true : undefined),
+      'the retried delivery to succeed',
+    );
+    expect(await attempts.textContent()).toContain('Retried by hand');
+    expect(receiver.received.at(-1)).toMatchObject({ id, verified: true, status: 204 });
+  });
+
+  it('recovers every delivery that failed since a time', { timeout: step }, async () => {
+    receiver.answer(500);
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    const id = await newestDelivery('Failed');
+    await page.getByLabel('Show').selectOption('failed');
+    await until(
+      async () => ((await page.locator('li.delivery').count()) === 1 ? true : undefined),
+      'only failures',
+    );
+    expect(await page.locator('li.delivery').getAttribute('data-delivery-id')).toBe(id);
+    await look('06-filtered-failed');
+
+    receiver.answer(204);
+    await page.getByRole('button', { name: 'Recover failed deliveries' }).click();
+    await page.getByText('1 failed delivery queued for one more attempt.').waitFor();
+    await page.getByText('No failed deliveries.').waitFor({ timeout: 15_000 });
+    expect(receiver.received.at(-1)).toMatchObject({ id, verified: true, status: 204 });
+    await page.getByLabel('Show').selectOption('');
+  });
+
+  it('rotates the secret: the receiver verifies the next webhook with the new one', {
+    timeout: step,
+  }, async () => {
+    const rotate = page.getByRole('button', { name: 'Rotate secret' });
+    await rotate.click();
+    const dialog = page.getByRole('dialog', { name: 'Rotate the signing secret?' });
+    await dialog.waitFor();
+    expect((await activeElement()).text).toBe('Cancel');
+    await look('07-rotate-dialog');
+    // Escape closes it and the focus goes back to the button that opened it.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect((await activeElement()).text).toBe('Rotate secret');
+
+    const before = receiver.received.length;
+    const old = receiver.received[0]?.secret;
+    await rotate.click();
+    await dialog.getByRole('button', { name: 'Rotate secret' }).click();
+    await heading('The new signing secret', 2);
+    const secret = await page.getByLabel('Signing secret', { exact: true }).inputValue();
+    expect(secret).toMatch(/^whsec_/);
+    expect(secret).not.toBe(old);
+    receiver.verifyWith(secret);
+    await look('08-rotated-secret');
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await until(async () => (receiver.received.length > before ? true : undefined), 'the next webhook');
+    expect(receiver.received.at(-1)).toMatchObject({ verified: true, secret, status: 204 });
+    await newestDelivery('Succeeded');
+  });
+
+  it('pauses and resumes; shows why it was disabled (410 Gone) and re-enables it; edits it', {
+    timeout: step,
+  }, async () => {
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByText('Paused: no webhooks are sent until you resume.').waitFor();
+    expect(await page.getByRole('button', { name: 'Send test event' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.getByText('Resumed: new events are delivered again.').waitFor();
+
+    receiver.answer(410);
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await heading('Deliveries are stopped', 2);
+    expect(await page.locator('.page-head .badge').textContent()).toBe('Disabled');
+    await look('09-disabled');
+    receiver.answer(204);
+    await page.getByRole('button', { name: 'Re-enable' }).click();
+    await page.getByText('Re-enabled: deliveries resume.').waitFor();
+    expect(await page.locator('.page-head .badge').textContent()).toBe('Active');
+
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await heading('Edit Warehouse');
+    expect(await page.getByLabel('Content filter (optional)').inputValue()).toContain('"Shipped"');
+    await page.getByLabel('Name').fill('Warehouse (EU)');
+    await look('10-edit');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await heading('Warehouse (EU)');
+  });
+
+  it('charts the last 24 hours of attempts by outcome, as the receiver saw them', {
+    timeout: step,
+  }, async () => {
+    const expected = {
+      all: receiver.received.length,
+      succeeded: receiver.received.filter((webhook) => webhook.status < 300).length,
+    };
+    const caption = page.locator('figure.chart figcaption');
+    const counted = await until(async () => {
+      const match =
+        /^(\d+) attempts in the last 24 hours: (\d+) succeeded, (\d+) got an HTTP error, (\d+) got no answer/.exec(
+          (await caption.textContent()) ?? '',
+        );
+      const numbers = match?.slice(1).map(Number);
+      return numbers?.[0] === expected.all ? numbers : undefined;
+    }, `the chart to count ${expected.all} attempts`);
+
+    expect(counted).toEqual([expected.all, expected.succeeded, expected.all - expected.succeeded, 0]);
+    expect(await page.locator('svg.chart-svg rect.bar-http_error').count()).toBeGreaterThan(0);
+    expect(await page.locator('svg.chart-svg').getAttribute('role')).toBe('img');
+  });
+
+  it('is usable 375 pixels wide', { timeout: step }, async () => {
+    await page.setViewportSize({ width: 375, height: 812 });
+    const overflow = () => page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
+    const newest = page.locator('li.delivery').first();
+    await newest.getByText(/^Attempts/).click();
+    // Narrow, the attempts are a list of their facts rather than a table to scroll.
+    await newest.getByRole('list', { name: 'Attempts of webhook.test' }).waitFor();
+    expect(await newest.getByRole('table').count()).toBe(0);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await look('11-subscription-narrow');
+    await page.getByRole('link', { name: 'Subscriptions' }).click();
+    await heading('Subscriptions');
+    await page.getByRole('link', { name: 'Warehouse (EU)' }).waitFor();
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    await look('12-subscriptions-narrow');
+    await page.setViewportSize({ width: 1200, height: 900 });
+  });
+
+  it('works from the keyboard: each page starts at its heading, in a sensible order', {
+    timeout: step,
+  }, async () => {
+    expect(await activeElement()).toMatchObject({ tag: 'h1', text: 'Subscriptions' });
+    await page.keyboard.press('Tab');
+    expect(await activeElement()).toMatchObject({ tag: 'a', text: 'New subscription' });
+    await page.keyboard.press('Tab');
+    expect(await activeElement()).toMatchObject({ tag: 'a', text: 'Warehouse (EU)' });
+    await page.keyboard.press('Enter');
+    await heading('Warehouse (EU)');
+    expect(await activeElement()).toMatchObject({ tag: 'h1', text: 'Warehouse (EU)' });
+    await page.keyboard.press('Tab');
+    expect(await activeElement()).toMatchObject({ tag: 'button', text: 'Send test event' });
+    await look('13-subscription');
+  });
+
+  it('deletes only after a confirmation', { timeout: step }, async () => {
+    await page.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete Warehouse (EU)?' });
+    await dialog.waitFor();
+    await look('14-delete-dialog');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await heading('Warehouse (EU)');
+
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await dialog.getByRole('button', { name: 'Delete subscription' }).click();
+    await heading('Subscriptions');
+    await page.getByText('Deleted Warehouse (EU).').waitFor();
+    expect(await page.getByText('No subscriptions yet').isVisible()).toBe(true);
+  });
+
+  it.each([
+    ['expired', 'This link has expired', 'This link has expired; ask for a new one.'],
+    ['forged', 'This link is not valid', 'This link is not valid; ask for a new one.'],
+  ])('a %s link shows a clear page and reaches no data', { timeout: step }, async (kind, title, words) => {
+    // A genuine token that has expired is signed with the sandbox's own key (read from its table, as only the
+    // platform could); a forged one with any other key.
+    const dynamo = new DynamoDBClient({ endpoint: sandbox.endpoint, region: 'us-east-1', credentials });
+    const key =
+      kind === 'expired'
+        ? await new PortalSigningKeys(documentClient(dynamo), 'webhooks').existing()
+        : randomBytes(32);
+    dynamo.destroy();
+    if (key === undefined) throw new Error('The sandbox has no portal signing key');
+    const expiresAt = new Date(kind === 'expired' ? Date.now() - 60_000 : Date.now() + 3_600_000);
+    const token = signPortalToken({ accountId: 'demo', expiresAt }, key);
+    const fresh = await browser.newContext();
+    const other = await fresh.newPage();
+    const answered: number[] = [];
+    other.on('response', (response) => {
+      if (new URL(response.url()).pathname.startsWith('/v1/')) answered.push(response.status());
+    });
+
+    await other.goto(`${sandbox.endpoint}/portal/#token=${token}`);
+    await heading(title, 1, other);
+
+    expect(await other.getByText(words).isVisible()).toBe(true);
+    expect(answered.length).toBeGreaterThan(0);
+    expect(answered.every((status) => status === 401)).toBe(true);
+    expect(await other.locator('li.card, li.delivery').count()).toBe(0);
+    await look(`15-link-${kind}`, other);
+    await fresh.close();
+  });
+
+  it('without a link, says where to get one', { timeout: step }, async () => {
+    const fresh = await browser.newContext();
+    const other = await fresh.newPage();
+    await other.goto(`${sandbox.endpoint}/portal/`);
+    await heading('Open the portal from your link', 1, other);
+    await look('16-no-link', other);
+    await fresh.close();
+  });
+
+  it('had no serious or critical accessibility violation on any page, and no console error', () => {
+    expect(checked.map(({ name }) => name)).toHaveLength(17);
+    expect(checked.filter(({ violations }) => violations.length > 0)).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  });
+});
