@@ -1,6 +1,8 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { EventSourceMappingDefinition } from '../functions/core/platform.ts';
 import type { LocalFunction } from './lambda-runtime.ts';
+import type { Meter } from './meter.ts';
+import { messageSize } from './sqs/message.ts';
 import type { ReceivedMessage } from './sqs/types.ts';
 
 /** The part of the SQS emulator a mapping polls through. */
@@ -58,10 +60,14 @@ export function messagesToDelete(batch: readonly ReceivedMessage[], outcome: unk
   return batch.filter((message) => !failed.has(message.messageId));
 }
 
+/** The most entries a DeleteMessageBatch call takes. */
+const deleteBatchSize = 10;
+
 /**
  * Plays Lambda's SQS event source mapping: pollers long-poll the queue, invoke the function with a batch, and
  * delete what succeeded. Failed messages stay, invisible until their visibility timeout ends (which a handler
- * may have changed), exactly as on AWS.
+ * may have changed), exactly as on AWS. Given a meter, the pollers' calls count as the billed SQS requests they
+ * are on AWS: every receive (empty ones too) and one DeleteMessageBatch per ten messages deleted.
  */
 export class EventSourceMapping {
   private readonly abort = new AbortController();
@@ -73,6 +79,7 @@ export class EventSourceMapping {
     private readonly fn: LocalFunction,
     private readonly definition: EventSourceMappingDefinition,
     private readonly region: string,
+    private readonly meter?: Meter,
   ) {}
 
   start(): void {
@@ -95,14 +102,27 @@ export class EventSourceMapping {
         await new Promise((resolve) => setTimeout(resolve, 1000));
         continue;
       }
+      this.meter?.sqs(
+        this.queueName,
+        'ReceiveMessage',
+        batch.reduce((bytes, message) => bytes + receivedSize(message), 0),
+        batch.length,
+      );
       if (batch.length === 0) continue;
       const event: SQSEvent = { Records: batch.map((message) => recordOf(message, queueArn, this.region)) };
       const outcome = await this.fn.invoke(event).catch((error: unknown) => {
         console.error(`[event-source-mapping] ${this.fn.name} failed; the batch will be retried:`, error);
         return error instanceof Error ? error : new Error(String(error));
       });
-      for (const message of messagesToDelete(batch, outcome)) {
-        this.queues.deleteMessage(this.queueName, message.receiptHandle);
+      const done = messagesToDelete(batch, outcome);
+      for (const message of done) this.queues.deleteMessage(this.queueName, message.receiptHandle);
+      for (let start = 0; start < done.length; start += deleteBatchSize) {
+        this.meter?.sqs(
+          this.queueName,
+          'DeleteMessageBatch',
+          0,
+          Math.min(deleteBatchSize, done.length - start),
+        );
       }
     }
   }
@@ -111,5 +131,14 @@ export class EventSourceMapping {
   async stop(): Promise<void> {
     this.abort.abort();
     await Promise.allSettled(this.pollers);
+  }
+}
+
+/** What a received message weighs in a receive's payload: its body and attributes. */
+function receivedSize(message: ReceivedMessage): number {
+  try {
+    return messageSize(message.body, message.messageAttributes);
+  } catch {
+    return Buffer.byteLength(message.body);
   }
 }

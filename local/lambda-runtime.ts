@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { type FunctionDefinition, type FunctionName, functions } from '../functions/core/platform.ts';
+import type { Meter } from './meter.ts';
 
 /** A Lambda handler as its module exports it. */
 export type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -30,6 +31,8 @@ export class LocalFunction {
     /** Loads a fresh instance of the handler module; `environment` numbers it. */
     private readonly loadHandler: (environment: number) => Promise<Handler>,
     private readonly region: string,
+    /** Counts invocations, billed duration and cold starts, as Lambda bills them. */
+    private readonly meter?: Meter,
   ) {}
 
   /** The deployed handler module of a platform function, loaded from the path the CDK app bundles. */
@@ -38,6 +41,7 @@ export class LocalFunction {
     projectRoot: string,
     region: string,
     entry: string = functions[name].entry,
+    meter?: Meter,
   ): LocalFunction {
     const definition = functions[name];
     const url = pathToFileURL(resolve(projectRoot, entry)).href;
@@ -53,6 +57,7 @@ export class LocalFunction {
         return module.handler;
       },
       region,
+      meter,
     );
   }
 
@@ -73,6 +78,7 @@ export class LocalFunction {
   async invoke(event: unknown): Promise<unknown> {
     const handler = this.idle.pop() ?? (await this.coldStart());
     const timeoutMs = this.definition.timeoutSeconds * 1000;
+    const started = performance.now();
     const deadline = Date.now() + timeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -93,11 +99,15 @@ export class LocalFunction {
       throw error;
     } finally {
       clearTimeout(timer);
+      this.meter?.invocation(this.name, this.definition.memorySizeMb, performance.now() - started);
     }
   }
 
   private async coldStart(): Promise<Handler> {
-    return this.loadHandler(this.environments++);
+    const started = performance.now();
+    const handler = await this.loadHandler(this.environments++);
+    this.meter?.coldStart(this.name, this.definition.memorySizeMb, performance.now() - started);
+    return handler;
   }
 
   private context(deadline: number): Context {

@@ -6,6 +6,7 @@ import {
 } from '../../functions/core/event-pattern/index.ts';
 import type { RuleDefinition } from '../../functions/core/platform.ts';
 import { AwsServiceError, errorLine } from '../aws-json-protocol.ts';
+import type { Meter } from '../meter.ts';
 import { DETAIL_MAX_DEPTH, nestsDeeperThan } from './limits.ts';
 
 export { DETAIL_MAX_DEPTH } from './limits.ts';
@@ -93,6 +94,8 @@ export class LocalEventBuses {
     private readonly onUnknownBus: (busName: string) => void = () => undefined,
     private readonly onTargetFailure: (rule: string, eventId: string, error: Error) => void = () => undefined,
     private readonly onEntryFailure: EntryFailureHandler = logEntryFailure,
+    /** Counts the entries each PutEvents accepted, as EventBridge bills them (per 64 KB chunk). */
+    private readonly meter?: Meter,
   ) {}
 
   /** Adds a bus (idempotent) and its rules. */
@@ -144,6 +147,7 @@ export class LocalEventBuses {
         return internalFailure();
       }
     });
+    this.meter?.putEvents(fields.filter((_, index) => 'EventId' in (results[index] ?? {})).map(entrySize));
     return {
       FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length,
       Entries: results,

@@ -141,6 +141,47 @@ export async function dispatchSqsOperation(
   return run(emulator, input as Input, signal);
 }
 
+/**
+ * What one successful wire call weighs as SQS bills it: the bytes of the messages it carried (sent, or
+ * received) and how many. Other calls carry no message payload (one billed request each).
+ */
+export function wirePayload(
+  operation: string,
+  input: unknown,
+  result: unknown,
+): { readonly bytes: number; readonly messages: number } {
+  const request = (input ?? {}) as Input;
+  switch (operation) {
+    case 'SendMessage':
+      return { bytes: entrySize(request), messages: 1 };
+    case 'SendMessageBatch': {
+      const entries = Array.isArray(request.Entries) ? (request.Entries as Input[]) : [];
+      return {
+        bytes: entries.reduce((total, entry) => total + entrySize(entry), 0),
+        messages: entries.length,
+      };
+    }
+    case 'ReceiveMessage': {
+      const messages = ((result as { Messages?: Input[] } | undefined)?.Messages ?? []) as Input[];
+      return {
+        bytes: messages.reduce((total, message) => {
+          const body = typeof message.Body === 'string' ? message.Body : '';
+          return total + entrySize({ MessageBody: body, MessageAttributes: message.MessageAttributes });
+        }, 0),
+        messages: messages.length,
+      };
+    }
+    case 'DeleteMessageBatch':
+    case 'ChangeMessageVisibilityBatch':
+      return { bytes: 0, messages: Array.isArray(request.Entries) ? request.Entries.length : 0 };
+    case 'DeleteMessage':
+    case 'ChangeMessageVisibility':
+      return { bytes: 0, messages: 1 };
+    default:
+      return { bytes: 0, messages: 0 };
+  }
+}
+
 function sendMessage(emulator: SqsEmulator, queueUrl: string, input: Input) {
   const body = input.MessageBody;
   if (body === undefined || body === null) throw missingParameter('MessageBody');

@@ -5,7 +5,8 @@
  * EventBridge targets); {@link SqsEmulator.handle} serves the wire API.
  */
 import { randomUUID } from 'node:crypto';
-import { dispatchSqsOperation } from './api.ts';
+import type { Meter } from '../meter.ts';
+import { dispatchSqsOperation, wirePayload } from './api.ts';
 import {
   invalidAttributeName,
   invalidParameter,
@@ -17,7 +18,7 @@ import {
   receiptHandleIsInvalid,
 } from './errors.ts';
 import { type FairShare, tenantOf } from './fairness.ts';
-import { Journal } from './journal.ts';
+import { Journal, type JournalOptions } from './journal.ts';
 import { md5Hex, md5OfMessageAttributes } from './md5.ts';
 import {
   checkIntegerParameter,
@@ -52,10 +53,12 @@ export interface SqsEmulatorOptions {
   readonly dataDir?: string;
   /** Clock in epoch milliseconds. @default Date.now */
   readonly now?: () => number;
-  /** `fdatasync` every journal append. @default true */
-  readonly fsync?: boolean;
+  /** When journal appends reach the disk (see {@link JournalOptions.fsync}). @default true */
+  readonly fsync?: boolean | 'batched';
   /** Journal size after which it is compacted into a snapshot. @default 4 MiB */
   readonly compactAfterBytes?: number;
+  /** Counts every wire request as SQS bills it (per queue and action, in 64 KB chunks). */
+  readonly meter?: Meter;
 }
 
 /** Options of {@link SqsEmulator.sendMessage}. */
@@ -102,6 +105,7 @@ export class SqsEmulator {
   readonly #now: () => number;
   readonly #state: SqsState;
   readonly #journal: Journal | undefined;
+  readonly #meter: Meter | undefined;
   /**
    * Long polls sleeping per queue name, each as the callback that resumes it. `#wake` calls every one of a
    * queue's callbacks; each poll then looks at the queue again and goes back to sleep if it finds nothing.
@@ -124,6 +128,7 @@ export class SqsEmulator {
     this.#now = options.now ?? Date.now;
     this.#state = state;
     this.#journal = journal;
+    this.#meter = options.meter;
   }
 
   /** Opens the emulator, replaying the state kept in `dataDir` if given. */
@@ -147,8 +152,15 @@ export class SqsEmulator {
    * Serves one wire request; `operation` is the part of `X-Amz-Target` after `AmazonSQS.`.
    * Throws {@link AwsServiceError}s in SQS's shapes.
    */
-  handle(operation: string, input: unknown, signal?: AbortSignal): Promise<unknown> {
-    return dispatchSqsOperation(this, operation, input, signal);
+  async handle(operation: string, input: unknown, signal?: AbortSignal): Promise<unknown> {
+    const result = await dispatchSqsOperation(this, operation, input, signal);
+    if (this.#meter !== undefined) {
+      const queueUrl = (input as { QueueUrl?: unknown }).QueueUrl;
+      const queue = typeof queueUrl === 'string' ? (queueNameOf(queueUrl) ?? queueUrl) : '';
+      const { bytes, messages } = wirePayload(operation, input, result);
+      this.#meter.sqs(queue, operation, bytes, messages);
+    }
+    return result;
   }
 
   /** URL of the queue named `name` (whether or not it exists). */
@@ -517,7 +529,7 @@ export class SqsEmulator {
 
   #take(queue: Queue, max: number, visibilityTimeout: number | undefined): ReceivedMessage[] {
     const now = this.#now();
-    queue.expire(now);
+    queue.expireSoon(now);
     const policy = redrivePolicyOf(queue.settings);
     const deadLetterQueue = policy === undefined ? undefined : this.#queueByArn(policy.deadLetterTargetArn);
     const visibilityMs = (visibilityTimeout ?? integerSetting(queue.settings, 'VisibilityTimeout')) * 1000;

@@ -37,8 +37,21 @@ export class Queue {
     return integerSetting(this.settings, 'MessageRetentionPeriod') * 1000;
   }
 
+  /** When {@link expireSoon} last scanned the queue. */
+  #expiredAt = Number.NEGATIVE_INFINITY;
+
+  /**
+   * {@link expire}, at most once a second: what receives call, so that a long queue is not scanned whole on
+   * every receive. Expired messages left meanwhile are never handed out ({@link visibleMessages} skips them).
+   */
+  expireSoon(now: number): void {
+    if (now - this.#expiredAt < 1000) return;
+    this.expire(now);
+  }
+
   /** Drops messages older than the retention period (counted from their original enqueue time). */
   expire(now: number): void {
+    this.#expiredAt = now;
     const retention = this.retentionMs;
     for (const [id, message] of this.messages) {
       if (message.sentAt + retention > now) continue;
