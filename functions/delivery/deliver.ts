@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AttemptOutcome } from '#core/delivery/attempt.ts';
 import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
 import type { AttemptRecord, DeliveryRecord } from '#core/delivery/delivery-record.ts';
 import type { AttemptWrite } from '#core/delivery/delivery-store.ts';
@@ -8,7 +9,7 @@ import {
   parseRetryAfter,
   type RetrySchedule,
 } from '#core/delivery/retry-policy.ts';
-import type { AttemptOutcome, WebhookRequest } from '#core/delivery/webhook-sender.ts';
+import type { WebhookRequest } from '#core/delivery/webhook-sender.ts';
 import { toXml, XmlPayloadError, xmlContentType } from '#core/delivery/xml-payload.ts';
 import type { PlatformEvent } from '#core/events/platform-events.ts';
 import { testEventType } from '#core/platform.ts';

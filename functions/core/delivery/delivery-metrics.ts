@@ -1,8 +1,8 @@
 import type { GenericLogger } from '@aws-lambda-powertools/commons/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { deliveryMetrics } from '../platform.ts';
+import type { AttemptOutcome } from './attempt.ts';
 import type { AttemptErrorKind } from './delivery-record.ts';
-import type { AttemptOutcome } from './webhook-sender.ts';
 
 /** A delivery lane, as the `Lane` dimension names it. */
 export type MetricsLane = (typeof deliveryMetrics.lanes)[number];
