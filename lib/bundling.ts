@@ -24,7 +24,18 @@ export const esmRequireBanner =
   "import { createRequire as __hookbridgeCreateRequire } from 'node:module'; const require = __hookbridgeCreateRequire(import.meta.url);";
 
 /**
- * The esbuild options of a handler bundle (entry and output are per function).
+ * Packages a bundle takes from another file: the AWS SDK's default credential chain becomes the environment
+ * provider alone (functions/core/aws/lambda-credentials.ts says why), about 130 KB less in every bundle. Paths
+ * are relative to the project root, where esbuild runs (NodejsFunction runs it there too), so that a synth
+ * does not depend on where the project sits.
+ */
+export const bundleAliases = {
+  '@aws-sdk/credential-provider-node': './functions/core/aws/lambda-credentials.ts',
+} as const;
+
+/**
+ * The esbuild options of a handler bundle (entry and output are per function; the working directory is the
+ * project root).
  *
  * The AWS SDK is bundled rather than taken from the runtime, so the deployed code runs the SDK version the
  * lock file pins and the tests ran.
@@ -42,6 +53,7 @@ export const handlerBuildOptions = {
   mainFields: ['module', 'main'],
   banner: { js: esmRequireBanner },
   external: [],
+  alias: bundleAliases,
 } as const satisfies BuildOptions;
 
 /** The file name NodejsFunction gives an ES module bundle; the function's handler is `index.handler`. */
@@ -58,6 +70,9 @@ export function nodejsBundlingOptions(): BundlingOptions {
     mainFields: [...handlerBuildOptions.mainFields],
     banner: handlerBuildOptions.banner.js,
     externalModules: [...handlerBuildOptions.external],
+    esbuildArgs: Object.fromEntries(
+      Object.entries(handlerBuildOptions.alias).map(([name, path]) => [`--alias:${name}`, path]),
+    ),
     forceDockerBundling: false,
   };
 }
