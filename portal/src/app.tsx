@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { portalRefusals } from '../../functions/core/accounts/portal-access.ts';
 import { authorize } from './api.ts';
 import { PageHeading } from './components/ui.tsx';
 import { formatDateTime } from './format.ts';
@@ -75,7 +76,7 @@ export function App({ session }: { session: Session | undefined }) {
     if (expiresAt === undefined || expiresAt <= Date.now()) return;
     // Past its expiry the link shows the expiry page at once (the API would refuse the next request anyway).
     const timer = setTimeout(
-      () => setProblem({ kind: 'expired', detail: 'The portal link has expired; ask for a new one' }),
+      () => setProblem({ kind: 'expired', detail: portalRefusals.expired }),
       Math.min(Math.max(0, expiresAt - Date.now()), 2_147_483_647),
     );
     return () => clearTimeout(timer);

@@ -1,4 +1,5 @@
-import { useId } from 'preact/hooks';
+import type { RefObject } from 'preact';
+import { useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Delivery } from '../api.ts';
 import { formatTime, type Outcome, outcomeOf } from '../format.ts';
 import { ScrollRegion } from './ui.tsx';
@@ -35,11 +36,31 @@ export function attemptsByHour(deliveries: readonly Delivery[], now: Date): Hour
   return buckets;
 }
 
-const width = 720;
-const height = 150;
-const top = 10;
-const bottom = 22;
-const left = 28;
+// The chart is drawn in CSS pixels, at the width it has on the screen, so that its labels keep their size
+// (styles.css: 12px) on a phone as on a desktop; a narrow chart labels fewer hours instead.
+const height = 160;
+const top = 12;
+const bottom = 24;
+const left = 36;
+/** The room an hour's label ("10:00 AM", 12px) needs, with a gap before the next one. */
+const labelRoom = 66;
+
+/** The width of an element on the screen, in CSS pixels, kept current while it changes (a phone turned). */
+function useWidth(before: number): [RefObject<HTMLDivElement | null>, number] {
+  const element = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(before);
+  useLayoutEffect(() => {
+    const observed = element.current;
+    if (observed === null) return;
+    const measure = () =>
+      setWidth(Math.max(left + hours, Math.floor(observed.getBoundingClientRect().width)));
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(observed);
+    return () => observer.disconnect();
+  }, []);
+  return [element, width];
+}
 
 /**
  * The last 24 hours of attempts as stacked bars, one per hour, by outcome, so that a failing endpoint shows at
@@ -48,6 +69,7 @@ const left = 28;
  */
 export function AttemptsChart({ byHour, partial }: { byHour: readonly HourOfAttempts[]; partial: boolean }) {
   const id = useId();
+  const [plot, width] = useWidth(720);
   const totals = { succeeded: 0, http_error: 0, no_answer: 0 };
   for (const hour of byHour) for (const { key } of outcomes) totals[key] += hour.counts[key];
   const all = totals.succeeded + totals.http_error + totals.no_answer;
@@ -56,6 +78,8 @@ export function AttemptsChart({ byHour, partial }: { byHour: readonly HourOfAtte
     ...byHour.map((hour) => hour.counts.succeeded + hour.counts.http_error + hour.counts.no_answer),
   );
   const slot = (width - left) / hours;
+  // Every 6 hours where there is room, else every 12 (a phone), else only the first.
+  const every = [6, 12].find((step) => step * slot >= labelRoom) ?? hours;
   const scale = (count: number) => (count / peak) * (height - top - bottom);
   const summary =
     all === 0
@@ -68,36 +92,38 @@ export function AttemptsChart({ byHour, partial }: { byHour: readonly HourOfAtte
         {summary}
         {partial ? ' (from the latest 500 deliveries)' : ''}
       </figcaption>
-      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={`${id}-title`} class="chart-svg">
-        <title id={`${id}-title`}>Attempts per hour, stacked by outcome. {summary}</title>
-        <line x1={left} x2={width} y1={height - bottom} y2={height - bottom} class="chart-axis" />
-        <text x={left - 4} y={top + 4} class="chart-label" text-anchor="end">
-          {peak}
-        </text>
-        <text x={left - 4} y={height - bottom} class="chart-label" text-anchor="end">
-          0
-        </text>
-        {byHour.map((hour, index) => {
-          let y = height - bottom;
-          const x = left + index * slot + 1;
-          return (
-            <g key={hour.start.getTime()}>
-              {outcomes.map(({ key }) => {
-                const size = scale(hour.counts[key]);
-                y -= size;
-                return size > 0 ? (
-                  <rect key={key} x={x} y={y} width={slot - 2} height={size} class={`bar bar-${key}`} />
-                ) : null;
-              })}
-              {index % 6 === 0 ? (
-                <text x={x} y={height - 6} class="chart-label">
-                  {formatTime(hour.start)}
-                </text>
-              ) : null}
-            </g>
-          );
-        })}
-      </svg>
+      <div class="chart-plot" ref={plot}>
+        <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={`${id}-title`} class="chart-svg">
+          <title id={`${id}-title`}>Attempts per hour, stacked by outcome. {summary}</title>
+          <line x1={left} x2={width} y1={height - bottom} y2={height - bottom} class="chart-axis" />
+          <text x={left - 4} y={top + 4} class="chart-label" text-anchor="end">
+            {peak}
+          </text>
+          <text x={left - 4} y={height - bottom} class="chart-label" text-anchor="end">
+            0
+          </text>
+          {byHour.map((hour, index) => {
+            let y = height - bottom;
+            const x = left + index * slot + 1;
+            return (
+              <g key={hour.start.getTime()}>
+                {outcomes.map(({ key }) => {
+                  const size = scale(hour.counts[key]);
+                  y -= size;
+                  return size > 0 ? (
+                    <rect key={key} x={x} y={y} width={slot - 2} height={size} class={`bar bar-${key}`} />
+                  ) : null;
+                })}
+                {index % every === 0 ? (
+                  <text x={x} y={height - 6} class="chart-label">
+                    {formatTime(hour.start)}
+                  </text>
+                ) : null}
+              </g>
+            );
+          })}
+        </svg>
+      </div>
       <ul class="legend">
         {outcomes.map(({ key, label }) => (
           <li key={key}>

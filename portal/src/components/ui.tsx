@@ -44,13 +44,23 @@ export function carryNotice(notice: Notice): void {
   carried = notice;
 }
 
-/** The notice a page shows, starting with one carried over from the page before. */
-export function useNotice(): [Notice | undefined, (notice: Notice | undefined) => void] {
-  const [notice, setNotice] = useState<Notice | undefined>(() => {
+/**
+ * The notice a page shows, starting with one carried over from the page before. That one is shown once the
+ * page is `ready` (its {@link NoticeBar} is in the page), a moment after: a live region is read out when its
+ * text changes, not when it appears with its text already in it.
+ */
+export function useNotice(ready = true): [Notice | undefined, (notice: Notice | undefined) => void] {
+  const [notice, setNotice] = useState<Notice | undefined>();
+  const [pending, setPending] = useState<Notice | undefined>(() => {
     const taken = carried;
     carried = undefined;
     return taken;
   });
+  useEffect(() => {
+    if (!ready || pending === undefined) return;
+    setNotice(pending);
+    setPending(undefined);
+  }, [ready, pending]);
   return [notice, setNotice];
 }
 

@@ -8,7 +8,7 @@ import {
   messageOf,
   type Subscription,
 } from '../api.ts';
-import { PageHeading, useLoaded } from '../components/ui.tsx';
+import { carryNotice, PageHeading, useLoaded } from '../components/ui.tsx';
 import { href, navigate } from '../router.ts';
 import { showSecretOnce } from './subscription.tsx';
 
@@ -79,7 +79,7 @@ function errorsFrom(list: readonly FieldError[]): Errors {
   return errors;
 }
 
-/** Reads the text fields that hold JSON and header lines; what cannot be read is an error before sending. */
+/** Reads the text fields that hold JSON and header lines; what cannot be read is the portal's own error. */
 function parsed(values: Values): { filter?: unknown; headers?: Record<string, string>; errors: Errors } {
   const errors: Errors = {};
   let filter: unknown;
@@ -112,13 +112,26 @@ function parsed(values: Values): { filter?: unknown; headers?: Record<string, st
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+/**
+ * The event types to save: a type that a chosen `<resource>.*` covers goes without saying and is left out
+ * (the picker still shows it ticked, and ticked again if the wildcard is taken back).
+ */
+function savedEvents(events: readonly string[]): string[] {
+  const wildcards = new Set(
+    events.filter((event) => event.endsWith('.*')).map((event) => event.slice(0, -2)),
+  );
+  return [...new Set(events)].filter(
+    (event) => event.endsWith('.*') || !wildcards.has(event.split('.')[0] ?? ''),
+  );
+}
+
 /** The body of a create, or of a PATCH with only what changed (`null` removes an optional field). */
 function bodyOf(values: Values, before: Values | undefined, filter: unknown, headers: unknown) {
   const wanted: Record<string, unknown> = {
     name: values.name,
     description: values.description.trim() === '' ? null : values.description,
     url: values.url.trim(),
-    events: values.events,
+    events: savedEvents(values.events),
     filter: values.filter.trim() === '' ? null : filter,
     format: values.format,
     headers: values.headers.trim() === '' ? null : headers,
@@ -131,7 +144,7 @@ function bodyOf(values: Values, before: Values | undefined, filter: unknown, hea
     name: before.name,
     description: before.description.trim() === '' ? null : before.description,
     url: before.url,
-    events: before.events,
+    events: savedEvents(before.events),
     filter: before.filter.trim() === '' ? null : previous.filter,
     format: before.format,
     headers: before.headers.trim() === '' ? null : previous.headers,
@@ -238,7 +251,8 @@ function EventPicker({
 /**
  * Create a subscription, or change one. The event types come from the catalog; the content filter is checked
  * by the API, whose messages are shown next to the field they are about (and listed at the top, where the
- * focus goes). An edit sends only what changed, conditional on the version it was opened at.
+ * focus goes), together with the portal's own about what it could not read. An edit sends only what changed,
+ * conditional on the version it was opened at, and the subscription's page then says it was saved.
  */
 export function SubscriptionFormPage({ id }: { id?: string }) {
   const editing = id !== undefined;
@@ -297,9 +311,18 @@ export function SubscriptionFormPage({ id }: { id?: string }) {
     event.preventDefault();
     if (busy) return;
     const read = parsed(current);
-    if (Object.keys(read.errors).length > 0) return showErrors(read.errors);
-    const body = bodyOf(current, before, read.filter, read.headers);
+    // A field the portal cannot read is sent as typed, as text: the API refuses text where it wants an
+    // object, so nothing is saved, and it still checks every other field, so that all the problems are
+    // listed at once. The portal's own message says better what is wrong with that field.
+    const unread = read.errors;
+    const body = bodyOf(
+      current,
+      before,
+      unread.filter ? current.filter : read.filter,
+      unread.headers ? current.headers : read.headers,
+    );
     if (editing && Object.keys(body).length === 0) {
+      carryNotice({ tone: 'info', text: 'Nothing changed, so nothing was saved.' });
       navigate(href.subscription(id));
       return;
     }
@@ -308,6 +331,7 @@ export function SubscriptionFormPage({ id }: { id?: string }) {
       if (editing) {
         const etag = original.value?.etag;
         await call<Subscription>('PATCH', `/v1/webhooks/${id}`, body, etag ? { 'if-match': etag } : {});
+        carryNotice({ tone: 'success', text: 'Saved your changes.' });
         navigate(href.subscription(id));
       } else {
         const text = JSON.stringify(body);
@@ -324,7 +348,7 @@ export function SubscriptionFormPage({ id }: { id?: string }) {
         error instanceof ApiError && error.errors.length > 0 && error.status !== 412
           ? errorsFrom(error.errors)
           : { form: [messageOf(error)] };
-      showErrors(found);
+      showErrors({ ...found, ...unread });
     } finally {
       setBusy(false);
     }

@@ -1,3 +1,4 @@
+import { portalRefusals } from '../../../functions/core/accounts/portal-access.ts';
 import { PageHeading } from '../components/ui.tsx';
 
 /** Why the portal cannot open: no link, an expired one, or one the platform does not accept. */
@@ -11,9 +12,17 @@ const titles = {
   invalid: 'This link is not valid',
 } as const;
 
+/** Why it may have happened, in other words than the title's. */
+const causes = {
+  expired: 'Portal links work for a limited time only.',
+  invalid:
+    'A portal link works only whole, exactly as it was given: one cut short or changed on the way does not open the portal.',
+} as const;
+
 /**
  * The page for a link that cannot open the portal. It shows nothing of any account: the portal has no data
- * without a token the API accepts.
+ * without a token the API accepts. The title says what is wrong, once; the page then says what to do. The
+ * API's own words are shown only when they say something else (a link opened from another site, say).
  */
 export function LinkProblemPage({ problem }: { problem: LinkProblem }) {
   return (
@@ -26,16 +35,11 @@ export function LinkProblemPage({ problem }: { problem: LinkProblem }) {
         </p>
       ) : (
         <>
-          <p class="lead">
-            {problem.kind === 'expired'
-              ? 'This link has expired; ask for a new one.'
-              : 'This link is not valid; ask for a new one.'}
-          </p>
-          <p>
-            Portal links work for a limited time, and only in full, as they were given. The service you use
-            can give you a new link.
-          </p>
-          <p class="hint">The platform said: {problem.detail}</p>
+          <p class="lead">To open the portal, ask the service that gave you this link for a new one.</p>
+          <p>{causes[problem.kind]}</p>
+          {problem.detail === portalRefusals[problem.kind] ? null : (
+            <p class="hint">The platform said: {problem.detail}</p>
+          )}
         </>
       )}
     </div>

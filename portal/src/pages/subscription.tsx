@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { type Answer, call, type Delivery, messageOf, type Page, type Subscription } from '../api.ts';
 import { AttemptsChart, attemptsByHour } from '../components/attempts-chart.tsx';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
@@ -8,6 +8,7 @@ import {
   ActionButton,
   Badge,
   carryNotice,
+  type Notice,
   NoticeBar,
   PageHeading,
   useInterval,
@@ -64,14 +65,18 @@ const overlapChoices = [
  */
 export function SubscriptionPage({ id }: { id: string }) {
   const dialogIds = useId();
-  const [notice, setNotice] = useNotice();
   const [secret, setSecret] = useState(() => takeSecret(id));
   const [filter, setFilter] = useState<DeliveryFilter>('');
   const [shown, setShown] = useState(20);
   const [dialog, setDialog] = useState<'delete' | 'rotate' | undefined>();
   const [overlap, setOverlap] = useState<number>(86_400);
+  // What the rotation did, shown once its dialog has closed: while a modal dialog is open the rest of the
+  // page is inert, so the new secret's panel could not take the focus, nor a notice be read out.
+  const rotated = useRef<{ secret?: string; notice: Notice } | undefined>(undefined);
 
   const subscription = useLoaded(() => call<Subscription>('GET', `/v1/webhooks/${id}`), [id]);
+  // A notice carried from the edit form ("Saved") waits for the page, whose notice bar it goes in.
+  const [notice, setNotice] = useNotice(subscription.value !== undefined);
   const deliveries = useLoaded(
     async () =>
       (
@@ -141,6 +146,7 @@ export function SubscriptionPage({ id }: { id: string }) {
       <NoticeBar notice={notice} />
       {secret !== undefined ? (
         <SecretPanel
+          key={secret.secret}
           secret={secret.secret}
           title={
             secret.kind === 'created' ? 'Subscription created: its signing secret' : 'The new signing secret'
@@ -316,16 +322,24 @@ export function SubscriptionPage({ id }: { id: string }) {
         title="Rotate the signing secret?"
         confirmLabel="Rotate secret"
         busyLabel="Rotating…"
-        onClose={() => setDialog(undefined)}
-        onConfirm={() =>
-          act(async () => {
+        onClose={() => {
+          setDialog(undefined);
+          const outcome = rotated.current;
+          rotated.current = undefined;
+          if (outcome?.secret !== undefined) setSecret({ id, secret: outcome.secret, kind: 'rotated' });
+          if (outcome !== undefined) setNotice(outcome.notice);
+        }}
+        onConfirm={async () => {
+          try {
             const { data } = await call<{ secret: string }>('POST', `/v1/webhooks/${id}/rotate-secret`, {
               previous_secret_expires_in: overlap,
             });
-            setSecret({ id, secret: data.secret, kind: 'rotated' });
-            return 'Secret rotated.';
-          })
-        }
+            rotated.current = { secret: data.secret, notice: { tone: 'success', text: 'Secret rotated.' } };
+          } catch (error) {
+            rotated.current = { notice: { tone: 'error', text: messageOf(error) } };
+          }
+          await refresh();
+        }}
       >
         <p>
           A new secret signs every webhook from now on. Keep the old one working beside it while you switch
