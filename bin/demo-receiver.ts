@@ -11,7 +11,7 @@ const usage = `Usage: WEBHOOK_SECRET=whsec_... npm run demo:receiver -- [options
 Receives webhooks on 127.0.0.1, verifies each signature (Standard Webhooks) and prints what arrived.
   --port N        the port (default 3000; 0 picks a free one)
   --path PATH     accept webhooks only on this path, e.g. /webhooks (default: any path)
-  --help          this text
+  -h, --help      this text
 Environment:
   WEBHOOK_SECRET  the subscription's signing secret (whsec_...), as POST /v1/webhooks returned it`;
 

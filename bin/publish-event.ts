@@ -26,7 +26,7 @@ Puts demo events of the shipping platform on the event bus, as its services do (
   --account ID      the account whose subscriptions get them (default demo, the sandbox's account)
   --endpoint URL    the sandbox (default http://127.0.0.1:4566); '' for AWS, with your credentials and region
   --bus NAME        the event bus (default webhooks)
-  --help            this text`;
+  -h, --help        this text`;
 
 const values = parseOptions(
   {

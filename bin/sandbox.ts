@@ -10,7 +10,7 @@ import {
 import { DataDirInUseError } from '../local/data-dir-lock.ts';
 import { startSandbox } from '../local/sandbox.ts';
 import { buildPortal } from '../portal/build.ts';
-import { parseOptions, usageError } from './cli.ts';
+import { parseOptions, usageError, wholeNumber } from './cli.ts';
 
 const usage = `Usage: npm start -- [options]
 Prints the endpoint, the demo account's API key and a link to its portal (valid 24 hours).
@@ -24,7 +24,7 @@ Prints the endpoint, the demo account's API key and a link to its portal (valid 
   --disable-after DURATION  disable a subscription failing this long without a success, e.g. 30s
                             (default 5d)
   --quiet                   only warnings and errors from the functions
-  --help                    this text`;
+  -h, --help                this text`;
 
 const values = parseOptions(
   {
@@ -56,22 +56,15 @@ const retrySchedule = durations('retry-schedule', values['retry-schedule'], pars
 const disableAfter = durations('disable-after', values['disable-after'], (text) =>
   parseDuration(text, 365 * 86_400),
 );
-const port = Number(values.port);
-if (!/^\d+$/.test(values.port) || port > 65_535) {
-  console.error(`--port must be a whole number from 0 to 65535, not '${values.port}'`);
-  process.exit(2);
-}
+const port = wholeNumber('port', values.port, 0, 65_535, usage);
 // It travels as `Authorization: Bearer <key>`, so it must be printable ASCII without spaces.
 const apiKey = values['api-key'];
 if (apiKey !== undefined && !/^[\x21-\x7e]+$/.test(apiKey)) {
-  console.error('--api-key must be printable ASCII characters without spaces');
-  process.exit(2);
+  usageError('--api-key must be printable ASCII characters without spaces', usage);
 }
 // The authorizer takes whp_ credentials for portal tokens, never for API keys.
-if (apiKey?.startsWith('whp_')) {
-  console.error('--api-key must not start with whp_, which marks portal links');
-  process.exit(2);
-}
+if (apiKey?.startsWith('whp_'))
+  usageError('--api-key must not start with whp_, which marks portal links', usage);
 
 // The portal the API serves at /portal/, built from portal/src so that it is always the current one.
 await buildPortal().catch((error: unknown) => {

@@ -131,7 +131,8 @@ async function processRecord(record: SQSRecord, read: Map<string, Promise<Subscr
   const context = {
     deliveryId: message.id,
     subscriptionId: message.subscriptionId,
-    attempt: message.attempt,
+    // The attempt of the retry schedule (a client's retry or recover repeats the last); the API numbers every attempt.
+    scheduledAttempt: message.attempt,
     trigger: message.trigger,
     lane,
   };

@@ -184,6 +184,9 @@ describe('ApiKeyStore against DynamoDB (dynalite)', () => {
     await store.revoke(owner, apiKey);
     await expect(store.revoke(owner, apiKey)).rejects.toMatchObject({
       name: 'ApiKeyNotFound',
+      message: `Account ${owner} has no such API key (list its keys' ids with: list --account ${owner})`,
+    });
+    await expect(store.revoke(owner, apiKeyId(apiKey))).rejects.toMatchObject({
       message: `Account ${owner} has no API key ${apiKeyId(apiKey)}`,
     });
   });

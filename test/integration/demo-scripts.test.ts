@@ -162,6 +162,9 @@ describe('the demo scripts on the command line', () => {
     ['publish-event', ['--endpoint', '127.0.0.1:4566'], '--endpoint must be an http:// or https:// URL'],
     ['demo-receiver', ['--port', 'http'], "--port must be a whole number from 0 to 65535, not 'http'"],
     ['demo-receiver', ['webhooks'], "Unexpected argument 'webhooks'"],
+    ['sandbox', ['--port', '70000'], "--port must be a whole number from 0 to 65535, not '70000'"],
+    ['sandbox', ['--api-key', 'has space'], '--api-key must be printable ASCII characters without spaces'],
+    ['sandbox', ['--api-key', 'whp_x'], '--api-key must not start with whp_, which marks portal links'],
   ] as const)('bin/%s.ts %j is a usage error: one line, the usage, exit 2', async (script, args, message) => {
     const { code, stdout, stderr } = await run(script, [...args], { WEBHOOK_SECRET: 'whsec_c2VjcmV0' });
 

@@ -187,8 +187,11 @@ export class ApiKeyStore {
   async revoke(accountId: string, keyOrId: string): Promise<string> {
     const target = await this.findToRevoke(accountId, keyOrId);
     if (target === undefined) {
-      const id = isApiKeyId(keyOrId) ? keyOrId : apiKeyId(keyOrId);
-      throw new ApiKeyNotFoundError(`Account ${accountId} has no API key ${id}`);
+      throw new ApiKeyNotFoundError(
+        isApiKeyId(keyOrId)
+          ? `Account ${accountId} has no API key ${keyOrId}`
+          : `Account ${accountId} has no such API key (list its keys' ids with: list --account ${accountId})`,
+      );
     }
     try {
       await this.db.send(
