@@ -12,32 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EnvironmentVariable, type FunctionName, functions } from '../../functions/core/platform.ts';
-import { bundleFileName, handlerBuildOptions } from '../../lib/bundling.ts';
-import { projectRoot, runtimeEnvironment } from '../../lib/platform-function.ts';
+import { type FunctionName, functions } from '../../functions/core/platform.ts';
+import { bundleFileName } from '../../lib/bundling.ts';
+import { runtimeEnvironment } from '../../lib/platform-function.ts';
+import { bundleHandler, declaredEnvironment } from '../support/handler-bundles.ts';
 
 const run = promisify(execFile);
-
-/** Stand-ins for what the stack binds; a new variable in platform.ts fails to compile until it has one. */
-const dummyEnvironment: Record<EnvironmentVariable, string> = {
-  TABLE_NAME: 'hookbridge-test-table',
-  DELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/delivery',
-  SLOW_DELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/slow-delivery',
-  RETRY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/retry',
-  FAN_OUT_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/fan-out-dlq',
-  DELIVERY_DLQ_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/delivery-dlq',
-  FAN_OUT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/fan-out',
-  EVENT_BUS_NAME: 'webhooks',
-  ALLOW_PRIVATE_TARGETS: 'false',
-  SUBSCRIPTIONS_PER_ACCOUNT: '100',
-  RETRY_SCHEDULE: '5,300',
-  DISABLE_AFTER_SECONDS: '432000',
-  DELIVERY_TIMEOUT_SECONDS: '15',
-  SUCCESS_RECORDS: '1',
-  DELIVERY_RETENTION_DAYS: '30',
-};
 
 const importBundle = `
 let bundle;
@@ -59,20 +40,7 @@ let outDir: string;
 
 beforeAll(async () => {
   outDir = await mkdtemp(join(tmpdir(), 'hookbridge-bundles-'));
-  await Promise.all(
-    names.map((name) =>
-      build({
-        ...handlerBuildOptions,
-        banner: { ...handlerBuildOptions.banner },
-        mainFields: [...handlerBuildOptions.mainFields],
-        external: [...handlerBuildOptions.external],
-        absWorkingDir: projectRoot,
-        entryPoints: [join(projectRoot, functions[name].entry)],
-        outfile: join(outDir, name, bundleFileName),
-        logLevel: 'silent',
-      }),
-    ),
-  );
+  await Promise.all(names.map((name) => bundleHandler(functions[name].entry, join(outDir, name))));
 });
 
 afterAll(async () => {
@@ -93,9 +61,6 @@ function loadBundle(name: FunctionName, environment: Record<string, string>) {
     },
   });
 }
-
-const declaredEnvironment = (name: FunctionName) =>
-  Object.fromEntries(functions[name].environment.map((v) => [v, dummyEnvironment[v]]));
 
 describe('handler bundles', () => {
   it('bundles every handler of platform.ts, the retry relay included', () => {
