@@ -1,102 +1,150 @@
-import { once } from 'node:events';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { performance } from 'node:perf_hooks';
+/**
+ * The delivery path against the wire: signed webhooks per second through the delivery code path (`deliver()`
+ * with its subscription and record in memory: signing, the request, the address guard, the HTTP client and the
+ * outcome's record) to a receiver on loopback in a process of its own, against raw undici `Pool` POSTs of the
+ * same bodies, with headers of the same size, to the same receiver, in the same run.
+ */
 import { pathToFileURL } from 'node:url';
+import { Pool } from 'undici';
+import { deliveryIdOf } from '#core/delivery/delivery-id.ts';
+import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
 import { WebhookSender } from '#core/delivery/webhook-sender.ts';
+import { defaults } from '#core/platform.ts';
 import { newSigningSecret, webhookHeaders } from '#core/signing.ts';
+import { type DeliveryPorts, type DeliverySettings, deliver } from '../functions/delivery/deliver.ts';
+import { aSubscription } from '../test/support/subscriptions.ts';
+import { startReceivers } from './receiver-process.ts';
+import { benchRuns, fixed, int, ranged, spread } from './stats.ts';
 
-const runs = 5;
-const requestsPerRun = 2000;
+const runs = benchRuns(5);
+const requestsPerRun = 5000;
 const concurrency = 50;
 
 const body = JSON.stringify({
-  id: 'ord_01JD4X7K2M',
+  id: 'evt_9v662v45j1z8g60apc6ckd85xp',
   type: 'order.status_updated',
   occurred_at: '2026-11-27T10:14:59.120Z',
-  data: { id: 'ord_01JD4X7K2M', order_number: '1042', status: 'Shipped', total: 149.5 },
+  data: { id: 'ord_01JD4X7K2M', order_number: '1042', status: 'Shipped', total: '149.50' },
   previous: { status: 'Initiated' },
 });
 
-type Send = (url: string, headers: Record<string, string>) => Promise<void>;
+type Send = (n: number) => Promise<void>;
 
-async function throughput(url: string, send: Send): Promise<number> {
-  const secret = newSigningSecret();
+/** Webhooks per second: `requestsPerRun` sends, `concurrency` at a time. */
+async function throughput(send: Send): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
-      while (next < requestsPerRun) {
-        const id = `msg_${next++}`;
-        const headers = webhookHeaders([secret], { id, timestamp: Math.floor(Date.now() / 1000), body });
-        await send(url, headers);
-      }
+      while (next < requestsPerRun) await send(next++);
     }),
   );
   return requestsPerRun / ((performance.now() - started) / 1000);
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-
-/**
- * Signed webhooks per second from the delivery path (sign + POST over undici's pooled agent, with the address
- * guard) to a receiver on loopback, against global `fetch` sending the same signed requests in the same run.
- */
 export async function runDeliveryBench(): Promise<string> {
-  const receiver = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(204).end());
+  const receivers = await startReceivers();
+  const url = `${receivers.origin}/webhooks`;
+  const at = new Date().toISOString();
+  const subscription = aSubscription({
+    id: 'sub_0bench0000000000000000000',
+    accountId: 'acct_bench',
+    url,
+    secret: newSigningSecret(),
+    createdAt: at,
+    updatedAt: at,
   });
-  receiver.listen(0, '127.0.0.1');
-  await once(receiver, 'listening');
-  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks`;
-  const sender = new WebhookSender('allow-private');
-
-  const viaSender: Send = async (target, headers) => {
-    const outcome = await sender.send({ url: target, body, contentType: 'application/json', headers });
-    if (outcome.kind !== 'response' || outcome.statusCode !== 204) throw new Error(JSON.stringify(outcome));
+  const sender = new WebhookSender('allow-private', defaults.deliveryTimeoutSeconds * 1000);
+  const ports: DeliveryPorts = {
+    subscription: async () => subscription,
+    record: async () => undefined,
+    send: (request, timeoutMs) => sender.send(request, timeoutMs),
+    recordAttempt: async () => true,
+    disable: async () => true,
+    markFailing: async () => true,
+    markRecovered: async () => true,
+    markSlow: async () => true,
+    clearSlow: async () => true,
+    publish: async () => undefined,
+    now: Date.now,
   };
-  const viaFetch: Send = async (target, headers) => {
-    const response = await fetch(target, {
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/json', ...headers },
-      redirect: 'manual',
-    });
-    await response.arrayBuffer();
-    if (response.status !== 204) throw new Error(`HTTP ${response.status}`);
+  const settings: DeliverySettings = {
+    lane: 'main',
+    schedule: [...defaults.retryScheduleSeconds],
+    mainLaneWaitMs: defaults.mainLaneWaitMs,
+    timeoutMs: defaults.deliveryTimeoutSeconds * 1000,
+    disableAfterMs: defaults.disableAfterSeconds * 1000,
+    retentionSeconds: defaults.deliveryRetentionDays * 86_400,
+    successRecords: 1,
+  };
+  // The messages as the queue hands them over, made before the clock starts.
+  const messages: DeliveryMessage[] = Array.from({ length: requestsPerRun }, (_, n) => ({
+    id: deliveryIdOf({ id: `bus-event-${n}`, time: at }, subscription.id),
+    accountId: subscription.accountId,
+    subscriptionId: subscription.id,
+    eventId: 'evt_9v662v45j1z8g60apc6ckd85xp',
+    eventType: 'order.status_updated',
+    body,
+    attempt: 1,
+    trigger: 'event',
+  }));
+  const viaDeliver: Send = async (n) => {
+    const decision = await deliver(messages[n] as DeliveryMessage, ports, settings);
+    if (decision.kind !== 'done' || decision.summary !== 'delivered')
+      throw new Error(JSON.stringify(decision));
+  };
+  // The same bytes on the wire: headers of the same names and sizes, signed once.
+  const rawHeaders = {
+    ...webhookHeaders([subscription.secret], { id: `msg_${'0'.repeat(40)}`, timestamp: 1_800_000_000, body }),
+    'content-type': 'application/json',
+    'user-agent': 'Hookbridge/0.1.0 (webhooks; +https://www.standardwebhooks.com/)',
+  };
+  const pool = new Pool(receivers.origin, { connections: concurrency });
+  const viaPool: Send = async () => {
+    const response = await pool.request({ path: '/webhooks', method: 'POST', body, headers: rawHeaders });
+    await response.body.dump();
+    if (response.statusCode !== 204) throw new Error(`HTTP ${response.statusCode}`);
   };
 
-  await throughput(url, viaSender);
-  await throughput(url, viaFetch);
-  const rssBefore = process.memoryUsage().rss;
-  const sender_: number[] = [];
-  const fetch_: number[] = [];
-  for (let run = 0; run < runs; run++) {
-    sender_.push(await throughput(url, viaSender));
-    fetch_.push(await throughput(url, viaFetch));
+  const ours: number[] = [];
+  const raw: number[] = [];
+  let rssGrowthMb = 0;
+  try {
+    await throughput(viaDeliver);
+    await throughput(viaPool);
+    const rssBefore = process.memoryUsage().rss;
+    for (let run = 0; run < runs; run++) {
+      // Alternating, so that both see the same machine.
+      raw.push(await throughput(viaPool));
+      ours.push(await throughput(viaDeliver));
+    }
+    rssGrowthMb = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
+  } finally {
+    await pool.close();
+    await sender.close();
+    receivers.close();
   }
-  const rssGrowthMb = (process.memoryUsage().rss - rssBefore) / 2 ** 20;
-  await sender.close();
-  receiver.closeAllConnections();
-  receiver.close();
-
-  const [ours, baseline] = [median(sender_), median(fetch_)];
-  const row = (name: string, value: number) =>
-    `| ${name} | ${Math.round(value).toLocaleString('en-US')} | ${(value / baseline).toFixed(2)} |`;
+  const ratios = ours.map((value, index) => value / (raw[index] ?? value));
+  const ratio = spread(ratios).median;
   return [
-    '## Delivery path',
+    '## Delivery path against the wire',
     '',
-    `Node ${process.version}, ${process.platform}/${process.arch}; median of ${runs} runs of ${requestsPerRun} signed`,
-    `POSTs each, ${concurrency} at a time, to a receiver on loopback that answers 204. Baseline: global \`fetch\``,
-    'sending the same signed requests, measured in the same run.',
+    `Signed webhooks per second through the delivery code path (\`deliver()\` with its subscription and record in`,
+    'memory: the body, the Standard Webhooks signature, the request, the address guard, the HTTP client, the',
+    'outcome and what it records), against raw undici `Pool` POSTs of the same body with headers of the same size',
+    `(the baseline), to one receiver on loopback in a process of its own that answers 204. ${int(requestsPerRun)} POSTs a run,`,
+    `${concurrency} at a time; ${runs} runs of each, alternating; median (min–max).`,
     '',
-    '| Sender | Webhooks/s | vs fetch |',
+    '| Sender | Webhooks/s | vs raw undici Pool |',
     '| --- | ---: | ---: |',
-    row('baseline: global fetch', baseline),
-    row('WebhookSender (undici Agent, address guard)', ours),
+    `| baseline: undici \`Pool\`, ${concurrency} connections | ${ranged(raw)} | 1.00 |`,
+    `| delivery path (\`deliver()\` + \`WebhookSender\`) | ${ranged(ours)} | ${ranged(ratios, (v) => fixed(v))} |`,
     '',
-    `Resident memory grew by ${rssGrowthMb.toFixed(1)} MiB over the ${runs * 2 * requestsPerRun} measured requests.`,
+    `The delivery path sends ${Math.round(ratio * 100)} % of what raw undici sends (target: at least 50 %). It is undici too: its`,
+    '`Agent` with a dispatch handler per attempt (`functions/core/delivery/attempt.ts`) that keeps only the status,',
+    '`Retry-After` and the start of the body, each URL parsed once, and one ticking deadline check while attempts',
+    'are in flight. Through `request()` with an abort signal per attempt, as before, it sent 28 % of raw.',
+    `Resident memory grew by ${fixed(rssGrowthMb, 1)} MiB over the ${int(runs * 2 * requestsPerRun)} measured requests.`,
     '',
   ].join('\n');
 }

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { compileEventPattern } from '#core/event-pattern/index.ts';
+import { median, ranged } from './stats.ts';
 
 /** A typical event on the platform's bus (an order status change). */
 const event = {
@@ -41,8 +42,8 @@ const patterns: Record<string, Record<string, unknown>> = {
 const RUNS = 7;
 const RUN_MS = 150;
 
-/** Calls `fn` repeatedly for about RUN_MS and returns calls per second; the median of RUNS runs. */
-function opsPerSecond(fn: () => unknown): number {
+/** Calls `fn` repeatedly for about RUN_MS and returns calls per second of each of RUNS runs. */
+function opsPerSecond(fn: () => unknown): number[] {
   const results: number[] = [];
   let sink = 0;
   for (let run = 0; run < RUNS; run++) {
@@ -57,13 +58,15 @@ function opsPerSecond(fn: () => unknown): number {
     results.push((calls * 1000) / (now - start));
   }
   if (sink < 0) console.log(sink); // keep the results observable so the calls are not optimised away
-  results.sort((a, b) => a - b);
-  return results[Math.floor(results.length / 2)] as number;
+  return results;
 }
 
 function fmt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
+
+/** The median of the runs, with their min–max. */
+const fmtRuns = (runs: readonly number[]) => ranged(runs, fmt);
 
 /**
  * Measures compiled-pattern matching against a typical event and how it scales with the number of rules,
@@ -72,31 +75,34 @@ function fmt(n: number): string {
 export async function runEventPatternBench(): Promise<string> {
   const expected = { source: 'shipping.orders', 'detail-type': 'order.status_updated' };
   const expectedJson = JSON.stringify(expected);
-  const keyLookup = opsPerSecond(
+  const keyLookupRuns = opsPerSecond(
     () => event.source === 'shipping.orders' && event['detail-type'] === 'order.status_updated',
   );
-  const stringify = opsPerSecond(
+  const stringifyRuns = opsPerSecond(
     () => JSON.stringify({ source: event.source, 'detail-type': event['detail-type'] }) === expectedJson,
   );
 
+  const keyLookup = median(keyLookupRuns);
+  const stringify = median(stringifyRuns);
   const lines = [
     '## Event pattern matching',
     '',
-    `Node ${process.version}, ${process.platform}/${process.arch}; median of ${RUNS} runs of ${RUN_MS} ms each.`,
+    `Node ${process.version}, ${process.platform}/${process.arch}; median of ${RUNS} runs of ${RUN_MS} ms each (min–max).`,
     'Baselines: a plain key lookup (`event.source === ... && event["detail-type"] === ...`) and a naive',
     '`JSON.stringify` equality of the same two fields, measured in the same run.',
     '',
     '| Pattern | Matches/s | vs key lookup | vs JSON.stringify |',
     '| --- | ---: | ---: | ---: |',
-    `| baseline: key lookup | ${fmt(keyLookup)} | 1.00 | ${(keyLookup / stringify).toFixed(2)} |`,
-    `| baseline: JSON.stringify equality | ${fmt(stringify)} | ${(stringify / keyLookup).toFixed(2)} | 1.00 |`,
+    `| baseline: key lookup | ${fmtRuns(keyLookupRuns)} | 1.00 | ${(keyLookup / stringify).toFixed(2)} |`,
+    `| baseline: JSON.stringify equality | ${fmtRuns(stringifyRuns)} | ${(stringify / keyLookup).toFixed(2)} | 1.00 |`,
   ];
   for (const [name, pattern] of Object.entries(patterns)) {
     const compiled = compileEventPattern(pattern);
     if (!compiled.matches(event)) throw new Error(`benchmark pattern ${name} does not match the event`);
-    const rate = opsPerSecond(() => compiled.matches(event));
+    const runs = opsPerSecond(() => compiled.matches(event));
+    const rate = median(runs);
     lines.push(
-      `| ${name} | ${fmt(rate)} | ${(rate / keyLookup).toFixed(2)} | ${(rate / stringify).toFixed(2)} |`,
+      `| ${name} | ${fmtRuns(runs)} | ${(rate / keyLookup).toFixed(2)} | ${(rate / stringify).toFixed(2)} |`,
     );
   }
 
@@ -117,13 +123,14 @@ export async function runEventPatternBench(): Promise<string> {
       );
       return compileEventPattern(text);
     });
-    const rate = opsPerSecond(() => {
+    const runs = opsPerSecond(() => {
       let matched = 0;
       for (let i = 0; i < rules.length; i++)
         if ((rules[i] as (typeof rules)[number]).matches(event)) matched++;
       return matched;
     });
-    lines.push(`| ${count} | ${fmt(rate)} | ${fmt(rate * count)} | ${(1e6 / rate).toFixed(2)} |`);
+    const rate = median(runs);
+    lines.push(`| ${count} | ${fmtRuns(runs)} | ${fmt(rate * count)} | ${(1e6 / rate).toFixed(2)} |`);
   }
   return `${lines.join('\n')}\n`;
 }
