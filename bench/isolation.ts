@@ -16,8 +16,9 @@ import { ApiKeyStore, newApiKey } from '#core/accounts/api-key-store.ts';
 import { documentClient } from '#core/dynamodb.ts';
 import { eventSourceMappings } from '#core/platform.ts';
 import { type Sandbox, startSandbox } from '../local/sandbox.ts';
+import { benchRuns, median, ms, percentile, waitFor } from './stats.ts';
 
-const runs = Number(process.env.BENCH_RUNS ?? 3);
+const runs = benchRuns(3);
 const perReceiver = 300;
 const hangMs = 20_000;
 const retrySchedule = [1, 2];
@@ -111,14 +112,6 @@ async function publish(sandbox: Sandbox, bus: EventBridgeClient, tenants: readon
   return sentAt;
 }
 
-async function waitFor(done: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 /** When each of a tenant's deliveries ended (its last attempt's time), once all have failed. */
 async function slowEndings(sandbox: Sandbox, slow: Tenant): Promise<number[]> {
   let endings: number[] = [];
@@ -145,15 +138,11 @@ async function slowEndings(sandbox: Sandbox, slow: Tenant): Promise<number[]> {
     },
     10 * 60_000,
     'the slow deliveries to end',
+    200,
   );
   return endings;
 }
 
-const percentile = (values: readonly number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-};
-const median = (values: readonly number[]) => percentile(values, 50);
 const latencies = (sentAt: Map<string, number>, arrivals: Map<string, number>) =>
   [...arrivals].map(([order, at]) => at - (sentAt.get(order) ?? at));
 
@@ -162,7 +151,7 @@ export async function runIsolationBench(): Promise<string> {
   const dynamo = new DynamoDBClient({ endpoint: sandbox.endpoint, region: 'us-east-1', credentials });
   const keys = new ApiKeyStore(documentClient(dynamo), 'webhooks');
   const bus = new EventBridgeClient({ endpoint: sandbox.endpoint, region: 'us-east-1', credentials });
-  const alone: { p50: number; p99: number }[] = [];
+  const alone: { p50: number; p95: number; p99: number }[] = [];
   const beside: { p50: number; p95: number; p99: number }[] = [];
   const lateness: { p50: number; max: number }[] = [];
   // The earliest a slow delivery can end: the main lane's cut (1 s), then each attempt's timeout and wait.
@@ -187,7 +176,7 @@ export async function runIsolationBench(): Promise<string> {
         'the healthy deliveries (alone)',
       );
       const solo = latencies(soloSent, healthyAlone.arrivals);
-      alone.push({ p50: median(solo), p99: percentile(solo, 99) });
+      alone.push({ p50: median(solo), p95: percentile(solo, 95), p99: percentile(solo, 99) });
       healthyAlone.close();
 
       const hanging = await receiver(true);
@@ -211,7 +200,6 @@ export async function runIsolationBench(): Promise<string> {
     await sandbox.close();
   }
 
-  const ms = (value: number) => `${Math.round(value).toLocaleString('en-US')} ms`;
   const stat = <T extends object>(rows: T[], key: keyof T) => {
     const values = rows.map((row) => row[key] as number);
     return `${ms(median(values))} (${ms(Math.min(...values))}–${ms(Math.max(...values))})`;
@@ -227,7 +215,7 @@ export async function runIsolationBench(): Promise<string> {
     '',
     '| Healthy endpoint, publish to receipt | p50 | p95 | p99 |',
     '| --- | ---: | ---: | ---: |',
-    `| alone (baseline) | ${stat(alone, 'p50')} | | ${stat(alone, 'p99')} |`,
+    `| alone (baseline) | ${stat(alone, 'p50')} | ${stat(alone, 'p95')} | ${stat(alone, 'p99')} |`,
     `| beside the hanging one | ${stat(beside, 'p50')} | ${stat(beside, 'p95')} | ${stat(beside, 'p99')} |`,
     '',
     `p99 beside the hanging endpoint is ${ratio.toFixed(2)}x the p99 alone. Target: under 2,000 ms.`,

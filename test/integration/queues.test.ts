@@ -1,6 +1,13 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchesOf, batchLimits, deadLetter, QueueSendError, sendAll } from '#core/queues.ts';
+import {
+  batchesOf,
+  batchLimits,
+  deadLetter,
+  QueueSendError,
+  sendAll,
+  sendConcurrency,
+} from '#core/queues.ts';
 import { type SqsTestServer, startSqsServer } from '../local/sqs/sqs-server.ts';
 
 describe('batchesOf', () => {
@@ -63,6 +70,41 @@ describe('sendAll and deadLetter, through the SQS wire protocol', () => {
     expect(sqs.emulator.getQueueAttributes('all-sent', ['ApproximateNumberOfMessages'])).toEqual({
       ApproximateNumberOfMessages: '12',
     });
+  });
+
+  it('sends many batches a few at a time: all of them, never more than sendConcurrency in flight', async () => {
+    const url = sqs.emulator.createQueue('many-batches');
+    let inFlight = 0;
+    let most = 0;
+    // Counted on the client's own requests, as they go out on the wire.
+    sqs.client.middlewareStack.add(
+      (next) => async (args) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        try {
+          return await next(args);
+        } finally {
+          inFlight--;
+        }
+      },
+      { step: 'finalizeRequest', name: 'countInFlight' },
+    );
+
+    try {
+      await sendAll(
+        sqs.client,
+        url,
+        Array.from({ length: 1000 }, (_, i) => `m${i}`),
+      );
+    } finally {
+      sqs.client.middlewareStack.remove('countInFlight');
+    }
+
+    expect(sqs.emulator.getQueueAttributes('many-batches', ['ApproximateNumberOfMessages'])).toEqual({
+      ApproximateNumberOfMessages: '1000',
+    });
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(sendConcurrency);
   });
 
   it('throws when SQS refuses an entry, after sending the others', async () => {
