@@ -37,11 +37,16 @@ if (unknown.length > 0) {
 const chosen = (asked.length === 0 ? Object.keys(sections) : asked) as Section[];
 const write = asked.length === 0;
 
+/** The commit measured, and what was changed beside it (BENCHMARKS.md itself aside). */
 async function gitCommit(): Promise<string> {
   try {
     const { stdout } = await run('git', ['rev-parse', '--short', 'HEAD']);
     const { stdout: status } = await run('git', ['status', '--porcelain']);
-    return `${stdout.trim()}${status.trim() === '' ? '' : ' with uncommitted changes'}`;
+    const changed = status
+      .split('\n')
+      .map((line) => line.slice(3).trim())
+      .filter((path) => path !== '' && path !== 'BENCHMARKS.md');
+    return `${stdout.trim()}${changed.length === 0 ? '' : ` with uncommitted changes to ${changed.join(', ')}`}`;
   } catch {
     return 'unknown';
   }

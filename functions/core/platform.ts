@@ -222,13 +222,13 @@ export const eventSourceMappings: readonly EventSourceMappingDefinition[] = [
     maxBatchingWindowSeconds: 0,
     maximumConcurrency: 20,
   },
-  // Slow endpoints together hold at most these invocations, never the main lane's.
+  // Slow endpoints together hold at most these invocations (300 attempts at once), never the main lane's.
   {
     queue: 'slowDelivery',
     function: 'slowDelivery',
     batchSize: 10,
     maxBatchingWindowSeconds: 0,
-    maximumConcurrency: 10,
+    maximumConcurrency: 30,
   },
   {
     queue: 'retry',

@@ -238,7 +238,7 @@ describe('event source mappings', () => {
   it.each([
     ['fanOut', 'fanOut', 10, 5],
     ['delivery', 'delivery', 10, 20],
-    ['slowDelivery', 'slowDelivery', 10, 10],
+    ['slowDelivery', 'slowDelivery', 10, 30],
     ['retry', 'retryRelay', 10, 2],
   ] as const)(
     'feeds the %s queue to %s in batches of %i, at most %i at a time',
