@@ -126,15 +126,7 @@ describe('npm run keys against the sandbox', () => {
     const { apiKey } = await create(newAccount());
     const other = newAccount();
 
-    const run = await keys([
-      'revoke',
-      '--account',
-      other,
-      '--key',
-      apiKey,
-      '--endpoint',
-      sandbox.endpoint,
-    ]);
+    const run = await keys(['revoke', '--account', other, '--key', apiKey, '--endpoint', sandbox.endpoint]);
 
     expect(expectOneLineError(run, 1)).toContain(`Account ${other} has no such API key`);
     expect(run.stderr).not.toContain(apiKey);
