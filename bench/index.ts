@@ -86,5 +86,6 @@ const report = [
   ...parts,
 ].join('\n');
 
-console.log(report);
+// Sections run alone are only printed, without the header that says how BENCHMARKS.md was written.
+console.log(write ? report : parts.join('\n'));
 if (write) await writeFile(new URL('../BENCHMARKS.md', import.meta.url), report);
