@@ -52,8 +52,12 @@ function useWidth(before: number): [RefObject<HTMLDivElement | null>, number] {
   useLayoutEffect(() => {
     const observed = element.current;
     if (observed === null) return;
-    const measure = () =>
-      setWidth(Math.max(left + hours, Math.floor(observed.getBoundingClientRect().width)));
+    // An element not laid out (hidden, or not yet in the page) measures 0: its last width stays. Each hour
+    // keeps at least 3 pixels, so that a bar is at least 1 pixel wide between its gaps.
+    const measure = () => {
+      const measured = Math.floor(observed.getBoundingClientRect().width);
+      if (measured > 0) setWidth(Math.max(left + hours * 3, measured));
+    };
     measure();
     const observer = new ResizeObserver(measure);
     observer.observe(observed);
