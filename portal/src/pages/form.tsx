@@ -1,3 +1,4 @@
+import type { ComponentChildren } from 'preact';
 import { useId, useRef, useState } from 'preact/hooks';
 import {
   type Answer,
@@ -163,6 +164,53 @@ function FieldErrors({ id, errors }: { id: string; errors: string[] | undefined 
   );
 }
 
+/** The ids of what describes a field (its hint, its errors), those it has; undefined for none. */
+function describedBy(id: string, hint: boolean, errors: string[] | undefined): string | undefined {
+  return [hint ? `${id}-hint` : '', errors ? `${id}-error` : ''].filter(Boolean).join(' ') || undefined;
+}
+
+/** What ties a field's control to its label, hint and errors. */
+interface Wiring {
+  readonly id: string;
+  readonly 'aria-invalid': true | undefined;
+  readonly 'aria-describedby': string | undefined;
+}
+
+/**
+ * One text field: its label, an optional hint, its control (made by `control` with the ids and states that tie
+ * it to them, as the error summary and screen readers need), and what was wrong with it.
+ */
+function TextField({
+  id,
+  label,
+  hint,
+  errors,
+  control,
+}: {
+  id: string;
+  label: string;
+  hint?: ComponentChildren;
+  errors: string[] | undefined;
+  control: (wiring: Wiring) => ComponentChildren;
+}) {
+  return (
+    <div class="field">
+      <label for={id}>{label}</label>
+      {hint === undefined ? null : (
+        <p class="hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      )}
+      {control({
+        id,
+        'aria-invalid': errors ? true : undefined,
+        'aria-describedby': describedBy(id, hint !== undefined, errors),
+      })}
+      <FieldErrors id={`${id}-error`} errors={errors} />
+    </div>
+  );
+}
+
 /** A catalog description, whose `quoted` parts are field names. */
 function Described({ text }: { text: string }) {
   return (
@@ -297,11 +345,7 @@ export function SubscriptionFormPage({ id }: { id?: string }) {
   }
 
   const set = (patch: Partial<Values>) => setValues({ ...current, ...patch });
-  const describe = (field: Field, hint = false) =>
-    [hint ? `${form}-${field}-hint` : '', errors[field] ? `${form}-${field}-error` : '']
-      .filter(Boolean)
-      .join(' ') || undefined;
-  const invalid = (field: Field) => (errors[field] ? true : undefined);
+  const describe = (field: Field) => describedBy(`${form}-${field}`, false, errors[field]);
   const showErrors = (found: Errors) => {
     setErrors(found);
     requestAnimationFrame(() => summary.current?.focus());
@@ -396,41 +440,41 @@ export function SubscriptionFormPage({ id }: { id?: string }) {
           </div>
         ) : null}
 
-        <div class="field">
-          <label for={`${form}-name`}>Name</label>
-          <input
-            id={`${form}-name`}
-            type="text"
-            value={current.name}
-            required
-            maxLength={200}
-            autocomplete="off"
-            aria-invalid={invalid('name')}
-            aria-describedby={describe('name')}
-            onInput={(event) => set({ name: event.currentTarget.value })}
-          />
-          <FieldErrors id={`${form}-name-error`} errors={errors.name} />
-        </div>
+        <TextField
+          id={`${form}-name`}
+          label="Name"
+          errors={errors.name}
+          control={(wiring) => (
+            <input
+              {...wiring}
+              type="text"
+              value={current.name}
+              required
+              maxLength={200}
+              autocomplete="off"
+              onInput={(event) => set({ name: event.currentTarget.value })}
+            />
+          )}
+        />
 
-        <div class="field">
-          <label for={`${form}-url`}>Endpoint URL</label>
-          <p class="hint" id={`${form}-url-hint`}>
-            Where the webhooks are sent, e.g. https://example.com/webhooks
-          </p>
-          <input
-            id={`${form}-url`}
-            type="url"
-            inputMode="url"
-            value={current.url}
-            required
-            autocomplete="off"
-            spellcheck={false}
-            aria-invalid={invalid('url')}
-            aria-describedby={describe('url', true)}
-            onInput={(event) => set({ url: event.currentTarget.value })}
-          />
-          <FieldErrors id={`${form}-url-error`} errors={errors.url} />
-        </div>
+        <TextField
+          id={`${form}-url`}
+          label="Endpoint URL"
+          hint="Where the webhooks are sent, e.g. https://example.com/webhooks"
+          errors={errors.url}
+          control={(wiring) => (
+            <input
+              {...wiring}
+              type="url"
+              inputMode="url"
+              value={current.url}
+              required
+              autocomplete="off"
+              spellcheck={false}
+              onInput={(event) => set({ url: event.currentTarget.value })}
+            />
+          )}
+        />
 
         <div class="field" id={`${form}-events`} tabIndex={-1}>
           <EventPicker
@@ -443,37 +487,41 @@ export function SubscriptionFormPage({ id }: { id?: string }) {
           <FieldErrors id={`${form}-events-error`} errors={errors.events} />
         </div>
 
-        <div class="field">
-          <label for={`${form}-filter`}>Content filter (optional)</label>
-          <p class="hint" id={`${form}-filter-hint`}>
-            An EventBridge event pattern matched against the webhook body; only events that match are sent.
-            For example <code>{'{"data": {"status": ["Shipped"]}}'}</code>
-          </p>
-          <textarea
-            id={`${form}-filter`}
-            class="code"
-            rows={4}
-            value={current.filter}
-            spellcheck={false}
-            aria-invalid={invalid('filter')}
-            aria-describedby={describe('filter', true)}
-            onInput={(event) => set({ filter: event.currentTarget.value })}
-          />
-          <FieldErrors id={`${form}-filter-error`} errors={errors.filter} />
-        </div>
+        <TextField
+          id={`${form}-filter`}
+          label="Content filter (optional)"
+          hint={
+            <>
+              An EventBridge event pattern matched against the webhook body; only events that match are sent.
+              For example <code>{'{"data": {"status": ["Shipped"]}}'}</code>
+            </>
+          }
+          errors={errors.filter}
+          control={(wiring) => (
+            <textarea
+              {...wiring}
+              class="code"
+              rows={4}
+              value={current.filter}
+              spellcheck={false}
+              onInput={(event) => set({ filter: event.currentTarget.value })}
+            />
+          )}
+        />
 
-        <div class="field">
-          <label for={`${form}-description`}>Description (optional)</label>
-          <textarea
-            id={`${form}-description`}
-            rows={2}
-            value={current.description}
-            aria-invalid={invalid('description')}
-            aria-describedby={describe('description')}
-            onInput={(event) => set({ description: event.currentTarget.value })}
-          />
-          <FieldErrors id={`${form}-description-error`} errors={errors.description} />
-        </div>
+        <TextField
+          id={`${form}-description`}
+          label="Description (optional)"
+          errors={errors.description}
+          control={(wiring) => (
+            <textarea
+              {...wiring}
+              rows={2}
+              value={current.description}
+              onInput={(event) => set({ description: event.currentTarget.value })}
+            />
+          )}
+        />
 
         <fieldset class="field" id={`${form}-format`} tabIndex={-1} aria-describedby={describe('format')}>
           <legend>Payload format</legend>
@@ -492,23 +540,26 @@ export function SubscriptionFormPage({ id }: { id?: string }) {
           <FieldErrors id={`${form}-format-error`} errors={errors.format} />
         </fieldset>
 
-        <div class="field">
-          <label for={`${form}-headers`}>Custom headers (optional)</label>
-          <p class="hint" id={`${form}-headers-hint`}>
-            Sent with every webhook, one per line: <code>Name: value</code>
-          </p>
-          <textarea
-            id={`${form}-headers`}
-            class="code"
-            rows={2}
-            value={current.headers}
-            spellcheck={false}
-            aria-invalid={invalid('headers')}
-            aria-describedby={describe('headers', true)}
-            onInput={(event) => set({ headers: event.currentTarget.value })}
-          />
-          <FieldErrors id={`${form}-headers-error`} errors={errors.headers} />
-        </div>
+        <TextField
+          id={`${form}-headers`}
+          label="Custom headers (optional)"
+          hint={
+            <>
+              Sent with every webhook, one per line: <code>Name: value</code>
+            </>
+          }
+          errors={errors.headers}
+          control={(wiring) => (
+            <textarea
+              {...wiring}
+              class="code"
+              rows={2}
+              value={current.headers}
+              spellcheck={false}
+              onInput={(event) => set({ headers: event.currentTarget.value })}
+            />
+          )}
+        />
 
         <div class="actions">
           <button type="submit" class="button button-primary" aria-disabled={busy}>
