@@ -13,9 +13,10 @@ import { signPortalToken } from '#core/accounts/portal-token.ts';
 import { documentClient } from '#core/dynamodb.ts';
 import { launchChromium } from '../../portal/chromium.ts';
 import { credentials } from '../support/clients.ts';
+import { eventually } from '../support/eventually.ts';
 import { freePort, type SandboxProcess, startSandboxProcess } from '../support/sandbox-process.ts';
 import { startVerifyingReceiver, type VerifyingReceiver } from '../support/verifying-receiver.ts';
-import { screenshot, seriousViolations, until, type Violation } from './support.ts';
+import { screenshot, seriousViolations, type Violation } from './support.ts';
 
 const step = 60_000;
 
@@ -41,7 +42,7 @@ const heading = (name: string | RegExp, level = 1, on: Page = page) =>
 
 /** Waits until the delivery list's newest item has this status, and gives its id. */
 async function newestDelivery(status: 'Succeeded' | 'Failed'): Promise<string> {
-  return until(async () => {
+  return eventually(async () => {
     const newest = page.locator('li.delivery').first();
     if ((await newest.count()) === 0) return undefined;
     const text = await newest.textContent();
@@ -153,7 +154,7 @@ describe('the portal, in a browser', () => {
       .textContent();
     expect(filterError).toContain('"status" must be an object or an array');
     // The focus is on the summary, which names each error.
-    await until(
+    await eventually(
       async () => ((await activeElement()).tag === 'div' ? true : undefined),
       'the focus on the summary',
     );
@@ -208,7 +209,7 @@ describe('the portal, in a browser', () => {
 
     receiver.answer(204);
     await failed.getByRole('button', { name: 'Retry now' }).click();
-    await until(
+    await eventually(
       async () => ((await failed.textContent())?.includes('Succeeded') ? true : undefined),
       'the retried delivery to succeed',
     );
@@ -221,7 +222,7 @@ describe('the portal, in a browser', () => {
     await page.getByRole('button', { name: 'Send test event' }).click();
     const id = await newestDelivery('Failed');
     await page.getByLabel('Show').selectOption('failed');
-    await until(
+    await eventually(
       async () => ((await page.locator('li.delivery').count()) === 1 ? true : undefined),
       'only failures',
     );
@@ -256,7 +257,7 @@ describe('the portal, in a browser', () => {
     await dialog.getByRole('button', { name: 'Rotate secret' }).click();
     await heading('The new signing secret', 2);
     // As after a create, the focus is on the new secret (not back on the button), and the news is read out.
-    await until(
+    await eventually(
       async () => ((await activeElement()).text === 'The new signing secret' ? true : undefined),
       'the focus on the new secret',
       5_000,
@@ -270,7 +271,7 @@ describe('the portal, in a browser', () => {
     await page.getByRole('button', { name: 'I have saved it' }).click();
 
     await page.getByRole('button', { name: 'Send test event' }).click();
-    await until(async () => (receiver.received.length > before ? true : undefined), 'the next webhook');
+    await eventually(async () => (receiver.received.length > before ? true : undefined), 'the next webhook');
     expect(receiver.received.at(-1)).toMatchObject({ verified: true, secret, status: 204 });
     await newestDelivery('Succeeded');
   });
@@ -321,7 +322,7 @@ describe('the portal, in a browser', () => {
       succeeded: receiver.received.filter((webhook) => webhook.status < 300).length,
     };
     const caption = page.locator('figure.chart figcaption');
-    const counted = await until(async () => {
+    const counted = await eventually(async () => {
       const match =
         /^(\d+) attempts in the last 24 hours: (\d+) succeeded, (\d+) got an HTTP error, (\d+) got no answer/.exec(
           (await caption.textContent()) ?? '',
@@ -346,7 +347,7 @@ describe('the portal, in a browser', () => {
     expect(await overflow()).toBeLessThanOrEqual(0);
     // The chart's labels keep their size (12 CSS pixels) rather than shrink with it, and fewer hours are
     // labelled so that they do not run into each other or off the chart.
-    const labels = await until(
+    const labels = await eventually(
       async () => {
         const drawn = await chartLabels();
         return drawn.length > 0 && drawn.every((label) => label.size >= 12) ? drawn : undefined;
@@ -372,6 +373,8 @@ describe('the portal, in a browser', () => {
   it('works from the keyboard: each page starts at its heading, in a sensible order', {
     timeout: step,
   }, async () => {
+    // Each page is read once it has loaded (on a busy machine the list, or the page's actions, come later).
+    await page.getByRole('link', { name: 'Warehouse (EU)' }).waitFor();
     expect(await activeElement()).toMatchObject({ tag: 'h1', text: 'Subscriptions' });
     await page.keyboard.press('Tab');
     expect(await activeElement()).toMatchObject({ tag: 'a', text: 'New subscription' });
@@ -379,6 +382,7 @@ describe('the portal, in a browser', () => {
     expect(await activeElement()).toMatchObject({ tag: 'a', text: 'Warehouse (EU)' });
     await page.keyboard.press('Enter');
     await heading('Warehouse (EU)');
+    await page.getByRole('button', { name: 'Send test event' }).waitFor();
     expect(await activeElement()).toMatchObject({ tag: 'h1', text: 'Warehouse (EU)' });
     await page.keyboard.press('Tab');
     expect(await activeElement()).toMatchObject({ tag: 'button', text: 'Send test event' });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { eventually, useApiSandbox } from '../support/api-sandbox.ts';
+import { useApiSandbox } from '../support/api-sandbox.ts';
 import { orderStatusUpdated } from '../support/clients.ts';
+import { eventually } from '../support/eventually.ts';
 
 // The clock the platform reads is the real one; what the test controls is how long "too long" is: 2 s.
 const { newAccount, newReceiver, publish, platformEvents } = useApiSandbox({

@@ -1,8 +1,8 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually } from '../support/api-sandbox.ts';
 import { api, awsClients, orderStatusUpdated } from '../support/clients.ts';
+import { eventually } from '../support/eventually.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 import { useSandboxProcesses } from '../support/sandbox-process.ts';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { eventually, problem, type TestAccount, useApiSandbox } from '../support/api-sandbox.ts';
+import { problem, type TestAccount, useApiSandbox } from '../support/api-sandbox.ts';
 import { orderStatusUpdated } from '../support/clients.ts';
+import { eventually } from '../support/eventually.ts';
 import type { Receiver } from '../support/receiver.ts';
 
 const { newAccount, newReceiver, publish, platformEvents } = useApiSandbox({

@@ -4,8 +4,9 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { Webhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { describe, expect, it } from 'vitest';
-import { eventually, type TestAccount, useApiSandbox } from '../support/api-sandbox.ts';
+import { type TestAccount, useApiSandbox } from '../support/api-sandbox.ts';
 import { orderStatusUpdated } from '../support/clients.ts';
+import { eventually } from '../support/eventually.ts';
 import type { Receiver, Reply } from '../support/receiver.ts';
 
 // Short waits so that a whole schedule runs within a test: four attempts, a second apart; 2 s to answer.

@@ -10,8 +10,9 @@ import { portalPageRoutes } from '../../functions/api/portal-page-routes.ts';
 import { portalSessionRoutes } from '../../functions/api/portal-session-routes.ts';
 import { type WebhookRoutesDependencies, webhookRoutes } from '../../functions/api/webhook-routes.ts';
 import type { PortalSessionPorts } from '../../functions/core/accounts/portal-session.ts';
-import { eventually, useApiSandbox } from '../support/api-sandbox.ts';
+import { useApiSandbox } from '../support/api-sandbox.ts';
 import { api } from '../support/clients.ts';
+import { eventually } from '../support/eventually.ts';
 
 const { sandbox, newAccount, newReceiver } = useApiSandbox();
 
