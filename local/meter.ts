@@ -5,6 +5,8 @@
  * {@link MeterSnapshot} and resets it between runs.
  */
 
+import { entryOf } from './map-entry.ts';
+
 /** AWS bills SQS requests and EventBridge events per 64 KB chunk of payload. */
 export const billingChunkBytes = 64 * 1024;
 
@@ -89,16 +91,8 @@ export class Meter {
 
   /** One SQS call on `queue`, carrying `payloadBytes` of messages (sent or received) and `messages` of them. */
   sqs(queue: string, action: string, payloadBytes: number, messages: number): void {
-    let actions = this.#sqs.get(queue);
-    if (actions === undefined) {
-      actions = new Map();
-      this.#sqs.set(queue, actions);
-    }
-    let usage = actions.get(action);
-    if (usage === undefined) {
-      usage = emptySqs();
-      actions.set(action, usage);
-    }
+    const actions = entryOf(this.#sqs, queue, () => new Map<string, Mutable<SqsUsage>>());
+    const usage = entryOf(actions, action, emptySqs);
     usage.requests++;
     usage.billed += billedChunks(payloadBytes);
     usage.messages += messages;
@@ -107,11 +101,7 @@ export class Meter {
 
   /** One DynamoDB request and the capacity it consumed. */
   dynamodb(key: string, readUnits: number, writeUnits: number, failedCondition = false): void {
-    let usage = this.#dynamodb.get(key);
-    if (usage === undefined) {
-      usage = emptyDynamoDb();
-      this.#dynamodb.set(key, usage);
-    }
+    const usage = entryOf(this.#dynamodb, key, emptyDynamoDb);
     usage.requests++;
     usage.readUnits += readUnits;
     usage.writeUnits += writeUnits;
@@ -156,19 +146,14 @@ export class Meter {
   }
 
   #function(fn: string, memoryMb: number): Mutable<LambdaUsage> {
-    let usage = this.#lambda.get(fn);
-    if (usage === undefined) {
-      usage = {
-        invocations: 0,
-        coldStarts: 0,
-        initMs: 0,
-        durationMs: 0,
-        billedMs: 0,
-        memoryMb,
-        gbSeconds: 0,
-      };
-      this.#lambda.set(fn, usage);
-    }
-    return usage;
+    return entryOf(this.#lambda, fn, () => ({
+      invocations: 0,
+      coldStarts: 0,
+      initMs: 0,
+      durationMs: 0,
+      billedMs: 0,
+      memoryMb,
+      gbSeconds: 0,
+    }));
   }
 }

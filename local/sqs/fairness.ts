@@ -14,6 +14,7 @@
  * None of this is journalled: after a restart, messages still in flight count again from their receive, but
  * the processing time of messages finished before it is forgotten.
  */
+import { entryOf } from '../map-entry.ts';
 import type { StoredMessage } from './types.ts';
 
 /** The sliding window over which processing-time shares are measured. */
@@ -249,11 +250,7 @@ export class FairShare {
       const index = Math.floor(start / BUCKET_MS);
       const stop = Math.min(end, (index + 1) * BUCKET_MS);
       const ms = stop - start;
-      let bucket = this.#buckets.get(index);
-      if (bucket === undefined) {
-        bucket = new Map();
-        this.#buckets.set(index, bucket);
-      }
+      const bucket = entryOf(this.#buckets, index, () => new Map());
       bucket.set(flight.tenant, (bucket.get(flight.tenant) ?? 0) + ms);
       stats.finishedMs += ms;
       this.#finishedMs += ms;
@@ -263,19 +260,14 @@ export class FairShare {
   }
 
   #stats(tenant: string): TenantStats {
-    let stats = this.#tenants.get(tenant);
-    if (stats === undefined) {
-      stats = {
-        stored: 0,
-        inFlight: 0,
-        recentInFlight: 0,
-        recentSinceSum: 0,
-        finishedMs: 0,
-        lastArrivalAt: Number.NEGATIVE_INFINITY,
-      };
-      this.#tenants.set(tenant, stats);
-    }
-    return stats;
+    return entryOf(this.#tenants, tenant, () => ({
+      stored: 0,
+      inFlight: 0,
+      recentInFlight: 0,
+      recentSinceSum: 0,
+      finishedMs: 0,
+      lastArrivalAt: Number.NEGATIVE_INFINITY,
+    }));
   }
 
   /** Drops a tenant with nothing left to count, so that tenants of one message each do not pile up. */
