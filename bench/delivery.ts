@@ -59,7 +59,11 @@ export async function runDeliveryBench(): Promise<string> {
     subscription: async () => subscription,
     record: async () => undefined,
     send: (request, timeoutMs) => sender.send(request, timeoutMs),
-    recordAttempt: async () => true,
+    recordAttempts: async () => true,
+    forward: async () => undefined,
+    deadLetter: async () => undefined,
+    newToken: () => 'token',
+    remainingMs: () => Number.POSITIVE_INFINITY,
     disable: async () => true,
     markFailing: async () => true,
     markRecovered: async () => true,
@@ -76,6 +80,7 @@ export async function runDeliveryBench(): Promise<string> {
     disableAfterMs: defaults.disableAfterSeconds * 1000,
     retentionSeconds: defaults.deliveryRetentionDays * 86_400,
     successRecords: 1,
+    attemptReserveMs: defaults.attemptReserveMs,
   };
   // The messages as the queue hands them over, made before the clock starts.
   const messages: DeliveryMessage[] = Array.from({ length: requestsPerRun }, (_, n) => ({

@@ -13,7 +13,9 @@ export const attemptViewSchema = z.object({
       z.describe('event: the first; retry: scheduled; manual: POST .../retry; recover: POST .../recover'),
     ),
   status_code: z.nullable(z.number().check(z.int())),
-  latency_ms: z.number(),
+  latency_ms: z.nullable(
+    z.number().check(z.describe('Null when the outcome is unknown (error outcome_unknown)')),
+  ),
   response_excerpt: z.nullable(z.string().check(z.describe('At most 1 KiB of what the endpoint answered'))),
   error: z.nullable(z.enum(attemptErrorKinds)),
   error_detail: z.nullable(z.string()),
@@ -28,6 +30,11 @@ export const deliveryViewSchema = z.object({
   status: z.enum(deliveryStatuses),
   attempt_count: z.number().check(z.int()),
   next_attempt_at: z.nullable(dateTime),
+  failure_reason: z.nullable(
+    z
+      .string()
+      .check(z.describe('Why it failed when its last attempt does not say (e.g. its subscription paused)')),
+  ),
   created_at: dateTime,
   updated_at: dateTime,
   attempts: z.array(attemptViewSchema),
@@ -45,13 +52,14 @@ export function deliveryView(record: DeliveryRecord): DeliveryView {
     status: record.status,
     attempt_count: record.attemptCount,
     next_attempt_at: record.nextAttemptAt ?? null,
+    failure_reason: record.failureReason ?? null,
     created_at: record.createdAt,
     updated_at: record.updatedAt,
     attempts: record.attempts.map((attempt) => ({
       at: attempt.at,
       trigger: attempt.trigger,
       status_code: attempt.statusCode ?? null,
-      latency_ms: attempt.latencyMs,
+      latency_ms: attempt.latencyMs ?? null,
       response_excerpt: attempt.excerpt ?? null,
       error: attempt.error ?? null,
       error_detail: attempt.errorDetail ?? null,
@@ -67,7 +75,12 @@ export const retryAcceptedSchema = z.object({
 
 /** The answer to `POST /v1/webhooks/{id}/recover`. */
 export const recoveryViewSchema = z.object({
-  recovered: z.number().check(z.int(), z.describe('Failed deliveries queued for one more attempt')),
+  recovered: z
+    .number()
+    .check(
+      z.int(),
+      z.describe('Failed deliveries queued for one more attempt, and stuck pending ones resumed'),
+    ),
   expired: z.number().check(z.int(), z.describe('Failed deliveries whose events are no longer kept')),
   next_since: z.nullable(
     dateTime.check(

@@ -65,8 +65,8 @@ const api = createApi(
       subscription: (accountId, id) => subscriptions.get(accountId, id),
       record: (subscriptionId, id) => deliveries.get(subscriptionId, id),
       page: (subscriptionId, query) => deliveries.page(subscriptionId, query),
-      failedBetween: (subscriptionId, since, until, limit) =>
-        deliveries.failedBetween(subscriptionId, since, until, limit),
+      recoverableBetween: (subscriptionId, since, until, limit) =>
+        deliveries.recoverableBetween(subscriptionId, since, until, limit),
       events: (ids) => events.getAll(ids),
       enqueue: (messages) =>
         sendAll(

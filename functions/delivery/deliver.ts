@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AttemptOutcome } from '#core/delivery/attempt.ts';
 import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
 import type { AttemptRecord, DeliveryRecord } from '#core/delivery/delivery-record.ts';
-import type { AttemptWrite } from '#core/delivery/delivery-store.ts';
+import type { AttemptWrite, DeliveryChange } from '#core/delivery/delivery-store.ts';
 import {
   attemptsOf,
   nextRetryDelaySeconds,
@@ -19,11 +19,14 @@ import { type Subscription, signingSecrets } from '#core/subscriptions/subscript
 /** A delivery lane: `main` waits briefly for each answer, `slow` the full timeout. */
 export type Lane = 'main' | 'slow';
 
-/** What to do with a delivery's message after an attempt (or instead of one). */
+/**
+ * What became of a delivery's message, for the function's logs and metrics: {@link deliver} has sent what
+ * follows (the retry, the move, the dead-letter copy) and recorded it; the message itself can be deleted.
+ */
 export type DeliveryDecision =
-  /** Nothing more: delivered, dropped, a repeat, or a client's attempt that needs no follow-up. */
+  /** Nothing more: delivered, dropped, handed back, or a client's attempt that needs no follow-up. */
   | { readonly kind: 'done'; readonly summary: string; readonly outcome?: AttemptOutcome }
-  /** The next scheduled attempt, after a wait, in a lane. */
+  /** The next scheduled attempt was queued, after a wait, in a lane. */
   | {
       readonly kind: 'retry';
       readonly message: DeliveryMessage;
@@ -31,7 +34,7 @@ export type DeliveryDecision =
       readonly lane: Lane;
       readonly outcome: AttemptOutcome;
     }
-  /** The same attempt again, at once, in the slow lane. */
+  /** The same attempt was queued again, at once, in the slow lane. */
   | {
       readonly kind: 'move';
       readonly message: DeliveryMessage;
@@ -39,7 +42,7 @@ export type DeliveryDecision =
       /** The attempt the main lane cut off, if it made one (a slow-marked subscription moves without trying). */
       readonly outcome?: AttemptOutcome;
     }
-  /** The delivery ended without success: keep its message in the dead-letter queue. */
+  /** The delivery ended without success; its message was copied to the dead-letter queue. */
   | { readonly kind: 'failed'; readonly reason: string; readonly outcome?: AttemptOutcome };
 
 /** How deliveries are made in this deployment and lane. */
@@ -59,6 +62,8 @@ export interface DeliverySettings {
    * of them (chosen by their id, so a repeat is chosen alike). Deliveries with a failure are always recorded.
    */
   readonly successRecords: number;
+  /** Time kept after an attempt's wait for what follows it; an attempt that would not leave it is not started. */
+  readonly attemptReserveMs: number;
 }
 
 /** Whether a delivery falls in the recorded share of first-attempt successes: the same answer for the same id. */
@@ -71,13 +76,29 @@ export function sampled(deliveryId: string, share: number): boolean {
   );
 }
 
+/** How this message reached the function: SQS's receive count and first receipt. */
+export interface Receipt {
+  /** 1 on the first receipt; more when earlier receipts stopped before the message was deleted. */
+  readonly count: number;
+  /** When SQS first handed the message out (epoch ms). */
+  readonly firstReceivedAt: number;
+}
+
 /** What a delivery needs from the world. */
 export interface DeliveryPorts {
   readonly subscription: (accountId: string, id: string) => Promise<Subscription | undefined>;
   readonly record: (subscriptionId: string, deliveryId: string) => Promise<DeliveryRecord | undefined>;
   readonly send: (request: WebhookRequest, timeoutMs: number) => Promise<AttemptOutcome>;
-  /** Adds the attempt to the delivery's record; false when the record has this scheduled attempt already. */
-  readonly recordAttempt: (write: AttemptWrite) => Promise<boolean>;
+  /** Adds attempts to the delivery's record with what they make of it; false when its condition did not hold. */
+  readonly recordAttempts: (write: AttemptWrite) => Promise<boolean>;
+  /** Queues a delivery's message on a lane after a delay (waits over 15 minutes go through the retry queue). */
+  readonly forward: (message: DeliveryMessage, lane: Lane, delaySeconds: number) => Promise<void>;
+  /** Keeps a delivery that ended without success in the dead-letter queue, with the reason. */
+  readonly deadLetter: (message: DeliveryMessage, reason: string) => Promise<void>;
+  /** A new, unguessable turn token for a follow-up message. */
+  readonly newToken: () => string;
+  /** Milliseconds the invocation has left before its timeout. */
+  readonly remainingMs: () => number;
   readonly disable: (subscription: Subscription, reason: string) => Promise<boolean>;
   readonly markFailing: (subscription: Subscription) => Promise<boolean>;
   readonly markRecovered: (subscription: Subscription) => Promise<boolean>;
@@ -141,13 +162,37 @@ export function webhookRequest(
   };
 }
 
+/** The attempts an earlier receipt may have made: one per receipt that stopped before recording its attempt. */
+function interruptedAttempts(message: DeliveryMessage, receipt: Receipt): AttemptRecord[] {
+  const count = (message.interrupted ?? 0) + Math.max(0, receipt.count - 1);
+  return Array.from({ length: count }, () => ({
+    at: new Date(receipt.firstReceivedAt).toISOString(),
+    trigger: message.trigger,
+    error: 'outcome_unknown' as const,
+    errorDetail:
+      'An earlier receipt of this attempt stopped (a crash, a kill or a timeout) before recording it; its ' +
+      'request may have reached the endpoint. The time is that of the first receipt.',
+  }));
+}
+
 /**
  * Makes one attempt of a delivery and decides what follows; its record gets every attempt, and the platform's
  * own events say when a delivery fails for good, a subscription recovers, or one is disabled.
  *
- * - A delivery of a deleted, paused or disabled subscription is dropped, as fan-out drops new events for it.
- * - A scheduled attempt the record already has (a message repeated after a crash) is not made again, nor one
- *   of a delivery that succeeded meanwhile (by a client's retry).
+ * Nothing is lost at any crash point, and every request that left is on record:
+ * - What carries the delivery on (the follow-up message, the dead-letter copy, the move to the slow lane) is
+ *   sent before the record says so, and the record names the one live follow-up by its turn token. A message
+ *   whose token the record does not name is stale (an orphan of a crash, or a repeat) and is dropped; the one
+ *   it names comes back after any crash and makes its attempt again.
+ * - A message received again (its earlier receipt stopped before recording its attempt) adds an attempt
+ *   `outcome_unknown` for each such receipt: it may have sent a request. A 2xx always ends the delivery
+ *   `succeeded`, whatever a concurrent copy did; an attempt whose copy lost the race is still recorded.
+ * - An attempt that could not end, with time kept for what follows it, before the invocation's timeout is not
+ *   started: its message goes back to its lane as a fresh copy (so its receive count keeps its meaning).
+ *
+ * Outcomes:
+ * - A delivery of a deleted, paused or disabled subscription is dropped, as fan-out drops new events for it; a
+ *   record it had ends `failed` with the reason, so `recover` can send it again once the subscription is active.
  * - The main lane waits briefly: an endpoint that has not answered by then is cut off, marked slow, and its
  *   deliveries go to the slow lane, which waits the full timeout, so a slow endpoint never holds the main lane.
  * - A 2xx succeeds; 410 Gone disables the subscription; anything else is retried on the schedule (honouring
@@ -158,70 +203,103 @@ export async function deliver(
   message: DeliveryMessage,
   ports: DeliveryPorts,
   settings: DeliverySettings,
+  receipt: Receipt = { count: 1, firstReceivedAt: ports.now() },
 ): Promise<DeliveryDecision> {
-  const subscription = await ports.subscription(message.accountId, message.subscriptionId);
-  if (subscription === undefined) return { kind: 'done', summary: 'dropped: subscription deleted' };
-  if (subscription.status !== 'active')
-    return { kind: 'done', summary: `dropped: subscription ${subscription.status}` };
   const scheduled = message.trigger === 'event' || message.trigger === 'retry';
-  if (scheduled && message.attempt > 1) {
-    const record = await ports.record(subscription.id, message.id);
-    if (record?.status === 'succeeded') return { kind: 'done', summary: 'dropped: delivered meanwhile' };
-    if (record !== undefined && record.scheduledAttempt >= message.attempt) {
-      return { kind: 'done', summary: `dropped: attempt ${message.attempt} was made already` };
+  const repeated = receipt.count > 1 || (message.interrupted ?? 0) > 0;
+  const [subscription, found] = await Promise.all([
+    ports.subscription(message.accountId, message.subscriptionId),
+    scheduled && (message.token !== undefined || repeated)
+      ? ports.record(message.subscriptionId, message.id)
+      : Promise.resolve(undefined),
+  ]);
+  const unknown = interruptedAttempts(message, receipt);
+  const stamp = (now: Date) => ({
+    id: message.id,
+    accountId: message.accountId,
+    subscriptionId: message.subscriptionId,
+    eventId: message.eventId,
+    eventType: message.eventType,
+    now,
+    expiresAt: Math.floor(now.getTime() / 1000) + settings.retentionSeconds,
+  });
+  /** Writes the attempts with the change; when its condition fails, still adds the attempts. */
+  const write = async (attempts: readonly AttemptRecord[], change: DeliveryChange, now: Date) => {
+    if (await ports.recordAttempts({ ...stamp(now), attempts, change })) return true;
+    if (attempts.length > 0)
+      await ports.recordAttempts({ ...stamp(now), attempts, change: { kind: 'append' } });
+    return false;
+  };
+
+  if (scheduled && found !== undefined) {
+    if (found.status === 'succeeded') return { kind: 'done', summary: 'dropped: delivered meanwhile' };
+    if (found.status === 'failed') return { kind: 'done', summary: 'dropped: the delivery ended meanwhile' };
+    if (found.liveToken !== message.token) {
+      return { kind: 'done', summary: 'dropped: a stale message (the delivery moved on without it)' };
     }
   }
+  if (subscription === undefined || subscription.status !== 'active') {
+    const why = subscription === undefined ? 'deleted' : subscription.status;
+    // A record still carried by this message would stay pending for ever: end it, saying why.
+    if (scheduled && found !== undefined) {
+      await write(
+        unknown,
+        { kind: 'fail', token: message.token, reason: `Not sent: the subscription was ${why}` },
+        new Date(ports.now()),
+      );
+    }
+    return { kind: 'done', summary: `dropped: subscription ${why}` };
+  }
   if (settings.lane === 'main' && subscription.slowSince !== undefined) {
+    await ports.forward({ ...message, interrupted: unknown.length }, 'slow', 0);
     return { kind: 'move', message, reason: 'the endpoint is slow' };
+  }
+  const wait =
+    settings.lane === 'main' ? Math.min(settings.mainLaneWaitMs, settings.timeoutMs) : settings.timeoutMs;
+  if (ports.remainingMs() < wait + settings.attemptReserveMs) {
+    await ports.forward({ ...message, interrupted: unknown.length }, settings.lane, 0);
+    return { kind: 'done', summary: 'handed back: too little time left in this invocation for the attempt' };
   }
 
   const startedAt = new Date(ports.now());
-  const wait =
-    settings.lane === 'main' ? Math.min(settings.mainLaneWaitMs, settings.timeoutMs) : settings.timeoutMs;
   let request: WebhookRequest;
   try {
     request = webhookRequest(subscription, message, startedAt);
   } catch (error) {
     // A body that has no XML form never will: keep it in the dead-letter queue, do not retry it.
-    if (error instanceof XmlPayloadError) return { kind: 'failed', reason: `No XML form: ${error.message}` };
-    throw error;
+    if (!(error instanceof XmlPayloadError)) throw error;
+    const reason = `No XML form: ${error.message}`;
+    await ports.deadLetter(message, reason);
+    await write(
+      unknown,
+      { kind: 'fail', token: scheduled ? message.token : 'any', reason },
+      new Date(ports.now()),
+    );
+    return { kind: 'failed', reason };
   }
   const outcome = await ports.send(request, wait);
   const now = new Date(ports.now());
-  const record = (
-    attempt: AttemptRecord,
-    change: Pick<AttemptWrite, 'status' | 'nextAttemptAt'>,
-    ofSchedule: boolean = scheduled,
-  ) =>
-    ports.recordAttempt({
-      id: message.id,
-      accountId: message.accountId,
-      subscriptionId: message.subscriptionId,
-      eventId: message.eventId,
-      eventType: message.eventType,
-      attempt,
-      ...(ofSchedule ? { scheduledAttempt: message.attempt } : {}),
-      ...change,
-      now,
-      expiresAt: Math.floor(now.getTime() / 1000) + settings.retentionSeconds,
-    });
+  const ofSchedule = scheduled ? message.attempt : undefined;
 
   if (outcome.kind === 'error' && outcome.errorKind === 'timeout' && wait < settings.timeoutMs) {
     // Cut off by the main lane's wait: not an attempt of the schedule, but the endpoint saw a request.
-    await record(attemptOf(outcome, message, startedAt, true), {}, false);
+    await ports.forward(message, 'slow', 0);
+    await write([...unknown, attemptOf(outcome, message, startedAt, true)], { kind: 'append' }, now);
     await ports.markSlow(subscription);
     return { kind: 'move', message, reason: `no answer within ${wait} ms`, outcome };
   }
 
   const attempt = attemptOf(outcome, message, startedAt);
+  const attempts = [...unknown, attempt];
   if (isSuccess(outcome)) {
     // A test event's sender looks its delivery up, which is on record from the start: always kept.
     const unrecorded =
       scheduled &&
       message.attempt === 1 &&
+      unknown.length === 0 &&
       message.eventType !== testEventType &&
       !sampled(message.id, settings.successRecords);
-    const recorded = unrecorded || (await record(attempt, { status: 'succeeded' }));
+    if (!unrecorded) await write(attempts, { kind: 'succeed', scheduledAttempt: ofSchedule }, now);
     const quick = outcome.latencyMs < settings.mainLaneWaitMs;
     if (settings.lane === 'slow' && quick && subscription.slowSince !== undefined)
       await ports.clearSlow(subscription);
@@ -238,22 +316,20 @@ export async function deliver(
         },
       });
     }
-    return {
-      kind: 'done',
-      summary: recorded ? 'delivered' : 'delivered again (a repeated message)',
-      outcome,
-    };
+    return { kind: 'done', summary: 'delivered', outcome };
   }
 
+  const token = scheduled ? message.token : ('any' as const);
   if (outcome.kind === 'response' && outcome.statusCode === 410) {
     const reason = 'The endpoint answered 410 Gone';
-    await record(attempt, { status: 'failed' });
+    // Disabled first: if the record below is never written, the message comes back and ends it as disabled.
     await disable(subscription, reason, ports, now);
+    await write(attempts, { kind: 'fail', token, scheduledAttempt: ofSchedule }, now);
     return { kind: 'done', summary: `failed: ${reason}`, outcome };
   }
 
   if (!scheduled) {
-    await record(attempt, {});
+    await write(attempts, { kind: 'append' }, now);
     await noteFailure(subscription, ports, settings, now);
     return {
       kind: 'done',
@@ -271,9 +347,8 @@ export async function deliver(
     const reason =
       disabled ??
       `Attempt ${message.attempt} of ${attemptsOf(settings.schedule)} failed: ${describeOutcome(outcome)}`;
-    if (!(await record(attempt, { status: 'failed' }))) {
-      return { kind: 'done', summary: 'dropped: a repeated message', outcome };
-    }
+    // Told before the record says so: a crash in between makes the attempt again, and tells again.
+    await ports.deadLetter(message, reason);
     await ports.publish({
       type: 'delivery.failed',
       detail: {
@@ -287,19 +362,40 @@ export async function deliver(
         failed_at: now.toISOString(),
       },
     });
+    if (!(await write(attempts, { kind: 'fail', token, scheduledAttempt: message.attempt }, now))) {
+      return { kind: 'done', summary: 'failed, but a concurrent copy had carried the delivery on', outcome };
+    }
     return { kind: 'failed', reason, outcome };
   }
-  const nextAttemptAt = new Date(now.getTime() + delaySeconds * 1000).toISOString();
-  if (!(await record(attempt, { status: 'pending', nextAttemptAt }))) {
-    return { kind: 'done', summary: 'dropped: a repeated message', outcome };
-  }
-  return {
-    kind: 'retry',
-    message: { ...message, attempt: message.attempt + 1, trigger: 'retry' },
-    delaySeconds,
-    lane: settings.lane,
-    outcome,
+  const next: DeliveryMessage = {
+    id: message.id,
+    accountId: message.accountId,
+    subscriptionId: message.subscriptionId,
+    eventId: message.eventId,
+    eventType: message.eventType,
+    body: message.body,
+    attempt: message.attempt + 1,
+    trigger: 'retry',
+    token: ports.newToken(),
   };
+  const nextAttemptAt = new Date(now.getTime() + delaySeconds * 1000).toISOString();
+  // The follow-up first: the record names it only once it exists.
+  await ports.forward(next, settings.lane, delaySeconds);
+  const advanced = await write(
+    attempts,
+    {
+      kind: 'advance',
+      token: message.token,
+      nextToken: next.token as string,
+      scheduledAttempt: message.attempt,
+      nextAttemptAt,
+    },
+    now,
+  );
+  if (!advanced) {
+    return { kind: 'done', summary: 'failed; a concurrent copy had carried the delivery on', outcome };
+  }
+  return { kind: 'retry', message: next, delaySeconds, lane: settings.lane, outcome };
 }
 
 /**

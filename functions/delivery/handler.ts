@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
@@ -23,6 +24,7 @@ import {
   type DeliverySettings,
   deliver,
   type Lane,
+  type Receipt,
 } from './deliver.ts';
 
 const env = loadEnvironment(functions.delivery.environment);
@@ -37,6 +39,7 @@ const timeoutMs = Number(env.DELIVERY_TIMEOUT_SECONDS) * 1000;
 const sender = new WebhookSender(targetPolicyOf(env), timeoutMs);
 
 const settings: Omit<DeliverySettings, 'lane'> = {
+  attemptReserveMs: defaults.attemptReserveMs,
   schedule: parseRetrySchedule(env.RETRY_SCHEDULE),
   mainLaneWaitMs: defaults.mainLaneWaitMs,
   timeoutMs,
@@ -51,8 +54,14 @@ const slowQueueName = env.SLOW_DELIVERY_QUEUE_URL.slice(env.SLOW_DELIVERY_QUEUE_
 const laneOf = (record: SQSRecord): Lane =>
   record.eventSourceARN.endsWith(`:${slowQueueName}`) ? 'slow' : 'main';
 
+/** What the records of one invocation share: each subscription's read, and the invocation's deadline. */
+interface Batch {
+  readonly read: Map<string, Promise<Subscription | undefined>>;
+  readonly context: Context;
+}
+
 /** The ports of one batch: its records share each subscription's read. */
-function portsFor(read: Map<string, Promise<Subscription | undefined>>): DeliveryPorts {
+function portsFor({ read, context }: Batch): DeliveryPorts {
   const now = () => new Date();
   return {
     subscription: (accountId, id) => {
@@ -65,7 +74,18 @@ function portsFor(read: Map<string, Promise<Subscription | undefined>>): Deliver
     },
     record: (subscriptionId, id) => deliveries.get(subscriptionId, id),
     send: (request, timeoutMs) => sender.send(request, timeoutMs),
-    recordAttempt: (write) => deliveries.recordAttempt(write),
+    recordAttempts: (write) => deliveries.recordAttempts(write),
+    forward: (message, lane, delaySeconds) => {
+      const hop = nextHop(message, Date.now() + delaySeconds * 1000, Date.now());
+      return sendTo(
+        hop.queue === 'lane' ? laneQueues[lane] : env.RETRY_QUEUE_URL,
+        hop.message,
+        hop.delaySeconds,
+      );
+    },
+    deadLetter: (message, reason) => deadLetter(sqs, env.DELIVERY_DLQ_URL, JSON.stringify(message), reason),
+    newToken: () => randomBytes(12).toString('base64url'),
+    remainingMs: () => context.getRemainingTimeInMillis(),
     disable: (subscription, reason) => subscriptions.disable(subscription.accountId, subscription.id, reason),
     markFailing: (subscription) => subscriptions.markFailing(subscription.accountId, subscription.id, now()),
     markRecovered: (subscription) => subscriptions.markRecovered(subscription.accountId, subscription.id),
@@ -120,7 +140,17 @@ function observe(decision: DeliveryDecision, lane: Lane): void {
   if (decision.kind === 'move') metrics.movedToSlowLane(lane);
 }
 
-async function processRecord(record: SQSRecord, read: Map<string, Promise<Subscription | undefined>>) {
+/** How SQS handed the record out: its receive count and first receipt. */
+function receiptOf(record: SQSRecord): Receipt {
+  const count = Number.parseInt(record.attributes.ApproximateReceiveCount, 10);
+  const first = Number.parseInt(record.attributes.ApproximateFirstReceiveTimestamp, 10);
+  return {
+    count: Number.isFinite(count) && count > 0 ? count : 1,
+    firstReceivedAt: Number.isFinite(first) ? first : Date.now(),
+  };
+}
+
+async function processRecord(record: SQSRecord, batch: Batch) {
   const message = parseMessage(record.body);
   if (message === undefined) {
     logger.warn('Invalid delivery message dead-lettered', { messageId: record.messageId });
@@ -128,6 +158,7 @@ async function processRecord(record: SQSRecord, read: Map<string, Promise<Subscr
     return;
   }
   const lane = laneOf(record);
+  const receipt = receiptOf(record);
   const context = {
     deliveryId: message.id,
     subscriptionId: message.subscriptionId,
@@ -135,14 +166,17 @@ async function processRecord(record: SQSRecord, read: Map<string, Promise<Subscr
     scheduledAttempt: message.attempt,
     trigger: message.trigger,
     lane,
+    receiveCount: receipt.count,
   };
-  const decision = await deliver(message, portsFor(read), { ...settings, lane }).catch((error: unknown) => {
-    logger.error('Delivery could not be attempted; SQS hands it back after its visibility timeout', {
-      ...context,
-      error: error as Error,
-    });
-    throw error;
-  });
+  const decision = await deliver(message, portsFor(batch), { ...settings, lane }, receipt).catch(
+    (error: unknown) => {
+      logger.error('Delivery could not be completed; SQS hands it back after its visibility timeout', {
+        ...context,
+        error: error as Error,
+      });
+      throw error;
+    },
+  );
 
   observe(decision, lane);
   switch (decision.kind) {
@@ -154,41 +188,33 @@ async function processRecord(record: SQSRecord, read: Map<string, Promise<Subscr
       });
       return;
     case 'move':
-      await sendTo(laneQueues.slow, decision.message);
       logger.info('Delivery moved to the slow lane', { ...context, reason: decision.reason });
       return;
-    case 'retry': {
-      const hop = nextHop(decision.message, Date.now() + decision.delaySeconds * 1000, Date.now());
-      await sendTo(
-        hop.queue === 'lane' ? laneQueues[decision.lane] : env.RETRY_QUEUE_URL,
-        hop.message,
-        hop.delaySeconds,
-      );
+    case 'retry':
       logger.info('Delivery attempt failed; retry scheduled', {
         ...context,
         delaySeconds: decision.delaySeconds,
         outcome: decision.outcome,
       });
       return;
-    }
     case 'failed':
       logger.warn('Delivery failed for good', {
         ...context,
         reason: decision.reason,
         outcome: decision.outcome,
       });
-      await deadLetter(sqs, env.DELIVERY_DLQ_URL, record.body, decision.reason);
       return;
   }
 }
 
-const consume = sqsConsumer(processRecord, () => new Map<string, Promise<Subscription | undefined>>());
+const consume = sqsConsumer(processRecord, (context): Batch => ({ read: new Map(), context }));
 
 /**
  * SQS consumer of both delivery lanes (the function is deployed twice, with the lanes' timeouts; a record's
  * queue tells its lane). Each attempt is recorded; a retry is a new message, delayed
  * for its wait (through the retry queue for waits over 15 minutes), so waiting retries are never in flight and
- * a throttled or crashed invocation uses up no attempt: the message comes back with the same attempt number.
+ * a throttled or crashed invocation uses up no attempt: the message comes back with the same attempt number
+ * and makes it again (see {@link deliver} for what keeps that safe at every crash point).
  * After each batch its metrics go out (embedded metric format, one flush per invocation; none when nothing was
  * attempted).
  */

@@ -45,7 +45,13 @@ const errorLabels: Record<NonNullable<Attempt['error']>, string> = {
   tls_error: 'TLS error',
   slow_endpoint: 'Too slow, moved to the slow lane',
   network_error: 'Network error',
+  outcome_unknown: 'Outcome unknown',
 };
+
+/** An attempt's latency: "12 ms", or "Unknown" when its outcome was never recorded. */
+export function formatLatency(latencyMs: number | null): string {
+  return latencyMs === null ? 'Unknown' : `${Math.round(latencyMs)} ms`;
+}
 
 /** What an attempt got: "HTTP 200", "HTTP 500", or the kind of failure without an answer. */
 export function attemptResult(attempt: Attempt): string {

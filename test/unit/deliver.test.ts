@@ -60,6 +60,7 @@ const settings: DeliverySettings = {
   disableAfterMs: 5 * 86_400_000,
   retentionSeconds: 30 * 86_400,
   successRecords: 1,
+  attemptReserveMs: 500,
 };
 
 /** The world of one delivery, kept in memory: what a test looks at afterwards, and a clock it sets. */
@@ -69,15 +70,31 @@ function world(found: Subscription | undefined, record?: DeliveryRecord) {
     writes: [] as AttemptWrite[],
     events: [] as PlatformEvent[],
     health: [] as string[],
+    forwarded: [] as { message: DeliveryMessage; lane: string; delaySeconds: number }[],
+    deadLettered: [] as string[],
+    /** Every side effect in the order made: what carries a delivery on must come before its record. */
+    steps: [] as string[],
+    remainingMs: 60_000,
   };
   const ports: DeliveryPorts = {
     subscription: async () => found,
     record: async () => record,
     send: (request, timeoutMs) => sender.send(request, timeoutMs),
-    recordAttempt: async (write) => {
+    recordAttempts: async (write) => {
       state.writes.push(write);
+      state.steps.push(`record ${write.change.kind}`);
       return true;
     },
+    forward: async (forwarded, lane, delaySeconds) => {
+      state.forwarded.push({ message: forwarded, lane, delaySeconds });
+      state.steps.push(`forward ${lane}`);
+    },
+    deadLetter: async (_message, reason) => {
+      state.deadLettered.push(reason);
+      state.steps.push('dead-letter');
+    },
+    newToken: () => `token-${state.forwarded.length + 1}`,
+    remainingMs: () => state.remainingMs,
     disable: async (_subscription, reason) => {
       state.health.push(`disabled: ${reason}`);
       return true;
@@ -104,6 +121,24 @@ function world(found: Subscription | undefined, record?: DeliveryRecord) {
     now: () => state.clock,
   };
   return { ports, state };
+}
+
+/** A pending delivery record of the test's message, after its first attempt. */
+function aRecord(): DeliveryRecord {
+  return {
+    id: message.id,
+    accountId: 'acct_1',
+    subscriptionId,
+    eventId: message.eventId,
+    eventType: message.eventType,
+    status: 'pending',
+    attemptCount: 1,
+    scheduledAttempt: 1,
+    attempts: [],
+    createdAt: at(0),
+    updatedAt: at(0),
+    expiresAt: Math.floor(t0 / 1000) + 86_400,
+  };
 }
 
 function subscription(overrides: Partial<Subscription> = {}): Subscription {
@@ -134,9 +169,8 @@ describe('deliver', () => {
     expect(state.writes).toEqual([
       expect.objectContaining({
         id: message.id,
-        scheduledAttempt: 1,
-        status: 'succeeded',
-        attempt: expect.objectContaining({ trigger: 'event', statusCode: 200, excerpt: 'ok' }),
+        change: { kind: 'succeed', scheduledAttempt: 1 },
+        attempts: [expect.objectContaining({ trigger: 'event', statusCode: 200, excerpt: 'ok' })],
       }),
     ]);
   });
@@ -187,24 +221,41 @@ describe('deliver', () => {
     );
   });
 
-  it('schedules the next attempt on a 5xx, records it pending, and starts the failure streak', async () => {
+  it('queues the next attempt on a 5xx before its record names it, and starts the failure streak', async () => {
     receiver.answerWith(() => ({ status: 503, body: 'down for maintenance' }));
     const { ports, state } = world(subscription());
 
-    const decision = await deliver({ ...message, attempt: 2, trigger: 'retry' }, ports, settings);
+    const decision = await deliver(
+      { ...message, attempt: 2, trigger: 'retry', token: 'token-live' },
+      world(subscription(), {
+        ...aRecord(),
+        liveToken: 'token-live',
+      }).ports,
+      settings,
+    );
+    await receiver.next();
+    const first = await deliver(message, ports, settings);
     await receiver.next();
 
     expect(decision).toMatchObject({
       kind: 'retry',
       lane: 'slow',
-      message: { attempt: 3, trigger: 'retry' },
+      message: { attempt: 3, trigger: 'retry', token: 'token-1' },
     });
     expect(decision.kind === 'retry' && decision.delaySeconds).toBeGreaterThanOrEqual(240);
     expect(decision.kind === 'retry' && decision.delaySeconds).toBeLessThanOrEqual(360);
+    expect(first).toMatchObject({ kind: 'retry', message: { attempt: 2, token: 'token-1' } });
+    expect(state.steps).toEqual(['forward slow', 'record advance']);
+    expect(state.forwarded[0]).toMatchObject({ message: { attempt: 2, token: 'token-1' }, lane: 'slow' });
     expect(state.writes[0]).toMatchObject({
-      status: 'pending',
-      nextAttemptAt: expect.any(String),
-      attempt: { statusCode: 503, excerpt: 'down for maintenance', error: 'http_status' },
+      change: {
+        kind: 'advance',
+        token: undefined,
+        nextToken: 'token-1',
+        scheduledAttempt: 1,
+        nextAttemptAt: expect.any(String),
+      },
+      attempts: [{ statusCode: 503, excerpt: 'down for maintenance', error: 'http_status' }],
     });
     expect(state.health).toEqual(['failing']);
   });
@@ -229,7 +280,9 @@ describe('deliver', () => {
     await receiver.next();
 
     expect(decision).toMatchObject({ kind: 'done', summary: 'failed: The endpoint answered 410 Gone' });
-    expect(state.writes[0]).toMatchObject({ status: 'failed' });
+    expect(state.writes[0]).toMatchObject({ change: { kind: 'fail', token: undefined } });
+    // Disabled before the record ends: a crash between them leaves a message that ends it as disabled.
+    expect(state.health).toEqual(['disabled: The endpoint answered 410 Gone']);
     expect(state.events).toEqual([
       {
         type: 'webhook.disabled',
@@ -249,7 +302,9 @@ describe('deliver', () => {
     await receiver.next();
 
     expect(decision).toMatchObject({ kind: 'failed', reason: 'Attempt 4 of 4 failed: HTTP 500' });
-    expect(state.writes[0]).toMatchObject({ status: 'failed', scheduledAttempt: 4 });
+    expect(state.steps).toEqual(['dead-letter', 'record fail']);
+    expect(state.deadLettered).toEqual(['Attempt 4 of 4 failed: HTTP 500']);
+    expect(state.writes[0]).toMatchObject({ change: { kind: 'fail', scheduledAttempt: 4 } });
     expect(state.events).toEqual([
       { type: 'delivery.failed', detail: expect.objectContaining({ delivery_id: message.id, attempts: 4 }) },
     ]);
@@ -298,9 +353,8 @@ describe('deliver', () => {
     await receiver.next();
 
     expect(decision.kind).toBe('done');
-    expect(state.writes[0]).toMatchObject({ attempt: { trigger: 'manual' } });
-    expect(state.writes[0]).not.toHaveProperty('scheduledAttempt');
-    expect(state.writes[0]).not.toHaveProperty('status');
+    expect(state.writes[0]).toMatchObject({ attempts: [{ trigger: 'manual' }], change: { kind: 'append' } });
+    expect(state.forwarded).toEqual([]);
   });
 
   it('cuts off an endpoint slower than the main lane waits and moves it, marked slow, to the slow lane', async () => {
@@ -312,8 +366,11 @@ describe('deliver', () => {
 
     expect(decision).toMatchObject({ kind: 'move', message });
     expect(state.health).toEqual(['slow']);
-    expect(state.writes[0]).toMatchObject({ attempt: { error: 'slow_endpoint' } });
-    expect(state.writes[0]).not.toHaveProperty('scheduledAttempt');
+    expect(state.steps).toEqual(['forward slow', 'record append']);
+    expect(state.writes[0]).toMatchObject({
+      attempts: [{ error: 'slow_endpoint' }],
+      change: { kind: 'append' },
+    });
   });
 
   it('moves deliveries of a slow-marked subscription without trying, and clears the mark on a quick answer', async () => {
@@ -333,37 +390,133 @@ describe('deliver', () => {
 
   it('drops deliveries of paused, disabled and deleted subscriptions, and repeats of recorded attempts', async () => {
     const before = receiver.received.length;
-    const recorded = {
-      status: 'pending',
-      scheduledAttempt: 2,
-    } as DeliveryRecord;
+    const recorded = { ...aRecord(), scheduledAttempt: 2, liveToken: 'token-3' };
 
     const outcomes = await Promise.all([
       deliver(message, world(subscription({ status: 'paused' })).ports, settings),
       deliver(message, world(subscription({ status: 'disabled' })).ports, settings),
       deliver(message, world(undefined).ports, settings),
-      deliver({ ...message, attempt: 2, trigger: 'retry' }, world(subscription(), recorded).ports, settings),
       deliver(
-        { ...message, attempt: 3, trigger: 'retry' },
+        { ...message, attempt: 2, trigger: 'retry', token: 'token-2' },
+        world(subscription(), recorded).ports,
+        settings,
+      ),
+      deliver(
+        { ...message, attempt: 3, trigger: 'retry', token: 'token-3' },
         world(subscription(), { ...recorded, status: 'succeeded' }).ports,
         settings,
       ),
+      deliver(message, world(subscription(), recorded).ports, settings, { count: 2, firstReceivedAt: t0 }),
     ]);
 
     expect(outcomes.map((decision) => decision.kind === 'done' && decision.summary)).toEqual([
       'dropped: subscription paused',
       'dropped: subscription disabled',
       'dropped: subscription deleted',
-      'dropped: attempt 2 was made already',
+      'dropped: a stale message (the delivery moved on without it)',
       'dropped: delivered meanwhile',
+      'dropped: a stale message (the delivery moved on without it)',
     ]);
     expect(receiver.received.length).toBe(before);
+  });
+
+  it('ends the pending record of a retry whose subscription was paused, saying why, so recover can resend it', async () => {
+    const paused = world(subscription({ status: 'paused' }), { ...aRecord(), liveToken: 'token-2' });
+
+    const decision = await deliver(
+      { ...message, attempt: 2, trigger: 'retry', token: 'token-2' },
+      paused.ports,
+      settings,
+    );
+
+    expect(decision).toMatchObject({ kind: 'done', summary: 'dropped: subscription paused' });
+    expect(paused.state.writes).toEqual([
+      expect.objectContaining({
+        attempts: [],
+        change: { kind: 'fail', token: 'token-2', reason: 'Not sent: the subscription was paused' },
+      }),
+    ]);
+  });
+
+  it('records an attempt of unknown outcome for each earlier receipt that stopped before recording it', async () => {
+    receiver.answerWith(() => ({ status: 200 }));
+    const { ports, state } = world(subscription());
+
+    await deliver(
+      { ...message, interrupted: 1 },
+      ports,
+      { ...settings, successRecords: 0 },
+      {
+        count: 3,
+        firstReceivedAt: t0 - 60_000,
+      },
+    );
+    await receiver.next();
+
+    expect(state.writes).toHaveLength(1);
+    expect(state.writes[0]?.attempts.map((attempt) => attempt.error ?? attempt.statusCode)).toEqual([
+      'outcome_unknown',
+      'outcome_unknown',
+      'outcome_unknown',
+      200,
+    ]);
+    expect(state.writes[0]?.attempts[0]).toMatchObject({ at: at(-60_000) });
+    expect(state.writes[0]?.attempts[0]).not.toHaveProperty('latencyMs');
+  });
+
+  it('starts no attempt that could not end before the invocation’s timeout, and hands its message back', async () => {
+    const before = receiver.received.length;
+    const { ports, state } = world(subscription());
+    state.remainingMs = settings.timeoutMs + settings.attemptReserveMs - 1;
+
+    const decision = await deliver(message, ports, settings, { count: 2, firstReceivedAt: t0 });
+
+    expect(decision).toMatchObject({ kind: 'done', summary: expect.stringMatching(/^handed back/) });
+    expect(state.forwarded).toEqual([
+      { message: { ...message, interrupted: 1 }, lane: 'slow', delaySeconds: 0 },
+    ]);
+    expect(state.writes).toEqual([]);
+    expect(receiver.received.length).toBe(before);
+  });
+
+  it('records a success even when a concurrent copy moved the delivery on, and a failure that lost the race as an attempt', async () => {
+    receiver.answerWith(() => ({ status: 200 }));
+    const success = world(subscription());
+    success.ports = {
+      ...success.ports,
+      recordAttempts: async (write) => {
+        success.state.writes.push(write);
+        return write.change.kind !== 'advance';
+      },
+    };
+    const raced = world(subscription());
+    let first = true;
+    raced.ports = {
+      ...raced.ports,
+      recordAttempts: async (write) => {
+        raced.state.writes.push(write);
+        const held = !first;
+        first = false;
+        return held;
+      },
+    };
+
+    await deliver(message, success.ports, settings);
+    await receiver.next();
+    receiver.answerWith(() => ({ status: 500 }));
+    const lost = await deliver(message, raced.ports, settings);
+    await receiver.next();
+
+    expect(success.state.writes.map((write) => write.change.kind)).toEqual(['succeed']);
+    expect(lost).toMatchObject({ kind: 'done', summary: expect.stringContaining('concurrent copy') });
+    expect(raced.state.writes.map((write) => write.change.kind)).toEqual(['advance', 'append']);
+    expect(raced.state.writes[1]?.attempts).toEqual(raced.state.writes[0]?.attempts);
   });
 
   it('signs with both secrets during a rotation overlap, and only the current one after it', async () => {
     receiver.answerWith(() => ({ status: 200 }));
     const previous = newSigningSecret();
-    const rotating = subscription({ previousSecret: previous, previousSecretExpiresAt: at(60_000) });
+    const rotating = subscription({ previousSecrets: [{ secret: previous, expiresAt: at(60_000) }] });
     const { ports, state } = world(rotating);
 
     await deliver(message, ports, settings);

@@ -22,6 +22,18 @@ export const deliveryMessageSchema = z.object({
   trigger: z._default(z.enum(attemptTriggers), 'event'),
   /** For a retry still waiting: when its attempt is due (epoch ms). */
   dueAt: z.optional(z.number()),
+  /**
+   * The delivery's turn token: a scheduled retry may make its attempt only while the delivery's record names
+   * this token (its `liveToken`). A follow-up is sent before the record names it, so a crash in between leaves
+   * an orphan that is dropped on arrival, while the message that made the attempt comes back and makes it
+   * again. The first attempt has none (the record has none yet either).
+   */
+  token: z.optional(z.string().check(z.minLength(1))),
+  /**
+   * Earlier receipts of this attempt, on messages this one replaces (a hand-back or a move to the slow
+   * lane), that stopped before recording it: each may have sent a request whose outcome is unknown.
+   */
+  interrupted: z.optional(z.number().check(z.int(), z.minimum(0))),
 });
 
 export type DeliveryMessage = z.output<typeof deliveryMessageSchema>;

@@ -16,6 +16,7 @@ export const attemptErrorKinds = [
   'tls_error',
   'slow_endpoint',
   'network_error',
+  'outcome_unknown',
 ] as const;
 export type AttemptErrorKind = (typeof attemptErrorKinds)[number];
 
@@ -24,7 +25,8 @@ export const attemptSchema = z.object({
   at: z.string(),
   trigger: z.enum(attemptTriggers),
   statusCode: z.optional(z.number()),
-  latencyMs: z.number(),
+  /** Undefined when the outcome is unknown (the receipt that made it stopped before recording it). */
+  latencyMs: z.optional(z.number()),
   /** At most 1 KiB of what the endpoint answered. */
   excerpt: z.optional(z.string()),
   error: z.optional(z.enum(attemptErrorKinds)),
@@ -46,6 +48,13 @@ export const deliveryRecordSchema = z.object({
   /** The last scheduled attempt made (1 for the first), so that a repeated message is not attempted twice. */
   scheduledAttempt: z.number(),
   nextAttemptAt: z.optional(z.string()),
+  /**
+   * The token of the one message that may make the next scheduled attempt (see `DeliveryMessage.token`);
+   * undefined before the first attempt is recorded and after the delivery ended.
+   */
+  liveToken: z.optional(z.string()),
+  /** Why a delivery ended without success when its last attempt does not say (e.g. its subscription paused). */
+  failureReason: z.optional(z.string()),
   attempts: z.array(attemptSchema),
   createdAt: z.string(),
   updatedAt: z.string(),

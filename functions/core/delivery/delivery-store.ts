@@ -11,20 +11,42 @@ import {
   deliveryRecordSchema,
 } from './delivery-record.ts';
 
-/** One attempt to add to a delivery's record, with what it makes of the delivery. */
+/**
+ * What a write makes of a delivery besides adding its attempts:
+ * - `append`: nothing more (a client's attempt, a cut-off one, or one a concurrent copy already accounted for);
+ *   a record made by it is `pending`, carried on by the message that wrote it.
+ * - `advance`: a scheduled attempt failed and the next one is queued under `nextToken`: only while the record
+ *   still names `token` (undefined: none yet) and the delivery is pending.
+ * - `succeed`: a 2xx, whatever else happened meanwhile: the delivery ends `succeeded`.
+ * - `fail`: the delivery ends `failed`; for a scheduled attempt only while the record names `token`, for a
+ *   client's attempt (`token: 'any'`) unless it succeeded.
+ */
+export type DeliveryChange =
+  | { readonly kind: 'append' }
+  | {
+      readonly kind: 'advance';
+      readonly token: string | undefined;
+      readonly nextToken: string;
+      readonly scheduledAttempt: number;
+      readonly nextAttemptAt: string;
+    }
+  | { readonly kind: 'succeed'; readonly scheduledAttempt?: number }
+  | {
+      readonly kind: 'fail';
+      readonly token: string | undefined | 'any';
+      readonly scheduledAttempt?: number;
+      readonly reason?: string;
+    };
+
+/** Attempts to add to a delivery's record (none for a delivery ended without one), with what they make of it. */
 export interface AttemptWrite {
   readonly id: string;
   readonly accountId: string;
   readonly subscriptionId: string;
   readonly eventId: string;
   readonly eventType: string;
-  readonly attempt: AttemptRecord;
-  /** The scheduled attempt this was; undefined for a manual one, which never repeats a scheduled one. */
-  readonly scheduledAttempt?: number;
-  /** The delivery's status now; undefined leaves it as it is (a manual attempt that failed). */
-  readonly status?: DeliveryStatus;
-  /** When the next attempt is due; undefined when none is. */
-  readonly nextAttemptAt?: string;
+  readonly attempts: readonly AttemptRecord[];
+  readonly change: DeliveryChange;
   readonly now: Date;
   readonly expiresAt: number;
 }
@@ -36,6 +58,12 @@ export interface DeliveryPage {
 }
 
 const nowSeconds = (now: Date) => Math.floor(now.getTime() / 1000);
+
+/**
+ * A pending delivery whose next attempt is this long overdue is stuck: no message carries it on (the longest
+ * a live one can lag is a lane's visibility timeout after a crash, or a backlog), and `recover` resumes it.
+ */
+export const stuckAfterMs = 15 * 60 * 1000;
 
 /**
  * Delivery records in the single table: one item per delivery under its subscription's partition, written once
@@ -52,10 +80,11 @@ export class DeliveryStore {
   }
 
   /**
-   * Adds an attempt to a delivery's record, creating the record with the first. A scheduled attempt that the
-   * record already has (a message repeated by a crash) is not added again: false.
+   * Adds attempts to a delivery's record (creating it with the first) and applies the change. False when the
+   * change's condition did not hold (the delivery moved on or ended meanwhile): then nothing was written.
    */
-  async recordAttempt(write: AttemptWrite): Promise<boolean> {
+  async recordAttempts(write: AttemptWrite): Promise<boolean> {
+    const { change } = write;
     const set = [
       'accountId = :account',
       'subscriptionId = :subscription',
@@ -65,12 +94,10 @@ export class DeliveryStore {
       'updatedAt = :now',
       'createdAt = if_not_exists(createdAt, :now)',
       'expiresAt = :expires',
-      'attemptCount = if_not_exists(attemptCount, :zero) + :one',
-      'attempts = list_append(if_not_exists(attempts, :none), :attempt)',
-      'scheduledAttempt = ' +
-        (write.scheduledAttempt === undefined ? 'if_not_exists(scheduledAttempt, :zero)' : ':step'),
-      `#status = ${write.status === undefined ? 'if_not_exists(#status, :pending)' : ':status'}`,
+      'attemptCount = if_not_exists(attemptCount, :zero) + :count',
+      'attempts = list_append(if_not_exists(attempts, :none), :attempts)',
     ];
+    const remove: string[] = [];
     const values: Record<string, unknown> = {
       ':account': write.accountId,
       ':subscription': write.subscriptionId,
@@ -80,33 +107,80 @@ export class DeliveryStore {
       ':now': write.now.toISOString(),
       ':expires': write.expiresAt,
       ':zero': 0,
-      ':one': 1,
+      ':count': write.attempts.length,
       ':none': [],
-      ':attempt': [write.attempt],
+      ':attempts': write.attempts,
     };
-    if (write.scheduledAttempt !== undefined) values[':step'] = write.scheduledAttempt;
-    if (write.status === undefined) values[':pending'] = 'pending';
-    else values[':status'] = write.status;
-    if (write.nextAttemptAt !== undefined) {
-      set.push('nextAttemptAt = :next');
-      values[':next'] = write.nextAttemptAt;
+    const step = (scheduledAttempt: number | undefined) => {
+      if (scheduledAttempt === undefined) {
+        set.push('scheduledAttempt = if_not_exists(scheduledAttempt, :zero)');
+      } else {
+        set.push('scheduledAttempt = :step');
+        values[':step'] = scheduledAttempt;
+      }
+    };
+    const status = (value: DeliveryStatus) => {
+      set.push('#status = :status');
+      values[':status'] = value;
+    };
+    let condition: string | undefined;
+    switch (change.kind) {
+      case 'append':
+        step(undefined);
+        set.push('#status = if_not_exists(#status, :status)');
+        values[':status'] = 'pending';
+        break;
+      case 'advance':
+        step(change.scheduledAttempt);
+        status('pending');
+        set.push('nextAttemptAt = :next', 'liveToken = :nextToken');
+        values[':next'] = change.nextAttemptAt;
+        values[':nextToken'] = change.nextToken;
+        condition = this.holdsToken(change.token, values);
+        break;
+      case 'succeed':
+        step(change.scheduledAttempt);
+        status('succeeded');
+        remove.push('nextAttemptAt', 'liveToken', 'failureReason');
+        break;
+      case 'fail':
+        step(change.scheduledAttempt);
+        status('failed');
+        remove.push('nextAttemptAt', 'liveToken');
+        if (change.reason === undefined) remove.push('failureReason');
+        else {
+          set.push('failureReason = :reason');
+          values[':reason'] = change.reason;
+        }
+        condition =
+          change.token === 'any'
+            ? 'attribute_not_exists(#status) OR #status <> :succeeded'
+            : this.holdsToken(change.token, values);
+        if (change.token === 'any') values[':succeeded'] = 'succeeded';
+        break;
     }
-    const remove =
-      write.nextAttemptAt === undefined && write.status !== undefined ? ' REMOVE nextAttemptAt' : '';
     return conditionally(
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: this.key(write.subscriptionId, write.id),
-          UpdateExpression: `SET ${set.join(', ')}${remove}`,
-          ...(write.scheduledAttempt === undefined
-            ? {}
-            : { ConditionExpression: 'attribute_not_exists(scheduledAttempt) OR scheduledAttempt < :step' }),
+          UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          ...(condition === undefined ? {} : { ConditionExpression: condition }),
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: values,
         }),
       ),
     );
+  }
+
+  /** The condition that a pending delivery's record names `token` as its live one (none: names none yet). */
+  private holdsToken(token: string | undefined, values: Record<string, unknown>): string {
+    if (token !== undefined) {
+      values[':token'] = token;
+      return 'liveToken = :token';
+    }
+    values[':pending'] = 'pending';
+    return 'attribute_not_exists(liveToken) AND (attribute_not_exists(#status) OR #status = :pending)';
   }
 
   /** A pending record before any attempt (a test event, which its sender wants to look up at once). */
@@ -171,10 +245,11 @@ export class DeliveryStore {
   }
 
   /**
-   * Failed deliveries of a subscription whose events happened from `since` to `until`, oldest first, at most
-   * `limit` of them.
+   * Deliveries of a subscription whose events happened from `since` to `until` that `recover` sends again,
+   * oldest first, at most `limit` of them: the failed ones, and pending ones stuck for longer than `stuckAfterMs`
+   * (their next attempt, or their last change when none is due, that long ago: no message carries them on).
    */
-  async failedBetween(
+  async recoverableBetween(
     subscriptionId: string,
     since: Date,
     until: Date,
@@ -188,8 +263,13 @@ export class DeliveryStore {
       ':last': deliverySortKey(`${idPrefix}${timeCode(until.getTime())}\uffff`),
       ':now': nowSeconds(now),
       ':failed': 'failed',
+      ':pending': 'pending',
+      ':stuck': new Date(now.getTime() - stuckAfterMs).toISOString(),
     };
-    return this.query(values, ['expiresAt > :now', '#status = :failed'], limit, true);
+    const recoverable =
+      '(#status = :failed OR (#status = :pending AND (nextAttemptAt < :stuck OR ' +
+      '(attribute_not_exists(nextAttemptAt) AND updatedAt < :stuck))))';
+    return this.query(values, ['expiresAt > :now', recoverable], limit, true);
   }
 
   private async query(

@@ -28,7 +28,8 @@ export class EventExpiredError extends Error {
 export interface ResendPorts {
   readonly subscription: (accountId: string, id: string) => Promise<Subscription | undefined>;
   readonly record: (subscriptionId: string, deliveryId: string) => Promise<DeliveryRecord | undefined>;
-  readonly failedBetween: (
+  /** Failed deliveries, and pending ones stuck (no message carries them on), oldest first. */
+  readonly recoverableBetween: (
     subscriptionId: string,
     since: Date,
     until: Date,
@@ -101,8 +102,21 @@ export interface Recovery {
 }
 
 /**
+ * The message that resumes a stuck pending delivery where its schedule stopped: its next scheduled attempt,
+ * under the turn token its record names, so it carries the delivery on as the lost message would have.
+ */
+function resumeOf(record: DeliveryRecord, event: StoredEvent): DeliveryMessage {
+  return {
+    ...attemptOf(record, event, record.scheduledAttempt === 0 ? 'event' : 'retry'),
+    attempt: record.scheduledAttempt + 1,
+    ...(record.liveToken === undefined ? {} : { token: record.liveToken }),
+  };
+}
+
+/**
  * Queues one more attempt of every failed delivery of a subscription whose event happened from `since` to
- * `until`, oldest first, at most {@link recoverLimit} per call.
+ * `until`, oldest first, at most {@link recoverLimit} per call; a pending delivery that is stuck (nothing carries
+ * it on, see `stuckAfterMs`) resumes its schedule instead.
  */
 export async function recoverDeliveries(
   accountId: string,
@@ -112,14 +126,15 @@ export async function recoverDeliveries(
   ports: ResendPorts,
 ): Promise<Recovery> {
   await activeSubscription(accountId, subscriptionId, ports);
-  const failed = await ports.failedBetween(subscriptionId, since, until, recoverLimit + 1);
+  const failed = await ports.recoverableBetween(subscriptionId, since, until, recoverLimit + 1);
   const batch = failed.slice(0, recoverLimit);
   const events = new Map(
     (await ports.events(batch.map((record) => record.eventId))).map((e) => [e.eventId, e]),
   );
   const messages = batch.flatMap((record) => {
     const event = events.get(record.eventId);
-    return event === undefined ? [] : [attemptOf(record, event, 'recover')];
+    if (event === undefined) return [];
+    return [record.status === 'pending' ? resumeOf(record, event) : attemptOf(record, event, 'recover')];
   });
   if (messages.length > 0) await ports.enqueue(messages);
   const next = failed[recoverLimit];

@@ -4,6 +4,7 @@ import {
   attemptResult,
   deliveryStatusLabel,
   formatDateTime,
+  formatLatency,
   formatRelative,
   triggerLabel,
 } from '../format.ts';
@@ -22,7 +23,8 @@ const statusTone: Record<Delivery['status'], string> = {
 function latest(delivery: Delivery): string {
   const attempt = delivery.attempts.at(-1);
   if (attempt === undefined) return 'Not attempted yet';
-  return `${attemptResult(attempt)}, ${Math.round(attempt.latency_ms)} ms, ${formatRelative(attempt.at)}`;
+  const latency = attempt.latency_ms === null ? '' : `, ${formatLatency(attempt.latency_ms)}`;
+  return `${attemptResult(attempt)}${latency}, ${formatRelative(attempt.at)}`;
 }
 
 function Excerpt({ text }: { text: string | null }) {
@@ -65,7 +67,7 @@ function Attempts({ delivery }: { delivery: Delivery }) {
                 <td>
                   <Result attempt={attempt} />
                 </td>
-                <td>{Math.round(attempt.latency_ms)} ms</td>
+                <td>{formatLatency(attempt.latency_ms)}</td>
                 <td>
                   <Excerpt text={attempt.response_excerpt} />
                 </td>
@@ -87,7 +89,7 @@ function Attempts({ delivery }: { delivery: Delivery }) {
                 <Result attempt={attempt} />
               </dd>
               <dt>Latency</dt>
-              <dd>{Math.round(attempt.latency_ms)} ms</dd>
+              <dd>{formatLatency(attempt.latency_ms)}</dd>
               <dt>Response</dt>
               <dd>
                 <Excerpt text={attempt.response_excerpt} />
