@@ -3,6 +3,7 @@ import { HttpProblem, problems } from '#core/http/problem.ts';
 import {
   ConcurrentChangeError,
   InvalidSubscriptionError,
+  PreviousSecretLimitError,
   SubscriptionInactiveError,
   SubscriptionLimitError,
   SubscriptionNotFoundError,
@@ -21,7 +22,9 @@ export function problemOf(error: unknown): HttpProblem | undefined {
     return problems.preconditionFailed(error.message, etagOf(error.currentVersion));
   }
   if (error instanceof InvalidSubscriptionError) return problems.validation(error.errors);
-  if (error instanceof SubscriptionLimitError) return problems.conflict('limit-reached', error.message);
+  if (error instanceof SubscriptionLimitError || error instanceof PreviousSecretLimitError) {
+    return problems.conflict('limit-reached', error.message);
+  }
   if (error instanceof SubscriptionInactiveError) return problems.conflict('webhook-inactive', error.message);
   if (error instanceof ConcurrentChangeError) return problems.conflict('concurrent-change', error.message);
   return undefined;

@@ -267,7 +267,7 @@ function webhookPaths() {
         operationId: 'rotateWebhookSecret',
         summary: 'Replace the signing secret',
         description:
-          'Answers with the new `secret` (shown only here). The previous one keeps signing beside it for `previous_secret_expires_in` seconds (24 h by default; 0 ends it at once). Only one previous secret is kept: a second rotation ends the earlier previous secret at once. The body may be absent (or only whitespace); `null` is not an object.',
+          'Answers with the new `secret` (shown only here). The one it replaces keeps signing beside it for `previous_secret_expires_in` seconds (24 h by default), and secrets replaced by earlier rotations keep signing for the rest of their own overlap, so a receiver holding any of them can verify (one signature each in `webhook-signature`). `previous_secret_expires_in: 0` ends every previous secret at once. At most 5 previous secrets sign at a time: a rotation beyond that is refused (409 `limit-reached`) until the first overlap ends. Concurrent rotations apply one after another: each secret answered is stored, and replaces the one current just before it. The body may be absent (or only whitespace); `null` is not an object.',
         parameters: [parameter('IdempotencyKey'), parameter('IfMatch')],
         requestBody: { required: false, content: jsonContent(ref('RotateSecret')) },
         responses: {
@@ -278,7 +278,7 @@ function webhookPaths() {
           },
           ...bodyProblems,
           '409': problem(
-            'Other requests kept changing it meanwhile (`concurrent-change`), or a request with the same Idempotency-Key is still running (`idempotency-key-in-use`)',
+            'Other requests kept changing it meanwhile (`concurrent-change`), 5 previous secrets still sign (`limit-reached`; the detail says when the first stops), or a request with the same Idempotency-Key is still running (`idempotency-key-in-use`)',
           ),
           '412': response('PreconditionFailed'),
         },

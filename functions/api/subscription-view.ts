@@ -1,5 +1,10 @@
 import * as z from 'zod/mini';
-import { payloadFormats, type Subscription, subscriptionStatuses } from '#core/subscriptions/subscription.ts';
+import {
+  payloadFormats,
+  previousSecretsAt,
+  type Subscription,
+  subscriptionStatuses,
+} from '#core/subscriptions/subscription.ts';
 
 const dateTime = z.iso.datetime();
 
@@ -27,9 +32,17 @@ export const subscriptionViewSchema = z.object({
 
 export type SubscriptionView = z.infer<typeof subscriptionViewSchema>;
 
-/** The view of a subscription at `now` (a previous secret whose overlap ended is not mentioned). */
+/**
+ * The view of a subscription at `now`. `previous_secret_expires_at` is when the last previous secret still
+ * signing stops (until then webhooks carry more than one signature); null when none does.
+ */
 export function subscriptionView(subscription: Subscription, now: Date): SubscriptionView {
-  const previousExpiry = subscription.previousSecretExpiresAt;
+  const lastExpiry = previousSecretsAt(subscription, now)
+    .map((previous) => previous.expiresAt)
+    .reduce<string | null>(
+      (last, at) => (last === null || Date.parse(at) > Date.parse(last) ? at : last),
+      null,
+    );
   return {
     id: subscription.id,
     name: subscription.name,
@@ -42,8 +55,7 @@ export function subscriptionView(subscription: Subscription, now: Date): Subscri
     format: subscription.format,
     headers: { ...subscription.headers },
     metadata: { ...subscription.metadata },
-    previous_secret_expires_at:
-      previousExpiry !== undefined && Date.parse(previousExpiry) > now.getTime() ? previousExpiry : null,
+    previous_secret_expires_at: lastExpiry,
     created_at: subscription.createdAt,
     updated_at: subscription.updatedAt,
     version: subscription.version,

@@ -122,6 +122,66 @@ describe('POST /v1/webhooks/{id}/rotate-secret', () => {
     }
   });
 
+  it('applies 50 concurrent rotations one after another: every secret answered and the one before them verify the next webhook, and the rotations past 5 previous secrets answer 409', async () => {
+    const { id, secret: before } = await createWebhook();
+
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => call('POST', `/v1/webhooks/${id}/rotate-secret`)),
+    );
+    const rotated = answers.filter((answer) => answer.status === 200);
+    const refused = answers.filter((answer) => answer.status !== 200);
+    const answered = rotated.map((answer) => answer.json?.secret as string);
+    secretsSeen.push(...answered);
+    const request = await testDelivery(id);
+    const signatures = (request.headers['webhook-signature'] as string).split(' ');
+
+    // Each rotation was written on the version the one before it wrote: no answer was overwritten unseen.
+    expect(rotated.map((answer) => Number(answer.json?.version)).sort((a, b) => a - b)).toEqual([
+      2, 3, 4, 5, 6,
+    ]);
+    expect(new Set(answered).size).toBe(5);
+    for (const answer of refused) {
+      expect(answer.status).toBe(409);
+      expect(answer.contentType).toBe('application/problem+json');
+      expect(answer.json).toMatchObject({
+        type: 'urn:webhooks:problem:limit-reached',
+        detail: expect.stringContaining('previous_secret_expires_in 0'),
+      });
+    }
+    expect(refused).toHaveLength(45);
+    expect(signatures).toHaveLength(6);
+    for (const secret of [before, ...answered]) {
+      expect(new Webhook(secret).verify(request.body, headersOf(request))).toMatchObject({
+        type: 'webhook.test',
+      });
+      expect(new SvixWebhook(secret).verify(request.body, headersOf(request))).toBeTruthy();
+    }
+  });
+
+  it('keeps each replaced secret signing for its own overlap: a later rotation does not end it, and it ends when its own does', async () => {
+    const { id, secret: first } = await createWebhook();
+    const second = await rotate(id, { previous_secret_expires_in: 3600 });
+    const third = await rotate(id);
+
+    const during = await testDelivery(id);
+    const fourth = await rotate(id, { previous_secret_expires_in: 1 });
+    // The third secret's overlap ended at most a second after the rotation answered.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const after = await testDelivery(id);
+
+    expect((during.headers['webhook-signature'] as string).split(' ')).toHaveLength(3);
+    for (const secret of [first, second.secret, third.secret]) {
+      expect(new Webhook(secret).verify(during.body, headersOf(during))).toBeTruthy();
+    }
+    // The second secret's 24 hours end last: the answer says until when more than one secret signs.
+    expect(fourth.previous_secret_expires_at).toBe(third.previous_secret_expires_at);
+    expect((after.headers['webhook-signature'] as string).split(' ')).toHaveLength(3);
+    for (const secret of [first, second.secret, fourth.secret]) {
+      expect(new Webhook(secret).verify(after.body, headersOf(after))).toBeTruthy();
+    }
+    expect(() => new Webhook(third.secret).verify(after.body, headersOf(after))).toThrow();
+  });
+
   it.each([-1, 604_801, 1.5, '60', null])(
     'refuses previous_secret_expires_in %j with a 422',
     async (value) => {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '#core/dynamodb.ts';
 import { newId } from '#core/ids.ts';
@@ -100,6 +100,40 @@ describe('SubscriptionStore against DynamoDB (dynalite)', () => {
     expect(await store.get('acct_versions', 'sub_v')).toMatchObject({ name: 'renamed', version: 2 });
     expect(await store.remove('acct_versions', 'sub_v', 2)).toBe(true);
     expect(await store.get('acct_versions', 'sub_v')).toBeUndefined();
+  });
+
+  it('reads an item written with one previousSecret as a list of one, and leaves no old attribute when it writes it again', async () => {
+    const stored = subscription('sub_legacy', 'acct_legacy');
+    await store.create(stored, 100);
+    const key = { pk: { S: 'ACCOUNT#acct_legacy' }, sk: { S: 'SUBSCRIPTION#sub_legacy' } };
+    // As the platform wrote a rotated subscription before it kept more than one previous secret.
+    await client.send(
+      new UpdateItemCommand({
+        TableName: 'webhooks',
+        Key: key,
+        UpdateExpression: 'SET previousSecret = :secret, previousSecretExpiresAt = :at',
+        ExpressionAttributeValues: {
+          ':secret': { S: 'whsec_b2xkb2xkb2xkb2xkb2xkb2xkb2xkb2xkb2xkMTI=' },
+          ':at': { S: '2026-11-28T00:00:00.000Z' },
+        },
+      }),
+    );
+
+    const read = await store.get('acct_legacy', 'sub_legacy');
+    const written = await store.replace({ ...stored, name: 'renamed', version: 2 }, 1);
+    const { Item } = await client.send(
+      new GetItemCommand({ TableName: 'webhooks', Key: key, ConsistentRead: true }),
+    );
+
+    expect(read).toEqual({
+      ...stored,
+      previousSecrets: [
+        { secret: 'whsec_b2xkb2xkb2xkb2xkb2xkb2xkb2xkb2xkb2xkMTI=', expiresAt: '2026-11-28T00:00:00.000Z' },
+      ],
+    });
+    expect(written).toBe(true);
+    expect(Object.keys(Item ?? {})).not.toContain('previousSecret');
+    expect(Object.keys(Item ?? {})).not.toContain('previousSecretExpiresAt');
   });
 
   it('pages newest first, filtered by status and event type, with a cursor that survives inserts', async () => {

@@ -50,3 +50,17 @@ export class SubscriptionInactiveError extends Error {
     super(`Webhook ${id} is ${status}; set its status to active first`);
   }
 }
+
+/** A rotation would leave more previous secrets signing than allowed; nothing was changed. */
+export class PreviousSecretLimitError extends Error {
+  override name = 'PreviousSecretLimitError';
+  constructor(
+    readonly limit: number,
+    /** When the first of the previous secrets stops signing, so that a rotation is possible again. */
+    readonly nextExpiry: string,
+  ) {
+    super(
+      `The webhook already has ${limit} previous secrets signing beside the current one; the first stops at ${nextExpiry}. Rotate after then, or with previous_secret_expires_in 0 to end them all now`,
+    );
+  }
+}

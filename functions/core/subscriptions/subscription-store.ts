@@ -16,11 +16,12 @@ import {
   subscriptionSortKey,
 } from '../storage/table-keys.ts';
 import {
+  legacySubscriptionAttributes,
   type Subscription,
   type SubscriptionRouting,
   type SubscriptionStatus,
+  storedSubscriptionSchema,
   subscriptionRoutingSchema,
-  subscriptionSchema,
 } from './subscription.ts';
 import { SubscriptionLimitError } from './subscription-errors.ts';
 
@@ -46,8 +47,7 @@ const removableFields = [
   'description',
   'filter',
   'disabledReason',
-  'previousSecret',
-  'previousSecretExpiresAt',
+  'previousSecrets',
   'failingSince',
 ] as const satisfies readonly (keyof Subscription)[];
 const counterSchema = z.object({ count: z.number() });
@@ -92,7 +92,7 @@ export class SubscriptionStore {
     const { Item } = await this.db.send(
       new GetCommand({ TableName: this.tableName, Key: this.key(accountId, id), ConsistentRead: true }),
     );
-    return Item === undefined ? undefined : z.parse(subscriptionSchema, Item);
+    return Item === undefined ? undefined : z.parse(storedSubscriptionSchema, Item);
   }
 
   /**
@@ -135,7 +135,7 @@ export class SubscriptionStore {
         }),
       );
       for (const item of page.Items ?? []) {
-        if (item.sk !== values[':last']) items.push(z.parse(subscriptionSchema, item));
+        if (item.sk !== values[':last']) items.push(z.parse(storedSubscriptionSchema, item));
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined && items.length <= query.limit);
@@ -149,7 +149,7 @@ export class SubscriptionStore {
   /**
    * Writes a changed subscription if the stored one is still at `expectedVersion`; false when it is not (or
    * is gone), and nothing was written. Only what the subscription holds is written: what the delivery path keeps
-   * beside it (its lane) is left as it is.
+   * beside it (its lane) is left as it is, and attributes of an older item shape are removed.
    */
   async replace(subscription: Subscription, expectedVersion: number): Promise<boolean> {
     const names: Record<string, string> = {};
@@ -161,7 +161,10 @@ export class SubscriptionStore {
       values[`:${field}`] = value;
       set.push(`#${field} = :${field}`);
     }
-    const remove = removableFields.filter((field) => subscription[field] === undefined);
+    const remove = [
+      ...removableFields.filter((field) => subscription[field] === undefined),
+      ...legacySubscriptionAttributes,
+    ];
     for (const field of remove) names[`#${field}`] = field;
     return conditionally(
       this.db.send(

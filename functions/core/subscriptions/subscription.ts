@@ -9,6 +9,14 @@ export type SubscriptionStatus = (typeof subscriptionStatuses)[number];
 export const payloadFormats = ['json', 'xml'] as const;
 export type PayloadFormat = (typeof payloadFormats)[number];
 
+/** A secret that was current before a rotation, and keeps signing until `expiresAt`. */
+const previousSecretSchema = z.object({
+  secret: z.string().check(z.minLength(1)),
+  expiresAt: z.iso.datetime(),
+});
+
+export type PreviousSecret = z.infer<typeof previousSecretSchema>;
+
 /**
  * A webhook subscription as stored, and as it is read back (every item goes through this schema). The signing
  * secrets never leave the store except in the answer to a create or a rotation.
@@ -30,9 +38,11 @@ export const subscriptionSchema = z.object({
   headers: z.record(z.string(), z.string()),
   /** The current signing secret (`whsec_...`). */
   secret: z.string().check(z.minLength(1)),
-  /** The secret before the last rotation, which keeps signing beside the current one until it expires. */
-  previousSecret: z.optional(z.string()),
-  previousSecretExpiresAt: z.optional(z.iso.datetime()),
+  /**
+   * The secrets that were current before rotations, newest first, each signing beside the current one until
+   * its own `expiresAt`: a rotation never shortens the overlap an earlier one gave.
+   */
+  previousSecrets: z.optional(z.array(previousSecretSchema)),
   metadata: z.record(z.string(), z.string()),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
@@ -60,16 +70,37 @@ export const subscriptionRoutingSchema = z.pick(subscriptionSchema, {
 });
 
 /**
- * The secrets that sign a webhook sent at `now`: the current one, then the previous one while its overlap
- * lasts, so receivers holding either can verify.
+ * A subscription as items written before `previousSecrets` hold it: their one previous secret
+ * (`previousSecret`, `previousSecretExpiresAt`) read as a list of one, so an overlap under way when the
+ * platform is updated keeps signing. The store reads items through this schema and removes the old
+ * attributes when it next writes one.
+ */
+export const storedSubscriptionSchema = z.pipe(
+  z.transform((item: unknown) => {
+    if (item === null || typeof item !== 'object') return item;
+    const { previousSecret, previousSecretExpiresAt, ...rest } = item as Record<string, unknown>;
+    if ('previousSecrets' in rest || typeof previousSecret !== 'string') return rest;
+    return { ...rest, previousSecrets: [{ secret: previousSecret, expiresAt: previousSecretExpiresAt }] };
+  }),
+  subscriptionSchema,
+);
+
+/** Attributes that items written before `previousSecrets` may hold, and that no write leaves behind. */
+export const legacySubscriptionAttributes = ['previousSecret', 'previousSecretExpiresAt'] as const;
+
+/** The previous secrets still signing at `now`, newest first. */
+export function previousSecretsAt(subscription: Subscription, now: Date): PreviousSecret[] {
+  return (subscription.previousSecrets ?? []).filter(
+    (previous) => Date.parse(previous.expiresAt) > now.getTime(),
+  );
+}
+
+/**
+ * The secrets that sign a webhook sent at `now`: the current one, then each previous one while its overlap
+ * lasts, so a receiver holding any of them can verify.
  */
 export function signingSecrets(subscription: Subscription, now: Date): string[] {
-  const { secret, previousSecret, previousSecretExpiresAt } = subscription;
-  const previousValid =
-    previousSecret !== undefined &&
-    previousSecretExpiresAt !== undefined &&
-    Date.parse(previousSecretExpiresAt) > now.getTime();
-  return previousValid ? [secret, previousSecret] : [secret];
+  return [subscription.secret, ...previousSecretsAt(subscription, now).map((previous) => previous.secret)];
 }
 
 /** True for `order.created` (a catalog type) or `order.*` (every type of a resource). */
