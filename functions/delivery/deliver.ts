@@ -231,12 +231,19 @@ export async function deliver(
     return false;
   };
 
-  if (scheduled && found !== undefined) {
-    if (found.status === 'succeeded') return { kind: 'done', summary: 'dropped: delivered meanwhile' };
-    if (found.status === 'failed') return { kind: 'done', summary: 'dropped: the delivery ended meanwhile' };
-    if (found.liveToken !== message.token) {
-      return { kind: 'done', summary: 'dropped: a stale message (the delivery moved on without it)' };
-    }
+  if (scheduled && found?.status === 'succeeded')
+    return { kind: 'done', summary: 'dropped: delivered meanwhile' };
+  if (scheduled && found?.status === 'failed') {
+    return { kind: 'done', summary: 'dropped: the delivery ended meanwhile' };
+  }
+  // Read whenever the message has a token or comes again: a record that does not name its token (or none,
+  // for an orphan whose attempt was never recorded) means another message carries the delivery.
+  if (
+    scheduled &&
+    (found !== undefined || message.token !== undefined) &&
+    found?.liveToken !== message.token
+  ) {
+    return { kind: 'done', summary: 'dropped: a stale message (the delivery moved on without it)' };
   }
   if (subscription === undefined || subscription.status !== 'active') {
     const why = subscription === undefined ? 'deleted' : subscription.status;
