@@ -96,7 +96,7 @@ export function deliveryPaths() {
       post: operation({
         operationId: 'recoverDeliveries',
         summary: 'One more attempt of every failed delivery whose event came from `since` to `until`',
-        description: `Oldest first, at most ${recoverLimit} per call: when more remain, \`next_since\` says where the next call starts. Each attempt is recorded as \`recover\`.`,
+        description: `Oldest first, at most ${recoverLimit} per call: when more remain, \`next_since\` says where the next call starts. Each attempt is recorded as \`recover\`; a delivery stuck \`pending\` (its next attempt more than 15 minutes overdue) resumes its schedule instead.`,
         parameters: [parameter('IdempotencyKey')],
         requestBody: { required: true, content: jsonContent(ref('RecoverBody')) },
         responses: {

@@ -1,10 +1,12 @@
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { deliverySortKey, webhookPartition } from '#core/storage/table-keys.ts';
 import { problem, type TestAccount, useApiSandbox } from '../support/api-sandbox.ts';
 import { orderStatusUpdated } from '../support/clients.ts';
 import { eventually } from '../support/eventually.ts';
 import type { Receiver } from '../support/receiver.ts';
 
-const { newAccount, newReceiver, publish, platformEvents } = useApiSandbox({
+const { newAccount, newReceiver, publish, platformEvents, dynamo } = useApiSandbox({
   retrySchedule: [1, 1],
   deliveryTimeoutSeconds: 2,
 });
@@ -199,6 +201,43 @@ describe('POST /v1/webhooks/{id}/recover', () => {
     expect(receiver.received.length - seen).toBe(3);
     for (const delivery of after)
       expect(delivery.attempts.at(-1)).toMatchObject({ trigger: 'recover', status_code: 200 });
+  });
+
+  it('resumes a delivery stuck pending (its follow-up lost) at its next attempt, and leaves one that is due later', async () => {
+    const { account, receiver, webhook } = await setUp(() => ({ status: 200 }));
+    const before = new Date(Date.now() - 60_000).toISOString();
+    for (let n = 0; n < 2; n++) await publish(orderStatusUpdated(account.accountId, `ord_stuck_${n}`));
+    const [later, stuck] = await settled(account, webhook.id, 2, (d) => d.status === 'succeeded');
+    // As if each one's first attempt had failed and the message carrying its retry had been lost since.
+    const strand = (id: string, nextAttemptAt: Date) =>
+      dynamo().send(
+        new UpdateItemCommand({
+          TableName: 'webhooks',
+          Key: { pk: { S: webhookPartition(webhook.id) }, sk: { S: deliverySortKey(id) } },
+          UpdateExpression: 'SET #status = :pending, nextAttemptAt = :next, liveToken = :token',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':pending': { S: 'pending' },
+            ':next': { S: nextAttemptAt.toISOString() },
+            ':token': { S: 'token-of-a-lost-message' },
+          },
+        }),
+      );
+    await strand(stuck?.id as string, new Date(Date.now() - 20 * 60_000));
+    await strand(later?.id as string, new Date(Date.now() + 60_000));
+    const seen = receiver.received.length;
+
+    const recovered = await account.call('POST', `/v1/webhooks/${webhook.id}/recover`, { since: before });
+    const resumed = await eventually(async () => {
+      const one = await account.call('GET', `/v1/deliveries/${stuck?.id}`);
+      return one.json?.status === 'succeeded' ? (one.json as Delivery) : undefined;
+    }, 'the stuck delivery, resumed');
+    const waiting = await account.call('GET', `/v1/deliveries/${later?.id}`);
+
+    expect(recovered.json).toEqual({ recovered: 1, expired: 0, next_since: null });
+    expect(resumed.attempts.at(-1)).toMatchObject({ trigger: 'retry', status_code: 200 });
+    expect(receiver.received.length - seen).toBe(1);
+    expect(waiting.json).toMatchObject({ status: 'pending' });
   });
 
   it('refuses a window that ends before it starts, or is not made of dates', async () => {
