@@ -37,9 +37,11 @@ function headersOf(req: IncomingMessage): Record<string, string> {
   return headers;
 }
 
+/** Own properties, as `JSON.parse` makes the event on AWS: `?__proto__=1` is a parameter like any other. */
 function queryParameters(search: URLSearchParams): Record<string, string> | undefined {
-  const parameters: Record<string, string> = {};
-  for (const key of new Set(search.keys())) parameters[key] = search.getAll(key).join(',');
+  const parameters = Object.fromEntries(
+    [...new Set(search.keys())].map((key) => [key, search.getAll(key).join(',')]),
+  );
   return Object.keys(parameters).length > 0 ? parameters : undefined;
 }
 

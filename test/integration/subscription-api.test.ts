@@ -197,6 +197,11 @@ describe('POST /v1/webhooks', () => {
     ['"metadata":{"a":"b","__proto__":{"polluted":"yes"}}', 'metadata.__proto__', 'is a reserved name'],
     ['"headers":{"__proto__":"x"}', 'headers.__proto__', 'is a reserved name'],
     ['"__proto__":{"name":"y"}', '__proto__', 'is not a known field'],
+    [
+      '"filter":{"data":{"status":["Shipped"]},"__proto__":{"type":["x"]}}',
+      'filter.__proto__',
+      'is a reserved name',
+    ],
     ['"name":"lone\\ud800"', 'name', 'must be valid Unicode text'],
     ['"filter":{"data":{"status":[1e400]}}', 'filter', expect.stringContaining('finite numbers')],
     [
@@ -424,6 +429,7 @@ describe('PATCH /v1/webhooks/{id}', () => {
   it.each([
     ['{"metadata":{"__proto__":"x"}}', 'metadata.__proto__', 'is a reserved name'],
     ['{"headers":{"__proto__":"x"}}', 'headers.__proto__', 'is a reserved name'],
+    ['{"filter":{"__proto__":{"data":{"status":["Shipped"]}}}}', 'filter.__proto__', 'is a reserved name'],
     ['{"filter":{"data":{"n":[1e400]}}}', 'filter', expect.stringContaining('finite numbers')],
   ])(
     'refuses the raw JSON patch %s with a 422 naming %s, and changes nothing',

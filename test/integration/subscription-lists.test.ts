@@ -94,6 +94,11 @@ describe('GET /v1/webhooks', () => {
     ['event_type=order.*', 'event_type', 'must be an event type of the catalog'],
     ['event_type=webhook.test', 'event_type', 'must be an event type of the catalog'],
     ['sort=asc', 'sort', 'is not a known field'],
+    // Names that every plain object has from Object.prototype are unknown parameters too.
+    ['__proto__=1', '__proto__', 'is not a known field'],
+    ['constructor=1', 'constructor', 'is not a known field'],
+    ['toString=1', 'toString', 'is not a known field'],
+    ['hasOwnProperty=1', 'hasOwnProperty', 'is not a known field'],
   ])('refuses ?%s with a 422 naming %s', async (query, field, message) => {
     const account = await newAccount();
 
@@ -102,6 +107,22 @@ describe('GET /v1/webhooks', () => {
     expect(response.status).toBe(422);
     expect(response.json).toEqual(problem('validation-failed', 422, { errors: [{ field, message }] }));
   });
+
+  it.each(['__proto__', 'constructor', 'toString', 'hasOwnProperty'])(
+    'refuses ?%s=1 on a subscription’s deliveries with a 422, like any unknown query parameter',
+    async (name) => {
+      const { call, createWebhook } = await newAccount();
+      const { id } = await createWebhook();
+
+      const response = await call('GET', `/v1/webhooks/${id}/deliveries?${name}=1&limit=5`);
+
+      expect(response.status).toBe(422);
+      expect(response.contentType).toBe('application/problem+json');
+      expect(response.json).toEqual(
+        problem('validation-failed', 422, { errors: [{ field: name, message: 'is not a known field' }] }),
+      );
+    },
+  );
 });
 
 describe('tenant isolation', () => {

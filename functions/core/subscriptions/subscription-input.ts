@@ -186,12 +186,14 @@ function filterValueProblem(filter: unknown): string | undefined {
   return undefined;
 }
 
-const filterSchema = z.record(z.string(), z.unknown()).check(
-  z.superRefine((filter, context) => {
-    const problem = filterValueProblem(filter) ?? contentFilterProblem(filter);
-    if (problem !== undefined) context.issues.push({ code: 'custom', message: problem, input: filter });
-  }),
-  z.meta({ minProperties: 1 }),
+const filterSchema = withoutReservedKeys(
+  z.record(z.string(), z.unknown()).check(
+    z.superRefine((filter, context) => {
+      const problem = filterValueProblem(filter) ?? contentFilterProblem(filter);
+      if (problem !== undefined) context.issues.push({ code: 'custom', message: problem, input: filter });
+    }),
+    z.meta({ minProperties: 1 }),
+  ),
 );
 
 const headersSchema = withoutReservedKeys(
