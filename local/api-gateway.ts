@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type {
@@ -93,7 +94,9 @@ export class LocalHttpApi {
     const headers = headersOf(req);
     const now = new Date();
     const method = req.method ?? 'GET';
-    const isText = rawBody.length === 0 || textMediaType.test(headers['content-type'] ?? '');
+    // Text by its media type and its bytes: a body that is not UTF-8 reaches the function as it came, base64.
+    const isText =
+      rawBody.length === 0 || (textMediaType.test(headers['content-type'] ?? '') && isUtf8(rawBody));
     const cookies = req.headersDistinct.cookie?.flatMap((value) => value.split(/;\s*/));
     return {
       version: '2.0',

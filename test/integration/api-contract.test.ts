@@ -236,6 +236,71 @@ describe('bodies: media types, encodings and what counts as none', () => {
     expect(response.status).toBe(201);
   });
 
+  /** Sends raw bytes as a JSON body, as a client with a broken encoder does. */
+  const sendBytes = (apiKey: string, method: 'POST' | 'PATCH', path: string, body: Buffer) =>
+    request(`${sandbox().endpoint}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json; charset=utf-8' },
+      body,
+    });
+  const json = (...parts: (string | number[])[]) =>
+    Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part) : Buffer.from(part))));
+  const notUtf8 = {
+    'a byte that starts no character (0xff)': [0xff],
+    'a sequence cut short (0xc3 then a quote)': [0xc3],
+    'an overlong encoding of / (0xc0 0xaf)': [0xc0, 0xaf],
+    'an encoded surrogate (0xed 0xa0 0x80)': [0xed, 0xa0, 0x80],
+    'Latin-1 text (0xfc for ü)': [0x66, 0xfc, 0x72],
+  };
+
+  it.each(Object.entries(notUtf8))(
+    'answers 400 problem+json naming the body for one that is not UTF-8, %s, and stores nothing',
+    async (_kind, bytes) => {
+      const { apiKey, call, createWebhook } = await newAccount();
+      const { id } = await createWebhook();
+
+      const created = await sendBytes(
+        apiKey,
+        'POST',
+        '/v1/webhooks',
+        json('{"name":"Orders ', bytes, '","url":"https://hooks.example.com/in","events":["order.*"]}'),
+      );
+      const patched = await sendBytes(apiKey, 'PATCH', `/v1/webhooks/${id}`, json('{"name":"', bytes, '"}'));
+
+      for (const answer of [created, patched]) {
+        expect(answer.statusCode).toBe(400);
+        expect(answer.headers['content-type']).toBe('application/problem+json');
+        expect(await answer.body.json()).toEqual(
+          problem('malformed-body', 400, {
+            errors: [{ field: 'body', message: expect.stringContaining('not valid UTF-8') }],
+          }),
+        );
+      }
+      const list = await call('GET', '/v1/webhooks');
+      expect(list.json?.data).toHaveLength(1);
+      expect((await call('GET', `/v1/webhooks/${id}`)).json).toMatchObject({
+        name: 'Order updates',
+        version: 1,
+      });
+    },
+  );
+
+  it('stores text in UTF-8 beyond ASCII as it was sent', async () => {
+    const { apiKey, call } = await newAccount();
+    const name = 'Bestellungen für Zürich 📦 注文';
+
+    const created = await sendBytes(
+      apiKey,
+      'POST',
+      '/v1/webhooks',
+      json(`{"name":"${name}","url":"https://hooks.example.com/in","events":["order.*"]}`),
+    );
+    const { id } = (await created.body.json()) as { id: string };
+
+    expect(created.statusCode).toBe(201);
+    expect((await call('GET', `/v1/webhooks/${id}`)).json).toMatchObject({ name });
+  });
+
   it.each(['', ' ', '\n', ' \r\n\t '])('takes a body of %j as none, on every route', async (body) => {
     const { call, createWebhook } = await newAccount();
     const { id } = await createWebhook();

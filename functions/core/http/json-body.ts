@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { nestsDeeperThan } from '../json-depth.ts';
 import { HttpProblem, problems } from './problem.ts';
 
@@ -56,16 +57,23 @@ function checkEncoding(contentEncoding: string | undefined): void {
 /**
  * The JSON body of a request, or undefined when it has none (or only whitespace). A body over
  * {@link maxBodyBytes} is a 413; another media type, a charset other than UTF-8 or a content coding other
- * than `identity` a 415; broken or too deeply nested JSON a 400, each as problem+json, so that no input can
- * make the parser (or what walks the result later) fail with a 500.
+ * than `identity` a 415; bytes that are not UTF-8, broken or too deeply nested JSON a 400, each as
+ * problem+json, so that no input is stored with replacement characters or can make the parser (or what walks
+ * the result later) fail with a 500.
  */
 export function parseJsonBody({ body, isBase64Encoded, contentType, contentEncoding }: RawBody): unknown {
   if (typeof body !== 'string' || body === '') return undefined;
-  const text = isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
-  if (Buffer.byteLength(text) > maxBodyBytes) throw problems.payloadTooLarge(maxBodyBytes);
+  // API Gateway passes a body that is not text (by its media type or its bytes) base64-encoded.
+  const bytes = isBase64Encoded ? Buffer.from(body, 'base64') : undefined;
+  if ((bytes?.length ?? Buffer.byteLength(body)) > maxBodyBytes) throw problems.payloadTooLarge(maxBodyBytes);
+  // Decoded with replacement characters only to be looked at: bytes that are not UTF-8 are refused below.
+  const text = bytes === undefined ? body : bytes.toString('utf8');
   if (onlyWhitespace.test(text)) return undefined;
   checkEncoding(contentEncoding);
   checkMediaType(contentType);
+  if (bytes !== undefined && !isUtf8(bytes)) {
+    throw problems.malformedBody('The body is not valid UTF-8, the only encoding JSON has (RFC 8259)');
+  }
   if (nestsDeeperThan(text, maxBodyDepth)) {
     throw problems.malformedBody(`The body nests arrays and objects deeper than ${maxBodyDepth} levels`);
   }
