@@ -470,7 +470,7 @@ function components() {
         'If-Match names another version than the current one, whose tag the ETag header gives; nothing was changed',
         { ETag: header('ETag') },
       ),
-      MalformedBody: problem(`The body is not JSON, or nests deeper than ${maxBodyDepth} levels`),
+      MalformedBody: problem(`The body is not UTF-8, not JSON, or nests deeper than ${maxBodyDepth} levels`),
       PayloadTooLarge: problem(`The body is larger than ${maxBodyBytes} bytes`),
       UnsupportedMediaType: problem(
         'The body is not application/json (a charset, if named, must be utf-8), or has a Content-Encoding other than identity',
