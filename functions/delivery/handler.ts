@@ -54,15 +54,28 @@ const slowQueueName = env.SLOW_DELIVERY_QUEUE_URL.slice(env.SLOW_DELIVERY_QUEUE_
 const laneOf = (record: SQSRecord): Lane =>
   record.eventSourceARN.endsWith(`:${slowQueueName}`) ? 'slow' : 'main';
 
-/** What the records of one invocation share: each subscription's read, and the invocation's deadline. */
+/**
+ * What the records of one invocation share: each subscription's read, the changes of its health made so far
+ * (a batch of one subscription's failures marks it failing once, not ten times), and the invocation's deadline.
+ */
 interface Batch {
   readonly read: Map<string, Promise<Subscription | undefined>>;
+  readonly marked: Set<string>;
   readonly context: Context;
 }
 
-/** The ports of one batch: its records share each subscription's read. */
-function portsFor({ read, context }: Batch): DeliveryPorts {
+/** The ports of one batch: its records share each subscription's read and health changes. */
+function portsFor({ read, marked, context }: Batch): DeliveryPorts {
   const now = () => new Date();
+  /** A change of a subscription's health, made once per batch: a batch-mate that asks again is told it was made. */
+  const once =
+    (change: string, write: (subscription: Subscription) => Promise<boolean>) =>
+    (subscription: Subscription): Promise<boolean> => {
+      const key = `${change} ${subscription.id}`;
+      if (marked.has(key)) return Promise.resolve(false);
+      marked.add(key);
+      return write(subscription);
+    };
   return {
     subscription: (accountId, id) => {
       let subscription = read.get(id);
@@ -86,11 +99,12 @@ function portsFor({ read, context }: Batch): DeliveryPorts {
     deadLetter: (message, reason) => deadLetter(sqs, env.DELIVERY_DLQ_URL, JSON.stringify(message), reason),
     newToken: () => randomBytes(12).toString('base64url'),
     remainingMs: () => context.getRemainingTimeInMillis(),
-    disable: (subscription, reason) => subscriptions.disable(subscription.accountId, subscription.id, reason),
-    markFailing: (subscription) => subscriptions.markFailing(subscription.accountId, subscription.id, now()),
-    markRecovered: (subscription) => subscriptions.markRecovered(subscription.accountId, subscription.id),
-    markSlow: (subscription) => subscriptions.markSlow(subscription.accountId, subscription.id, now()),
-    clearSlow: (subscription) => subscriptions.clearSlow(subscription.accountId, subscription.id),
+    disable: (subscription, reason) =>
+      once('disable', (s) => subscriptions.disable(s.accountId, s.id, reason))(subscription),
+    markFailing: once('failing', (s) => subscriptions.markFailing(s.accountId, s.id, now())),
+    markRecovered: once('recovered', (s) => subscriptions.markRecovered(s.accountId, s.id)),
+    markSlow: once('slow', (s) => subscriptions.markSlow(s.accountId, s.id, now())),
+    clearSlow: once('fast', (s) => subscriptions.clearSlow(s.accountId, s.id)),
     publish: async (event) => {
       // Best effort: the delivery and its record stand whatever the bus says; a lost event is logged.
       try {
@@ -207,7 +221,10 @@ async function processRecord(record: SQSRecord, batch: Batch) {
   }
 }
 
-const consume = sqsConsumer(processRecord, (context): Batch => ({ read: new Map(), context }));
+const consume = sqsConsumer(
+  processRecord,
+  (context): Batch => ({ read: new Map(), marked: new Set(), context }),
+);
 
 /**
  * SQS consumer of both delivery lanes (the function is deployed twice, with the lanes' timeouts; a record's
