@@ -58,17 +58,50 @@ export function unknownOperationError(operation: string, detail?: string): AwsSe
 /** Largest request body accepted (SQS and EventBridge requests are at most about 1 MiB of payload). */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-/** Reads the whole request body as bytes, or undefined once it grows past `maxBytes`. */
-export async function readBodyBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-    size += buffer.length;
-    if (size > maxBytes) return undefined;
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
+/**
+ * How much more of a refused body is read and thrown away, so that its connection can take the next request.
+ * A client that keeps sending past this has its connection closed.
+ */
+export const DISCARD_AFTER_REFUSAL_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads the whole request body as bytes, or undefined as soon as it grows past `maxBytes`, so that the caller
+ * can answer 413 at once. The rest of a refused body is still read and discarded (up to
+ * {@link DISCARD_AFTER_REFUSAL_BYTES} more; beyond that the connection is closed): a body left unread would
+ * keep its keep-alive connection waiting for it, and the next request on it would never be answered.
+ * Rejects if the client goes away before the body ends.
+ */
+export function readBodyBytes(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (chunk: Buffer | string) => {
+      size += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+      if (refused) {
+        if (size > maxBytes + DISCARD_AFTER_REFUSAL_BYTES) req.socket.destroy();
+        return;
+      }
+      if (size > maxBytes) {
+        refused = true;
+        chunks.length = 0;
+        resolve(undefined);
+        return;
+      }
+      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+    });
+    req.once('end', () => {
+      if (!refused) resolve(Buffer.concat(chunks));
+    });
+    // `on`, not `once`: a request may fail again after it was refused (the client goes away while it is
+    // discarded), and an error without a listener would end the process.
+    req.on('error', (error) => {
+      if (!refused) reject(error);
+    });
+    req.once('close', () => {
+      if (!refused && !req.complete) reject(new Error('The client closed the request before its body ended'));
+    });
+  });
 }
 
 /** Reads the whole request body as UTF-8; rejects bodies over 8 MiB with a 413 `AwsServiceError`. */

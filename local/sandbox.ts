@@ -24,9 +24,16 @@ import { handleAwsJsonRequest, unknownOperationError } from './aws-json-protocol
 import { lockDataDir } from './data-dir-lock.ts';
 import { LocalDynamoDb } from './dynamodb.ts';
 import { EventSourceMapping } from './event-source-mapping.ts';
-import { LocalEventBuses } from './eventbridge/event-bus.ts';
+import {
+  LocalEventBuses,
+  type RuleMetrics,
+  refusalReason,
+  type TargetFailure,
+} from './eventbridge/event-bus.ts';
 import { testEventPattern } from './eventbridge/test-event-pattern.ts';
+import { type UndeliverableEvent, UndeliverableEvents } from './eventbridge/undeliverable.ts';
 import { LocalFunction } from './lambda-runtime.ts';
+import { refusalOf, refuse } from './local-callers.ts';
 import { Meter, type MeterSnapshot } from './meter.ts';
 import { SQS_NAMESPACE, SQS_TARGET_PREFIX, SqsEmulator } from './sqs/index.ts';
 
@@ -92,6 +99,18 @@ export interface Sandbox {
   meter(): MeterSnapshot;
   /** Starts the meter from zero. */
   resetMeter(): void;
+  /**
+   * What EventBridge would have published to CloudWatch for each rule of the bus since the start, by rule
+   * name: `Invocations`, `FailedInvocations`, `InvocationsSentToDlq`, `InvocationsFailedToBeSentToDlq`.
+   */
+  ruleMetrics(): Record<string, RuleMetrics>;
+  /**
+   * Events the bus accepted that neither a rule's target nor its dead-letter queue took (on AWS: lost, counted
+   * only in the rule's `FailedInvocations` and `InvocationsFailedToBeSentToDlq`), oldest first. Each is
+   * printed on stderr when it happens and kept, under `<dataDir>/undeliverable/` (also across restarts) or in
+   * memory.
+   */
+  undeliverableEvents(): UndeliverableEvent[];
   close(): Promise<void>;
 }
 
@@ -103,6 +122,29 @@ const queueNames: Record<QueueName, string> = {
   slowDelivery: 'delivery-slow',
   retry: 'delivery-retry',
 };
+
+/**
+ * Says on the console what became of an event a rule's target refused: a warning when it is in the rule's
+ * dead-letter queue (whose alarm an operator watches on AWS), an error when nothing took it, which also keeps
+ * the event (see {@link Sandbox.undeliverableEvents}).
+ */
+function reportTargetFailure(failure: TargetFailure, undeliverable: UndeliverableEvents): void {
+  const refused =
+    `rule ${failure.rule} could not deliver event ${failure.eventId} to its queue ` +
+    `(${refusalReason(failure.error)})`;
+  if (failure.outcome === 'sentToDlq') {
+    console.warn(`[eventbridge] ${refused}; it is in the queue's dead-letter queue, with the reason.`);
+    return;
+  }
+  const where = undeliverable.keep(failure);
+  const deadLetter =
+    failure.deadLetterError === undefined
+      ? 'the rule has no dead-letter queue. On AWS only its FailedInvocations metric would count it'
+      : `its dead-letter queue refused it too (${refusalReason(failure.deadLetterError)}). On AWS only the ` +
+        "rule's FailedInvocations and InvocationsFailedToBeSentToDlq metrics would count it (the CDK app " +
+        'alarms on them)';
+  console.error(`[eventbridge] EVENT LOST: ${refused}, and ${deadLetter}. The event is kept in ${where}.`);
+}
 
 async function demoApiKey(options: SandboxOptions): Promise<string> {
   if (options.apiKey !== undefined) return options.apiKey;
@@ -128,7 +170,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let route: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async (_req, res) => {
     res.writeHead(503).end('starting');
   };
+  let port = 0;
   const server = createServer((req, res) => {
+    // Before anything else: a page of another site reaching the port (DNS rebinding, or cross-origin) gets
+    // nothing, not even whether the sandbox is still starting.
+    const refusal = refusalOf(req, port);
+    if (refusal !== undefined) {
+      refuse(res, refusal);
+      return;
+    }
     route(req, res).catch((error: unknown) => {
       console.error('[sandbox] request failed:', error);
       if (!res.headersSent) res.writeHead(500);
@@ -141,7 +191,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     server.once('error', fail);
     server.listen(options.port ?? 4566, '127.0.0.1', () => ready());
   });
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  port = (server.address() as AddressInfo).port;
+  const endpoint = `http://127.0.0.1:${port}`;
 
   // Stores started so far, closed in reverse order on close or when starting fails half-way. First the pollers
   // stop (their handlers still call the stores through the server), then the server, then the stores.
@@ -220,6 +271,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       POWERTOOLS_METRICS_DISABLED: options.logLevel === 'DEBUG' ? 'false' : 'true',
     });
 
+    const undeliverable = new UndeliverableEvents(
+      options.dataDir === undefined ? undefined : join(options.dataDir, 'undeliverable'),
+    );
     const buses = new LocalEventBuses(
       awsAccountId,
       region,
@@ -227,32 +281,32 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         console.warn(
           `[eventbridge] event put on bus "${bus}", which does not exist: AWS accepts and drops it`,
         ),
-      (rule, eventId, error) =>
-        console.warn(`[eventbridge] rule ${rule} could not deliver event ${eventId}: ${error.message}`),
+      (failure) => reportTargetFailure(failure, undeliverable),
       undefined,
       meter,
     );
     sqs.ensureQueue(platformEventsQueue, { MessageRetentionPeriod: String(4 * 24 * 3600) });
     buses.addBus(eventBusName, [
-      ...rules.map((rule) => ({
-        ...rule,
-        // As deployed, an event the target queue refuses goes to the rule's dead-letter queue, with the reason
-        // (EventBridge first retries for up to 24 h; the sandbox does not). If the DLQ refuses it too (it has the
-        // same limits), it is lost, as on AWS, and the sandbox says so.
-        target: (event: string) => {
-          const queue = queueNames[rule.targetQueue];
-          try {
+      ...rules.map((rule) => {
+        const queue = queueNames[rule.targetQueue];
+        return {
+          ...rule,
+          target: (event: string) => {
             sqs.sendMessage(queue, event);
             // EventBridge sends each event to its queue with a SendMessage of its own, billed by SQS.
             meter?.sqs(queue, 'SendMessage', Buffer.byteLength(event), 1);
-          } catch (error) {
+          },
+          // As deployed: an event the queue refuses goes to the queue's dead-letter queue, with the reason in
+          // the attributes EventBridge gives it. The DLQ has the same limits as the queue, so an event too large
+          // or with characters SQS refuses is refused there too: the bus counts it, says so and keeps it.
+          deadLetter: (event: string, refusal: Error) => {
             sqs.sendMessage(`${queue}-dlq`, event, {
               messageAttributes: {
                 ERROR_CODE: {
                   dataType: 'String',
-                  stringValue: (error as { code?: string }).code ?? 'SQSError',
+                  stringValue: (refusal as { code?: string }).code ?? 'SQSError',
                 },
-                ERROR_MESSAGE: { dataType: 'String', stringValue: (error as Error).message.slice(0, 256) },
+                ERROR_MESSAGE: { dataType: 'String', stringValue: refusal.message.slice(0, 256) },
                 RULE_ARN: {
                   dataType: 'String',
                   stringValue: `arn:aws:events:${region}:${awsAccountId}:rule/${eventBusName}/${rule.name}`,
@@ -260,10 +314,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
                 TARGET_ARN: { dataType: 'String', stringValue: sqs.queueArn(queue) },
               },
             });
-            throw error;
-          }
-        },
-      })),
+          },
+        };
+      }),
       {
         // Sandbox only: the rule an operator would add for the platform's own events, into a queue to read.
         name: 'platform-events',
@@ -359,6 +412,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return meter.snapshot();
       },
       resetMeter: () => meter?.reset(),
+      ruleMetrics: () => buses.ruleMetrics(eventBusName),
+      undeliverableEvents: () => undeliverable.list(),
       close: stopAll,
     };
   } catch (error) {

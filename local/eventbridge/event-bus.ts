@@ -16,13 +16,73 @@ const maxEntries = 10;
 /** EventBridge's limit on the total size of a PutEvents request's entries (1 MB since January 2026). */
 const maxEntriesBytes = 1024 * 1024;
 
-/** Where a rule's matching events go: in the sandbox, always a queue of the SQS emulator. */
+/** Where a rule's matching events go: in the sandbox, always a queue of the SQS emulator. Throws to refuse one. */
 export type EventTarget = (event: string) => void;
+
+/** A rule target's dead-letter queue: given an event the target refused, and why. Throws to refuse it too. */
+export type DeadLetterTarget = (event: string, refusal: Error) => void;
+
+/**
+ * What EventBridge counts for a rule and publishes to CloudWatch (namespace `AWS/Events`, dimension
+ * `RuleName`, with `EventBusName` on a custom bus), for the sandbox's one target per rule.
+ */
+export interface RuleMetrics {
+  /** Events sent to the rule's target, delivered or not. */
+  Invocations: number;
+  /** Events the target refused for good (EventBridge would have retried the retryable ones for 24 h first). */
+  FailedInvocations: number;
+  /** Of those, the events the rule's dead-letter queue took. */
+  InvocationsSentToDlq: number;
+  /** Of those, the events the dead-letter queue refused too: lost, on AWS, but for this count. */
+  InvocationsFailedToBeSentToDlq: number;
+}
+
+/** An event a rule's target refused, and what became of it. */
+export interface TargetFailure {
+  readonly bus: string;
+  readonly rule: string;
+  readonly eventId: string;
+  /** The event as the target was given it: EventBridge's JSON. */
+  readonly event: string;
+  /** Why the target refused it. */
+  readonly error: Error;
+  /**
+   * `sentToDlq`: the rule's dead-letter queue has it. `dropped`: nothing has it, because the rule has no
+   * dead-letter queue or it refused the event too ({@link deadLetterError}).
+   */
+  readonly outcome: 'sentToDlq' | 'dropped';
+  /** Why the dead-letter queue refused the event, when it did. */
+  readonly deadLetterError?: Error;
+}
+
+/** Told about every event a rule's target refused. */
+export type TargetFailureHandler = (failure: TargetFailure) => void;
+
+/** Why a target or a dead-letter queue refused an event, in one line: its error code (or name) and message. */
+export function refusalReason(error: Error): string {
+  const code = (error as { code?: unknown }).code;
+  return `${typeof code === 'string' ? code : error.name}: ${error.message}`.replace(/\s+/g, ' ');
+}
+
+const logTargetFailure: TargetFailureHandler = (failure) => {
+  const refused = `rule ${failure.rule} could not deliver event ${failure.eventId} (${refusalReason(failure.error)})`;
+  if (failure.outcome === 'sentToDlq') {
+    console.warn(`[eventbridge] ${refused}; it is in the rule's dead-letter queue`);
+  } else {
+    const why =
+      failure.deadLetterError === undefined
+        ? 'the rule has no dead-letter queue'
+        : `its dead-letter queue refused it too (${refusalReason(failure.deadLetterError)})`;
+    console.error(`[eventbridge] EVENT LOST: ${refused}; ${why}`);
+  }
+};
 
 interface BusRule {
   readonly name: string;
   readonly pattern: CompiledEventPattern;
   readonly target: EventTarget;
+  readonly deadLetter: DeadLetterTarget | undefined;
+  readonly metrics: RuleMetrics;
 }
 
 interface PutEventsEntry {
@@ -92,25 +152,47 @@ export class LocalEventBuses {
     private readonly accountId: string,
     private readonly region: string,
     private readonly onUnknownBus: (busName: string) => void = () => undefined,
-    private readonly onTargetFailure: (rule: string, eventId: string, error: Error) => void = () => undefined,
+    /** @default a line on stderr, a warning for an event in a dead-letter queue, an error for one dropped */
+    private readonly onTargetFailure: TargetFailureHandler = logTargetFailure,
     private readonly onEntryFailure: EntryFailureHandler = logEntryFailure,
     /** Counts the entries each PutEvents accepted, as EventBridge bills them (per 64 KB chunk). */
     private readonly meter?: Meter,
   ) {}
 
-  /** Adds a bus (idempotent) and its rules. */
+  /**
+   * Adds a bus (idempotent) and its rules. A rule's `deadLetter`, if it has one, gets the events its target
+   * refuses, as the dead-letter queue of an EventBridge target does.
+   */
   addBus(
     name: string,
     rules: readonly (Pick<RuleDefinition, 'name' | 'eventPattern'> &
-      Partial<RuleDefinition> & { target: EventTarget })[],
+      Partial<RuleDefinition> & { target: EventTarget; deadLetter?: DeadLetterTarget })[],
   ): void {
     const busRules = this.buses.get(name) ?? [];
     for (const rule of rules) {
       const pattern = JSON.stringify(rule.eventPattern);
       assertRulePatternSize(pattern);
-      busRules.push({ name: rule.name, pattern: compileEventPattern(pattern), target: rule.target });
+      busRules.push({
+        name: rule.name,
+        pattern: compileEventPattern(pattern),
+        target: rule.target,
+        deadLetter: rule.deadLetter,
+        metrics: {
+          Invocations: 0,
+          FailedInvocations: 0,
+          InvocationsSentToDlq: 0,
+          InvocationsFailedToBeSentToDlq: 0,
+        },
+      });
     }
     this.buses.set(name, busRules);
+  }
+
+  /** What EventBridge would have counted for each rule of a bus since it was added, by rule name. */
+  ruleMetrics(busName: string): Record<string, RuleMetrics> {
+    return Object.fromEntries(
+      (this.buses.get(busName) ?? []).map((rule) => [rule.name, { ...rule.metrics }]),
+    );
   }
 
   /**
@@ -198,17 +280,55 @@ export class LocalEventBuses {
     // here is delivered nowhere rather than to some targets.
     const json = JSON.stringify(event);
     const matched = rules.filter((rule) => rule.pattern.matches(event));
-    for (const rule of matched) {
-      try {
-        rule.target(json);
-      } catch (error) {
-        // A target that cannot take the event never fails PutEvents; EventBridge retries, then dead-letters.
-        this.onTargetFailure(rule.name, event.id, error as Error);
-      }
-    }
+    for (const rule of matched) this.invoke(busName, rule, event.id, json);
     return { EventId: event.id };
   }
+
+  /**
+   * Sends an event to a rule's target. One the target refuses never fails PutEvents: it goes to the rule's
+   * dead-letter queue (EventBridge first retries what may pass later, for up to 24 h; the sandbox does not),
+   * and if that refuses it too, it is dropped. Either way it is counted as EventBridge counts it and reported.
+   */
+  private invoke(busName: string, rule: BusRule, eventId: string, json: string): void {
+    rule.metrics.Invocations++;
+    try {
+      rule.target(json);
+      return;
+    } catch (thrown) {
+      rule.metrics.FailedInvocations++;
+      const error = asError(thrown);
+      let failure: TargetFailure = {
+        bus: busName,
+        rule: rule.name,
+        eventId,
+        event: json,
+        error,
+        outcome: 'dropped',
+      };
+      if (rule.deadLetter !== undefined) {
+        try {
+          rule.deadLetter(json, error);
+          rule.metrics.InvocationsSentToDlq++;
+          failure = { ...failure, outcome: 'sentToDlq' };
+        } catch (deadLetterError) {
+          rule.metrics.InvocationsFailedToBeSentToDlq++;
+          failure = { ...failure, deadLetterError: asError(deadLetterError) };
+        }
+      }
+      try {
+        this.onTargetFailure(failure);
+      } catch (reportError) {
+        // The event was accepted and routed; a report that fails must not turn it into a failed entry.
+        console.error(
+          `[eventbridge] the failure of rule ${rule.name} to deliver event ${eventId} could not be reported: ${errorLine(reportError)}`,
+        );
+        logTargetFailure(failure);
+      }
+    }
+  }
 }
+
+const asError = (thrown: unknown): Error => (thrown instanceof Error ? thrown : new Error(String(thrown)));
 
 /** A bus is named by name or ARN; none means `default`. */
 function busNameOf(value: unknown): string {

@@ -20,3 +20,17 @@ export const DETAIL_MAX_DEPTH = 1000;
 export const EVENT_MAX_DEPTH = DETAIL_MAX_DEPTH + 1;
 
 export { nestsDeeperThan } from '../../functions/core/json-depth.ts';
+
+/**
+ * The largest PutEvents entry (its size as EventBridge counts it: Detail, Source, DetailType and Resources in
+ * UTF-8 bytes, 14 more with a Time) that the platform's rules still get into the fan-out queue, as README
+ * states: 1 MiB less 2 KiB.
+ *
+ * EventBridge takes entries up to 1 MiB, but a rule sends the whole event, and the envelope around the
+ * entry's fields (id, account, time, region, the keys and quotes: 194 bytes with the longest region names,
+ * 3 more per resource) makes it larger; SQS takes messages up to 1 MiB (1,048,576 bytes, body and
+ * attributes). The fan-out then dead-letters an event it cannot deliver with its body and a reason of up to
+ * 1,000 characters. 2 KiB leaves room for both. Larger entries are accepted by PutEvents and refused by the
+ * queue and, for the same reason, by its dead-letter queue.
+ */
+export const LARGEST_ROUTED_ENTRY_BYTES = 1024 * 1024 - 2 * 1024;

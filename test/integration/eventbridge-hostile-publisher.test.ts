@@ -1,7 +1,8 @@
 import { PutEventsCommand, TestEventPatternCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteMessageCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { DETAIL_MAX_DEPTH } from '#local/eventbridge/event-bus.ts';
+import { LARGEST_ROUTED_ENTRY_BYTES } from '#local/eventbridge/limits.ts';
 import { type Sandbox, startSandbox } from '../../local/sandbox.ts';
 import { awsClients } from '../support/clients.ts';
 
@@ -34,7 +35,12 @@ async function deadLettered(eventIds: readonly string[]): Promise<Message[]> {
   const found: Message[] = [];
   for (let i = 0; i < 20 && found.length < eventIds.length; i++) {
     const { Messages = [] } = await clients.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }),
+      new ReceiveMessageCommand({
+        QueueUrl,
+        WaitTimeSeconds: 1,
+        MaxNumberOfMessages: 10,
+        MessageAttributeNames: ['All'],
+      }),
     );
     for (const message of Messages) {
       if (eventIds.includes(JSON.parse(message.Body ?? '{}').id)) found.push(message);
@@ -104,5 +110,119 @@ describe('a hostile publisher against the sandbox', () => {
       test(event('{}'), `{"source":${'['.repeat(2000)}"s"${']'.repeat(2000)}}`),
     ).rejects.toMatchObject({ name: 'InvalidEventPatternException', $metadata: { httpStatusCode: 400 } });
     expect(protocolErrors()).toEqual([]);
+  });
+});
+
+describe('events the bus accepts and its queue refuses', () => {
+  const entry = (detail: Record<string, unknown>) => ({
+    EventBusName: sandbox.eventBusName,
+    Source: 'shipping.orders',
+    DetailType: 'order.hostile_probe',
+    Detail: JSON.stringify({ account_id: 'acct_hostile', id: 'ord_1', ...detail }),
+  });
+  /** An entry whose size, as EventBridge counts it (no Time, no Resources), is `bytes`. */
+  const entryOfSize = (bytes: number) => {
+    const empty = entry({ pad: '' });
+    const pad = bytes - Buffer.byteLength(empty.Source + empty.DetailType + empty.Detail);
+    return entry({ pad: 'x'.repeat(pad) });
+  };
+  const lostLines = () =>
+    stderr.mock.calls
+      .map(([line]) => line)
+      .filter((line) => typeof line === 'string' && line.startsWith('[eventbridge] EVENT LOST'));
+
+  beforeEach(() => {
+    stderr.mockClear();
+  });
+
+  it('accepts an event with U+FFFE in a string, which the fan-out queue and its DLQ refuse; counts it in FailedInvocations and InvocationsFailedToBeSentToDlq, says so on stderr and keeps it', async () => {
+    const before = sandbox.ruleMetrics().orders;
+
+    const result = await clients.eventBridge.send(
+      new PutEventsCommand({ Entries: [entry({ note: 'a\ufffeb' })] }),
+    );
+
+    const eventId = result.Entries?.[0]?.EventId ?? '';
+    expect(result.FailedEntryCount).toBe(0);
+    expect(result.Entries).toEqual([{ EventId: expect.stringMatching(/^[0-9a-f-]{36}$/) }]);
+    expect(sandbox.ruleMetrics().orders).toEqual({
+      Invocations: (before?.Invocations ?? 0) + 1,
+      FailedInvocations: (before?.FailedInvocations ?? 0) + 1,
+      InvocationsSentToDlq: before?.InvocationsSentToDlq ?? 0,
+      InvocationsFailedToBeSentToDlq: (before?.InvocationsFailedToBeSentToDlq ?? 0) + 1,
+    });
+    expect(lostLines()).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^\\[eventbridge\\] EVENT LOST: rule orders could not deliver event ${eventId} to its queue \\(InvalidMessageContents: Invalid binary character '#xFFFE'.*FailedInvocations and InvocationsFailedToBeSentToDlq`,
+        ),
+      ),
+    ]);
+    const kept = sandbox.undeliverableEvents().filter((lost) => lost.eventId === eventId);
+    expect(kept).toEqual([
+      {
+        time: expect.any(String),
+        bus: sandbox.eventBusName,
+        rule: 'orders',
+        eventId,
+        error: { code: 'InvalidMessageContents', message: expect.stringContaining("'#xFFFE'") },
+        deadLetterError: { code: 'InvalidMessageContents', message: expect.stringContaining("'#xFFFE'") },
+        event: expect.objectContaining({
+          id: eventId,
+          'detail-type': 'order.hostile_probe',
+          detail: { account_id: 'acct_hostile', id: 'ord_1', note: 'a\ufffeb' },
+        }),
+      },
+    ]);
+  });
+
+  it("accepts an entry of 1 MiB less 60 bytes, which is over the queue's 1 MiB once in its envelope; counts it, says so and keeps it", async () => {
+    const before = sandbox.ruleMetrics().orders;
+
+    const result = await clients.eventBridge.send(
+      new PutEventsCommand({ Entries: [entryOfSize(1024 * 1024 - 60)] }),
+    );
+
+    const eventId = result.Entries?.[0]?.EventId ?? '';
+    expect(result.FailedEntryCount).toBe(0);
+    expect(sandbox.ruleMetrics().orders).toMatchObject({
+      FailedInvocations: (before?.FailedInvocations ?? 0) + 1,
+      InvocationsFailedToBeSentToDlq: (before?.InvocationsFailedToBeSentToDlq ?? 0) + 1,
+    });
+    expect(lostLines()).toEqual([
+      expect.stringContaining(`EVENT LOST: rule orders could not deliver event ${eventId} to its queue`),
+    ]);
+    expect(sandbox.undeliverableEvents().filter((lost) => lost.eventId === eventId)).toEqual([
+      expect.objectContaining({
+        rule: 'orders',
+        error: {
+          code: 'InvalidParameterValue',
+          message: expect.stringContaining('Message must be shorter than 1048576 bytes'),
+        },
+        deadLetterError: expect.objectContaining({ code: 'InvalidParameterValue' }),
+        event: expect.objectContaining({ id: eventId }),
+      }),
+    ]);
+  });
+
+  it(`routes an entry of ${LARGEST_ROUTED_ENTRY_BYTES} bytes (1 MiB less 2 KiB, the largest README promises) into the fan-out queue, whose consumer dead-letters it with the reason`, async () => {
+    const before = sandbox.ruleMetrics().orders;
+
+    const result = await clients.eventBridge.send(
+      new PutEventsCommand({ Entries: [entryOfSize(LARGEST_ROUTED_ENTRY_BYTES)] }),
+    );
+    const eventId = result.Entries?.[0]?.EventId ?? '';
+    const arrived = await deadLettered([eventId]);
+
+    expect(result.FailedEntryCount).toBe(0);
+    expect(sandbox.ruleMetrics().orders).toMatchObject({
+      Invocations: (before?.Invocations ?? 0) + 1,
+      FailedInvocations: before?.FailedInvocations ?? 0,
+    });
+    // Its reason attribute is the fan-out's (EventBridge's dead letters carry ERROR_CODE instead).
+    expect(arrived.map((message) => message.MessageAttributes?.reason?.StringValue)).toEqual([
+      expect.any(String),
+    ]);
+    expect(lostLines()).toEqual([]);
   });
 });

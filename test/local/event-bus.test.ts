@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { LocalEventBuses } from '../../local/eventbridge/event-bus.ts';
+import { LocalEventBuses, type TargetFailure } from '../../local/eventbridge/event-bus.ts';
 
 const entry = {
   EventBusName: 'bus',
@@ -40,8 +40,8 @@ describe('LocalEventBuses routing', () => {
 
   it('never fails PutEvents when a target refuses the event, and reports the failure', () => {
     const failures: string[] = [];
-    const buses = new LocalEventBuses('000000000000', 'us-east-1', undefined, (rule, _eventId, error) =>
-      failures.push(`${rule}: ${error.message}`),
+    const buses = new LocalEventBuses('000000000000', 'us-east-1', undefined, (failure) =>
+      failures.push(`${failure.rule}: ${failure.error.message} (${failure.outcome})`),
     );
     buses.addBus('bus', [
       {
@@ -58,7 +58,111 @@ describe('LocalEventBuses routing', () => {
     const result = buses.putEvents({ Entries: [entry] });
 
     expect(result).toEqual({ FailedEntryCount: 0, Entries: [{ EventId: expect.any(String) }] });
-    expect(failures).toEqual(['orders: message too long']);
+    expect(failures).toEqual(['orders: message too long (dropped)']);
+  });
+
+  it("sends an event its target refuses to the rule's dead-letter queue, with the reason, and counts both as EventBridge does", () => {
+    const deadLettered: string[] = [];
+    const failures: TargetFailure[] = [];
+    const buses = new LocalEventBuses('000000000000', 'us-east-1', undefined, (failure) =>
+      failures.push(failure),
+    );
+    buses.addBus('bus', [
+      {
+        name: 'orders',
+        description: '',
+        eventPattern: { source: ['shipping.orders'] },
+        target: (event) => {
+          if (event.includes('"big"')) throw new Error('message too long');
+        },
+        deadLetter: (event, refusal) => deadLettered.push(`${refusal.message}: ${JSON.parse(event).id}`),
+      },
+    ]);
+
+    const result = buses.putEvents({ Entries: [entry, { ...entry, Detail: '{"big":1}' }] });
+
+    const refusedId = (result.Entries[1] as { EventId: string }).EventId;
+    expect(result.FailedEntryCount).toBe(0);
+    expect(deadLettered).toEqual([`message too long: ${refusedId}`]);
+    expect(failures).toEqual([
+      expect.objectContaining({ bus: 'bus', rule: 'orders', eventId: refusedId, outcome: 'sentToDlq' }),
+    ]);
+    expect(buses.ruleMetrics('bus')).toEqual({
+      orders: {
+        Invocations: 2,
+        FailedInvocations: 1,
+        InvocationsSentToDlq: 1,
+        InvocationsFailedToBeSentToDlq: 0,
+      },
+    });
+  });
+
+  it('answers the EventId of an event that the target and its dead-letter queue both refuse, reports it dropped with both reasons, and counts it', () => {
+    const failures: TargetFailure[] = [];
+    const buses = new LocalEventBuses('000000000000', 'us-east-1', undefined, (failure) =>
+      failures.push(failure),
+    );
+    buses.addBus('bus', [
+      {
+        name: 'orders',
+        description: '',
+        eventPattern: { source: ['shipping.orders'] },
+        target: () => {
+          throw Object.assign(new Error('Invalid characters found.'), { code: 'InvalidMessageContents' });
+        },
+        deadLetter: () => {
+          throw new Error('Invalid characters found, in the DLQ too.');
+        },
+      },
+    ]);
+
+    const result = buses.putEvents({ Entries: [{ ...entry, Detail: '{"a":"\\ufffe"}' }] });
+
+    const eventId = (result.Entries[0] as { EventId: string }).EventId;
+    expect(result).toEqual({ FailedEntryCount: 0, Entries: [{ EventId: expect.any(String) }] });
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatchObject({
+      rule: 'orders',
+      eventId,
+      outcome: 'dropped',
+      error: { message: 'Invalid characters found.' },
+      deadLetterError: { message: 'Invalid characters found, in the DLQ too.' },
+    });
+    expect(JSON.parse(failures[0]?.event ?? '{}')).toMatchObject({ id: eventId, detail: { a: '\ufffe' } });
+    expect(buses.ruleMetrics('bus').orders).toEqual({
+      Invocations: 1,
+      FailedInvocations: 1,
+      InvocationsSentToDlq: 0,
+      InvocationsFailedToBeSentToDlq: 1,
+    });
+  });
+
+  it('says on stderr that an event nobody took is lost, when nobody else is told', () => {
+    const stderr = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const buses = new LocalEventBuses('000000000000', 'us-east-1');
+    buses.addBus('bus', [
+      {
+        name: 'orders',
+        eventPattern: { source: ['shipping.orders'] },
+        target: () => {
+          throw new Error('message too long');
+        },
+      },
+    ]);
+
+    try {
+      const result = buses.putEvents({ Entries: [entry] });
+
+      expect(stderr.mock.calls).toEqual([
+        [
+          expect.stringMatching(
+            `^\\[eventbridge\\] EVENT LOST: rule orders could not deliver event ${(result.Entries[0] as { EventId: string }).EventId} \\(Error: message too long\\); the rule has no dead-letter queue$`,
+          ),
+        ],
+      ]);
+    } finally {
+      stderr.mockRestore();
+    }
   });
 
   it('accepts and drops an event for a bus that does not exist, as EventBridge does, and says so', () => {
