@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -8,6 +8,7 @@ import {
   Metric,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
+import { EventBus, type IEventBus, type IRule } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
 import { deliveryMetrics, type FunctionName, type QueueName } from '../functions/core/platform.ts';
 import type { PlatformFunction } from './platform-function.ts';
@@ -47,11 +48,70 @@ export const FAILURE_RATE_EVALUATION_PERIODS = 3;
 export const FUNCTION_DATAPOINTS_TO_ALARM = 2;
 export const FUNCTION_EVALUATION_PERIODS = 3;
 
+/** A bus and the rules on it whose deliveries to their targets are watched. */
+export interface WatchedRouting {
+  readonly eventBus: IEventBus;
+  /** The rules, by their platform.ts name. */
+  readonly rules: ReadonlyMap<string, IRule>;
+}
+
+/**
+ * The metrics EventBridge publishes per rule (namespace `AWS/Events`) about a target that refuses events:
+ * `FailedInvocations` counts the events it refused for good, `InvocationsFailedToBeSentToDlq` those that
+ * the target's dead-letter queue refused too, which are then lost. EventBridge sends them only when not 0.
+ */
+export type RuleFailureMetric =
+  | 'FailedInvocations'
+  | 'InvocationsFailedToBeSentToDlq'
+  | 'InvocationsSentToDlq';
+
+/**
+ * A rule's metric, summed over a period. EventBridge gives the rules of the default bus the dimension
+ * `RuleName` only and those of other buses `EventBusName` and `RuleName`. A bus created here is never the
+ * default one; for a bus given whose name is known only at deploy time, both are summed (the one that does
+ * not apply has no data).
+ *
+ * @param name - the rule's platform.ts name, which names the expression's terms
+ */
+export function ruleMetric(
+  routing: WatchedRouting,
+  name: string,
+  metricName: RuleFailureMetric,
+  props: { readonly period: Duration; readonly label?: string },
+): IMetric {
+  const rule = routing.rules.get(name);
+  if (rule === undefined) throw new Error(`No rule named '${name}' on the bus`);
+  const label = props.label === undefined ? {} : { label: props.label };
+  const metric = (dimensionsMap: Record<string, string>) =>
+    new Metric({
+      namespace: 'AWS/Events',
+      metricName,
+      dimensionsMap,
+      statistic: 'Sum',
+      period: props.period,
+      ...label,
+    });
+  const busName = routing.eventBus.eventBusName;
+  const onItsBus = metric({ EventBusName: busName, RuleName: rule.ruleName });
+  if (routing.eventBus instanceof EventBus) return onItsBus;
+  const onDefaultBus = metric({ RuleName: rule.ruleName });
+  if (!Token.isUnresolved(busName)) return busName === 'default' ? onDefaultBus : onItsBus;
+  const id = `${name.replace(/[^A-Za-z0-9_]/g, '_')}_${metricName}`.replace(/^[^a-z]/, 'r$&');
+  return new MathExpression({
+    expression: `FILL(${id}_onItsBus, 0) + FILL(${id}_onDefaultBus, 0)`,
+    usingMetrics: { [`${id}_onItsBus`]: onItsBus, [`${id}_onDefaultBus`]: onDefaultBus },
+    period: props.period,
+    ...label,
+  });
+}
+
 export interface PlatformAlarmsProps {
   /** The queues to watch, by their platform.ts name. */
   readonly queues: Readonly<Record<QueueName, WorkQueue>>;
   /** The functions to watch, by their platform.ts name. */
   readonly functions: Readonly<Record<FunctionName, PlatformFunction>>;
+  /** The bus and the platform's rules, whose events must reach their queues. */
+  readonly routing: WatchedRouting;
   /**
    * Visible (ready to receive) messages in a work queue above which it is considered backed up, when the
    * count stays above it for {@link BACKLOG_EVALUATION_PERIODS} consecutive periods of {@link ALARM_PERIOD}.
@@ -116,7 +176,9 @@ export function deliveryTotal(
  * - a work queue's backlog of visible messages that does not drain (its consumer is failing, throttled or too
  *   slow for the load), and its oldest message older than the queue's limit;
  * - the share of failed delivery attempts (from the delivery metrics), over a minimum of attempts;
- * - errors and throttles of each function.
+ * - errors and throttles of each function;
+ * - each rule's events that EventBridge could not deliver to its queue (`FailedInvocations`), and those its
+ *   dead-letter queue refused too (`InvocationsFailedToBeSentToDlq`): lost, and counted nowhere else.
  */
 export class PlatformAlarms extends Construct {
   /** All alarms created. */
@@ -244,6 +306,39 @@ export class PlatformAlarms extends Construct {
           comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
           evaluationPeriods: FUNCTION_EVALUATION_PERIODS,
           datapointsToAlarm: FUNCTION_DATAPOINTS_TO_ALARM,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+
+    for (const name of props.routing.rules.keys()) {
+      alarms.push(
+        new Alarm(this, `Rule-${name}-FailedInvocations`, {
+          alarmDescription:
+            `EventBridge could not deliver events of the ${name} rule to its queue. It sends each one to the ` +
+            "queue's dead-letter queue, whose alarm fires too, with the reason in its ERROR_CODE and " +
+            'ERROR_MESSAGE attributes; read them. Every event refused (NO_PERMISSIONS, a KMS error): fix the ' +
+            "queue's policy or key, then redrive the DLQ. One event too large or with U+FFFE/U+FFFF (SQS " +
+            "refuses both): ask its publisher to keep to README's event limits. If this rule's " +
+            'InvocationsFailedToBeSentToDlq alarm fires as well, the DLQ refused events too: they are lost.',
+          metric: ruleMetric(props.routing, name, 'FailedInvocations', { period: ALARM_PERIOD }),
+          threshold: 0,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+        new Alarm(this, `Rule-${name}-InvocationsFailedToBeSentToDlq`, {
+          alarmDescription:
+            `Events of the ${name} rule are lost: neither its queue nor the queue's dead-letter queue took ` +
+            'them, and EventBridge keeps no copy, so no receiver gets them. SQS refuses a message over 1 MiB ' +
+            '(an entry over 1 MiB less 2 KiB, once EventBridge wraps it) or one with U+FFFE or U+FFFF in a ' +
+            "string; both queues refuse those alike. Check the DLQ's policy and key if every event fails. " +
+            "Ask the publishers of the rule's event types to republish the events within README's event " +
+            'limits.',
+          metric: ruleMetric(props.routing, name, 'InvocationsFailedToBeSentToDlq', { period: ALARM_PERIOD }),
+          threshold: 0,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
           treatMissingData: TreatMissingData.NOT_BREACHING,
         }),
       );

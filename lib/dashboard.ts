@@ -10,7 +10,13 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { deliveryMetrics, type FunctionName, type QueueName } from '../functions/core/platform.ts';
-import { deliveryMetric, deliveryTotal } from './alarms.ts';
+import {
+  deliveryMetric,
+  deliveryTotal,
+  type RuleFailureMetric,
+  ruleMetric,
+  type WatchedRouting,
+} from './alarms.ts';
 import type { PlatformFunction } from './platform-function.ts';
 import type { WorkQueue } from './work-queue.ts';
 
@@ -26,6 +32,8 @@ export interface PlatformDashboardProps {
   readonly queues: Readonly<Record<QueueName, WorkQueue>>;
   /** The functions to show, by their platform.ts name. */
   readonly functions: Readonly<Record<FunctionName, PlatformFunction>>;
+  /** The bus and the platform's rules, whose undelivered events the dashboard shows. */
+  readonly routing: WatchedRouting;
   /** Alarms whose state the dashboard shows at the top. */
   readonly alarms: readonly IAlarm[];
   /**
@@ -45,7 +53,7 @@ const graph = (
  * One CloudWatch dashboard for the platform: alarm states; deliveries per minute and the success rate; attempt
  * latency p50/p95/p99 per lane; failures by error kind; deliveries failed for good and moved to the slow lane;
  * each queue's visible backlog and oldest message; each dead-letter queue's depth; each function's errors and
- * throttles. Delivery figures come from the delivery functions' embedded metrics (`deliveryMetrics` of
+ * throttles; the events each rule could not deliver to its queue. Delivery figures come from the delivery functions' embedded metrics (`deliveryMetrics` of
  * platform.ts), the rest from SQS and Lambda.
  */
 export class PlatformDashboard extends Construct {
@@ -161,6 +169,14 @@ export class PlatformDashboard extends Construct {
           }),
         ),
       ),
+    );
+    const ruleGraph = (metricName: RuleFailureMetric) =>
+      [...props.routing.rules.keys()].map((name) =>
+        ruleMetric(props.routing, name, metricName, { period: MINUTE, label: name }),
+      );
+    this.dashboard.addWidgets(
+      graph('Events a rule could not deliver to its queue', ruleGraph('FailedInvocations')),
+      graph('Events lost: refused by the queue and its DLQ', ruleGraph('InvocationsFailedToBeSentToDlq')),
     );
     this.dashboard.addWidgets(
       graph(

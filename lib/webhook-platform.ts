@@ -312,6 +312,7 @@ export class WebhookPlatform extends Construct {
     this.alarms = new PlatformAlarms(this, 'Alarms', {
       queues: this.queues,
       functions: this.functions,
+      routing: this.routing,
       backlogThreshold: props.backlogThreshold,
       failureRatePercent: props.failureRateAlarm?.thresholdPercent,
       failureRateMinimumAttempts: props.failureRateAlarm?.minimumAttempts,
@@ -320,6 +321,7 @@ export class WebhookPlatform extends Construct {
     this.dashboard = new PlatformDashboard(this, 'Dashboard', {
       queues: this.queues,
       functions: this.functions,
+      routing: this.routing,
       alarms: this.alarms.alarms,
       dashboardName: props.dashboardName,
     });

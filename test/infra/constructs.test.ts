@@ -250,9 +250,11 @@ describe('other constructor checks', () => {
         new PlatformFunction(stack, name, { definition: functions[name] }),
       ]),
     ) as Record<FunctionName, PlatformFunction>;
+    const queues = platformQueues(stack);
     return new PlatformAlarms(stack, 'Alarms', {
-      queues: platformQueues(stack),
+      queues,
       functions: functionsByName,
+      routing: new EventRouting(stack, 'Routing', { queues }),
       ...props,
     });
   };

@@ -768,10 +768,43 @@ describe('alarms', () => {
     }
   });
 
+  it('alarms on any event each rule could not deliver to its queue, and on any its dead-letter queue refused too (lost)', () => {
+    const ruleId = (name: string) => logicalId(stack.platform.routing.rules.get(name) as never);
+    for (const metricName of ['FailedInvocations', 'InvocationsFailedToBeSentToDlq']) {
+      const onRules = ofType(resources, 'AWS::CloudWatch::Alarm')
+        .map(([, alarm]) => alarm.Properties)
+        .filter((alarm) => alarm.Namespace === 'AWS/Events' && alarm.MetricName === metricName);
+      expect(
+        onRules.map((alarm) => alarm.Dimensions),
+        metricName,
+      ).toEqual(
+        rules.map((rule) => [
+          { Name: 'EventBusName', Value: { Ref: busId() } },
+          { Name: 'RuleName', Value: { Ref: ruleId(rule.name) } },
+        ]),
+      );
+      for (const alarm of onRules) {
+        expect(alarm).toMatchObject({
+          Statistic: 'Sum',
+          Period: 300,
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+          EvaluationPeriods: 1,
+          // EventBridge sends these metrics only when they are not 0.
+          TreatMissingData: 'notBreaching',
+        });
+      }
+    }
+    expect(rules.map((rule) => rule.name)).toEqual(['orders', 'shipments', 'drafts']);
+  });
+
   it('notifies the alarm topic when any alarm fires and when it is OK again, and says what to do', () => {
     const all = ofType(resources, 'AWS::CloudWatch::Alarm');
-    // Per queue: dead letters, backlog, oldest message; the failure rate; per function: errors, throttles.
-    expect(all).toHaveLength(3 * Object.keys(queues).length + 1 + 2 * functionNames.length);
+    // Per queue: dead letters, backlog, oldest message; the failure rate; per function: errors, throttles;
+    // per rule: events not delivered to its queue, and events its DLQ refused too.
+    expect(all).toHaveLength(
+      3 * Object.keys(queues).length + 1 + 2 * functionNames.length + 2 * rules.length,
+    );
     const topic = { Ref: logicalId(stack.platform.alarmTopic) };
     for (const [id, alarm] of all) {
       expect(alarm.Properties.AlarmActions, id).toEqual([topic]);

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { EventBus } from 'aws-cdk-lib/aws-events';
@@ -161,6 +161,56 @@ describe('WebhookPlatform props', () => {
       .filter((statement: { Action: unknown }) => statement.Action === 'events:PutEvents');
     expect(putEvents).toHaveLength(readersOf('EVENT_BUS_NAME').length);
     for (const statement of putEvents) expect(statement.Resource).toBe(arn);
+  });
+
+  it("alarms on the rules' metrics with the dimensions EventBridge gives them: RuleName alone on the default bus, with EventBusName on another, both summed when the name is known only at deploy", () => {
+    const ruleAlarms = (resources: Record<string, CfnResource>) =>
+      ofType(resources, 'AWS::CloudWatch::Alarm')
+        .map(([, alarm]) => alarm.Properties)
+        .filter(
+          (alarm) =>
+            alarm.MetricName === 'FailedInvocations' ||
+            JSON.stringify(alarm.Metrics ?? []).includes('FailedInvocations'),
+        );
+    const names = (dimensions: { Name: string }[]) => dimensions.map((dimension) => dimension.Name);
+
+    const onDefault = embed((stack) => ({
+      eventBus: EventBus.fromEventBusName(stack, 'Default', 'default'),
+    }));
+    const onNamed = embed((stack) => ({
+      eventBus: EventBus.fromEventBusArn(
+        stack,
+        'Shipping',
+        'arn:aws:events:eu-west-1:123456789012:event-bus/shipping-events',
+      ),
+    }));
+    const onImported = embed((stack) => ({
+      eventBus: EventBus.fromEventBusArn(stack, 'Imported', Fn.importValue('ShippingBusArn')),
+    }));
+
+    expect(ruleAlarms(onDefault.resources).map((alarm) => names(alarm.Dimensions))).toEqual(
+      rules.map(() => ['RuleName']),
+    );
+    expect(ruleAlarms(onNamed.resources).map((alarm) => alarm.Dimensions[0])).toEqual(
+      rules.map(() => ({ Name: 'EventBusName', Value: 'shipping-events' })),
+    );
+    const imported = ruleAlarms(onImported.resources);
+    expect(imported).toHaveLength(rules.length);
+    for (const alarm of imported) {
+      const queries: {
+        Id: string;
+        Expression?: string;
+        MetricStat?: { Metric: { Dimensions: { Name: string }[] } };
+      }[] = alarm.Metrics;
+      expect(queries.find((query) => query.Expression !== undefined)?.Expression).toEqual(
+        expect.stringMatching(/^FILL\((\w+)_onItsBus, 0\) \+ FILL\(\1_onDefaultBus, 0\)$/),
+      );
+      expect(
+        queries
+          .filter((query) => query.MetricStat !== undefined)
+          .map((query) => names(query.MetricStat?.Metric.Dimensions ?? [])),
+      ).toEqual([['EventBusName', 'RuleName'], ['RuleName']]);
+    }
   });
 
   it('names a new bus eventBusName, and refuses both eventBus and eventBusName', () => {
@@ -500,6 +550,30 @@ describe('dashboard', () => {
         'Maximum',
       ]),
     );
+  });
+
+  it('shows the events each rule could not deliver to its queue, and those lost (refused by its DLQ too)', () => {
+    const busRef = `{ref:${idOf(platform.routing.eventBus)}}`;
+    for (const [title, metricName] of [
+      ['Events a rule could not deliver to its queue', 'FailedInvocations'],
+      ['Events lost: refused by the queue and its DLQ', 'InvocationsFailedToBeSentToDlq'],
+    ] as const) {
+      expect(
+        metricsOf(title).map(({ metric, options }) => [...metric, options.stat, options.label]),
+        title,
+      ).toEqual(
+        rules.map((rule) => [
+          'AWS/Events',
+          metricName,
+          'EventBusName',
+          busRef,
+          'RuleName',
+          `{ref:${idOf(platform.routing.rules.get(rule.name) as never)}}`,
+          'Sum',
+          rule.name,
+        ]),
+      );
+    }
   });
 
   it("shows each function's errors and throttles, and every alarm's state", () => {
