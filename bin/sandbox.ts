@@ -98,6 +98,13 @@ console.log(`Endpoint: ${sandbox.endpoint}`);
 console.log(`API key: ${sandbox.apiKey}`);
 console.log(`Event bus: ${sandbox.eventBusName}`);
 console.log(`State: ${values.memory ? 'in memory' : `on disk in ${values['data-dir']}/`}`);
+const undeliverable = sandbox.undeliverableEvents().length;
+if (undeliverable > 0) {
+  console.warn(
+    `Undeliverable events: ${undeliverable} that no queue took, kept in ${values['data-dir']}/undeliverable/ ` +
+      '(README: Event limits); delete them once read.',
+  );
+}
 console.log(`Portal: ${await portalLink(sandbox.endpoint, sandbox.apiKey)}`);
 console.log('Ready. Ctrl+C stops the sandbox.');
 
