@@ -1,4 +1,5 @@
 import { portalRequestHeader } from '#core/accounts/portal-access.ts';
+import { MAX_OR_COMBINATIONS } from '#core/event-pattern/index.ts';
 import { eventTypeDocuments, type JsonSchema, testEventTypeDocument } from '#core/events/event-types.ts';
 import { maxBodyBytes, maxBodyDepth } from '#core/http/json-body.ts';
 import {
@@ -70,8 +71,7 @@ const urlHelp = [
   'Stored as the parser writes it (`new URL(url).href`: scheme and host in lower case, IDNs in punycode, default port dropped, path percent-encoded): the answer shows the URL webhooks are sent to.',
   'The local sandbox also accepts http and loopback or private addresses (deployments do not); link-local and metadata addresses are refused everywhere.',
 ].join(' ');
-const filterHelp =
-  'A content filter in EventBridge event-pattern syntax, matched against the webhook body (e.g. {"data": {"status": ["Shipped"]}}); at least one field, at most 2048 characters as JSON, finite numbers only.';
+const filterHelp = `A content filter in EventBridge event-pattern syntax, matched against the webhook body (e.g. {"data": {"status": ["Shipped"]}}); at least one field, at most 2048 characters as JSON, finite numbers only, and $or arrays that combine in at most ${MAX_OR_COMBINATIONS} ways (sibling $or arrays multiply: a match picks one alternative from each).`;
 const headersHelp = `At most ${subscriptionLimits.headers} custom headers sent on every attempt: names are RFC 7230 tokens of at most ${subscriptionLimits.headerNameLength} characters, each given once (ignoring case); values printable ASCII (and tabs) of at most ${subscriptionLimits.headerValueLength} characters. Not webhook-*, svix-*, content-*, proxy-*, host, user-agent, connection or other hop-by-hop headers, nor the names constructor, __proto__ or prototype. Replaced as a whole by PATCH.`;
 const metadataHelp = `At most ${subscriptionLimits.metadataKeys} string pairs for your own use: keys of 1 to ${subscriptionLimits.metadataKeyLength} characters (not constructor, __proto__ or prototype), values of at most ${subscriptionLimits.metadataValueLength}, without control characters. Replaced as a whole by PATCH.`;
 const nameHelp = `Trimmed; 1 to ${subscriptionLimits.nameLength} characters without control characters.`;

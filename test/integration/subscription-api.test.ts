@@ -1,5 +1,6 @@
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { TOO_MANY_COMBINATIONS } from '#core/event-pattern/limits.ts';
 import { problem, useApiSandbox } from '../support/api-sandbox.ts';
 
 const { newAccount, dynamo } = useApiSandbox({ subscriptionsPerAccount: 3 });
@@ -272,6 +273,52 @@ describe('POST /v1/webhooks', () => {
         errors: [{ field: 'body', message: expect.stringContaining('deeper than 64') }],
       }),
     );
+  });
+
+  it('refuses filters whose $or objects combine in more than 1000 ways with a 422 naming filter, on create and update', async () => {
+    const { call, createWebhook } = await newAccount();
+    const siblings = (n: number) =>
+      Object.fromEntries(
+        Array.from({ length: n }, (_, i) => [`f${i}`, { $or: [{ a: ['1'] }, { b: ['2'] }] }]),
+      );
+    // Issue 13's bombs: 15 and 16 sibling $or objects (600 and 640 characters), and siblings inside an $or.
+    const bombs = [
+      { data: siblings(15) },
+      { data: siblings(16) },
+      { $or: [{ data: siblings(10) }, { previous: siblings(10) }] },
+    ];
+    const refusedAs = (response: Awaited<ReturnType<typeof call>>) => ({
+      status: response.status,
+      json: response.json,
+    });
+    const expected = {
+      status: 422,
+      json: problem('validation-failed', 422, {
+        errors: [
+          {
+            field: 'filter',
+            message: `Event pattern is not valid. Reason: ${TOO_MANY_COMBINATIONS}`,
+          },
+        ],
+      }),
+    };
+    const existing = await createWebhook();
+
+    for (const filter of bombs) {
+      const create = await call('POST', '/v1/webhooks', {
+        name: 'x',
+        url: 'https://hooks.example.com/in',
+        events: ['order.*'],
+        filter,
+      });
+      const update = await call('PATCH', `/v1/webhooks/${existing.id}`, { filter });
+      expect(refusedAs(create)).toEqual(expected);
+      expect(refusedAs(update)).toEqual(expected);
+    }
+    // Nine siblings combine in 512 ways: within the limit, and stored as sent.
+    const accepted = await call('PATCH', `/v1/webhooks/${existing.id}`, { filter: { data: siblings(9) } });
+    expect(accepted.status).toBe(200);
+    expect(accepted.json?.filter).toEqual({ data: siblings(9) });
   });
 
   it('keeps an account to its limit of subscriptions, and frees a slot on delete', async () => {

@@ -235,6 +235,22 @@ describe('fanOut', () => {
     expect(filterFailures).toEqual(['sub_broken']);
   });
 
+  it('leaves out a subscription stored with an $or bomb from before the complexity limit, and serves the rest', async () => {
+    // 2^40 combinations: once multiplied out while compiling, now refused before anything is built.
+    const bomb = {
+      data: Object.fromEntries(
+        Array.from({ length: 40 }, (_, i) => [`f${i}`, { $or: [{ a: ['1'] }, { b: ['2'] }] }]),
+      ),
+    };
+    const { enqueued, filterFailures } = await fanOutTo([
+      subscription('sub_bomb', { filter: JSON.stringify(bomb) }),
+      subscription('sub_fine', { filter: JSON.stringify({ data: { status: ['Shipped'] } }) }),
+    ]);
+
+    expect(enqueued.map((delivery) => delivery.subscriptionId)).toEqual(['sub_fine']);
+    expect(filterFailures).toEqual(['sub_bomb']);
+  });
+
   it('refuses an event whose webhook body is too large, before looking for subscriptions', async () => {
     const large = JSON.stringify({
       ...JSON.parse(orderEvent),

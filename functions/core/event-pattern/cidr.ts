@@ -13,12 +13,15 @@ export class InvalidCidrError extends Error {
 }
 
 const IPV4_SHAPE = /^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$/;
-const IPV6_SHAPE = /^[0-9a-fA-F:]*:[0-9a-fA-F:]*$/;
+// Hex digits and colons, at least one colon. Written as two linear tests: the single expression
+// `^[0-9a-fA-F:]*:[0-9a-fA-F:]*$` backtracks quadratically on a long run of colons (an event's value).
+const IPV6_CHARACTERS = /^[0-9a-fA-F:]*$/;
+const isIpv6Shape = (value: string) => value.includes(':') && IPV6_CHARACTERS.test(value);
 const MASK_BITS = /^[+-]?[0-9]+$/;
 
 /** True when the string has the shape of an IPv4 or IPv6 literal (the only strings AWS treats as IPs). */
 export function looksLikeIp(value: string): boolean {
-  return IPV4_SHAPE.test(value) || IPV6_SHAPE.test(value);
+  return IPV4_SHAPE.test(value) || isIpv6Shape(value);
 }
 
 /**
@@ -27,7 +30,7 @@ export function looksLikeIp(value: string): boolean {
  */
 export function parseIp(value: string): Uint8Array | undefined {
   if (IPV4_SHAPE.test(value)) return parseIpv4(value);
-  if (IPV6_SHAPE.test(value)) return parseIpv6(value);
+  if (isIpv6Shape(value)) return parseIpv6(value);
   return undefined;
 }
 
@@ -89,6 +92,11 @@ export function parseCidr(cidr: string): IpRange {
     high[i] = (high[i] as number) | (hostBits >= 8 ? 0xff : (1 << hostBits) - 1);
   }
   return { low, high };
+}
+
+/** A key for an address's bytes, equal for two notations of one address (`::1` and `0:0:0:0:0:0:0:1`). */
+export function ipKey(ip: Uint8Array): string {
+  return ip.join('.');
 }
 
 /** True when `ip` lies in `range` (both of the same family). */

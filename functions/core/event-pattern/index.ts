@@ -4,4 +4,9 @@
  */
 export { type CompiledEventPattern, compileEventPattern } from './compile.ts';
 export { INVALID_PATTERN_PREFIX, InvalidEventPatternError } from './errors.ts';
-export { assertRulePatternSize, RULE_PATTERN_MAX_LENGTH } from './limits.ts';
+export {
+  assertRulePatternSize,
+  MAX_COMBINED_CONDITIONS,
+  MAX_OR_COMBINATIONS,
+  RULE_PATTERN_MAX_LENGTH,
+} from './limits.ts';

@@ -1,10 +1,14 @@
+import type { Plan } from './alternatives.ts';
 import { type FieldMatcher, type Leaf, matchesLeaf } from './operators.ts';
-import type { Branch } from './parse.ts';
 
-/** A node of a compiled branch: the condition on this path, if any, and the fields below it. */
+/**
+ * A node of a compiled pattern: the condition on this path, if any, the fields below it, and the `$or` groups
+ * tried on the object here (each a list of alternatives, every one a node standing for this same object).
+ */
 export interface PatternNode {
   matcher: FieldMatcher | undefined;
   readonly children: ChildNode[];
+  readonly groups: PatternNode[][];
 }
 
 interface ChildNode {
@@ -20,39 +24,81 @@ const EMPTY: JsonObject = Object.freeze(Object.create(null));
 const dottedKeysCache = new WeakMap<object, string[]>();
 
 /**
- * Turns a branch (dotted path -> condition) into a tree. Paths are split on `.`, because AWS joins field
- * names with `.` and so treats `{"a.b": ...}` and `{"a": {"b": ...}}` alike, in patterns and in events.
+ * Turns a plan into a tree. Paths are split on `.`, because AWS joins field names with `.` and so treats
+ * `{"a.b": ...}` and `{"a": {"b": ...}}` alike, in patterns and in events. The tree has a node per distinct
+ * path of the plan and per alternative, so it grows with the pattern, never with its `$or` combinations.
  */
-export function buildTree(branch: Branch): PatternNode {
-  const root: PatternNode = { matcher: undefined, children: [] };
-  for (const [path, matcher] of branch) {
-    let node = root;
-    for (const key of path.split('.')) {
-      let child = node.children.find((c) => c.key === key);
-      if (!child) {
-        child = { key, guarded: key in Object.prototype, node: { matcher: undefined, children: [] } };
-        node.children.push(child);
-      }
-      node = child.node;
-    }
-    node.matcher = matcher;
-  }
-  return root;
+export function buildTree(plan: Plan): PatternNode {
+  return new TreeBuilder().build(plan, 0);
 }
 
-/** True when the event (any JSON value, normally an object) satisfies the branch. */
+/** How many nodes a tree holds, alternatives' included. */
+export function countNodes(root: PatternNode): number {
+  let count = 0;
+  const pending = [root];
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    count++;
+    for (const child of node.children) pending.push(child.node);
+    for (const group of node.groups) for (const alternative of group) pending.push(alternative);
+  }
+  return count;
+}
+
+class TreeBuilder {
+  private readonly index = new Map<PatternNode, Map<string, PatternNode>>();
+
+  /** The plan's tree, its paths read from `depth` on (an alternative's node stands for its group's anchor). */
+  build(plan: Plan, depth: number): PatternNode {
+    const root = newNode();
+    for (const field of plan.fields) this.at(root, field.segments, depth).matcher = field.matcher;
+    for (const group of plan.groups) {
+      const anchor = group.anchor.length;
+      this.at(root, group.anchor, depth).groups.push(
+        group.alternatives.map((alternative) => this.build(alternative, anchor)),
+      );
+    }
+    return root;
+  }
+
+  private at(root: PatternNode, segments: readonly string[], from: number): PatternNode {
+    let node = root;
+    for (let i = from; i < segments.length; i++) {
+      const key = segments[i] as string;
+      let children = this.index.get(node);
+      if (children === undefined) {
+        children = new Map();
+        this.index.set(node, children);
+      }
+      let child = children.get(key);
+      if (child === undefined) {
+        child = newNode();
+        children.set(key, child);
+        node.children.push({ key, guarded: key in Object.prototype, node: child });
+      }
+      node = child;
+    }
+    return node;
+  }
+}
+
+function newNode(): PatternNode {
+  return { matcher: undefined, children: [], groups: [] };
+}
+
+/** True when the event (any JSON value, normally an object) satisfies the pattern. */
 export function matchesTree(root: PatternNode, event: unknown): boolean {
   return matchChildren(root, event);
 }
 
 function matchNode(node: PatternNode, value: unknown): boolean {
   if (node.matcher && !matchField(node.matcher, value)) return false;
-  return node.children.length === 0 || matchChildren(node, value);
+  return (node.children.length === 0 && node.groups.length === 0) || matchChildren(node, value);
 }
 
 /**
- * Fields below a node are matched against one object. When the value is an array, some one element must
- * match all of them together (fields from different elements of one array never combine, as in AWS).
+ * Fields below a node, and its `$or` groups, are matched against one object. When the value is an array, some
+ * one element must match all of them together (fields from different elements of one array never combine, as
+ * in AWS).
  */
 function matchChildren(node: PatternNode, value: unknown): boolean {
   if (value === null || typeof value !== 'object') return matchFields(node, EMPTY);
@@ -85,7 +131,19 @@ function matchFields(node: PatternNode, object: JsonObject): boolean {
     const child = children[i] as ChildNode;
     if (!matchNode(child.node, lookup(object, child))) return false;
   }
+  const groups = node.groups;
+  for (let i = 0; i < groups.length; i++) {
+    if (!matchesOne(groups[i] as PatternNode[], object)) return false;
+  }
   return true;
+}
+
+/** An `$or` group on one object: its alternatives are tried in turn, each on that same object. */
+function matchesOne(alternatives: PatternNode[], object: JsonObject): boolean {
+  for (let i = 0; i < alternatives.length; i++) {
+    if (matchFields(alternatives[i] as PatternNode, object)) return true;
+  }
+  return false;
 }
 
 function lookup(object: JsonObject, child: ChildNode): unknown {

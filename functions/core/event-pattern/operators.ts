@@ -1,4 +1,4 @@
-import { type IpRange, inRange, parseIp } from './cidr.ts';
+import { type IpRange, inRange, ipKey, parseIp } from './cidr.ts';
 
 /** A JSON leaf value of an event. */
 export type Leaf = string | number | boolean | null;
@@ -21,7 +21,11 @@ export interface FieldMatcher {
   existsTrue: boolean;
   /** `{ "exists": false }`: matches when the field has no leaf value. */
   existsFalse: boolean;
-  /** Every other condition (prefix, suffix, numeric, cidr, anything-but, ...). */
+  /** Exact strings that are IP addresses, by {@link ipKey}: AWS compares those as addresses, not as text. */
+  readonly addresses: Set<string>;
+  /** `cidr` ranges. */
+  readonly ranges: IpRange[];
+  /** Every other condition (prefix, suffix, numeric, anything-but, ...). */
   readonly tests: LeafTest[];
 }
 
@@ -33,6 +37,8 @@ export function newFieldMatcher(): FieldMatcher {
     literals: new Set(),
     existsTrue: false,
     existsFalse: false,
+    addresses: new Set(),
+    ranges: [],
     tests: [],
   };
 }
@@ -43,6 +49,7 @@ export function matchesLeaf(m: FieldMatcher, value: Leaf): boolean {
   switch (typeof value) {
     case 'string':
       if (m.strings.has(value)) return true;
+      if ((m.addresses.size > 0 || m.ranges.length > 0) && matchesIp(m, value)) return true;
       break;
     case 'number':
       if (m.numbers.has(value)) return true;
@@ -53,6 +60,17 @@ export function matchesLeaf(m: FieldMatcher, value: Leaf): boolean {
   const tests = m.tests;
   for (let i = 0; i < tests.length; i++) {
     if ((tests[i] as LeafTest)(value)) return true;
+  }
+  return false;
+}
+
+/** The value read as an IP address once, then looked up among the exact addresses and the ranges. */
+function matchesIp(m: FieldMatcher, value: string): boolean {
+  const ip = parseIp(value);
+  if (ip === undefined) return false;
+  if (m.addresses.has(ipKey(ip))) return true;
+  for (let i = 0; i < m.ranges.length; i++) {
+    if (inRange(ip, m.ranges[i] as IpRange)) return true;
   }
   return false;
 }
@@ -76,11 +94,25 @@ export function suffixTest(suffix: string): LeafTest {
 export function ignoreCaseSource(text: string): string {
   let source = '';
   // Code units, not code points, and no `u` flag below: Ruler reads Java chars.
-  for (const character of text.split('')) {
-    const forms = [...new Set([character.toLowerCase(), character.toUpperCase()])].map(escapeRegExp);
-    source += forms.length === 1 ? forms[0] : `(?:${forms.join('|')})`;
-  }
+  for (const character of text.split('')) source += formsSource(caseForms(character));
   return source;
+}
+
+/**
+ * The forms a character of the pattern matches. No form of a character is a prefix or a suffix of another
+ * (checked over all of UTF-16), so an expression of them is matched without backtracking, in either direction.
+ */
+function caseForms(character: string): string[] {
+  return [...new Set([character.toLowerCase(), character.toUpperCase()])];
+}
+
+function formsSource(forms: readonly string[]): string {
+  const escaped = forms.map(escapeRegExp);
+  return escaped.length === 1 ? (escaped[0] as string) : `(?:${escaped.join('|')})`;
+}
+
+function reversed(text: string): string {
+  return text.split('').reverse().join('');
 }
 
 function escapeRegExp(text: string): string {
@@ -102,9 +134,20 @@ export function prefixIgnoreCaseTest(prefix: string): LeafTest {
   return ignoreCaseTest(`^${ignoreCaseSource(prefix)}`);
 }
 
-/** `suffix: { equals-ignore-case }`. */
+/**
+ * `suffix: { equals-ignore-case }`, matched backwards from the value's end: an expression ending in `$` would be
+ * tried from every position of the value, which for a long value and a long suffix takes seconds.
+ */
 export function suffixIgnoreCaseTest(suffix: string): LeafTest {
-  return ignoreCaseTest(`${ignoreCaseSource(suffix)}$`);
+  let source = '^';
+  let longest = 0;
+  for (const character of suffix.split('').reverse()) {
+    const forms = caseForms(character);
+    longest += Math.max(...forms.map((form) => form.length));
+    source += formsSource(forms.map(reversed));
+  }
+  const expression = new RegExp(source);
+  return (v) => typeof v === 'string' && expression.test(reversed(longest === 0 ? '' : v.slice(-longest)));
 }
 
 /** A string predicate applied only to strings (for the string forms of `anything-but`). */
@@ -138,14 +181,5 @@ export function numericTest(lower: Bound | undefined, upper: Bound | undefined):
     if (lower && (lower.inclusive ? v < lower.value : v <= lower.value)) return false;
     if (upper && (upper.inclusive ? v > upper.value : v >= upper.value)) return false;
     return true;
-  };
-}
-
-/** `cidr`, and exact strings that are IP addresses (AWS compares those as addresses, not as text). */
-export function ipRangeTest(range: IpRange): LeafTest {
-  return (v) => {
-    if (typeof v !== 'string') return false;
-    const ip = parseIp(v);
-    return ip !== undefined && inRange(ip, range);
   };
 }

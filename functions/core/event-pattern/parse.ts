@@ -1,4 +1,4 @@
-import { InvalidCidrError, looksLikeIp, parseCidr, parseIp } from './cidr.ts';
+import { InvalidCidrError, ipKey, looksLikeIp, parseCidr, parseIp } from './cidr.ts';
 import { InvalidEventPatternError } from './errors.ts';
 import { JsonReader, type TokenKind } from './json-reader.ts';
 import {
@@ -7,7 +7,6 @@ import {
   equalsIgnoreCaseTest,
   type FieldMatcher,
   ignoreCaseSource,
-  ipRangeTest,
   type LeafTest,
   NUMERIC_LIMIT,
   newFieldMatcher,
@@ -26,8 +25,29 @@ import {
   wildcardMatcher,
 } from './wildcard.ts';
 
-/** One alternative of a pattern: dotted field path -> condition. `$or` yields several. */
-export type Branch = Map<string, FieldMatcher>;
+/**
+ * A condition on one field: the field's dotted path (AWS joins nested names with `.`, so `{"a": {"b": ...}}`
+ * and `{"a.b": ...}` name the same field) and the values it accepts.
+ */
+export interface FieldCondition {
+  readonly kind: 'field';
+  readonly path: string;
+  /** The path split on `.`: the nodes from the event's root down to the field. */
+  readonly segments: readonly string[];
+  readonly matcher: FieldMatcher;
+  /** Position in the pattern's text: of two conditions on one path, the later one holds. */
+  readonly order: number;
+}
+
+/** An `$or`: the event must match one of the alternatives, each a sequence of terms. */
+export interface OrTerm {
+  readonly kind: 'or';
+  readonly alternatives: readonly (readonly Term[])[];
+  readonly order: number;
+}
+
+/** What a pattern says, in the order its text says it: conditions on fields and `$or`s. */
+export type Term = FieldCondition | OrTerm;
 
 const OR = '$or';
 
@@ -63,37 +83,39 @@ const RANGE_MESSAGE = `Value must be between ${-NUMERIC_LIMIT / 1e9}.0E9 and ${N
 
 /**
  * Reads and validates a pattern's JSON text in document order, stopping at the first thing AWS refuses
- * with AWS's message, and returns its branches (one per combination of `$or` alternatives).
+ * with AWS's message, and returns what it says as terms in that order. Nothing is multiplied out: an `$or`
+ * stays one term holding its alternatives, so the result is linear in the text's length.
  */
-export function parsePattern(text: string): Branch[] {
+export function parsePattern(text: string): Term[] {
   return new PatternParser(text).parse();
 }
 
 class PatternParser {
   private readonly r: JsonReader;
   private tooComplex = false;
+  private order = 0;
 
   constructor(text: string) {
     this.r = new JsonReader(text);
   }
 
-  parse(): Branch[] {
+  parse(): Term[] {
     if (this.r.next() !== 'START_OBJECT') this.r.fail('Filter is not an object');
-    const rules: Branch[] = [];
-    this.parseObject(rules, '', false);
+    const terms: Term[] = [];
+    this.parseObject(terms, '', false);
     // AWS scores wildcard complexity when it adds the compiled rule, after the whole pattern parsed.
     if (this.tooComplex) throw new InvalidEventPatternError(TOO_COMPLEX);
-    return rules;
+    return terms;
   }
 
-  private parseObject(rules: Branch[], path: string, insideOr: boolean): void {
+  private parseObject(terms: Term[], path: string, insideOr: boolean): void {
     const r = this.r;
     let fields = 0;
     while (r.next() !== 'END_OBJECT') {
       fields++;
       const name = r.text();
       if (name === OR) {
-        this.parseOr(rules, path);
+        this.parseOr(terms, path);
         continue;
       }
       if (insideOr && RESERVED_IN_OR.has(name)) {
@@ -102,10 +124,10 @@ class PatternParser {
       const fieldPath = path === '' ? name : `${path}.${name}`;
       switch (r.next()) {
         case 'START_OBJECT':
-          this.parseObject(rules, fieldPath, insideOr);
+          this.parseObject(terms, fieldPath, insideOr);
           break;
         case 'START_ARRAY':
-          this.parseValues(rules, fieldPath);
+          this.parseValues(terms, fieldPath);
           break;
         default:
           r.fail(`"${name}" must be an object or an array`);
@@ -114,23 +136,22 @@ class PatternParser {
     if (fields === 0) r.fail('Empty objects are not allowed');
   }
 
-  private parseOr(rules: Branch[], path: string): void {
+  private parseOr(terms: Term[], path: string): void {
     const r = this.r;
-    const before = rules.map((rule) => new Map(rule));
-    rules.length = 0;
+    const order = this.order++;
     if (r.next() !== 'START_ARRAY') r.fail(`It must be an Array followed with ${OR}.`);
-    let alternatives = 0;
+    const alternatives: Term[][] = [];
     for (let token = r.next(); token !== 'END_ARRAY'; token = r.next()) {
-      alternatives++;
       if (token !== 'START_OBJECT') r.fail(`Only JSON object is allowed in array of ${OR} relationship.`);
-      const branch = before.length === 0 ? [new Map()] : before.map((rule) => new Map(rule));
-      this.parseObject(branch, path, true);
-      rules.push(...branch);
+      const alternative: Term[] = [];
+      this.parseObject(alternative, path, true);
+      alternatives.push(alternative);
     }
-    if (alternatives < 2) r.fail(`There must have at least 2 Objects in ${OR} relationship.`);
+    if (alternatives.length < 2) r.fail(`There must have at least 2 Objects in ${OR} relationship.`);
+    terms.push({ kind: 'or', alternatives, order });
   }
 
-  private parseValues(rules: Branch[], path: string): void {
+  private parseValues(terms: Term[], path: string): void {
     const r = this.r;
     const m = newFieldMatcher();
     let values = 0;
@@ -145,7 +166,7 @@ class PatternParser {
           m.strings.add(value);
           // AWS compares an exact value that is an IP address as an address (2001:db8::1 = 2001:0db8:0:0:0:0:0:1).
           const ip = looksLikeIp(value) ? parseIp(value) : undefined;
-          if (ip) m.tests.push(ipRangeTest({ low: ip, high: ip }));
+          if (ip) m.addresses.add(ipKey(ip));
           break;
         }
         case 'VALUE_NUMBER':
@@ -165,9 +186,8 @@ class PatternParser {
       }
     }
     if (values === 0) r.fail('Empty arrays are not allowed');
-    if (rules.length === 0) rules.push(new Map());
-    // A path given twice keeps its last condition, as the user guide notes.
-    for (const rule of rules) rule.set(path, m);
+    // A path given twice keeps its last condition, as the user guide notes: `order` says which is last.
+    terms.push({ kind: 'field', path, segments: path.split('.'), matcher: m, order: this.order++ });
   }
 
   private expectEnd(): void {
@@ -223,7 +243,7 @@ class PatternParser {
           }
         })();
         this.expectEnd();
-        m.tests.push(ipRangeTest(range));
+        m.ranges.push(range);
         return;
       }
       case 'equals-ignore-case':
