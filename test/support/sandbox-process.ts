@@ -32,7 +32,11 @@ export async function freePort(): Promise<number> {
   return typeof address === 'object' && address !== null ? address.port : 0;
 }
 
-export async function startSandboxProcess(args: string[]): Promise<SandboxProcess> {
+/**
+ * Starts `bin/sandbox.ts` with `args` and waits (at most `startTimeoutMs`) until it prints its endpoint, API
+ * key and event bus; a sandbox that does not get there is killed.
+ */
+export async function startSandboxProcess(args: string[], startTimeoutMs = 30_000): Promise<SandboxProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'bin/sandbox.ts', ...args], {
     cwd: projectRoot,
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
@@ -75,10 +79,24 @@ export async function startSandboxProcess(args: string[]): Promise<SandboxProces
   };
 
   const printed = async (label: string) =>
-    (await waitForOutput(`${label}: `)).split(`${label}: `)[1]?.trim() ?? '';
-  const endpoint = await printed('Endpoint');
-  const apiKey = await printed('API key');
-  const eventBus = await printed('Event bus');
+    (await waitForOutput(`${label}: `, startTimeoutMs)).split(`${label}: `)[1]?.trim() ?? '';
+  const kill = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = once(child, 'exit');
+    child.kill('SIGKILL');
+    await exited;
+  };
+  let endpoint: string;
+  let apiKey: string;
+  let eventBus: string;
+  try {
+    endpoint = await printed('Endpoint');
+    apiKey = await printed('API key');
+    eventBus = await printed('Event bus');
+  } catch (error) {
+    await kill();
+    throw error;
+  }
   return {
     child,
     endpoint,
@@ -86,12 +104,7 @@ export async function startSandboxProcess(args: string[]): Promise<SandboxProces
     eventBus,
     output,
     waitForOutput,
-    kill: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = once(child, 'exit');
-      child.kill('SIGKILL');
-      await exited;
-    },
+    kill,
   };
 }
 
@@ -112,8 +125,9 @@ export function useSandboxProcesses(prefix: string) {
       dataDir ??= await mkdtemp(join(tmpdir(), prefix));
       return ['--port', String(await freePort()), '--data-dir', dataDir, ...extra];
     },
-    async start(args: string[]): Promise<SandboxProcess> {
-      const sandbox = await startSandboxProcess(args);
+    /** Starts one; `startTimeoutMs` bounds the wait for its endpoint (a restart replays what a crash left). */
+    async start(args: string[], startTimeoutMs?: number): Promise<SandboxProcess> {
+      const sandbox = await startSandboxProcess(args, startTimeoutMs);
       started.push(sandbox);
       return sandbox;
     },
