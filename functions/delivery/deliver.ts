@@ -264,7 +264,9 @@ export async function deliver(
   const wait =
     settings.lane === 'main' ? Math.min(settings.mainLaneWaitMs, settings.timeoutMs) : settings.timeoutMs;
   if (ports.remainingMs() < wait + settings.attemptReserveMs) {
-    await ports.forward({ ...message, interrupted: unknown.length }, settings.lane, 0);
+    // Back after the reserve's length: reads that slow mean a busy store, which a quick return would add to.
+    const back = Math.ceil(settings.attemptReserveMs / 1000);
+    await ports.forward({ ...message, interrupted: unknown.length }, settings.lane, back);
     return { kind: 'done', summary: 'handed back: too little time left in this invocation for the attempt' };
   }
 

@@ -473,7 +473,7 @@ describe('deliver', () => {
 
     expect(decision).toMatchObject({ kind: 'done', summary: expect.stringMatching(/^handed back/) });
     expect(state.forwarded).toEqual([
-      { message: { ...message, interrupted: 1 }, lane: 'slow', delaySeconds: 0 },
+      { message: { ...message, interrupted: 1 }, lane: 'slow', delaySeconds: 1 },
     ]);
     expect(state.writes).toEqual([]);
     expect(receiver.received.length).toBe(before);
