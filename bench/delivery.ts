@@ -12,6 +12,7 @@ import { WebhookSender } from '#core/delivery/webhook-sender.ts';
 import { defaults } from '#core/platform.ts';
 import { newSigningSecret, webhookHeaders } from '#core/signing.ts';
 import { type DeliveryPorts, type DeliverySettings, deliver } from '../functions/delivery/deliver.ts';
+import { healthIgnored } from '../test/support/delivery-ports.ts';
 import { aSubscription } from '../test/support/subscriptions.ts';
 import { startReceivers } from './receiver-process.ts';
 import { benchRuns, fixed, int, ranged, spread } from './stats.ts';
@@ -64,12 +65,7 @@ export async function runDeliveryBench(): Promise<string> {
     deadLetter: async () => undefined,
     newToken: () => 'token',
     remainingMs: () => Number.POSITIVE_INFINITY,
-    disable: async () => true,
-    markFailing: async () => true,
-    markRecovered: async () => true,
-    markSlow: async () => true,
-    clearSlow: async () => true,
-    publish: async () => undefined,
+    ...healthIgnored,
     now: Date.now,
   };
   const settings: DeliverySettings = {

@@ -17,6 +17,7 @@ import {
 } from '../../functions/delivery/deliver.ts';
 import { LocalDynamoDb } from '../../local/dynamodb.ts';
 import { credentials } from '../support/clients.ts';
+import { healthIgnored } from '../support/delivery-ports.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 import { aSubscription } from '../support/subscriptions.ts';
 
@@ -161,12 +162,7 @@ async function run(
       }),
     newToken: () => `token-${Math.random().toString(36).slice(2)}`,
     remainingMs: () => 60_000,
-    disable: async () => true,
-    markFailing: async () => true,
-    markRecovered: async () => true,
-    markSlow: async () => true,
-    clearSlow: async () => true,
-    publish: async () => undefined,
+    ...healthIgnored,
     now: Date.now,
   };
 
