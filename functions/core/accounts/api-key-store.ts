@@ -3,6 +3,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { table } from '../platform.ts';
+import { isConditionFailure } from '../storage/conditions.ts';
+import { accountPartition } from '../storage/table-keys.ts';
 
 /** A new API key: `whk_` + 32 random bytes, base64url. */
 export function newApiKey(): string {
@@ -46,7 +48,6 @@ export class ApiKeyConflictError extends Error {
   override name = 'ApiKeyConflict';
 }
 
-const accountPartition = (accountId: string) => `ACCOUNT#${accountId}`;
 const listingPrefix = 'APIKEY#';
 
 /**
@@ -73,9 +74,6 @@ const listingItemSchema = z.object({
 });
 
 type ListingItem = z.infer<typeof listingItemSchema>;
-
-const isConditionFailure = (error: unknown) =>
-  error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
 /**
  * API keys, stored only as their SHA-256 hash, each naming the account it belongs to.

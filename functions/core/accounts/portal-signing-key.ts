@@ -3,6 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { table } from '../platform.ts';
+import { isConditionFailure } from '../storage/conditions.ts';
 
 /** The one item that holds the key portal tokens are signed with. */
 const keyItem = { [table.partitionKey]: 'PORTAL#SIGNING_KEY', [table.sortKey]: 'PORTAL#SIGNING_KEY' };
@@ -11,9 +12,6 @@ const keyItemSchema = z.object({
   key: z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/)),
   createdAt: z.string(),
 });
-
-const isConditionFailure = (error: unknown) =>
-  error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
 /** How long a function keeps the key it read before reading it again (so a replaced key takes over). */
 export const signingKeyCacheMs = 5 * 60_000;
