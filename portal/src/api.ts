@@ -47,40 +47,43 @@ export interface Answer<T> {
   readonly etag: string | undefined;
 }
 
-let token = '';
-let onUnauthorized: (detail: string) => void = () => undefined;
+/** An HTTP method the portal uses. */
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
-/** Sets the session's token, and what to do when the API refuses it (an expired or forged link). */
-export function authorize(value: string, unauthorized: (detail: string) => void): void {
-  token = value;
-  onUnauthorized = unauthorized;
+/** Who makes a request: the token it carries, and who hears when the API refuses that token. */
+export interface Caller {
+  readonly token: string;
+  refused(detail: string): void;
 }
 
 /**
- * Calls the public API on this origin with the session's token. Every request says it comes from the portal
+ * Calls the public API on this origin with the caller's token. Every request says it comes from the portal
  * (the API takes portal tokens only so). A 401 ends the session: the link expired or is not valid.
  */
-export async function call<T>(
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+export async function request<T>(
+  caller: Caller,
+  method: Method,
   path: string,
   body?: unknown,
   headers: Record<string, string> = {},
 ): Promise<Answer<T>> {
+  // Node's fetch types (the unit tests check this file under them) lack `cache`, which Node's fetch takes.
+  const init: RequestInit & { cache: 'no-store' } = {
+    method,
+    headers: {
+      authorization: `Bearer ${caller.token}`,
+      [portalRequestHeader]: portalRequestHeaderValue,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...headers,
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    cache: 'no-store',
+    credentials: 'omit',
+    redirect: 'error',
+  };
   let response: Response;
   try {
-    response = await fetch(path, {
-      method,
-      headers: {
-        authorization: `Bearer ${token}`,
-        [portalRequestHeader]: portalRequestHeaderValue,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...headers,
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      cache: 'no-store',
-      credentials: 'omit',
-      redirect: 'error',
-    });
+    response = await fetch(path, init);
   } catch {
     throw new ApiError(0, 'network', 'The API could not be reached. Check your connection and try again.');
   }
@@ -94,7 +97,7 @@ export async function call<T>(
   if (response.ok) return { data: json as T, etag: response.headers.get('etag') ?? undefined };
   const problem = (json ?? {}) as { type?: string; detail?: string; errors?: FieldError[] };
   const detail = problem.detail ?? `The API answered ${response.status}`;
-  if (response.status === 401) onUnauthorized(detail);
+  if (response.status === 401) caller.refused(detail);
   throw new ApiError(
     response.status,
     (problem.type ?? '').replace('urn:webhooks:problem:', ''),

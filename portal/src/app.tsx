@@ -1,6 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
 import { portalRefusals } from '../../functions/core/accounts/portal-access.ts';
-import { authorize } from './api.ts';
 import { PageHeading } from './components/ui.tsx';
 import { formatDateTime } from './format.ts';
 import iconUrl from './icon.svg';
@@ -11,16 +10,16 @@ import { SubscriptionPage } from './pages/subscription.tsx';
 import { href, type Route, useRoute } from './router.ts';
 import { hasExpired, type Session } from './session.ts';
 
-function Page({ route }: { route: Route }) {
+function Page({ route, session }: { route: Route; session: Session }) {
   switch (route.page) {
     case 'list':
-      return <SubscriptionListPage />;
+      return <SubscriptionListPage session={session} />;
     case 'new':
-      return <SubscriptionFormPage />;
+      return <SubscriptionFormPage session={session} />;
     case 'subscription':
-      return <SubscriptionPage key={route.id} id={route.id} />;
+      return <SubscriptionPage key={route.id} id={route.id} session={session} />;
     case 'edit':
-      return <SubscriptionFormPage key={route.id} id={route.id} />;
+      return <SubscriptionFormPage key={route.id} id={route.id} session={session} />;
     default:
       return (
         <>
@@ -55,23 +54,24 @@ function Breadcrumbs({ route }: { route: Route }) {
  * The portal: a header, the page of the address (`#/...`), and the expiry page instead of everything once the
  * API refuses the link (or its time is up while the page is open).
  */
-export function App({ session }: { session: Session | undefined }) {
+export function App({ session }: { session: Session }) {
   const route = useRoute();
+  const { link } = session;
   const [problem, setProblem] = useState<LinkProblem | undefined>(
-    session === undefined ? { kind: 'missing' } : undefined,
+    link === undefined ? { kind: 'missing' } : undefined,
   );
 
   // During the render, before any page asks the API for anything: the pages' requests carry the token, and
   // a refusal of it replaces everything with the expiry page.
-  if (session !== undefined) {
-    authorize(session.token, (detail) =>
-      setProblem({ kind: hasExpired(session) || /expired/i.test(detail) ? 'expired' : 'invalid', detail }),
+  if (link !== undefined) {
+    session.whenRefused((detail) =>
+      setProblem({ kind: hasExpired(link) || /expired/i.test(detail) ? 'expired' : 'invalid', detail }),
     );
   }
 
   useEffect(() => {
-    if (session === undefined) return;
-    const expiresAt = session.expiresAt?.getTime();
+    if (link === undefined) return;
+    const expiresAt = link.expiresAt?.getTime();
     // A link that looks expired already is left to the API to refuse: it has the last word.
     if (expiresAt === undefined || expiresAt <= Date.now()) return;
     // Past its expiry the link shows the expiry page at once (the API would refuse the next request anyway).
@@ -80,7 +80,7 @@ export function App({ session }: { session: Session | undefined }) {
       Math.min(Math.max(0, expiresAt - Date.now()), 2_147_483_647),
     );
     return () => clearTimeout(timer);
-  }, [session]);
+  }, [link]);
 
   return (
     <>
@@ -90,12 +90,12 @@ export function App({ session }: { session: Session | undefined }) {
             <img src={iconUrl} alt="" width={28} height={28} />
             Webhooks portal
           </span>
-          {session !== undefined && problem === undefined ? (
+          {link !== undefined && problem === undefined ? (
             <span class="session">
               <span>
-                Account <strong>{session.accountId}</strong>
+                Account <strong>{link.accountId}</strong>
               </span>
-              {session.expiresAt ? <span>Link valid until {formatDateTime(session.expiresAt)}</span> : null}
+              {link.expiresAt ? <span>Link valid until {formatDateTime(link.expiresAt)}</span> : null}
             </span>
           ) : null}
         </div>
@@ -106,7 +106,7 @@ export function App({ session }: { session: Session | undefined }) {
         ) : (
           <>
             <Breadcrumbs route={route} />
-            <Page route={route} />
+            <Page route={route} session={session} />
           </>
         )}
       </main>

@@ -1,8 +1,10 @@
 import { render } from 'preact';
 import { App } from './app.tsx';
-import { takeSession } from './session.ts';
+import { takeLink } from './link.ts';
+import { Session } from './session.ts';
 import './styles.css';
 
-const session = takeSession();
+// The tab's one session: every page gets it from the app.
+const session = new Session(takeLink());
 const root = document.getElementById('app');
 if (root !== null) render(<App session={session} />, root);

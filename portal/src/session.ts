@@ -1,9 +1,7 @@
-import { portalTokenParameter } from '../../functions/core/accounts/portal-access.ts';
+import { type Answer, type Method, request } from './api.ts';
 
-const storageKey = 'hookbridge-portal-token';
-
-/** The portal session this tab holds: its token and what the token says about itself. */
-export interface Session {
+/** The portal link this tab opened: its token and what the token says about itself. */
+export interface Link {
   readonly token: string;
   readonly accountId: string;
   /** Undefined when the token does not say (a forged or damaged one). */
@@ -11,7 +9,7 @@ export interface Session {
 }
 
 /** What a token's readable part says; the server checks the signature, this only reads. */
-function claimsOf(token: string): { accountId: string; expiresAt: Date | undefined } {
+export function linkOf(token: string): Link {
   try {
     const payload = token.replace(/^whp_/, '').split('.')[0] ?? '';
     const json = JSON.parse(atob(payload.replace(/-/g, '+').replace(/_/g, '/'))) as {
@@ -19,49 +17,89 @@ function claimsOf(token: string): { accountId: string; expiresAt: Date | undefin
       e?: unknown;
     };
     return {
+      token,
       accountId: typeof json.a === 'string' ? json.a : '',
       expiresAt: typeof json.e === 'number' ? new Date(json.e * 1000) : undefined,
     };
   } catch {
-    return { accountId: '', expiresAt: undefined };
+    return { token, accountId: '', expiresAt: undefined };
   }
 }
 
-function stored(): string | undefined {
-  try {
-    return sessionStorage.getItem(storageKey) ?? undefined;
-  } catch {
-    // Storage can be off (a sandboxed frame); the session then lasts as long as the page.
-    return undefined;
-  }
+/** Whether the link's own expiry has passed (the server's refusal says so too; this picks the words). */
+export function hasExpired(link: Link | undefined, now = new Date()): boolean {
+  return link?.expiresAt !== undefined && link.expiresAt.getTime() <= now.getTime();
 }
 
-function store(token: string): void {
-  try {
-    sessionStorage.setItem(storageKey, token);
-  } catch {
-    // See stored().
-  }
+/** A message about what just happened: polite for news, assertive for failures. */
+export interface Notice {
+  readonly tone: 'success' | 'error' | 'info';
+  readonly text: string;
+}
+
+/** A new signing secret, for its subscription's page to show once. */
+export interface RevealedSecret {
+  readonly id: string;
+  readonly secret: string;
+  readonly kind: 'created' | 'rotated';
 }
 
 /**
- * The session of this tab. A link's token (`#token=whp_...`) is taken from the address and the address is
- * replaced without it, so it is not left in the history or shown over a shoulder; it is kept in this tab's
- * session storage, so that a reload keeps working until the link expires, and nowhere else.
+ * What this tab keeps while the portal is open, in one place: the link whose token every request carries,
+ * what to do when the API refuses it, a notice for the next page, and a new secret for its page. `main.tsx`
+ * makes the one session and hands it to the app, which hands it to the pages.
  */
-export function takeSession(): Session | undefined {
-  const fragment = new URLSearchParams(location.hash.slice(1));
-  const fromLink = fragment.get(portalTokenParameter);
-  if (fromLink !== null) {
-    store(fromLink);
-    history.replaceState(null, '', `${location.pathname}${location.search}#/`);
-  }
-  const token = fromLink ?? stored();
-  if (token === undefined || token === '') return undefined;
-  return { token, ...claimsOf(token) };
-}
+export class Session {
+  #refused: (detail: string) => void = () => undefined;
+  #carried: Notice | undefined;
+  #revealed: RevealedSecret | undefined;
 
-/** Whether the session's own expiry has passed (the server's refusal says so too; this picks the words). */
-export function hasExpired(session: Session | undefined, now = new Date()): boolean {
-  return session?.expiresAt !== undefined && session.expiresAt.getTime() <= now.getTime();
+  constructor(readonly link: Link | undefined) {}
+
+  /** The token the API's requests carry ('' without a link). */
+  get token(): string {
+    return this.link?.token ?? '';
+  }
+
+  /** Sets what to do when the API refuses the token (an expired or forged link). */
+  whenRefused(handler: (detail: string) => void): void {
+    this.#refused = handler;
+  }
+
+  /** The API refused the token, saying why. */
+  refused(detail: string): void {
+    this.#refused(detail);
+  }
+
+  /** Calls the public API with this session's token (see {@link request}). */
+  readonly call = <T>(
+    method: Method,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Answer<T>> => request<T>(this, method, path, body, headers);
+
+  /** A notice for the next page (e.g. "Deleted" on the list after a delete). */
+  carryNotice(notice: Notice): void {
+    this.#carried = notice;
+  }
+
+  /** The notice carried to this page, once: a second take finds none. */
+  takeNotice(): Notice | undefined {
+    const taken = this.#carried;
+    this.#carried = undefined;
+    return taken;
+  }
+
+  /** Hands a new secret to the subscription's page, which shows it once. */
+  showSecretOnce(secret: RevealedSecret): void {
+    this.#revealed = secret;
+  }
+
+  /** The secret handed over for this subscription, once; one for another subscription stays. */
+  takeSecret(id: string): RevealedSecret | undefined {
+    const taken = this.#revealed?.id === id ? this.#revealed : undefined;
+    if (taken !== undefined) this.#revealed = undefined;
+    return taken;
+  }
 }

@@ -8,7 +8,8 @@ import {
   formatRelative,
   triggerLabel,
 } from '../format.ts';
-import { ActionButton, Badge, type Notice, ScrollRegion } from './ui.tsx';
+import type { Notice } from '../session.ts';
+import { ActionButton, Badge, ScrollRegion } from './ui.tsx';
 
 /** Which deliveries the list shows. */
 export type DeliveryFilter = '' | Delivery['status'];

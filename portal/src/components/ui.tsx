@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { messageOf } from '../api.ts';
+import type { Notice, Session } from '../session.ts';
 
 /**
  * A page's heading: it names the tab, and takes the focus when the page opens, so that keyboard and screen
@@ -19,12 +20,6 @@ export function PageHeading({ children, title }: { children: ComponentChildren; 
   );
 }
 
-/** A message about what just happened: polite for news, assertive for failures. */
-export interface Notice {
-  readonly tone: 'success' | 'error' | 'info';
-  readonly text: string;
-}
-
 /** Shows a notice in a live region, so that it is read out as well as seen. */
 export function NoticeBar({ notice }: { notice: Notice | undefined }) {
   return (
@@ -37,25 +32,17 @@ export function NoticeBar({ notice }: { notice: Notice | undefined }) {
   );
 }
 
-let carried: Notice | undefined;
-
-/** A notice for the next page (e.g. "Deleted" on the list after a delete). */
-export function carryNotice(notice: Notice): void {
-  carried = notice;
-}
-
 /**
- * The notice a page shows, starting with one carried over from the page before. That one is shown once the
- * page is `ready` (its {@link NoticeBar} is in the page), a moment after: a live region is read out when its
- * text changes, not when it appears with its text already in it.
+ * The notice a page shows, starting with one the session carried over from the page before. That one is
+ * shown once the page is `ready` (its {@link NoticeBar} is in the page), a moment after: a live region is read
+ * out when its text changes, not when it appears with its text already in it.
  */
-export function useNotice(ready = true): [Notice | undefined, (notice: Notice | undefined) => void] {
+export function useNotice(
+  session: Session,
+  ready = true,
+): [Notice | undefined, (notice: Notice | undefined) => void] {
   const [notice, setNotice] = useState<Notice | undefined>();
-  const [pending, setPending] = useState<Notice | undefined>(() => {
-    const taken = carried;
-    carried = undefined;
-    return taken;
-  });
+  const [pending, setPending] = useState<Notice | undefined>(() => session.takeNotice());
   useEffect(() => {
     if (!ready || pending === undefined) return;
     setNotice(pending);

@@ -3,15 +3,14 @@ import { useId, useRef, useState } from 'preact/hooks';
 import {
   type Answer,
   ApiError,
-  call,
   type EventType,
   type FieldError,
   messageOf,
   type Subscription,
 } from '../api.ts';
-import { carryNotice, PageHeading, useLoaded } from '../components/ui.tsx';
+import { PageHeading, useLoaded } from '../components/ui.tsx';
 import { href, navigate } from '../router.ts';
-import { showSecretOnce } from './subscription.tsx';
+import type { Session } from '../session.ts';
 
 /** The form's fields, as typed. */
 interface Values {
@@ -302,15 +301,15 @@ function EventPicker({
  * focus goes), together with the portal's own about what it could not read. An edit sends only what changed,
  * conditional on the version it was opened at, and the subscription's page then says it was saved.
  */
-export function SubscriptionFormPage({ id }: { id?: string }) {
+export function SubscriptionFormPage({ id, session }: { id?: string; session: Session }) {
   const editing = id !== undefined;
   const form = useId();
   const catalog = useLoaded(
-    async () => (await call<{ data: EventType[] }>('GET', '/v1/event-types')).data.data,
+    async () => (await session.call<{ data: EventType[] }>('GET', '/v1/event-types')).data.data,
     [],
   );
   const original = useLoaded(async (): Promise<Answer<Subscription> | undefined> => {
-    return id === undefined ? undefined : call<Subscription>('GET', `/v1/webhooks/${id}`);
+    return id === undefined ? undefined : session.call<Subscription>('GET', `/v1/webhooks/${id}`);
   }, [id]);
   const [values, setValues] = useState<Values | undefined>(editing ? undefined : empty);
   const [errors, setErrors] = useState<Errors>({});
@@ -366,7 +365,7 @@ export function SubscriptionFormPage({ id }: { id?: string }) {
       unread.headers ? current.headers : read.headers,
     );
     if (editing && Object.keys(body).length === 0) {
-      carryNotice({ tone: 'info', text: 'Nothing changed, so nothing was saved.' });
+      session.carryNotice({ tone: 'info', text: 'Nothing changed, so nothing was saved.' });
       navigate(href.subscription(id));
       return;
     }
@@ -374,16 +373,21 @@ export function SubscriptionFormPage({ id }: { id?: string }) {
     try {
       if (editing) {
         const etag = original.value?.etag;
-        await call<Subscription>('PATCH', `/v1/webhooks/${id}`, body, etag ? { 'if-match': etag } : {});
-        carryNotice({ tone: 'success', text: 'Saved your changes.' });
+        await session.call<Subscription>(
+          'PATCH',
+          `/v1/webhooks/${id}`,
+          body,
+          etag ? { 'if-match': etag } : {},
+        );
+        session.carryNotice({ tone: 'success', text: 'Saved your changes.' });
         navigate(href.subscription(id));
       } else {
         const text = JSON.stringify(body);
         if (attempt.current?.body !== text) attempt.current = { body: text, key: crypto.randomUUID() };
-        const { data } = await call<Subscription & { secret: string }>('POST', '/v1/webhooks', body, {
+        const { data } = await session.call<Subscription & { secret: string }>('POST', '/v1/webhooks', body, {
           'idempotency-key': attempt.current.key,
         });
-        showSecretOnce(data.id, data.secret, 'created');
+        session.showSecretOnce({ id: data.id, secret: data.secret, kind: 'created' });
         navigate(href.subscription(data.id));
       }
     } catch (error) {

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { call, type Delivery, type Page, type Subscription } from '../api.ts';
+import type { Delivery, Page, Subscription } from '../api.ts';
 import {
   ActionButton,
   Badge,
@@ -11,6 +11,7 @@ import {
 } from '../components/ui.tsx';
 import { attemptResult, deliveryStatusLabel, formatRelative, statusLabel } from '../format.ts';
 import { href } from '../router.ts';
+import type { Session } from '../session.ts';
 
 /** A subscription with the outcome of its latest delivery (undefined: none yet; null: could not be read). */
 interface Row {
@@ -18,11 +19,11 @@ interface Row {
   readonly latest: Delivery | undefined | null;
 }
 
-async function withLatest(subscriptions: readonly Subscription[]): Promise<Row[]> {
+async function withLatest(session: Session, subscriptions: readonly Subscription[]): Promise<Row[]> {
   return Promise.all(
     subscriptions.map(async (subscription) => {
       try {
-        const { data } = await call<Page<Delivery>>(
+        const { data } = await session.call<Page<Delivery>>(
           'GET',
           `/v1/webhooks/${subscription.id}/deliveries?limit=1`,
         );
@@ -47,13 +48,13 @@ function LatestOutcome({ latest }: { latest: Row['latest'] }) {
 }
 
 /** The account's subscriptions, newest first, each with its status and how its latest delivery went. */
-export function SubscriptionListPage() {
-  const [notice] = useNotice();
+export function SubscriptionListPage({ session }: { session: Session }) {
+  const [notice] = useNotice(session);
   const [more, setMore] = useState<{ rows: Row[]; cursor: string | null }>({ rows: [], cursor: null });
   const first = useLoaded(async () => {
-    const { data } = await call<Page<Subscription>>('GET', '/v1/webhooks?limit=20');
+    const { data } = await session.call<Page<Subscription>>('GET', '/v1/webhooks?limit=20');
     setMore({ rows: [], cursor: data.next_cursor });
-    return withLatest(data.data);
+    return withLatest(session, data.data);
   }, []);
   // Keeps the outcomes current; not once more pages are shown (a refresh would drop them).
   useInterval(() => {
@@ -108,11 +109,11 @@ export function SubscriptionListPage() {
         <ActionButton
           busyLabel="Loading…"
           onClick={async () => {
-            const { data } = await call<Page<Subscription>>(
+            const { data } = await session.call<Page<Subscription>>(
               'GET',
               `/v1/webhooks?limit=20&cursor=${encodeURIComponent(more.cursor ?? '')}`,
             );
-            const added = await withLatest(data.data);
+            const added = await withLatest(session, data.data);
             setMore((before) => ({ rows: [...before.rows, ...added], cursor: data.next_cursor }));
           }}
         >

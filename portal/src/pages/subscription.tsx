@@ -1,5 +1,5 @@
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
-import { type Answer, call, type Delivery, messageOf, type Page, type Subscription } from '../api.ts';
+import { type Answer, type Delivery, messageOf, type Page, type Subscription } from '../api.ts';
 import { AttemptsChart, attemptsByHour } from '../components/attempts-chart.tsx';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { type DeliveryFilter, DeliveryList, RecoverForm } from '../components/deliveries.tsx';
@@ -7,8 +7,6 @@ import { SecretPanel } from '../components/secret.tsx';
 import {
   ActionButton,
   Badge,
-  carryNotice,
-  type Notice,
   NoticeBar,
   PageHeading,
   useInterval,
@@ -17,28 +15,19 @@ import {
 } from '../components/ui.tsx';
 import { formatDateTime, statusLabel } from '../format.ts';
 import { href, navigate } from '../router.ts';
-
-let revealed: { id: string; secret: string; kind: 'created' | 'rotated' } | undefined;
-
-/** Hands a new secret to the subscription's page, which shows it once. */
-export function showSecretOnce(id: string, secret: string, kind: 'created' | 'rotated'): void {
-  revealed = { id, secret, kind };
-}
-
-function takeSecret(id: string) {
-  const taken = revealed?.id === id ? revealed : undefined;
-  if (taken !== undefined) revealed = undefined;
-  return taken;
-}
+import type { Notice, Session } from '../session.ts';
 
 /** The deliveries the chart counts: those of the last two days (retries span about a day), at most 500. */
-async function recentDeliveries(id: string): Promise<{ deliveries: Delivery[]; partial: boolean }> {
+async function recentDeliveries(
+  session: Session,
+  id: string,
+): Promise<{ deliveries: Delivery[]; partial: boolean }> {
   const since = Date.now() - 2 * 86_400_000;
   const deliveries: Delivery[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < 5; page++) {
     const query: string = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
-    const answer: Answer<Page<Delivery>> = await call<Page<Delivery>>(
+    const answer: Answer<Page<Delivery>> = await session.call<Page<Delivery>>(
       'GET',
       `/v1/webhooks/${id}/deliveries?limit=100${query}`,
     );
@@ -63,9 +52,9 @@ const overlapChoices = [
  * delete), the last 24 hours of attempts, its deliveries with their attempts (retry one), and recovery of
  * failures since a time. It refreshes itself every few seconds while the tab is visible.
  */
-export function SubscriptionPage({ id }: { id: string }) {
+export function SubscriptionPage({ id, session }: { id: string; session: Session }) {
   const dialogIds = useId();
-  const [secret, setSecret] = useState(() => takeSecret(id));
+  const [secret, setSecret] = useState(() => session.takeSecret(id));
   const [filter, setFilter] = useState<DeliveryFilter>('');
   const [shown, setShown] = useState(20);
   const [dialog, setDialog] = useState<'delete' | 'rotate' | undefined>();
@@ -74,20 +63,20 @@ export function SubscriptionPage({ id }: { id: string }) {
   // page is inert, so the new secret's panel could not take the focus, nor a notice be read out.
   const rotated = useRef<{ secret?: string; notice: Notice } | undefined>(undefined);
 
-  const subscription = useLoaded(() => call<Subscription>('GET', `/v1/webhooks/${id}`), [id]);
+  const subscription = useLoaded(() => session.call<Subscription>('GET', `/v1/webhooks/${id}`), [id]);
   // A notice carried from the edit form ("Saved") waits for the page, whose notice bar it goes in.
-  const [notice, setNotice] = useNotice(subscription.value !== undefined);
+  const [notice, setNotice] = useNotice(session, subscription.value !== undefined);
   const deliveries = useLoaded(
     async () =>
       (
-        await call<Page<Delivery>>(
+        await session.call<Page<Delivery>>(
           'GET',
           `/v1/webhooks/${id}/deliveries?limit=${Math.min(shown, 100)}${filter === '' ? '' : `&status=${filter}`}`,
         )
       ).data,
     [id, filter, shown],
   );
-  const chart = useLoaded(() => recentDeliveries(id), [id]);
+  const chart = useLoaded(() => recentDeliveries(session, id), [id]);
   const refresh = async () => {
     await Promise.all([subscription.reload(), deliveries.reload()]);
   };
@@ -132,7 +121,7 @@ export function SubscriptionPage({ id }: { id: string }) {
   };
   const setStatus = (status: 'active' | 'paused', done: string) =>
     act(async () => {
-      await call('PATCH', `/v1/webhooks/${id}`, { status });
+      await session.call('PATCH', `/v1/webhooks/${id}`, { status });
       return done;
     });
   const active = current.status === 'active';
@@ -224,7 +213,7 @@ export function SubscriptionPage({ id }: { id: string }) {
             busyLabel="Sending…"
             onClick={() =>
               act(async () => {
-                await call('POST', `/v1/webhooks/${id}/test`);
+                await session.call('POST', `/v1/webhooks/${id}/test`);
                 return 'Test event sent: its delivery shows below in a moment.';
               })
             }
@@ -289,7 +278,7 @@ export function SubscriptionPage({ id }: { id: string }) {
           loading={deliveries.loading}
           onRetry={(delivery) =>
             act(async () => {
-              await call('POST', `/v1/deliveries/${delivery.id}/retry`);
+              await session.call('POST', `/v1/deliveries/${delivery.id}/retry`);
               return `Retry queued for the ${delivery.event_type} delivery.`;
             })
           }
@@ -301,11 +290,11 @@ export function SubscriptionPage({ id }: { id: string }) {
         <RecoverForm
           disabled={!active}
           onRecover={async (since) => {
-            const { data } = await call<{ recovered: number; expired: number; next_since: string | null }>(
-              'POST',
-              `/v1/webhooks/${id}/recover`,
-              { since: since.toISOString() },
-            );
+            const { data } = await session.call<{
+              recovered: number;
+              expired: number;
+              next_since: string | null;
+            }>('POST', `/v1/webhooks/${id}/recover`, { since: since.toISOString() });
             await refresh();
             const parts = [
               `${data.recovered} failed deliver${data.recovered === 1 ? 'y' : 'ies'} queued for one more attempt.`,
@@ -331,9 +320,13 @@ export function SubscriptionPage({ id }: { id: string }) {
         }}
         onConfirm={async () => {
           try {
-            const { data } = await call<{ secret: string }>('POST', `/v1/webhooks/${id}/rotate-secret`, {
-              previous_secret_expires_in: overlap,
-            });
+            const { data } = await session.call<{ secret: string }>(
+              'POST',
+              `/v1/webhooks/${id}/rotate-secret`,
+              {
+                previous_secret_expires_in: overlap,
+              },
+            );
             rotated.current = { secret: data.secret, notice: { tone: 'success', text: 'Secret rotated.' } };
           } catch (error) {
             rotated.current = { notice: { tone: 'error', text: messageOf(error) } };
@@ -368,12 +361,12 @@ export function SubscriptionPage({ id }: { id: string }) {
         onClose={() => setDialog(undefined)}
         onConfirm={async () => {
           try {
-            await call('DELETE', `/v1/webhooks/${id}`);
+            await session.call('DELETE', `/v1/webhooks/${id}`);
           } catch (error) {
             setNotice({ tone: 'error', text: messageOf(error) });
             return;
           }
-          carryNotice({ tone: 'success', text: `Deleted ${current.name}.` });
+          session.carryNotice({ tone: 'success', text: `Deleted ${current.name}.` });
           navigate(href.list);
         }}
       >
