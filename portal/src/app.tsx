@@ -1,14 +1,14 @@
 import { useEffect, useState } from 'preact/hooks';
-import { portalRefusals } from '../../functions/core/accounts/portal-access.ts';
 import { PageHeading } from './components/ui.tsx';
 import { formatDateTime } from './format.ts';
 import iconUrl from './icon.svg';
 import { SubscriptionFormPage } from './pages/form.tsx';
-import { type LinkProblem, LinkProblemPage } from './pages/link-problem.tsx';
-import { SubscriptionListPage } from './pages/list.tsx';
+import { expiredLink, type LinkProblem, msUntilExpiry, refusedLink } from './pages/link-problem/model.ts';
+import { LinkProblemPage } from './pages/link-problem/view.tsx';
+import { SubscriptionListPage } from './pages/list/view.tsx';
 import { SubscriptionPage } from './pages/subscription.tsx';
 import { href, type Route, useRoute } from './router.ts';
-import { hasExpired, type Session } from './session.ts';
+import type { Session } from './session.ts';
 
 function Page({ route, session }: { route: Route; session: Session }) {
   switch (route.page) {
@@ -64,21 +64,14 @@ export function App({ session }: { session: Session }) {
   // During the render, before any page asks the API for anything: the pages' requests carry the token, and
   // a refusal of it replaces everything with the expiry page.
   if (link !== undefined) {
-    session.whenRefused((detail) =>
-      setProblem({ kind: hasExpired(link) || /expired/i.test(detail) ? 'expired' : 'invalid', detail }),
-    );
+    session.whenRefused((detail) => setProblem(refusedLink(link, detail)));
   }
 
   useEffect(() => {
-    if (link === undefined) return;
-    const expiresAt = link.expiresAt?.getTime();
-    // A link that looks expired already is left to the API to refuse: it has the last word.
-    if (expiresAt === undefined || expiresAt <= Date.now()) return;
+    const wait = link === undefined ? undefined : msUntilExpiry(link);
+    if (wait === undefined) return;
     // Past its expiry the link shows the expiry page at once (the API would refuse the next request anyway).
-    const timer = setTimeout(
-      () => setProblem({ kind: 'expired', detail: portalRefusals.expired }),
-      Math.min(Math.max(0, expiresAt - Date.now()), 2_147_483_647),
-    );
+    const timer = setTimeout(() => setProblem(expiredLink), wait);
     return () => clearTimeout(timer);
   }, [link]);
 

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import type { Delivery, Page, Subscription } from '../api.ts';
+import type { Delivery, Page, Subscription } from '../../api.ts';
 import {
   ActionButton,
   Badge,
@@ -8,41 +8,29 @@ import {
   useInterval,
   useLoaded,
   useNotice,
-} from '../components/ui.tsx';
-import { attemptResult, deliveryStatusLabel, formatRelative, statusLabel } from '../format.ts';
-import { href } from '../router.ts';
-import type { Session } from '../session.ts';
-
-/** A subscription with the outcome of its latest delivery (undefined: none yet; null: could not be read). */
-interface Row {
-  readonly subscription: Subscription;
-  readonly latest: Delivery | undefined | null;
-}
-
-async function withLatest(session: Session, subscriptions: readonly Subscription[]): Promise<Row[]> {
-  return Promise.all(
-    subscriptions.map(async (subscription) => {
-      try {
-        const { data } = await session.call<Page<Delivery>>(
-          'GET',
-          `/v1/webhooks/${subscription.id}/deliveries?limit=1`,
-        );
-        return { subscription, latest: data.data[0] };
-      } catch {
-        return { subscription, latest: null };
-      }
-    }),
-  );
-}
+} from '../../components/ui.tsx';
+import { statusLabel } from '../../format.ts';
+import { href } from '../../router.ts';
+import type { Session } from '../../session.ts';
+import {
+  afterFirstPage,
+  latestOutcome,
+  listShows,
+  type More,
+  type ReadDeliveries,
+  type Row,
+  refreshes,
+  subscriptionsPath,
+  withLatest,
+  withMoreRows,
+} from './model.ts';
 
 function LatestOutcome({ latest }: { latest: Row['latest'] }) {
-  if (latest === null) return <span class="hint">Could not be read</span>;
-  if (latest === undefined) return <span class="hint">No deliveries yet</span>;
-  const attempt = latest.attempts.at(-1);
+  const outcome = latestOutcome(latest);
+  if (outcome.kind === 'hint') return <span class="hint">{outcome.text}</span>;
   return (
     <span>
-      <Badge tone={latest.status}>{deliveryStatusLabel[latest.status]}</Badge>{' '}
-      {attempt === undefined ? latest.event_type : `${attemptResult(attempt)}, ${formatRelative(attempt.at)}`}
+      <Badge tone={outcome.status}>{outcome.label}</Badge> {outcome.text}
     </span>
   );
 }
@@ -50,17 +38,25 @@ function LatestOutcome({ latest }: { latest: Row['latest'] }) {
 /** The account's subscriptions, newest first, each with its status and how its latest delivery went. */
 export function SubscriptionListPage({ session }: { session: Session }) {
   const [notice] = useNotice(session);
-  const [more, setMore] = useState<{ rows: Row[]; cursor: string | null }>({ rows: [], cursor: null });
+  const [more, setMore] = useState<More>({ rows: [], cursor: null });
+  const readDeliveries: ReadDeliveries = async (path) =>
+    (await session.call<Page<Delivery>>('GET', path)).data;
   const first = useLoaded(async () => {
-    const { data } = await session.call<Page<Subscription>>('GET', '/v1/webhooks?limit=20');
-    setMore({ rows: [], cursor: data.next_cursor });
-    return withLatest(session, data.data);
+    const { data } = await session.call<Page<Subscription>>('GET', subscriptionsPath());
+    setMore(afterFirstPage(data));
+    return withLatest(data.data, readDeliveries);
   }, []);
   // Keeps the outcomes current; not once more pages are shown (a refresh would drop them).
   useInterval(() => {
-    if (more.rows.length === 0) void first.reload();
+    if (refreshes(more)) void first.reload();
   }, 10_000);
   const rows = [...(first.value ?? []), ...more.rows];
+  const shows = listShows({
+    loading: first.loading,
+    loaded: first.value !== undefined,
+    error: first.error,
+    rows: rows.length,
+  });
 
   return (
     <>
@@ -71,9 +67,9 @@ export function SubscriptionListPage({ session }: { session: Session }) {
         </a>
       </div>
       <NoticeBar notice={notice ?? (first.error ? { tone: 'error', text: first.error } : undefined)} />
-      {first.loading && first.value === undefined ? (
+      {shows === 'loading' ? (
         <p class="empty">Loading subscriptions…</p>
-      ) : rows.length === 0 && first.error === undefined ? (
+      ) : shows === 'none' ? (
         <p class="empty">No subscriptions yet. Create one to start receiving webhooks.</p>
       ) : (
         <ul class="cards">
@@ -109,12 +105,9 @@ export function SubscriptionListPage({ session }: { session: Session }) {
         <ActionButton
           busyLabel="Loading…"
           onClick={async () => {
-            const { data } = await session.call<Page<Subscription>>(
-              'GET',
-              `/v1/webhooks?limit=20&cursor=${encodeURIComponent(more.cursor ?? '')}`,
-            );
-            const added = await withLatest(session, data.data);
-            setMore((before) => ({ rows: [...before.rows, ...added], cursor: data.next_cursor }));
+            const { data } = await session.call<Page<Subscription>>('GET', subscriptionsPath(more.cursor));
+            const added = await withLatest(data.data, readDeliveries);
+            setMore((before) => withMoreRows(before, added, data.next_cursor));
           }}
         >
           Show more subscriptions
