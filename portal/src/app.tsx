@@ -6,7 +6,7 @@ import { SubscriptionFormPage } from './pages/form.tsx';
 import { expiredLink, type LinkProblem, msUntilExpiry, refusedLink } from './pages/link-problem/model.ts';
 import { LinkProblemPage } from './pages/link-problem/view.tsx';
 import { SubscriptionListPage } from './pages/list/view.tsx';
-import { SubscriptionPage } from './pages/subscription.tsx';
+import { SubscriptionPage } from './pages/subscription/view.tsx';
 import { href, type Route, useRoute } from './router.ts';
 import type { Session } from './session.ts';
 

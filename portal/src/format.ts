@@ -28,6 +28,12 @@ export const statusLabel: Record<Subscription['status'], string> = {
   disabled: 'Disabled',
 };
 
+/** The words for a subscription's payload format. */
+export const payloadFormatLabel: Record<Subscription['format'], string> = {
+  json: 'JSON',
+  xml: 'XML',
+};
+
 /** The words for a delivery's status. */
 export const deliveryStatusLabel: Record<Delivery['status'], string> = {
   pending: 'Pending',

@@ -1,5 +1,6 @@
 import { useId, useState } from 'preact/hooks';
-import { type Attempt, type Delivery, messageOf } from '../api.ts';
+import { type Attempt, type Delivery, messageOf } from '../../api.ts';
+import { ActionButton, Badge, ScrollRegion } from '../../components/ui.tsx';
 import {
   attemptResult,
   deliveryStatusLabel,
@@ -7,12 +8,9 @@ import {
   formatLatency,
   formatRelative,
   triggerLabel,
-} from '../format.ts';
-import type { Notice } from '../session.ts';
-import { ActionButton, Badge, ScrollRegion } from './ui.tsx';
-
-/** Which deliveries the list shows. */
-export type DeliveryFilter = '' | Delivery['status'];
+} from '../../format.ts';
+import type { Notice } from '../../session.ts';
+import type { DeliveryFilter } from './model.ts';
 
 const statusTone: Record<Delivery['status'], string> = {
   pending: 'pending',

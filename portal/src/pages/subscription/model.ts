@@ -1,0 +1,172 @@
+import type { Delivery, Page, Subscription } from '../../api.ts';
+import type { Notice, RevealedSecret } from '../../session.ts';
+
+/** Which deliveries the list shows: all, or those of one status. */
+export type DeliveryFilter = '' | Delivery['status'];
+
+/** The delivery list's state: its filter, and how many deliveries it shows. */
+export interface DeliveryListState {
+  readonly filter: DeliveryFilter;
+  readonly shown: number;
+}
+
+/** How many deliveries the list shows at first, and how many more each "Show more" adds. */
+const step = 20;
+/** The most the list shows (one page of the API). */
+const most = 100;
+
+/** The list as the page opens: all deliveries, the first 20. */
+export const openingList: DeliveryListState = { filter: '', shown: step };
+
+/** The list filtered anew: from its first 20 again. */
+export const withFilter = (filter: DeliveryFilter): DeliveryListState => ({ filter, shown: step });
+
+/** The list with 20 more shown, 100 at the most. */
+export const withMoreShown = (list: DeliveryListState): DeliveryListState => ({
+  ...list,
+  shown: Math.min(list.shown + step, most),
+});
+
+/** Whether "Show more" is offered: the API has more, and the list shows fewer than it can. */
+export const offersMore = (list: DeliveryListState, page: Page<Delivery> | undefined): boolean =>
+  page?.next_cursor != null && list.shown < most;
+
+/** The address of the deliveries the list shows. */
+export function deliveriesPath(id: string, list: DeliveryListState): string {
+  const status = list.filter === '' ? '' : `&status=${list.filter}`;
+  return `/v1/webhooks/${id}/deliveries?limit=${Math.min(list.shown, most)}${status}`;
+}
+
+/**
+ * What the chart follows: each delivery's id, attempt count and status. When it changes, a delivery's
+ * attempts changed, and the chart is counted again.
+ */
+export const fingerprintOf = (deliveries: readonly Delivery[]): string =>
+  deliveries.map((delivery) => `${delivery.id}:${delivery.attempt_count}:${delivery.status}`).join();
+
+/** Reads a page of deliveries at an address of the API. */
+export type ReadDeliveries = (path: string) => Promise<Page<Delivery>>;
+
+/** How far back the chart's deliveries go (retries span about a day), and how many pages of 100 it reads. */
+const chartDays = 2;
+const chartPages = 5;
+
+/**
+ * The deliveries the chart counts: those of the last two days, newest first, at most 500; `partial` when
+ * there were more.
+ */
+export async function recentDeliveries(
+  id: string,
+  read: ReadDeliveries,
+  now = Date.now(),
+): Promise<{ deliveries: Delivery[]; partial: boolean }> {
+  const since = now - chartDays * 86_400_000;
+  const deliveries: Delivery[] = [];
+  let cursor: string | null = null;
+  for (let page = 0; page < chartPages; page++) {
+    const query = cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`;
+    const answer = await read(`/v1/webhooks/${id}/deliveries?limit=100${query}`);
+    deliveries.push(...answer.data);
+    cursor = answer.next_cursor;
+    const oldest = answer.data.at(-1);
+    if (cursor === null || oldest === undefined || Date.parse(oldest.created_at) < since) {
+      return { deliveries, partial: false };
+    }
+  }
+  return { deliveries, partial: true };
+}
+
+/** A change of status the page offers, and what it says once done. */
+export interface StatusChange {
+  readonly to: 'active' | 'paused';
+  readonly label: string;
+  readonly busyLabel: string;
+  readonly done: string;
+}
+
+const pause: StatusChange = {
+  to: 'paused',
+  label: 'Pause',
+  busyLabel: 'Pausing…',
+  done: 'Paused: no webhooks are sent until you resume.',
+};
+const resume: StatusChange = {
+  to: 'active',
+  label: 'Resume',
+  busyLabel: 'Resuming…',
+  done: 'Resumed: new events are delivered again.',
+};
+const reenable: StatusChange = {
+  to: 'active',
+  label: 'Re-enable',
+  busyLabel: 'Re-enabling…',
+  done: 'Re-enabled: deliveries resume.',
+};
+
+/**
+ * What can be done with a subscription of this status: events, tests, retries and recovery need an active
+ * one; an active one can be paused, a paused one resumed, and one the platform disabled re-enabled.
+ */
+export function actionsFor(status: Subscription['status']): {
+  readonly canDeliver: boolean;
+  readonly toggle: StatusChange | undefined;
+  readonly reenable: StatusChange | undefined;
+} {
+  return {
+    canDeliver: status === 'active',
+    toggle: status === 'active' ? pause : status === 'paused' ? resume : undefined,
+    reenable: status === 'disabled' ? reenable : undefined,
+  };
+}
+
+/** What `POST /v1/webhooks/{id}/recover` answers. */
+export interface Recovery {
+  readonly recovered: number;
+  readonly expired: number;
+  readonly next_since: string | null;
+}
+
+/** What a recovery says: how many were queued, how many could not be, and whether more remain. */
+export function recoveryNotice(recovery: Recovery): Notice {
+  const parts = [
+    `${recovery.recovered} failed deliver${recovery.recovered === 1 ? 'y' : 'ies'} queued for one more attempt.`,
+    recovery.expired > 0 ? `${recovery.expired} could not be: their events are no longer kept.` : '',
+    recovery.next_since ? 'More remain: recover again to continue.' : '',
+  ];
+  return { tone: 'success', text: parts.filter(Boolean).join(' ') };
+}
+
+/** How long the old secret keeps signing after a rotation: the choices, the first the default. */
+export const overlapChoices = [
+  { seconds: 86_400, label: '24 hours (recommended)' },
+  { seconds: 3600, label: '1 hour' },
+  { seconds: 0, label: 'No overlap: the old secret stops at once' },
+] as const;
+
+/** What a rotation did: shown once its dialog has closed (a new secret to show, and a notice). */
+export interface Rotation {
+  readonly secret?: RevealedSecret;
+  readonly notice: Notice;
+}
+
+/** A rotation of subscription `id` the API answered with a new secret. */
+export const rotated = (id: string, secret: string): Rotation => ({
+  secret: { id, secret, kind: 'rotated' },
+  notice: { tone: 'success', text: 'Secret rotated.' },
+});
+
+/** A rotation the API refused, in its words. */
+export const rotationFailed = (message: string): Rotation => ({ notice: { tone: 'error', text: message } });
+
+/** What the panel of a new secret says: a created subscription's, or a rotated one's. */
+export function secretWords(kind: RevealedSecret['kind']): { readonly title: string; readonly note: string } {
+  return kind === 'created'
+    ? {
+        title: 'Subscription created: its signing secret',
+        note: 'Copy it now: it is shown only this once. Your endpoint verifies each webhook’s signature with it.',
+      }
+    : {
+        title: 'The new signing secret',
+        note: 'Copy it now: it is shown only this once. Until the overlap ends, webhooks carry signatures with both the old and the new secret.',
+      };
+}

@@ -1,0 +1,286 @@
+import { useEffect, useId, useState } from 'preact/hooks';
+import { type Delivery, messageOf, type Page, type Subscription } from '../../api.ts';
+import { AttemptsChart, attemptsByHour } from '../../components/attempts-chart.tsx';
+import { SecretPanel } from '../../components/secret.tsx';
+import {
+  ActionButton,
+  Badge,
+  NoticeBar,
+  PageHeading,
+  useInterval,
+  useLoaded,
+  useNotice,
+} from '../../components/ui.tsx';
+import { formatDateTime, payloadFormatLabel, statusLabel } from '../../format.ts';
+import { href, navigate } from '../../router.ts';
+import type { Session } from '../../session.ts';
+import { DeliveryList, RecoverForm } from './deliveries.tsx';
+import { DeleteDialog, RotateDialog } from './dialogs.tsx';
+import {
+  actionsFor,
+  type DeliveryListState,
+  deliveriesPath,
+  fingerprintOf,
+  offersMore,
+  openingList,
+  type ReadDeliveries,
+  type Recovery,
+  recentDeliveries,
+  recoveryNotice,
+  type StatusChange,
+  secretWords,
+  withFilter,
+  withMoreShown,
+} from './model.ts';
+
+/** The facts of a subscription, as a description list. */
+function Details({ subscription }: { subscription: Subscription }) {
+  return (
+    <dl class="facts">
+      <dt>Endpoint</dt>
+      <dd>
+        <code class="url">{subscription.url}</code>
+      </dd>
+      <dt>Events</dt>
+      <dd>{subscription.events.join(', ')}</dd>
+      {subscription.description ? (
+        <>
+          <dt>Description</dt>
+          <dd>{subscription.description}</dd>
+        </>
+      ) : null}
+      <dt>Content filter</dt>
+      <dd>{subscription.filter === null ? 'None' : <code>{JSON.stringify(subscription.filter)}</code>}</dd>
+      <dt>Format</dt>
+      <dd>{payloadFormatLabel[subscription.format]}</dd>
+      {Object.keys(subscription.headers).length > 0 ? (
+        <>
+          <dt>Custom headers</dt>
+          <dd>{Object.keys(subscription.headers).join(', ')}</dd>
+        </>
+      ) : null}
+      {subscription.previous_secret_expires_at ? (
+        <>
+          <dt>Previous secret</dt>
+          <dd>Still signs until {formatDateTime(subscription.previous_secret_expires_at)}</dd>
+        </>
+      ) : null}
+      <dt>Created</dt>
+      <dd>{formatDateTime(subscription.created_at)}</dd>
+    </dl>
+  );
+}
+
+/**
+ * One subscription: what it is, what can be done with it (test, pause, resume or re-enable, edit, rotate,
+ * delete), the last 24 hours of attempts, its deliveries with their attempts (retry one), and recovery of
+ * failures since a time. It refreshes itself every few seconds while the tab is visible.
+ */
+export function SubscriptionPage({ id, session }: { id: string; session: Session }) {
+  const ids = useId();
+  const [secret, setSecret] = useState(() => session.takeSecret(id));
+  const [list, setList] = useState<DeliveryListState>(openingList);
+  const [dialog, setDialog] = useState<'delete' | 'rotate' | undefined>();
+  const readDeliveries: ReadDeliveries = async (path) =>
+    (await session.call<Page<Delivery>>('GET', path)).data;
+
+  const subscription = useLoaded(() => session.call<Subscription>('GET', `/v1/webhooks/${id}`), [id]);
+  // A notice carried from the edit form ("Saved") waits for the page, whose notice bar it goes in.
+  const [notice, setNotice] = useNotice(session, subscription.value !== undefined);
+  const deliveries = useLoaded(() => readDeliveries(deliveriesPath(id, list)), [id, list.filter, list.shown]);
+  const chart = useLoaded(() => recentDeliveries(id, readDeliveries), [id]);
+  const refresh = async () => {
+    await Promise.all([subscription.reload(), deliveries.reload()]);
+  };
+  useInterval(() => void refresh(), 3000);
+
+  // The chart follows the log: counted again whenever a delivery's attempts change.
+  const fingerprint = fingerprintOf(deliveries.value?.data ?? []);
+  useEffect(() => {
+    void chart.reload();
+  }, [fingerprint]);
+
+  const current = subscription.value?.data;
+  if (current === undefined) {
+    const title = subscription.error === undefined ? 'Subscription' : 'Subscription not found';
+    return (
+      <>
+        <PageHeading title={title}>{title}</PageHeading>
+        {subscription.error === undefined ? (
+          <p class="empty">Loading…</p>
+        ) : (
+          <>
+            <p role="alert">{subscription.error}</p>
+            <a href={href.list}>Back to subscriptions</a>
+          </>
+        )}
+      </>
+    );
+  }
+
+  /** Runs an action, shows the page as it left it, then says what happened (or why it did not). */
+  const act = async (action: () => Promise<string>) => {
+    let outcome: { tone: 'success' | 'error'; text: string };
+    try {
+      outcome = { tone: 'success', text: await action() };
+    } catch (error) {
+      outcome = { tone: 'error', text: messageOf(error) };
+    }
+    await refresh();
+    setNotice(outcome);
+  };
+  const changeStatus = (change: StatusChange) =>
+    act(async () => {
+      await session.call('PATCH', `/v1/webhooks/${id}`, { status: change.to });
+      return change.done;
+    });
+  const { canDeliver, toggle, reenable } = actionsFor(current.status);
+
+  return (
+    <>
+      <div class="page-head">
+        <PageHeading title={current.name}>{current.name}</PageHeading>
+        <Badge tone={current.status}>{statusLabel[current.status]}</Badge>
+      </div>
+      <NoticeBar notice={notice} />
+      {secret !== undefined ? (
+        <SecretPanel
+          key={secret.secret}
+          secret={secret.secret}
+          {...secretWords(secret.kind)}
+          onDone={() => setSecret(undefined)}
+        />
+      ) : null}
+      {reenable !== undefined ? (
+        <div class="panel panel-warning">
+          <h2>Deliveries are stopped</h2>
+          <p>
+            The platform disabled this subscription
+            {current.disabled_reason ? `: ${current.disabled_reason}` : '.'} Fix the endpoint, then re-enable
+            it.
+          </p>
+          <ActionButton variant="primary" busyLabel={reenable.busyLabel} onClick={() => changeStatus(reenable)}>
+            {reenable.label}
+          </ActionButton>
+        </div>
+      ) : null}
+
+      <section aria-labelledby={`${ids}-details`}>
+        <h2 id={`${ids}-details`} class="visually-hidden">
+          Details
+        </h2>
+        <Details subscription={current} />
+      </section>
+
+      <section aria-labelledby={`${ids}-actions`}>
+        <h2 id={`${ids}-actions`}>Actions</h2>
+        <div class="actions">
+          <ActionButton
+            variant="primary"
+            disabled={!canDeliver}
+            busyLabel="Sending…"
+            onClick={() =>
+              act(async () => {
+                await session.call('POST', `/v1/webhooks/${id}/test`);
+                return 'Test event sent: its delivery shows below in a moment.';
+              })
+            }
+          >
+            Send test event
+          </ActionButton>
+          {toggle !== undefined ? (
+            // One button that turns from Pause into Resume and back, so that it keeps the focus.
+            <ActionButton busyLabel={toggle.busyLabel} onClick={() => changeStatus(toggle)}>
+              {toggle.label}
+            </ActionButton>
+          ) : null}
+          <a class="button button-secondary" href={href.edit(id)}>
+            Edit
+          </a>
+          <button type="button" class="button button-secondary" onClick={() => setDialog('rotate')}>
+            Rotate secret
+          </button>
+          <button type="button" class="button button-danger" onClick={() => setDialog('delete')}>
+            Delete
+          </button>
+        </div>
+        {!canDeliver ? (
+          <p class="hint">Events, tests, retries and recovery need an active subscription.</p>
+        ) : null}
+      </section>
+
+      <section aria-labelledby={`${ids}-chart`}>
+        <h2 id={`${ids}-chart`}>Last 24 hours</h2>
+        {chart.value === undefined ? (
+          <p class="empty">{chart.error ?? 'Counting attempts…'}</p>
+        ) : (
+          <AttemptsChart
+            byHour={attemptsByHour(chart.value.deliveries, new Date())}
+            partial={chart.value.partial}
+          />
+        )}
+      </section>
+
+      <section aria-labelledby={`${ids}-deliveries`}>
+        <h2 id={`${ids}-deliveries`}>Deliveries</h2>
+        {deliveries.error ? <p role="alert">{deliveries.error}</p> : null}
+        <DeliveryList
+          deliveries={deliveries.value?.data ?? []}
+          filter={list.filter}
+          onFilter={(next) => setList(withFilter(next))}
+          hasMore={offersMore(list, deliveries.value)}
+          onMore={async () => setList(withMoreShown)}
+          canRetry={canDeliver}
+          loading={deliveries.loading}
+          onRetry={(delivery) =>
+            act(async () => {
+              await session.call('POST', `/v1/deliveries/${delivery.id}/retry`);
+              return `Retry queued for the ${delivery.event_type} delivery.`;
+            })
+          }
+        />
+      </section>
+
+      <section aria-labelledby={`${ids}-recover`}>
+        <h2 id={`${ids}-recover`}>Recover failed deliveries</h2>
+        <RecoverForm
+          disabled={!canDeliver}
+          onRecover={async (since) => {
+            const { data } = await session.call<Recovery>('POST', `/v1/webhooks/${id}/recover`, {
+              since: since.toISOString(),
+            });
+            await refresh();
+            return recoveryNotice(data);
+          }}
+        />
+      </section>
+
+      <RotateDialog
+        open={dialog === 'rotate'}
+        id={id}
+        session={session}
+        refresh={refresh}
+        onClose={(rotation) => {
+          setDialog(undefined);
+          if (rotation?.secret !== undefined) setSecret(rotation.secret);
+          if (rotation !== undefined) setNotice(rotation.notice);
+        }}
+      />
+      <DeleteDialog
+        open={dialog === 'delete'}
+        subscription={current}
+        onClose={() => setDialog(undefined)}
+        onConfirm={async () => {
+          try {
+            await session.call('DELETE', `/v1/webhooks/${id}`);
+          } catch (error) {
+            setNotice({ tone: 'error', text: messageOf(error) });
+            return;
+          }
+          session.carryNotice({ tone: 'success', text: `Deleted ${current.name}.` });
+          navigate(href.list);
+        }}
+      />
+    </>
+  );
+}

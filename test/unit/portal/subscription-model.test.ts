@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import type { Delivery, Page } from '../../../portal/src/api.ts';
+import {
+  actionsFor,
+  deliveriesPath,
+  fingerprintOf,
+  offersMore,
+  openingList,
+  recentDeliveries,
+  recoveryNotice,
+  rotated,
+  rotationFailed,
+  secretWords,
+  withFilter,
+  withMoreShown,
+} from '../../../portal/src/pages/subscription/model.ts';
+import { deliveryView } from '../../support/portal-views.ts';
+
+const id = 'sub_01jdw3k5v8q2m4n6p8r0s2t4v6';
+const now = Date.parse('2026-11-27T12:00:00.000Z');
+
+/** Pages of deliveries as the API answers them, one per cursor; keeps the addresses asked for. */
+function pagesOf(pages: readonly Page<Delivery>[]) {
+  const asked: string[] = [];
+  const read = async (path: string): Promise<Page<Delivery>> => {
+    asked.push(path);
+    const cursor = new URL(path, 'http://portal').searchParams.get('cursor');
+    const page = pages[cursor === null ? 0 : Number(cursor)];
+    if (page === undefined) throw new Error(`no page at ${path}`);
+    return page;
+  };
+  return { read, asked };
+}
+
+const createdHoursAgo = (hours: number) =>
+  deliveryView({ created_at: new Date(now - hours * 3_600_000).toISOString() });
+
+describe('the subscription page’s model', () => {
+  it('lists the first 20 deliveries of every status as the page opens', () => {
+    expect(deliveriesPath(id, openingList)).toBe(`/v1/webhooks/${id}/deliveries?limit=20`);
+  });
+
+  it('shows 20 more at a time, never more than the 100 of one page', () => {
+    const shown = [withMoreShown(openingList)];
+    for (let press = 0; press < 4; press++) shown.push(withMoreShown(shown.at(-1) ?? openingList));
+
+    expect(shown.map((list) => list.shown)).toEqual([40, 60, 80, 100, 100]);
+    expect(deliveriesPath(id, shown[4] ?? openingList)).toBe(`/v1/webhooks/${id}/deliveries?limit=100`);
+  });
+
+  it('starts from the first 20 again when filtered by a status, and asks the API for that status only', () => {
+    const filtered = withFilter('failed');
+
+    expect(filtered).toEqual({ filter: 'failed', shown: 20 });
+    expect(deliveriesPath(id, filtered)).toBe(`/v1/webhooks/${id}/deliveries?limit=20&status=failed`);
+    expect(withFilter('')).toEqual(openingList);
+  });
+
+  it('offers more only while the API has more and the list shows fewer than 100', () => {
+    const more = { data: [], next_cursor: 'c' };
+    const last = { data: [], next_cursor: null };
+
+    expect(offersMore(openingList, more)).toBe(true);
+    expect(offersMore(openingList, last)).toBe(false);
+    expect(offersMore(openingList, undefined)).toBe(false);
+    expect(offersMore({ filter: '', shown: 100 }, more)).toBe(false);
+  });
+
+  it('counts the chart again only when a delivery’s attempts or status change', () => {
+    const pending = deliveryView({ status: 'pending', attempt_count: 1 });
+
+    const before = fingerprintOf([pending]);
+
+    expect(fingerprintOf([{ ...pending }])).toBe(before);
+    expect(fingerprintOf([{ ...pending, attempt_count: 2 }])).not.toBe(before);
+    expect(fingerprintOf([{ ...pending, status: 'failed' }])).not.toBe(before);
+    expect(fingerprintOf([pending, deliveryView({ id: 'msg_2' })])).not.toBe(before);
+  });
+
+  it('charts the deliveries of the last two days, reading pages until one goes back further', async () => {
+    const api = pagesOf([
+      { data: [createdHoursAgo(1), createdHoursAgo(30)], next_cursor: '1' },
+      { data: [createdHoursAgo(40), createdHoursAgo(50)], next_cursor: '2' },
+      { data: [createdHoursAgo(60)], next_cursor: null },
+    ]);
+
+    const chart = await recentDeliveries(id, api.read, now);
+
+    expect(chart.deliveries).toHaveLength(4);
+    expect(chart.partial).toBe(false);
+    expect(api.asked).toEqual([
+      `/v1/webhooks/${id}/deliveries?limit=100`,
+      `/v1/webhooks/${id}/deliveries?limit=100&cursor=1`,
+    ]);
+  });
+
+  it('stops at the last page, and says the chart is partial after 5 pages still within two days', async () => {
+    const short = pagesOf([{ data: [createdHoursAgo(1)], next_cursor: null }]);
+    const long = pagesOf(
+      Array.from({ length: 6 }, (_, page) => ({
+        data: [createdHoursAgo(page + 1)],
+        next_cursor: String(page + 1),
+      })),
+    );
+
+    const few = await recentDeliveries(id, short.read, now);
+    const many = await recentDeliveries(id, long.read, now);
+
+    expect(few).toEqual({ deliveries: [createdHoursAgo(1)], partial: false });
+    expect(many.partial).toBe(true);
+    expect(many.deliveries).toHaveLength(5);
+    expect(long.asked).toHaveLength(5);
+  });
+
+  it('offers pause on an active subscription, resume on a paused one, re-enable on a disabled one', () => {
+    const active = actionsFor('active');
+    const paused = actionsFor('paused');
+    const disabled = actionsFor('disabled');
+
+    expect(active).toMatchObject({
+      canDeliver: true,
+      toggle: { to: 'paused', label: 'Pause' },
+      reenable: undefined,
+    });
+    expect(paused).toMatchObject({
+      canDeliver: false,
+      toggle: { to: 'active', label: 'Resume' },
+      reenable: undefined,
+    });
+    expect(disabled).toMatchObject({ canDeliver: false, toggle: undefined, reenable: { to: 'active' } });
+    expect([active.toggle?.done, paused.toggle?.done, disabled.reenable?.done]).toEqual([
+      'Paused: no webhooks are sent until you resume.',
+      'Resumed: new events are delivered again.',
+      'Re-enabled: deliveries resume.',
+    ]);
+  });
+
+  it('says how many failed deliveries a recovery queued, how many it could not, and whether more remain', () => {
+    expect(recoveryNotice({ recovered: 1, expired: 0, next_since: null })).toEqual({
+      tone: 'success',
+      text: '1 failed delivery queued for one more attempt.',
+    });
+    expect(recoveryNotice({ recovered: 3, expired: 2, next_since: '2026-11-27T10:00:00.000Z' })).toEqual({
+      tone: 'success',
+      text: '3 failed deliveries queued for one more attempt. 2 could not be: their events are no longer kept. More remain: recover again to continue.',
+    });
+    expect(recoveryNotice({ recovered: 0, expired: 0, next_since: null }).text).toBe(
+      '0 failed deliveries queued for one more attempt.',
+    );
+  });
+
+  it('shows a rotated secret once its dialog closes, or the API’s words when it refused', () => {
+    expect(rotated(id, 'whsec_new')).toEqual({
+      secret: { id, secret: 'whsec_new', kind: 'rotated' },
+      notice: { tone: 'success', text: 'Secret rotated.' },
+    });
+    expect(rotationFailed('Too many secrets overlap.')).toEqual({
+      notice: { tone: 'error', text: 'Too many secrets overlap.' },
+    });
+  });
+
+  it('tells a created subscription’s secret from a rotated one’s', () => {
+    expect(secretWords('created').title).toBe('Subscription created: its signing secret');
+    expect(secretWords('rotated').title).toBe('The new signing secret');
+    expect(secretWords('rotated').note).toContain('both the old and the new secret');
+  });
+});
