@@ -1,4 +1,5 @@
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { api, awsClients, orderStatusUpdated } from '../support/clients.ts';
@@ -241,6 +242,28 @@ async function recordsOf(sandbox: SandboxProcess): Promise<Map<string, readonly 
   );
 }
 
+/** What the sandbox's queues hold (visible, in flight, delayed), for the summary of a failed run. */
+async function queueDepths(sandbox: SandboxProcess): Promise<string> {
+  const { sqs } = awsClients(sandbox.endpoint);
+  const names = ['fan-out', 'delivery', 'delivery-slow', 'delivery-retry'].flatMap((name) => [
+    name,
+    `${name}-dlq`,
+  ]);
+  const depths = await Promise.all(
+    names.map(async (name) => {
+      const { Attributes = {} } = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: `${sandbox.endpoint}/000000000000/${name}`,
+          AttributeNames: ['All'],
+        }),
+      );
+      return `${name} ${Attributes.ApproximateNumberOfMessages}/${Attributes.ApproximateNumberOfMessagesNotVisible}/${Attributes.ApproximateNumberOfMessagesDelayed}`;
+    }),
+  );
+  sqs.destroy();
+  return `queues (visible/in flight/delayed): ${depths.join(', ')}`;
+}
+
 /** Requests each endpoint got so far, by `webhook-id`. */
 const requestsSoFar = () =>
   new Map(
@@ -342,8 +365,10 @@ describe('a sandbox killed twice while endpoints fail', () => {
       const error = attempt.error ?? 'none';
       attemptErrors[error] = (attemptErrors[error] ?? 0) + 1;
     }
+    const depths = await queueDepths(third).catch((error: Error) => `queues: ${error.message}`);
     const summary = [
       `${expectedDeliveries} deliveries expected, ${[...records.values()].flat().length} records`,
+      depths,
       `problems: ${JSON.stringify(counts)}`,
       `recorded attempts by error: ${JSON.stringify(attemptErrors)}`,
       ...timeline,
