@@ -338,7 +338,8 @@ describe('a sandbox killed twice while endpoints fail', () => {
     const third = await restart(args);
 
     // Until every endpoint answered every delivery with a 2xx and no record is pending; webhooks in flight at
-    // the second kill come back 30 s after it. A run that never gets there stops waiting and reports what it got.
+    // the second kill come back 30 s after it, behind a backlog on a loaded machine. A run that never gets there
+    // stops waiting and reports what it got, with what the queues still hold.
     let lastRead = 0;
     await eventually(
       async () => {
@@ -350,7 +351,7 @@ describe('a sandbox killed twice while endpoints fail', () => {
           : undefined;
       },
       'every delivery answered with a 2xx and recorded',
-      50_000,
+      100_000,
     ).catch(() => undefined);
     const records = await recordsOf(third);
     note('end');
@@ -388,5 +389,5 @@ describe('a sandbox killed twice while endpoints fail', () => {
       unknown: [],
       unverified: 0,
     });
-  }, 140_000);
+  }, 220_000);
 });
