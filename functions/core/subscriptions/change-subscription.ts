@@ -26,11 +26,12 @@ export const unconditionalAttempts = 10;
 
 /**
  * Waits a random while before the next try: up to 4 ms before the second, 8 before the third, doubling to at
- * most 64 ms ("full jitter"), so that writers who collided spread out instead of colliding again in step;
- * twenty writers at once all get through within the ten tries.
+ * most 512 ms ("full jitter"), so that writers who collided spread out instead of colliding again in step;
+ * twenty writers at once all get through within the ten tries, also where a read and a write take hundreds of
+ * milliseconds (a loaded sandbox: with a 64 ms cap, one of twenty ran out of tries there).
  */
 export function backOff(attempt: number): Promise<void> {
-  const ms = Math.random() * 2 ** Math.min(attempt + 1, 6);
+  const ms = Math.random() * 2 ** Math.min(attempt + 1, 9);
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
