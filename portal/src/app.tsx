@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { PageHeading } from './components/ui.tsx';
 import { formatDateTime } from './format.ts';
 import iconUrl from './icon.svg';
-import { SubscriptionFormPage } from './pages/form.tsx';
+import { SubscriptionFormPage } from './pages/form/view.tsx';
 import { expiredLink, type LinkProblem, msUntilExpiry, refusedLink } from './pages/link-problem/model.ts';
 import { LinkProblemPage } from './pages/link-problem/view.tsx';
 import { SubscriptionListPage } from './pages/list/view.tsx';

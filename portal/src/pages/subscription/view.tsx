@@ -159,7 +159,11 @@ export function SubscriptionPage({ id, session }: { id: string; session: Session
             {current.disabled_reason ? `: ${current.disabled_reason}` : '.'} Fix the endpoint, then re-enable
             it.
           </p>
-          <ActionButton variant="primary" busyLabel={reenable.busyLabel} onClick={() => changeStatus(reenable)}>
+          <ActionButton
+            variant="primary"
+            busyLabel={reenable.busyLabel}
+            onClick={() => changeStatus(reenable)}
+          >
             {reenable.label}
           </ActionButton>
         </div>

@@ -1,0 +1,254 @@
+import { ApiError, type EventType, type FieldError, messageOf, type Subscription } from '../../api.ts';
+
+/** The form's fields, as typed. */
+export interface Values {
+  readonly name: string;
+  readonly description: string;
+  readonly url: string;
+  readonly events: readonly string[];
+  readonly filter: string;
+  readonly format: 'json' | 'xml';
+  readonly headers: string;
+}
+
+export type Field = 'name' | 'description' | 'url' | 'events' | 'filter' | 'format' | 'headers';
+
+/** The fields in the order the error summary lists them. */
+export const fields: readonly Field[] = [
+  'name',
+  'description',
+  'url',
+  'events',
+  'filter',
+  'format',
+  'headers',
+];
+
+export const fieldLabels: Record<Field, string> = {
+  name: 'Name',
+  description: 'Description',
+  url: 'Endpoint URL',
+  events: 'Event types',
+  filter: 'Content filter',
+  format: 'Payload format',
+  headers: 'Custom headers',
+};
+
+/** A new subscription's form: empty, JSON. */
+export const emptyValues: Values = {
+  name: '',
+  description: '',
+  url: '',
+  events: [],
+  filter: '',
+  format: 'json',
+  headers: '',
+};
+
+/** A subscription as the form shows it: its filter as indented JSON, its headers one `Name: value` a line. */
+export function valuesOf(subscription: Subscription): Values {
+  return {
+    name: subscription.name,
+    description: subscription.description ?? '',
+    url: subscription.url,
+    events: subscription.events,
+    filter: subscription.filter === null ? '' : JSON.stringify(subscription.filter, null, 2),
+    format: subscription.format,
+    headers: Object.entries(subscription.headers)
+      .map(([name, value]) => `${name}: ${value}`)
+      .join('\n'),
+  };
+}
+
+/** The page's title: the new subscription's, or the edited one's by name. */
+export const formTitle = (editing: boolean, before: Values | undefined): string =>
+  editing ? `Edit ${before?.name ?? 'subscription'}` : 'New subscription';
+
+/** The errors of a field, each in words that stand alone (`X-Team: is not a valid header name`). */
+export type Errors = Partial<Record<Field | 'form', string[]>>;
+
+/**
+ * The API's errors by field: `headers.X-Team` goes to the headers field as `X-Team: ...`; one about a field
+ * the form does not have goes to the form as a whole, named, and one about the whole body unnamed.
+ */
+export function errorsFrom(list: readonly FieldError[]): Errors {
+  const errors: Errors = {};
+  for (const { field, message } of list) {
+    const [head = '', ...rest] = field.split('.');
+    const key: Field | 'form' = (fields as readonly string[]).includes(head) ? (head as Field) : 'form';
+    const where = key === 'form' ? (field === 'body' ? '' : field) : rest.join('.');
+    errors[key] = [...(errors[key] ?? []), where === '' ? message : `${where}: ${message}`];
+  }
+  return errors;
+}
+
+/** Reads the text fields that hold JSON and header lines; what cannot be read is the portal's own error. */
+export function parsed(values: Values): {
+  filter?: unknown;
+  headers?: Record<string, string>;
+  errors: Errors;
+} {
+  const errors: Errors = {};
+  let filter: unknown;
+  if (values.filter.trim() !== '') {
+    try {
+      filter = JSON.parse(values.filter);
+    } catch (error) {
+      errors.filter = [`is not valid JSON (${(error as Error).message})`];
+    }
+  }
+  let headers: Record<string, string> | undefined;
+  const lines = values.headers.split('\n').filter((line) => line.trim() !== '');
+  if (lines.length > 0) {
+    headers = {};
+    lines.forEach((line, index) => {
+      const colon = line.indexOf(':');
+      if (colon <= 0) {
+        errors.headers = [...(errors.headers ?? []), `line ${index + 1}: write it as Name: value`];
+        return;
+      }
+      (headers as Record<string, string>)[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+    });
+  }
+  return {
+    ...(filter === undefined ? {} : { filter }),
+    ...(headers === undefined ? {} : { headers }),
+    errors,
+  };
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The event types to save: a type that a chosen `<resource>.*` covers goes without saying and is left out
+ * (the picker still shows it ticked, and ticked again if the wildcard is taken back).
+ */
+export function savedEvents(events: readonly string[]): string[] {
+  const wildcards = new Set(
+    events.filter((event) => event.endsWith('.*')).map((event) => event.slice(0, -2)),
+  );
+  return [...new Set(events)].filter(
+    (event) => event.endsWith('.*') || !wildcards.has(event.split('.')[0] ?? ''),
+  );
+}
+
+/** The body of a create, or of a PATCH with only what changed (`null` removes an optional field). */
+export function bodyOf(
+  values: Values,
+  before: Values | undefined,
+  filter: unknown,
+  headers: unknown,
+): Record<string, unknown> {
+  const wanted: Record<string, unknown> = {
+    name: values.name,
+    description: values.description.trim() === '' ? null : values.description,
+    url: values.url.trim(),
+    events: savedEvents(values.events),
+    filter: values.filter.trim() === '' ? null : filter,
+    format: values.format,
+    headers: values.headers.trim() === '' ? null : headers,
+  };
+  if (before === undefined) {
+    return Object.fromEntries(Object.entries(wanted).filter(([, value]) => value !== null));
+  }
+  const previous = parsed(before);
+  const was: Record<string, unknown> = {
+    name: before.name,
+    description: before.description.trim() === '' ? null : before.description,
+    url: before.url,
+    events: savedEvents(before.events),
+    filter: before.filter.trim() === '' ? null : previous.filter,
+    format: before.format,
+    headers: before.headers.trim() === '' ? null : previous.headers,
+  };
+  return Object.fromEntries(Object.entries(wanted).filter(([key, value]) => !same(value, was[key])));
+}
+
+/** What pressing save sends, with the portal's own errors about it. */
+export interface Save {
+  readonly body: Record<string, unknown>;
+  /** The fields the portal could not read, and why. */
+  readonly unread: Errors;
+  /** An edit that changes nothing: nothing is sent. */
+  readonly changesNothing: boolean;
+}
+
+/**
+ * What to save: a create's whole body, or an edit's changes from `before`. A field the portal cannot read is
+ * sent as typed, as text: the API refuses text where it wants an object, so nothing is saved, and it still
+ * checks every other field, so that all the problems are listed at once. The portal's own message (`unread`)
+ * says better what is wrong with that field.
+ */
+export function saveOf(current: Values, before: Values | undefined): Save {
+  const read = parsed(current);
+  const unread = read.errors;
+  const body = bodyOf(
+    current,
+    before,
+    unread.filter ? current.filter : read.filter,
+    unread.headers ? current.headers : read.headers,
+  );
+  return { body, unread, changesNothing: before !== undefined && Object.keys(body).length === 0 };
+}
+
+/**
+ * What a refused save shows: the API's field errors by field (or its message, for the form), with the
+ * portal's own for the fields it could not read; and whether the subscription changed since the form opened
+ * (412: an edit is conditional on the version it was opened at), which offers to reload it.
+ */
+export function failureOf(error: unknown, unread: Errors): { errors: Errors; stale: boolean } {
+  const stale = error instanceof ApiError && error.status === 412;
+  const found =
+    error instanceof ApiError && error.errors.length > 0 && !stale
+      ? errorsFrom(error.errors)
+      : { form: [messageOf(error)] };
+  return { errors: { ...found, ...unread }, stale };
+}
+
+/** The error summary's lines: the form's own first, then each field's in the form's order. */
+export function summaryOf(errors: Errors): { field: Field | undefined; message: string }[] {
+  return [
+    ...(errors.form ?? []).map((message) => ({ field: undefined, message })),
+    ...fields.flatMap((field) => (errors[field] ?? []).map((message) => ({ field, message }))),
+  ];
+}
+
+/** A field's line in the error summary: its label and its message on one line. */
+export const summaryLine = (field: Field, message: string): string =>
+  `${fieldLabels[field]}: ${message.replace(/\s*\n\s*/g, ' ')}`;
+
+/** The Idempotency-Key of a create, with the body it was made for. */
+export interface CreateAttempt {
+  readonly body: string;
+  readonly key: string;
+}
+
+/** The create to make: the last one again (its key too) when the body is the same, as after a lost answer. */
+export function createAttempt(
+  last: CreateAttempt | undefined,
+  body: Record<string, unknown>,
+  newKey: () => string,
+): CreateAttempt {
+  const text = JSON.stringify(body);
+  return last?.body === text ? last : { body: text, key: newKey() };
+}
+
+/** The words for the catalog's resources, as the picker's groups are titled. */
+export const resourceLabels: Record<string, string> = {
+  order: 'Orders',
+  shipment: 'Shipments',
+  draft: 'Draft shipments',
+};
+
+/** The catalog's event types by resource (`order` of `order.created`), in the catalog's order. */
+export function eventGroups(types: readonly EventType[]): { resource: string; types: EventType[] }[] {
+  const resources = [...new Set(types.map((type) => type.type.split('.')[0] ?? ''))];
+  return resources.map((resource) => ({
+    resource,
+    types: types.filter((type) => type.type.startsWith(`${resource}.`)),
+  }));
+}
+
+/** The chosen event types with one ticked or unticked. */
+export const toggled = (selected: readonly string[], value: string, on: boolean): string[] =>
+  on ? [...selected, value] : selected.filter((event) => event !== value);

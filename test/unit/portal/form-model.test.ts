@@ -1,0 +1,281 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../../portal/src/api.ts';
+import {
+  bodyOf,
+  createAttempt,
+  emptyValues,
+  errorsFrom,
+  eventGroups,
+  failureOf,
+  formTitle,
+  parsed,
+  savedEvents,
+  saveOf,
+  summaryLine,
+  summaryOf,
+  toggled,
+  type Values,
+  valuesOf,
+} from '../../../portal/src/pages/form/model.ts';
+import { subscriptionView } from '../../support/portal-views.ts';
+
+const typed: Values = {
+  name: 'Orders',
+  description: '',
+  url: '  https://example.com/webhooks  ',
+  events: ['order.created'],
+  filter: '',
+  format: 'json',
+  headers: '',
+};
+
+const saved = valuesOf(
+  subscriptionView({
+    name: 'Orders',
+    description: 'To the warehouse',
+    url: 'https://example.com/webhooks',
+    events: ['order.created', 'shipment.*'],
+    filter: { data: { status: ['Shipped'] } },
+    format: 'xml',
+    headers: { 'X-Team': 'fulfilment', 'X-Region': 'eu' },
+  }),
+);
+
+describe('the subscription form’s model: what it shows', () => {
+  it('shows a saved subscription’s filter as indented JSON and its headers one a line', () => {
+    expect(saved).toEqual({
+      name: 'Orders',
+      description: 'To the warehouse',
+      url: 'https://example.com/webhooks',
+      events: ['order.created', 'shipment.*'],
+      filter: '{\n  "data": {\n    "status": [\n      "Shipped"\n    ]\n  }\n}',
+      format: 'xml',
+      headers: 'X-Team: fulfilment\nX-Region: eu',
+    });
+  });
+
+  it('shows a subscription without description, filter or headers as empty fields', () => {
+    expect(
+      valuesOf(subscriptionView({ name: 'Bare', url: 'https://example.com/a', events: ['order.*'] })),
+    ).toEqual({
+      ...emptyValues,
+      name: 'Bare',
+      url: 'https://example.com/a',
+      events: ['order.*'],
+    });
+  });
+
+  it('titles a new subscription’s page, and an edit by the subscription’s name once it is read', () => {
+    expect(formTitle(false, undefined)).toBe('New subscription');
+    expect(formTitle(true, undefined)).toBe('Edit subscription');
+    expect(formTitle(true, saved)).toBe('Edit Orders');
+  });
+
+  it('groups the catalog’s event types by resource, in the catalog’s order', () => {
+    const catalog = [
+      { type: 'order.created', description: 'An order was placed' },
+      { type: 'shipment.shipped', description: 'A shipment left' },
+      { type: 'order.cancelled', description: 'An order was cancelled' },
+    ];
+
+    expect(eventGroups(catalog)).toEqual([
+      { resource: 'order', types: [catalog[0], catalog[2]] },
+      { resource: 'shipment', types: [catalog[1]] },
+    ]);
+  });
+
+  it('ticks and unticks an event type', () => {
+    expect(toggled(['order.created'], 'order.*', true)).toEqual(['order.created', 'order.*']);
+    expect(toggled(['order.created', 'order.*'], 'order.*', false)).toEqual(['order.created']);
+  });
+});
+
+describe('the subscription form’s model: what it reads', () => {
+  it('reads a content filter as JSON, and says why one is not', () => {
+    expect(parsed({ ...typed, filter: '{"data": {"status": ["Shipped"]}}' })).toEqual({
+      filter: { data: { status: ['Shipped'] } },
+      errors: {},
+    });
+    expect(parsed({ ...typed, filter: '{"data": ' }).errors.filter).toEqual([
+      expect.stringMatching(/^is not valid JSON \(.+\)$/),
+    ]);
+  });
+
+  it('reads no filter from a blank one', () => {
+    expect(parsed({ ...typed, filter: '  \n ' })).toEqual({ errors: {} });
+  });
+
+  it('reads each non-blank header line as Name: value, trimmed, the value keeping its own colons', () => {
+    expect(
+      parsed({ ...typed, headers: ' X-Team : fulfilment \n\nX-Callback: https://example.com:8443/a\n' }),
+    ).toEqual({
+      headers: { 'X-Team': 'fulfilment', 'X-Callback': 'https://example.com:8443/a' },
+      errors: {},
+    });
+  });
+
+  it('names each header line without a name before its colon, counting only lines written', () => {
+    const read = parsed({ ...typed, headers: 'X-Team: fulfilment\n\nno colon here\n: no name' });
+
+    expect(read.errors.headers).toEqual([
+      'line 2: write it as Name: value',
+      'line 3: write it as Name: value',
+    ]);
+    expect(read.headers).toEqual({ 'X-Team': 'fulfilment' });
+  });
+
+  it('saves a wildcard without the types it covers, and each type once', () => {
+    expect(
+      savedEvents(['order.created', 'order.*', 'shipment.shipped', 'order.created', 'shipment.shipped']),
+    ).toEqual(['order.*', 'shipment.shipped']);
+  });
+});
+
+describe('the subscription form’s model: what it sends', () => {
+  it('creates with the fields filled in only, the URL trimmed', () => {
+    expect(bodyOf(typed, undefined, undefined, undefined)).toEqual({
+      name: 'Orders',
+      url: 'https://example.com/webhooks',
+      events: ['order.created'],
+      format: 'json',
+    });
+  });
+
+  it('creates with a filter and headers as read, and a description as typed', () => {
+    const values = { ...typed, description: ' Night shift ', filter: '{"a": [1]}', headers: 'X-A: 1' };
+    const read = parsed(values);
+
+    expect(bodyOf(values, undefined, read.filter, read.headers)).toEqual({
+      name: 'Orders',
+      description: ' Night shift ',
+      url: 'https://example.com/webhooks',
+      events: ['order.created'],
+      filter: { a: [1] },
+      format: 'json',
+      headers: { 'X-A': '1' },
+    });
+  });
+
+  it('sends an edit’s changes only, and null for an optional field emptied', () => {
+    const values = {
+      ...saved,
+      url: 'https://example.com/v2 ',
+      description: '',
+      headers: '',
+      format: 'json' as const,
+    };
+
+    expect(saveOf(values, saved)).toEqual({
+      body: { url: 'https://example.com/v2', description: null, headers: null, format: 'json' },
+      unread: {},
+      changesNothing: false,
+    });
+  });
+
+  it('changes nothing with a filter only reformatted, or a type ticked that a wildcard already covers', () => {
+    const values = {
+      ...saved,
+      filter: '{"data":{"status":["Shipped"]}}',
+      events: [...saved.events, 'shipment.shipped'],
+    };
+
+    expect(saveOf(values, saved)).toEqual({ body: {}, unread: {}, changesNothing: true });
+  });
+
+  it('never calls a create empty', () => {
+    expect(saveOf(emptyValues, undefined).changesNothing).toBe(false);
+  });
+
+  it('sends what it cannot read as typed, so that the API checks every other field, with its own reasons', () => {
+    const values = { ...typed, filter: '{"data": ', headers: 'no colon' };
+
+    const save = saveOf(values, undefined);
+
+    expect(save.body).toMatchObject({ filter: '{"data": ', headers: 'no colon' });
+    expect(Object.keys(save.unread)).toEqual(['filter', 'headers']);
+  });
+
+  it('sends the same Idempotency-Key again with the same body, and a new one with another', () => {
+    let made = 0;
+    const newKey = () => `key-${++made}`;
+
+    const first = createAttempt(undefined, { name: 'Orders' }, newKey);
+    const again = createAttempt(first, { name: 'Orders' }, newKey);
+    const changed = createAttempt(again, { name: 'Orders 2' }, newKey);
+
+    expect(first).toEqual({ body: '{"name":"Orders"}', key: 'key-1' });
+    expect(again.key).toBe('key-1');
+    expect(changed).toEqual({ body: '{"name":"Orders 2"}', key: 'key-2' });
+  });
+});
+
+describe('the subscription form’s model: what a refusal shows', () => {
+  it('puts each of the API’s errors by its field, named within it; others on the form', () => {
+    expect(
+      errorsFrom([
+        { field: 'url', message: 'must use https' },
+        { field: 'headers.X-Team', message: 'is not a valid header name' },
+        { field: 'filter.data.status', message: 'must be an array' },
+        { field: 'metadata.team', message: 'is too long' },
+        { field: 'body', message: 'is not JSON' },
+        { field: 'url', message: 'must not point to a private address' },
+      ]),
+    ).toEqual({
+      url: ['must use https', 'must not point to a private address'],
+      headers: ['X-Team: is not a valid header name'],
+      filter: ['data.status: must be an array'],
+      form: ['metadata.team: is too long', 'is not JSON'],
+    });
+  });
+
+  it('shows a 422’s field errors beside the portal’s own, which say better what it could not read', () => {
+    const refused = new ApiError(422, 'validation', 'The request is not valid.', [
+      { field: 'name', message: 'is required' },
+      { field: 'filter', message: 'must be an object' },
+    ]);
+
+    expect(failureOf(refused, { filter: ['is not valid JSON (x)'] })).toEqual({
+      errors: { name: ['is required'], filter: ['is not valid JSON (x)'] },
+      stale: false,
+    });
+  });
+
+  it('offers a reload when the subscription changed since the form opened (412)', () => {
+    const changed = new ApiError(412, 'precondition-failed', 'The subscription changed since you read it.', [
+      { field: 'if-match', message: 'does not match' },
+    ]);
+
+    expect(failureOf(changed, {})).toEqual({
+      errors: { form: ['The subscription changed since you read it.'] },
+      stale: true,
+    });
+  });
+
+  it('shows a failure without field errors, or one of the portal itself, on the form', () => {
+    const offline = new ApiError(
+      0,
+      'network',
+      'The API could not be reached. Check your connection and try again.',
+    );
+
+    expect(failureOf(offline, {}).errors).toEqual({
+      form: ['The API could not be reached. Check your connection and try again.'],
+    });
+    expect(failureOf(new TypeError('x is undefined'), {}).errors).toEqual({
+      form: ['Something went wrong in the portal. Reload the page.'],
+    });
+  });
+
+  it('lists the form’s errors first, then each field’s in the form’s order, each on one line', () => {
+    const listed = summaryOf({ headers: ['line 1: bad'], form: ['is not JSON'], name: ['is required'] });
+
+    expect(listed).toEqual([
+      { field: undefined, message: 'is not JSON' },
+      { field: 'name', message: 'is required' },
+      { field: 'headers', message: 'line 1: bad' },
+    ]);
+    expect(summaryLine('filter', 'must match\n   a known pattern')).toBe(
+      'Content filter: must match a known pattern',
+    );
+  });
+});
