@@ -21,6 +21,9 @@ export interface Page<T> {
   readonly next_cursor: string | null;
 }
 
+/** Reads the page of a list at an address of the API. */
+export type ReadPage<T> = (path: string) => Promise<Page<T>>;
+
 /** A wrong field, as the API names it in a problem's `errors`. */
 export interface FieldError {
   readonly field: string;

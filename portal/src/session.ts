@@ -1,4 +1,4 @@
-import { type Answer, type Method, request } from './api.ts';
+import { type Answer, type Method, type Page, request } from './api.ts';
 
 /** The portal link this tab opened: its token and what the token says about itself. */
 export interface Link {
@@ -78,6 +78,10 @@ export class Session {
     body?: unknown,
     headers?: Record<string, string>,
   ): Promise<Answer<T>> => request<T>(this, method, path, body, headers);
+
+  /** Reads the page of a list at an address of the API (see {@link call}). */
+  readonly readPage = async <T>(path: string): Promise<Page<T>> =>
+    (await this.call<Page<T>>('GET', path)).data;
 
   /** A notice for the next page (e.g. "Deleted" on the list after a delete). */
   carryNotice(notice: Notice): void {

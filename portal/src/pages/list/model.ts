@@ -1,4 +1,4 @@
-import type { Delivery, Page, Subscription } from '../../api.ts';
+import type { Delivery, Page, ReadPage, Subscription } from '../../api.ts';
 import { attemptResult, deliveryStatusLabel, formatRelative } from '../../format.ts';
 
 /** How many subscriptions a page of the list asks for. */
@@ -27,14 +27,11 @@ export function subscriptionsPath(cursor: string | null = null): string {
 export const latestDeliveryPath = (subscriptionId: string) =>
   `/v1/webhooks/${subscriptionId}/deliveries?limit=1`;
 
-/** Reads a page of deliveries at an address of the API. */
-export type ReadDeliveries = (path: string) => Promise<Page<Delivery>>;
-
 /**
  * Each subscription with its latest delivery, read at once for all of them; one whose deliveries cannot be
  * read is still listed, its latest delivery `null`.
  */
-export function withLatest(subscriptions: readonly Subscription[], read: ReadDeliveries): Promise<Row[]> {
+export function withLatest(subscriptions: readonly Subscription[], read: ReadPage<Delivery>): Promise<Row[]> {
   return Promise.all(
     subscriptions.map(async (subscription) => {
       try {

@@ -17,7 +17,6 @@ import {
   latestOutcome,
   listShows,
   type More,
-  type ReadDeliveries,
   type Row,
   refreshes,
   subscriptionsPath,
@@ -39,12 +38,10 @@ function LatestOutcome({ latest }: { latest: Row['latest'] }) {
 export function SubscriptionListPage({ session }: { session: Session }) {
   const [notice] = useNotice(session);
   const [more, setMore] = useState<More>({ rows: [], cursor: null });
-  const readDeliveries: ReadDeliveries = async (path) =>
-    (await session.call<Page<Delivery>>('GET', path)).data;
   const first = useLoaded(async () => {
     const { data } = await session.call<Page<Subscription>>('GET', subscriptionsPath());
     setMore(afterFirstPage(data));
-    return withLatest(data.data, readDeliveries);
+    return withLatest(data.data, session.readPage<Delivery>);
   }, []);
   // Keeps the outcomes current; not once more pages are shown (a refresh would drop them).
   useInterval(() => {
@@ -106,7 +103,7 @@ export function SubscriptionListPage({ session }: { session: Session }) {
           busyLabel="Loading…"
           onClick={async () => {
             const { data } = await session.call<Page<Subscription>>('GET', subscriptionsPath(more.cursor));
-            const added = await withLatest(data.data, readDeliveries);
+            const added = await withLatest(data.data, session.readPage<Delivery>);
             setMore((before) => withMoreRows(before, added, data.next_cursor));
           }}
         >

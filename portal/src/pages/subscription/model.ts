@@ -1,4 +1,4 @@
-import type { Delivery, Page, Subscription } from '../../api.ts';
+import type { Delivery, Page, ReadPage, Subscription } from '../../api.ts';
 import type { Notice, RevealedSecret } from '../../session.ts';
 
 /** Which deliveries the list shows: all, or those of one status. */
@@ -44,9 +44,6 @@ export function deliveriesPath(id: string, list: DeliveryListState): string {
 export const fingerprintOf = (deliveries: readonly Delivery[]): string =>
   deliveries.map((delivery) => `${delivery.id}:${delivery.attempt_count}:${delivery.status}`).join();
 
-/** Reads a page of deliveries at an address of the API. */
-export type ReadDeliveries = (path: string) => Promise<Page<Delivery>>;
-
 /** How far back the chart's deliveries go (retries span about a day), and how many pages of 100 it reads. */
 const chartDays = 2;
 const chartPages = 5;
@@ -57,7 +54,7 @@ const chartPages = 5;
  */
 export async function recentDeliveries(
   id: string,
-  read: ReadDeliveries,
+  read: ReadPage<Delivery>,
   now = Date.now(),
 ): Promise<{ deliveries: Delivery[]; partial: boolean }> {
   const since = now - chartDays * 86_400_000;

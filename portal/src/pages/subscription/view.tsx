@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'preact/hooks';
-import { type Delivery, messageOf, type Page, type Subscription } from '../../api.ts';
+import { type Delivery, messageOf, type Subscription } from '../../api.ts';
 import { AttemptsChart, attemptsByHour } from '../../components/attempts-chart.tsx';
 import { SecretPanel } from '../../components/secret.tsx';
 import {
@@ -23,7 +23,6 @@ import {
   fingerprintOf,
   offersMore,
   openingList,
-  type ReadDeliveries,
   type Recovery,
   recentDeliveries,
   recoveryNotice,
@@ -81,14 +80,15 @@ export function SubscriptionPage({ id, session }: { id: string; session: Session
   const [secret, setSecret] = useState(() => session.takeSecret(id));
   const [list, setList] = useState<DeliveryListState>(openingList);
   const [dialog, setDialog] = useState<'delete' | 'rotate' | undefined>();
-  const readDeliveries: ReadDeliveries = async (path) =>
-    (await session.call<Page<Delivery>>('GET', path)).data;
 
   const subscription = useLoaded(() => session.call<Subscription>('GET', `/v1/webhooks/${id}`), [id]);
   // A notice carried from the edit form ("Saved") waits for the page, whose notice bar it goes in.
   const [notice, setNotice] = useNotice(session, subscription.value !== undefined);
-  const deliveries = useLoaded(() => readDeliveries(deliveriesPath(id, list)), [id, list.filter, list.shown]);
-  const chart = useLoaded(() => recentDeliveries(id, readDeliveries), [id]);
+  const deliveries = useLoaded(
+    () => session.readPage<Delivery>(deliveriesPath(id, list)),
+    [id, list.filter, list.shown],
+  );
+  const chart = useLoaded(() => recentDeliveries(id, session.readPage<Delivery>), [id]);
   const refresh = async () => {
     await Promise.all([subscription.reload(), deliveries.reload()]);
   };
