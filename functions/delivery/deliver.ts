@@ -206,7 +206,7 @@ export async function deliver(
   receipt: Receipt = { count: 1, firstReceivedAt: ports.now() },
 ): Promise<DeliveryDecision> {
   const scheduled = message.trigger === 'event' || message.trigger === 'retry';
-  const repeated = receipt.count > 1 || (message.interrupted ?? 0) > 0;
+  const repeated = receipt.count > 1 || (message.interrupted ?? 0) > 0 || message.fannedOutAgain === true;
   const [subscription, found] = await Promise.all([
     ports.subscription(message.accountId, message.subscriptionId),
     scheduled && (message.token !== undefined || repeated)

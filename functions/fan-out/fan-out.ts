@@ -76,7 +76,8 @@ export interface FanOutPorts {
   readonly subscriptionsOf: (accountId: string) => Promise<readonly SubscriptionRouting[]>;
   /**
    * Keeps the event's webhook body (for retries and recovery) the first time, and answers when fan-out first
-   * took it and whether that fan-out completed (then this is a repeat, to be dropped).
+   * took it, whether that fan-out completed (then this is a repeat, to be dropped), and whether one took it
+   * before (`again`: one that stopped half-way may have queued some of its deliveries).
    */
   readonly claimEvent: (event: {
     eventId: string;
@@ -84,7 +85,7 @@ export interface FanOutPorts {
     eventType: string;
     body: string;
     fannedOutAt: number;
-  }) => Promise<{ fannedOutAt: number; done: boolean }>;
+  }) => Promise<{ fannedOutAt: number; done: boolean; again?: boolean }>;
   readonly enqueueDeliveries: (messages: readonly DeliveryMessage[]) => Promise<void>;
   /** Notes that every delivery of the event is queued. */
   readonly markFannedOut: (eventId: string) => Promise<void>;
@@ -150,6 +151,7 @@ export async function fanOut(event: FanOutEvent, ports: FanOutPorts): Promise<re
         body,
         attempt: 1,
         trigger: 'event',
+        ...(claim.again === true ? { fannedOutAgain: true as const } : {}),
       }),
     );
   if (event.forSubscription !== undefined) await Promise.all(deliveries.map(ports.recordPending));

@@ -407,6 +407,7 @@ describe('deliver', () => {
         settings,
       ),
       deliver(message, world(subscription(), recorded).ports, settings, { count: 2, firstReceivedAt: t0 }),
+      deliver({ ...message, fannedOutAgain: true }, world(subscription(), recorded).ports, settings),
     ]);
 
     expect(outcomes.map((decision) => decision.kind === 'done' && decision.summary)).toEqual([
@@ -415,6 +416,7 @@ describe('deliver', () => {
       'dropped: subscription deleted',
       'dropped: a stale message (the delivery moved on without it)',
       'dropped: delivered meanwhile',
+      'dropped: a stale message (the delivery moved on without it)',
       'dropped: a stale message (the delivery moved on without it)',
     ]);
     expect(receiver.received.length).toBe(before);

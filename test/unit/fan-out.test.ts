@@ -21,7 +21,13 @@ function subscription(id: string, overrides: Partial<Subscription> = {}): Subscr
 }
 
 /** Fans an event out to these subscriptions; `seen` are the event ids fanned out before. */
-async function fanOutTo(subscriptions: Subscription[], body = orderEvent, seen = new Set<string>()) {
+async function fanOutTo(
+  subscriptions: Subscription[],
+  body = orderEvent,
+  seen = new Set<string>(),
+  /** Event ids a fan-out took before without completing (it stopped half-way). */
+  claimed = new Set<string>(),
+) {
   const enqueued: DeliveryMessage[] = [];
   const asked: string[] = [];
   const filterFailures: string[] = [];
@@ -32,7 +38,11 @@ async function fanOutTo(subscriptions: Subscription[], body = orderEvent, seen =
       asked.push(accountId);
       return subscriptions;
     },
-    claimEvent: async (event) => ({ fannedOutAt: event.fannedOutAt, done: seen.has(event.eventId) }),
+    claimEvent: async (event) => {
+      const again = claimed.has(event.eventId);
+      claimed.add(event.eventId);
+      return { fannedOutAt: event.fannedOutAt, done: seen.has(event.eventId), again };
+    },
     now: () => Date.parse('2026-11-27T10:15:00.123Z'),
     enqueueDeliveries: async (messages) => {
       enqueued.push(...messages);
@@ -126,6 +136,15 @@ describe('fanOut', () => {
 
     expect(again.enqueued.map((d) => d.id)).toEqual(first.enqueued.map((d) => d.id));
     expect(new Set(first.enqueued.map((d) => d.id)).size).toBe(2);
+  });
+
+  it('marks the deliveries of a fan-out that runs again after one stopped half-way, so their records are read first', async () => {
+    const claimed = new Set<string>();
+    const first = await fanOutTo([subscription('sub_a')], orderEvent, new Set(), claimed);
+    const again = await fanOutTo([subscription('sub_a')], orderEvent, new Set(), claimed);
+
+    expect(first.enqueued[0]).not.toHaveProperty('fannedOutAgain');
+    expect(again.enqueued[0]).toMatchObject({ id: first.enqueued[0]?.id, fannedOutAgain: true });
   });
 
   it('keeps the event once its deliveries are queued, and drops the same event when it comes again', async () => {

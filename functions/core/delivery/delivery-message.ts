@@ -34,6 +34,11 @@ export const deliveryMessageSchema = z.object({
    * lane), that stopped before recording it: each may have sent a request whose outcome is unknown.
    */
   interrupted: z.optional(z.number().check(z.int(), z.minimum(0))),
+  /**
+   * Queued by a fan-out that ran again after one that stopped half-way (a crash, a timeout): the earlier one
+   * may have queued this delivery too, so its record is read before the first attempt.
+   */
+  fannedOutAgain: z.optional(z.literal(true)),
 });
 
 export type DeliveryMessage = z.output<typeof deliveryMessageSchema>;

@@ -27,9 +27,12 @@ export class EventStore {
   /**
    * Keeps an event the first time fan-out takes it, and answers when that was and whether its fan-out was
    * completed: a repeat of a completed event (a duplicate from the bus) is dropped, one whose fan-out failed
-   * half-way is done again with the same time, so its deliveries get the same ids.
+   * half-way is done again with the same time, so its deliveries get the same ids (`again`).
    */
-  async claim(event: StoredEvent, now: Date = new Date()): Promise<{ fannedOutAt: number; done: boolean }> {
+  async claim(
+    event: StoredEvent,
+    now: Date = new Date(),
+  ): Promise<{ fannedOutAt: number; done: boolean; again: boolean }> {
     try {
       await this.db.send(
         new PutCommand({
@@ -40,7 +43,7 @@ export class EventStore {
           ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
         }),
       );
-      return { fannedOutAt: event.fannedOutAt, done: false };
+      return { fannedOutAt: event.fannedOutAt, done: false, again: false };
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
     }
@@ -56,6 +59,7 @@ export class EventStore {
     return {
       fannedOutAt: stored === undefined ? event.fannedOutAt : z.parse(storedEventSchema, stored).fannedOutAt,
       done: Items.some((item) => item.sk === eventFannedOutKey(event.eventId).sk),
+      again: true,
     };
   }
 
