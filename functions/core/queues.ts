@@ -79,9 +79,37 @@ export async function sendAll(
   }
 }
 
+/** The longest dead-letter reason, in UTF-16 code units (SQS counts the attribute in the message's 1 MiB). */
+export const maxReasonLength = 1000;
+
 /**
- * Sends a message that cannot be processed to a dead-letter queue, with the reason beside it, so that a
- * poison message is kept for inspection instead of blocking or being retried in vain.
+ * A character SQS refuses in a message body or string attribute: anything outside #x9 | #xA | #xD |
+ * #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF, lone surrogates included (AWS answers InvalidMessageContents).
+ */
+const refusedBySqs = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
+/**
+ * A reason SQS accepts as a string attribute: each character it refuses written as a JSON-style escape
+ * (`\udc00`, `\u0000`), so the reason still names what was wrong, cut at {@link maxReasonLength} between
+ * characters (never inside a surrogate pair or an escape).
+ */
+export function sqsSafeReason(reason: string): string {
+  let safe = '';
+  // A string's iterator yields code points: a pair whole, a lone surrogate on its own.
+  for (const char of reason) {
+    const piece = refusedBySqs.test(char)
+      ? `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`
+      : char;
+    if (safe.length + piece.length > maxReasonLength) break;
+    safe += piece;
+  }
+  return safe;
+}
+
+/**
+ * Sends a message that cannot be processed to a dead-letter queue, with the reason beside it (made
+ * {@link sqsSafeReason}), so that a poison message is kept for inspection instead of blocking or being retried
+ * in vain. Throws if SQS refuses it.
  */
 export async function deadLetter(
   sqs: SQSClient,
@@ -93,7 +121,7 @@ export async function deadLetter(
     new SendMessageCommand({
       QueueUrl: dlqUrl,
       MessageBody: body,
-      MessageAttributes: { reason: { DataType: 'String', StringValue: reason.slice(0, 1000) } },
+      MessageAttributes: { reason: { DataType: 'String', StringValue: sqsSafeReason(reason) } },
     }),
   );
 }

@@ -167,8 +167,9 @@ function receiptOf(record: SQSRecord): Receipt {
 async function processRecord(record: SQSRecord, batch: Batch) {
   const message = parseMessage(record.body);
   if (message === undefined) {
-    logger.warn('Invalid delivery message dead-lettered', { messageId: record.messageId });
+    // Said once SQS took it: a refused send throws, and SQS hands the message back.
     await deadLetter(sqs, env.DELIVERY_DLQ_URL, record.body, 'not a delivery message');
+    logger.warn('Invalid delivery message dead-lettered', { messageId: record.messageId });
     return;
   }
   const lane = laneOf(record);

@@ -54,6 +54,27 @@ const ports: FanOutPorts = {
   },
 };
 
+/**
+ * Moves an event fan-out can never process to the fan-out DLQ, with the reason. Said only once SQS took it: a
+ * refused send throws, so SQS hands the event back (and redrives it to the DLQ after its receive count).
+ */
+async function deadLetterInvalid(record: SQSRecord, invalid: InvalidEventError): Promise<void> {
+  try {
+    await deadLetter(sqs, env.FAN_OUT_DLQ_URL, record.body, invalid.message);
+  } catch (error) {
+    logger.error(
+      'Invalid event could not be dead-lettered; SQS will hand it back after its visibility timeout',
+      {
+        messageId: record.messageId,
+        reason: invalid.message,
+        error: error as Error,
+      },
+    );
+    throw error;
+  }
+  logger.warn('Invalid event dead-lettered', { messageId: record.messageId, reason: invalid.message });
+}
+
 async function processRecord(record: SQSRecord): Promise<void> {
   let event: ReturnType<typeof parseBusEvent>;
   let queued: Awaited<ReturnType<typeof fanOut>>;
@@ -62,8 +83,7 @@ async function processRecord(record: SQSRecord): Promise<void> {
     queued = await fanOut(event, ports);
   } catch (error) {
     if (error instanceof InvalidEventError) {
-      logger.warn('Invalid event dead-lettered', { messageId: record.messageId, reason: error.message });
-      await deadLetter(sqs, env.FAN_OUT_DLQ_URL, record.body, error.message);
+      await deadLetterInvalid(record, error);
       return;
     }
     logger.error('Fan-out failed; SQS will hand the event back after its visibility timeout', {

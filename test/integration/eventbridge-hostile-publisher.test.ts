@@ -78,6 +78,34 @@ describe('a hostile publisher against the sandbox', () => {
     expect(protocolErrors()).toEqual([]);
   });
 
+  it('dead-letters at once, with its reason, an event whose type holds a lone surrogate (which SQS refuses in an attribute): the reason carries it escaped', async () => {
+    const result = await clients.eventBridge.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: sandbox.eventBusName,
+            Source: 'shipping.orders',
+            DetailType: 'order.created\udc00',
+            Detail: JSON.stringify({
+              account_id: 'acct_hostile',
+              id: 'ord_2',
+              occurred_at: '2026-12-06T10:00:00.000Z',
+              data: { id: 'ord_2' },
+            }),
+          },
+        ],
+      }),
+    );
+    const eventId = result.Entries?.[0]?.EventId ?? '';
+    // Read within 20 s, long before a redrive (after 5 receives, 30 s apart) could bring it here without a reason.
+    const arrived = await deadLettered([eventId]);
+
+    expect(result.FailedEntryCount).toBe(0);
+    expect(arrived.map((message) => message.MessageAttributes?.reason?.StringValue)).toEqual([
+      'detail-type: order.created\\udc00 is not in the event catalog',
+    ]);
+  });
+
   it('answers TestEventPattern with an event or pattern nested 4,100 levels with a 400', async () => {
     const event = (detail: string) =>
       JSON.stringify({

@@ -4,9 +4,11 @@ import {
   batchesOf,
   batchLimits,
   deadLetter,
+  maxReasonLength,
   QueueSendError,
   sendAll,
   sendConcurrency,
+  sqsSafeReason,
 } from '#core/queues.ts';
 import { type SqsTestServer, startSqsServer } from '../local/sqs/sqs-server.ts';
 
@@ -125,5 +127,33 @@ describe('sendAll and deadLetter, through the SQS wire protocol', () => {
     const [message] = await receiveAll(url);
     expect(message?.Body).toBe('{"broken":');
     expect(message?.MessageAttributes?.reason?.StringValue).toBe('body is not JSON');
+  });
+
+  it('dead-letters a reason holding characters SQS refuses (a lone surrogate, U+0000, U+FFFF) with those written as escapes', async () => {
+    const url = sqs.emulator.createQueue('unsafe-reasons');
+
+    await deadLetter(
+      sqs.client,
+      url,
+      '{"detail-type":"order.created\\udc00"}',
+      'detail-type: order.created\udc00 is not in the event catalog; \u0000 \uffff \ud83d\ude00 kept',
+    );
+
+    const [message] = await receiveAll(url);
+    expect(message?.Body).toBe('{"detail-type":"order.created\\udc00"}');
+    expect(message?.MessageAttributes?.reason?.StringValue).toBe(
+      'detail-type: order.created\\udc00 is not in the event catalog; \\u0000 \\uffff \ud83d\ude00 kept',
+    );
+  });
+});
+
+describe('sqsSafeReason', () => {
+  it(`cuts a reason at ${maxReasonLength} code units between characters, never inside a surrogate pair or an escape`, () => {
+    const pairAtTheEdge = `${'a'.repeat(maxReasonLength - 1)}\ud83d\ude00`;
+    const escapeAtTheEdge = `${'a'.repeat(maxReasonLength - 3)}\u0001`;
+
+    expect(sqsSafeReason(pairAtTheEdge)).toBe('a'.repeat(maxReasonLength - 1));
+    expect(sqsSafeReason(escapeAtTheEdge)).toBe('a'.repeat(maxReasonLength - 3));
+    expect(sqsSafeReason('x'.repeat(maxReasonLength + 5))).toBe('x'.repeat(maxReasonLength));
   });
 });
