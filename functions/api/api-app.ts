@@ -8,6 +8,7 @@ import type {
 import type { CallerContext } from '#core/http/caller.ts';
 import { type IdempotencyPorts, idempotent, requestFingerprint } from '#core/http/idempotency.ts';
 import { parseJsonBody } from '#core/http/json-body.ts';
+import { isLoopbackHost } from '#core/http/loopback.ts';
 import { HttpProblem, problems } from '#core/http/problem.ts';
 import type { ApiRequest, Route } from './api-request.ts';
 import { toResult } from './api-request.ts';
@@ -37,7 +38,6 @@ function notStored(result: APIGatewayProxyStructuredResultV2): APIGatewayProxySt
 
 /** A host as API Gateway names it (`domainName`), optionally with a port: nothing else goes into a link. */
 const plainHost = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
-const loopbackHost = /^(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])(?::\d{1,5})?$/i;
 
 /**
  * The origin the caller reached the API at: the scheme API Gateway forwards (`X-Forwarded-Proto`; https on
@@ -48,7 +48,7 @@ function originOf(event: ApiEvent): string {
   if (!plainHost.test(host)) return '';
   const forwarded = event.headers['x-forwarded-proto']?.split(',')[0]?.trim().toLowerCase();
   const scheme =
-    forwarded === 'http' || forwarded === 'https' ? forwarded : loopbackHost.test(host) ? 'http' : 'https';
+    forwarded === 'http' || forwarded === 'https' ? forwarded : isLoopbackHost(host) ? 'http' : 'https';
   return `${scheme}://${host}`;
 }
 

@@ -34,7 +34,7 @@ const subscriptions = new SubscriptionStore(db, env.TABLE_NAME);
 const deliveries = new DeliveryStore(db, env.TABLE_NAME);
 const events = new EventStore(db, env.TABLE_NAME);
 const targetPolicy = targetPolicyOf(env);
-const subscriptionLimit = Number(env.SUBSCRIPTIONS_PER_ACCOUNT);
+const subscriptionLimit = env.SUBSCRIPTIONS_PER_ACCOUNT;
 const portalSigningKeys = new PortalSigningKeys(db, env.TABLE_NAME);
 // The portal's built files: beside the bundle when deployed (the CDK copies them there), portal/dist/ in a
 // checkout (npm run build:portal; the sandbox builds it when it starts).

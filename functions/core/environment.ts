@@ -1,36 +1,56 @@
 import * as z from 'zod/mini';
 import type { TargetPolicy } from './delivery/target-guard.ts';
 import type { EnvironmentVariable } from './platform.ts';
+import {
+  decodeSetting,
+  type SettingEnvironment,
+  SettingError,
+  type SettingName,
+  type SettingVariable,
+  settingNames,
+  settings,
+} from './settings.ts';
 
 const flag = z.enum(['true', 'false']);
 
-/** One schema for every environment variable a function may read; each function picks its own. */
-const environmentShape = {
+/** The variables that name the resources a function uses, and where it may send webhooks. */
+const wiringShape = {
   TABLE_NAME: z.string().check(z.minLength(1)),
   DELIVERY_QUEUE_URL: z.url(),
   SLOW_DELIVERY_QUEUE_URL: z.url(),
   RETRY_QUEUE_URL: z.url(),
   EVENT_BUS_NAME: z.string().check(z.regex(/^[A-Za-z0-9._\-/:]{1,1600}$/)),
-  RETRY_SCHEDULE: z
-    .string()
-    .check(z.regex(/^\d{1,6}(,\d{1,6}){0,19}$/, 'must be up to 20 whole seconds, comma-separated')),
-  DISABLE_AFTER_SECONDS: z.string().check(z.regex(/^\d{1,9}$/, 'must be whole seconds')),
-  SUCCESS_RECORDS: z
-    .string()
-    .check(z.regex(/^(0(\.\d{1,6})?|1(\.0{1,6})?)$/, 'must be a share from 0 to 1, e.g. 0.1')),
-  DELIVERY_TIMEOUT_SECONDS: z.string().check(z.regex(/^([1-9]|1\d|20)$/, 'must be 1 to 20 seconds')),
-  DELIVERY_RETENTION_DAYS: z.string().check(z.regex(/^[1-9]\d{0,3}$/, 'must be 1 to 9999 days')),
   FAN_OUT_DLQ_URL: z.url(),
   DELIVERY_DLQ_URL: z.url(),
   FAN_OUT_QUEUE_URL: z.url(),
   ALLOW_PRIVATE_TARGETS: flag,
-  SUBSCRIPTIONS_PER_ACCOUNT: z
-    .string()
-    .check(z.regex(/^[1-9]\d{0,5}$/, 'must be a whole number from 1 to 999999')),
 };
 
-/** The checked environment of a function. */
-export type Environment = z.infer<z.ZodMiniObject<typeof environmentShape>>;
+/** A setting's variable, read into its value as the settings table decodes it. */
+const settingSchema = (name: SettingName) =>
+  z.pipe(
+    z.string(),
+    z.transform((text: string, payload) => {
+      try {
+        return decodeSetting(name, text);
+      } catch (error) {
+        if (!(error instanceof SettingError)) throw error;
+        payload.issues.push({ code: 'custom', message: error.message, input: text });
+        return z.NEVER;
+      }
+    }),
+  );
+
+/** One schema for every environment variable a function may read; each function picks its own. */
+const environmentShape: Record<EnvironmentVariable, z.ZodMiniType> = {
+  ...wiringShape,
+  ...(Object.fromEntries(
+    settingNames.map((name): [string, z.ZodMiniType] => [settings[name].env, settingSchema(name)]),
+  ) as Record<SettingVariable, z.ZodMiniType>),
+};
+
+/** The checked environment of a function: resources' names as strings, settings typed (seconds, days, ...). */
+export type Environment = z.infer<z.ZodMiniObject<typeof wiringShape>> & SettingEnvironment;
 
 /** Thrown when the module loads in an environment that lacks a variable or has a bad value. */
 export class EnvironmentError extends Error {
@@ -48,8 +68,7 @@ export function loadEnvironment<K extends EnvironmentVariable>(
   const shape: Record<string, z.ZodMiniType> = Object.fromEntries(
     names.map((name) => [name, environmentShape[name]]),
   );
-  const picked = z.object(shape);
-  const result = z.safeParse(picked, source);
+  const result = z.safeParse(z.object(shape), source);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const name = String(issue.path[0]);

@@ -6,6 +6,8 @@
  * drift. Everything here is plain data: no AWS SDK, no CDK.
  */
 
+import type { SettingVariable } from './settings.ts';
+
 /** A rule on the event bus that routes matching events to a queue. */
 export interface RuleDefinition {
   /** Logical name, unique on the bus. */
@@ -27,7 +29,10 @@ export interface QueueDefinition {
   readonly deadLetterRetentionPeriodSeconds: number;
 }
 
-/** Environment variables a function reads; the values come from the resources (CDK) or the sandbox. */
+/**
+ * Environment variables a function reads: the resources' names (from the resources in CDK, or the sandbox), where
+ * webhooks may go, and the settings of settings.ts.
+ */
 export type EnvironmentVariable =
   | 'TABLE_NAME'
   | 'DELIVERY_QUEUE_URL'
@@ -38,12 +43,7 @@ export type EnvironmentVariable =
   | 'FAN_OUT_QUEUE_URL'
   | 'EVENT_BUS_NAME'
   | 'ALLOW_PRIVATE_TARGETS'
-  | 'SUBSCRIPTIONS_PER_ACCOUNT'
-  | 'RETRY_SCHEDULE'
-  | 'DISABLE_AFTER_SECONDS'
-  | 'DELIVERY_TIMEOUT_SECONDS'
-  | 'SUCCESS_RECORDS'
-  | 'DELIVERY_RETENTION_DAYS';
+  | SettingVariable;
 
 /** A Lambda function: where its handler lives and what it needs. */
 export interface FunctionDefinition {

@@ -6,7 +6,6 @@ import * as z from 'zod/mini';
 import { type DeliveryMessage, deliveryMessageSchema } from '#core/delivery/delivery-message.ts';
 import { attemptErrorKind, DeliveryMetrics } from '#core/delivery/delivery-metrics.ts';
 import { DeliveryStore } from '#core/delivery/delivery-store.ts';
-import { parseRetrySchedule } from '#core/delivery/retry-policy.ts';
 import { nextHop } from '#core/delivery/retry-route.ts';
 import { WebhookSender } from '#core/delivery/webhook-sender.ts';
 import { documentClient } from '#core/dynamodb.ts';
@@ -35,17 +34,17 @@ const eventBridge = new EventBridgeClient({});
 const db = documentClient();
 const subscriptions = new SubscriptionStore(db, env.TABLE_NAME);
 const deliveries = new DeliveryStore(db, env.TABLE_NAME);
-const timeoutMs = Number(env.DELIVERY_TIMEOUT_SECONDS) * 1000;
+const timeoutMs = env.DELIVERY_TIMEOUT_SECONDS * 1000;
 const sender = new WebhookSender(targetPolicyOf(env), timeoutMs);
 
 const settings: Omit<DeliverySettings, 'lane'> = {
   attemptReserveMs: defaults.attemptReserveMs,
-  schedule: parseRetrySchedule(env.RETRY_SCHEDULE),
+  schedule: env.RETRY_SCHEDULE,
   mainLaneWaitMs: defaults.mainLaneWaitMs,
   timeoutMs,
-  disableAfterMs: Number(env.DISABLE_AFTER_SECONDS) * 1000,
-  retentionSeconds: Number(env.DELIVERY_RETENTION_DAYS) * 86_400,
-  successRecords: Number(env.SUCCESS_RECORDS),
+  disableAfterMs: env.DISABLE_AFTER_SECONDS * 1000,
+  retentionSeconds: env.DELIVERY_RETENTION_DAYS * 86_400,
+  successRecords: env.SUCCESS_RECORDS,
 };
 const laneQueues: Record<Lane, string> = { main: env.DELIVERY_QUEUE_URL, slow: env.SLOW_DELIVERY_QUEUE_URL };
 const slowQueueName = env.SLOW_DELIVERY_QUEUE_URL.slice(env.SLOW_DELIVERY_QUEUE_URL.lastIndexOf('/') + 1);

@@ -20,7 +20,7 @@ const db = documentClient();
 const subscriptions = new SubscriptionStore(db, env.TABLE_NAME);
 const events = new EventStore(db, env.TABLE_NAME);
 const deliveries = new DeliveryStore(db, env.TABLE_NAME);
-const retentionSeconds = Number(env.DELIVERY_RETENTION_DAYS) * 86_400;
+const retentionSeconds = env.DELIVERY_RETENTION_DAYS * 86_400;
 const expiry = () => Math.floor(Date.now() / 1000) + retentionSeconds;
 
 const ports: FanOutPorts = {

@@ -105,7 +105,8 @@ describe('the sandbox answers local callers only, by name', () => {
     ['localhost', () => `localhost:${port}`],
     ['127.0.0.1', () => `127.0.0.1:${port}`],
     ['[::1]', () => `[::1]:${port}`],
-  ])('answers a Host of %s with its port, and makes portal links on that origin', async (name, host) => {
+    ['a-b.localhost', () => `a-b.localhost:${port}`],
+  ])('answers a Host of %s with its port, and makes http portal links on that origin', async (name, host) => {
     const answers = [await scan({ host: host() }), await portalSession({ host: host() })];
 
     expect(answers.map((answer) => answer.status)).toEqual([200, 201]);
@@ -179,6 +180,43 @@ function rawRequest(
   ];
   return Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1'), body]);
 }
+
+/** Writes `request` on a connection of its own and answers all the sandbox sent back until it closed it. */
+async function aloneOnConnection(request: Buffer): Promise<string> {
+  const socket = connect(port, '127.0.0.1');
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  socket.end(request);
+  await once(socket, 'close');
+  return Buffer.concat(chunks).toString('latin1');
+}
+
+describe('a request with more than one Host header', () => {
+  it.each([
+    ['the same local name twice', () => [`localhost:${port}`, `localhost:${port}`]],
+    ['a local name, then another name', () => [`localhost:${port}`, `evil.example:${port}`]],
+  ])('gets 400 and nothing else, for %s (RFC 9112 section 3.2)', async (_, hosts) => {
+    const [first, second] = hosts();
+    const request = rawRequest(
+      'POST',
+      '/v1/portal-sessions',
+      { host: first ?? '', authorization: `Bearer ${sandbox.apiKey}`, 'content-type': 'application/json' },
+      Buffer.from('{}'),
+    );
+    // The second Host header goes right after the first.
+    const twoHosts = Buffer.from(
+      request.toString('latin1').replace(/^(host: .*\r\n)/m, `$1host: ${second}\r\n`),
+      'latin1',
+    );
+
+    const answer = await aloneOnConnection(twoHosts);
+
+    expect(twoHosts.toString('latin1').match(/^host: /gm)).toHaveLength(2);
+    expect(answer.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 400']);
+    expect(answer).toContain('{"message":"A request carries one Host header, not several."}');
+    expect(answer).not.toContain('portal');
+  });
+});
 
 describe('a body over the limit', () => {
   it('answers 413 for a body over 10 MB, and the next request on that keep-alive connection gets its answer', async () => {

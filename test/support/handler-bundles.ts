@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { build, type Metafile } from 'esbuild';
 import { type EnvironmentVariable, type FunctionName, functions } from '../../functions/core/platform.ts';
+import { settingsEnvironment } from '../../functions/core/settings.ts';
 import { bundleFileName, handlerBuildOptions } from '../../lib/bundling.ts';
 import { projectRoot } from '../../lib/platform-function.ts';
 
@@ -19,12 +20,7 @@ export const standInEnvironment: Readonly<Record<EnvironmentVariable, string>> =
   FAN_OUT_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/fan-out',
   EVENT_BUS_NAME: 'webhooks',
   ALLOW_PRIVATE_TARGETS: 'false',
-  SUBSCRIPTIONS_PER_ACCOUNT: '100',
-  RETRY_SCHEDULE: '5,300',
-  DISABLE_AFTER_SECONDS: '432000',
-  DELIVERY_TIMEOUT_SECONDS: '15',
-  SUCCESS_RECORDS: '1',
-  DELIVERY_RETENTION_DAYS: '30',
+  ...settingsEnvironment({ retrySchedule: [5, 300] }),
 };
 
 /** The stand-ins of the variables function `name` declares, and only those. */

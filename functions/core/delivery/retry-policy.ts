@@ -1,13 +1,13 @@
 /**
- * When to try a failed delivery again. A schedule is the list of waits between attempts (the platform's default
- * spans about a day: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h), each spread by +-20 % jitter so that a receiver
+ * When to try a failed delivery again. A schedule is the list of waits between attempts (the platform's default,
+ * `settings.retrySchedule` of settings.ts, spans about a day), each spread by +-20 % jitter so that a receiver
  * coming back up is not hit by every retry at once.
  */
 export type RetrySchedule = readonly number[];
 
 const jitter = 0.2;
 /** The longest one wait may be: a day (messages are kept four days). */
-const maxWaitSeconds = 24 * 3600;
+export const maxWaitSeconds = 24 * 3600;
 /** The longest a receiver's `Retry-After` may stretch a wait. */
 export const retryAfterMaxSeconds = 6 * 3600;
 /** At most this many waits: 21 attempts in all. */
