@@ -4,9 +4,7 @@ import { RecursiveLoop } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { maxScheduleLength } from '../functions/core/delivery/retry-policy.ts';
 import {
-  defaults,
   type EventSourceMappingDefinition,
   eventSourceMappings,
   type FunctionDefinition,
@@ -15,7 +13,9 @@ import {
   queues as platformQueues,
   type QueueName,
 } from '../functions/core/platform.ts';
+import type { SettingValues } from '../functions/core/settings.ts';
 import { blockPrivateTargets, PlatformFunction } from './platform-function.ts';
+import { bindSettings, checkedSetting, settingOfProp } from './setting-props.ts';
 import type { WebhookTable } from './webhook-table.ts';
 import type { WorkQueue } from './work-queue.ts';
 
@@ -30,29 +30,29 @@ export interface DeliveryPipelineProps {
   /** The bus the platform's own events (webhook.disabled, delivery.failed, delivery.recovered) go on. */
   readonly eventBus: IEventBus;
   /**
-   * Seconds between attempts (at most 20 waits, each 1 s to 1 day).
-   * @default defaults.retryScheduleSeconds of platform.ts (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h)
+   * Seconds between attempts.
+   * @default - `retrySchedule` of functions/core/settings.ts, which holds its bounds too
    */
   readonly retryScheduleSeconds?: readonly number[];
   /**
    * How long a subscription may fail without a single success before it is disabled.
-   * @default Duration.days(5)
+   * @default - `disableAfterSeconds` of functions/core/settings.ts, which holds its bounds too
    */
   readonly disableAfter?: Duration;
   /**
-   * How long an endpoint may take to answer: success is a 2xx within this (1 to 20 seconds).
-   * @default Duration.seconds(15)
+   * How long an endpoint may take to answer: success is a 2xx within this.
+   * @default - `deliveryTimeoutSeconds` of functions/core/settings.ts, which holds its bounds too
    */
   readonly deliveryTimeout?: Duration;
   /**
    * The share of deliveries that succeed at their first attempt which get a record (each record is a write):
    * 1 records every one, 0 none; deliveries with a failure are always recorded.
-   * @default 1
+   * @default - `successRecords` of functions/core/settings.ts
    */
   readonly successRecords?: number;
   /**
-   * How long delivery records (and the event bodies they need for retries) are kept.
-   * @default 30 days (defaults.deliveryRetentionDays of platform.ts)
+   * How long delivery records (and the event bodies they need for retries) are kept, in days.
+   * @default - `deliveryRetentionDays` of functions/core/settings.ts, which holds its bounds too
    */
   readonly deliveryRetentionDays?: number;
   /**
@@ -87,29 +87,19 @@ export class DeliveryPipeline extends Construct {
         throw new Error(`${this.node.path}: props.queues has no '${name}' queue`);
       }
     }
-    const schedule = props.retryScheduleSeconds ?? defaults.retryScheduleSeconds;
-    checkSchedule(this.node.path, schedule);
-    const disableAfterSeconds =
-      props.disableAfter?.toSeconds({ integral: false }) ?? defaults.disableAfterSeconds;
-    if (!Number.isInteger(disableAfterSeconds) || disableAfterSeconds < 1) {
-      throw new Error(`${this.node.path}: disableAfter must be a whole number of seconds, at least 1`);
-    }
-    const timeoutSeconds = props.deliveryTimeout?.toSeconds() ?? defaults.deliveryTimeoutSeconds;
-    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 20) {
-      throw new Error(
-        `${this.node.path}: deliveryTimeout must be 1 to 20 whole seconds, got ${timeoutSeconds}`,
-      );
-    }
-    const successRecords = props.successRecords ?? defaults.successRecords;
-    if (!(successRecords >= 0 && successRecords <= 1)) {
-      throw new Error(`${this.node.path}: successRecords must be a share from 0 to 1, got ${successRecords}`);
-    }
-    const retentionDays = props.deliveryRetentionDays ?? defaults.deliveryRetentionDays;
-    if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 9999) {
-      throw new Error(
-        `${this.node.path}: deliveryRetentionDays must be a whole number from 1 to 9999, got ${retentionDays}`,
-      );
-    }
+    // Checked against settings.ts, each named by its prop here; bound to every function that reads it.
+    const settings: Partial<SettingValues> = {
+      retrySchedule: checkedSetting(
+        this,
+        'retrySchedule',
+        props.retryScheduleSeconds,
+        'retryScheduleSeconds',
+      ),
+      disableAfterSeconds: settingOfProp(this, 'disableAfterSeconds', props.disableAfter),
+      deliveryTimeoutSeconds: settingOfProp(this, 'deliveryTimeoutSeconds', props.deliveryTimeout),
+      successRecords: settingOfProp(this, 'successRecords', props.successRecords),
+      deliveryRetentionDays: checkedSetting(this, 'deliveryRetentionDays', props.deliveryRetentionDays),
+    };
 
     this.fanOut = new PlatformFunction(this, 'FanOut', {
       definition: functions.fanOut,
@@ -119,7 +109,7 @@ export class DeliveryPipeline extends Construct {
     table.grantReadWriteTo(this.fanOut);
     queues.delivery.grantSendTo(this.fanOut, 'DELIVERY_QUEUE_URL');
     queues.fanOut.grantDeadLetterSendTo(this.fanOut, 'FAN_OUT_DLQ_URL');
-    this.fanOut.bindEnvironment('DELIVERY_RETENTION_DAYS', String(retentionDays));
+    bindSettings(this.fanOut, settings);
 
     const deliveryFunction = (name: string, definition: FunctionDefinition) => {
       const fn = new PlatformFunction(this, name, {
@@ -138,11 +128,7 @@ export class DeliveryPipeline extends Construct {
       queues.delivery.grantDeadLetterSendTo(fn, 'DELIVERY_DLQ_URL');
       props.eventBus.grantPutEventsTo(fn);
       fn.bindEnvironment('EVENT_BUS_NAME', props.eventBus.eventBusName);
-      fn.bindEnvironment('RETRY_SCHEDULE', schedule.join(','));
-      fn.bindEnvironment('DISABLE_AFTER_SECONDS', String(disableAfterSeconds));
-      fn.bindEnvironment('DELIVERY_TIMEOUT_SECONDS', String(timeoutSeconds));
-      fn.bindEnvironment('SUCCESS_RECORDS', String(successRecords));
-      fn.bindEnvironment('DELIVERY_RETENTION_DAYS', String(retentionDays));
+      bindSettings(fn, settings);
       blockPrivateTargets(fn);
       return fn;
     };
@@ -184,18 +170,6 @@ export class DeliveryPipeline extends Construct {
         }),
       );
     }
-  }
-}
-
-function checkSchedule(path: string, schedule: readonly number[]): void {
-  const fine =
-    schedule.length >= 1 &&
-    schedule.length <= maxScheduleLength &&
-    schedule.every((wait) => Number.isInteger(wait) && wait >= 1 && wait <= 86_400);
-  if (!fine) {
-    throw new Error(
-      `${path}: retryScheduleSeconds must be 1 to ${maxScheduleLength} whole numbers of seconds from 1 to 86400, got [${schedule.join(', ')}]`,
-    );
   }
 }
 

@@ -12,8 +12,10 @@ import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-ap
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { defaults, functions, httpApi } from '../functions/core/platform.ts';
+import { functions, httpApi } from '../functions/core/platform.ts';
+import type { SettingValues } from '../functions/core/settings.ts';
 import { blockPrivateTargets, PlatformFunction } from './platform-function.ts';
+import { bindSettings, checkedSetting, settingOfProp } from './setting-props.ts';
 import type { WebhookTable } from './webhook-table.ts';
 import type { WorkQueue } from './work-queue.ts';
 
@@ -33,13 +35,13 @@ export interface SubscriptionApiProps {
   /** The main delivery lane, where the API puts the attempts clients ask for (retry, recover). */
   readonly deliveryQueue: WorkQueue;
   /**
-   * How long delivery records are kept (the API filters expired ones).
-   * @default 30 days (defaults.deliveryRetentionDays of platform.ts)
+   * How long delivery records are kept (the API filters expired ones), in days.
+   * @default - `deliveryRetentionDays` of functions/core/settings.ts, which holds its bounds too
    */
   readonly deliveryRetentionDays?: number;
   /**
    * How many subscriptions one account may have.
-   * @default 100 (`defaults.subscriptionsPerAccount` of platform.ts)
+   * @default - `subscriptionsPerAccount` of functions/core/settings.ts, which holds its bounds too
    */
   readonly subscriptionsPerAccount?: number;
   /**
@@ -80,22 +82,11 @@ export class SubscriptionApi extends Construct {
         `${this.node.path}: throttle needs a positive rateLimit and a whole positive burstLimit, got ${JSON.stringify(throttle)}`,
       );
     }
-    const subscriptionsPerAccount = props.subscriptionsPerAccount ?? defaults.subscriptionsPerAccount;
-    if (
-      !Number.isInteger(subscriptionsPerAccount) ||
-      subscriptionsPerAccount < 1 ||
-      subscriptionsPerAccount > 999_999
-    ) {
-      throw new Error(
-        `${this.node.path}: subscriptionsPerAccount must be a whole number from 1 to 999999, got ${subscriptionsPerAccount}`,
-      );
-    }
-    const retentionDays = props.deliveryRetentionDays ?? defaults.deliveryRetentionDays;
-    if (!Number.isInteger(retentionDays) || retentionDays < 1 || retentionDays > 9999) {
-      throw new Error(
-        `${this.node.path}: deliveryRetentionDays must be a whole number from 1 to 9999, got ${retentionDays}`,
-      );
-    }
+    // Checked against settings.ts, each named by its prop here; bound to the API function.
+    const settings: Partial<SettingValues> = {
+      subscriptionsPerAccount: settingOfProp(this, 'subscriptionsPerAccount', props.subscriptionsPerAccount),
+      deliveryRetentionDays: checkedSetting(this, 'deliveryRetentionDays', props.deliveryRetentionDays),
+    };
     const integrationTimeout = httpApi.integrationTimeoutSeconds;
     if (!Number.isInteger(integrationTimeout) || integrationTimeout < 1 || integrationTimeout > 30) {
       throw new Error(
@@ -118,8 +109,7 @@ export class SubscriptionApi extends Construct {
     props.table.grantReadWriteTo(this.apiFunction);
     props.fanOutQueue.grantSendTo(this.apiFunction, 'FAN_OUT_QUEUE_URL');
     props.deliveryQueue.grantSendTo(this.apiFunction, 'DELIVERY_QUEUE_URL');
-    this.apiFunction.bindEnvironment('DELIVERY_RETENTION_DAYS', String(retentionDays));
-    this.apiFunction.bindEnvironment('SUBSCRIPTIONS_PER_ACCOUNT', String(subscriptionsPerAccount));
+    bindSettings(this.apiFunction, settings);
     blockPrivateTargets(this.apiFunction);
 
     this.authorizerFunction = new PlatformFunction(this, 'Authorizer', {

@@ -8,9 +8,7 @@ import { ARecord, type IHostedZone, RecordTarget } from 'aws-cdk-lib/aws-route53
 import { ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { maxScheduleLength } from '../functions/core/delivery/retry-policy.ts';
 import {
-  defaults,
   type FunctionName,
   platformEventSource,
   type QueueName,
@@ -23,6 +21,7 @@ import { PlatformDashboard } from './dashboard.ts';
 import { DeliveryPipeline } from './delivery-pipeline.ts';
 import { EventRouting } from './event-routing.ts';
 import type { PlatformFunction } from './platform-function.ts';
+import { bindSettings, type SettingProps, settingsOfProps } from './setting-props.ts';
 import { type ApiThrottle, SubscriptionApi } from './subscription-api.ts';
 import { WebhookTable } from './webhook-table.ts';
 import { WorkQueue } from './work-queue.ts';
@@ -63,7 +62,11 @@ export interface FailureRateAlarmOptions {
   readonly minimumAttempts?: number;
 }
 
-export interface WebhookPlatformProps {
+/**
+ * What an embedding app may set. A prop for each setting of functions/core/settings.ts (README: Settings) comes
+ * from {@link SettingProps}, with its bounds and default there; those below are restated for their docs only.
+ */
+export interface WebhookPlatformProps extends SettingProps {
   /**
    * A bus that exists already, e.g. the one the application's services publish on. The platform adds its rules
    * to it, may put its own events (source `hookbridge`) on it, and changes nothing else.
@@ -76,31 +79,30 @@ export interface WebhookPlatformProps {
    */
   readonly eventBusName?: string;
   /**
-   * The waits between a delivery's attempts: 1 to 20 waits, each whole seconds from 1 second to 1 day.
-   * Each wait is spread by +-20 % jitter; `Retry-After` on 429 and 503 can lengthen one.
-   * @default 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (`defaults.retryScheduleSeconds` of platform.ts)
+   * The waits between a delivery's attempts, each spread by +-20 % jitter; `Retry-After` on 429 and 503 can
+   * lengthen one.
+   * @default - `retrySchedule` of functions/core/settings.ts, which holds its bounds too
    */
   readonly retrySchedule?: readonly Duration[];
   /**
-   * How long a subscription may fail without a single success before it is disabled (whole seconds).
-   * @default Duration.days(5)
+   * How long a subscription may fail without a single success before it is disabled.
+   * @default - `disableAfterSeconds` of functions/core/settings.ts, which holds its bounds too
    */
   readonly disableAfter?: Duration;
   /**
-   * How long an endpoint may take to answer: success is a 2xx within this (1 to 20 whole seconds).
-   * @default Duration.seconds(15)
+   * How long an endpoint may take to answer: success is a 2xx within this.
+   * @default - `deliveryTimeoutSeconds` of functions/core/settings.ts, which holds its bounds too
    */
   readonly deliveryTimeout?: Duration;
   /**
-   * How long delivery records, with their attempts and the event bodies retries need, are kept (whole days,
-   * 1 to 9999).
-   * @default Duration.days(30)
+   * How long delivery records, with their attempts and the event bodies retries need, are kept.
+   * @default - `deliveryRetentionDays` of functions/core/settings.ts, which holds its bounds too
    */
   readonly deliveryRetention?: Duration;
   /**
    * The share of deliveries that succeed at their first attempt which get a record (each record is a write):
    * 1 every one, 0 none; deliveries with a failure are always recorded.
-   * @default 1
+   * @default - `successRecords` of functions/core/settings.ts
    */
   readonly successRecords?: number;
   /**
@@ -114,8 +116,8 @@ export interface WebhookPlatformProps {
    */
   readonly apiThrottle?: ApiThrottle;
   /**
-   * How many subscriptions one account may have (1 to 999999).
-   * @default 100
+   * How many subscriptions one account may have.
+   * @default - `subscriptionsPerAccount` of functions/core/settings.ts, which holds its bounds too
    */
   readonly subscriptionsPerAccount?: number;
   /**
@@ -189,12 +191,7 @@ export class WebhookPlatform extends Construct {
   public constructor(scope: Construct, id: string, props: WebhookPlatformProps = {}) {
     super(scope, id);
     const path = this.node.path;
-    const retryScheduleSeconds =
-      props.retrySchedule === undefined ? undefined : checkedSchedule(path, props.retrySchedule);
-    const deliveryRetentionDays =
-      props.deliveryRetention === undefined
-        ? undefined
-        : wholeDays(path, 'deliveryRetention', props.deliveryRetention, 1, 9999);
+    const settings = settingsOfProps(this, props);
     if (props.apiThrottle !== undefined) checkThrottle(path, props.apiThrottle);
     if (props.logRetention !== undefined && !Object.values(RetentionDays).includes(props.logRetention)) {
       throw new Error(
@@ -217,7 +214,7 @@ export class WebhookPlatform extends Construct {
       props.archive === undefined
         ? undefined
         : wholeDays(path, 'archive.retention', props.archive.retention, 1, Number.MAX_SAFE_INTEGER);
-    const keptDays = deliveryRetentionDays ?? defaults.deliveryRetentionDays;
+    const keptDays = settings.deliveryRetentionDays;
     if (archiveRetentionDays !== undefined && archiveRetentionDays > keptDays) {
       throw new Error(
         `${path}: archive.retention (${archiveRetentionDays} days) must not exceed deliveryRetention ` +
@@ -246,19 +243,19 @@ export class WebhookPlatform extends Construct {
       table: this.table,
       queues: this.queues,
       eventBus: this.routing.eventBus,
-      retryScheduleSeconds,
+      retryScheduleSeconds: settings.retrySchedule,
       disableAfter: props.disableAfter,
       deliveryTimeout: props.deliveryTimeout,
-      deliveryRetentionDays,
-      successRecords: props.successRecords,
+      deliveryRetentionDays: settings.deliveryRetentionDays,
+      successRecords: settings.successRecords,
       logRetention: props.logRetention,
     });
     this.api = new SubscriptionApi(this, 'Api', {
       table: this.table,
       fanOutQueue: this.queues.fanOut,
       deliveryQueue: this.queues.delivery,
-      deliveryRetentionDays,
-      subscriptionsPerAccount: props.subscriptionsPerAccount,
+      deliveryRetentionDays: settings.deliveryRetentionDays,
+      subscriptionsPerAccount: settings.subscriptionsPerAccount,
       throttle: props.apiThrottle,
       logRetention: props.logRetention,
     });
@@ -270,6 +267,8 @@ export class WebhookPlatform extends Construct {
       slowDelivery: this.pipeline.slowDelivery,
       retryRelay: this.pipeline.retryRelay,
     };
+    // The pipeline and the API bind the settings they take; this binds any other a function reads.
+    for (const fn of Object.values(this.functions)) bindSettings(fn, settings);
 
     if (props.customDomain !== undefined) {
       const { domainName, certificate, hostedZone } = props.customDomain;
@@ -336,21 +335,6 @@ export class WebhookPlatform extends Construct {
   public get apiUrl(): string {
     return this.domainName === undefined ? this.api.url : `https://${this.domainName.name}/`;
   }
-}
-
-function checkedSchedule(path: string, schedule: readonly Duration[]): number[] {
-  const seconds = schedule.map((wait) => wait.toSeconds({ integral: false }));
-  const fine =
-    seconds.length >= 1 &&
-    seconds.length <= maxScheduleLength &&
-    seconds.every((wait) => Number.isInteger(wait) && wait >= 1 && wait <= 86_400);
-  if (!fine) {
-    throw new Error(
-      `${path}: retrySchedule must be 1 to ${maxScheduleLength} waits, each whole seconds from 1 second to 1 day, ` +
-        `got [${schedule.map((wait) => wait.toHumanString()).join(', ')}]`,
-    );
-  }
-  return seconds;
 }
 
 function wholeDays(path: string, prop: string, duration: Duration, min: number, max: number): number {

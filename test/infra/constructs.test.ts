@@ -154,7 +154,7 @@ describe('DeliveryPipeline checks', () => {
     ['more than 20 waits', Array.from({ length: 21 }, () => 60)],
   ])('rejects a retry schedule with %s', (_, retryScheduleSeconds) => {
     expect(() => pipeline({ retryScheduleSeconds })).toThrow(
-      /Pipeline: retryScheduleSeconds must be 1 to 20 whole numbers of seconds from 1 to 86400, got \[/,
+      /Pipeline: retryScheduleSeconds must be 1 to 20 waits, each whole seconds from 1 second to 1 day, got \[/,
     );
   });
 
@@ -170,7 +170,7 @@ describe('DeliveryPipeline checks', () => {
     ['a fraction of a second', Duration.seconds(1.5)],
   ])('rejects a disableAfter of %s', (_, disableAfter) => {
     expect(() => pipeline({ disableAfter })).toThrow(
-      /Pipeline: disableAfter must be a whole number of seconds, at least 1/,
+      /Pipeline: disableAfter must be whole seconds, from 1 second to 365 days, got /,
     );
   });
 
@@ -186,7 +186,7 @@ describe('DeliveryPipeline checks', () => {
     ['over 20 seconds', Duration.seconds(21)],
   ])('rejects a deliveryTimeout of %s', (_, deliveryTimeout) => {
     expect(() => pipeline({ deliveryTimeout })).toThrow(
-      /Pipeline: deliveryTimeout must be 1 to 20 whole seconds/,
+      /Pipeline: deliveryTimeout must be whole seconds, from 1 second to 20 seconds, got /,
     );
   });
 
@@ -199,7 +199,7 @@ describe('DeliveryPipeline checks', () => {
 
   it.each([0, 10_000, 2.5])('rejects deliveryRetentionDays of %s', (deliveryRetentionDays) => {
     expect(() => pipeline({ deliveryRetentionDays })).toThrow(
-      `Test/Pipeline: deliveryRetentionDays must be a whole number from 1 to 9999, got ${deliveryRetentionDays}`,
+      `Test/Pipeline: deliveryRetentionDays must be whole days, from 1 to 9999, got ${deliveryRetentionDays}`,
     );
   });
 
@@ -220,7 +220,7 @@ describe('SubscriptionApi checks', () => {
 
   it.each([0, 10_000, 2.5])('rejects deliveryRetentionDays of %s', (deliveryRetentionDays) => {
     expect(() => subscriptionApi({ deliveryRetentionDays })).toThrow(
-      `Test/Api: deliveryRetentionDays must be a whole number from 1 to 9999, got ${deliveryRetentionDays}`,
+      `Test/Api: deliveryRetentionDays must be whole days, from 1 to 9999, got ${deliveryRetentionDays}`,
     );
   });
 

@@ -14,8 +14,11 @@ import {
   queues,
   rules,
 } from '../../functions/core/platform.ts';
+import { encodeSetting, ruleOf, settingNames, settings } from '../../functions/core/settings.ts';
+import { toProp } from '../../lib/setting-props.ts';
 import { WebhookPlatform, type WebhookPlatformProps } from '../../lib/webhook-platform.ts';
 import { WebhookPlatformStack } from '../../lib/webhook-platform-stack.ts';
+import { beyondBoundsOf, sampleOf } from '../support/setting-samples.ts';
 import { type CfnResource, ofType, referencedId, testApp } from './synth.ts';
 
 /** A WebhookPlatform in a stack of its own; `props` may use the stack (e.g. to make a bus in it). */
@@ -388,6 +391,28 @@ describe('WebhookPlatform props', () => {
     expect(fail({ deliveryRetention: Duration.hours(36) })).toThrow(
       /Test\/Webhooks: deliveryRetention must be whole days, from 1 to 9999, got 1 day 12 hours/,
     );
+  });
+
+  it('binds every setting of settings.ts from its prop to each function that reads it, as settings.ts writes it', () => {
+    const props: WebhookPlatformProps = Object.fromEntries(
+      settingNames.map((name) => [settings[name].prop, toProp(name, sampleOf(name))]),
+    );
+    const { resources } = embed(props);
+    for (const name of settingNames) {
+      const { env } = settings[name];
+      expect(readersOf(env).length, env).toBeGreaterThan(0);
+      for (const reader of readersOf(env)) {
+        expect(variableOf(resources, reader, env), `${reader} ${env}`).toBe(
+          encodeSetting(name, sampleOf(name)),
+        );
+      }
+    }
+  });
+
+  it.each(settingNames)('refuses %s beyond its bounds, naming its prop', (name) => {
+    const { prop } = settings[name];
+    const props: WebhookPlatformProps = { [prop]: toProp(name, beyondBoundsOf(name)) };
+    expect(fail(props)).toThrow(`Test/Webhooks: ${prop} must be ${ruleOf(name)}, got `);
   });
 
   it('keeps logs for logRetention, throttles the API at apiThrottle, and limits subscriptionsPerAccount', () => {
