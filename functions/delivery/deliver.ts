@@ -162,6 +162,13 @@ export function webhookRequest(
   };
 }
 
+/**
+ * How long a follow-up waits, and how often at most, for its delivery's record to name it: longer in all than
+ * the slow lane's visibility timeout (180 s), after which the message of a crashed attempt comes back.
+ */
+export const turnWaitSeconds = 10;
+export const maxTurnWaits = 60;
+
 /** The attempts an earlier receipt may have made: one per receipt that stopped before recording its attempt. */
 function interruptedAttempts(message: DeliveryMessage, receipt: Receipt): AttemptRecord[] {
   const count = (message.interrupted ?? 0) + Math.max(0, receipt.count - 1);
@@ -236,8 +243,24 @@ export async function deliver(
   if (scheduled && found?.status === 'failed') {
     return { kind: 'done', summary: 'dropped: the delivery ended meanwhile' };
   }
-  // Read whenever the message has a token or comes again: a record that does not name its token (or none,
-  // for an orphan whose attempt was never recorded) means another message carries the delivery.
+  // A follow-up is sent before the record names it, so it can arrive first (a write slower than its delay):
+  // while the attempt before it is not on record, it waits. Either the record soon names it, or the message
+  // of that attempt comes back after a crash, makes it again and names another (then this one is stale).
+  const notOnRecordYet =
+    scheduled &&
+    message.token !== undefined &&
+    found?.liveToken !== message.token &&
+    (found?.scheduledAttempt ?? 0) < message.attempt - 1;
+  if (notOnRecordYet && subscription !== undefined && (message.waits ?? 0) < maxTurnWaits) {
+    await ports.forward(
+      { ...message, waits: (message.waits ?? 0) + 1, interrupted: unknown.length },
+      settings.lane,
+      turnWaitSeconds,
+    );
+    return { kind: 'done', summary: 'waiting: the attempt before this one is not on record yet' };
+  }
+  // Read whenever the message has a token or comes again: a record that names another token (or none, for an
+  // orphan whose attempt was never recorded and waited long enough) means another message carries the delivery.
   if (
     scheduled &&
     (found !== undefined || message.token !== undefined) &&

@@ -98,7 +98,7 @@ async function run(
   answers: (requestNumber: number) => number,
   crash?: CrashPoint,
   /** Whether a message that was not deleted comes back before what was queued meanwhile, or after. */
-  comesBack: 'first' | 'last' | 'duplicated' = 'last',
+  comesBack: 'first' | 'last' | 'duplicated' | 'follow-up first' = 'last',
 ) {
   runs++;
   const subscription = aSubscription({
@@ -132,6 +132,7 @@ async function run(
     return result;
   };
 
+  let followUpSeen = false;
   const queue: Queued[] = [
     {
       message: {
@@ -155,6 +156,11 @@ async function run(
     forward: (message: DeliveryMessage, _lane: Lane) =>
       step('forward', async () => {
         queue.push({ message, receiveCount: 0 });
+        if (comesBack !== 'follow-up first' || followUpSeen) return;
+        // The follow-up is received (and handled) while the attempt before it is still being recorded.
+        followUpSeen = true;
+        const early = queue.pop() as Queued;
+        await deliver(early.message, ports, settings, { count: 1, firstReceivedAt: Date.now() });
       }),
     deadLetter: (_message, reason) =>
       step('dead-letter', async () => {
@@ -250,6 +256,14 @@ describe('a crash at any step of a delivery', () => {
     expectTruthful(result, 'succeeded');
     expect(result.requests).toBe(3);
     expect(result.record?.attempts.map((attempt) => attempt.statusCode)).toEqual([500, 500, 200]);
+  });
+
+  it('with a follow-up received before the record names it: it waits for its turn instead of being dropped', async () => {
+    const result = await run((n) => (n === 1 ? 500 : 200), undefined, 'follow-up first');
+
+    expectTruthful(result, 'succeeded');
+    expect(result.requests).toBe(2);
+    expect(result.record?.attempts.map((attempt) => attempt.statusCode)).toEqual([500, 200]);
   });
 
   it('after a request whose answer was lost: the attempt is on record as of unknown outcome', async () => {

@@ -39,6 +39,8 @@ export const deliveryMessageSchema = z.object({
    * may have queued this delivery too, so its record is read before the first attempt.
    */
   fannedOutAgain: z.optional(z.literal(true)),
+  /** How often this message came back because its delivery's record did not name its token yet. */
+  waits: z.optional(z.number().check(z.int(), z.minimum(0))),
 });
 
 export type DeliveryMessage = z.output<typeof deliveryMessageSchema>;
