@@ -2,13 +2,10 @@
  * `npm start`: the whole webhook platform on this machine, no AWS account and no Docker.
  * Usage: npm start -- [options]; see the usage text below.
  */
-import {
-  parseDuration,
-  parseRetrySchedule,
-  RetryScheduleError,
-} from '../functions/core/delivery/retry-policy.ts';
+import { SettingError } from '../functions/core/settings.ts';
 import { DataDirInUseError } from '../local/data-dir-lock.ts';
 import { startSandbox } from '../local/sandbox.ts';
+import { durationsNote, settingOptions, settingsFromFlags, settingsUsage } from '../local/setting-flags.ts';
 import { buildPortal } from '../portal/build.ts';
 import { parseOptions, usageError, wholeNumber } from './cli.ts';
 
@@ -20,11 +17,11 @@ Prints the endpoint, the demo account's API key and a link to its portal (valid 
   --api-key KEY             an API key for the demo account, added beside any earlier ones
                             (default: one generated once and kept in the data dir)
   --block-private-targets   refuse webhook URLs on loopback and private networks, as deployed
-  --retry-schedule WAITS    waits between attempts, e.g. 1s,2s,3s (default 5s,5m,30m,2h,5h,10h,10h)
-  --disable-after DURATION  disable a subscription failing this long without a success, e.g. 30s
-                            (default 5d)
   --quiet                   only warnings and errors from the functions
-  -h, --help                this text`;
+  -h, --help                this text
+Settings (README: Settings, with their bounds):
+${settingsUsage(28)}
+${durationsNote}`;
 
 const values = parseOptions(
   {
@@ -33,29 +30,24 @@ const values = parseOptions(
     'data-dir': { type: 'string', default: '.sandbox' },
     'api-key': { type: 'string' },
     'block-private-targets': { type: 'boolean', default: false },
-    'retry-schedule': { type: 'string' },
-    'disable-after': { type: 'string' },
     quiet: { type: 'boolean', default: false },
+    ...settingOptions,
   },
   usage,
 );
 if (values.memory && process.argv.includes('--data-dir')) {
   usageError('--memory keeps nothing on disk: give --memory or --data-dir DIR, not both', usage);
 }
-/** What `read` makes of an option's value, or a usage error naming the option. */
-function durations<T>(name: string, value: string | undefined, read: (text: string) => T): T | undefined {
-  if (value === undefined) return undefined;
+/** The settings the flags give, or a usage error naming the flag. */
+function givenSettings() {
   try {
-    return read(value);
+    return settingsFromFlags(values);
   } catch (error) {
-    if (error instanceof RetryScheduleError) usageError(`--${name}: ${error.message}`, usage);
+    if (error instanceof SettingError) usageError(error.message, usage);
     throw error;
   }
 }
-const retrySchedule = durations('retry-schedule', values['retry-schedule'], parseRetrySchedule);
-const disableAfter = durations('disable-after', values['disable-after'], (text) =>
-  parseDuration(text, 365 * 86_400),
-);
+const settings = givenSettings();
 const port = wholeNumber('port', values.port, 0, 65_535, usage);
 // It travels as `Authorization: Bearer <key>`, so it must be printable ASCII without spaces.
 const apiKey = values['api-key'];
@@ -80,8 +72,7 @@ const sandbox = await startSandbox({
   ...(values.memory ? {} : { dataDir: values['data-dir'] }),
   ...(apiKey === undefined ? {} : { apiKey }),
   allowPrivateTargets: !values['block-private-targets'],
-  ...(retrySchedule === undefined ? {} : { retrySchedule }),
-  ...(disableAfter === undefined ? {} : { disableAfterSeconds: disableAfter }),
+  ...settings,
   logLevel: values.quiet ? 'WARN' : 'INFO',
 }).catch((error: unknown) => {
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {

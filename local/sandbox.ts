@@ -8,7 +8,6 @@ import { ApiKeyStore, newApiKey } from '../functions/core/accounts/api-key-store
 import { documentClient } from '../functions/core/dynamodb.ts';
 import {
   defaultEventBusName,
-  defaults,
   type EnvironmentVariable,
   eventSourceMappings,
   type FunctionName,
@@ -19,6 +18,7 @@ import {
   queues,
   rules,
 } from '../functions/core/platform.ts';
+import { type SettingValues, settingsEnvironment } from '../functions/core/settings.ts';
 import { LocalHttpApi } from './api-gateway.ts';
 import { handleAwsJsonRequest, unknownOperationError } from './aws-json-protocol.ts';
 import { lockDataDir } from './data-dir-lock.ts';
@@ -44,7 +44,12 @@ const tableName = 'webhooks';
 /** The account the sandbox creates at start, with the API key it prints. */
 export const demoAccountId = 'demo';
 
-export interface SandboxOptions {
+/**
+ * How to start the sandbox. The settings of functions/core/settings.ts (`retrySchedule`, `disableAfterSeconds`,
+ * `deliveryTimeoutSeconds`, `deliveryRetentionDays`, `successRecords`, `subscriptionsPerAccount`) are options by
+ * their names there, in their units (seconds, days), with their defaults; a value outside their bounds is refused.
+ */
+export interface SandboxOptions extends Partial<SettingValues> {
   /** Port on 127.0.0.1; 0 picks a free one. @default 4566 */
   readonly port?: number;
   /** Where state lives across restarts; undefined keeps everything in memory. @default undefined */
@@ -55,16 +60,6 @@ export interface SandboxOptions {
   readonly eventBusName?: string;
   /** Lets webhooks go to loopback and private addresses (a local receiver). @default true */
   readonly allowPrivateTargets?: boolean;
-  /** How many subscriptions one account may have. @default platform's defaults.subscriptionsPerAccount */
-  readonly subscriptionsPerAccount?: number;
-  /** Seconds between attempts. @default platform's defaults.retryScheduleSeconds (about a day) */
-  readonly retrySchedule?: readonly number[];
-  /** A subscription failing this long without a success is disabled. @default 5 days */
-  readonly disableAfterSeconds?: number;
-  /** How long an endpoint may take to answer (1 to 20). @default 15 */
-  readonly deliveryTimeoutSeconds?: number;
-  /** The share of first-attempt successes that get a record (1 all, 0 none). @default 1 */
-  readonly successRecords?: number;
   /** Powertools log level of the functions. @default 'INFO' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /**
@@ -167,6 +162,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // Lambda runs Node.js 22; the SDK's notice about Node.js 20 is noise on a developer's machine.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const eventBusName = options.eventBusName ?? defaultEventBusName;
+  // Checked before anything starts: a setting outside its bounds throws, naming the option.
+  const settingsVariables = settingsEnvironment(options);
   let route: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async (_req, res) => {
     res.writeHead(503).end('starting');
   };
@@ -254,12 +251,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       RETRY_QUEUE_URL: sqs.queueUrl(queueNames.retry),
       EVENT_BUS_NAME: eventBusName,
       ALLOW_PRIVATE_TARGETS: String(options.allowPrivateTargets ?? true),
-      SUBSCRIPTIONS_PER_ACCOUNT: String(options.subscriptionsPerAccount ?? defaults.subscriptionsPerAccount),
-      RETRY_SCHEDULE: (options.retrySchedule ?? defaults.retryScheduleSeconds).join(','),
-      DISABLE_AFTER_SECONDS: String(options.disableAfterSeconds ?? defaults.disableAfterSeconds),
-      DELIVERY_TIMEOUT_SECONDS: String(options.deliveryTimeoutSeconds ?? defaults.deliveryTimeoutSeconds),
-      SUCCESS_RECORDS: String(options.successRecords ?? defaults.successRecords),
-      DELIVERY_RETENTION_DAYS: String(defaults.deliveryRetentionDays),
+      ...settingsVariables,
     };
     Object.assign(process.env, environment, {
       AWS_ENDPOINT_URL: endpoint,
