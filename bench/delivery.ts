@@ -10,6 +10,7 @@ import { deliveryIdOf } from '#core/delivery/delivery-id.ts';
 import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
 import { WebhookSender } from '#core/delivery/webhook-sender.ts';
 import { defaults } from '#core/platform.ts';
+import { settings as deploymentSettings } from '#core/settings.ts';
 import { newSigningSecret, webhookHeaders } from '#core/signing.ts';
 import { type DeliveryPorts, type DeliverySettings, deliver } from '../functions/delivery/deliver.ts';
 import { healthIgnored } from '../test/support/delivery-ports.ts';
@@ -55,7 +56,7 @@ export async function runDeliveryBench(): Promise<string> {
     createdAt: at,
     updatedAt: at,
   });
-  const sender = new WebhookSender('allow-private', defaults.deliveryTimeoutSeconds * 1000);
+  const sender = new WebhookSender('allow-private', deploymentSettings.deliveryTimeoutSeconds.default * 1000);
   const ports: DeliveryPorts = {
     subscription: async () => subscription,
     record: async () => undefined,
@@ -70,11 +71,11 @@ export async function runDeliveryBench(): Promise<string> {
   };
   const settings: DeliverySettings = {
     lane: 'main',
-    schedule: [...defaults.retryScheduleSeconds],
+    schedule: [...deploymentSettings.retrySchedule.default],
     mainLaneWaitMs: defaults.mainLaneWaitMs,
-    timeoutMs: defaults.deliveryTimeoutSeconds * 1000,
-    disableAfterMs: defaults.disableAfterSeconds * 1000,
-    retentionSeconds: defaults.deliveryRetentionDays * 86_400,
+    timeoutMs: deploymentSettings.deliveryTimeoutSeconds.default * 1000,
+    disableAfterMs: deploymentSettings.disableAfterSeconds.default * 1000,
+    retentionSeconds: deploymentSettings.deliveryRetentionDays.default * 86_400,
     successRecords: 1,
     attemptReserveMs: defaults.attemptReserveMs,
   };

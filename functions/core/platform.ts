@@ -270,32 +270,17 @@ export const defaultEventBusName = 'webhooks';
 /** The type of the event `POST /v1/webhooks/{id}/test` sends; not in the catalog, so nobody subscribes to it. */
 export const testEventType = 'webhook.test';
 
-/** Defaults of what a deployment may set otherwise (CDK props, sandbox options). */
+/**
+ * The delivery functions' fixed timings. What a deployment may set (the retry schedule, the timeout, ...) is in
+ * settings.ts.
+ */
 export const defaults = {
-  /** Subscriptions one account may have. */
-  subscriptionsPerAccount: 100,
-  /**
-   * Seconds between attempts: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (eight attempts over about 27 h),
-   * each spread by +-20 % jitter.
-   */
-  retryScheduleSeconds: [5, 300, 1800, 7200, 18_000, 36_000, 36_000],
-  /** A subscription failing without a single success for this long is disabled: 5 days. */
-  disableAfterSeconds: 5 * 24 * 3600,
-  /** How long delivery records and the events they carry are kept. */
-  deliveryRetentionDays: 30,
   /**
    * How long the main lane waits for an endpoint's answer. One that has not answered by then is cut off and
    * moved to the slow lane, which waits the full timeout, so slow endpoints never hold the main lane's
    * invocations for long.
    */
   mainLaneWaitMs: 1000,
-  /**
-   * The share of deliveries that succeed at their first attempt which get a record (1 every one, 0 none):
-   * a record costs a write; deliveries with a failure are always recorded.
-   */
-  successRecords: 1,
-  /** How long an endpoint may take to answer: success is a 2xx within this (at most 20 s). */
-  deliveryTimeoutSeconds: 15,
   /**
    * Time an invocation keeps after an attempt's longest wait for what follows it (the follow-up message, the
    * record, the subscription's health, a platform event): an attempt that could not end with this much left

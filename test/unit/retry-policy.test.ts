@@ -7,9 +7,9 @@ import {
   RetryScheduleError,
   retryAfterMaxSeconds,
 } from '#core/delivery/retry-policy.ts';
-import { defaults } from '#core/platform.ts';
+import { settings } from '#core/settings.ts';
 
-const schedule = defaults.retryScheduleSeconds;
+const schedule = settings.retrySchedule.default;
 const neutral = () => 0.5;
 
 describe('retry policy', () => {

@@ -1,13 +1,14 @@
 import { lookup } from 'node:dns';
 import type { Agent as UndiciAgent } from 'undici';
 import Agent from 'undici/lib/dispatcher/agent.js';
-import { defaults, productVersion } from '../platform.ts';
+import { productVersion } from '../platform.ts';
+import { settings } from '../settings.ts';
 import { Attempt, type AttemptOutcome } from './attempt.ts';
 import { type AddressLookup, guardedConnector } from './guarded-connector.ts';
 import type { TargetPolicy } from './target-guard.ts';
 
 /** The longest a receiver may take to answer; slower answers count as failures. */
-export const deliveryTimeoutMs = defaults.deliveryTimeoutSeconds * 1000;
+export const deliveryTimeoutMs = settings.deliveryTimeoutSeconds.default * 1000;
 
 /** How the platform introduces itself to receivers. */
 export const userAgent = `Hookbridge/${productVersion} (webhooks; +https://www.standardwebhooks.com/)`;
