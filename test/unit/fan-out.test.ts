@@ -92,6 +92,19 @@ describe('parseBusEvent', () => {
       JSON.stringify({ ...JSON.parse(orderEvent), 'detail-type': 'order.teleported' }),
       'order.teleported is not in the event catalog',
     ],
+    [
+      'data that is not an object',
+      JSON.stringify({ ...JSON.parse(orderEvent), detail: { ...JSON.parse(orderEvent).detail, data: [1] } }),
+      'detail.data: must be an object',
+    ],
+    [
+      'no data',
+      JSON.stringify({
+        ...JSON.parse(orderEvent),
+        detail: { ...JSON.parse(orderEvent).detail, data: undefined },
+      }),
+      'detail.data: is required',
+    ],
   ])('refuses an event with %s', (_, body, reason) => {
     expect(() => parseBusEvent(body)).toThrow(InvalidEventError);
     expect(() => parseBusEvent(body)).toThrow(reason);
@@ -270,6 +283,50 @@ describe('fanOut', () => {
     expect(filterFailures).toEqual(['sub_bomb']);
   });
 
+  it('answers 20 filters of 190 $or alternatives against data of 20,000 dotted keys, and serves the rest', async () => {
+    // Issue 13: each alternative looks `x` up; once rebuilt from the 20,000 `x.<n>` keys every time (4.5 s a match).
+    const parsed = JSON.parse(orderEvent);
+    const dotted = Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`x.${i.toString(36)}`, 0]));
+    const body = JSON.stringify({
+      ...parsed,
+      detail: { ...parsed.detail, data: { ...parsed.detail.data, ...dotted } },
+    });
+    const filter = JSON.stringify({
+      data: { $or: Array.from({ length: 190 }, (_, i) => ({ x: [i % 10] })) },
+    });
+    const hostile = Array.from({ length: 20 }, (_, i) => subscription(`sub_or_${i}`, { filter }));
+
+    const { enqueued, filterFailures } = await fanOutTo(
+      [...hostile, subscription('sub_fine', { filter: JSON.stringify({ data: { status: ['Shipped'] } }) })],
+      body,
+    );
+
+    expect(enqueued.map((delivery) => delivery.subscriptionId)).toEqual(['sub_fine']);
+    expect(filterFailures).toEqual([]);
+  });
+
+  it('leaves out a subscription whose filter runs out of its matching budget on a large event, and serves the rest', async () => {
+    // 150 alternatives tried on each of 85,000 empty objects: stopped at the budget instead of 12.75 million steps.
+    const parsed = JSON.parse(orderEvent);
+    const items = Array.from({ length: 85_000 }, () => ({}));
+    const body = JSON.stringify({
+      ...parsed,
+      detail: { ...parsed.detail, data: { ...parsed.detail.data, items } },
+    });
+    const alternatives = Array.from({ length: 150 }, (_, i) => ({ [`q${i % 10}`]: [1] }));
+
+    const { enqueued, filterFailures } = await fanOutTo(
+      [
+        subscription('sub_hostile', { filter: JSON.stringify({ data: { items: { $or: alternatives } } }) }),
+        subscription('sub_fine', { filter: JSON.stringify({ data: { status: ['Shipped'] } }) }),
+      ],
+      body,
+    );
+
+    expect(enqueued.map((delivery) => delivery.subscriptionId)).toEqual(['sub_fine']);
+    expect(filterFailures).toEqual(['sub_hostile']);
+  });
+
   it('refuses an event whose webhook body is too large, before looking for subscriptions', async () => {
     const large = JSON.stringify({
       ...JSON.parse(orderEvent),
@@ -283,6 +340,27 @@ describe('fanOut', () => {
 
     await expect(fanning).rejects.toThrow(InvalidEventError);
     await expect(fanning).rejects.toThrow('more than the 262144 a webhook carries');
+  });
+
+  it('keeps a "__proto__" key of the data as an own key: in the webhook body, for filters, and not as a prototype', async () => {
+    const body = orderEvent.replace('"data": {', '"data": {"__proto__": {"polluted": "yes"}, ');
+    const event = parseBusEvent(body);
+
+    const { enqueued } = await fanOutTo(
+      [
+        subscription('sub_on_proto', {
+          filter: '{"data": {"__proto__": {"polluted": ["yes"]}}}',
+        }),
+        subscription('sub_on_prototype', { filter: JSON.stringify({ data: { polluted: ['yes'] } }) }),
+      ],
+      body,
+    );
+
+    expect(body).not.toBe(orderEvent);
+    expect(Object.getPrototypeOf(event.detail.data)).toBe(Object.prototype);
+    expect(Object.hasOwn(event.detail.data, '__proto__')).toBe(true);
+    expect(enqueued.map((delivery) => delivery.subscriptionId)).toEqual(['sub_on_proto']);
+    expect(enqueued[0]?.body).toContain('"data":{"__proto__":{"polluted":"yes"},"id":"ord_01JD4X7K2M",');
   });
 
   it('enqueues nothing when no subscription matches', async () => {

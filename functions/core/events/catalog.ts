@@ -41,8 +41,16 @@ export function resourceOf(type: string): string {
   return type.slice(0, type.indexOf('.'));
 }
 
-/** A resource's state: an object with at least its id; the rest is the publisher's to define. */
-const resourceState = z.looseObject({});
+/**
+ * A resource's state: a JSON object, the publisher's to define (each type's schema checks its fields).
+ * Checked, not copied: zod's object schemas build a new object by assignment, which turns an own `__proto__`
+ * key (JSON.parse keeps it as one) into the copy's prototype, so a publisher's `"__proto__": {...}` left the
+ * webhook and a filter on it never matched. Kept as parsed, it is delivered like any other key.
+ */
+const resourceState = z.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an object') },
+);
 
 /**
  * The `detail` of a bus event: the account it belongs to, the resource's id, when it happened, the current
