@@ -1,4 +1,8 @@
-import { compileEventPattern, InvalidEventPatternError } from '#core/event-pattern/index.ts';
+import {
+  compileEventPattern,
+  InvalidEventPatternError,
+  MatchBudgetExceededError,
+} from '#core/event-pattern/index.ts';
 import { AwsServiceError } from '../aws-json-protocol.ts';
 import { EVENT_MAX_DEPTH, nestsDeeperThan } from './limits.ts';
 
@@ -28,7 +32,9 @@ const INVALID_EVENT = 'Parameter Event is not valid.';
  * @param input - the request body, `{ Event: string, EventPattern: string }`.
  * @throws EventBridgeApiError - `ValidationException` for a missing, mistyped or too long member or an
  *   invalid event; `InvalidEventPatternException` for a pattern AWS refuses. An event or a pattern that
- *   nests deeper than {@link EVENT_MAX_DEPTH} is refused as invalid before it is parsed.
+ *   nests deeper than {@link EVENT_MAX_DEPTH} is refused as invalid before it is parsed. `LimitExceededException`
+ *   when matching would take more steps than the matcher's budget for the pattern's and the event's sizes
+ *   (a pattern that repeats work over a large event); AWS has no such answer, but the sandbox must not hang.
  */
 export function testEventPattern(input: unknown): { Result: boolean } {
   const request = (input !== null && typeof input === 'object' ? input : {}) as Record<string, unknown>;
@@ -66,7 +72,15 @@ export function testEventPattern(input: unknown): { Result: boolean } {
     }
     throw error;
   }
-  return { Result: compiled.matches(parseEvent(event)) };
+  const parsed = parseEvent(event);
+  try {
+    return { Result: compiled.matches(parsed) };
+  } catch (error) {
+    if (error instanceof MatchBudgetExceededError) {
+      throw new EventBridgeApiError('LimitExceededException', error.message, 400, { cause: error });
+    }
+    throw error;
+  }
 }
 
 function notNull(member: string): string {

@@ -18,3 +18,22 @@ export class InvalidEventPatternError extends Error {
     this.reason = reason;
   }
 }
+
+/**
+ * A match that would take more steps than its budget (`matchBudget` in match.ts): the pattern and the event together
+ * ask for far more work than their sizes justify. The event is neither matched nor refused; the caller decides
+ * (fan-out leaves that one subscription out, the sandbox's `TestEventPattern` answers an error).
+ */
+export class MatchBudgetExceededError extends Error {
+  /** The steps the match was allowed. */
+  readonly budget: number;
+
+  constructor(budget: number, options?: ErrorOptions) {
+    super(
+      `Matching the event against the pattern takes more than ${budget} steps (the budget for their sizes); it was stopped`,
+      options,
+    );
+    this.name = 'MatchBudgetExceededError';
+    this.budget = budget;
+  }
+}

@@ -1,4 +1,6 @@
 import type { Plan } from './alternatives.ts';
+import { MatchBudgetExceededError } from './errors.ts';
+import { MATCH_STEPS_BASE, MATCH_STEPS_PER_UNIT } from './limits.ts';
 import { type FieldMatcher, type Leaf, matchesLeaf } from './operators.ts';
 
 /**
@@ -21,7 +23,21 @@ interface ChildNode {
 type JsonObject = Record<string, unknown>;
 
 const EMPTY: JsonObject = Object.freeze(Object.create(null));
-const dottedKeysCache = new WeakMap<object, string[]>();
+
+/**
+ * Per object of an event, what its dotted keys look like from each first segment: `{"a.b": 1, "a.c": 2}` gives
+ * `a -> {"b": 1, "c": 2}` (null when it has no dotted key). Built once per object in one pass over its keys
+ * and kept while the event lives, so every pattern matched against the same event (fan-out's subscriptions, a
+ * bus's rules) shares it, and a lookup costs one map read however many alternatives repeat it.
+ */
+const dottedViews = new WeakMap<object, Map<string, JsonObject> | null>();
+
+/** How many values (objects, arrays, leaves) and keys an event holds, counted once per event. */
+const eventSizes = new WeakMap<object, number>();
+
+/** Steps taken by the match under way and the most it may take (matching is synchronous, one at a time). */
+let steps = 0;
+let budget = 0;
 
 /**
  * Turns a plan into a tree. Paths are split on `.`, because AWS joins field names with `.` and so treats
@@ -85,9 +101,58 @@ function newNode(): PatternNode {
   return { matcher: undefined, children: [], groups: [] };
 }
 
-/** True when the event (any JSON value, normally an object) satisfies the pattern. */
-export function matchesTree(root: PatternNode, event: unknown): boolean {
+/**
+ * The most steps matching a pattern of `nodes` nodes against `event` may take: a constant plus a constant
+ * times (pattern nodes + event values). Counting the event's values walks it once; the count is kept for
+ * every later pattern matched against the same object.
+ */
+export function matchBudget(nodes: number, event: unknown): number {
+  return MATCH_STEPS_BASE + MATCH_STEPS_PER_UNIT * (nodes + sizeOf(event));
+}
+
+function sizeOf(event: unknown): number {
+  if (event === null || typeof event !== 'object') return 1;
+  const known = eventSizes.get(event);
+  if (known !== undefined) return known;
+  let size = 0;
+  const pending: unknown[] = [event];
+  for (let i = 0; i < pending.length; i++) {
+    const value = pending[i];
+    size++;
+    if (value === null || typeof value !== 'object') continue;
+    if (Array.isArray(value)) {
+      for (let j = 0; j < value.length; j++) pending.push(value[j]);
+      continue;
+    }
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      size++;
+      pending.push((value as JsonObject)[key]);
+    }
+  }
+  eventSizes.set(event, size);
+  return size;
+}
+
+/**
+ * True when the event (any JSON value, normally an object) satisfies the pattern. Every field looked up,
+ * alternative tried and array element visited is a step; past `maxSteps` the match stops.
+ *
+ * @throws MatchBudgetExceededError - when the match would take more than `maxSteps` steps.
+ */
+export function matchesTree(root: PatternNode, event: unknown, maxSteps = Number.POSITIVE_INFINITY): boolean {
+  steps = 0;
+  budget = maxSteps;
   return matchChildren(root, event);
+}
+
+/** Steps the last call of {@link matchesTree} took (for tests and benchmarks). */
+export function lastMatchSteps(): number {
+  return steps;
+}
+
+function step(): void {
+  if (++steps > budget) throw new MatchBudgetExceededError(budget);
 }
 
 function matchNode(node: PatternNode, value: unknown): boolean {
@@ -111,6 +176,7 @@ function matchChildren(node: PatternNode, value: unknown): boolean {
 function matchElements(node: PatternNode, array: unknown[]): boolean | undefined {
   let sawObject = false;
   for (let i = 0; i < array.length; i++) {
+    step();
     const element = array[i];
     if (element === null || typeof element !== 'object') continue;
     if (Array.isArray(element)) {
@@ -129,6 +195,7 @@ function matchFields(node: PatternNode, object: JsonObject): boolean {
   const children = node.children;
   for (let i = 0; i < children.length; i++) {
     const child = children[i] as ChildNode;
+    step();
     if (!matchNode(child.node, lookup(object, child))) return false;
   }
   const groups = node.groups;
@@ -141,6 +208,7 @@ function matchFields(node: PatternNode, object: JsonObject): boolean {
 /** An `$or` group on one object: its alternatives are tried in turn, each on that same object. */
 function matchesOne(alternatives: PatternNode[], object: JsonObject): boolean {
   for (let i = 0; i < alternatives.length; i++) {
+    step();
     if (matchFields(alternatives[i] as PatternNode, object)) return true;
   }
   return false;
@@ -152,23 +220,31 @@ function lookup(object: JsonObject, child: ChildNode): unknown {
   return dottedLookup(object, child.key);
 }
 
-/** `{"a.b": 1}` seen from field `a` is `{"b": 1}`. */
+/** `{"a.b": 1}` seen from field `a` is `{"b": 1}` (field names never hold a `.`: patterns are split on it). */
 function dottedLookup(object: JsonObject, key: string): JsonObject | undefined {
-  let dotted = dottedKeysCache.get(object);
-  if (!dotted) {
-    dotted = Object.keys(object).filter((k) => k.includes('.'));
-    dottedKeysCache.set(object, dotted);
+  let views = dottedViews.get(object);
+  if (views === undefined) {
+    views = dottedViewsOf(object);
+    dottedViews.set(object, views);
   }
-  if (dotted.length === 0) return undefined;
-  const prefix = `${key}.`;
-  let virtual: JsonObject | undefined;
-  for (const k of dotted) {
-    if (k.startsWith(prefix)) {
-      virtual ??= {};
-      virtual[k.slice(prefix.length)] = object[k];
+  return views?.get(key);
+}
+
+function dottedViewsOf(object: JsonObject): Map<string, JsonObject> | null {
+  let views: Map<string, JsonObject> | null = null;
+  for (const k of Object.keys(object)) {
+    const dot = k.indexOf('.');
+    if (dot < 0) continue;
+    views ??= new Map();
+    const first = k.slice(0, dot);
+    let view = views.get(first);
+    if (view === undefined) {
+      view = Object.create(null) as JsonObject;
+      views.set(first, view);
     }
+    view[k.slice(dot + 1)] = object[k];
   }
-  return virtual;
+  return views;
 }
 
 /**
@@ -187,6 +263,7 @@ function matchField(m: FieldMatcher, value: unknown): boolean {
 function matchArray(m: FieldMatcher, array: unknown[]): boolean | undefined {
   let sawLeaf = false;
   for (let i = 0; i < array.length; i++) {
+    step();
     const element = array[i];
     if (element !== null && typeof element === 'object') {
       if (!Array.isArray(element)) continue;
