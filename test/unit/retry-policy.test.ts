@@ -3,8 +3,6 @@ import {
   attemptsOf,
   nextRetryDelaySeconds,
   parseRetryAfter,
-  parseRetrySchedule,
-  RetryScheduleError,
   retryAfterMaxSeconds,
 } from '#core/delivery/retry-policy.ts';
 import { settings } from '#core/settings.ts';
@@ -49,13 +47,5 @@ describe('retry policy', () => {
     expect(parseRetryAfter('Fri, 27 Nov 2026 12:01:00 GMT', now)).toBe(60);
     expect(parseRetryAfter('soon', now)).toBeUndefined();
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
-  });
-
-  it('reads schedules with units, and refuses ones it cannot keep', () => {
-    expect(parseRetrySchedule('1s,2s,3s')).toEqual([1, 2, 3]);
-    expect(parseRetrySchedule('5, 5m,30m,2h,1d')).toEqual([5, 300, 1800, 7200, 86_400]);
-    for (const wrong of ['', '0s', '1s,,2s', '2w', '-1', '25h', Array(21).fill('1s').join(',')]) {
-      expect(() => parseRetrySchedule(wrong), wrong).toThrow(RetryScheduleError);
-    }
   });
 });

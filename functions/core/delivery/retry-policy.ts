@@ -16,41 +16,6 @@ export const maxScheduleLength = 20;
 /** Attempts in all under a schedule: the first one plus one per wait. */
 export const attemptsOf = (schedule: RetrySchedule) => schedule.length + 1;
 
-/** Thrown for a schedule that cannot be read. */
-export class RetryScheduleError extends Error {
-  override name = 'RetryScheduleError';
-}
-
-const units: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
-
-/**
- * Seconds of a duration: a whole number with an optional unit (`s`, `m`, `h`, `d`; seconds without one), from
- * 1 second to `maxSeconds`.
- */
-export function parseDuration(text: string, maxSeconds: number): number {
-  const match = /^\s*(\d{1,7})\s*([smhd]?)\s*$/.exec(text);
-  const seconds = match === null ? Number.NaN : Number(match[1]) * (units[match[2] || 's'] ?? 1);
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > maxSeconds) {
-    throw new RetryScheduleError(
-      `'${text.trim()}' is not a duration from 1s to ${maxSeconds / 86_400}d (e.g. 5s, 30m, 2h, 1d, or seconds: 300)`,
-    );
-  }
-  return seconds;
-}
-
-/**
- * Reads a schedule: waits separated by commas, each a whole number with an optional unit (`s`, `m`, `h`, `d`;
- * seconds without one), e.g. `1s,2s,3s` or `5,300,1800`. At least one wait, at most {@link maxScheduleLength},
- * each from 1 second to a day.
- */
-export function parseRetrySchedule(text: string): RetrySchedule {
-  const waits = text.split(',').map((part) => parseDuration(part, maxWaitSeconds));
-  if (waits.length > maxScheduleLength) {
-    throw new RetryScheduleError(`A schedule has at most ${maxScheduleLength} waits, not ${waits.length}`);
-  }
-  return waits;
-}
-
 /**
  * Seconds to wait before the attempt after `attempt` (1-based), or undefined when it was the last. A
  * `Retry-After` from a 429 or 503 can lengthen the schedule's wait (up to {@link retryAfterMaxSeconds}) but never
