@@ -79,8 +79,11 @@ export async function sendAll(
   }
 }
 
-/** The longest dead-letter reason, in UTF-16 code units (SQS counts the attribute in the message's 1 MiB). */
-export const maxReasonLength = 1000;
+/**
+ * The longest dead-letter reason, in UTF-8 bytes: SQS counts the attribute (its name, type and value) in the
+ * message's 1 MiB, so a dead letter takes at most 1,012 bytes beside the body it keeps.
+ */
+export const maxReasonBytes = 1000;
 
 /**
  * A character SQS refuses in a message body or string attribute: anything outside #x9 | #xA | #xD |
@@ -90,17 +93,19 @@ const refusedBySqs = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
 /**
  * A reason SQS accepts as a string attribute: each character it refuses written as a JSON-style escape
- * (`\udc00`, `\u0000`), so the reason still names what was wrong, cut at {@link maxReasonLength} between
+ * (`\udc00`, `\u0000`), so the reason still names what was wrong, cut at {@link maxReasonBytes} between
  * characters (never inside a surrogate pair or an escape).
  */
 export function sqsSafeReason(reason: string): string {
   let safe = '';
+  let bytes = 0;
   // A string's iterator yields code points: a pair whole, a lone surrogate on its own.
   for (const char of reason) {
     const piece = refusedBySqs.test(char)
       ? `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`
       : char;
-    if (safe.length + piece.length > maxReasonLength) break;
+    bytes += Buffer.byteLength(piece);
+    if (bytes > maxReasonBytes) break;
     safe += piece;
   }
   return safe;

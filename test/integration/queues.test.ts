@@ -4,7 +4,7 @@ import {
   batchesOf,
   batchLimits,
   deadLetter,
-  maxReasonLength,
+  maxReasonBytes,
   QueueSendError,
   sendAll,
   sendConcurrency,
@@ -148,12 +148,14 @@ describe('sendAll and deadLetter, through the SQS wire protocol', () => {
 });
 
 describe('sqsSafeReason', () => {
-  it(`cuts a reason at ${maxReasonLength} code units between characters, never inside a surrogate pair or an escape`, () => {
-    const pairAtTheEdge = `${'a'.repeat(maxReasonLength - 1)}\ud83d\ude00`;
-    const escapeAtTheEdge = `${'a'.repeat(maxReasonLength - 3)}\u0001`;
+  it(`cuts a reason at ${maxReasonBytes} UTF-8 bytes between characters, never inside a character, a surrogate pair or an escape`, () => {
+    const pairAtTheEdge = `${'a'.repeat(maxReasonBytes - 1)}\ud83d\ude00`;
+    const escapeAtTheEdge = `${'a'.repeat(maxReasonBytes - 3)}\u0001`;
 
-    expect(sqsSafeReason(pairAtTheEdge)).toBe('a'.repeat(maxReasonLength - 1));
-    expect(sqsSafeReason(escapeAtTheEdge)).toBe('a'.repeat(maxReasonLength - 3));
-    expect(sqsSafeReason('x'.repeat(maxReasonLength + 5))).toBe('x'.repeat(maxReasonLength));
+    expect(sqsSafeReason(pairAtTheEdge)).toBe('a'.repeat(maxReasonBytes - 1));
+    expect(sqsSafeReason(escapeAtTheEdge)).toBe('a'.repeat(maxReasonBytes - 3));
+    expect(sqsSafeReason('x'.repeat(maxReasonBytes + 5))).toBe('x'.repeat(maxReasonBytes));
+    expect(sqsSafeReason('é'.repeat(maxReasonBytes))).toBe('é'.repeat(maxReasonBytes / 2));
+    expect(sqsSafeReason(`a${'é'.repeat(maxReasonBytes)}`)).toBe(`a${'é'.repeat(maxReasonBytes / 2 - 1)}`);
   });
 });
