@@ -116,18 +116,26 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 /**
  * A portal link for the demo account, made as an operator's backend makes one: `POST /v1/portal-sessions`
- * with the account's API key, for the longest a link may last (24 hours).
+ * with the account's API key, for the longest a link may last (24 hours). A sandbox restarted after a crash
+ * may be busy with the work the crash left (its API function can time out): it tries three times, then says
+ * how to make a link later instead of stopping the sandbox, which would be one more crash mid-work.
  */
 async function portalLink(endpoint: string, key: string): Promise<string> {
-  const response = await fetch(`${endpoint}/v1/portal-sessions`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ expires_in: 86_400 }),
-  });
-  const body = (await response.json()) as { url?: string; detail?: string };
-  if (response.status !== 201 || body.url === undefined) {
-    console.error(`The portal link could not be made (${response.status}): ${body.detail ?? ''}`);
-    process.exit(1);
+  let problem = '';
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    try {
+      const response = await fetch(`${endpoint}/v1/portal-sessions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ expires_in: 86_400 }),
+      });
+      const body = (await response.json()) as { url?: string; detail?: string };
+      if (response.status === 201 && body.url !== undefined) return body.url;
+      problem = `${response.status}: ${body.detail ?? ''}`;
+    } catch (error) {
+      problem = (error as Error).message;
+    }
   }
-  return body.url;
+  console.error(`The portal link could not be made (${problem}); the sandbox runs on.`);
+  return `not made now; POST ${endpoint}/v1/portal-sessions with the API key makes one`;
 }
