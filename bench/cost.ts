@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import type { MeterSnapshot } from '../local/meter.ts';
+import type { MeterSnapshot } from '../sandbox/meter.ts';
 import { startReceivers } from './receiver-process.ts';
 import { createSubscriptions, orderEvent, publish, startBenchSandbox } from './sandbox-bench.ts';
 import { benchRuns, fixed, ranged, spread, usd, waitFor } from './stats.ts';

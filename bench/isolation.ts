@@ -15,7 +15,7 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { ApiKeyStore, newApiKey } from '#core/accounts/api-key-store.ts';
 import { documentClient } from '#core/dynamodb.ts';
 import { eventSourceMappings } from '#core/platform.ts';
-import { type Sandbox, startSandbox } from '../local/sandbox.ts';
+import { type Sandbox, startSandbox } from '../sandbox/sandbox.ts';
 import { benchRuns, median, ms, percentile, waitFor } from './stats.ts';
 
 const runs = benchRuns(3);

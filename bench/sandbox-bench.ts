@@ -9,7 +9,7 @@ import { documentClient } from '#core/dynamodb.ts';
 import { newId } from '#core/ids.ts';
 import { newSigningSecret } from '#core/signing.ts';
 import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
-import { type Sandbox, type SandboxOptions, startSandbox } from '../local/sandbox.ts';
+import { type Sandbox, type SandboxOptions, startSandbox } from '../sandbox/sandbox.ts';
 import { aSubscription } from '../test/support/subscriptions.ts';
 import { now } from './stats.ts';
 

@@ -6,7 +6,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { sendConcurrency } from '#core/queues.ts';
-import type { MeterSnapshot } from '../local/meter.ts';
+import type { MeterSnapshot } from '../sandbox/meter.ts';
 import { startReceivers } from './receiver-process.ts';
 import { createSubscriptions, orderEvent, publish, startBenchSandbox } from './sandbox-bench.ts';
 import { benchRuns, int, median, now, ranged, waitFor } from './stats.ts';

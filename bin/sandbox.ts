@@ -3,10 +3,10 @@
  * Usage: npm start -- [options]; see the usage text below.
  */
 import { SettingError } from '../functions/core/settings.ts';
-import { DataDirInUseError } from '../local/data-dir-lock.ts';
-import { startSandbox } from '../local/sandbox.ts';
-import { durationsNote, settingOptions, settingsFromFlags, settingsUsage } from '../local/setting-flags.ts';
 import { buildPortal } from '../portal/build.ts';
+import { DataDirInUseError } from '../sandbox/data-dir-lock.ts';
+import { startSandbox } from '../sandbox/sandbox.ts';
+import { durationsNote, settingOptions, settingsFromFlags, settingsUsage } from '../sandbox/setting-flags.ts';
 import { parseOptions, usageError, wholeNumber } from './cli.ts';
 
 const usage = `Usage: npm start -- [options]

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { type DemoEventType, demoEvent } from '../bin/demo-events.ts';
-import { startSandbox } from '../local/sandbox.ts';
+import { startSandbox } from '../sandbox/sandbox.ts';
 import { buildPortal } from './build.ts';
 import { launchChromium } from './chromium.ts';
 

@@ -2,7 +2,7 @@
  * The platform's shape, defined once: the event bus rules, the queues and their settings, the Lambda
  * functions with the environment each one reads, and the event source mappings between them.
  *
- * The CDK app (`lib/`) deploys exactly this, and the sandbox (`local/`) runs exactly this, so the two cannot
+ * The CDK app (`lib/`) deploys exactly this, and the sandbox (`sandbox/`) runs exactly this, so the two cannot
  * drift. Everything here is plain data: no AWS SDK, no CDK.
  */
 

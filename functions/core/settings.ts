@@ -2,7 +2,7 @@
  * The deployment's settings, each declared once: its default, bounds, environment variable (and how the variable
  * writes it), `WebhookPlatform` prop, sandbox flag and a one-line description. The env loader
  * (`environment.ts`), the CDK props checks (`lib/setting-props.ts`), the sandbox's flags and options
- * (`local/setting-flags.ts`, `local/sandbox.ts`) and README's table of settings (`npm run docs:settings`) are
+ * (`sandbox/setting-flags.ts`, `sandbox/sandbox.ts`) and README's table of settings (`npm run docs:settings`) are
  * all made from {@link settings}; none restates a bound or a default.
  *
  * Plain data and small codecs, no zod and no CDK: Lambda bundles import it.

@@ -13,7 +13,7 @@ import {
   newApiKey,
 } from '#core/accounts/api-key-store.ts';
 import { documentClient } from '#core/dynamodb.ts';
-import { LocalDynamoDb } from '../../local/dynamodb.ts';
+import { LocalDynamoDb } from '../../sandbox/dynamodb.ts';
 import { credentials } from '../support/clients.ts';
 
 let dynamo: LocalDynamoDb;

@@ -15,7 +15,7 @@ import {
   deliver,
   type Lane,
 } from '../../functions/delivery/deliver.ts';
-import { LocalDynamoDb } from '../../local/dynamodb.ts';
+import { LocalDynamoDb } from '../../sandbox/dynamodb.ts';
 import { credentials } from '../support/clients.ts';
 import { healthIgnored } from '../support/delivery-ports.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';

@@ -7,7 +7,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { eventDetailSchema, eventTypes } from '#core/events/catalog.ts';
 import { demoEvent, isDemoEventType } from '../../bin/demo-events.ts';
-import { type Sandbox, startSandbox } from '../../local/sandbox.ts';
+import { type Sandbox, startSandbox } from '../../sandbox/sandbox.ts';
 import { api } from '../support/clients.ts';
 import { freePort } from '../support/sandbox-process.ts';
 

@@ -1,9 +1,9 @@
 import { PutEventsCommand, TestEventPatternCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteMessageCommand, type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { DETAIL_MAX_DEPTH } from '#local/eventbridge/event-bus.ts';
-import { LARGEST_ROUTED_ENTRY_BYTES } from '#local/eventbridge/limits.ts';
-import { type Sandbox, startSandbox } from '../../local/sandbox.ts';
+import { DETAIL_MAX_DEPTH } from '#sandbox/eventbridge/event-bus.ts';
+import { LARGEST_ROUTED_ENTRY_BYTES } from '#sandbox/eventbridge/limits.ts';
+import { type Sandbox, startSandbox } from '../../sandbox/sandbox.ts';
 import { awsClients } from '../support/clients.ts';
 
 let sandbox: Sandbox;

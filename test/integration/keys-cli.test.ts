@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyId } from '#core/accounts/api-key-store.ts';
-import { type Sandbox, startSandbox } from '../../local/sandbox.ts';
+import { type Sandbox, startSandbox } from '../../sandbox/sandbox.ts';
 import { api } from '../support/clients.ts';
 import { freePort } from '../support/sandbox-process.ts';
 

@@ -10,7 +10,7 @@ import {
   sendConcurrency,
   sqsSafeReason,
 } from '#core/queues.ts';
-import { type SqsTestServer, startSqsServer } from '../local/sqs/sqs-server.ts';
+import { type SqsTestServer, startSqsServer } from '../sandbox/sqs/sqs-server.ts';
 
 describe('batchesOf', () => {
   it('puts at most ten messages in a batch', () => {

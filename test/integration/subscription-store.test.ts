@@ -7,7 +7,7 @@ import { newId } from '#core/ids.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
 import { SubscriptionLimitError } from '#core/subscriptions/subscription-errors.ts';
 import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
-import { LocalDynamoDb } from '../../local/dynamodb.ts';
+import { LocalDynamoDb } from '../../sandbox/dynamodb.ts';
 import { credentials } from '../support/clients.ts';
 import { aSubscription } from '../support/subscriptions.ts';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ListRulesCommand, TestEventPatternCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rules } from '#core/platform.ts';
-import { type Sandbox, startSandbox } from '../../local/sandbox.ts';
+import { type Sandbox, startSandbox } from '../../sandbox/sandbox.ts';
 import { awsClients } from '../support/clients.ts';
 
 let sandbox: Sandbox;

@@ -5,7 +5,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/clien
 import { afterAll, beforeAll, expect } from 'vitest';
 import { ApiKeyStore, newApiKey } from '#core/accounts/api-key-store.ts';
 import { documentClient } from '#core/dynamodb.ts';
-import { type Sandbox, type SandboxOptions, startSandbox } from '../../local/sandbox.ts';
+import { type Sandbox, type SandboxOptions, startSandbox } from '../../sandbox/sandbox.ts';
 import { api, awsClients, credentials } from './clients.ts';
 import { type Receiver, startReceiver } from './receiver.ts';
 

@@ -17,10 +17,10 @@ const importsOf = (file: string) =>
   );
 
 describe('layout boundaries', () => {
-  it('product code (functions/, lib/) never imports the sandbox (local/)', () => {
+  it('product code (functions/, lib/) never imports the sandbox (sandbox/)', () => {
     const offending = [...sourceFiles('functions'), ...sourceFiles('lib')].flatMap((file) =>
       importsOf(file)
-        .filter((target) => target.startsWith('#local/') || /(^|\/)local\//.test(target))
+        .filter((target) => target.startsWith('#sandbox/') || /(^|\/)sandbox\//.test(target))
         .map((target) => `${file} -> ${target}`),
     );
 

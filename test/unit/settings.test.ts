@@ -22,7 +22,7 @@ import {
 } from '#core/settings.ts';
 import { readmePath, settingsTable, withSettingsTable } from '../../bin/docs-settings.ts';
 import { settingsOfProps, toProp } from '../../lib/setting-props.ts';
-import { settingOptions, settingsFromFlags, settingsUsage } from '../../local/setting-flags.ts';
+import { settingOptions, settingsFromFlags, settingsUsage } from '../../sandbox/setting-flags.ts';
 import { beyondBoundsOf, sampleOf } from '../support/setting-samples.ts';
 
 /** Whole numbers around a setting's bounds, and any number at all. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { EventBridgeApiError, testEventPattern } from '#local/eventbridge/test-event-pattern.ts';
+import { EventBridgeApiError, testEventPattern } from '#sandbox/eventbridge/test-event-pattern.ts';
 
 /** A pattern, an event (the TestEventPattern request members exactly as sent) and the answer a source gives. */
 interface KnownCase {

@@ -6,7 +6,7 @@ import {
   MatchBudgetExceededError,
 } from '#core/event-pattern/index.ts';
 import { lastMatchSteps } from '#core/event-pattern/match.ts';
-import { EventBridgeApiError, testEventPattern } from '#local/eventbridge/test-event-pattern.ts';
+import { EventBridgeApiError, testEventPattern } from '#sandbox/eventbridge/test-event-pattern.ts';
 
 // Issue 13's hostile shapes: patterns that repeat a lookup in every $or alternative, against events that make
 // each lookup expensive (thousands of dotted keys) or many (a long array of objects). The work is counted in

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventBridgeApiError, testEventPattern } from '#local/eventbridge/test-event-pattern.ts';
+import { EventBridgeApiError, testEventPattern } from '#sandbox/eventbridge/test-event-pattern.ts';
 
 // Source: EventBridge API reference, TestEventPattern (request members, errors), and AWS's own answers
 // recorded in LocalStack's AWS-validated suite (required fields, "Parameter Event is not valid.").

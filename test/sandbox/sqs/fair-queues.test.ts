@@ -13,8 +13,8 @@ import {
   SQSServiceException,
 } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AwsServiceError } from '#local/aws-json-protocol.ts';
-import { SqsEmulator } from '#local/sqs/index.ts';
+import { AwsServiceError } from '#sandbox/aws-json-protocol.ts';
+import { SqsEmulator } from '#sandbox/sqs/index.ts';
 import { type SqsTestServer, startSqsServer } from './sqs-server.ts';
 
 const START = 1_700_000_000_000;

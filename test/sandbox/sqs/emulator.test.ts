@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { AwsServiceError } from '#local/aws-json-protocol.ts';
-import { SqsEmulator } from '#local/sqs/index.ts';
-import { md5OfMessageAttributes } from '#local/sqs/md5.ts';
+import { AwsServiceError } from '#sandbox/aws-json-protocol.ts';
+import { SqsEmulator } from '#sandbox/sqs/index.ts';
+import { md5OfMessageAttributes } from '#sandbox/sqs/md5.ts';
 
 /** An emulator in memory on a clock the test moves. */
 async function emulatorAt(start = 1_700_000_000_000) {

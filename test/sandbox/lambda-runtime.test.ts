@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { functions } from '#core/platform.ts';
-import { FunctionTimeoutError, type Handler, LocalFunction } from '../../local/lambda-runtime.ts';
+import { FunctionTimeoutError, type Handler, LocalFunction } from '../../sandbox/lambda-runtime.ts';
 
 /** A function whose every environment counts the invocations it served, in its own module-like scope. */
 function countingFunction(work: (environment: number) => Promise<void> = async () => undefined) {

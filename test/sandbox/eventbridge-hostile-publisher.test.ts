@@ -18,9 +18,9 @@ import {
   type MockInstance,
   vi,
 } from 'vitest';
-import { handleAwsJsonRequest, unknownOperationError } from '#local/aws-json-protocol.ts';
-import { DETAIL_MAX_DEPTH, LocalEventBuses } from '#local/eventbridge/event-bus.ts';
-import { TEST_EVENT_PATTERN_MAX_LENGTH, testEventPattern } from '#local/eventbridge/test-event-pattern.ts';
+import { handleAwsJsonRequest, unknownOperationError } from '#sandbox/aws-json-protocol.ts';
+import { DETAIL_MAX_DEPTH, LocalEventBuses } from '#sandbox/eventbridge/event-bus.ts';
+import { TEST_EVENT_PATTERN_MAX_LENGTH, testEventPattern } from '#sandbox/eventbridge/test-event-pattern.ts';
 
 /** Detail text whose objects nest `depth` levels: `{"a":{"a":...1...}}`. */
 const nestedObjects = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;

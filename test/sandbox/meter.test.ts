@@ -16,11 +16,11 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import type { SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { functions } from '#core/platform.ts';
-import { LocalDynamoDb } from '#local/dynamodb.ts';
-import { EventSourceMapping } from '#local/event-source-mapping.ts';
-import { LocalEventBuses } from '#local/eventbridge/event-bus.ts';
-import { LocalFunction } from '#local/lambda-runtime.ts';
-import { billedChunks, Meter } from '#local/meter.ts';
+import { LocalDynamoDb } from '#sandbox/dynamodb.ts';
+import { EventSourceMapping } from '#sandbox/event-source-mapping.ts';
+import { LocalEventBuses } from '#sandbox/eventbridge/event-bus.ts';
+import { LocalFunction } from '#sandbox/lambda-runtime.ts';
+import { billedChunks, Meter } from '#sandbox/meter.ts';
 import { type SqsTestServer, startSqsServer } from './sqs/sqs-server.ts';
 
 const kb = (n: number) => 'x'.repeat(n * 1024);

@@ -11,7 +11,7 @@ import {
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqsEmulator } from '#local/sqs/index.ts';
+import { SqsEmulator } from '#sandbox/sqs/index.ts';
 import { startSqsServer } from './sqs-server.ts';
 
 let dataDir: string;

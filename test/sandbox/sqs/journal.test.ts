@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Journal } from '#local/sqs/journal.ts';
-import type { Change } from '#local/sqs/state.ts';
+import { Journal } from '#sandbox/sqs/journal.ts';
+import type { Change } from '#sandbox/sqs/state.ts';
 
 let dir: string;
 beforeEach(async () => {

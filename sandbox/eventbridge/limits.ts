@@ -12,7 +12,7 @@
  * bounds (64 for API bodies; the fan-out refuses bus events deeper than its own), so an event too deep for
  * the fan-out still reaches the fan-out queue, as it would on AWS, and the fan-out's refusal stays testable.
  *
- * Sandbox only: product code never imports `local/` and keeps its own bounds (the scanner is shared).
+ * Sandbox only: product code never imports `sandbox/` and keeps its own bounds (the scanner is shared).
  */
 export const DETAIL_MAX_DEPTH = 1000;
 

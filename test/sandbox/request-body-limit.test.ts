@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DISCARD_AFTER_REFUSAL_BYTES, handleAwsJsonRequest } from '#local/aws-json-protocol.ts';
+import { DISCARD_AFTER_REFUSAL_BYTES, handleAwsJsonRequest } from '#sandbox/aws-json-protocol.ts';
 
 let server: Server;
 let port: number;

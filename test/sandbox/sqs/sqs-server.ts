@@ -2,8 +2,13 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { handleAwsJsonRequest } from '#local/aws-json-protocol.ts';
-import { SQS_NAMESPACE, SQS_TARGET_PREFIX, SqsEmulator, type SqsEmulatorOptions } from '#local/sqs/index.ts';
+import { handleAwsJsonRequest } from '#sandbox/aws-json-protocol.ts';
+import {
+  SQS_NAMESPACE,
+  SQS_TARGET_PREFIX,
+  SqsEmulator,
+  type SqsEmulatorOptions,
+} from '#sandbox/sqs/index.ts';
 
 export interface SqsTestServer {
   readonly endpoint: string;

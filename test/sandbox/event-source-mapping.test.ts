@@ -1,10 +1,10 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { functions } from '#core/platform.ts';
-import { EventSourceMapping, messagesToDelete } from '../../local/event-source-mapping.ts';
-import { LocalFunction } from '../../local/lambda-runtime.ts';
-import { SqsEmulator } from '../../local/sqs/index.ts';
-import type { ReceivedMessage } from '../../local/sqs/types.ts';
+import { EventSourceMapping, messagesToDelete } from '../../sandbox/event-source-mapping.ts';
+import { LocalFunction } from '../../sandbox/lambda-runtime.ts';
+import { SqsEmulator } from '../../sandbox/sqs/index.ts';
+import type { ReceivedMessage } from '../../sandbox/sqs/types.ts';
 
 const message = (messageId: string) => ({ messageId }) as ReceivedMessage;
 const batch = [message('a'), message('b'), message('c')];

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { LocalEventBuses, type TargetFailure } from '../../local/eventbridge/event-bus.ts';
+import { LocalEventBuses, type TargetFailure } from '../../sandbox/eventbridge/event-bus.ts';
 
 const entry = {
   EventBusName: 'bus',

@@ -2,8 +2,8 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { TargetFailure } from '#local/eventbridge/event-bus.ts';
-import { UndeliverableEvents } from '#local/eventbridge/undeliverable.ts';
+import type { TargetFailure } from '#sandbox/eventbridge/event-bus.ts';
+import { UndeliverableEvents } from '#sandbox/eventbridge/undeliverable.ts';
 
 const invalidCharacters = Object.assign(new Error("Invalid binary character '#xFFFE' was found"), {
   code: 'InvalidMessageContents',
