@@ -3,7 +3,6 @@
  * operation's input the way SQS does and maps it to the emulator's typed methods and back.
  */
 import { AwsServiceError, unknownOperationError } from '../aws-json-protocol.ts';
-import type { SqsEmulator } from './emulator.ts';
 import {
   batchEntryIdsNotDistinct,
   batchRequestTooLong,
@@ -16,13 +15,37 @@ import {
 } from './errors.ts';
 import { md5OfMessageAttributes } from './md5.ts';
 import { messageSize } from './message.ts';
-import type { MessageAttributeValue, ReceivedMessage } from './types.ts';
+import type {
+  MessageAttributeValue,
+  ReceivedMessage,
+  ReceiveMessagesOptions,
+  SendMessageOptions,
+  SendMessageResult,
+} from './types.ts';
 
 /** The `X-Amz-Target` prefix of SQS operations. */
 export const SQS_TARGET_PREFIX = 'AmazonSQS';
 
+/**
+ * What the wire API needs of the emulator: its typed operations, declared here where they are used so that
+ * this module does not import the emulator (which imports this module to serve wire requests).
+ */
+export interface SqsOperations {
+  createQueue(name: string, attributes?: Readonly<Record<string, string>>): string;
+  getQueueUrl(name: string): string;
+  listQueues(prefix?: string): string[];
+  setQueueAttributes(queueUrlOrName: string, attributes: Readonly<Record<string, string>>): void;
+  getQueueAttributes(queueUrlOrName: string, names: readonly string[]): Record<string, string>;
+  deleteQueue(queueUrlOrName: string): void;
+  purgeQueue(queueUrlOrName: string): void;
+  sendMessage(queueUrlOrName: string, body: string, options?: SendMessageOptions): SendMessageResult;
+  receiveMessages(queueUrlOrName: string, options?: ReceiveMessagesOptions): Promise<ReceivedMessage[]>;
+  deleteMessage(queueUrlOrName: string, receiptHandle: string): void;
+  changeMessageVisibility(queueUrlOrName: string, receiptHandle: string, seconds: number): void;
+}
+
 type Input = Readonly<Record<string, unknown>>;
-type Operation = (emulator: SqsEmulator, input: Input, signal: AbortSignal | undefined) => unknown;
+type Operation = (emulator: SqsOperations, input: Input, signal: AbortSignal | undefined) => unknown;
 
 const MAX_BATCH_ENTRIES = 10;
 const MAX_BATCH_BYTES = 1_048_576;
@@ -121,7 +144,7 @@ const NOT_IMPLEMENTED = new Set([
 
 /** Runs one wire operation against the emulator; throws {@link AwsServiceError}s in SQS's shapes. */
 export async function dispatchSqsOperation(
-  emulator: SqsEmulator,
+  emulator: SqsOperations,
   operation: string,
   input: unknown,
   signal?: AbortSignal,
@@ -182,7 +205,7 @@ export function wirePayload(
   }
 }
 
-function sendMessage(emulator: SqsEmulator, queueUrl: string, input: Input) {
+function sendMessage(emulator: SqsOperations, queueUrl: string, input: Input) {
   const body = input.MessageBody;
   if (body === undefined || body === null) throw missingParameter('MessageBody');
   if (typeof body !== 'string') throw invalidParameterValue('MessageBody must be a string.');
@@ -231,7 +254,7 @@ const SYSTEM_ATTRIBUTE_NAMES = new Set([
   'DeadLetterQueueSourceArn',
 ]);
 
-async function receiveMessage(emulator: SqsEmulator, input: Input, signal: AbortSignal | undefined) {
+async function receiveMessage(emulator: SqsOperations, input: Input, signal: AbortSignal | undefined) {
   const queueUrl = requiredString(input, 'QueueUrl');
   const maxNumberOfMessages = optionalInteger(input, 'MaxNumberOfMessages');
   const waitTimeSeconds = optionalInteger(input, 'WaitTimeSeconds');
@@ -304,7 +327,7 @@ function attributeNameSelected(name: string, patterns: readonly string[]): boole
   );
 }
 
-function listQueues(emulator: SqsEmulator, input: Input) {
+function listQueues(emulator: SqsOperations, input: Input) {
   const prefix = optionalString(input, 'QueueNamePrefix') ?? '';
   const maxResults = optionalInteger(input, 'MaxResults');
   const nextToken = optionalString(input, 'NextToken');

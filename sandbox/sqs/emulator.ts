@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Meter } from '../meter.ts';
-import { dispatchSqsOperation, wirePayload } from './api.ts';
+import { dispatchSqsOperation, type SqsOperations, wirePayload } from './api.ts';
 import {
   invalidAttributeName,
   invalidParameter,
@@ -41,7 +41,14 @@ import {
   redrivePolicyOf,
 } from './settings.ts';
 import { type Change, SqsState } from './state.ts';
-import type { MessageAttributeValue, QueueSettings, ReceivedMessage, StoredMessage } from './types.ts';
+import type {
+  QueueSettings,
+  ReceivedMessage,
+  ReceiveMessagesOptions,
+  SendMessageOptions,
+  SendMessageResult,
+  StoredMessage,
+} from './types.ts';
 
 /** Options of {@link SqsEmulator.open}. */
 export interface SqsEmulatorOptions {
@@ -61,44 +68,9 @@ export interface SqsEmulatorOptions {
   readonly meter?: Meter;
 }
 
-/** Options of {@link SqsEmulator.sendMessage}. */
-export interface SendMessageOptions {
-  /** 0-900 s; defaults to the queue's `DelaySeconds`. */
-  readonly delaySeconds?: number;
-  readonly messageAttributes?: Readonly<Record<string, MessageAttributeValue>>;
-  /** The X-Ray trace header (the only message system attribute SQS accepts). */
-  readonly awsTraceHeader?: string;
-  /**
-   * The tenant, making the queue a fair queue: 1-128 alphanumeric or punctuation characters. Receives then
-   * prefer quiet tenants' messages over a noisy tenant's; there is no FIFO ordering, group lock or
-   * deduplication on a standard queue.
-   */
-  readonly messageGroupId?: string;
-}
-
-/** What {@link SqsEmulator.sendMessage} answers. */
-export interface SendMessageResult {
-  readonly messageId: string;
-  readonly md5OfMessageBody: string;
-  readonly md5OfMessageAttributes?: string;
-  readonly md5OfMessageSystemAttributes?: string;
-}
-
-/** Options of {@link SqsEmulator.receiveMessages}. */
-export interface ReceiveMessagesOptions {
-  /** 1-10. @default 1 */
-  readonly maxNumberOfMessages?: number;
-  /** 0-20 s of long polling; defaults to the queue's `ReceiveMessageWaitTimeSeconds`. */
-  readonly waitTimeSeconds?: number;
-  /** 0-43200 s; defaults to the queue's `VisibilityTimeout`. */
-  readonly visibilityTimeout?: number;
-  /** Stops a long poll early (it then answers what it has, usually nothing). */
-  readonly signal?: AbortSignal;
-}
-
 const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
-export class SqsEmulator {
+export class SqsEmulator implements SqsOperations {
   readonly #baseUrl: string;
   readonly #accountId: string;
   readonly #region: string;

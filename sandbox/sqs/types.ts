@@ -58,3 +58,38 @@ export interface ReceivedMessage {
 
 /** A queue's settings as stored: attribute name -> value, both strings as in the API. */
 export type QueueSettings = Record<string, string>;
+
+/** Options of {@link SqsEmulator.sendMessage}. */
+export interface SendMessageOptions {
+  /** 0-900 s; defaults to the queue's `DelaySeconds`. */
+  readonly delaySeconds?: number;
+  readonly messageAttributes?: Readonly<Record<string, MessageAttributeValue>>;
+  /** The X-Ray trace header (the only message system attribute SQS accepts). */
+  readonly awsTraceHeader?: string;
+  /**
+   * The tenant, making the queue a fair queue: 1-128 alphanumeric or punctuation characters. Receives then
+   * prefer quiet tenants' messages over a noisy tenant's; there is no FIFO ordering, group lock or
+   * deduplication on a standard queue.
+   */
+  readonly messageGroupId?: string;
+}
+
+/** What {@link SqsEmulator.sendMessage} answers. */
+export interface SendMessageResult {
+  readonly messageId: string;
+  readonly md5OfMessageBody: string;
+  readonly md5OfMessageAttributes?: string;
+  readonly md5OfMessageSystemAttributes?: string;
+}
+
+/** Options of {@link SqsEmulator.receiveMessages}. */
+export interface ReceiveMessagesOptions {
+  /** 1-10. @default 1 */
+  readonly maxNumberOfMessages?: number;
+  /** 0-20 s of long polling; defaults to the queue's `ReceiveMessageWaitTimeSeconds`. */
+  readonly waitTimeSeconds?: number;
+  /** 0-43200 s; defaults to the queue's `VisibilityTimeout`. */
+  readonly visibilityTimeout?: number;
+  /** Stops a long poll early (it then answers what it has, usually nothing). */
+  readonly signal?: AbortSignal;
+}
