@@ -1,0 +1,103 @@
+/**
+ * The sandbox's queues as platform.ts defines them: the SQS emulator, each queue with its dead-letter queue,
+ * and the event source mappings that feed the functions from them.
+ */
+import { join } from 'node:path';
+import {
+  eventSourceMappings,
+  type FunctionName,
+  type QueueName,
+  queues,
+} from '../../functions/core/platform.ts';
+import { EventSourceMapping } from '../event-source-mapping.ts';
+import type { LocalFunction } from '../lambda-runtime.ts';
+import type { Meter } from '../meter.ts';
+import { SqsEmulator } from '../sqs/index.ts';
+
+/** The sandbox's name of each of platform.ts's queues; a queue's dead-letter queue is `<name>-dlq`. */
+export const queueNames: Readonly<Record<QueueName, string>> = {
+  fanOut: 'fan-out',
+  delivery: 'delivery',
+  slowDelivery: 'delivery-slow',
+  retry: 'delivery-retry',
+};
+
+/** Opens the SQS emulator, replaying what `<dataDir>/sqs` keeps if a data directory is given. */
+export function openSqs(options: {
+  readonly endpoint: string;
+  readonly accountId: string;
+  readonly region: string;
+  readonly dataDir: string | undefined;
+  readonly meter: Meter | undefined;
+}): Promise<SqsEmulator> {
+  return SqsEmulator.open({
+    baseUrl: options.endpoint,
+    accountId: options.accountId,
+    region: options.region,
+    ...(options.dataDir === undefined ? {} : { dataDir: join(options.dataDir, 'sqs') }),
+    // Written before every answer (a crashed or killed sandbox loses nothing), synced to the disk in batches
+    // off the event loop, as dynalite's store is: one fdatasync per change cost the whole sandbox a quarter
+    // of its throughput.
+    fsync: 'batched',
+    ...(options.meter === undefined ? {} : { meter: options.meter }),
+  });
+}
+
+/** Creates (or keeps) every queue of platform.ts and its dead-letter queue, with their settings and redrive. */
+export function ensureQueues(sqs: SqsEmulator): void {
+  for (const [queue, definition] of Object.entries(queues) as [QueueName, (typeof queues)[QueueName]][]) {
+    const dlqName = `${queueNames[queue]}-dlq`;
+    sqs.ensureQueue(dlqName, {
+      MessageRetentionPeriod: String(definition.deadLetterRetentionPeriodSeconds),
+    });
+    sqs.ensureQueue(queueNames[queue], {
+      VisibilityTimeout: String(definition.visibilityTimeoutSeconds),
+      MessageRetentionPeriod: String(definition.retentionPeriodSeconds),
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: sqs.queueArn(dlqName),
+        maxReceiveCount: definition.maxReceiveCount,
+      }),
+    });
+  }
+}
+
+/** The URL of one of platform.ts's queues, or of its dead-letter queue (`<queue>Dlq`). */
+export function queueUrlOf(sqs: SqsEmulator, queue: QueueName | `${QueueName}Dlq`): string {
+  return sqs.queueUrl(
+    queue.endsWith('Dlq')
+      ? `${queueNames[queue.slice(0, -3) as QueueName]}-dlq`
+      : queueNames[queue as QueueName],
+  );
+}
+
+/**
+ * platform.ts's event source mappings, not yet started. `maximumConcurrency`, when given, caps each mapping's
+ * own (see SandboxOptions.maximumConcurrency).
+ */
+export function eventSourceMappingsOf(
+  sqs: SqsEmulator,
+  lambdas: Readonly<Record<FunctionName, LocalFunction>>,
+  options: {
+    readonly region: string;
+    readonly meter: Meter | undefined;
+    readonly maximumConcurrency: number | undefined;
+  },
+): EventSourceMapping[] {
+  return eventSourceMappings.map(
+    (mapping) =>
+      new EventSourceMapping(
+        sqs,
+        queueNames[mapping.queue],
+        lambdas[mapping.function],
+        {
+          ...mapping,
+          maximumConcurrency: Math.min(
+            mapping.maximumConcurrency,
+            options.maximumConcurrency ?? Number.POSITIVE_INFINITY,
+          ),
+        },
+        options.region,
+        options.meter,
+      ),
+  );
+}
