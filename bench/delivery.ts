@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
 import { deliveryIdOf } from '#core/delivery/delivery-id.ts';
 import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
-import { WebhookSender } from '#core/delivery/webhook-sender.ts';
+import { WebhookSender } from '#core/egress/webhook-sender.ts';
 import { defaults } from '#core/platform.ts';
 import { settings as deploymentSettings } from '#core/settings.ts';
 import { newSigningSecret, webhookHeaders } from '#core/signing.ts';
@@ -143,7 +143,7 @@ export async function runDeliveryBench(): Promise<string> {
     `| delivery path (\`deliver()\` + \`WebhookSender\`) | ${ranged(ours)} | ${ranged(ratios, (v) => fixed(v))} |`,
     '',
     `The delivery path sends ${Math.round(ratio * 100)} % of what raw undici sends (target: at least 50 %). It is undici too: its`,
-    '`Agent` with a dispatch handler per attempt (`functions/core/delivery/attempt.ts`) that keeps only the status,',
+    '`Agent` with a dispatch handler per attempt (`functions/core/egress/attempt.ts`) that keeps only the status,',
     '`Retry-After` and the start of the body, each URL parsed once, and one ticking deadline check while attempts',
     'are in flight. Through `request()` with an abort signal per attempt, as before, it sent 28 % of raw.',
     `Resident memory grew by ${fixed(rssGrowthMb, 1)} MiB over the ${int(runs * 2 * requestsPerRun)} measured requests.`,

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { TargetPolicy } from '#core/delivery/target-guard.ts';
+import type { TargetPolicy } from '#core/egress/target-guard.ts';
 import { parseRequest } from '#core/http/validation.ts';
 import { type CreateSubscriptionPorts, createSubscription } from '#core/subscriptions/create-subscription.ts';
 import { type DeleteSubscriptionPorts, deleteSubscription } from '#core/subscriptions/delete-subscription.ts';

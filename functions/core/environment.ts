@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { TargetPolicy } from './delivery/target-guard.ts';
+import type { TargetPolicy } from './egress/target-guard.ts';
 import type { EnvironmentVariable } from './platform.ts';
 import {
   decodeSetting,

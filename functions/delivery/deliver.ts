@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import type { AttemptOutcome } from '#core/delivery/attempt.ts';
 import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
 import type { AttemptRecord, DeliveryRecord } from '#core/delivery/delivery-record.ts';
 import type { AttemptWrite, DeliveryChange } from '#core/delivery/delivery-store.ts';
@@ -9,8 +8,9 @@ import {
   parseRetryAfter,
   type RetrySchedule,
 } from '#core/delivery/retry-policy.ts';
-import type { WebhookRequest } from '#core/delivery/webhook-sender.ts';
 import { toXml, XmlPayloadError, xmlContentType } from '#core/delivery/xml-payload.ts';
+import type { AttemptOutcome } from '#core/egress/attempt.ts';
+import type { WebhookRequest } from '#core/egress/webhook-sender.ts';
 import type { PlatformEvent } from '#core/events/platform-events.ts';
 import { testEventType } from '#core/platform.ts';
 import { webhookHeaders } from '#core/signing.ts';

@@ -7,8 +7,8 @@ import { type DeliveryMessage, deliveryMessageSchema } from '#core/delivery/deli
 import { attemptErrorKind, DeliveryMetrics } from '#core/delivery/delivery-metrics.ts';
 import { DeliveryStore } from '#core/delivery/delivery-store.ts';
 import { nextHop } from '#core/delivery/retry-route.ts';
-import { WebhookSender } from '#core/delivery/webhook-sender.ts';
 import { documentClient } from '#core/dynamodb.ts';
+import { WebhookSender } from '#core/egress/webhook-sender.ts';
 import { loadEnvironment, targetPolicyOf } from '#core/environment.ts';
 import { platformEventEntry } from '#core/events/platform-events.ts';
 import { createLogger } from '#core/logger.ts';

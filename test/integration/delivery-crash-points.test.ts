@@ -6,8 +6,8 @@ import { deliveryIdOf } from '#core/delivery/delivery-id.ts';
 import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
 import type { DeliveryRecord } from '#core/delivery/delivery-record.ts';
 import { DeliveryStore } from '#core/delivery/delivery-store.ts';
-import { WebhookSender } from '#core/delivery/webhook-sender.ts';
 import { documentClient } from '#core/dynamodb.ts';
+import { WebhookSender } from '#core/egress/webhook-sender.ts';
 import { newSigningSecret } from '#core/signing.ts';
 import {
   type DeliveryPorts,

@@ -3,7 +3,7 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
-import { targetUrlProblem } from '#core/delivery/target-guard.ts';
+import { targetUrlProblem } from '#core/egress/target-guard.ts';
 import { contentFilterProblem } from '#core/subscriptions/content-filter.ts';
 import { isEventSelector, subscriptionSchema } from '#core/subscriptions/subscription.ts';
 import { subscriptionLimits } from '#core/subscriptions/subscription-input.ts';

@@ -6,7 +6,7 @@ import { deliveryIdOf } from '#core/delivery/delivery-id.ts';
 import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
 import type { DeliveryRecord } from '#core/delivery/delivery-record.ts';
 import type { AttemptWrite } from '#core/delivery/delivery-store.ts';
-import { WebhookSender } from '#core/delivery/webhook-sender.ts';
+import { WebhookSender } from '#core/egress/webhook-sender.ts';
 import type { PlatformEvent } from '#core/events/platform-events.ts';
 import { newSigningSecret } from '#core/signing.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';

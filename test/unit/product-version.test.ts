@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { userAgent } from '#core/delivery/webhook-sender.ts';
+import { userAgent } from '#core/egress/webhook-sender.ts';
 import { productVersion } from '#core/platform.ts';
 
 describe('the product version', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type HostResolver, resolvedTargetProblem } from '#core/delivery/target-guard.ts';
+import { type HostResolver, resolvedTargetProblem } from '#core/egress/target-guard.ts';
 import { createSubscription } from '#core/subscriptions/create-subscription.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
 import { InvalidSubscriptionError } from '#core/subscriptions/subscription-errors.ts';

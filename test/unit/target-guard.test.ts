@@ -2,7 +2,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { LookupAddress } from 'node:dns';
 import { BlockList, isIP, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AddressLookup } from '#core/delivery/guarded-connector.ts';
+import type { AddressLookup } from '#core/egress/guarded-connector.ts';
 import {
   addressProblem,
   type HostResolver,
@@ -13,8 +13,8 @@ import {
   systemResolver,
   type TargetPolicy,
   targetUrlProblem,
-} from '#core/delivery/target-guard.ts';
-import { WebhookSender } from '#core/delivery/webhook-sender.ts';
+} from '#core/egress/target-guard.ts';
+import { WebhookSender } from '#core/egress/webhook-sender.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 
 const ok = undefined;

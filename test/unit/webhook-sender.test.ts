@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebhookSender } from '#core/delivery/webhook-sender.ts';
+import { WebhookSender } from '#core/egress/webhook-sender.ts';
 
 /** A loopback server whose every path is a behaviour of the receiver; it counts the requests each path got. */
 let server: Server;

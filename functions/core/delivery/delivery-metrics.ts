@@ -1,8 +1,7 @@
 import type { GenericLogger } from '@aws-lambda-powertools/commons/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { AttemptErrorKind, AttemptOutcome } from '../egress/attempt.ts';
 import { deliveryMetrics } from '../platform.ts';
-import type { AttemptOutcome } from './attempt.ts';
-import type { AttemptErrorKind } from './delivery-record.ts';
 
 /** A delivery lane, as the `Lane` dimension names it. */
 export type MetricsLane = (typeof deliveryMetrics.lanes)[number];

@@ -1,24 +1,10 @@
 import * as z from 'zod/mini';
+import { attemptErrorKinds } from '../egress/attempt.ts';
 import { attemptTriggers } from './delivery-message.ts';
 
 /** `pending` while attempts remain, `succeeded` after a 2xx, `failed` when they ran out (or the endpoint is gone). */
 export const deliveryStatuses = ['pending', 'succeeded', 'failed'] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
-
-/** What went wrong in an attempt, as a kind a client can branch on. */
-export const attemptErrorKinds = [
-  'http_status',
-  'timeout',
-  'connection_refused',
-  'connection_reset',
-  'dns_failure',
-  'blocked_address',
-  'tls_error',
-  'slow_endpoint',
-  'network_error',
-  'outcome_unknown',
-] as const;
-export type AttemptErrorKind = (typeof attemptErrorKinds)[number];
 
 /** One attempt as recorded. */
 export const attemptSchema = z.object({
@@ -63,16 +49,3 @@ export const deliveryRecordSchema = z.object({
 });
 
 export type DeliveryRecord = z.infer<typeof deliveryRecordSchema>;
-
-/** The bound on a kept response excerpt. */
-export const excerptBytes = 1024;
-
-/** At most `bytes` of UTF-8, cut at a character boundary. */
-export function truncateUtf8(text: string, bytes: number): string {
-  const buffer = Buffer.from(text, 'utf8');
-  if (buffer.length <= bytes) return text;
-  let end = bytes;
-  // Back off continuation bytes (10xxxxxx) so no character is cut in half.
-  while (end > 0 && ((buffer[end] ?? 0) & 0xc0) === 0x80) end--;
-  return buffer.subarray(0, end).toString('utf8');
-}

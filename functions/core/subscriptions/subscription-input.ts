@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { normalizedTargetUrl, type TargetPolicy, targetUrlProblem } from '../delivery/target-guard.ts';
+import { normalizedTargetUrl, type TargetPolicy, targetUrlProblem } from '../egress/target-guard.ts';
 import { contentFilterProblem } from './content-filter.ts';
 import { isEventSelector, payloadFormats } from './subscription.ts';
 

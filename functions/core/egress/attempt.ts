@@ -1,5 +1,32 @@
 import type { Dispatcher } from 'undici';
-import { type AttemptErrorKind, excerptBytes, truncateUtf8 } from './delivery-record.ts';
+
+/** What went wrong in an attempt, as a kind a client can branch on. */
+export const attemptErrorKinds = [
+  'http_status',
+  'timeout',
+  'connection_refused',
+  'connection_reset',
+  'dns_failure',
+  'blocked_address',
+  'tls_error',
+  'slow_endpoint',
+  'network_error',
+  'outcome_unknown',
+] as const;
+export type AttemptErrorKind = (typeof attemptErrorKinds)[number];
+
+/** The bound on a kept response excerpt. */
+export const excerptBytes = 1024;
+
+/** At most `bytes` of UTF-8, cut at a character boundary. */
+export function truncateUtf8(text: string, bytes: number): string {
+  const buffer = Buffer.from(text, 'utf8');
+  if (buffer.length <= bytes) return text;
+  let end = bytes;
+  // Back off continuation bytes (10xxxxxx) so no character is cut in half.
+  while (end > 0 && ((buffer[end] ?? 0) & 0xc0) === 0x80) end--;
+  return buffer.subarray(0, end).toString('utf8');
+}
 
 /** What one attempt gave: an HTTP answer, or an error before one (DNS, refused, timeout, blocked). */
 export type AttemptOutcome =
