@@ -8,12 +8,12 @@ import {
   parseRetryAfter,
   type RetrySchedule,
 } from '#core/delivery/retry-policy.ts';
-import { toXml, XmlPayloadError, xmlContentType } from '#core/delivery/xml-payload.ts';
 import type { AttemptOutcome } from '#core/egress/attempt.ts';
 import type { WebhookRequest } from '#core/egress/webhook-sender.ts';
 import type { PlatformEvent } from '#core/events/platform-events.ts';
+import { webhookHeaders } from '#core/payloads/signing.ts';
+import { toXml, XmlPayloadError, xmlContentType } from '#core/payloads/xml-payload.ts';
 import { testEventType } from '#core/platform.ts';
-import { webhookHeaders } from '#core/signing.ts';
 import { type Subscription, signingSecrets } from '#core/subscriptions/subscription.ts';
 
 /** A delivery lane: `main` waits briefly for each answer, `slow` the full timeout. */

@@ -8,7 +8,7 @@ import type { DeliveryRecord } from '#core/delivery/delivery-record.ts';
 import { DeliveryStore } from '#core/delivery/delivery-store.ts';
 import { documentClient } from '#core/dynamodb.ts';
 import { WebhookSender } from '#core/egress/webhook-sender.ts';
-import { newSigningSecret } from '#core/signing.ts';
+import { newSigningSecret } from '#core/payloads/signing.ts';
 import {
   type DeliveryPorts,
   type DeliverySettings,

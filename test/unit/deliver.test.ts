@@ -8,7 +8,7 @@ import type { DeliveryRecord } from '#core/delivery/delivery-record.ts';
 import type { AttemptWrite } from '#core/delivery/delivery-store.ts';
 import { WebhookSender } from '#core/egress/webhook-sender.ts';
 import type { PlatformEvent } from '#core/events/platform-events.ts';
-import { newSigningSecret } from '#core/signing.ts';
+import { newSigningSecret } from '#core/payloads/signing.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
 import {
   type DeliveryPorts,

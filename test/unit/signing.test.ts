@@ -1,7 +1,7 @@
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { describe, expect, it } from 'vitest';
-import { newSigningSecret, webhookHeaders } from '#core/signing.ts';
+import { newSigningSecret, webhookHeaders } from '#core/payloads/signing.ts';
 
 const body = JSON.stringify({ id: 'ord_1', type: 'order.status_updated', data: { status: 'Shipped' } });
 const nowSeconds = () => Math.floor(Date.now() / 1000);

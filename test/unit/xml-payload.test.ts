@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { maxXmlDepth, toXml, XmlPayloadError, xmlContentType } from '#core/delivery/xml-payload.ts';
 import { eventTypeDocuments, testEventTypeDocument } from '#core/events/event-types.ts';
+import { maxXmlDepth, toXml, XmlPayloadError, xmlContentType } from '#core/payloads/xml-payload.ts';
 
 const declaration = '<?xml version="1.0" encoding="UTF-8"?>';
 const root = '<webhook xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">';
