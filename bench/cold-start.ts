@@ -47,7 +47,7 @@ interface Bundle {
   readonly initWithoutSourceMapsMs: readonly number[];
 }
 
-/** An input file's package (`@aws-sdk/client-sqs`), or our folder (`functions/core/delivery`). */
+/** An input file's package (`@aws-sdk/client-sqs`), or our folder (`functions/core/deliveries`). */
 function ownerOf(input: string): string {
   const packaged = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
   if (packaged?.[1] !== undefined) return packaged[1];

@@ -6,13 +6,13 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Pool } from 'undici';
-import { deliveryIdOf } from '#core/delivery/delivery-id.ts';
-import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
+import { deliveryIdOf } from '#core/deliveries/delivery-id.ts';
+import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
 import { WebhookSender } from '#core/egress/webhook-sender.ts';
 import { newSigningSecret, webhookHeaders } from '#core/payloads/signing.ts';
 import { defaults } from '#core/platform.ts';
 import { settings as deploymentSettings } from '#core/settings.ts';
-import { type DeliveryPorts, type DeliverySettings, deliver } from '../functions/delivery/deliver.ts';
+import { type DeliveryPorts, type DeliverySettings, deliver } from '../functions/core/deliveries/deliver.ts';
 import { healthIgnored } from '../test/support/delivery-ports.ts';
 import { aSubscription } from '../test/support/subscriptions.ts';
 import { startReceivers } from './receiver-process.ts';

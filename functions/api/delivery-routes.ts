@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import { deliveryStatuses } from '#core/delivery/delivery-record.ts';
-import type { DeliveryPage } from '#core/delivery/delivery-store.ts';
-import { findDelivery, type ResendPorts, recoverDeliveries, retryDelivery } from '#core/delivery/resend.ts';
+import { deliveryStatuses } from '#core/deliveries/delivery-record.ts';
+import type { DeliveryPage } from '#core/deliveries/delivery-store.ts';
+import { findDelivery, type ResendPorts, recoverDeliveries, retryDelivery } from '#core/deliveries/resend.ts';
 import { problems } from '#core/http/problem.ts';
 import { parseRequest } from '#core/http/validation.ts';
 import { testEventType } from '#core/platform.ts';

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { attemptTriggers } from '#core/delivery/delivery-message.ts';
-import { type DeliveryRecord, deliveryStatuses } from '#core/delivery/delivery-record.ts';
+import { attemptTriggers } from '#core/deliveries/delivery-message.ts';
+import { type DeliveryRecord, deliveryStatuses } from '#core/deliveries/delivery-record.ts';
 import { attemptErrorKinds } from '#core/egress/attempt.ts';
 
 const dateTime = z.iso.datetime();

@@ -1,4 +1,4 @@
-import { DeliveryNotFoundError, EventExpiredError } from '#core/delivery/resend.ts';
+import { DeliveryNotFoundError, EventExpiredError } from '#core/deliveries/resend.ts';
 import { HttpProblem, problems } from '#core/http/problem.ts';
 import {
   ConcurrentChangeError,

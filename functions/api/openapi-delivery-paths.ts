@@ -1,5 +1,5 @@
-import { deliveryStatuses } from '#core/delivery/delivery-record.ts';
-import { recoverLimit } from '#core/delivery/resend.ts';
+import { deliveryStatuses } from '#core/deliveries/delivery-record.ts';
+import { recoverLimit } from '#core/deliveries/resend.ts';
 import {
   deliveryViewSchema,
   recoverBodySchema,

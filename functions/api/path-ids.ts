@@ -1,4 +1,4 @@
-import { DeliveryNotFoundError } from '#core/delivery/resend.ts';
+import { DeliveryNotFoundError } from '#core/deliveries/resend.ts';
 import { SubscriptionNotFoundError } from '#core/subscriptions/subscription-errors.ts';
 import type { ApiRequest } from './api-request.ts';
 import { subscriptionIdPattern } from './subscription-view.ts';

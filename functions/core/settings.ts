@@ -7,7 +7,7 @@
  *
  * Plain data and small codecs, no zod and no CDK: Lambda bundles import it.
  */
-import { maxScheduleLength, maxWaitSeconds } from './delivery/retry-policy.ts';
+import { maxScheduleLength, maxWaitSeconds } from './deliveries/retry-policy.ts';
 
 /** The values a setting may take: a number from `min` to `max`, or for a list each of its values. */
 export interface Bounds {

@@ -3,10 +3,10 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { type DeliveryMessage, deliveryMessageSchema } from '#core/delivery/delivery-message.ts';
-import { attemptErrorKind, DeliveryMetrics } from '#core/delivery/delivery-metrics.ts';
-import { DeliveryStore } from '#core/delivery/delivery-store.ts';
-import { nextHop } from '#core/delivery/retry-route.ts';
+import { type DeliveryMessage, deliveryMessageSchema } from '#core/deliveries/delivery-message.ts';
+import { attemptErrorKind, DeliveryMetrics } from '#core/deliveries/delivery-metrics.ts';
+import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
+import { nextHop } from '#core/deliveries/retry-route.ts';
 import { documentClient } from '#core/dynamodb.ts';
 import { WebhookSender } from '#core/egress/webhook-sender.ts';
 import { loadEnvironment, targetPolicyOf } from '#core/environment.ts';
@@ -24,7 +24,7 @@ import {
   deliver,
   type Lane,
   type Receipt,
-} from './deliver.ts';
+} from '../core/deliveries/deliver.ts';
 
 const env = loadEnvironment(functions.delivery.environment);
 const logger = createLogger('delivery');

@@ -1,8 +1,8 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
-import { DeliveryStore } from '#core/delivery/delivery-store.ts';
-import { EventStore } from '#core/delivery/event-store.ts';
+import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
+import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
+import { EventStore } from '#core/deliveries/event-store.ts';
 import { documentClient } from '#core/dynamodb.ts';
 import { loadEnvironment } from '#core/environment.ts';
 import { createLogger } from '#core/logger.ts';
@@ -11,7 +11,7 @@ import { deadLetter, sendAll } from '#core/queues.ts';
 import { sqsConsumer } from '#core/sqs-consumer.ts';
 import type { SubscriptionRouting } from '#core/subscriptions/subscription.ts';
 import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
-import { type FanOutPorts, fanOut, InvalidEventError, parseBusEvent } from './fan-out.ts';
+import { type FanOutPorts, fanOut, InvalidEventError, parseBusEvent } from '../core/deliveries/fan-out.ts';
 
 const env = loadEnvironment(functions.fanOut.environment);
 const logger = createLogger('fan-out');

@@ -1,8 +1,8 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { deliveryMessageSchema } from '#core/delivery/delivery-message.ts';
-import { nextHop } from '#core/delivery/retry-route.ts';
+import { deliveryMessageSchema } from '#core/deliveries/delivery-message.ts';
+import { nextHop } from '#core/deliveries/retry-route.ts';
 import { loadEnvironment } from '#core/environment.ts';
 import { createLogger } from '#core/logger.ts';
 import { functions } from '#core/platform.ts';

@@ -2,10 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveryIdOf } from '#core/delivery/delivery-id.ts';
-import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
-import type { DeliveryRecord } from '#core/delivery/delivery-record.ts';
-import { DeliveryStore } from '#core/delivery/delivery-store.ts';
+import { deliveryIdOf } from '#core/deliveries/delivery-id.ts';
+import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
+import type { DeliveryRecord } from '#core/deliveries/delivery-record.ts';
+import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
 import { documentClient } from '#core/dynamodb.ts';
 import { WebhookSender } from '#core/egress/webhook-sender.ts';
 import { newSigningSecret } from '#core/payloads/signing.ts';
@@ -14,7 +14,7 @@ import {
   type DeliverySettings,
   deliver,
   type Lane,
-} from '../../functions/delivery/deliver.ts';
+} from '../../functions/core/deliveries/deliver.ts';
 import { LocalDynamoDb } from '../../sandbox/dynamodb.ts';
 import { credentials } from '../support/clients.ts';
 import { healthIgnored } from '../support/delivery-ports.ts';

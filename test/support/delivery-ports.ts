@@ -1,4 +1,4 @@
-import type { DeliveryPorts } from '../../functions/delivery/deliver.ts';
+import type { DeliveryPorts } from '../../functions/core/deliveries/deliver.ts';
 
 /** Ports of a delivery whose subscription's health and platform events a test or benchmark does not look at. */
 export const healthIgnored: Pick<

@@ -2,10 +2,10 @@ import { createHmac } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveryIdOf } from '#core/delivery/delivery-id.ts';
-import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
-import type { DeliveryRecord } from '#core/delivery/delivery-record.ts';
-import type { AttemptWrite } from '#core/delivery/delivery-store.ts';
+import { deliveryIdOf } from '#core/deliveries/delivery-id.ts';
+import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
+import type { DeliveryRecord } from '#core/deliveries/delivery-record.ts';
+import type { AttemptWrite } from '#core/deliveries/delivery-store.ts';
 import { WebhookSender } from '#core/egress/webhook-sender.ts';
 import type { PlatformEvent } from '#core/events/platform-events.ts';
 import { newSigningSecret } from '#core/payloads/signing.ts';
@@ -15,7 +15,7 @@ import {
   type DeliverySettings,
   deliver,
   sampled,
-} from '../../functions/delivery/deliver.ts';
+} from '../../functions/core/deliveries/deliver.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 import { aSubscription } from '../support/subscriptions.ts';
 

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { attemptErrorKind, DeliveryMetrics } from '#core/delivery/delivery-metrics.ts';
+import { attemptErrorKind, DeliveryMetrics } from '#core/deliveries/delivery-metrics.ts';
 
 /** An EMF line as CloudWatch reads it. */
 interface EmfLine {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
+import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
 import { eventIdOf } from '#core/events/envelope.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
-import { fanOut, InvalidEventError, parseBusEvent } from '../../functions/fan-out/fan-out.ts';
+import { fanOut, InvalidEventError, parseBusEvent } from '../../functions/core/deliveries/fan-out.ts';
 import { aSubscription } from '../support/subscriptions.ts';
 
 const fixture = (name: string) =>

@@ -4,7 +4,7 @@ import {
   nextRetryDelaySeconds,
   parseRetryAfter,
   retryAfterMaxSeconds,
-} from '#core/delivery/retry-policy.ts';
+} from '#core/deliveries/retry-policy.ts';
 import { settings } from '#core/settings.ts';
 
 const schedule = settings.retrySchedule.default;

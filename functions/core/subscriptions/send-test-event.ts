@@ -1,4 +1,4 @@
-import { deliveryIdOf } from '../delivery/delivery-id.ts';
+import { deliveryIdOf } from '../deliveries/delivery-id.ts';
 import { eventIdOf } from '../events/envelope.ts';
 import { platformEventSource, testEventType } from '../platform.ts';
 import type { Subscription } from './subscription.ts';

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { deliveryIdOf } from '#core/delivery/delivery-id.ts';
-import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
+import { deliveryIdOf } from '#core/deliveries/delivery-id.ts';
+import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
 import { type BusEvent, busEventSchema, isEventType } from '#core/events/catalog.ts';
 import { envelopeOf, eventIdOf } from '#core/events/envelope.ts';
 import { eventDataProblems } from '#core/events/event-types.ts';

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { DeliveryMessage } from '#core/delivery/delivery-message.ts';
-import type { AttemptRecord, DeliveryRecord } from '#core/delivery/delivery-record.ts';
-import type { AttemptWrite, DeliveryChange } from '#core/delivery/delivery-store.ts';
+import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
+import type { AttemptRecord, DeliveryRecord } from '#core/deliveries/delivery-record.ts';
+import type { AttemptWrite, DeliveryChange } from '#core/deliveries/delivery-store.ts';
 import {
   attemptsOf,
   nextRetryDelaySeconds,
   parseRetryAfter,
   type RetrySchedule,
-} from '#core/delivery/retry-policy.ts';
+} from '#core/deliveries/retry-policy.ts';
 import type { AttemptOutcome } from '#core/egress/attempt.ts';
 import type { WebhookRequest } from '#core/egress/webhook-sender.ts';
 import type { PlatformEvent } from '#core/events/platform-events.ts';
