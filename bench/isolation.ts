@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ApiKeyStore, newApiKey } from '#core/accounts/api-key-store.ts';
-import { documentClient } from '#core/dynamodb.ts';
+import { documentClient } from '#core/aws/dynamodb.ts';
 import { eventSourceMappings } from '#core/platform.ts';
 import { type Sandbox, startSandbox } from '../sandbox/sandbox.ts';
 import { benchRuns, median, ms, percentile, waitFor } from './stats.ts';

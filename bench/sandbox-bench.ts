@@ -5,7 +5,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import { documentClient } from '#core/dynamodb.ts';
+import { documentClient } from '#core/aws/dynamodb.ts';
 import { newId } from '#core/ids.ts';
 import { newSigningSecret } from '#core/payloads/signing.ts';
 import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';

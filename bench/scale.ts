@@ -5,7 +5,7 @@
  * take minutes for 10,000), with the store the API uses.
  */
 import { pathToFileURL } from 'node:url';
-import { sendConcurrency } from '#core/queues.ts';
+import { sendConcurrency } from '#core/aws/queues.ts';
 import type { MeterSnapshot } from '../sandbox/meter.ts';
 import { startReceivers } from './receiver-process.ts';
 import { createSubscriptions, orderEvent, publish, startBenchSandbox } from './sandbox-bench.ts';

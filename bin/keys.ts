@@ -12,7 +12,7 @@ import {
   type ListedApiKey,
   newApiKey,
 } from '../functions/core/accounts/api-key-store.ts';
-import { documentClient } from '../functions/core/dynamodb.ts';
+import { documentClient } from '../functions/core/aws/dynamodb.ts';
 
 const usage = `Usage: npm run keys -- <command> --account ID (--endpoint URL | --table NAME) [options]
 

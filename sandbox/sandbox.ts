@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ApiKeyStore, newApiKey } from '../functions/core/accounts/api-key-store.ts';
-import { documentClient } from '../functions/core/dynamodb.ts';
+import { documentClient } from '../functions/core/aws/dynamodb.ts';
 import { defaultEventBusName, httpApi, type QueueName } from '../functions/core/platform.ts';
 import { type SettingValues, settingsEnvironment } from '../functions/core/settings.ts';
 import { LocalHttpApi } from './api-gateway.ts';

@@ -10,7 +10,7 @@ import {
 } from '#core/accounts/portal-access.ts';
 import { PortalSigningKeys } from '#core/accounts/portal-signing-key.ts';
 import { isPortalToken, type PortalTokenCheck, verifyPortalToken } from '#core/accounts/portal-token.ts';
-import { documentClient } from '#core/dynamodb.ts';
+import { documentClient } from '#core/aws/dynamodb.ts';
 import { loadEnvironment } from '#core/environment.ts';
 import type { CallerContext } from '#core/http/caller.ts';
 import { functions } from '#core/platform.ts';

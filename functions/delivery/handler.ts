@@ -3,18 +3,18 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { documentClient } from '#core/aws/dynamodb.ts';
+import { deadLetter, sendAll } from '#core/aws/queues.ts';
+import { sqsConsumer } from '#core/aws/sqs-consumer.ts';
 import { type DeliveryMessage, deliveryMessageSchema } from '#core/deliveries/delivery-message.ts';
 import { attemptErrorKind, DeliveryMetrics } from '#core/deliveries/delivery-metrics.ts';
 import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
 import { nextHop } from '#core/deliveries/retry-route.ts';
-import { documentClient } from '#core/dynamodb.ts';
 import { WebhookSender } from '#core/egress/webhook-sender.ts';
 import { loadEnvironment, targetPolicyOf } from '#core/environment.ts';
 import { platformEventEntry } from '#core/events/platform-events.ts';
 import { createLogger } from '#core/logger.ts';
 import { defaults, functions } from '#core/platform.ts';
-import { deadLetter, sendAll } from '#core/queues.ts';
-import { sqsConsumer } from '#core/sqs-consumer.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
 import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
 import {

@@ -1,14 +1,14 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
+import { documentClient } from '#core/aws/dynamodb.ts';
+import { deadLetter, sendAll } from '#core/aws/queues.ts';
+import { sqsConsumer } from '#core/aws/sqs-consumer.ts';
 import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
 import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
 import { EventStore } from '#core/deliveries/event-store.ts';
-import { documentClient } from '#core/dynamodb.ts';
 import { loadEnvironment } from '#core/environment.ts';
 import { createLogger } from '#core/logger.ts';
 import { functions } from '#core/platform.ts';
-import { deadLetter, sendAll } from '#core/queues.ts';
-import { sqsConsumer } from '#core/sqs-consumer.ts';
 import type { SubscriptionRouting } from '#core/subscriptions/subscription.ts';
 import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
 import { type FanOutPorts, fanOut, InvalidEventError, parseBusEvent } from '../core/deliveries/fan-out.ts';

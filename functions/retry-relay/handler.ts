@@ -1,13 +1,13 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { sendAll } from '#core/aws/queues.ts';
+import { sqsConsumer } from '#core/aws/sqs-consumer.ts';
 import { deliveryMessageSchema } from '#core/deliveries/delivery-message.ts';
 import { nextHop } from '#core/deliveries/retry-route.ts';
 import { loadEnvironment } from '#core/environment.ts';
 import { createLogger } from '#core/logger.ts';
 import { functions } from '#core/platform.ts';
-import { sendAll } from '#core/queues.ts';
-import { sqsConsumer } from '#core/sqs-consumer.ts';
 
 const env = loadEnvironment(functions.retryRelay.environment);
 const logger = createLogger('retry-relay');

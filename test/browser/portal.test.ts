@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PortalSigningKeys } from '#core/accounts/portal-signing-key.ts';
 import { signPortalToken } from '#core/accounts/portal-token.ts';
-import { documentClient } from '#core/dynamodb.ts';
+import { documentClient } from '#core/aws/dynamodb.ts';
 import { launchChromium } from '../../portal/chromium.ts';
 import { credentials } from '../support/clients.ts';
 import { eventually } from '../support/eventually.ts';

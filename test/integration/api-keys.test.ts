@@ -12,7 +12,7 @@ import {
   isApiKeyId,
   newApiKey,
 } from '#core/accounts/api-key-store.ts';
-import { documentClient } from '#core/dynamodb.ts';
+import { documentClient } from '#core/aws/dynamodb.ts';
 import { LocalDynamoDb } from '../../sandbox/dynamodb.ts';
 import { credentials } from '../support/clients.ts';
 

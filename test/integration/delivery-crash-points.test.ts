@@ -2,11 +2,11 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { documentClient } from '#core/aws/dynamodb.ts';
 import { deliveryIdOf } from '#core/deliveries/delivery-id.ts';
 import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
 import type { DeliveryRecord } from '#core/deliveries/delivery-record.ts';
 import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
-import { documentClient } from '#core/dynamodb.ts';
 import { WebhookSender } from '#core/egress/webhook-sender.ts';
 import { newSigningSecret } from '#core/payloads/signing.ts';
 import {

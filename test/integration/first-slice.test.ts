@@ -10,7 +10,7 @@ import {
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyStore, newApiKey } from '#core/accounts/api-key-store.ts';
-import { documentClient } from '#core/dynamodb.ts';
+import { documentClient } from '#core/aws/dynamodb.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/sandbox.ts';
 import { api, awsClients, credentials, orderStatusUpdated } from '../support/clients.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';

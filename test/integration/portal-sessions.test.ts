@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { portalRefusals } from '#core/accounts/portal-access.ts';
 import { PortalSigningKeys, signingKeyCacheMs } from '#core/accounts/portal-signing-key.ts';
 import { signPortalToken, verifyPortalToken } from '#core/accounts/portal-token.ts';
-import { documentClient } from '#core/dynamodb.ts';
+import { documentClient } from '#core/aws/dynamodb.ts';
 import { problem, type TestAccount, useApiSandbox } from '../support/api-sandbox.ts';
 import { api } from '../support/clients.ts';
 

@@ -9,7 +9,7 @@ import {
   sendAll,
   sendConcurrency,
   sqsSafeReason,
-} from '#core/queues.ts';
+} from '#core/aws/queues.ts';
 import { type SqsTestServer, startSqsServer } from '../sandbox/sqs/sqs-server.ts';
 
 describe('batchesOf', () => {

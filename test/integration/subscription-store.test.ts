@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentClient } from '#core/dynamodb.ts';
+import { documentClient } from '#core/aws/dynamodb.ts';
 import { newId } from '#core/ids.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
 import { SubscriptionLimitError } from '#core/subscriptions/subscription-errors.ts';

@@ -4,7 +4,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { ApiKeyStore, newApiKey } from '#core/accounts/api-key-store.ts';
-import { documentClient } from '#core/dynamodb.ts';
+import { documentClient } from '#core/aws/dynamodb.ts';
 import { type Sandbox, type SandboxOptions, startSandbox } from '../../sandbox/sandbox.ts';
 import { api, awsClients, credentials } from './clients.ts';
 import { type Receiver, startReceiver } from './receiver.ts';
