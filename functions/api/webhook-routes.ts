@@ -1,10 +1,10 @@
 import * as z from 'zod/mini';
+import { type SendTestEventPorts, sendTestEvent } from '#core/deliveries/send-test-event.ts';
 import type { TargetPolicy } from '#core/egress/target-guard.ts';
 import { parseRequest } from '#core/http/validation.ts';
 import { type CreateSubscriptionPorts, createSubscription } from '#core/subscriptions/create-subscription.ts';
 import { type DeleteSubscriptionPorts, deleteSubscription } from '#core/subscriptions/delete-subscription.ts';
 import { type RotateSecretPorts, rotateSecret } from '#core/subscriptions/rotate-secret.ts';
-import { type SendTestEventPorts, sendTestEvent } from '#core/subscriptions/send-test-event.ts';
 import { type Subscription, subscriptionStatuses } from '#core/subscriptions/subscription.ts';
 import { SubscriptionNotFoundError } from '#core/subscriptions/subscription-errors.ts';
 import {

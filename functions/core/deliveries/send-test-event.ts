@@ -1,8 +1,11 @@
-import { deliveryIdOf } from '../deliveries/delivery-id.ts';
 import { eventIdOf } from '../events/envelope.ts';
 import { platformEventSource, testEventType } from '../platform.ts';
-import type { Subscription } from './subscription.ts';
-import { SubscriptionInactiveError, SubscriptionNotFoundError } from './subscription-errors.ts';
+import type { Subscription } from '../subscriptions/subscription.ts';
+import {
+  SubscriptionInactiveError,
+  SubscriptionNotFoundError,
+} from '../subscriptions/subscription-errors.ts';
+import { deliveryIdOf } from './delivery-id.ts';
 
 /**
  * A test event as fan-out reads it from its queue: shaped as EventBridge delivers bus events, from the
