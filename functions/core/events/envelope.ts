@@ -1,5 +1,5 @@
-import { canonicalJson } from '../canonical-json.ts';
 import { derivedId } from '../ids.ts';
+import { canonicalJson } from './canonical-json.ts';
 import type { BusEvent } from './catalog.ts';
 
 /** The JSON body a subscriber receives. */
