@@ -8,7 +8,7 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { documentClient } from '#core/aws/dynamodb.ts';
 import { newId } from '#core/ids.ts';
 import { newSigningSecret } from '#core/payloads/signing.ts';
-import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
+import { SubscriptionRecordStore } from '#core/subscriptions/subscription-records.ts';
 import { type Sandbox, type SandboxOptions, startSandbox } from '../sandbox/sandbox.ts';
 import { aSubscription } from '../test/support/subscriptions.ts';
 import { now } from './stats.ts';
@@ -20,7 +20,7 @@ const tableName = 'webhooks';
 export interface BenchSandbox {
   readonly sandbox: Sandbox;
   readonly bus: EventBridgeClient;
-  readonly subscriptions: SubscriptionStore;
+  readonly subscriptions: SubscriptionRecordStore;
   close(): Promise<void>;
 }
 
@@ -31,7 +31,7 @@ export async function startBenchSandbox(options: SandboxOptions = {}): Promise<B
   return {
     sandbox,
     bus,
-    subscriptions: new SubscriptionStore(documentClient(dynamo), tableName),
+    subscriptions: new SubscriptionRecordStore(documentClient(dynamo), tableName),
     close: async () => {
       bus.destroy();
       dynamo.destroy();
@@ -45,7 +45,7 @@ export async function startBenchSandbox(options: SandboxOptions = {}): Promise<B
  * uses, so they are exactly what the API would have written), `concurrency` at a time.
  */
 export async function createSubscriptions(
-  store: SubscriptionStore,
+  store: SubscriptionRecordStore,
   accountId: string,
   urls: readonly string[],
   limit: number,

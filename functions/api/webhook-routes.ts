@@ -12,7 +12,7 @@ import {
   rotateSecretSchema,
   updateSubscriptionSchema,
 } from '#core/subscriptions/subscription-input.ts';
-import type { PageQuery, SubscriptionPage } from '#core/subscriptions/subscription-store.ts';
+import type { PageQuery, SubscriptionPage } from '#core/subscriptions/subscription-records.ts';
 import { type UpdateSubscriptionPorts, updateSubscription } from '#core/subscriptions/update-subscription.ts';
 import { bodyOrEmpty, json, noContent, type Route } from './api-request.ts';
 import { encodeCursor, eventTypeQuery, pageOf, pagingQuery, parseQuery } from './list-query.ts';

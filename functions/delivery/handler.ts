@@ -16,7 +16,7 @@ import { platformEventEntry } from '#core/events/platform-events.ts';
 import { createLogger } from '#core/logger.ts';
 import { defaults, functions } from '#core/platform.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
-import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
+import { SubscriptionHealthStore } from '#core/subscriptions/subscription-health.ts';
 import {
   type DeliveryDecision,
   type DeliveryPorts,
@@ -32,7 +32,7 @@ const metrics = new DeliveryMetrics(logger);
 const sqs = new SQSClient({});
 const eventBridge = new EventBridgeClient({});
 const db = documentClient();
-const subscriptions = new SubscriptionStore(db, env.TABLE_NAME);
+const subscriptions = new SubscriptionHealthStore(db, env.TABLE_NAME);
 const deliveries = new DeliveryStore(db, env.TABLE_NAME);
 const timeoutMs = env.DELIVERY_TIMEOUT_SECONDS * 1000;
 const sender = new WebhookSender(targetPolicyOf(env), timeoutMs);

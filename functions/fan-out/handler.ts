@@ -10,14 +10,14 @@ import { loadEnvironment } from '#core/environment.ts';
 import { createLogger } from '#core/logger.ts';
 import { functions } from '#core/platform.ts';
 import type { SubscriptionRouting } from '#core/subscriptions/subscription.ts';
-import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
+import { SubscriptionRoutingStore } from '#core/subscriptions/subscription-routing.ts';
 import { type FanOutPorts, fanOut, InvalidEventError, parseBusEvent } from '../core/deliveries/fan-out.ts';
 
 const env = loadEnvironment(functions.fanOut.environment);
 const logger = createLogger('fan-out');
 const sqs = new SQSClient({});
 const db = documentClient();
-const subscriptions = new SubscriptionStore(db, env.TABLE_NAME);
+const subscriptions = new SubscriptionRoutingStore(db, env.TABLE_NAME);
 const events = new EventStore(db, env.TABLE_NAME);
 const deliveries = new DeliveryStore(db, env.TABLE_NAME);
 const retentionSeconds = env.DELIVERY_RETENTION_DAYS * 86_400;

@@ -6,7 +6,9 @@ import { documentClient } from '#core/aws/dynamodb.ts';
 import { newId } from '#core/ids.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
 import { SubscriptionLimitError } from '#core/subscriptions/subscription-errors.ts';
-import { SubscriptionStore } from '#core/subscriptions/subscription-store.ts';
+import { SubscriptionHealthStore } from '#core/subscriptions/subscription-health.ts';
+import { SubscriptionRecordStore } from '#core/subscriptions/subscription-records.ts';
+import { SubscriptionRoutingStore } from '#core/subscriptions/subscription-routing.ts';
 import { LocalDynamoDb } from '../../sandbox/dynamodb.ts';
 import { credentials } from '../support/clients.ts';
 import { aSubscription } from '../support/subscriptions.ts';
@@ -14,7 +16,9 @@ import { aSubscription } from '../support/subscriptions.ts';
 let dynamo: LocalDynamoDb;
 let server: Server;
 let client: DynamoDBClient;
-let store: SubscriptionStore;
+let records: SubscriptionRecordStore;
+let routes: SubscriptionRoutingStore;
+let health: SubscriptionHealthStore;
 
 beforeAll(async () => {
   dynamo = await LocalDynamoDb.start();
@@ -23,7 +27,10 @@ beforeAll(async () => {
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials });
   await dynamo.ensureTable(client, 'webhooks');
-  store = new SubscriptionStore(documentClient(client), 'webhooks');
+  const db = documentClient(client);
+  records = new SubscriptionRecordStore(db, 'webhooks');
+  routes = new SubscriptionRoutingStore(db, 'webhooks');
+  health = new SubscriptionHealthStore(db, 'webhooks');
 });
 
 afterAll(async () => {
@@ -45,26 +52,26 @@ function subscription(id: string, accountId = 'acct_store'): Subscription {
 /** A subscription id as the API makes them, created `n` ms after a fixed time (so ids sort by n). */
 const idAt = (n: number) => newId('sub', Date.UTC(2026, 10, 27) + n);
 
-describe('SubscriptionStore against DynamoDB (dynalite)', () => {
+describe('The subscription stores (records, routing, health) against DynamoDB (dynalite)', () => {
   it('stores a subscription and reads it back whole, within its account only', async () => {
-    await store.create(subscription('sub_a'), 100);
+    await records.create(subscription('sub_a'), 100);
 
-    expect(await store.get('acct_store', 'sub_a')).toEqual(subscription('sub_a'));
-    expect(await store.get('acct_other', 'sub_a')).toBeUndefined();
+    expect(await records.get('acct_store', 'sub_a')).toEqual(subscription('sub_a'));
+    expect(await records.get('acct_other', 'sub_a')).toBeUndefined();
   });
 
   it('refuses a second subscription with the same id, and gives its slot back', async () => {
-    await expect(store.create(subscription('sub_a'), 2)).rejects.toMatchObject({
+    await expect(records.create(subscription('sub_a'), 2)).rejects.toMatchObject({
       name: 'ConditionalCheckFailedException',
     });
-    await store.create(subscription('sub_b'), 2);
-    await expect(store.create(subscription('sub_z'), 2)).rejects.toBeInstanceOf(SubscriptionLimitError);
+    await records.create(subscription('sub_b'), 2);
+    await expect(records.create(subscription('sub_z'), 2)).rejects.toBeInstanceOf(SubscriptionLimitError);
   });
 
   it('gives the routing of an account’s subscriptions without their secrets', async () => {
-    await store.create(subscription('sub_c', 'acct_elsewhere'), 100);
+    await records.create(subscription('sub_c', 'acct_elsewhere'), 100);
 
-    const routing = await store.listRouting('acct_store');
+    const routing = await routes.listRouting('acct_store');
 
     expect(routing).toEqual(
       ['sub_a', 'sub_b'].map((id) => ({
@@ -78,33 +85,33 @@ describe('SubscriptionStore against DynamoDB (dynalite)', () => {
   });
 
   it('disables an active subscription once, with its reason and a new version, and ignores a deleted one', async () => {
-    expect(await store.disable('acct_store', 'sub_b', 'The endpoint answered 410 Gone')).toBe(true);
-    expect(await store.disable('acct_store', 'sub_b', 'again')).toBe(false);
-    expect(await store.disable('acct_store', 'sub_missing', 'gone')).toBe(false);
+    expect(await health.disable('acct_store', 'sub_b', 'The endpoint answered 410 Gone')).toBe(true);
+    expect(await health.disable('acct_store', 'sub_b', 'again')).toBe(false);
+    expect(await health.disable('acct_store', 'sub_missing', 'gone')).toBe(false);
 
-    expect(await store.get('acct_store', 'sub_b')).toMatchObject({
+    expect(await health.get('acct_store', 'sub_b')).toMatchObject({
       status: 'disabled',
       disabledReason: 'The endpoint answered 410 Gone',
       version: 2,
     });
-    expect(await store.get('acct_store', 'sub_missing')).toBeUndefined();
+    expect(await health.get('acct_store', 'sub_missing')).toBeUndefined();
   });
 
   it('replaces and deletes only at the expected version', async () => {
     const stored = subscription('sub_v', 'acct_versions');
-    await store.create(stored, 100);
+    await records.create(stored, 100);
 
-    expect(await store.replace({ ...stored, name: 'stale', version: 2 }, 7)).toBe(false);
-    expect(await store.replace({ ...stored, name: 'renamed', version: 2 }, 1)).toBe(true);
-    expect(await store.remove('acct_versions', 'sub_v', 1)).toBe(false);
-    expect(await store.get('acct_versions', 'sub_v')).toMatchObject({ name: 'renamed', version: 2 });
-    expect(await store.remove('acct_versions', 'sub_v', 2)).toBe(true);
-    expect(await store.get('acct_versions', 'sub_v')).toBeUndefined();
+    expect(await records.replace({ ...stored, name: 'stale', version: 2 }, 7)).toBe(false);
+    expect(await records.replace({ ...stored, name: 'renamed', version: 2 }, 1)).toBe(true);
+    expect(await records.remove('acct_versions', 'sub_v', 1)).toBe(false);
+    expect(await records.get('acct_versions', 'sub_v')).toMatchObject({ name: 'renamed', version: 2 });
+    expect(await records.remove('acct_versions', 'sub_v', 2)).toBe(true);
+    expect(await records.get('acct_versions', 'sub_v')).toBeUndefined();
   });
 
   it('reads an item written with one previousSecret as a list of one, and leaves no old attribute when it writes it again', async () => {
     const stored = subscription('sub_legacy', 'acct_legacy');
-    await store.create(stored, 100);
+    await records.create(stored, 100);
     const key = { pk: { S: 'ACCOUNT#acct_legacy' }, sk: { S: 'SUBSCRIPTION#sub_legacy' } };
     // As the platform wrote a rotated subscription before it kept more than one previous secret.
     await client.send(
@@ -119,8 +126,8 @@ describe('SubscriptionStore against DynamoDB (dynalite)', () => {
       }),
     );
 
-    const read = await store.get('acct_legacy', 'sub_legacy');
-    const written = await store.replace({ ...stored, name: 'renamed', version: 2 }, 1);
+    const read = await records.get('acct_legacy', 'sub_legacy');
+    const written = await records.replace({ ...stored, name: 'renamed', version: 2 }, 1);
     const { Item } = await client.send(
       new GetItemCommand({ TableName: 'webhooks', Key: key, ConsistentRead: true }),
     );
@@ -140,7 +147,7 @@ describe('SubscriptionStore against DynamoDB (dynalite)', () => {
     const account = 'acct_pages';
     const ids = Array.from({ length: 7 }, (_, n) => idAt(n * 10));
     for (const [n, id] of ids.entries()) {
-      await store.create(
+      await records.create(
         aSubscription({
           id,
           accountId: account,
@@ -150,23 +157,23 @@ describe('SubscriptionStore against DynamoDB (dynalite)', () => {
         100,
       );
     }
-    const first = await store.page(account, { limit: 3 });
+    const first = await records.page(account, { limit: 3 });
     // Created between two pages: newer than everything, so it cannot shift the pages that follow.
     const inserted = idAt(1000);
-    await store.create(aSubscription({ id: inserted, accountId: account }), 100);
-    const second = await store.page(account, { limit: 3, after: first.lastId as string });
-    const third = await store.page(account, { limit: 3, after: second.lastId as string });
+    await records.create(aSubscription({ id: inserted, accountId: account }), 100);
+    const second = await records.page(account, { limit: 3, after: first.lastId as string });
+    const third = await records.page(account, { limit: 3, after: second.lastId as string });
 
     expect(first.items.map((s) => s.id)).toEqual([ids[6], ids[5], ids[4]]);
     expect(second.items.map((s) => s.id)).toEqual([ids[3], ids[2], ids[1]]);
     expect(third).toEqual({ items: [expect.objectContaining({ id: ids[0] })] });
-    expect((await store.page(account, { limit: 10, status: 'paused' })).items.map((s) => s.id)).toEqual([
+    expect((await records.page(account, { limit: 10, status: 'paused' })).items.map((s) => s.id)).toEqual([
       ids[5],
       ids[3],
       ids[1],
     ]);
     expect(
-      (await store.page(account, { limit: 2, eventType: 'order.created' })).items.map((s) => s.id),
+      (await records.page(account, { limit: 2, eventType: 'order.created' })).items.map((s) => s.id),
     ).toEqual([inserted, ids[2]]);
   });
 
@@ -174,10 +181,10 @@ describe('SubscriptionStore against DynamoDB (dynalite)', () => {
     const account = 'acct_limit';
     const results = await Promise.allSettled(
       Array.from({ length: 8 }, (_, n) =>
-        store.create(aSubscription({ id: idAt(n), accountId: account }), 5),
+        records.create(aSubscription({ id: idAt(n), accountId: account }), 5),
       ),
     );
-    const stored = await store.page(account, { limit: 100 });
+    const stored = await records.page(account, { limit: 100 });
     // A create that crashed after taking its slot leaves the counter one too high...
     await client.send(
       new UpdateItemCommand({
@@ -188,16 +195,16 @@ describe('SubscriptionStore against DynamoDB (dynalite)', () => {
         ExpressionAttributeValues: { ':one': { N: '1' } },
       }),
     );
-    await store.remove(account, stored.items[0]?.id as string, 1);
+    await records.remove(account, stored.items[0]?.id as string, 1);
 
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(5);
     expect(stored.items).toHaveLength(5);
     // ...which the next create at the apparent limit counts again.
     await expect(
-      store.create(aSubscription({ id: idAt(50), accountId: account }), 5),
+      records.create(aSubscription({ id: idAt(50), accountId: account }), 5),
     ).resolves.toBeUndefined();
-    await expect(store.create(aSubscription({ id: idAt(51), accountId: account }), 5)).rejects.toBeInstanceOf(
-      SubscriptionLimitError,
-    );
+    await expect(
+      records.create(aSubscription({ id: idAt(51), accountId: account }), 5),
+    ).rejects.toBeInstanceOf(SubscriptionLimitError);
   });
 });

@@ -1,12 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { conditionally, isConditionFailure } from '../storage/conditions.ts';
 import {
@@ -15,15 +8,14 @@ import {
   subscriptionCounterSortKey,
   subscriptionSortKey,
 } from '../storage/table-keys.ts';
-import {
-  legacySubscriptionAttributes,
-  type Subscription,
-  type SubscriptionRouting,
-  type SubscriptionStatus,
-  storedSubscriptionSchema,
-  subscriptionRoutingSchema,
-} from './subscription.ts';
+import { legacySubscriptionAttributes, type Subscription, type SubscriptionStatus } from './subscription.ts';
 import { SubscriptionLimitError } from './subscription-errors.ts';
+import {
+  parseSubscription,
+  readSubscription,
+  subscriptionKey,
+  subscriptionsOf,
+} from './subscription-items.ts';
 
 /** One page of an account's subscriptions, newest first. */
 export interface SubscriptionPage {
@@ -53,20 +45,16 @@ const removableFields = [
 const counterSchema = z.object({ count: z.number() });
 
 /**
- * Subscriptions in the single table, one item each under their account's partition, beside a counter of them
- * that enforces the per-account limit without transactions: a slot is reserved before the item is written
- * and released after it is deleted, so a crash in between can only leave the counter high, and a count that
- * seems to be at the limit is checked against the items and set right.
+ * The API's subscription records: whole subscriptions in the single table, one item each under their account's
+ * partition, beside a counter of them that enforces the per-account limit without transactions: a slot is
+ * reserved before the item is written and released after it is deleted, so a crash in between can only leave
+ * the counter high, and a count that seems to be at the limit is checked against the items and set right.
  */
-export class SubscriptionStore {
+export class SubscriptionRecordStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
-
-  private key(accountId: string, id: string) {
-    return { pk: accountPartition(accountId), sk: subscriptionSortKey(id) };
-  }
 
   /**
    * Stores a new subscription unless the account already has `limit`. Throws {@link SubscriptionLimitError}
@@ -78,7 +66,7 @@ export class SubscriptionStore {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...this.key(subscription.accountId, subscription.id), ...subscription },
+          Item: { ...subscriptionKey(subscription.accountId, subscription.id), ...subscription },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -89,10 +77,7 @@ export class SubscriptionStore {
   }
 
   async get(accountId: string, id: string): Promise<Subscription | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: this.key(accountId, id), ConsistentRead: true }),
-    );
-    return Item === undefined ? undefined : z.parse(storedSubscriptionSchema, Item);
+    return readSubscription(this.db, this.tableName, accountId, id);
   }
 
   /**
@@ -135,7 +120,7 @@ export class SubscriptionStore {
         }),
       );
       for (const item of page.Items ?? []) {
-        if (item.sk !== values[':last']) items.push(z.parse(storedSubscriptionSchema, item));
+        if (item.sk !== values[':last']) items.push(parseSubscription(item));
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined && items.length <= query.limit);
@@ -170,7 +155,7 @@ export class SubscriptionStore {
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: this.key(subscription.accountId, subscription.id),
+          Key: subscriptionKey(subscription.accountId, subscription.id),
           UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.map((field) => `#${field}`).join(', ')}` : ''}`,
           ConditionExpression: '#version = :expected',
           ExpressionAttributeNames: names,
@@ -186,7 +171,7 @@ export class SubscriptionStore {
       this.db.send(
         new DeleteCommand({
           TableName: this.tableName,
-          Key: this.key(accountId, id),
+          Key: subscriptionKey(accountId, id),
           ConditionExpression: 'version = :expected',
           ExpressionAttributeValues: { ':expected': expectedVersion },
         }),
@@ -194,108 +179,6 @@ export class SubscriptionStore {
     );
     if (removed) await this.releaseSlot(accountId);
     return removed;
-  }
-
-  /**
-   * What routing needs of every subscription of an account: no secrets, so the function that only routes
-   * events never holds them.
-   */
-  async listRouting(accountId: string): Promise<SubscriptionRouting[]> {
-    const items: SubscriptionRouting[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          ...this.allOf(accountId),
-          ProjectionExpression: '#id, accountId, #status, events, #filter',
-          ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#filter': 'filter' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) items.push(z.parse(subscriptionRoutingSchema, item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return items;
-  }
-
-  /**
-   * Disables an active subscription with its reason, bumping the version; true when this call disabled it
-   * (false when it was not active, or is gone), so that the platform says so once.
-   */
-  async disable(accountId: string, id: string, reason: string, now: Date = new Date()): Promise<boolean> {
-    return this.conditionalUpdate(accountId, id, {
-      UpdateExpression:
-        'SET #status = :disabled, disabledReason = :reason, updatedAt = :now, version = version + :one',
-      ConditionExpression: '#status = :active',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':disabled': 'disabled',
-        ':active': 'active',
-        ':reason': reason,
-        ':now': now.toISOString(),
-        ':one': 1,
-      },
-    });
-  }
-
-  /** Notes the first failure since the last success; false when a failure streak was already noted. */
-  async markFailing(accountId: string, id: string, now: Date): Promise<boolean> {
-    return this.conditionalUpdate(accountId, id, {
-      UpdateExpression: 'SET failingSince = :now',
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(failingSince)',
-      ExpressionAttributeValues: { ':now': now.toISOString() },
-    });
-  }
-
-  /** Ends a failure streak after a success; true when there was one (the subscription recovered). */
-  async markRecovered(accountId: string, id: string): Promise<boolean> {
-    return this.conditionalUpdate(accountId, id, {
-      UpdateExpression: 'REMOVE failingSince',
-      ConditionExpression: 'attribute_exists(failingSince)',
-    });
-  }
-
-  /** Sends the subscription's deliveries to the slow lane (its endpoint answers slower than the main lane waits). */
-  async markSlow(accountId: string, id: string, now: Date): Promise<boolean> {
-    return this.conditionalUpdate(accountId, id, {
-      UpdateExpression: 'SET slowSince = :now',
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(slowSince)',
-      ExpressionAttributeValues: { ':now': now.toISOString() },
-    });
-  }
-
-  /** Brings the subscription's deliveries back to the main lane. */
-  async clearSlow(accountId: string, id: string): Promise<boolean> {
-    return this.conditionalUpdate(accountId, id, {
-      UpdateExpression: 'REMOVE slowSince',
-      ConditionExpression: 'attribute_exists(slowSince)',
-    });
-  }
-
-  private async conditionalUpdate(
-    accountId: string,
-    id: string,
-    update: {
-      UpdateExpression: string;
-      ConditionExpression: string;
-      ExpressionAttributeNames?: Record<string, string>;
-      ExpressionAttributeValues?: Record<string, unknown>;
-    },
-  ): Promise<boolean> {
-    return conditionally(
-      this.db.send(new UpdateCommand({ TableName: this.tableName, Key: this.key(accountId, id), ...update })),
-    );
-  }
-
-  private allOf(accountId: string): QueryCommandInput {
-    return {
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: {
-        ':pk': accountPartition(accountId),
-        ':prefix': sortKeyPrefix.subscription,
-      },
-    };
   }
 
   private counterKey(accountId: string) {
@@ -343,7 +226,7 @@ export class SubscriptionStore {
     do {
       const page = await this.db.send(
         new QueryCommand({
-          ...this.allOf(accountId),
+          ...subscriptionsOf(this.tableName, accountId),
           Select: 'COUNT',
           ConsistentRead: true,
           ExclusiveStartKey: startKey,

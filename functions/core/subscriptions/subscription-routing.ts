@@ -1,0 +1,35 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod/mini';
+import { type SubscriptionRouting, subscriptionRoutingSchema } from './subscription.ts';
+import { subscriptionsOf } from './subscription-items.ts';
+
+/**
+ * What fan-out reads of subscriptions: routing only, with no secrets, so the function that only routes events
+ * never holds them.
+ */
+export class SubscriptionRoutingStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** What routing needs of every subscription of an account. */
+  async listRouting(accountId: string): Promise<SubscriptionRouting[]> {
+    const items: SubscriptionRouting[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          ...subscriptionsOf(this.tableName, accountId),
+          ProjectionExpression: '#id, accountId, #status, events, #filter',
+          ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#filter': 'filter' },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) items.push(z.parse(subscriptionRoutingSchema, item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  }
+}
