@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { table } from '../platform.ts';
 import { isConditionFailure } from '../storage/conditions.ts';
+import { queryPages } from '../storage/query-pages.ts';
 import { accountPartition } from '../storage/table-keys.ts';
 
 /** A new API key: `whk_` + 32 random bytes, base64url. */
@@ -156,24 +157,18 @@ export class ApiKeyStore {
   /** An account's keys, newest first. */
   async list(accountId: string): Promise<ListedApiKey[]> {
     const listed: ListedApiKey[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
-          ExpressionAttributeNames: keyNames,
-          ExpressionAttributeValues: { ':pk': accountPartition(accountId), ':prefix': listingPrefix },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    for await (const page of queryPages(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: keyNames,
+      ExpressionAttributeValues: { ':pk': accountPartition(accountId), ':prefix': listingPrefix },
+      ConsistentRead: true,
+    })) {
       for (const item of page.Items ?? []) {
         const { keyId, createdAt } = z.parse(listingItemSchema, item);
         listed.push({ id: keyId, createdAt });
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     // Ids are hash prefixes, so the sort key says nothing about age.
     return listed.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
   }

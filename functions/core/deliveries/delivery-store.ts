@@ -1,8 +1,9 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { timeCode } from '../ids.ts';
 import { conditionally } from '../storage/conditions.ts';
+import { queryPages } from '../storage/query-pages.ts';
 import { deliveryPrefix, deliverySortKey, webhookPartition } from '../storage/table-keys.ts';
 import {
   type AttemptRecord,
@@ -279,28 +280,23 @@ export class DeliveryStore {
     oldestFirst = false,
   ): Promise<DeliveryRecord[]> {
     const items: DeliveryRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          // BETWEEN is inclusive: a cursor's own item is skipped below.
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
-          FilterExpression: filters.join(' AND '),
-          ...(filters.some((filter) => filter.includes('#status'))
-            ? { ExpressionAttributeNames: { '#status': 'status' } }
-            : {}),
-          ExpressionAttributeValues: values,
-          ScanIndexForward: oldestFirst,
-          Limit: Math.max(wanted, 25),
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    for await (const page of queryPages(this.db, {
+      TableName: this.tableName,
+      // BETWEEN is inclusive: a cursor's own item is skipped below.
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
+      FilterExpression: filters.join(' AND '),
+      ...(filters.some((filter) => filter.includes('#status'))
+        ? { ExpressionAttributeNames: { '#status': 'status' } }
+        : {}),
+      ExpressionAttributeValues: values,
+      ScanIndexForward: oldestFirst,
+      Limit: Math.max(wanted, 25),
+    })) {
       for (const item of page.Items ?? []) {
         if (item.sk !== values[':last'] || oldestFirst) items.push(z.parse(deliveryRecordSchema, item));
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined && items.length < wanted);
+      if (items.length >= wanted) break;
+    }
     return items.slice(0, wanted);
   }
 }

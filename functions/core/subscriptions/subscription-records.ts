@@ -1,7 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { conditionally, isConditionFailure } from '../storage/conditions.ts';
+import { queryPages } from '../storage/query-pages.ts';
 import {
   accountPartition,
   sortKeyPrefix,
@@ -104,26 +105,21 @@ export class SubscriptionRecordStore {
       values[':resource'] = `${query.eventType.slice(0, query.eventType.indexOf('.'))}.*`;
     }
     const items: Subscription[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          // BETWEEN is inclusive: the cursor's own item is skipped below.
-          KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
-          ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
-          ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
-          ExpressionAttributeValues: values,
-          ScanIndexForward: false,
-          Limit: query.limit + 1,
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    for await (const page of queryPages(this.db, {
+      TableName: this.tableName,
+      // BETWEEN is inclusive: the cursor's own item is skipped below.
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
+      ...(filters.length > 0 ? { FilterExpression: filters.join(' AND ') } : {}),
+      ...(Object.keys(names).length > 0 ? { ExpressionAttributeNames: names } : {}),
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+      Limit: query.limit + 1,
+    })) {
       for (const item of page.Items ?? []) {
         if (item.sk !== values[':last']) items.push(parseSubscription(item));
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined && items.length <= query.limit);
+      if (items.length > query.limit) break;
+    }
     const pageItems = items.slice(0, query.limit);
     const last = pageItems.at(-1);
     return items.length > query.limit && last !== undefined
@@ -222,19 +218,13 @@ export class SubscriptionRecordStore {
 
   private async countItems(accountId: string): Promise<number> {
     let count = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          ...subscriptionsOf(this.tableName, accountId),
-          Select: 'COUNT',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    for await (const page of queryPages(this.db, {
+      ...subscriptionsOf(this.tableName, accountId),
+      Select: 'COUNT',
+      ConsistentRead: true,
+    })) {
       count += page.Count ?? 0;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    }
     return count;
   }
 

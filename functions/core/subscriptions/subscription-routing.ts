@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
+import { queryPages } from '../storage/query-pages.ts';
 import { type SubscriptionRouting, subscriptionRoutingSchema } from './subscription.ts';
 import { subscriptionsOf } from './subscription-items.ts';
 
@@ -17,19 +17,13 @@ export class SubscriptionRoutingStore {
   /** What routing needs of every subscription of an account. */
   async listRouting(accountId: string): Promise<SubscriptionRouting[]> {
     const items: SubscriptionRouting[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          ...subscriptionsOf(this.tableName, accountId),
-          ProjectionExpression: '#id, accountId, #status, events, #filter',
-          ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#filter': 'filter' },
-          ExclusiveStartKey: startKey,
-        }),
-      );
+    for await (const page of queryPages(this.db, {
+      ...subscriptionsOf(this.tableName, accountId),
+      ProjectionExpression: '#id, accountId, #status, events, #filter',
+      ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#filter': 'filter' },
+    })) {
       for (const item of page.Items ?? []) items.push(z.parse(subscriptionRoutingSchema, item));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    }
     return items;
   }
 }
