@@ -1,7 +1,8 @@
 /*
  * Example states of the shipping platform's resources, for the event catalog's examples: one order (1042)
  * followed from creation to delivery and a partial refund, and one (1043) cancelled before it shipped. Plain
- * data; `event-types.ts` pairs them with their event types.
+ * data; `event-types.ts` pairs them with their event types, and the demo (bin/demo-events.ts) publishes those
+ * examples with its own ids and times.
  */
 
 const warehouse = {
