@@ -1,5 +1,4 @@
 import * as z from 'zod/mini';
-import type { TargetPolicy } from './egress/target-guard.ts';
 import type { EnvironmentVariable } from './platform.ts';
 import {
   decodeSetting,
@@ -77,9 +76,4 @@ export function loadEnvironment<K extends EnvironmentVariable>(
     throw new EnvironmentError(`Environment: ${problems.join('; ')}`);
   }
   return result.data as Pick<Environment, K>;
-}
-
-/** Where webhooks may go: private and loopback addresses only where the deployment allows them (the sandbox). */
-export function targetPolicyOf(env: Pick<Environment, 'ALLOW_PRIVATE_TARGETS'>): TargetPolicy {
-  return env.ALLOW_PRIVATE_TARGETS === 'true' ? 'allow-private' : 'public-only';
 }

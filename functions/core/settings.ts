@@ -7,7 +7,10 @@
  *
  * Plain data and small codecs, no zod and no CDK: Lambda bundles import it.
  */
-import { maxScheduleLength, maxWaitSeconds } from './deliveries/retry-policy.ts';
+/** The longest one wait of a retry schedule may be: a day (messages are kept four days). */
+export const maxWaitSeconds = 24 * 3600;
+/** A retry schedule has at most this many waits: 21 attempts in all. */
+export const maxScheduleLength = 20;
 
 /** The values a setting may take: a number from `min` to `max`, or for a list each of its values. */
 export interface Bounds {

@@ -10,8 +10,9 @@ import { type DeliveryMessage, deliveryMessageSchema } from '#core/deliveries/de
 import { attemptErrorKind, DeliveryMetrics } from '#core/deliveries/delivery-metrics.ts';
 import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
 import { nextHop } from '#core/deliveries/retry-route.ts';
+import { targetPolicyOf } from '#core/egress/target-guard.ts';
 import { WebhookSender } from '#core/egress/webhook-sender.ts';
-import { loadEnvironment, targetPolicyOf } from '#core/environment.ts';
+import { loadEnvironment } from '#core/environment.ts';
 import { platformEventEntry } from '#core/events/platform-events.ts';
 import { createLogger } from '#core/logger.ts';
 import { defaults, functions } from '#core/platform.ts';

@@ -3,15 +3,13 @@
  * `settings.retrySchedule` of settings.ts, spans about a day), each spread by +-20 % jitter so that a receiver
  * coming back up is not hit by every retry at once.
  */
+import { maxWaitSeconds } from '../settings.ts';
+
 export type RetrySchedule = readonly number[];
 
 const jitter = 0.2;
-/** The longest one wait may be: a day (messages are kept four days). */
-export const maxWaitSeconds = 24 * 3600;
 /** The longest a receiver's `Retry-After` may stretch a wait. */
 export const retryAfterMaxSeconds = 6 * 3600;
-/** At most this many waits: 21 attempts in all. */
-export const maxScheduleLength = 20;
 
 /** Attempts in all under a schedule: the first one plus one per wait. */
 export const attemptsOf = (schedule: RetrySchedule) => schedule.length + 1;

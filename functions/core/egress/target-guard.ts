@@ -325,3 +325,8 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined
     clearTimeout(timer);
   }
 }
+
+/** Where webhooks may go: private and loopback addresses only where the deployment allows them (the sandbox). */
+export function targetPolicyOf(env: { readonly ALLOW_PRIVATE_TARGETS: 'true' | 'false' }): TargetPolicy {
+  return env.ALLOW_PRIVATE_TARGETS === 'true' ? 'allow-private' : 'public-only';
+}
