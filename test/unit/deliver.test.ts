@@ -422,6 +422,24 @@ describe('deliver', () => {
     expect(receiver.received.length).toBe(before);
   });
 
+  it('puts on record the request an earlier receipt of a message may have sent, when the message turns out stale', async () => {
+    // A fan-out that ran again queued a copy that carried the delivery on; this one's own receipt had been cut short.
+    const moved = world(subscription(), { ...aRecord(), liveToken: 'token-of-the-copy' });
+
+    const decision = await deliver(message, moved.ports, settings, { count: 2, firstReceivedAt: t0 });
+
+    expect(decision).toMatchObject({
+      kind: 'done',
+      summary: expect.stringMatching(/^dropped: a stale message/),
+    });
+    expect(moved.state.writes).toEqual([
+      expect.objectContaining({
+        attempts: [expect.objectContaining({ error: 'outcome_unknown' })],
+        change: { kind: 'append' },
+      }),
+    ]);
+  });
+
   it('ends the pending record of a retry whose subscription was paused, saying why, so recover can resend it', async () => {
     const paused = world(subscription({ status: 'paused' }), { ...aRecord(), liveToken: 'token-2' });
 

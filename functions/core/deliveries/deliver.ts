@@ -238,11 +238,22 @@ export async function deliver(
     return false;
   };
 
-  if (scheduled && found?.status === 'succeeded')
-    return { kind: 'done', summary: 'dropped: delivered meanwhile' };
-  if (scheduled && found?.status === 'failed') {
-    return { kind: 'done', summary: 'dropped: the delivery ended meanwhile' };
-  }
+  /**
+   * Drops a message the delivery no longer needs. Its earlier receipts may still have sent a request that no
+   * record holds (a copy carried the delivery on meanwhile, e.g. a fan-out that ran again): those go on record.
+   */
+  const drop = async (summary: string): Promise<DeliveryDecision> => {
+    if (found !== undefined && unknown.length > 0) {
+      await ports.recordAttempts({
+        ...stamp(new Date(ports.now())),
+        attempts: unknown,
+        change: { kind: 'append' },
+      });
+    }
+    return { kind: 'done', summary };
+  };
+  if (scheduled && found?.status === 'succeeded') return drop('dropped: delivered meanwhile');
+  if (scheduled && found?.status === 'failed') return drop('dropped: the delivery ended meanwhile');
   // A follow-up is sent before the record names it, so it can arrive first (a write slower than its delay):
   // while the attempt before it is not on record, it waits. Either the record soon names it, or the message
   // of that attempt comes back after a crash, makes it again and names another (then this one is stale).
@@ -266,7 +277,7 @@ export async function deliver(
     (found !== undefined || message.token !== undefined) &&
     found?.liveToken !== message.token
   ) {
-    return { kind: 'done', summary: 'dropped: a stale message (the delivery moved on without it)' };
+    return drop('dropped: a stale message (the delivery moved on without it)');
   }
   if (subscription === undefined || subscription.status !== 'active') {
     const why = subscription === undefined ? 'deleted' : subscription.status;
