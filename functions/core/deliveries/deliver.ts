@@ -243,13 +243,8 @@ export async function deliver(
    * record holds (a copy carried the delivery on meanwhile, e.g. a fan-out that ran again): those go on record.
    */
   const drop = async (summary: string): Promise<DeliveryDecision> => {
-    if (found !== undefined && unknown.length > 0) {
-      await ports.recordAttempts({
-        ...stamp(new Date(ports.now())),
-        attempts: unknown,
-        change: { kind: 'append' },
-      });
-    }
+    if (found !== undefined && unknown.length > 0)
+      await write(unknown, { kind: 'append' }, new Date(ports.now()));
     return { kind: 'done', summary };
   };
   if (scheduled && found?.status === 'succeeded') return drop('dropped: delivered meanwhile');
