@@ -75,8 +75,8 @@ export const queues = {
   },
   /** The main lane: a fair queue (one message group per subscription) of deliveries due now. */
   delivery: {
-    // The main lane's function is quick (5 s: it waits at most a second for each answer).
-    visibilityTimeoutSeconds: 30,
+    // The main lane's function is quick (10 s: it waits at most 2 s for a connection and 3 s for each answer).
+    visibilityTimeoutSeconds: 60,
     retentionPeriodSeconds: 4 * 24 * 3600,
     // The delivery function decides a delivery's end itself (after its last attempt); this bound only catches
     // messages whose invocation kept crashing before it could decide.
@@ -119,6 +119,8 @@ const deliveryEnvironment = [
   'DELIVERY_TIMEOUT_SECONDS',
   'DELIVERY_RETENTION_DAYS',
   'SUCCESS_RECORDS',
+  'CIRCUIT_BREAK_AFTER',
+  'CIRCUIT_PROBE_MAX_SECONDS',
 ] as const satisfies readonly EnvironmentVariable[];
 
 export const functions = {
@@ -153,7 +155,7 @@ export const functions = {
   delivery: {
     entry: 'functions/delivery/handler.ts',
     description: 'Sends signed webhooks from the main lane, giving each endpoint a short time to answer',
-    timeoutSeconds: 5,
+    timeoutSeconds: 10,
     memorySizeMb: 512,
     environment: deliveryEnvironment,
   },
@@ -276,11 +278,26 @@ export const testEventType = 'webhook.test';
  */
 export const defaults = {
   /**
-   * How long the main lane waits for an endpoint's answer. One that has not answered by then is cut off and
-   * moved to the slow lane, which waits the full timeout, so slow endpoints never hold the main lane's
-   * invocations for long.
+   * How long the main lane waits for an endpoint's answer, from the moment its request was written (setting up a
+   * connection is not counted: it has {@link defaults.connectMs}). An attempt not answered by then is cut off and
+   * goes on, as the same attempt, in the slow lane, which waits the full timeout.
    */
-  mainLaneWaitMs: 1000,
+  mainLaneWaitMs: 3000,
+  /** How long either lane waits for a connection (DNS, TCP, TLS, or a free one from the pool) before sending. */
+  connectMs: 2000,
+  /**
+   * What moves a subscription between lanes: its endpoint's recent answers, not one. `toSlow` answers in a row
+   * cut off by the main lane's wait move it to the slow lane; `toMain` answers in a row within `quickMs` there
+   * bring it back (a stricter bound than the one that moved it, so an endpoint near the bound does not flap).
+   */
+  laneEvidence: { toSlow: 3, toMain: 5, quickMs: 1500 },
+  /** The first probe of an open circuit comes this long after it opened; each failed probe doubles the wait. */
+  firstProbeSeconds: 5,
+  /**
+   * The longest a `Retry-After` on a 429 or 503 holds back an endpoint's other deliveries (the delivery that got
+   * it waits as its retry schedule says, up to 6 h).
+   */
+  maxBackOffSeconds: 900,
   /**
    * Time an invocation keeps after an attempt's longest wait for what follows it (the follow-up message, the
    * record, the subscription's health, a platform event): an attempt that could not end with this much left
@@ -318,6 +335,24 @@ export const deliveryMetrics = {
     deliveriesFailed: 'DeliveriesFailed',
     /** Deliveries moved from the main lane to the slow lane (Count). */
     movedToSlowLane: 'MovedToSlowLane',
+    /** Subscriptions moved to the slow lane by their endpoints' answers (Count). */
+    endpointsSlowed: 'EndpointsMovedToSlowLane',
+    /** Subscriptions brought back to the main lane by their endpoints' answers (Count). */
+    endpointsRestored: 'EndpointsMovedToMainLane',
+    /** Circuits opened: endpoints whose deliveries are held (Count). */
+    circuitsOpened: 'CircuitsOpened',
+    /** Circuits closed by a probe's (or any attempt's) 2xx (Count). */
+    circuitsClosed: 'CircuitsClosed',
+    /** Probes of open circuits sent (Count). */
+    circuitProbes: 'CircuitProbes',
+    /** Deliveries held because their endpoint's circuit was open (Count). */
+    deliveriesHeld: 'DeliveriesHeld',
+    /** Deliveries that waited for their turn under a rate limit or an endpoint's Retry-After (Count). */
+    deliveriesThrottled: 'DeliveriesThrottled',
+    /** Connections opened to endpoints (Count). */
+    newConnections: 'NewConnections',
+    /** Time to set up a new connection: DNS, TCP and TLS (Milliseconds). */
+    connectionSetupTime: 'ConnectionSetupTime',
   },
 } as const;
 

@@ -370,6 +370,13 @@ describe('functions', () => {
         DELIVERY_TIMEOUT_SECONDS: { value: '15' },
         SUCCESS_RECORDS: { value: '1' },
         DELIVERY_RETENTION_DAYS: { value: '30' },
+        CIRCUIT_BREAK_AFTER: { value: '5' },
+        CIRCUIT_PROBE_MAX_SECONDS: { value: '300' },
+        // Read by no function: the lanes' event source mappings take them.
+        MAIN_LANE_CONCURRENCY: { value: '100' },
+        MAIN_LANE_BATCH_SIZE: { value: '10' },
+        SLOW_LANE_CONCURRENCY: { value: '30' },
+        SLOW_LANE_BATCH_SIZE: { value: '10' },
       };
     for (const [name, definition] of Object.entries(functions) as [
       FunctionName,

@@ -41,6 +41,32 @@ export const deliveryMessageSchema = z.object({
   fannedOutAgain: z.optional(z.literal(true)),
   /** How often this message came back because its delivery's record did not name its token yet. */
   waits: z.optional(z.number().check(z.int(), z.minimum(0))),
+  /**
+   * The time (epoch ms) its subscription's rate limit gave this attempt: it waited for it in SQS and is sent on
+   * arrival, without taking another turn.
+   */
+  slotAt: z.optional(z.number()),
+  /**
+   * Sent again by the release of an open circuit's held deliveries: a release that ran twice may have sent it
+   * twice, so its record is read before the attempt (as for `fannedOutAgain`).
+   */
+  released: z.optional(z.literal(true)),
 });
 
 export type DeliveryMessage = z.output<typeof deliveryMessageSchema>;
+
+/**
+ * A message about a subscription's circuit, on the delivery lanes beside deliveries:
+ * - `probe`: test the endpoint of an open circuit with its oldest held delivery; only the probe whose token the
+ *   circuit names may (one probe at a time).
+ * - `release`: send the held deliveries on, oldest first, a page at a time (`after`: the last one sent).
+ */
+export const circuitMessageSchema = z.object({
+  circuit: z.enum(['probe', 'release']),
+  accountId: z.string().check(z.minLength(1)),
+  subscriptionId: z.string().check(z.minLength(1)),
+  token: z.optional(z.string().check(z.minLength(1))),
+  after: z.optional(z.string().check(z.minLength(1))),
+});
+
+export type CircuitMessage = z.output<typeof circuitMessageSchema>;

@@ -17,6 +17,25 @@ const previousSecretSchema = z.object({
 
 export type PreviousSecret = z.infer<typeof previousSecretSchema>;
 
+/** The bounds of a subscription's `rateLimit`, in deliveries a second. */
+export const minRateLimit = 1;
+export const maxRateLimit = 10_000;
+
+/**
+ * An open circuit: the endpoint kept failing, so its deliveries are held (not attempted) until a probe, one at
+ * a time, gets a 2xx. Only the probe message whose `token` this names may probe.
+ */
+export const circuitSchema = z.object({
+  openedAt: z.iso.datetime(),
+  /** When the live probe is due. */
+  probeAt: z.iso.datetime(),
+  /** The live probe's wait: doubled after each failed probe, up to the deployment's most. */
+  probeDelaySeconds: z.number().check(z.int(), z.positive()),
+  token: z.string().check(z.minLength(1)),
+});
+
+export type Circuit = z.infer<typeof circuitSchema>;
+
 /**
  * A webhook subscription as stored, and as it is read back (every item goes through this schema). The signing
  * secrets never leave the store except in the answer to a create or a rotation.
@@ -44,6 +63,11 @@ export const subscriptionSchema = z.object({
    */
   previousSecrets: z.optional(z.array(previousSecretSchema)),
   metadata: z.record(z.string(), z.string()),
+  /**
+   * At most this many deliveries a second to its endpoint (1 to 10,000); none when absent. Deliveries over the
+   * rate wait their turn: they are not failed and use no attempt.
+   */
+  rateLimit: z.optional(z.number().check(z.int(), z.minimum(minRateLimit), z.maximum(maxRateLimit))),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   /** Bumped by every change; the API's ETag. */
@@ -53,6 +77,17 @@ export const subscriptionSchema = z.object({
   slowSince: z.optional(z.iso.datetime()),
   /** The first failed attempt since the last success; disabled when this is too long ago. */
   failingSince: z.optional(z.iso.datetime()),
+  /**
+   * Answers in a row that contradict its lane: slower than the main lane's answer wait while in the main lane,
+   * quick while in the slow lane. Enough of them move it (see `laneEvidence` in platform.ts).
+   */
+  laneEvidence: z.optional(z.number().check(z.int(), z.minimum(0))),
+  /** Failed attempts in a row that say the endpoint is unavailable (see `countsAgainstCircuit`). */
+  consecutiveFailures: z.optional(z.number().check(z.int(), z.minimum(0))),
+  /** Present while its circuit is open: its deliveries are held until a probe gets an answer. */
+  circuit: z.optional(circuitSchema),
+  /** Until when its endpoint asked to be left alone (`Retry-After` on a 429 or 503): deliveries wait till then. */
+  backOffUntil: z.optional(z.iso.datetime()),
 });
 
 export type Subscription = z.infer<typeof subscriptionSchema>;
