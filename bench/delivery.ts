@@ -60,7 +60,7 @@ export async function runDeliveryBench(): Promise<string> {
   const ports: DeliveryPorts = {
     subscription: async () => subscription,
     record: async () => undefined,
-    send: (request, timeoutMs) => sender.send(request, timeoutMs),
+    send: (request, bounds) => sender.send(request, bounds),
     recordAttempts: async () => true,
     forward: async () => undefined,
     deadLetter: async () => undefined,
@@ -78,6 +78,10 @@ export async function runDeliveryBench(): Promise<string> {
     retentionSeconds: deploymentSettings.deliveryRetentionDays.default * 86_400,
     successRecords: 1,
     attemptReserveMs: defaults.attemptReserveMs,
+    connectMs: defaults.connectMs,
+    laneRule: defaults.laneEvidence,
+    circuitBreakAfter: deploymentSettings.circuitBreakAfter.default,
+    maxBackOffSeconds: defaults.maxBackOffSeconds,
   };
   // The messages as the queue hands them over, made before the clock starts.
   const messages: DeliveryMessage[] = Array.from({ length: requestsPerRun }, (_, n) => ({

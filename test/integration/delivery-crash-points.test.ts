@@ -9,6 +9,7 @@ import type { DeliveryRecord } from '#core/deliveries/delivery-record.ts';
 import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
 import { WebhookSender } from '#core/egress/webhook-sender.ts';
 import { newSigningSecret } from '#core/payloads/signing.ts';
+import { defaults } from '#core/platform.ts';
 import {
   type DeliveryPorts,
   type DeliverySettings,
@@ -86,6 +87,10 @@ const settings: DeliverySettings = {
   retentionSeconds: 86_400,
   successRecords: 1,
   attemptReserveMs: 100,
+  connectMs: 1000,
+  laneRule: defaults.laneEvidence,
+  circuitBreakAfter: 0,
+  maxBackOffSeconds: defaults.maxBackOffSeconds,
 };
 
 let runs = 0;
@@ -151,7 +156,7 @@ async function run(
   const ports: DeliveryPorts = {
     subscription: async () => subscription,
     record: (subscriptionId, deliveryId) => store.get(subscriptionId, deliveryId),
-    send: (request, timeoutMs) => step('send', () => sender.send(request, timeoutMs)),
+    send: (request, bounds) => step('send', () => sender.send(request, bounds)),
     recordAttempts: (write) => step('record', () => store.recordAttempts(write)),
     forward: (message: DeliveryMessage, _lane: Lane) =>
       step('forward', async () => {

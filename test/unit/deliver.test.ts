@@ -61,6 +61,10 @@ const settings: DeliverySettings = {
   retentionSeconds: 30 * 86_400,
   successRecords: 1,
   attemptReserveMs: 500,
+  connectMs: 1000,
+  laneRule: { toSlow: 3, toMain: 2, quickMs: 250 },
+  circuitBreakAfter: 5,
+  maxBackOffSeconds: 900,
 };
 
 /** The world of one delivery, kept in memory: what a test looks at afterwards, and a clock it sets. */
@@ -75,11 +79,19 @@ function world(found: Subscription | undefined, record?: DeliveryRecord) {
     /** Every side effect in the order made: what carries a delivery on must come before its record. */
     steps: [] as string[],
     remainingMs: 60_000,
+    laneEvidence: found?.laneEvidence ?? 0,
+    failuresInARow: found?.consecutiveFailures ?? 0,
+    held: [] as DeliveryMessage[],
+    backOffs: [] as Date[],
+    /** The next rate-limit turn (epoch ms) and how far apart turns are. */
+    nextTurn: 0,
+    turnMs: 100,
+    slept: 0,
   };
   const ports: DeliveryPorts = {
     subscription: async () => found,
     record: async () => record,
-    send: (request, timeoutMs) => sender.send(request, timeoutMs),
+    send: (request, bounds) => sender.send(request, bounds),
     recordAttempts: async (write) => {
       state.writes.push(write);
       state.steps.push(`record ${write.change.kind}`);
@@ -99,9 +111,43 @@ function world(found: Subscription | undefined, record?: DeliveryRecord) {
       state.health.push(`disabled: ${reason}`);
       return true;
     },
-    markFailing: async () => {
-      state.health.push('failing');
+    noteFailure: async (subscription, counts) => {
+      if (subscription.failingSince === undefined) state.health.push('failing');
+      if (counts) state.failuresInARow++;
+      return state.failuresInARow;
+    },
+    addLaneEvidence: async () => {
+      state.health.push('evidence');
+      return ++state.laneEvidence;
+    },
+    clearLaneEvidence: async () => {
+      state.health.push('evidence cleared');
+      state.laneEvidence = 0;
       return true;
+    },
+    hold: async (held) => {
+      state.held.push(held);
+      state.steps.push('hold');
+    },
+    openCircuit: async () => {
+      state.health.push('circuit opened');
+      return true;
+    },
+    closeCircuit: async () => {
+      state.health.push('circuit closed');
+      return true;
+    },
+    backOff: async (_subscription, until) => {
+      state.backOffs.push(until);
+      return true;
+    },
+    takeTurn: async (_subscription, from) => {
+      const turn = Math.max(from, state.nextTurn);
+      state.nextTurn = turn + state.turnMs;
+      return turn;
+    },
+    sleep: async (ms) => {
+      state.slept += ms;
     },
     markRecovered: async () => {
       state.health.push('recovered');
@@ -357,35 +403,55 @@ describe('deliver', () => {
     expect(state.forwarded).toEqual([]);
   });
 
-  it('cuts off an endpoint slower than the main lane waits and moves it, marked slow, to the slow lane', async () => {
-    receiver.answerWith(() => ({ status: 200, delayMs: 1500 }));
-    const { ports, state } = world(subscription());
+  it('cuts off an answer slower than the main lane waits, moves that delivery, and the subscription only on the third in a row', async () => {
+    receiver.answerWith(() => ({ status: 200, delayMs: 450 }));
+    const first = world(subscription());
+    const third = world(subscription({ laneEvidence: 2 }));
 
-    const decision = await deliver(message, ports, { ...settings, lane: 'main' });
+    const decision = await deliver(message, first.ports, { ...settings, lane: 'main' });
+    await receiver.next();
+    const moving = await deliver(message, third.ports, { ...settings, lane: 'main' });
     await receiver.next();
 
-    expect(decision).toMatchObject({ kind: 'move', message });
-    expect(state.health).toEqual(['slow']);
-    expect(state.steps).toEqual(['forward slow', 'record append']);
-    expect(state.writes[0]).toMatchObject({
+    expect(decision).toMatchObject({ kind: 'move', message, changes: {} });
+    expect(first.state.health).toEqual(['evidence']);
+    expect(first.state.steps).toEqual(['forward slow', 'record append']);
+    expect(first.state.writes[0]).toMatchObject({
       attempts: [{ error: 'slow_endpoint' }],
       change: { kind: 'append' },
     });
+    expect(moving).toMatchObject({ kind: 'move', changes: { lane: 'slowed' } });
+    expect(third.state.health).toEqual(['evidence', 'slow']);
   });
 
-  it('moves deliveries of a slow-marked subscription without trying, and clears the mark on a quick answer', async () => {
+  it('forgets slow answers in the main lane when one comes within its wait', async () => {
+    receiver.answerWith(() => ({ status: 200 }));
+    const { ports, state } = world(subscription({ laneEvidence: 2 }));
+
+    await deliver(message, ports, { ...settings, lane: 'main' });
+    await receiver.next();
+
+    expect(state.health).toEqual(['evidence cleared']);
+  });
+
+  it('moves deliveries of a slow-marked subscription without trying, and brings it back after quick answers in a row', async () => {
     receiver.answerWith(() => ({ status: 200 }));
     const slow = subscription({ slowSince: at(-3600_000) });
     const before = receiver.received.length;
 
     const moved = await deliver(message, world(slow).ports, { ...settings, lane: 'main' });
-    const fast = world(slow);
-    await deliver(message, fast.ports, settings);
+    const once = world(slow);
+    await deliver(message, once.ports, settings);
+    await receiver.next();
+    const twice = world(subscription({ slowSince: at(-3600_000), laneEvidence: 1 }));
+    const back = await deliver(message, twice.ports, settings);
     await receiver.next();
 
     expect(moved.kind).toBe('move');
-    expect(receiver.received.length).toBe(before + 1);
-    expect(fast.state.health).toEqual(['fast']);
+    expect(receiver.received.length).toBe(before + 2);
+    expect(once.state.health).toEqual(['evidence']);
+    expect(back).toMatchObject({ kind: 'done', changes: { lane: 'restored' } });
+    expect(twice.state.health).toEqual(['evidence', 'fast']);
   });
 
   it('drops deliveries of paused, disabled and deleted subscriptions, and repeats of recorded attempts', async () => {
@@ -550,5 +616,137 @@ describe('deliver', () => {
       new SvixWebhook(previous).verify(during.body, during.headers as Record<string, string>),
     ).toBeTruthy();
     expect((after.headers['webhook-signature'] as string).split(' ')).toHaveLength(1);
+  });
+});
+
+describe('deliver, against endpoints that are rate-limited or down', () => {
+  const circuit = {
+    openedAt: at(-10_000),
+    probeAt: at(5000),
+    probeDelaySeconds: 5,
+    token: 'probe-token',
+  };
+
+  it('holds a scheduled delivery while its circuit is open: kept, recorded as held, no request, no attempt used', async () => {
+    const before = receiver.received.length;
+    const { ports, state } = world(subscription({ circuit }), { ...aRecord(), liveToken: 'live' });
+
+    const decision = await deliver(
+      { ...message, attempt: 2, trigger: 'retry', token: 'live' },
+      ports,
+      settings,
+      {
+        count: 1,
+        firstReceivedAt: t0,
+      },
+    );
+
+    expect(decision).toMatchObject({ kind: 'held' });
+    expect(receiver.received.length).toBe(before);
+    // Kept before the record says so: a crash in between leaves the message, which holds it again.
+    expect(state.steps).toEqual(['hold', 'record hold']);
+    expect(state.held[0]).toMatchObject({ id: message.id, attempt: 2, token: 'live' });
+    expect(state.writes[0]).toMatchObject({
+      attempts: [],
+      change: { kind: 'hold', token: 'live', probeAt: circuit.probeAt },
+    });
+  });
+
+  it('still makes a client’s attempt while the circuit is open, and a 2xx closes it', async () => {
+    receiver.answerWith(() => ({ status: 200 }));
+    const { ports, state } = world(subscription({ circuit, failingSince: at(-60_000) }));
+
+    const decision = await deliver({ ...message, trigger: 'manual' }, ports, settings);
+    await receiver.next();
+
+    expect(decision).toMatchObject({ kind: 'done', summary: 'delivered', changes: { circuit: 'closed' } });
+    expect(state.health).toEqual(['circuit closed', 'recovered']);
+  });
+
+  it('opens the circuit when failures in a row reach the bound, after the retry is queued; a 4xx does not count', async () => {
+    receiver.answerWith(() => ({ status: 503 }));
+    const fourth = world(subscription({ failingSince: at(-60_000), consecutiveFailures: 3 }));
+    const fifth = world(subscription({ failingSince: at(-60_000), consecutiveFailures: 4 }));
+
+    const notYet = await deliver(message, fourth.ports, settings);
+    await receiver.next();
+    const opening = await deliver(message, fifth.ports, settings);
+    await receiver.next();
+    receiver.answerWith(() => ({ status: 422 }));
+    const rejected = world(subscription({ failingSince: at(-60_000), consecutiveFailures: 4 }));
+    await deliver(message, rejected.ports, settings);
+    await receiver.next();
+
+    expect(notYet).toMatchObject({ kind: 'retry', changes: {} });
+    expect(fourth.state.failuresInARow).toBe(4);
+    expect(opening).toMatchObject({ kind: 'retry', changes: { circuit: 'opened' } });
+    expect(fifth.state.health).toEqual(['circuit opened']);
+    expect(fifth.state.steps).toEqual(['forward slow', 'record advance']);
+    expect(rejected.state.failuresInARow).toBe(4);
+    expect(rejected.state.health).toEqual([]);
+  });
+
+  it('never opens a circuit when the breaker is off (bound 0)', async () => {
+    receiver.answerWith(() => ({ status: 500 }));
+    const { ports, state } = world(subscription({ failingSince: at(-60_000), consecutiveFailures: 50 }));
+
+    const decision = await deliver(message, ports, { ...settings, circuitBreakAfter: 0 });
+    await receiver.next();
+
+    expect(decision).toMatchObject({ kind: 'retry', changes: {} });
+    expect(state.health).toEqual([]);
+  });
+
+  it('sends a rate-limited delivery whose turn is now, and sends one whose turn is later to wait for it in SQS', async () => {
+    receiver.answerWith(() => ({ status: 200 }));
+    const limited = subscription({ rateLimit: 2 });
+    const { ports, state } = world(limited);
+    state.nextTurn = t0 + 400;
+
+    const soon = await deliver(message, ports, settings);
+    await receiver.next();
+    state.nextTurn = t0 + 7600;
+    const before = receiver.received.length;
+    const later = await deliver(message, ports, settings);
+
+    expect(soon).toMatchObject({ kind: 'done', summary: 'delivered' });
+    expect(state.slept).toBe(400);
+    expect(later).toMatchObject({ kind: 'throttled', until: t0 + 7600 });
+    expect(receiver.received.length).toBe(before);
+    expect(state.forwarded).toEqual([
+      { message: { ...message, slotAt: t0 + 7600, interrupted: 0 }, lane: 'slow', delaySeconds: 7 },
+    ]);
+    expect(state.writes.map((write) => write.change.kind)).toEqual(['succeed']);
+  });
+
+  it('sends a delivery that waited for its turn without taking another', async () => {
+    receiver.answerWith(() => ({ status: 200 }));
+    const { ports, state } = world(subscription({ rateLimit: 1 }));
+    state.nextTurn = t0 + 60_000;
+
+    const decision = await deliver({ ...message, slotAt: t0 - 5 }, ports, settings);
+    await receiver.next();
+
+    expect(decision).toMatchObject({ kind: 'done', summary: 'delivered' });
+    expect(state.nextTurn).toBe(t0 + 60_000);
+  });
+
+  it('holds back the endpoint’s other deliveries after a 429 with Retry-After, and spreads them after it', async () => {
+    receiver.answerWith(() => ({ status: 429, headers: { 'retry-after': '30' } }));
+    const asked = world(subscription());
+    await deliver(message, asked.ports, settings);
+    await receiver.next();
+    const backOffUntil = at(30_000);
+    const waiting = world(subscription({ backOffUntil }));
+    const before = receiver.received.length;
+
+    const decision = await deliver(message, waiting.ports, settings);
+
+    expect(asked.state.backOffs.map((until) => until.getTime())).toEqual([t0 + 30_000]);
+    expect(decision.kind).toBe('throttled');
+    const until = decision.kind === 'throttled' ? decision.until : 0;
+    expect(until).toBeGreaterThanOrEqual(t0 + 30_000);
+    expect(until).toBeLessThan(t0 + 35_000);
+    expect(receiver.received.length).toBe(before);
   });
 });

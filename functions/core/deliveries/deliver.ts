@@ -9,15 +9,24 @@ import {
   type RetrySchedule,
 } from '#core/deliveries/retry-policy.ts';
 import type { AttemptOutcome } from '#core/egress/attempt.ts';
-import type { WebhookRequest } from '#core/egress/webhook-sender.ts';
+import type { AttemptBounds, WebhookRequest } from '#core/egress/webhook-sender.ts';
 import type { PlatformEvent } from '#core/events/platform-events.ts';
 import { webhookHeaders } from '#core/payloads/signing.ts';
 import { toXml, XmlPayloadError, xmlContentType } from '#core/payloads/xml-payload.ts';
 import { testEventType } from '#core/platform.ts';
-import { type Subscription, signingSecrets } from '#core/subscriptions/subscription.ts';
+import { type Circuit, type Subscription, signingSecrets } from '#core/subscriptions/subscription.ts';
+import { countsAgainstCircuit } from './circuit-breaker.ts';
+import {
+  cutOff,
+  type Lane,
+  type LanePorts,
+  type LaneRule,
+  laneVerdict,
+  weighLaneEvidence,
+} from './lane-evidence.ts';
+import { type PacingPorts, sendWithinMs, turnOf } from './pacing.ts';
 
-/** A delivery lane: `main` waits briefly for each answer, `slow` the full timeout. */
-export type Lane = 'main' | 'slow';
+export type { Lane } from './lane-evidence.ts';
 
 /**
  * What became of a delivery's message, for the function's logs and metrics: {@link deliver} has sent what
@@ -25,32 +34,55 @@ export type Lane = 'main' | 'slow';
  */
 export type DeliveryDecision =
   /** Nothing more: delivered, dropped, handed back, or a client's attempt that needs no follow-up. */
-  | { readonly kind: 'done'; readonly summary: string; readonly outcome?: AttemptOutcome }
-  /** The next scheduled attempt was queued, after a wait, in a lane. */
-  | {
-      readonly kind: 'retry';
-      readonly message: DeliveryMessage;
-      readonly delaySeconds: number;
-      readonly lane: Lane;
-      readonly outcome: AttemptOutcome;
-    }
-  /** The same attempt was queued again, at once, in the slow lane. */
-  | {
-      readonly kind: 'move';
-      readonly message: DeliveryMessage;
-      readonly reason: string;
-      /** The attempt the main lane cut off, if it made one (a slow-marked subscription moves without trying). */
-      readonly outcome?: AttemptOutcome;
-    }
-  /** The delivery ended without success; its message was copied to the dead-letter queue. */
-  | { readonly kind: 'failed'; readonly reason: string; readonly outcome?: AttemptOutcome };
+  (
+    | { readonly kind: 'done'; readonly summary: string; readonly outcome?: AttemptOutcome }
+    /** The next scheduled attempt was queued, after a wait, in a lane. */
+    | {
+        readonly kind: 'retry';
+        readonly message: DeliveryMessage;
+        readonly delaySeconds: number;
+        readonly lane: Lane;
+        readonly outcome: AttemptOutcome;
+      }
+    /** The same attempt was queued again, at once, in the slow lane. */
+    | {
+        readonly kind: 'move';
+        readonly message: DeliveryMessage;
+        readonly reason: string;
+        /** The attempt the main lane cut off, if it made one (a slow-marked subscription moves without trying). */
+        readonly outcome?: AttemptOutcome;
+      }
+    /** The delivery ended without success; its message was copied to the dead-letter queue. */
+    | { readonly kind: 'failed'; readonly reason: string; readonly outcome?: AttemptOutcome }
+    /** Not attempted: its subscription's circuit is open, and it waits, held, for a probe's answer. */
+    | { readonly kind: 'held' }
+    /** Not attempted yet: it waits in SQS for its turn under a rate limit or the endpoint's Retry-After. */
+    | { readonly kind: 'throttled'; readonly until: number }
+  ) & { readonly changes?: SubscriptionChanges };
+
+/** What an attempt changed of its subscription, beside its delivery: for the function's metrics. */
+export interface SubscriptionChanges {
+  lane?: 'slowed' | 'restored';
+  circuit?: 'opened' | 'closed';
+}
 
 /** How deliveries are made in this deployment and lane. */
 export interface DeliverySettings {
   readonly lane: Lane;
   readonly schedule: RetrySchedule;
-  /** How long the main lane waits for an answer before it moves the endpoint to the slow lane. */
+  /**
+   * How long the main lane waits for an answer, from the moment the request was written; an attempt not
+   * answered by then goes on in the slow lane.
+   */
   readonly mainLaneWaitMs: number;
+  /** How long either lane waits to have a connection (DNS, TCP, TLS) before the request is written. */
+  readonly connectMs: number;
+  /** What moves a subscription between lanes. */
+  readonly laneRule: LaneRule;
+  /** Failed attempts in a row that open a subscription's circuit; 0: never. */
+  readonly circuitBreakAfter: number;
+  /** The longest a `Retry-After` holds back an endpoint's other deliveries. */
+  readonly maxBackOffSeconds: number;
   /** How long the slow lane waits: success is a 2xx within this. */
   readonly timeoutMs: number;
   /** A subscription failing without a success for this long is disabled. */
@@ -85,10 +117,10 @@ export interface Receipt {
 }
 
 /** What a delivery needs from the world. */
-export interface DeliveryPorts {
+export interface DeliveryPorts extends LanePorts, PacingPorts {
   readonly subscription: (accountId: string, id: string) => Promise<Subscription | undefined>;
   readonly record: (subscriptionId: string, deliveryId: string) => Promise<DeliveryRecord | undefined>;
-  readonly send: (request: WebhookRequest, timeoutMs: number) => Promise<AttemptOutcome>;
+  readonly send: (request: WebhookRequest, bounds: AttemptBounds) => Promise<AttemptOutcome>;
   /** Adds attempts to the delivery's record with what they make of it; false when its condition did not hold. */
   readonly recordAttempts: (write: AttemptWrite) => Promise<boolean>;
   /** Queues a delivery's message on a lane after a delay (waits over 15 minutes go through the retry queue). */
@@ -100,10 +132,29 @@ export interface DeliveryPorts {
   /** Milliseconds the invocation has left before its timeout. */
   readonly remainingMs: () => number;
   readonly disable: (subscription: Subscription, reason: string) => Promise<boolean>;
-  readonly markFailing: (subscription: Subscription) => Promise<boolean>;
+  /**
+   * Notes a failed attempt on the subscription (its failure streak; for `countsAgainstCircuit`, its failures
+   * in a row); answers the failures in a row, undefined when the subscription is gone.
+   */
+  readonly noteFailure: (
+    subscription: Subscription,
+    countsAgainstCircuit: boolean,
+  ) => Promise<number | undefined>;
   readonly markRecovered: (subscription: Subscription) => Promise<boolean>;
-  readonly markSlow: (subscription: Subscription) => Promise<boolean>;
-  readonly clearSlow: (subscription: Subscription) => Promise<boolean>;
+  /** Holds a delivery (its message, without the body) until its subscription's circuit closes. */
+  readonly hold: (message: DeliveryMessage) => Promise<void>;
+  /** Opens the subscription's circuit (probe first); true when this call opened it. */
+  readonly openCircuit: (
+    subscription: Subscription,
+    lastError: string,
+    failuresInARow: number,
+  ) => Promise<boolean>;
+  /** Closes the subscription's open circuit and releases what it held; true when this call closed it. */
+  readonly closeCircuit: (subscription: Subscription) => Promise<boolean>;
+  /** Holds the endpoint's other deliveries until `until` (its Retry-After). */
+  readonly backOff: (subscription: Subscription, until: Date) => Promise<boolean>;
+  /** Waits a moment (less than a second: an attempt a little early for its turn). */
+  readonly sleep: (ms: number) => Promise<void>;
   /** Puts one of the platform's own events on the bus, for operators' rules. */
   readonly publish: (event: PlatformEvent) => Promise<void>;
   readonly now: () => number;
@@ -213,7 +264,11 @@ export async function deliver(
   receipt: Receipt = { count: 1, firstReceivedAt: ports.now() },
 ): Promise<DeliveryDecision> {
   const scheduled = message.trigger === 'event' || message.trigger === 'retry';
-  const repeated = receipt.count > 1 || (message.interrupted ?? 0) > 0 || message.fannedOutAgain === true;
+  const repeated =
+    receipt.count > 1 ||
+    (message.interrupted ?? 0) > 0 ||
+    message.fannedOutAgain === true ||
+    message.released === true;
   const [subscription, found] = await Promise.all([
     ports.subscription(message.accountId, message.subscriptionId),
     scheduled && (message.token !== undefined || repeated)
@@ -286,16 +341,34 @@ export async function deliver(
     }
     return { kind: 'done', summary: `dropped: subscription ${why}` };
   }
+  if (scheduled && subscription.circuit !== undefined) {
+    return hold(message, subscription.circuit, unknown, ports, write, new Date(ports.now()));
+  }
   if (settings.lane === 'main' && subscription.slowSince !== undefined) {
     await ports.forward({ ...message, interrupted: unknown.length }, 'slow', 0);
     return { kind: 'move', message, reason: 'the endpoint is slow' };
   }
+  // Its turn under the rate limit, or after the endpoint's Retry-After: waited for in SQS, using no attempt.
+  const pacedAt = ports.now();
+  const turn = await turnOf(subscription, message, ports, pacedAt);
+  const paced = turn === undefined ? message : { ...message, slotAt: turn };
+  if (turn !== undefined && turn - pacedAt > sendWithinMs) {
+    const { waits: _waits, ...rest } = paced;
+    await ports.forward(
+      { ...rest, interrupted: unknown.length },
+      settings.lane,
+      Math.floor((turn - pacedAt) / 1000),
+    );
+    return { kind: 'throttled', until: turn };
+  }
+  if (turn !== undefined && turn > pacedAt) await ports.sleep(turn - pacedAt);
   const wait =
     settings.lane === 'main' ? Math.min(settings.mainLaneWaitMs, settings.timeoutMs) : settings.timeoutMs;
-  if (ports.remainingMs() < wait + settings.attemptReserveMs) {
+  const bounds: AttemptBounds = { connectMs: settings.connectMs, answerMs: wait };
+  if (ports.remainingMs() < settings.connectMs + wait + settings.attemptReserveMs) {
     // Back after the reserve's length: reads that slow mean a busy store, which a quick return would add to.
     const back = Math.ceil(settings.attemptReserveMs / 1000);
-    await ports.forward({ ...message, interrupted: unknown.length }, settings.lane, back);
+    await ports.forward({ ...paced, interrupted: unknown.length }, settings.lane, back);
     return { kind: 'done', summary: 'handed back: too little time left in this invocation for the attempt' };
   }
 
@@ -315,16 +388,31 @@ export async function deliver(
     );
     return { kind: 'failed', reason };
   }
-  const outcome = await ports.send(request, wait);
+  const outcome = await ports.send(request, bounds);
   const now = new Date(ports.now());
   const ofSchedule = scheduled ? message.attempt : undefined;
+  const changes: SubscriptionChanges = {};
+  /** What this attempt says of the subscription's lane, weighed once its delivery is carried on. */
+  const weighLane = async () => {
+    const verdict = laneVerdict(
+      outcome,
+      settings.lane,
+      subscription,
+      settings.laneRule,
+      wait,
+      settings.timeoutMs,
+    );
+    const moved = await weighLaneEvidence(verdict, settings.lane, subscription, settings.laneRule, ports);
+    if (moved !== undefined) changes.lane = moved;
+  };
 
-  if (outcome.kind === 'error' && outcome.errorKind === 'timeout' && wait < settings.timeoutMs) {
-    // Cut off by the main lane's wait: not an attempt of the schedule, but the endpoint saw a request.
-    await ports.forward(message, 'slow', 0);
+  if (cutOff(outcome, wait, settings.timeoutMs)) {
+    // Cut off by the main lane's wait: not an attempt of the schedule, but the endpoint saw a request. The
+    // delivery goes on in the slow lane; the subscription follows only when its answers keep being slow.
+    await ports.forward(paced, 'slow', 0);
     await write([...unknown, attemptOf(outcome, message, startedAt, true)], { kind: 'append' }, now);
-    await ports.markSlow(subscription);
-    return { kind: 'move', message, reason: `no answer within ${wait} ms`, outcome };
+    await weighLane();
+    return { kind: 'move', message, reason: `no answer within ${wait} ms`, outcome, changes };
   }
 
   const attempt = attemptOf(outcome, message, startedAt);
@@ -338,25 +426,14 @@ export async function deliver(
       message.eventType !== testEventType &&
       !sampled(message.id, settings.successRecords);
     if (!unrecorded) await write(attempts, { kind: 'succeed', scheduledAttempt: ofSchedule }, now);
-    const quick = outcome.latencyMs < settings.mainLaneWaitMs;
-    if (settings.lane === 'slow' && quick && subscription.slowSince !== undefined)
-      await ports.clearSlow(subscription);
-    if (subscription.failingSince !== undefined && (await ports.markRecovered(subscription))) {
-      await ports.publish({
-        type: 'delivery.recovered',
-        detail: {
-          account_id: subscription.accountId,
-          webhook_id: subscription.id,
-          delivery_id: message.id,
-          event_id: message.eventId,
-          failing_since: subscription.failingSince,
-          recovered_at: now.toISOString(),
-        },
-      });
-    }
-    return { kind: 'done', summary: 'delivered', outcome };
+    await weighLane();
+    if (subscription.circuit !== undefined && (await ports.closeCircuit(subscription)))
+      changes.circuit = 'closed';
+    await markRecovered(subscription, message, ports, now);
+    return { kind: 'done', summary: 'delivered', outcome, changes };
   }
 
+  await weighLane();
   const token = scheduled ? message.token : ('any' as const);
   if (outcome.kind === 'response' && outcome.statusCode === 410) {
     const reason = 'The endpoint answered 410 Gone';
@@ -366,21 +443,36 @@ export async function deliver(
     return { kind: 'done', summary: `failed: ${reason}`, outcome };
   }
 
+  const honoursRetryAfter =
+    outcome.kind === 'response' && (outcome.statusCode === 429 || outcome.statusCode === 503);
+  const retryAfter = honoursRetryAfter ? parseRetryAfter(outcome.retryAfter, now.getTime()) : undefined;
+  if (retryAfter !== undefined && retryAfter > 0) {
+    // The endpoint asked for time: its other deliveries wait too (this one waits as its schedule says).
+    const backOffSeconds = Math.min(retryAfter, settings.maxBackOffSeconds);
+    await ports.backOff(subscription, new Date(now.getTime() + backOffSeconds * 1000));
+  }
+  const { disabled, failuresInARow } = await noteFailure(subscription, outcome, ports, settings, now);
+  /** Opens the circuit once the failures in a row reach the deployment's bound (after the delivery is carried on). */
+  const breakCircuit = async () => {
+    const bound = settings.circuitBreakAfter;
+    if (bound === 0 || disabled !== undefined || subscription.circuit !== undefined) return;
+    if (failuresInARow === undefined || failuresInARow < bound) return;
+    if (await ports.openCircuit(subscription, describeOutcome(outcome), failuresInARow))
+      changes.circuit = 'opened';
+  };
+
   if (!scheduled) {
     await write(attempts, { kind: 'append' }, now);
-    await noteFailure(subscription, ports, settings, now);
+    await breakCircuit();
     return {
       kind: 'done',
       summary: `failed: ${describeOutcome(outcome)} (a client's attempt is not retried)`,
       outcome,
+      changes,
     };
   }
 
-  const honoursRetryAfter =
-    outcome.kind === 'response' && (outcome.statusCode === 429 || outcome.statusCode === 503);
-  const retryAfter = honoursRetryAfter ? parseRetryAfter(outcome.retryAfter, now.getTime()) : undefined;
   const delaySeconds = nextRetryDelaySeconds(settings.schedule, message.attempt, retryAfter);
-  const disabled = await noteFailure(subscription, ports, settings, now);
   if (delaySeconds === undefined || disabled !== undefined) {
     const reason =
       disabled ??
@@ -403,7 +495,8 @@ export async function deliver(
     if (!(await write(attempts, { kind: 'fail', token, scheduledAttempt: message.attempt }, now))) {
       return { kind: 'done', summary: 'failed, but a concurrent copy had carried the delivery on', outcome };
     }
-    return { kind: 'failed', reason, outcome };
+    await breakCircuit();
+    return { kind: 'failed', reason, outcome, changes };
   }
   const next: DeliveryMessage = {
     id: message.id,
@@ -433,33 +526,80 @@ export async function deliver(
   if (!advanced) {
     return { kind: 'done', summary: 'failed; a concurrent copy had carried the delivery on', outcome };
   }
-  return { kind: 'retry', message: next, delaySeconds, lane: settings.lane, outcome };
+  await breakCircuit();
+  return { kind: 'retry', message: next, delaySeconds, lane: settings.lane, outcome, changes };
 }
 
 /**
- * Notes a failed attempt on the subscription: the first one starts its failure streak; one after the streak
- * lasted too long disables it. Answers the reason when it disabled it.
+ * Notes a failed attempt on the subscription: the first one starts its failure streak, and one that says the
+ * endpoint is unavailable counts among its failures in a row (a write only then); one after the streak lasted
+ * too long disables it. Answers the reason when it disabled it, and the failures in a row.
  */
-async function noteFailure(
+export async function noteFailure(
   subscription: Subscription,
-  ports: DeliveryPorts,
-  settings: DeliverySettings,
+  outcome: AttemptOutcome,
+  ports: Pick<DeliveryPorts, 'noteFailure' | 'disable' | 'publish'>,
+  settings: Pick<DeliverySettings, 'disableAfterMs'>,
   now: Date,
-): Promise<string | undefined> {
-  if (subscription.failingSince === undefined) {
-    await ports.markFailing(subscription);
-    return undefined;
-  }
-  if (now.getTime() - Date.parse(subscription.failingSince) < settings.disableAfterMs) return undefined;
+): Promise<{ readonly disabled?: string; readonly failuresInARow?: number }> {
+  const counts = countsAgainstCircuit(outcome);
+  const failuresInARow =
+    counts || subscription.failingSince === undefined
+      ? await ports.noteFailure(subscription, counts)
+      : subscription.consecutiveFailures;
+  if (subscription.failingSince === undefined) return { failuresInARow };
+  if (now.getTime() - Date.parse(subscription.failingSince) < settings.disableAfterMs)
+    return { failuresInARow };
   const reason = `No successful delivery since ${subscription.failingSince}, for longer than ${describeDuration(settings.disableAfterMs)}`;
   await disable(subscription, reason, ports, now);
-  return reason;
+  return { disabled: reason, failuresInARow };
+}
+
+/** Ends the subscription's failure streak after a 2xx, and says `delivery.recovered` when there was one. */
+export async function markRecovered(
+  subscription: Subscription,
+  delivery: Pick<DeliveryMessage, 'id' | 'eventId'>,
+  ports: Pick<DeliveryPorts, 'markRecovered' | 'publish'>,
+  now: Date,
+): Promise<void> {
+  if (subscription.failingSince === undefined || !(await ports.markRecovered(subscription))) return;
+  await ports.publish({
+    type: 'delivery.recovered',
+    detail: {
+      account_id: subscription.accountId,
+      webhook_id: subscription.id,
+      delivery_id: delivery.id,
+      event_id: delivery.eventId,
+      failing_since: subscription.failingSince,
+      recovered_at: now.toISOString(),
+    },
+  });
+}
+
+/**
+ * Holds a delivery while its subscription's circuit is open: its message (without the body) is kept beside
+ * the records, then the record says it is held, with the probe that was due; the message can then go. No
+ * attempt is made or used up, and nothing more is spent while it waits. Holding it again (a message received
+ * twice) writes the same item.
+ */
+async function hold(
+  message: DeliveryMessage,
+  circuit: Circuit,
+  unknown: readonly AttemptRecord[],
+  ports: DeliveryPorts,
+  write: (attempts: readonly AttemptRecord[], change: DeliveryChange, now: Date) => Promise<boolean>,
+  now: Date,
+): Promise<DeliveryDecision> {
+  const { waits: _waits, slotAt: _slot, interrupted: _interrupted, released: _released, ...held } = message;
+  await ports.hold(held);
+  await write(unknown, { kind: 'hold', token: message.token, probeAt: circuit.probeAt }, now);
+  return { kind: 'held' };
 }
 
 async function disable(
   subscription: Subscription,
   reason: string,
-  ports: DeliveryPorts,
+  ports: Pick<DeliveryPorts, 'disable' | 'publish'>,
   now: Date,
 ): Promise<void> {
   if (!(await ports.disable(subscription, reason))) return;

@@ -39,6 +39,11 @@ export const deliveryRecordSchema = z.object({
    * undefined before the first attempt is recorded and after the delivery ended.
    */
   liveToken: z.optional(z.string()),
+  /**
+   * Since when the delivery is held, unattempted, because its subscription's circuit is open; its next attempt
+   * comes when a probe gets an answer (`nextAttemptAt` is the probe that was due when it was held).
+   */
+  heldSince: z.optional(z.string()),
   /** Why a delivery ended without success when its last attempt does not say (e.g. its subscription paused). */
   failureReason: z.optional(z.string()),
   attempts: z.array(attemptSchema),

@@ -21,6 +21,8 @@ import {
  * - `succeed`: a 2xx, whatever else happened meanwhile: the delivery ends `succeeded`.
  * - `fail`: the delivery ends `failed`; for a scheduled attempt only while the record names `token`, for a
  *   client's attempt (`token: 'any'`) unless it succeeded.
+ * - `hold`: the delivery waits, unattempted, for its subscription's circuit to close (only while the record
+ *   names `token`): `pending`, next attempt when the circuit is probed.
  */
 export type DeliveryChange =
   | { readonly kind: 'append' }
@@ -37,7 +39,8 @@ export type DeliveryChange =
       readonly token: string | undefined | 'any';
       readonly scheduledAttempt?: number;
       readonly reason?: string;
-    };
+    }
+  | { readonly kind: 'hold'; readonly token: string | undefined; readonly probeAt: string };
 
 /** Attempts to add to a delivery's record (none for a delivery ended without one), with what they make of it. */
 export interface AttemptWrite {
@@ -135,6 +138,7 @@ export class DeliveryStore {
         step(change.scheduledAttempt);
         status('pending');
         set.push('nextAttemptAt = :next', 'liveToken = :nextToken');
+        remove.push('heldSince');
         values[':next'] = change.nextAttemptAt;
         values[':nextToken'] = change.nextToken;
         condition = this.holdsToken(change.token, values);
@@ -142,12 +146,19 @@ export class DeliveryStore {
       case 'succeed':
         step(change.scheduledAttempt);
         status('succeeded');
-        remove.push('nextAttemptAt', 'liveToken', 'failureReason');
+        remove.push('nextAttemptAt', 'liveToken', 'failureReason', 'heldSince');
+        break;
+      case 'hold':
+        step(undefined);
+        status('pending');
+        set.push('nextAttemptAt = :next', 'heldSince = if_not_exists(heldSince, :now)');
+        values[':next'] = change.probeAt;
+        condition = this.holdsToken(change.token, values);
         break;
       case 'fail':
         step(change.scheduledAttempt);
         status('failed');
-        remove.push('nextAttemptAt', 'liveToken');
+        remove.push('nextAttemptAt', 'liveToken', 'heldSince');
         if (change.reason === undefined) remove.push('failureReason');
         else {
           set.push('failureReason = :reason');

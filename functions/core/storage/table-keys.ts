@@ -36,3 +36,12 @@ export const eventKey = (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'EVE
 
 /** Beside an event: its fan-out queued every delivery. */
 export const eventFannedOutKey = (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'FANNED-OUT' });
+
+/** The sort-key prefix of deliveries held while their subscription's circuit is open (beside their records). */
+export const heldPrefix = 'HELD#';
+
+/** The sort key of a held delivery: its id, so the oldest come first. */
+export const heldSortKey = (deliveryId: string) => `${heldPrefix}${deliveryId}`;
+
+/** A subscription's rate-limit turns: one small item, in a partition of its own so it never heats the records'. */
+export const rateLimitKey = (subscriptionId: string) => ({ pk: `RATE#${subscriptionId}`, sk: 'RATE' });

@@ -1,7 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { conditionally } from '../storage/conditions.ts';
-import type { Subscription } from './subscription.ts';
+import { conditionally, isConditionFailure } from '../storage/conditions.ts';
+import type { Circuit, Subscription } from './subscription.ts';
 import { readSubscription, subscriptionKey } from './subscription-items.ts';
 
 /**
@@ -39,27 +39,81 @@ export class SubscriptionHealthStore {
     });
   }
 
-  /** Notes the first failure since the last success; false when a failure streak was already noted. */
-  async markFailing(accountId: string, id: string, now: Date): Promise<boolean> {
-    return this.conditionalUpdate(accountId, id, {
-      UpdateExpression: 'SET failingSince = :now',
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(failingSince)',
-      ExpressionAttributeValues: { ':now': now.toISOString() },
-    });
+  /**
+   * Notes a failed attempt: starts the failure streak if none is under way and, for a failure that says the
+   * endpoint is unavailable, counts it among the failures in a row. Answers the count (undefined when the
+   * subscription is gone).
+   */
+  async noteFailure(
+    accountId: string,
+    id: string,
+    now: Date,
+    countsAgainstCircuit: boolean,
+  ): Promise<number | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: subscriptionKey(accountId, id),
+          UpdateExpression: `SET failingSince = if_not_exists(failingSince, :now)${countsAgainstCircuit ? ' ADD consecutiveFailures :one' : ''}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: {
+            ':now': now.toISOString(),
+            ...(countsAgainstCircuit ? { ':one': 1 } : {}),
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return typeof Attributes?.consecutiveFailures === 'number' ? Attributes.consecutiveFailures : 0;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
   }
 
   /** Ends a failure streak after a success; true when there was one (the subscription recovered). */
   async markRecovered(accountId: string, id: string): Promise<boolean> {
     return this.conditionalUpdate(accountId, id, {
-      UpdateExpression: 'REMOVE failingSince',
+      UpdateExpression: 'REMOVE failingSince, consecutiveFailures',
       ConditionExpression: 'attribute_exists(failingSince)',
+    });
+  }
+
+  /**
+   * Counts one more answer that contradicts the subscription's lane (see `Subscription.laneEvidence`); answers
+   * the count, undefined when the subscription is gone.
+   */
+  async addLaneEvidence(accountId: string, id: string): Promise<number | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: subscriptionKey(accountId, id),
+          UpdateExpression: 'ADD laneEvidence :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':one': 1 },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      return typeof Attributes?.laneEvidence === 'number' ? Attributes.laneEvidence : 0;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Forgets the lane evidence: an answer came that fits the lane. */
+  async clearLaneEvidence(accountId: string, id: string): Promise<boolean> {
+    return this.conditionalUpdate(accountId, id, {
+      UpdateExpression: 'REMOVE laneEvidence',
+      ConditionExpression: 'attribute_exists(laneEvidence)',
     });
   }
 
   /** Sends the subscription's deliveries to the slow lane (its endpoint answers slower than the main lane waits). */
   async markSlow(accountId: string, id: string, now: Date): Promise<boolean> {
     return this.conditionalUpdate(accountId, id, {
-      UpdateExpression: 'SET slowSince = :now',
+      UpdateExpression: 'SET slowSince = :now REMOVE laneEvidence',
       ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(slowSince)',
       ExpressionAttributeValues: { ':now': now.toISOString() },
     });
@@ -68,8 +122,55 @@ export class SubscriptionHealthStore {
   /** Brings the subscription's deliveries back to the main lane. */
   async clearSlow(accountId: string, id: string): Promise<boolean> {
     return this.conditionalUpdate(accountId, id, {
-      UpdateExpression: 'REMOVE slowSince',
+      UpdateExpression: 'REMOVE slowSince, laneEvidence',
       ConditionExpression: 'attribute_exists(slowSince)',
+    });
+  }
+
+  /** Opens the circuit of an active subscription whose circuit is closed; true when this call opened it. */
+  async openCircuit(accountId: string, id: string, circuit: Circuit): Promise<boolean> {
+    return this.conditionalUpdate(accountId, id, {
+      UpdateExpression: 'SET circuit = :circuit',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(circuit) AND #status = :active',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':circuit': circuit, ':active': 'active' },
+    });
+  }
+
+  /** Hands an open circuit to its next probe; only the live probe (its token) may. */
+  async reprobeCircuit(accountId: string, id: string, token: string, next: Circuit): Promise<boolean> {
+    return this.conditionalUpdate(accountId, id, {
+      UpdateExpression: 'SET circuit = :circuit',
+      ConditionExpression: 'circuit.#token = :token',
+      ExpressionAttributeNames: { '#token': 'token' },
+      ExpressionAttributeValues: { ':circuit': next, ':token': token },
+    });
+  }
+
+  /**
+   * Closes the circuit (the one the token names, or whichever is open) and forgets the failures in a row; true
+   * when this call closed it.
+   */
+  async closeCircuit(accountId: string, id: string, token?: string): Promise<boolean> {
+    return this.conditionalUpdate(accountId, id, {
+      UpdateExpression: 'REMOVE circuit, consecutiveFailures',
+      ...(token === undefined
+        ? { ConditionExpression: 'attribute_exists(circuit)' }
+        : {
+            ConditionExpression: 'circuit.#token = :token',
+            ExpressionAttributeNames: { '#token': 'token' },
+            ExpressionAttributeValues: { ':token': token },
+          }),
+    });
+  }
+
+  /** Holds the endpoint's deliveries until `until` (its Retry-After); never shortens a hold under way. */
+  async backOff(accountId: string, id: string, until: Date): Promise<boolean> {
+    return this.conditionalUpdate(accountId, id, {
+      UpdateExpression: 'SET backOffUntil = :until',
+      ConditionExpression:
+        'attribute_exists(pk) AND (attribute_not_exists(backOffUntil) OR backOffUntil < :until)',
+      ExpressionAttributeValues: { ':until': until.toISOString() },
     });
   }
 
@@ -78,7 +179,7 @@ export class SubscriptionHealthStore {
     id: string,
     update: {
       UpdateExpression: string;
-      ConditionExpression: string;
+      ConditionExpression?: string;
       ExpressionAttributeNames?: Record<string, string>;
       ExpressionAttributeValues?: Record<string, unknown>;
     },

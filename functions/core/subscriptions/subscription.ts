@@ -32,6 +32,8 @@ export const circuitSchema = z.object({
   /** The live probe's wait: doubled after each failed probe, up to the deployment's most. */
   probeDelaySeconds: z.number().check(z.int(), z.positive()),
   token: z.string().check(z.minLength(1)),
+  /** What the attempt that opened it, or the last failed probe, got. */
+  lastError: z.optional(z.string()),
 });
 
 export type Circuit = z.infer<typeof circuitSchema>;
@@ -91,6 +93,23 @@ export const subscriptionSchema = z.object({
 });
 
 export type Subscription = z.infer<typeof subscriptionSchema>;
+
+/**
+ * The fields the delivery path keeps beside what clients set (its view of the endpoint): written by the delivery
+ * path alone, without a version bump, and never written back by a client's change. A change writes what it
+ * read, so it would otherwise put back a circuit or a failure streak that the delivery path has since closed or
+ * ended (and a stale circuit strands the deliveries it holds).
+ */
+export const deliveryKeptFields = [
+  'slowSince',
+  'failingSince',
+  'laneEvidence',
+  'consecutiveFailures',
+  'circuit',
+  'backOffUntil',
+] as const satisfies readonly (keyof Subscription)[];
+
+export type DeliveryKeptField = (typeof deliveryKeptFields)[number];
 
 /** The parts of a subscription that decide which events it gets. */
 export type SubscriptionRouting = Pick<Subscription, 'id' | 'accountId' | 'status' | 'events' | 'filter'>;

@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+import type { Subscription } from '../subscriptions/subscription.ts';
+import type { DeliveryMessage } from './delivery-message.ts';
+
+/**
+ * An attempt due this close to now is sent in this invocation (after a short sleep if it is early); one due
+ * later waits in SQS, which delays by whole seconds.
+ */
+export const sendWithinMs = 1000;
+
+/** Deliveries held back by an endpoint's `Retry-After` (and no rate limit) come back spread over this long. */
+const backOffSpreadMs = 5000;
+
+/** Where a delivery's turn under its subscription's rate limit comes from. */
+export interface PacingPorts {
+  /** Takes the next turn (epoch ms) under the subscription's rate limit, not before `from`. */
+  readonly takeTurn: (subscription: Subscription, from: number) => Promise<number>;
+}
+
+/** A share from 0 to 1 of a delivery's id: the same for every copy of its message. */
+function shareOf(deliveryId: string): number {
+  return (
+    Number.parseInt(createHash('sha256').update(deliveryId).digest('hex').slice(0, 8), 16) / 0x1_0000_0000
+  );
+}
+
+/**
+ * When an attempt may be sent (epoch ms), or undefined for now: after the time the endpoint asked to be left
+ * alone until (`Retry-After` on a 429 or 503), and at its turn under the subscription's rate limit. A message
+ * that waited for its turn carries it (`slotAt`) and takes no other, unless the endpoint asked for more time
+ * meanwhile. Without a limit and a back-off this costs nothing.
+ */
+export async function turnOf(
+  subscription: Subscription,
+  message: DeliveryMessage,
+  ports: PacingPorts,
+  now: number,
+): Promise<number | undefined> {
+  const backOffUntil = subscription.backOffUntil === undefined ? 0 : Date.parse(subscription.backOffUntil);
+  if (message.slotAt !== undefined && backOffUntil <= message.slotAt) return message.slotAt;
+  const from = Math.max(now, backOffUntil);
+  if (subscription.rateLimit !== undefined) return ports.takeTurn(subscription, from);
+  // No limit to space them: spread what the back-off held so they do not all come back at once.
+  if (backOffUntil > now) return backOffUntil + Math.floor(shareOf(message.id) * backOffSpreadMs);
+  return undefined;
+}

@@ -1,0 +1,259 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Context } from 'aws-lambda';
+import { documentClient } from '#core/aws/dynamodb.ts';
+import { deadLetter, sendAll } from '#core/aws/queues.ts';
+import {
+  type CircuitPorts,
+  type CircuitSettings,
+  closeCircuit,
+  openCircuit,
+} from '#core/deliveries/circuit-breaker.ts';
+import {
+  type DeliveryPorts,
+  type DeliverySettings,
+  type Lane,
+  markRecovered,
+  noteFailure,
+  webhookRequest,
+} from '#core/deliveries/deliver.ts';
+import type { CircuitMessage, DeliveryMessage } from '#core/deliveries/delivery-message.ts';
+import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
+import { EventStore } from '#core/deliveries/event-store.ts';
+import { HeldDeliveryStore } from '#core/deliveries/held-delivery-store.ts';
+import { RateLimitStore } from '#core/deliveries/rate-limit-store.ts';
+import { nextHop } from '#core/deliveries/retry-route.ts';
+import { targetPolicyOf } from '#core/egress/target-guard.ts';
+import { WebhookSender } from '#core/egress/webhook-sender.ts';
+import type { Environment } from '#core/environment.ts';
+import { platformEventEntry } from '#core/events/platform-events.ts';
+import { defaults, type functions } from '#core/platform.ts';
+import type { Subscription } from '#core/subscriptions/subscription.ts';
+import { SubscriptionHealthStore } from '#core/subscriptions/subscription-health.ts';
+
+type DeliveryEnvironment = Pick<Environment, (typeof functions.delivery.environment)[number]>;
+
+/**
+ * What the records of one invocation share: each subscription's read, the changes of its health made so far
+ * (a batch of one subscription's failures marks it failing once, not ten times), the rate-limit turns being
+ * taken together, and the invocation's deadline.
+ */
+export interface Batch {
+  readonly read: Map<string, Promise<Subscription | undefined>>;
+  readonly marked: Set<string>;
+  readonly turns: Map<string, TurnRequest>;
+  readonly context: Context;
+}
+
+/** The turns the records of one batch want of one subscription's rate limit, taken with one write. */
+interface TurnRequest {
+  from: number;
+  readonly waiting: { resolve: (turn: number) => void; reject: (error: unknown) => void }[];
+}
+
+export const newBatch = (context: Context): Batch => ({
+  read: new Map(),
+  marked: new Set(),
+  turns: new Map(),
+  context,
+});
+
+/**
+ * The adapters of the delivery function, made once per execution environment: its AWS clients and stores, the
+ * sender (whose connections stay warm across invocations), and the ports each batch's deliveries and circuit
+ * messages get.
+ */
+export function deliveryAdapters(env: DeliveryEnvironment, logger: Logger) {
+  const sqs = new SQSClient({});
+  const eventBridge = new EventBridgeClient({});
+  const db = documentClient();
+  const subscriptions = new SubscriptionHealthStore(db, env.TABLE_NAME);
+  const deliveries = new DeliveryStore(db, env.TABLE_NAME);
+  const events = new EventStore(db, env.TABLE_NAME);
+  const held = new HeldDeliveryStore(db, env.TABLE_NAME);
+  const rateLimits = new RateLimitStore(db, env.TABLE_NAME);
+  const timeoutMs = env.DELIVERY_TIMEOUT_SECONDS * 1000;
+  const sender = new WebhookSender(targetPolicyOf(env), timeoutMs);
+  const retentionSeconds = env.DELIVERY_RETENTION_DAYS * 86_400;
+
+  const settings: Omit<DeliverySettings, 'lane'> = {
+    attemptReserveMs: defaults.attemptReserveMs,
+    schedule: env.RETRY_SCHEDULE,
+    mainLaneWaitMs: defaults.mainLaneWaitMs,
+    connectMs: defaults.connectMs,
+    laneRule: defaults.laneEvidence,
+    circuitBreakAfter: env.CIRCUIT_BREAK_AFTER,
+    maxBackOffSeconds: defaults.maxBackOffSeconds,
+    timeoutMs,
+    disableAfterMs: env.DISABLE_AFTER_SECONDS * 1000,
+    retentionSeconds,
+    successRecords: env.SUCCESS_RECORDS,
+  };
+  const circuitSettings: CircuitSettings = {
+    breakAfter: env.CIRCUIT_BREAK_AFTER,
+    firstProbeSeconds: defaults.firstProbeSeconds,
+    probeMaxSeconds: env.CIRCUIT_PROBE_MAX_SECONDS,
+    probeBounds: { connectMs: defaults.connectMs, answerMs: timeoutMs },
+    retentionSeconds,
+  };
+  const laneQueues: Record<Lane, string> = {
+    main: env.DELIVERY_QUEUE_URL,
+    slow: env.SLOW_DELIVERY_QUEUE_URL,
+  };
+
+  /** Sends messages to a lane, each in its subscription's message group (so fair queues tell tenants apart). */
+  const sendTo = async (
+    queueUrl: string,
+    messages: readonly (DeliveryMessage | CircuitMessage)[],
+    delaySeconds = 0,
+  ) =>
+    sendAll(
+      sqs,
+      queueUrl,
+      messages.map((message) => ({
+        body: JSON.stringify(message),
+        groupId: message.subscriptionId,
+        ...(delaySeconds > 0 ? { delaySeconds } : {}),
+      })),
+    );
+
+  const publish: DeliveryPorts['publish'] = async (event) => {
+    // Best effort: the delivery and its record stand whatever the bus says; a lost event is logged.
+    try {
+      const result = await eventBridge.send(
+        new PutEventsCommand({ Entries: [platformEventEntry(event, env.EVENT_BUS_NAME)] }),
+      );
+      if ((result.FailedEntryCount ?? 0) > 0) throw new Error(result.Entries?.[0]?.ErrorMessage ?? 'refused');
+    } catch (error) {
+      logger.error('A platform event could not be put on the bus', {
+        type: event.type,
+        error: error as Error,
+      });
+    }
+  };
+  const newToken = () => randomBytes(12).toString('base64url');
+  const now = () => Date.now();
+
+  /** The ports of the circuit breaker: probes and releases, and opening and closing from deliveries. */
+  const circuitPorts = (batch: Batch): CircuitPorts => ({
+    subscription: (accountId, id) => subscriptions.get(accountId, id),
+    oldestHeld: (subscriptionId, limit, after) => held.oldest(subscriptionId, limit, after),
+    removeHeld: (subscriptionId, ids) => held.remove(subscriptionId, ids),
+    eventBodies: async (eventIds) =>
+      new Map((await events.getAll(eventIds)).map((event) => [event.eventId, event.body])),
+    request: webhookRequest,
+    send: (request, bounds) => sender.send(request, bounds),
+    recordAttempts: (write) => deliveries.recordAttempts(write),
+    sendCircuitMessage: (message, delaySeconds) =>
+      sendTo(laneQueues[message.circuit === 'probe' ? 'slow' : 'main'], [message], delaySeconds),
+    resend: (messages) => sendTo(laneQueues.main, messages),
+    openCircuit: (s, circuit) => subscriptions.openCircuit(s.accountId, s.id, circuit),
+    reprobeCircuit: (s, token, next) => subscriptions.reprobeCircuit(s.accountId, s.id, token, next),
+    closeCircuit: (s, token) => subscriptions.closeCircuit(s.accountId, s.id, token),
+    noteFailedProbe: async (subscription, outcome) =>
+      (await noteFailure(subscription, outcome, deliveryPorts(batch), settings, new Date())).disabled,
+    recovered: (subscription, delivery) =>
+      markRecovered(subscription, delivery, deliveryPorts(batch), new Date()),
+    publish,
+    newToken,
+    now,
+  });
+
+  /** The ports of one batch: its records share each subscription's read, health changes and turns. */
+  const deliveryPorts = (batch: Batch): DeliveryPorts => {
+    const { read, marked, turns, context } = batch;
+    /** A change of a subscription's health, made once per batch: a batch-mate that asks again is told it was made. */
+    const once =
+      (change: string, write: (subscription: Subscription) => Promise<boolean>) =>
+      (subscription: Subscription): Promise<boolean> => {
+        const key = `${change} ${subscription.id}`;
+        if (marked.has(key)) return Promise.resolve(false);
+        marked.add(key);
+        return write(subscription);
+      };
+    return {
+      subscription: (accountId, id) => {
+        let subscription = read.get(id);
+        if (subscription === undefined) {
+          subscription = subscriptions.get(accountId, id);
+          read.set(id, subscription);
+        }
+        return subscription;
+      },
+      record: (subscriptionId, id) => deliveries.get(subscriptionId, id),
+      send: (request, bounds) => sender.send(request, bounds),
+      recordAttempts: (write) => deliveries.recordAttempts(write),
+      forward: (message, lane, delaySeconds) => {
+        const hop = nextHop(message, Date.now() + delaySeconds * 1000, Date.now());
+        return sendTo(
+          hop.queue === 'lane' ? laneQueues[lane] : env.RETRY_QUEUE_URL,
+          [hop.message],
+          hop.delaySeconds,
+        );
+      },
+      deadLetter: (message, reason) => deadLetter(sqs, env.DELIVERY_DLQ_URL, JSON.stringify(message), reason),
+      newToken,
+      remainingMs: () => context.getRemainingTimeInMillis(),
+      disable: (subscription, reason) =>
+        once('disable', (s) => subscriptions.disable(s.accountId, s.id, reason))(subscription),
+      noteFailure: (s, counts) => subscriptions.noteFailure(s.accountId, s.id, new Date(), counts),
+      markRecovered: once('recovered', (s) => subscriptions.markRecovered(s.accountId, s.id)),
+      addLaneEvidence: (s) => subscriptions.addLaneEvidence(s.accountId, s.id),
+      clearLaneEvidence: once('evidence', (s) => subscriptions.clearLaneEvidence(s.accountId, s.id)),
+      markSlow: once('slow', (s) => subscriptions.markSlow(s.accountId, s.id, new Date())),
+      clearSlow: once('fast', (s) => subscriptions.clearSlow(s.accountId, s.id)),
+      hold: (message) =>
+        held.hold({ ...message, body: '' }, Math.floor(Date.now() / 1000) + retentionSeconds),
+      openCircuit: (subscription, lastError, inARow) =>
+        openCircuit(subscription, lastError, inARow, circuitPorts(batch), circuitSettings),
+      closeCircuit: (subscription) => closeCircuit(subscription, circuitPorts(batch)),
+      backOff: (subscription, until) =>
+        once('back-off', (s) => subscriptions.backOff(s.accountId, s.id, until))(subscription),
+      takeTurn: (subscription, from) => takeTurn(turns, subscription, from),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      publish,
+      now,
+    };
+  };
+
+  /**
+   * A turn under the subscription's rate limit. The records of a batch that ask in the same turn of the event
+   * loop take theirs with one write, in the order they asked.
+   */
+  const takeTurn = (turns: Map<string, TurnRequest>, subscription: Subscription, from: number) =>
+    new Promise<number>((resolve, reject) => {
+      const perSecond = subscription.rateLimit ?? 1;
+      let request = turns.get(subscription.id);
+      if (request === undefined) {
+        const started: TurnRequest = { from, waiting: [] };
+        request = started;
+        turns.set(subscription.id, started);
+        setImmediate(() => {
+          turns.delete(subscription.id);
+          rateLimits.take(subscription.id, started.waiting.length, perSecond, started.from).then(
+            (first) => {
+              for (const [index, waiter] of started.waiting.entries())
+                waiter.resolve(first + (index * 1000) / perSecond);
+            },
+            (error: unknown) => {
+              for (const waiter of started.waiting) waiter.reject(error);
+            },
+          );
+        });
+      }
+      request.from = Math.max(request.from, from);
+      request.waiting.push({ resolve, reject });
+    });
+
+  return {
+    sqs,
+    sender,
+    settings,
+    circuitSettings,
+    deliveryPorts,
+    circuitPorts,
+    deliveryDlq: env.DELIVERY_DLQ_URL,
+  };
+}
