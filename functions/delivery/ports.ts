@@ -10,10 +10,12 @@ import {
   type CircuitSettings,
   closeCircuit,
   openCircuit,
+  restartProbe,
 } from '#core/deliveries/circuit-breaker.ts';
 import {
   type DeliveryPorts,
   type DeliverySettings,
+  disable,
   type Lane,
   markRecovered,
   noteFailure,
@@ -152,8 +154,14 @@ export function deliveryAdapters(env: DeliveryEnvironment, logger: Logger) {
     openCircuit: (s, circuit) => subscriptions.openCircuit(s.accountId, s.id, circuit),
     reprobeCircuit: (s, token, next) => subscriptions.reprobeCircuit(s.accountId, s.id, token, next),
     closeCircuit: (s, token) => subscriptions.closeCircuit(s.accountId, s.id, token),
-    noteFailedProbe: async (subscription, outcome) =>
-      (await noteFailure(subscription, outcome, deliveryPorts(batch), settings, new Date())).disabled,
+    noteFailedProbe: async (subscription, outcome) => {
+      if (outcome.kind === 'response' && outcome.statusCode === 410) {
+        const reason = 'The endpoint answered 410 Gone';
+        await disable(subscription, reason, deliveryPorts(batch), new Date());
+        return reason;
+      }
+      return (await noteFailure(subscription, outcome, deliveryPorts(batch), settings, new Date())).disabled;
+    },
     recovered: (subscription, delivery) =>
       markRecovered(subscription, delivery, deliveryPorts(batch), new Date()),
     publish,
@@ -209,6 +217,7 @@ export function deliveryAdapters(env: DeliveryEnvironment, logger: Logger) {
       openCircuit: (subscription, lastError, inARow) =>
         openCircuit(subscription, lastError, inARow, circuitPorts(batch), circuitSettings),
       closeCircuit: (subscription) => closeCircuit(subscription, circuitPorts(batch)),
+      restartProbe: (subscription) => restartProbe(subscription, circuitPorts(batch)),
       backOff: (subscription, until) =>
         once('back-off', (s) => subscriptions.backOff(s.accountId, s.id, until))(subscription),
       takeTurn: (subscription, from) => takeTurn(turns, subscription, from),

@@ -16,6 +16,7 @@ export const healthIgnored: Pick<
   | 'hold'
   | 'openCircuit'
   | 'closeCircuit'
+  | 'restartProbe'
   | 'backOff'
   | 'takeTurn'
   | 'sleep'
@@ -31,6 +32,7 @@ export const healthIgnored: Pick<
   hold: async () => undefined,
   openCircuit: async () => false,
   closeCircuit: async () => true,
+  restartProbe: async () => undefined,
   backOff: async () => true,
   takeTurn: async (_subscription, from) => from,
   sleep: async () => undefined,

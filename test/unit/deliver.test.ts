@@ -137,6 +137,9 @@ function world(found: Subscription | undefined, record?: DeliveryRecord) {
       state.health.push('circuit closed');
       return true;
     },
+    restartProbe: async () => {
+      state.health.push('probe restarted');
+    },
     backOff: async (_subscription, until) => {
       state.backOffs.push(until);
       return true;

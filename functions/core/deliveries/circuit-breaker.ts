@@ -110,6 +110,21 @@ export async function openCircuit(
 }
 
 /**
+ * Starts a new probe chain for an open circuit whose probe was lost: a probe now, under a new token, sent before
+ * the circuit names it (the lost chain's token, if its message still turns up, is then stale).
+ */
+export async function restartProbe(subscription: Subscription, ports: CircuitPorts): Promise<void> {
+  const circuit = subscription.circuit;
+  if (circuit === undefined) return;
+  const token = ports.newToken();
+  await ports.sendCircuitMessage(
+    { circuit: 'probe', accountId: subscription.accountId, subscriptionId: subscription.id, token },
+    0,
+  );
+  await ports.reprobeCircuit(subscription, circuit.token, { ...circuit, token, probeAt: iso(ports.now()) });
+}
+
+/**
  * Closes a circuit (the one `token` names, or whichever is open) and starts the release of its held deliveries.
  * The release is sent first: a crash before the close leaves the circuit open, and the next probe closes it.
  */

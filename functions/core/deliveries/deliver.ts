@@ -149,6 +149,8 @@ export interface DeliveryPorts extends LanePorts, PacingPorts {
     lastError: string,
     failuresInARow: number,
   ) => Promise<boolean>;
+  /** Sends a new probe for an open circuit whose probe was lost, under a new token. */
+  readonly restartProbe: (subscription: Subscription) => Promise<void>;
   /** Closes the subscription's open circuit and releases what it held; true when this call closed it. */
   readonly closeCircuit: (subscription: Subscription) => Promise<boolean>;
   /** Holds the endpoint's other deliveries until `until` (its Retry-After). */
@@ -342,7 +344,7 @@ export async function deliver(
     return { kind: 'done', summary: `dropped: subscription ${why}` };
   }
   if (scheduled && subscription.circuit !== undefined) {
-    return hold(message, subscription.circuit, unknown, ports, write, new Date(ports.now()));
+    return hold(message, subscription, subscription.circuit, unknown, ports, write, new Date(ports.now()));
   }
   if (settings.lane === 'main' && subscription.slowSince !== undefined) {
     await ports.forward({ ...message, interrupted: unknown.length }, 'slow', 0);
@@ -584,6 +586,7 @@ export async function markRecovered(
  */
 async function hold(
   message: DeliveryMessage,
+  subscription: Subscription,
   circuit: Circuit,
   unknown: readonly AttemptRecord[],
   ports: DeliveryPorts,
@@ -593,10 +596,17 @@ async function hold(
   const { waits: _waits, slotAt: _slot, interrupted: _interrupted, released: _released, ...held } = message;
   await ports.hold(held);
   await write(unknown, { kind: 'hold', token: message.token, probeAt: circuit.probeAt }, now);
+  // A probe far past its time was lost (its message kept failing into the dead-letter queue): start another,
+  // so that no circuit stays open, holding deliveries, for want of a probe.
+  if (now.getTime() - Date.parse(circuit.probeAt) > lostProbeAfterMs) await ports.restartProbe(subscription);
   return { kind: 'held' };
 }
 
-async function disable(
+/** A probe this far past its time is taken for lost (the slow lane's receives and visibility many times over). */
+export const lostProbeAfterMs = 15 * 60 * 1000;
+
+/** Disables the subscription with its reason and, when this call disabled it, says `webhook.disabled`. */
+export async function disable(
   subscription: Subscription,
   reason: string,
   ports: Pick<DeliveryPorts, 'disable' | 'publish'>,
