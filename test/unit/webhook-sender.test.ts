@@ -58,13 +58,11 @@ describe('WebhookSender', () => {
   const sender = new WebhookSender('allow-private', 2000);
   afterAll(() => sender.close());
 
-  it('gives the status, Retry-After and body of an answer', async () => {
-    expect(await sender.send(webhook(`${origin}/ok`))).toMatchObject({
-      kind: 'response',
-      statusCode: 202,
-      retryAfter: '7',
-      excerpt: 'thanks',
-    });
+  it('gives the status, Retry-After and body of an answer, and its time in two parts', async () => {
+    const outcome = await sender.send(webhook(`${origin}/ok`));
+    expect(outcome).toMatchObject({ kind: 'response', statusCode: 202, retryAfter: '7', excerpt: 'thanks' });
+    expect(outcome.answerMs).toBeDefined();
+    expect(outcome.setupMs + (outcome.answerMs ?? Number.NaN)).toBe(outcome.latencyMs);
   });
 
   it('waits past informational (1xx) answers for the final one', async () => {
@@ -93,7 +91,11 @@ describe('WebhookSender', () => {
 
   it('gives up at the deadline of the attempt when no answer comes', async () => {
     const outcome = await sender.send(webhook(`${origin}/never`), 300);
-    expect(outcome).toMatchObject({ kind: 'error', errorKind: 'timeout' });
+    expect(outcome).toMatchObject({
+      kind: 'error',
+      errorKind: 'timeout',
+      error: 'TimeoutError: no complete answer within 300 ms',
+    });
     expect(outcome.latencyMs).toBeGreaterThanOrEqual(300);
     expect(outcome.latencyMs).toBeLessThan(800);
   });
@@ -129,9 +131,12 @@ describe('WebhookSender', () => {
   });
 
   it('reports an address that is not a URL as a failed attempt instead of throwing', async () => {
-    expect(await sender.send(webhook('not a url'))).toMatchObject({
+    expect(await sender.send(webhook('not a url'))).toEqual({
       kind: 'error',
       errorKind: 'network_error',
+      error: 'not a URL',
+      latencyMs: 0,
+      setupMs: 0,
     });
   });
 
