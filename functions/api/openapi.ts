@@ -2,6 +2,9 @@ import { portalRequestHeader } from '#core/accounts/portal-access.ts';
 import { MAX_OR_COMBINATIONS } from '#core/event-pattern/index.ts';
 import { eventTypeDocuments, type JsonSchema, testEventTypeDocument } from '#core/events/event-types.ts';
 import { maxBodyBytes, maxBodyDepth } from '#core/http/json-body.ts';
+import { defaults } from '#core/platform.ts';
+import { settings } from '#core/settings.ts';
+import { maxRateLimit, minRateLimit } from '#core/subscriptions/subscription.ts';
 import {
   createSubscriptionSchema,
   rotateSecretSchema,
@@ -76,19 +79,46 @@ const headersHelp = `At most ${subscriptionLimits.headers} custom headers sent o
 const metadataHelp = `At most ${subscriptionLimits.metadataKeys} string pairs for your own use: keys of 1 to ${subscriptionLimits.metadataKeyLength} characters (not constructor, __proto__ or prototype), values of at most ${subscriptionLimits.metadataValueLength}, without control characters. Replaced as a whole by PATCH.`;
 const nameHelp = `Trimmed; 1 to ${subscriptionLimits.nameLength} characters without control characters.`;
 const descriptionHelp = `At most ${subscriptionLimits.descriptionLength} characters; line breaks (\\n) and tabs are kept, other control characters refused.`;
+const backOffMinutes = defaults.maxBackOffSeconds / 60;
+const rateLimitHelp = `At most this many deliveries a second to the endpoint: a whole number from ${minRateLimit} to ${maxRateLimit}, or null for no limit (the default). Deliveries over the rate wait their turn; they are not failed and use no attempt. A 429 or 503 with Retry-After also holds the endpoint's deliveries until then (at most ${backOffMinutes} minutes; see \`back_off_until\`).`;
 
-/** Adds the descriptions of checks JSON Schema cannot state to a generated body schema. */
-function describeFields(schema: JsonSchema): JsonSchema {
+/** What the body fields are, beyond what their JSON Schema states. */
+const inputHelp: Record<string, string> = {
+  name: nameHelp,
+  description: descriptionHelp,
+  url: urlHelp,
+  events: webhookSelectorHelp,
+  filter: filterHelp,
+  headers: headersHelp,
+  metadata: metadataHelp,
+  rate_limit: rateLimitHelp,
+};
+
+const probeMaxMinutes = settings.circuitProbeMaxSeconds.default / 60;
+const circuitHelp = [
+  'Read-only, kept by the platform. `closed`: deliveries are attempted.',
+  `\`open\`: it opens after ${settings.circuitBreakAfter.default} failed attempts in a row (by default; the deployment may set another number), counting connection errors, timeouts, 5xx, 408 and 429.`,
+  "While it is open the endpoint's deliveries are held: they stay `pending`, are not attempted and use no attempt.",
+  `One probe at a time tests the endpoint with its oldest held delivery: the first ${defaults.firstProbeSeconds} s after the circuit opened, each failed probe doubling the wait, up to ${probeMaxMinutes} minutes (\`next_probe_at\`: when the next is due).`,
+  'A probe that gets a 2xx closes the circuit, and the held deliveries go out, oldest first.',
+  'The platform announces both on its own event bus, for operators, as `webhook.circuit_opened` and `webhook.circuit_closed`.',
+  'Re-enabling a disabled subscription closes it.',
+].join(' ');
+const { laneEvidence } = defaults;
+const laneHelp = `Read-only, kept by the platform. \`main\`, or \`slow\` while the endpoint answers slower than the main lane waits (${defaults.mainLaneWaitMs / 1000} s): after ${laneEvidence.toSlow} answers in a row that took longer, its deliveries go in the slow lane, which waits the full timeout (${settings.deliveryTimeoutSeconds.default} s by default), so that they never hold up other endpoints'; ${laneEvidence.toMain} answers in a row within ${laneEvidence.quickMs / 1000} s bring them back. A slow answer within the timeout is a success.`;
+
+/** What the read-only fields of a subscription mean. */
+const viewHelp: Record<string, string> = {
+  rate_limit: `Deliveries a second to the endpoint at most, or null for no limit. Deliveries over the rate wait their turn; they are not failed and use no attempt. A 429 or 503 with Retry-After also holds the endpoint's deliveries until then (see \`back_off_until\`).`,
+  circuit: circuitHelp,
+  lane: laneHelp,
+  slow_since: 'Read-only: since when the subscription is in the slow lane; null in the main lane.',
+  back_off_until: `Read-only: until when the endpoint asked, with Retry-After on a 429 or 503, to be left alone (at most ${backOffMinutes} minutes ahead): its deliveries wait till then, using no attempt. null when no such wait lies ahead.`,
+};
+
+/** Adds descriptions of what JSON Schema cannot state to a generated schema's properties. */
+function describeFields(schema: JsonSchema, help: Record<string, string>): JsonSchema {
   const properties = { ...(schema.properties as Record<string, Record<string, unknown>>) };
-  const help: Record<string, string> = {
-    name: nameHelp,
-    description: descriptionHelp,
-    url: urlHelp,
-    events: webhookSelectorHelp,
-    filter: filterHelp,
-    headers: headersHelp,
-    metadata: metadataHelp,
-  };
   for (const [name, description] of Object.entries(help)) {
     if (properties[name] !== undefined) properties[name] = { ...properties[name], description };
   }
@@ -106,6 +136,7 @@ const exampleCreate = {
   filter: { data: { status: ['Shipped'] } },
   headers: { Authorization: 'Bearer receiver-token' },
   metadata: { cost_center: '42' },
+  rate_limit: 50,
 };
 const exampleWebhook = {
   id: exampleId,
@@ -114,6 +145,10 @@ const exampleWebhook = {
   disabled_reason: null,
   format: 'json',
   previous_secret_expires_at: null,
+  circuit: { state: 'closed' },
+  lane: 'main',
+  slow_since: null,
+  back_off_until: null,
   created_at: '2026-11-27T10:15:00.000Z',
   updated_at: '2026-11-27T10:15:00.000Z',
   version: 1,
@@ -132,6 +167,7 @@ const examples = {
       summary: 'Another URL and no filter',
       value: { url: 'https://hooks.example.com/v2/warehouse', filter: null },
     },
+    unlimited: { summary: 'No rate limit', value: { rate_limit: null } },
   },
   updated: {
     paused: {
@@ -141,9 +177,27 @@ const examples = {
   },
   list: {
     page: {
-      summary: 'A page with more after it',
+      summary: 'A page with more after it: an endpoint that keeps failing, and one that answers',
       value: {
-        data: [exampleWebhook],
+        data: [
+          {
+            ...exampleWebhook,
+            id: 'sub_01m8rg2w3x4y5z6a7b8c9d0e1f',
+            name: 'Billing',
+            url: 'https://billing.example.com/hooks',
+            rate_limit: null,
+            circuit: {
+              state: 'open',
+              opened_at: '2026-11-28T08:00:00.000Z',
+              next_probe_at: '2026-11-28T08:05:00.000Z',
+            },
+            lane: 'slow',
+            slow_since: '2026-11-28T07:40:00.000Z',
+            created_at: '2026-11-27T11:00:00.000Z',
+            updated_at: '2026-11-27T11:00:00.000Z',
+          },
+          exampleWebhook,
+        ],
         next_cursor: 'eyJhZnRlciI6InN1Yl8wMW04cmU4amM1NThjdGh2cDYwY2piN3lqNSJ9',
       },
     },
@@ -235,7 +289,7 @@ function webhookPaths() {
         operationId: 'updateWebhook',
         summary: 'Change any field of a subscription',
         description:
-          'Fields given replace the stored ones (`headers` and `metadata` as a whole, not merged); `null` removes description, filter, headers or metadata. `status: active` re-enables a disabled subscription and `status: paused` pauses it; either clears its `disabled_reason`. A patch that changes nothing writes nothing and keeps the version. Without If-Match the last writer wins (a change is re-applied while others write at the same moment; 409 only if they never stop); with If-Match another version gives 412.',
+          'Fields given replace the stored ones (`headers` and `metadata` as a whole, not merged); `null` removes description, filter, headers, metadata or rate_limit. `status: active` re-enables a disabled subscription and `status: paused` pauses it; either clears its `disabled_reason`, and taking it out of `disabled` also closes its `circuit`, ends its `back_off_until` and forgets its failures so far. `circuit`, `lane`, `slow_since` and `back_off_until` are kept by the platform: a patch cannot set them, and leaves them as they are otherwise. A patch that changes nothing writes nothing and keeps the version. Without If-Match the last writer wins (a change is re-applied while others write at the same moment; 409 only if they never stop); with If-Match another version gives 412.',
         parameters: [parameter('IfMatch')],
         requestBody: { required: true, content: jsonContent(ref('UpdateWebhook'), examples.update) },
         responses: {
@@ -481,11 +535,11 @@ function components() {
     schemas: {
       ...deliverySchemas(),
       ...portalSchemas(),
-      CreateWebhook: describeFields(jsonSchema(createSubscriptionSchema(policy), 'input')),
-      UpdateWebhook: describeFields(jsonSchema(updateSubscriptionSchema(policy), 'input')),
+      CreateWebhook: describeFields(jsonSchema(createSubscriptionSchema(policy), 'input'), inputHelp),
+      UpdateWebhook: describeFields(jsonSchema(updateSubscriptionSchema(policy), 'input'), inputHelp),
       RotateSecret: jsonSchema(rotateSecretSchema, 'input'),
-      Webhook: jsonSchema(subscriptionViewSchema, 'output'),
-      WebhookWithSecret: jsonSchema(subscriptionWithSecretSchema, 'output'),
+      Webhook: describeFields(jsonSchema(subscriptionViewSchema, 'output'), viewHelp),
+      WebhookWithSecret: describeFields(jsonSchema(subscriptionWithSecretSchema, 'output'), viewHelp),
       WebhookList: {
         type: 'object',
         required: ['data', 'next_cursor'],

@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
 import {
+  maxRateLimit,
+  minRateLimit,
   payloadFormats,
   previousSecretsAt,
   type Subscription,
@@ -7,6 +9,20 @@ import {
 } from '#core/subscriptions/subscription.ts';
 
 const dateTime = z.iso.datetime();
+
+/**
+ * A subscription's circuit as clients see it: closed, or open since when and when its next probe is due. The
+ * probe's token and wait stay inside.
+ */
+export const circuitViewSchema = z.discriminatedUnion('state', [
+  z.object({ state: z.literal('closed') }),
+  z.object({ state: z.literal('open'), opened_at: dateTime, next_probe_at: dateTime }),
+]);
+
+export type CircuitView = z.infer<typeof circuitViewSchema>;
+
+/** The lanes a subscription's deliveries go in: `slow` for an endpoint that answers slower than the main one waits. */
+export const lanes = ['main', 'slow'] as const;
 
 /** Subscription ids as `newId('sub')` makes them (Crockford's base32): in views and in paths. */
 export const subscriptionIdPattern = /^sub_[0-9a-hjkmnp-tv-z]{26}$/;
@@ -25,6 +41,12 @@ export const subscriptionViewSchema = z.object({
   headers: z.record(z.string(), z.string()),
   metadata: z.record(z.string(), z.string()),
   previous_secret_expires_at: z.nullable(dateTime),
+  rate_limit: z.nullable(z.number().check(z.int(), z.minimum(minRateLimit), z.maximum(maxRateLimit))),
+  // Kept by the delivery path, shown read-only:
+  circuit: circuitViewSchema,
+  lane: z.enum(lanes),
+  slow_since: z.nullable(dateTime),
+  back_off_until: z.nullable(dateTime),
   created_at: dateTime,
   updated_at: dateTime,
   version: z.number().check(z.int()),
@@ -32,9 +54,18 @@ export const subscriptionViewSchema = z.object({
 
 export type SubscriptionView = z.infer<typeof subscriptionViewSchema>;
 
+/** A subscription's circuit as clients see it. */
+export function circuitView(subscription: Subscription): CircuitView {
+  const { circuit } = subscription;
+  return circuit === undefined
+    ? { state: 'closed' }
+    : { state: 'open', opened_at: circuit.openedAt, next_probe_at: circuit.probeAt };
+}
+
 /**
  * The view of a subscription at `now`. `previous_secret_expires_at` is when the last previous secret still
- * signing stops (until then webhooks carry more than one signature); null when none does.
+ * signing stops (until then webhooks carry more than one signature); null when none does. `back_off_until` is
+ * shown while it lies ahead: a back-off that has passed holds nothing.
  */
 export function subscriptionView(subscription: Subscription, now: Date): SubscriptionView {
   const lastExpiry = previousSecretsAt(subscription, now)
@@ -56,6 +87,14 @@ export function subscriptionView(subscription: Subscription, now: Date): Subscri
     headers: { ...subscription.headers },
     metadata: { ...subscription.metadata },
     previous_secret_expires_at: lastExpiry,
+    rate_limit: subscription.rateLimit ?? null,
+    circuit: circuitView(subscription),
+    lane: subscription.slowSince === undefined ? 'main' : 'slow',
+    slow_since: subscription.slowSince ?? null,
+    back_off_until:
+      subscription.backOffUntil !== undefined && Date.parse(subscription.backOffUntil) > now.getTime()
+        ? subscription.backOffUntil
+        : null,
     created_at: subscription.createdAt,
     updated_at: subscription.updatedAt,
     version: subscription.version,

@@ -23,6 +23,35 @@ describe('Idempotency-Key', () => {
     expect(listed.json?.data).toHaveLength(1);
   });
 
+  it('replays a create with its rate limit as first answered, and refuses the key with another rate limit', async () => {
+    const { call } = await newAccount();
+    const limited = { ...hook, rate_limit: 40 };
+
+    const first = await call('POST', '/v1/webhooks', limited, { 'idempotency-key': 'limited' });
+    const again = await call('POST', '/v1/webhooks', limited, { 'idempotency-key': 'limited' });
+    const otherLimit = await call(
+      'POST',
+      '/v1/webhooks',
+      { ...hook, rate_limit: null },
+      { 'idempotency-key': 'limited' },
+    );
+    const listed = await call('GET', '/v1/webhooks');
+
+    expect(first.status).toBe(201);
+    expect(first.json).toMatchObject({ rate_limit: 40, circuit: { state: 'closed' }, lane: 'main' });
+    expect(again.json).toEqual(first.json);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(otherLimit.status).toBe(422);
+    expect(otherLimit.json).toEqual(
+      problem('validation-failed', 422, {
+        errors: [
+          { field: 'idempotency-key', message: 'was already used with another request; use a new key' },
+        ],
+      }),
+    );
+    expect(listed.json?.data).toEqual([expect.objectContaining({ id: first.json?.id, rate_limit: 40 })]);
+  });
+
   it('refuses the same key with another body or another route with a 422, and runs neither', async () => {
     const { call, createWebhook } = await newAccount();
     const { id } = await createWebhook();

@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +16,7 @@ import { useApiSandbox } from '../support/api-sandbox.ts';
 import { api } from '../support/clients.ts';
 import { eventually } from '../support/eventually.ts';
 
-const { sandbox, newAccount, newReceiver } = useApiSandbox();
+const { sandbox, newAccount, newReceiver, dynamo } = useApiSandbox();
 
 type Media = { schema: object; examples?: Record<string, { value: unknown }> };
 type Response = { $ref?: string; headers?: Record<string, unknown>; content?: Record<string, Media> };
@@ -122,6 +124,7 @@ describe('GET /v1/openapi.json', () => {
       filter: { data: { status: ['Shipped'] } },
       headers: { 'X-Team': 'ops' },
       metadata: { a: 'b' },
+      rate_limit: 100,
     });
     const id = created.json?.id as string;
     const answers: [string, string, { status: number; json?: unknown }][] = [
@@ -287,6 +290,11 @@ describe('GET /v1/openapi.json', () => {
     [{ url: 'https://evil.example\\@127.0.0.1/' }, 'url'],
     [{ url: 'https://@hooks.example.com/' }, 'url'],
     [{ url: 'https:hooks.example.com/' }, 'url'],
+    [{ rate_limit: 0 }, 'rate_limit'],
+    [{ rate_limit: 10_001 }, 'rate_limit'],
+    [{ rate_limit: 1.5 }, 'rate_limit'],
+    [{ rate_limit: '10' }, 'rate_limit'],
+    [{ circuit: { state: 'closed' } }, 'circuit'],
   ])('the document refuses %j as the API does (%s)', async (fields, field) => {
     const { call } = await newAccount();
     const body = { name: 'x', url: 'https://hooks.example.com/in', events: ['order.*'], ...fields };
@@ -299,6 +307,61 @@ describe('GET /v1/openapi.json', () => {
     expect(answer.json).toMatchObject({
       errors: [{ field: expect.stringMatching(new RegExp(`^${field}`)) }],
     });
+  });
+
+  it('documents the rate limit, the circuit and the lane, and an open circuit in the slow lane as the API shows it', async () => {
+    const { schemas } = document.components;
+    const webhook = schemas.Webhook?.properties ?? {};
+    const account = await newAccount();
+    const { id } = await account.createWebhook();
+    const now = Date.now();
+    await dynamo().send(
+      new UpdateItemCommand({
+        TableName: 'webhooks',
+        Key: { pk: { S: `ACCOUNT#${account.accountId}` }, sk: { S: `SUBSCRIPTION#${id}` } },
+        UpdateExpression: 'SET circuit = :circuit, slowSince = :slow, backOffUntil = :until',
+        ExpressionAttributeValues: marshall({
+          ':circuit': {
+            openedAt: new Date(now).toISOString(),
+            probeAt: new Date(now + 5000).toISOString(),
+            probeDelaySeconds: 5,
+            token: 'probe',
+          },
+          ':slow': new Date(now - 60_000).toISOString(),
+          ':until': new Date(now + 60_000).toISOString(),
+        }),
+      }),
+    );
+
+    const read = await account.call('GET', `/v1/webhooks/${id}`);
+    const listed = await account.call('GET', '/v1/webhooks');
+
+    expect(schemas.CreateWebhook?.properties?.rate_limit).toMatchObject({
+      anyOf: [{ type: 'integer', minimum: 1, maximum: 10_000 }, { type: 'null' }],
+      description: expect.stringContaining(
+        'Deliveries over the rate wait their turn; they are not failed and use no attempt. A 429 or 503 with Retry-After also holds the endpoint',
+      ),
+    });
+    expect(schemas.UpdateWebhook?.properties?.rate_limit).toEqual(
+      schemas.CreateWebhook?.properties?.rate_limit,
+    );
+    expect(webhook.circuit?.description).toEqual(
+      expect.stringMatching(
+        /5 failed attempts in a row.*connection errors, timeouts, 5xx, 408 and 429.*stay `pending`, are not attempted and use no attempt.*One probe at a time.*first 5 s.*doubling.*5 minutes.*`webhook.circuit_opened` and `webhook.circuit_closed`/,
+      ),
+    );
+    expect(webhook.lane).toMatchObject({ enum: ['main', 'slow'] });
+    expect(JSON.stringify(webhook.circuit)).not.toContain('token');
+    expect(schemas.Webhook?.required).toEqual(
+      expect.arrayContaining(['rate_limit', 'circuit', 'lane', 'slow_since', 'back_off_until']),
+    );
+    expect(read.json).toMatchObject({
+      circuit: { state: 'open', next_probe_at: new Date(now + 5000).toISOString() },
+      lane: 'slow',
+      back_off_until: new Date(now + 60_000).toISOString(),
+    });
+    expectDocumented('/v1/webhooks/{id}', 'get', read);
+    expectDocumented('/v1/webhooks', 'get', listed);
   });
 
   it('gives examples that match their own schemas, for create, update, list and test', () => {

@@ -1,9 +1,57 @@
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { TOO_MANY_COMBINATIONS } from '#core/event-pattern/limits.ts';
 import { problem, useApiSandbox } from '../support/api-sandbox.ts';
 
 const { newAccount, dynamo } = useApiSandbox({ subscriptionsPerAccount: 3 });
+
+/** What `rate_limit` must be, as the API says it for every wrong value. */
+const rateLimitRule = 'must be a whole number of deliveries a second from 1 to 10000, or null for no limit';
+
+const itemKey = (accountId: string, id: string) => ({
+  pk: { S: `ACCOUNT#${accountId}` },
+  sk: { S: `SUBSCRIPTION#${id}` },
+});
+
+/** The subscription's item as stored. */
+async function storedItem(accountId: string, id: string): Promise<Record<string, unknown>> {
+  const { Item } = await dynamo().send(
+    new GetItemCommand({ TableName: 'webhooks', Key: itemKey(accountId, id), ConsistentRead: true }),
+  );
+  return unmarshall(Item ?? {});
+}
+
+/** Sets attributes of a subscription's item as the delivery path does: beside the API, without a new version. */
+async function keepBehindTheApi(accountId: string, id: string, fields: Record<string, unknown>) {
+  const names = Object.keys(fields);
+  await dynamo().send(
+    new UpdateItemCommand({
+      TableName: 'webhooks',
+      Key: itemKey(accountId, id),
+      UpdateExpression: `SET ${names.map((name) => `#${name} = :${name}`).join(', ')}`,
+      ExpressionAttributeNames: Object.fromEntries(names.map((name) => [`#${name}`, name])),
+      ExpressionAttributeValues: marshall(
+        Object.fromEntries(Object.entries(fields).map(([name, value]) => [`:${name}`, value])),
+      ),
+    }),
+  );
+}
+
+/** What the delivery path keeps of an endpoint that kept failing and answers slowly, as it writes it. */
+const failingEndpoint = (now = Date.now()) => ({
+  slowSince: new Date(now - 3_600_000).toISOString(),
+  failingSince: new Date(now - 1_800_000).toISOString(),
+  laneEvidence: 2,
+  consecutiveFailures: 5,
+  circuit: {
+    openedAt: new Date(now - 60_000).toISOString(),
+    probeAt: new Date(now + 20_000).toISOString(),
+    probeDelaySeconds: 40,
+    token: 'probe-token-3',
+  },
+  backOffUntil: new Date(now + 600_000).toISOString(),
+});
 
 /** Disables a subscription as the delivery function does after a 410 Gone. */
 async function disableBehindTheApi(accountId: string, id: string, reason: string) {
@@ -35,6 +83,7 @@ describe('POST /v1/webhooks', () => {
       format: 'xml',
       headers: { Authorization: 'Bearer receiver-token', 'X-Team': 'ops' },
       metadata: { cost_center: '42' },
+      rate_limit: 250,
     });
     const id = created.json?.id as string;
     const read = await call('GET', `/v1/webhooks/${id}`);
@@ -55,6 +104,11 @@ describe('POST /v1/webhooks', () => {
       headers: { Authorization: 'Bearer receiver-token', 'X-Team': 'ops' },
       metadata: { cost_center: '42' },
       previous_secret_expires_at: null,
+      rate_limit: 250,
+      circuit: { state: 'closed' },
+      lane: 'main',
+      slow_since: null,
+      back_off_until: null,
       created_at: expect.any(String),
       updated_at: created.json?.created_at,
       version: 1,
@@ -123,6 +177,16 @@ describe('POST /v1/webhooks', () => {
           'must have at most 20 keys',
         ],
         [{ status: 'paused' }, 'status', 'is not a known field'],
+        [{ rate_limit: 0 }, 'rate_limit', rateLimitRule],
+        [{ rate_limit: 10_001 }, 'rate_limit', rateLimitRule],
+        [{ rate_limit: 1.5 }, 'rate_limit', rateLimitRule],
+        [{ rate_limit: '10' }, 'rate_limit', rateLimitRule],
+        [{ rate_limit: -1 }, 'rate_limit', rateLimitRule],
+        [{ rate_limit: true }, 'rate_limit', rateLimitRule],
+        [{ rate_limit: [10] }, 'rate_limit', rateLimitRule],
+        [{ circuit: { state: 'closed' } }, 'circuit', 'is not a known field'],
+        [{ lane: 'slow' }, 'lane', 'is not a known field'],
+        [{ rateLimit: 10 }, 'rateLimit', 'is not a known field'],
         // Keys the AWS SDK's marshaller or JavaScript treat as special; `__proto__` is sent as raw JSON below.
         [{ metadata: { constructor: 'x' } }, 'metadata.constructor', 'is a reserved name'],
         [{ metadata: { prototype: 'x' } }, 'metadata.prototype', 'is a reserved name'],
@@ -221,6 +285,42 @@ describe('POST /v1/webhooks', () => {
 
     expect(response.status).toBe(422);
     expect(response.json).toEqual(problem('validation-failed', 422, { errors: [{ field, message }] }));
+  });
+
+  it.each([
+    [1, 1],
+    [10_000, 10_000],
+    [null, null],
+    [undefined, null],
+  ])('creates with rate_limit %s, shown as %s and stored as given', async (rateLimit, shown) => {
+    const { accountId, call } = await newAccount();
+
+    const created = await call('POST', '/v1/webhooks', {
+      name: 'x',
+      url: 'https://hooks.example.com/in',
+      events: ['order.*'],
+      ...(rateLimit === undefined ? {} : { rate_limit: rateLimit }),
+    });
+    const id = created.json?.id as string;
+
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ rate_limit: shown, circuit: { state: 'closed' }, lane: 'main' });
+    expect((await call('GET', `/v1/webhooks/${id}`)).json).toMatchObject({ rate_limit: shown });
+    expect((await storedItem(accountId, id)).rateLimit).toBe(shown ?? undefined);
+  });
+
+  it('refuses a rate_limit sent as 1e400 (Infinity to JSON.parse) with a 422 naming it', async () => {
+    const { call } = await newAccount();
+
+    const response = await call(
+      'POST',
+      '/v1/webhooks',
+      '{"name":"x","url":"https://hooks.example.com/in","events":["order.*"],"rate_limit":1e400}',
+    );
+
+    expect(response.json).toEqual(
+      problem('validation-failed', 422, { errors: [{ field: 'rate_limit', message: rateLimitRule }] }),
+    );
   });
 
   it('stores a URL as the parser writes it, which is what it shows and sends to', async () => {
@@ -423,6 +523,112 @@ describe('PATCH /v1/webhooks/{id}', () => {
     expect(enabled.json).toMatchObject({ status: 'active', disabled_reason: null, version: 4 });
   });
 
+  it('sets, changes and clears the rate limit, each a new version, and keeps the version when it is the same', async () => {
+    const { accountId, call, createWebhook } = await newAccount();
+    const { id } = await createWebhook();
+
+    const set = await call('PATCH', `/v1/webhooks/${id}`, { rate_limit: 20 });
+    const same = await call('PATCH', `/v1/webhooks/${id}`, { rate_limit: 20 });
+    const stale = await call('PATCH', `/v1/webhooks/${id}`, { rate_limit: 5 }, { 'if-match': '"1"' });
+    const changed = await call('PATCH', `/v1/webhooks/${id}`, { rate_limit: 10_000 }, { 'if-match': '"2"' });
+    const storedWithLimit = await storedItem(accountId, id);
+    const cleared = await call('PATCH', `/v1/webhooks/${id}`, { rate_limit: null });
+    const clearedAgain = await call('PATCH', `/v1/webhooks/${id}`, { rate_limit: null });
+
+    expect(set.json).toMatchObject({ rate_limit: 20, version: 2 });
+    expect(set.headers.get('etag')).toBe('"2"');
+    expect(same.json).toMatchObject({ rate_limit: 20, version: 2 });
+    expect(stale.status).toBe(412);
+    expect(changed.json).toMatchObject({ rate_limit: 10_000, version: 3 });
+    expect(storedWithLimit.rateLimit).toBe(10_000);
+    expect(cleared.json).toMatchObject({ rate_limit: null, version: 4 });
+    expect(clearedAgain.json).toMatchObject({ rate_limit: null, version: 4 });
+    expect(await storedItem(accountId, id)).not.toHaveProperty('rateLimit');
+    expect((await call('GET', `/v1/webhooks/${id}`)).json).toEqual(cleared.json);
+  });
+
+  it('shows what the delivery path keeps, and a patch leaves it as stored: circuit, lane, failures, back-off', async () => {
+    const { accountId, call, createWebhook } = await newAccount();
+    const { id } = await createWebhook();
+    const kept = failingEndpoint();
+    await keepBehindTheApi(accountId, id, kept);
+
+    const patched = await call('PATCH', `/v1/webhooks/${id}`, { name: 'Renamed', rate_limit: 3 });
+    const item = await storedItem(accountId, id);
+
+    expect(patched.json).toMatchObject({
+      name: 'Renamed',
+      rate_limit: 3,
+      version: 2,
+      circuit: { state: 'open', opened_at: kept.circuit.openedAt, next_probe_at: kept.circuit.probeAt },
+      lane: 'slow',
+      slow_since: kept.slowSince,
+      back_off_until: kept.backOffUntil,
+    });
+    expect(patched.json?.circuit).not.toHaveProperty('token');
+    expect(item).toMatchObject({ ...kept, name: 'Renamed', rateLimit: 3, version: 2 });
+    expect((await call('GET', `/v1/webhooks/${id}`)).json).toEqual(patched.json);
+  });
+
+  it('does not show a back-off that has passed', async () => {
+    const { accountId, call, createWebhook } = await newAccount();
+    const { id } = await createWebhook();
+    await keepBehindTheApi(accountId, id, { backOffUntil: new Date(Date.now() - 1000).toISOString() });
+
+    const read = await call('GET', `/v1/webhooks/${id}`);
+
+    expect(read.json).toMatchObject({ back_off_until: null, circuit: { state: 'closed' }, lane: 'main' });
+  });
+
+  it.each(['active', 'paused'])(
+    'taking a disabled subscription to %s clears its circuit, failures and back-off in the same write, and keeps its lane',
+    async (status) => {
+      const { accountId, call, createWebhook } = await newAccount();
+      const { id } = await createWebhook();
+      const kept = failingEndpoint();
+      await keepBehindTheApi(accountId, id, kept);
+      await disableBehindTheApi(accountId, id, 'The endpoint failed for 5 days');
+
+      const changed = await call('PATCH', `/v1/webhooks/${id}`, { status });
+      const item = await storedItem(accountId, id);
+
+      expect(changed.json).toMatchObject({
+        status,
+        disabled_reason: null,
+        version: 3,
+        circuit: { state: 'closed' },
+        back_off_until: null,
+        lane: 'slow',
+        slow_since: kept.slowSince,
+      });
+      for (const field of [
+        'circuit',
+        'consecutiveFailures',
+        'laneEvidence',
+        'backOffUntil',
+        'failingSince',
+        'disabledReason',
+      ]) {
+        expect(item).not.toHaveProperty(field);
+      }
+      expect(item).toMatchObject({ status, slowSince: kept.slowSince, version: 3 });
+      expect((await call('GET', `/v1/webhooks/${id}`)).json).toEqual(changed.json);
+    },
+  );
+
+  it('keeps the circuit of a subscription paused and resumed: only leaving disabled clears it', async () => {
+    const { accountId, call, createWebhook } = await newAccount();
+    const { id } = await createWebhook();
+    const kept = failingEndpoint();
+    await keepBehindTheApi(accountId, id, kept);
+
+    await call('PATCH', `/v1/webhooks/${id}`, { status: 'paused' });
+    const resumed = await call('PATCH', `/v1/webhooks/${id}`, { status: 'active' });
+
+    expect(resumed.json).toMatchObject({ status: 'active', version: 3, circuit: { state: 'open' } });
+    expect(await storedItem(accountId, id)).toMatchObject(kept);
+  });
+
   it('keeps the version for a patch that changes nothing', async () => {
     const { call, createWebhook } = await newAccount();
     const { id } = await createWebhook({ name: 'Same' });
@@ -457,6 +663,13 @@ describe('PATCH /v1/webhooks/{id}', () => {
         [{ name: 'lone\udbff' }, 'name', 'must be valid Unicode text'],
         [{ description: 'form\ffeed' }, 'description', 'must be text without control characters'],
         [{ metadata: { k: 'a\u001bb' } }, 'metadata.k', 'must be text without control characters'],
+        [{ rate_limit: 0 }, 'rate_limit', rateLimitRule],
+        [{ rate_limit: 10_001 }, 'rate_limit', rateLimitRule],
+        [{ rate_limit: 1.5 }, 'rate_limit', rateLimitRule],
+        [{ rate_limit: '10' }, 'rate_limit', rateLimitRule],
+        [{ circuit: { state: 'closed' } }, 'circuit', 'is not a known field'],
+        [{ back_off_until: null }, 'back_off_until', 'is not a known field'],
+        [{ slow_since: null }, 'slow_since', 'is not a known field'],
       ] as const
     ).map(([patch, field, message]) => ({ patch, field, message })),
   )(

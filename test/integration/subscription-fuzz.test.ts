@@ -176,6 +176,15 @@ const text = (maxLength: number) =>
     ),
   );
 
+/** Deliveries a second: near and past the bounds, fractions, null, and numbers written as text. */
+const rateLimit = mostly(
+  fc.oneof(
+    fc.integer({ min: -2, max: 10_003 }),
+    fc.constantFrom(0, 1, 10_000, 10_001, null, '10', 1.5, -0, Number.MAX_SAFE_INTEGER + 2),
+    fc.double(),
+  ),
+);
+
 const fields = {
   name: text(210),
   description: text(1010),
@@ -185,6 +194,7 @@ const fields = {
   format: mostly(fc.constantFrom('json', 'xml', 'JSON', '')),
   headers,
   metadata,
+  rate_limit: rateLimit,
 };
 
 /**
@@ -259,9 +269,15 @@ async function storedRecordIsValid(account: TestAccount, id: string) {
   if (stored.filter !== undefined) expect(contentFilterProblem(JSON.parse(stored.filter))).toBeUndefined();
   expect(Object.keys(stored.headers).length).toBeLessThanOrEqual(subscriptionLimits.headers);
   expect(Object.keys(stored.metadata).length).toBeLessThanOrEqual(subscriptionLimits.metadataKeys);
+  if (stored.rateLimit !== undefined) {
+    expect(Number.isSafeInteger(stored.rateLimit)).toBe(true);
+    expect(stored.rateLimit).toBeGreaterThanOrEqual(1);
+    expect(stored.rateLimit).toBeLessThanOrEqual(10_000);
+  }
   const read = await account.call('GET', `/v1/webhooks/${id}`);
   expect(read.status).toBe(200);
   z.parse(subscriptionViewSchema, read.json);
+  expect(read.json?.rate_limit).toBe(stored.rateLimit ?? null);
 }
 
 describe('fuzzing the subscription API with hostile bodies', () => {

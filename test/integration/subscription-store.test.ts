@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient, GetItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { documentClient } from '#core/aws/dynamodb.ts';
 import { newId } from '#core/ids.ts';
@@ -107,6 +108,123 @@ describe('The subscription stores (records, routing, health) against DynamoDB (d
     expect(await records.get('acct_versions', 'sub_v')).toMatchObject({ name: 'renamed', version: 2 });
     expect(await records.remove('acct_versions', 'sub_v', 2)).toBe(true);
     expect(await records.get('acct_versions', 'sub_v')).toBeUndefined();
+  });
+
+  it('writes what a client changed and never what the delivery path keeps: a stale read puts back no circuit, streak or back-off', async () => {
+    const stored = aSubscription({ id: 'sub_kept', accountId: 'acct_kept', rateLimit: 10 });
+    await records.create(stored, 100);
+    // What a client's change read: the endpoint failing, its circuit open (all since closed, below).
+    const read = {
+      ...stored,
+      slowSince: '2026-11-27T01:00:00.000Z',
+      failingSince: '2026-11-27T02:00:00.000Z',
+      laneEvidence: 2,
+      consecutiveFailures: 5,
+      circuit: {
+        openedAt: '2026-11-27T03:00:00.000Z',
+        probeAt: '2026-11-27T03:00:05.000Z',
+        probeDelaySeconds: 5,
+        token: 'stale-probe',
+      },
+      backOffUntil: '2026-11-27T03:10:00.000Z',
+    };
+    // Meanwhile the delivery path closed the circuit, ended the streak and began another lane count.
+    const key = { pk: { S: 'ACCOUNT#acct_kept' }, sk: { S: 'SUBSCRIPTION#sub_kept' } };
+    await client.send(
+      new UpdateItemCommand({
+        TableName: 'webhooks',
+        Key: key,
+        UpdateExpression: 'SET laneEvidence = :one',
+        ExpressionAttributeValues: { ':one': { N: '1' } },
+      }),
+    );
+
+    const written = await records.replace({ ...read, name: 'renamed', rateLimit: 20, version: 2 }, 1);
+
+    expect(written).toBe(true);
+    expect(await records.get('acct_kept', 'sub_kept')).toEqual({
+      ...stored,
+      name: 'renamed',
+      rateLimit: 20,
+      laneEvidence: 1,
+      version: 2,
+    });
+  });
+
+  it('removes the delivery-kept fields a change resets, and only those, in its one conditional write', async () => {
+    const stored = aSubscription({ id: 'sub_reset', accountId: 'acct_kept' });
+    await records.create(stored, 100);
+    const kept = {
+      slowSince: '2026-11-27T01:00:00.000Z',
+      failingSince: '2026-11-27T02:00:00.000Z',
+      laneEvidence: 2,
+      consecutiveFailures: 5,
+      circuit: {
+        openedAt: '2026-11-27T03:00:00.000Z',
+        probeAt: '2026-11-27T03:00:05.000Z',
+        probeDelaySeconds: 5,
+        token: 'probe',
+      },
+      backOffUntil: '2026-11-27T03:10:00.000Z',
+    };
+    await health.disable('acct_kept', 'sub_reset', 'failing');
+    const key = { pk: { S: 'ACCOUNT#acct_kept' }, sk: { S: 'SUBSCRIPTION#sub_reset' } };
+    await client.send(
+      new UpdateItemCommand({
+        TableName: 'webhooks',
+        Key: key,
+        UpdateExpression:
+          'SET slowSince = :slow, failingSince = :failing, laneEvidence = :evidence, consecutiveFailures = :failures, circuit = :circuit, backOffUntil = :until',
+        ExpressionAttributeValues: marshall({
+          ':slow': kept.slowSince,
+          ':failing': kept.failingSince,
+          ':evidence': kept.laneEvidence,
+          ':failures': kept.consecutiveFailures,
+          ':circuit': kept.circuit,
+          ':until': kept.backOffUntil,
+        }),
+      }),
+    );
+    const reset = ['failingSince', 'consecutiveFailures', 'laneEvidence', 'circuit', 'backOffUntil'] as const;
+
+    const atWrongVersion = await records.replace({ ...stored, version: 4 }, 1, reset);
+    const afterWrongVersion = await records.get('acct_kept', 'sub_reset');
+    const written = await records.replace({ ...stored, version: 3 }, 2, reset);
+
+    expect(atWrongVersion).toBe(false);
+    expect(afterWrongVersion).toMatchObject(kept);
+    expect(written).toBe(true);
+    expect(await records.get('acct_kept', 'sub_reset')).toEqual({
+      ...stored,
+      slowSince: kept.slowSince,
+      version: 3,
+    });
+  });
+
+  it('gives routing and health an item with a rate limit and everything the delivery path keeps, parsed', async () => {
+    const full = aSubscription({
+      id: 'sub_full',
+      accountId: 'acct_full',
+      rateLimit: 10_000,
+      slowSince: '2026-11-27T01:00:00.000Z',
+      failingSince: '2026-11-27T02:00:00.000Z',
+      laneEvidence: 0,
+      consecutiveFailures: 7,
+      circuit: {
+        openedAt: '2026-11-27T03:00:00.000Z',
+        probeAt: '2026-11-27T03:05:00.000Z',
+        probeDelaySeconds: 300,
+        token: 'probe',
+      },
+      backOffUntil: '2026-11-27T03:10:00.000Z',
+    });
+    await records.create(full, 100);
+
+    expect(await health.get('acct_full', 'sub_full')).toEqual(full);
+    expect(await records.get('acct_full', 'sub_full')).toEqual(full);
+    expect(await routes.listRouting('acct_full')).toEqual([
+      { id: 'sub_full', accountId: 'acct_full', status: 'active', events: ['order.*'] },
+    ]);
   });
 
   it('reads an item written with one previousSecret as a list of one, and leaves no old attribute when it writes it again', async () => {

@@ -90,6 +90,23 @@ describe('createSubscription', () => {
     },
   );
 
+  it.each([
+    [25, true],
+    [null, false],
+  ])('stores rate_limit %s as rateLimit (stored: %s)', async (rateLimit, stored) => {
+    const inserted: Subscription[] = [];
+
+    await createSubscription(
+      'acct_1',
+      { name: 'x', url: 'https://hooks.example.com/in', events: ['order.*'], rate_limit: rateLimit },
+      createPorts(inserted),
+    );
+
+    expect(inserted).toHaveLength(1);
+    expect(inserted[0]?.rateLimit).toBe(rateLimit ?? undefined);
+    expect(Object.hasOwn(inserted[0] ?? {}, 'rateLimit')).toBe(stored);
+  });
+
   it('accepts a name that does not resolve now: it is checked again when connecting', async () => {
     const inserted: Subscription[] = [];
 
@@ -126,6 +143,64 @@ describe('updateSubscription', () => {
       ...aSubscription(),
       status: 'active',
     });
+  });
+
+  it('takes a disabled subscription out of disabled afresh: no circuit, failures or back-off; its lane stays', () => {
+    const failing = aSubscription({
+      status: 'disabled',
+      disabledReason: 'failing for 5 days',
+      rateLimit: 5,
+      slowSince: '2026-11-27T01:00:00.000Z',
+      failingSince: '2026-11-26T01:00:00.000Z',
+      laneEvidence: 1,
+      consecutiveFailures: 40,
+      circuit: {
+        openedAt: '2026-11-26T02:00:00.000Z',
+        probeAt: '2026-11-27T09:59:00.000Z',
+        probeDelaySeconds: 300,
+        token: 'probe',
+      },
+      backOffUntil: '2026-11-27T10:05:00.000Z',
+    });
+
+    expect(applyPatch(failing, { status: 'active', rate_limit: null })).toEqual({
+      ...aSubscription(),
+      slowSince: '2026-11-27T01:00:00.000Z',
+    });
+    expect(applyPatch({ ...failing, status: 'paused' }, { status: 'active' })).toMatchObject({
+      circuit: failing.circuit,
+      consecutiveFailures: 40,
+    });
+  });
+
+  it('resets what the delivery path keeps in the write only when a patch takes it out of disabled', async () => {
+    const written: [Subscription, number, readonly string[]][] = [];
+    const ports = (current: Subscription) => ({
+      get: async () => current,
+      replace: async (next: Subscription, expected: number, reset: readonly string[]) => {
+        written.push([next, expected, reset]);
+        return true;
+      },
+      urlProblem: async () => undefined,
+      now: () => now,
+    });
+    const disabled = aSubscription({ status: 'disabled', consecutiveFailures: 9 });
+
+    await updateSubscription('acct_1', 'sub_1', { status: 'active' }, undefined, ports(disabled));
+    await updateSubscription('acct_1', 'sub_1', { name: 'renamed' }, undefined, ports(disabled));
+    await updateSubscription('acct_1', 'sub_1', { rate_limit: 7 }, undefined, ports(aSubscription()));
+
+    expect(written.map(([next, expected, reset]) => [next.status, next.rateLimit, expected, reset])).toEqual([
+      [
+        'active',
+        undefined,
+        1,
+        ['failingSince', 'consecutiveFailures', 'laneEvidence', 'circuit', 'backOffUntil'],
+      ],
+      ['disabled', undefined, 1, []],
+      ['active', 7, 1, []],
+    ]);
+    expect(written[0]?.[0]).not.toHaveProperty('consecutiveFailures');
   });
 
   it('checks the URL against DNS only when it changes, and writes the next version', async () => {

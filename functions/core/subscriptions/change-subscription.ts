@@ -1,4 +1,4 @@
-import type { Subscription } from './subscription.ts';
+import type { DeliveryKeptField, Subscription } from './subscription.ts';
 import {
   ConcurrentChangeError,
   SubscriptionNotFoundError,
@@ -8,8 +8,26 @@ import {
 /** Reading and conditionally replacing one stored subscription. */
 export interface SubscriptionRecords {
   readonly get: (accountId: string, id: string) => Promise<Subscription | undefined>;
-  /** Writes `next` if the stored one is still at `expectedVersion`; false (nothing written) otherwise. */
-  readonly replace: (next: Subscription, expectedVersion: number) => Promise<boolean>;
+  /**
+   * Writes what a client sets of `next` if the stored one is still at `expectedVersion`, and removes the fields
+   * named in `reset` of those the delivery path keeps (the others are left as stored); false (nothing written)
+   * otherwise.
+   */
+  readonly replace: (
+    next: Subscription,
+    expectedVersion: number,
+    reset: readonly DeliveryKeptField[],
+  ) => Promise<boolean>;
+}
+
+/**
+ * A change that also clears some of what the delivery path keeps (a re-enabled subscription starts afresh):
+ * `next` holds none of the `reset` fields, and the write removes them whatever the delivery path wrote since
+ * they were read.
+ */
+export interface ChangeWithReset {
+  readonly next: Subscription;
+  readonly reset: readonly DeliveryKeptField[];
 }
 
 /**
@@ -46,7 +64,7 @@ export async function changeSubscription(
   accountId: string,
   id: string,
   precondition: VersionPrecondition | undefined,
-  change: (current: Subscription) => Promise<Subscription> | Subscription,
+  change: (current: Subscription) => Promise<Subscription | ChangeWithReset> | Subscription | ChangeWithReset,
   records: SubscriptionRecords,
 ): Promise<Subscription> {
   for (let attempt = 0; attempt < unconditionalAttempts; attempt++) {
@@ -56,9 +74,10 @@ export async function changeSubscription(
     if (precondition !== undefined && !precondition(current.version)) {
       throw new VersionMismatchError(current.version);
     }
-    const next = await change(current);
+    const changed = await change(current);
+    const { next, reset } = 'reset' in changed ? changed : { next: changed, reset: [] };
     if (next === current) return current;
-    if (await records.replace(next, current.version)) return next;
+    if (await records.replace(next, current.version, reset)) return next;
     // Changed meanwhile. With If-Match the client named the version it saw, which is now gone.
     if (precondition !== undefined) {
       const now = await records.get(accountId, id);

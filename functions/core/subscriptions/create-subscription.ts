@@ -50,6 +50,7 @@ export async function createSubscription(
     headers: input.headers ?? {},
     secret,
     metadata: input.metadata ?? {},
+    ...(input.rate_limit == null ? {} : { rateLimit: input.rate_limit }),
     createdAt: now,
     updatedAt: now,
     version: 1,

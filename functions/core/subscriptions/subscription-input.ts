@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { normalizedTargetUrl, type TargetPolicy, targetUrlProblem } from '../egress/target-guard.ts';
 import { contentFilterProblem } from './content-filter.ts';
-import { isEventSelector, payloadFormats } from './subscription.ts';
+import { isEventSelector, maxRateLimit, minRateLimit, payloadFormats } from './subscription.ts';
 
 /** Bounds of what one subscription may hold. */
 export const subscriptionLimits = {
@@ -266,6 +266,25 @@ const metadataSchema = withoutReservedKeys(
     ),
 );
 
+/** What `rate_limit` must be, in words: every wrong value gets this one message. */
+export const rateLimitRule = `must be a whole number of deliveries a second from ${minRateLimit} to ${maxRateLimit}, or null for no limit`;
+
+/**
+ * Deliveries a second: one check for type and bounds, so that `"10"`, `1.5` and `0` all get
+ * {@link rateLimitRule} (zod's own type and `int` messages name no bounds); the JSON Schema states it as an
+ * integer with its bounds.
+ */
+const rateLimitSchema = z
+  .custom<number>(
+    (value) =>
+      typeof value === 'number' &&
+      Number.isSafeInteger(value) &&
+      value >= minRateLimit &&
+      value <= maxRateLimit,
+    rateLimitRule,
+  )
+  .check(z.meta({ type: 'integer', minimum: minRateLimit, maximum: maxRateLimit }));
+
 /** Fields of a subscription that a client sets; `status` only by an update. */
 const fields = (policy: TargetPolicy) => ({
   name: nameSchema,
@@ -276,6 +295,7 @@ const fields = (policy: TargetPolicy) => ({
   format: z.enum(payloadFormats, 'must be json or xml'),
   headers: headersSchema,
   metadata: metadataSchema,
+  rate_limit: rateLimitSchema,
 });
 
 /** The body of `POST /v1/webhooks`; which URLs are acceptable depends on the deployment's target policy. */
@@ -290,6 +310,8 @@ export const createSubscriptionSchema = (policy: TargetPolicy) => {
     format: z.optional(field.format),
     headers: z.optional(field.headers),
     metadata: z.optional(field.metadata),
+    // null is the default said out loud: no limit.
+    rate_limit: z.optional(z.nullable(field.rate_limit)),
   });
 };
 
@@ -303,7 +325,7 @@ const clientStatus = z.enum(
 
 /**
  * The body of `PATCH /v1/webhooks/{id}`: any field; `null` removes an optional one (description, filter,
- * headers, metadata). Setting `status` to `active` re-enables a disabled subscription.
+ * headers, metadata, rate_limit). Setting `status` to `active` re-enables a disabled subscription.
  */
 export const updateSubscriptionSchema = (policy: TargetPolicy) => {
   const field = fields(policy);
@@ -317,6 +339,7 @@ export const updateSubscriptionSchema = (policy: TargetPolicy) => {
     format: z.optional(field.format),
     headers: z.optional(z.nullable(field.headers)),
     metadata: z.optional(z.nullable(field.metadata)),
+    rate_limit: z.optional(z.nullable(field.rate_limit)),
   });
 };
 

@@ -9,7 +9,13 @@ import {
   subscriptionCounterSortKey,
   subscriptionSortKey,
 } from '../storage/table-keys.ts';
-import { legacySubscriptionAttributes, type Subscription, type SubscriptionStatus } from './subscription.ts';
+import {
+  type DeliveryKeptField,
+  deliveryKeptFields,
+  legacySubscriptionAttributes,
+  type Subscription,
+  type SubscriptionStatus,
+} from './subscription.ts';
 import { SubscriptionLimitError } from './subscription-errors.ts';
 import {
   parseSubscription,
@@ -35,14 +41,15 @@ export interface PageQuery {
   readonly eventType?: string;
 }
 
-/** Optional fields a change may remove. */
+/** Optional fields a change may remove (what the delivery path keeps is removed only when named). */
 const removableFields = [
   'description',
   'filter',
   'disabledReason',
   'previousSecrets',
-  'failingSince',
+  'rateLimit',
 ] as const satisfies readonly (keyof Subscription)[];
+const deliveryKept: ReadonlySet<string> = new Set(deliveryKeptFields);
 const counterSchema = z.object({ count: z.number() });
 
 /**
@@ -129,21 +136,28 @@ export class SubscriptionRecordStore {
 
   /**
    * Writes a changed subscription if the stored one is still at `expectedVersion`; false when it is not (or
-   * is gone), and nothing was written. Only what the subscription holds is written: what the delivery path keeps
-   * beside it (its lane) is left as it is, and attributes of an older item shape are removed.
+   * is gone), and nothing was written. Only what clients set is written: what the delivery path keeps beside it
+   * ({@link deliveryKeptFields}: its lane, failure streak, circuit, back-off) is left as stored, whatever
+   * `subscription` holds of it, except the fields named in `reset`, which are removed in the same write.
+   * Attributes of an older item shape are removed.
    */
-  async replace(subscription: Subscription, expectedVersion: number): Promise<boolean> {
+  async replace(
+    subscription: Subscription,
+    expectedVersion: number,
+    reset: readonly DeliveryKeptField[] = [],
+  ): Promise<boolean> {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':expected': expectedVersion };
     const set: string[] = [];
     for (const [field, value] of Object.entries(subscription)) {
-      if (field === 'slowSince' || value === undefined) continue;
+      if (deliveryKept.has(field) || value === undefined) continue;
       names[`#${field}`] = field;
       values[`:${field}`] = value;
       set.push(`#${field} = :${field}`);
     }
     const remove = [
       ...removableFields.filter((field) => subscription[field] === undefined),
+      ...new Set(reset),
       ...legacySubscriptionAttributes,
     ];
     for (const field of remove) names[`#${field}`] = field;

@@ -1,12 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import {
+  type ChangeWithReset,
   changeSubscription,
   nextVersion,
   type SubscriptionRecords,
   type VersionPrecondition,
 } from './change-subscription.ts';
 import { assertDeliverableUrl } from './create-subscription.ts';
-import type { Subscription } from './subscription.ts';
+import type { DeliveryKeptField, Subscription } from './subscription.ts';
 import type { UpdateSubscriptionInput } from './subscription-input.ts';
 
 /** What updating a subscription needs from the world. */
@@ -16,6 +17,26 @@ export interface UpdateSubscriptionPorts extends SubscriptionRecords {
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * What the delivery path kept of a disabled subscription's endpoint that a client's taking it out of `disabled`
+ * clears, so that it starts afresh: its failure streak (towards disabling it again, and towards opening its
+ * circuit), its circuit and its back-off. Not its lane: how fast its endpoint answers still holds.
+ */
+export const resetWhenReenabled = [
+  'failingSince',
+  'consecutiveFailures',
+  'laneEvidence',
+  'circuit',
+  'backOffUntil',
+] as const satisfies readonly DeliveryKeptField[];
+
+/**
+ * True when the client takes a subscription the platform disabled out of `disabled`: to active or paused, the
+ * only statuses a client sets.
+ */
+const leavesDisabled = (current: Subscription, patch: UpdateSubscriptionInput) =>
+  current.status === 'disabled' && patch.status !== undefined;
 
 /** The subscription with the patch applied: given fields replace stored ones, `null` removes optional ones. */
 export function applyPatch(current: Subscription, patch: UpdateSubscriptionInput): Subscription {
@@ -30,19 +51,22 @@ export function applyPatch(current: Subscription, patch: UpdateSubscriptionInput
   if (patch.format !== undefined) next.format = patch.format;
   if (patch.headers !== undefined) next.headers = patch.headers ?? {};
   if (patch.metadata !== undefined) next.metadata = patch.metadata ?? {};
+  if (patch.rate_limit === null) delete next.rateLimit;
+  else if (patch.rate_limit !== undefined) next.rateLimit = patch.rate_limit;
   if (patch.status !== undefined && patch.status !== current.status) {
     next.status = patch.status;
     // Active or paused by the client's choice: whatever disabled it no longer holds, and a re-enabled
     // subscription starts afresh (its failures so far no longer count towards disabling it again).
     delete next.disabledReason;
-    if (current.status === 'disabled') delete next.failingSince;
+    if (leavesDisabled(current, patch)) for (const field of resetWhenReenabled) delete next[field];
   }
   return next;
 }
 
 /**
  * Applies a client's patch. Setting `status: active` re-enables a disabled subscription and clears its
- * reason. A patch that changes nothing writes nothing and keeps the version.
+ * reason, and in the same conditional write what the delivery path kept of its endpoint
+ * ({@link resetWhenReenabled}). A patch that changes nothing writes nothing and keeps the version.
  */
 export async function updateSubscription(
   accountId: string,
@@ -55,11 +79,12 @@ export async function updateSubscription(
     accountId,
     id,
     precondition,
-    async (current) => {
+    async (current): Promise<Subscription | ChangeWithReset> => {
       const patched = applyPatch(current, patch);
       if (isDeepStrictEqual(patched, current)) return current;
       if (patched.url !== current.url) await assertDeliverableUrl(patched.url, ports.urlProblem);
-      return nextVersion(patched, ports.now());
+      const next = nextVersion(patched, ports.now());
+      return leavesDisabled(current, patch) ? { next, reset: resetWhenReenabled } : next;
     },
     ports,
   );
