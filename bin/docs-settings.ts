@@ -4,6 +4,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { eventSourceMappingDeclarations, functions } from '../functions/core/platform.ts';
 import {
   ruleOf,
   type SettingName,
@@ -21,6 +22,23 @@ const end = '<!-- settings:end -->';
 
 const cell = (text: string) => text.replaceAll('|', '\\|');
 
+/**
+ * The variable that carries the setting to the functions that read it (platform.ts) or, for a setting that no
+ * function reads (a lane's capacity), the event source mapping that takes it instead.
+ */
+export function variableCell(name: SettingName): string {
+  const setting = settingOf(name);
+  const readers = Object.values(functions).filter((fn) =>
+    (fn.environment as readonly string[]).includes(setting.env),
+  );
+  if (readers.length > 0) return `\`${setting.env}\` (${setting.codec.encoding})`;
+  const sized = eventSourceMappingDeclarations.some(
+    (declaration) => declaration.batchSize === name || declaration.maximumConcurrency === name,
+  );
+  if (!sized) throw new Error(`No function or event source mapping of platform.ts takes ${name}`);
+  return "none: no function reads it, it sizes its lane's event source mapping";
+}
+
 /** A row of the table: the setting's prop, flag, default, bounds, variable and what it is. */
 function rowOf(name: SettingName): string {
   const setting = settingOf(name);
@@ -29,7 +47,7 @@ function rowOf(name: SettingName): string {
     `\`--${setting.flag}\``,
     `\`${showSetting(name, setting.default)}\``,
     ruleOf(name),
-    `\`${setting.env}\` (${setting.codec.encoding})`,
+    variableCell(name),
     setting.description,
   ]
     .map(cell)

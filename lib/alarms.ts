@@ -10,7 +10,13 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus, type IEventBus, type IRule } from 'aws-cdk-lib/aws-events';
 import { Construct } from 'constructs';
-import { deliveryMetrics, type FunctionName, type QueueName } from '../functions/core/platform.ts';
+import {
+  deliveryMetrics,
+  eventSourceMappingDeclarations,
+  type FunctionName,
+  type QueueName,
+} from '../functions/core/platform.ts';
+import { settings } from '../functions/core/settings.ts';
 import type { PlatformFunction } from './platform-function.ts';
 import type { WorkQueue } from './work-queue.ts';
 
@@ -211,6 +217,14 @@ export class PlatformAlarms extends Construct {
 
     for (const [name, queue] of Object.entries(props.queues) as [QueueName, WorkQueue][]) {
       const ageLimit = OLDEST_MESSAGE_AGE_LIMITS[name];
+      // A lane's concurrency is a setting (its prop); the other mappings' are fixed in platform.ts.
+      const concurrency = eventSourceMappingDeclarations.find(
+        (mapping) => mapping.queue === name,
+      )?.maximumConcurrency;
+      const raiseConcurrency =
+        typeof concurrency === 'string'
+          ? `raise the ${settings[concurrency].prop} prop`
+          : "raise the mapping's maximumConcurrency in platform.ts";
       alarms.push(
         new Alarm(this, `${name}-DeadLetters`, {
           alarmDescription:
@@ -229,8 +243,8 @@ export class PlatformAlarms extends Construct {
           alarmDescription:
             `The ${name} queue has held more than ${backlogThreshold} visible messages for ` +
             `${minutes(BACKLOG_EVALUATION_PERIODS)} minutes: its consumer is failing, throttled or short of ` +
-            "concurrency. Check the function's errors and throttles on the dashboard and its logs; raise the " +
-            "mapping's maximumConcurrency in platform.ts if the load has grown.",
+            "concurrency. Check the function's errors and throttles on the dashboard and its logs; " +
+            `${raiseConcurrency} if the load has grown.`,
           // The period's minimum: a burst the consumer works off within a period does not count.
           metric: queue.queue.metricApproximateNumberOfMessagesVisible({
             period: ALARM_PERIOD,

@@ -6,7 +6,8 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
   type EventSourceMappingDefinition,
-  eventSourceMappings,
+  eventSourceMappingDeclarations,
+  eventSourceMappingsWith,
   type FunctionDefinition,
   type FunctionName,
   functions,
@@ -56,6 +57,26 @@ export interface DeliveryPipelineProps {
    */
   readonly deliveryRetentionDays?: number;
   /**
+   * The main lane's most concurrent invocations (its mapping's SQS `MaximumConcurrency`).
+   * @default - `mainLaneConcurrency` of functions/core/settings.ts, which holds its bounds too
+   */
+  readonly mainLaneConcurrency?: number;
+  /**
+   * Deliveries per main-lane invocation (its mapping's batch size).
+   * @default - `mainLaneBatchSize` of functions/core/settings.ts, which holds its bounds too
+   */
+  readonly mainLaneBatchSize?: number;
+  /**
+   * The slow lane's most concurrent invocations: all slow endpoints together hold at most this many.
+   * @default - `slowLaneConcurrency` of functions/core/settings.ts, which holds its bounds too
+   */
+  readonly slowLaneConcurrency?: number;
+  /**
+   * Deliveries per slow-lane invocation (its mapping's batch size).
+   * @default - `slowLaneBatchSize` of functions/core/settings.ts, which holds its bounds too
+   */
+  readonly slowLaneBatchSize?: number;
+  /**
    * How long the functions' logs are kept.
    * @default RetentionDays.ONE_MONTH
    */
@@ -81,7 +102,7 @@ export class DeliveryPipeline extends Construct {
     const { table, queues } = props;
     for (const name of new Set<QueueName>([
       ...(Object.keys(platformQueues) as QueueName[]),
-      ...eventSourceMappings.map((m) => m.queue),
+      ...eventSourceMappingDeclarations.map((m) => m.queue),
     ])) {
       if (queues[name] === undefined) {
         throw new Error(`${this.node.path}: props.queues has no '${name}' queue`);
@@ -100,6 +121,13 @@ export class DeliveryPipeline extends Construct {
       successRecords: settingOfProp(this, 'successRecords', props.successRecords),
       deliveryRetentionDays: checkedSetting(this, 'deliveryRetentionDays', props.deliveryRetentionDays),
     };
+    // The lanes' capacity: no function reads it, their event source mappings take it.
+    const mappings = eventSourceMappingsWith({
+      mainLaneConcurrency: checkedSetting(this, 'mainLaneConcurrency', props.mainLaneConcurrency),
+      mainLaneBatchSize: checkedSetting(this, 'mainLaneBatchSize', props.mainLaneBatchSize),
+      slowLaneConcurrency: checkedSetting(this, 'slowLaneConcurrency', props.slowLaneConcurrency),
+      slowLaneBatchSize: checkedSetting(this, 'slowLaneBatchSize', props.slowLaneBatchSize),
+    });
 
     this.fanOut = new PlatformFunction(this, 'FanOut', {
       definition: functions.fanOut,
@@ -151,7 +179,7 @@ export class DeliveryPipeline extends Construct {
       slowDelivery: this.slowDelivery,
       retryRelay: this.retryRelay,
     };
-    for (const mapping of eventSourceMappings) {
+    for (const mapping of mappings) {
       const consumer = consumers[mapping.function];
       if (consumer === undefined) {
         throw new Error(

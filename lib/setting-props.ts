@@ -14,6 +14,7 @@ import {
   type SettingValues,
   settingNames,
   settingOf,
+  settingOfVariable,
   settings,
 } from '../functions/core/settings.ts';
 import type { PlatformFunction } from './platform-function.ts';
@@ -110,18 +111,19 @@ export function settingsOfProps(scope: Construct, props: SettingProps): SettingV
 }
 
 /**
- * Binds each given setting to the function's environment if its definition reads it (platform.ts), written as
- * settings.ts encodes it.
+ * Binds each given setting that the function's definition reads (platform.ts) to its environment, written as
+ * settings.ts encodes it. A setting no function reads (a lane's capacity, which its mapping takes) is never bound.
  */
 export function bindSettings(fn: PlatformFunction, values: Partial<SettingValues>): void {
-  const bind = <N extends SettingName>(name: N) => {
+  const encoded = <N extends SettingName>(name: N) => {
     const value = values[name];
-    const { env } = settings[name];
-    if (value !== undefined && fn.definition.environment.includes(env)) {
-      fn.bindEnvironment(env, encodeSetting(name, value));
-    }
+    return value === undefined ? undefined : encodeSetting(name, value);
   };
-  for (const name of settingNames) bind(name);
+  for (const variable of fn.definition.environment) {
+    const name = settingOfVariable(variable);
+    const value = name === undefined ? undefined : encoded(name);
+    if (value !== undefined) fn.bindEnvironment(variable, value);
+  }
 }
 
 const shownValue = (value: unknown) => (Array.isArray(value) ? `[${value.join(', ')}]` : String(value));

@@ -106,6 +106,28 @@ export interface WebhookPlatformProps extends SettingProps {
    */
   readonly successRecords?: number;
   /**
+   * The main lane's most concurrent invocations (its SQS event source mapping's `MaximumConcurrency`): deliveries
+   * a second are about this × {@link mainLaneBatchSize} ÷ a batch's slowest answer.
+   * @default - `mainLaneConcurrency` of functions/core/settings.ts, which holds its bounds too
+   */
+  readonly mainLaneConcurrency?: number;
+  /**
+   * Deliveries per main-lane invocation, attempted in parallel (its mapping's batch size).
+   * @default - `mainLaneBatchSize` of functions/core/settings.ts, which holds its bounds too
+   */
+  readonly mainLaneBatchSize?: number;
+  /**
+   * The slow lane's most concurrent invocations: all slow endpoints together hold at most this many, never the
+   * main lane's.
+   * @default - `slowLaneConcurrency` of functions/core/settings.ts, which holds its bounds too
+   */
+  readonly slowLaneConcurrency?: number;
+  /**
+   * Deliveries per slow-lane invocation, attempted in parallel (its mapping's batch size).
+   * @default - `slowLaneBatchSize` of functions/core/settings.ts, which holds its bounds too
+   */
+  readonly slowLaneBatchSize?: number;
+  /**
    * How long the functions' logs and the API's access logs are kept.
    * @default RetentionDays.ONE_MONTH
    */
@@ -248,6 +270,10 @@ export class WebhookPlatform extends Construct {
       deliveryTimeout: props.deliveryTimeout,
       deliveryRetentionDays: settings.deliveryRetentionDays,
       successRecords: settings.successRecords,
+      mainLaneConcurrency: settings.mainLaneConcurrency,
+      mainLaneBatchSize: settings.mainLaneBatchSize,
+      slowLaneConcurrency: settings.slowLaneConcurrency,
+      slowLaneBatchSize: settings.slowLaneBatchSize,
       logRetention: props.logRetention,
     });
     this.api = new SubscriptionApi(this, 'Api', {

@@ -26,8 +26,9 @@ export const demoAccountId = 'demo';
 
 /**
  * How to start the sandbox. The settings of functions/core/settings.ts (`retrySchedule`, `disableAfterSeconds`,
- * `deliveryTimeoutSeconds`, `deliveryRetentionDays`, `successRecords`, `subscriptionsPerAccount`) are options by
- * their names there, in their units (seconds, days), with their defaults; a value outside their bounds is refused.
+ * `deliveryTimeoutSeconds`, ..., `mainLaneConcurrency`, `slowLaneBatchSize`, `subscriptionsPerAccount`) are
+ * options by their names there, in their units (seconds, days), with their defaults; a value outside their bounds
+ * is refused. The functions read theirs from their environment; the lanes' capacity sizes their mappings.
  */
 export interface SandboxOptions extends Partial<SettingValues> {
   /** Port on 127.0.0.1; 0 picks a free one. @default 4566 */
@@ -49,9 +50,9 @@ export interface SandboxOptions extends Partial<SettingValues> {
    */
   readonly meter?: boolean;
   /**
-   * Caps every event source mapping's concurrent invocations (platform.ts's `maximumConcurrency`), for
-   * measurements: with one invocation at a time per mapping, each invocation's duration is its own, not
-   * stretched by its neighbours sharing the sandbox's one CPU. @default each mapping's own
+   * Caps every event source mapping's concurrent invocations (platform.ts's `maximumConcurrency`, for a lane
+   * its concurrency setting), for measurements: with one invocation at a time per mapping, each invocation's
+   * duration is its own, not stretched by its neighbours sharing the sandbox's one CPU. @default each mapping's own
    */
   readonly maximumConcurrency?: number;
 }
@@ -175,6 +176,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const mappings = eventSourceMappingsOf(sqs, lambdas, {
       region,
       meter,
+      // Checked with the other settings above (settingsEnvironment).
+      mainLaneConcurrency: options.mainLaneConcurrency,
+      mainLaneBatchSize: options.mainLaneBatchSize,
+      slowLaneConcurrency: options.slowLaneConcurrency,
+      slowLaneBatchSize: options.slowLaneBatchSize,
       maximumConcurrency: options.maximumConcurrency,
     });
     for (const mapping of mappings) {

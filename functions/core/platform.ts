@@ -6,7 +6,7 @@
  * drift. Everything here is plain data: no AWS SDK, no CDK.
  */
 
-import type { SettingVariable } from './settings.ts';
+import { type SettingValues, type SettingVariable, settings } from './settings.ts';
 
 /** A rule on the event bus that routes matching events to a queue. */
 export interface RuleDefinition {
@@ -43,7 +43,10 @@ export type EnvironmentVariable =
   | 'FAN_OUT_QUEUE_URL'
   | 'EVENT_BUS_NAME'
   | 'ALLOW_PRIVATE_TARGETS'
-  | SettingVariable;
+  | FunctionSettingVariable;
+
+/** The settings' variables a function may read: all but those of the lanes' capacity, which no function reads. */
+type FunctionSettingVariable = Exclude<SettingVariable, (typeof settings)[LaneCapacitySetting]['env']>;
 
 /** A Lambda function: where its handler lives and what it needs. */
 export interface FunctionDefinition {
@@ -63,6 +66,26 @@ export interface EventSourceMappingDefinition {
   readonly maxBatchingWindowSeconds: number;
   /** Upper bound on concurrent invocations for this mapping (SQS `MaximumConcurrency`, at least 2). */
   readonly maximumConcurrency: number;
+}
+
+/**
+ * The settings of settings.ts that size a delivery lane. No function reads them (their variables exist only
+ * because every setting has one, and no function's `environment` lists them): the lanes' mappings take them.
+ */
+export type LaneCapacitySetting =
+  | 'mainLaneConcurrency'
+  | 'mainLaneBatchSize'
+  | 'slowLaneConcurrency'
+  | 'slowLaneBatchSize';
+
+/**
+ * A mapping as declared here: its batch size and concurrency are numbers, or for a delivery lane the settings
+ * that give them (their defaults, unless a deployment sets them).
+ */
+export interface EventSourceMappingDeclaration
+  extends Omit<EventSourceMappingDefinition, 'batchSize' | 'maximumConcurrency'> {
+  readonly batchSize: number | LaneCapacitySetting;
+  readonly maximumConcurrency: number | LaneCapacitySetting;
 }
 
 export const queues = {
@@ -215,22 +238,26 @@ export const rules: readonly RuleDefinition[] = [
   },
 ];
 
-export const eventSourceMappings: readonly EventSourceMappingDefinition[] = [
+/**
+ * Which function consumes which queue, and how. A delivery lane's batch size and concurrency are settings
+ * (README: Settings): the main lane makes at most `mainLaneConcurrency` × `mainLaneBatchSize` attempts at once,
+ * and slow endpoints together hold at most `slowLaneConcurrency` × `slowLaneBatchSize`, never the main lane's.
+ */
+export const eventSourceMappingDeclarations = [
   { queue: 'fanOut', function: 'fanOut', batchSize: 10, maxBatchingWindowSeconds: 0, maximumConcurrency: 5 },
   {
     queue: 'delivery',
     function: 'delivery',
-    batchSize: 10,
+    batchSize: 'mainLaneBatchSize',
     maxBatchingWindowSeconds: 0,
-    maximumConcurrency: 20,
+    maximumConcurrency: 'mainLaneConcurrency',
   },
-  // Slow endpoints together hold at most these invocations (300 attempts at once), never the main lane's.
   {
     queue: 'slowDelivery',
     function: 'slowDelivery',
-    batchSize: 10,
+    batchSize: 'slowLaneBatchSize',
     maxBatchingWindowSeconds: 0,
-    maximumConcurrency: 30,
+    maximumConcurrency: 'slowLaneConcurrency',
   },
   {
     queue: 'retry',
@@ -239,7 +266,26 @@ export const eventSourceMappings: readonly EventSourceMappingDefinition[] = [
     maxBatchingWindowSeconds: 0,
     maximumConcurrency: 2,
   },
-];
+] as const satisfies readonly EventSourceMappingDeclaration[];
+
+/**
+ * The mappings with the lanes' capacity from the settings given (already checked against settings.ts), each
+ * one not given at its default: what the CDK app deploys and the sandbox runs.
+ */
+export function eventSourceMappingsWith(
+  values: Partial<Pick<SettingValues, LaneCapacitySetting>>,
+): EventSourceMappingDefinition[] {
+  const numberOf = (given: number | LaneCapacitySetting) =>
+    typeof given === 'number' ? given : (values[given] ?? settings[given].default);
+  return eventSourceMappingDeclarations.map((declaration) => ({
+    ...declaration,
+    batchSize: numberOf(declaration.batchSize),
+    maximumConcurrency: numberOf(declaration.maximumConcurrency),
+  }));
+}
+
+/** The mappings with every lane at its settings' defaults. */
+export const eventSourceMappings: readonly EventSourceMappingDefinition[] = eventSourceMappingsWith({});
 
 /**
  * The HTTP API: one Lambda serves every request, on the `$default` route (so `/` and unknown paths reach it

@@ -4,11 +4,14 @@
  */
 import { join } from 'node:path';
 import {
-  eventSourceMappings,
+  type EventSourceMappingDefinition,
+  eventSourceMappingsWith,
   type FunctionName,
+  type LaneCapacitySetting,
   type QueueName,
   queues,
 } from '../../functions/core/platform.ts';
+import type { SettingValues } from '../../functions/core/settings.ts';
 import { EventSourceMapping } from '../event-source-mapping.ts';
 import type { LocalFunction } from '../lambda-runtime.ts';
 import type { Meter } from '../meter.ts';
@@ -70,32 +73,40 @@ export function queueUrlOf(sqs: SqsEmulator, queue: QueueName | `${QueueName}Dlq
   );
 }
 
+/** What sizes the sandbox's mappings: the lanes' capacity settings, and a cap on every mapping's concurrency. */
+export interface MappingCapacity extends Partial<Pick<SettingValues, LaneCapacitySetting>> {
+  /** Caps each mapping's own concurrency (see SandboxOptions.maximumConcurrency). */
+  readonly maximumConcurrency?: number | undefined;
+}
+
 /**
- * platform.ts's event source mappings, not yet started. `maximumConcurrency`, when given, caps each mapping's
- * own (see SandboxOptions.maximumConcurrency).
+ * platform.ts's event source mappings as the sandbox runs them: the lanes' batch sizes and concurrency from the
+ * settings given (checked already; their defaults otherwise), each concurrency capped by `maximumConcurrency`.
  */
+export function mappingDefinitionsOf(capacity: MappingCapacity): EventSourceMappingDefinition[] {
+  const cap = capacity.maximumConcurrency ?? Number.POSITIVE_INFINITY;
+  return eventSourceMappingsWith(capacity).map((mapping) => ({
+    ...mapping,
+    maximumConcurrency: Math.min(mapping.maximumConcurrency, cap),
+  }));
+}
+
+/** platform.ts's event source mappings (see {@link mappingDefinitionsOf}), not yet started. */
 export function eventSourceMappingsOf(
   sqs: SqsEmulator,
   lambdas: Readonly<Record<FunctionName, LocalFunction>>,
-  options: {
+  options: MappingCapacity & {
     readonly region: string;
     readonly meter: Meter | undefined;
-    readonly maximumConcurrency: number | undefined;
   },
 ): EventSourceMapping[] {
-  return eventSourceMappings.map(
+  return mappingDefinitionsOf(options).map(
     (mapping) =>
       new EventSourceMapping(
         sqs,
         queueNames[mapping.queue],
         lambdas[mapping.function],
-        {
-          ...mapping,
-          maximumConcurrency: Math.min(
-            mapping.maximumConcurrency,
-            options.maximumConcurrency ?? Number.POSITIVE_INFINITY,
-          ),
-        },
+        mapping,
         options.region,
         options.meter,
       ),

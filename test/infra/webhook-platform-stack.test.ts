@@ -237,7 +237,8 @@ describe('event source mappings', () => {
 
   it.each([
     ['fanOut', 'fanOut', 10, 5],
-    ['delivery', 'delivery', 10, 20],
+    // The lanes' numbers are the defaults of their settings (mainLaneBatchSize, mainLaneConcurrency, ...).
+    ['delivery', 'delivery', 10, 100],
     ['slowDelivery', 'slowDelivery', 10, 30],
     ['retry', 'retryRelay', 10, 2],
   ] as const)(
@@ -372,11 +373,7 @@ describe('functions', () => {
         DELIVERY_RETENTION_DAYS: { value: '30' },
         CIRCUIT_BREAK_AFTER: { value: '5' },
         CIRCUIT_PROBE_MAX_SECONDS: { value: '300' },
-        // Read by no function: the lanes' event source mappings take them.
-        MAIN_LANE_CONCURRENCY: { value: '100' },
-        MAIN_LANE_BATCH_SIZE: { value: '10' },
-        SLOW_LANE_CONCURRENCY: { value: '30' },
-        SLOW_LANE_BATCH_SIZE: { value: '10' },
+        // The lanes' capacity settings are no EnvironmentVariable: no function reads them, their mappings do.
       };
     for (const [name, definition] of Object.entries(functions) as [
       FunctionName,
@@ -662,6 +659,17 @@ describe('alarms', () => {
           TreatMissingData: 'notBreaching',
         }),
       ]);
+    }
+    // A lane's concurrency is a setting: its alarm names the prop to raise, not platform.ts.
+    const raise: Record<QueueName, string> = {
+      fanOut: "raise the mapping's maximumConcurrency in platform.ts",
+      delivery: 'raise the mainLaneConcurrency prop',
+      slowDelivery: 'raise the slowLaneConcurrency prop',
+      retry: "raise the mapping's maximumConcurrency in platform.ts",
+    };
+    for (const [name, advice] of Object.entries(raise) as [QueueName, string][]) {
+      const [backlog] = alarms(resources, 'ApproximateNumberOfMessagesVisible', queueId(name));
+      expect(backlog?.AlarmDescription, name).toContain(advice);
     }
   });
 

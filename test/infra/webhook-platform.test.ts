@@ -14,7 +14,13 @@ import {
   queues,
   rules,
 } from '../../functions/core/platform.ts';
-import { encodeSetting, ruleOf, settingNames, settings } from '../../functions/core/settings.ts';
+import {
+  encodeSetting,
+  ruleOf,
+  type SettingName,
+  settingNames,
+  settings,
+} from '../../functions/core/settings.ts';
 import { toProp } from '../../lib/setting-props.ts';
 import { WebhookPlatform, type WebhookPlatformProps } from '../../lib/webhook-platform.ts';
 import { WebhookPlatformStack } from '../../lib/webhook-platform-stack.ts';
@@ -48,6 +54,14 @@ const variableOf = (
   name: FunctionName,
   variable: EnvironmentVariable,
 ) => environmentOf(resources, name)[variable];
+
+/** The settings that size the delivery lanes, which their mappings take and no function reads. */
+const laneCapacitySettings: SettingName[] = [
+  'mainLaneConcurrency',
+  'mainLaneBatchSize',
+  'slowLaneConcurrency',
+  'slowLaneBatchSize',
+];
 
 /** The functions that read a variable, by their platform.ts definitions. */
 const readersOf = (variable: EnvironmentVariable) =>
@@ -398,8 +412,9 @@ describe('WebhookPlatform props', () => {
       settingNames.map((name) => [settings[name].prop, toProp(name, sampleOf(name))]),
     );
     const { resources } = embed(props);
-    for (const name of settingNames) {
-      const { env } = settings[name];
+    const readSettings = settingNames.filter((name) => !(laneCapacitySettings as string[]).includes(name));
+    for (const name of readSettings) {
+      const env = settings[name].env as EnvironmentVariable;
       expect(readersOf(env).length, env).toBeGreaterThan(0);
       for (const reader of readersOf(env)) {
         expect(variableOf(resources, reader, env), `${reader} ${env}`).toBe(
@@ -407,6 +422,37 @@ describe('WebhookPlatform props', () => {
         );
       }
     }
+  });
+
+  it("sizes the lanes' event source mappings from their props, and binds those to no function", () => {
+    const { resources, platform, idOf } = embed({
+      mainLaneConcurrency: 7,
+      mainLaneBatchSize: 3,
+      slowLaneConcurrency: 4,
+      slowLaneBatchSize: 1,
+    });
+    const mappingOf = (queue: QueueName) =>
+      ofType(resources, 'AWS::Lambda::EventSourceMapping')
+        .filter(([, m]) => referencedId(m.Properties.EventSourceArn) === idOf(platform.queues[queue].queue))
+        .map(([, m]) => [m.Properties.BatchSize, m.Properties.ScalingConfig.MaximumConcurrency]);
+    expect(mappingOf('delivery')).toEqual([[3, 7]]);
+    expect(mappingOf('slowDelivery')).toEqual([[1, 4]]);
+    // The other mappings keep platform.ts's numbers.
+    expect(mappingOf('fanOut')).toEqual([[10, 5]]);
+    expect(mappingOf('retry')).toEqual([[10, 2]]);
+    for (const [id, fn] of ofType(resources, 'AWS::Lambda::Function')) {
+      const variables = Object.keys(fn.Properties.Environment?.Variables ?? {});
+      for (const name of laneCapacitySettings) expect(variables, id).not.toContain(settings[name].env);
+    }
+  });
+
+  it.each([
+    ['mainLaneConcurrency', 1, 'a whole number from 2 to 1000, got 1'],
+    ['mainLaneBatchSize', 0, 'a whole number from 1 to 10, got 0'],
+    ['slowLaneConcurrency', 1, 'a whole number from 2 to 1000, got 1'],
+    ['slowLaneBatchSize', 0, 'a whole number from 1 to 10, got 0'],
+  ] as const)('refuses %s %i, below what an SQS mapping takes, naming the prop', (prop, value, rule) => {
+    expect(fail({ [prop]: value })).toThrow(`Test/Webhooks: ${prop} must be ${rule}`);
   });
 
   it.each(settingNames)('refuses %s beyond its bounds, naming its prop', (name) => {

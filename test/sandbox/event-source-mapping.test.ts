@@ -1,8 +1,16 @@
+import { parseArgs } from 'node:util';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { functions } from '#core/platform.ts';
+import { type FunctionName, functions } from '#core/platform.ts';
+import {
+  ensureQueues,
+  eventSourceMappingsOf,
+  mappingDefinitionsOf,
+  queueNames,
+} from '../../sandbox/compose/queues.ts';
 import { EventSourceMapping, messagesToDelete } from '../../sandbox/event-source-mapping.ts';
 import { LocalFunction } from '../../sandbox/lambda-runtime.ts';
+import { settingOptions, settingsFromFlags } from '../../sandbox/setting-flags.ts';
 import { SqsEmulator } from '../../sandbox/sqs/index.ts';
 import type { ReceivedMessage } from '../../sandbox/sqs/types.ts';
 
@@ -113,5 +121,101 @@ describe('EventSourceMapping against the SQS emulator', () => {
     await done;
 
     expect(receiveCounts).toEqual(['1', '2']);
+  });
+});
+
+/** The settings `npm start` reads from its arguments, as bin/sandbox.ts parses them. */
+const settingsOfArgs = (args: string[]) =>
+  settingsFromFlags(parseArgs({ args, options: settingOptions, strict: true }).values);
+
+/** Each mapping's queue with its batch size and concurrency. */
+const sizes = (mappings: ReturnType<typeof mappingDefinitionsOf>) =>
+  Object.fromEntries(
+    mappings.map((m) => [m.queue, { batch: m.batchSize, concurrency: m.maximumConcurrency }]),
+  );
+
+describe("the sandbox's mappings of platform.ts", () => {
+  it("sizes the lanes from npm start's flags, the other mappings as platform.ts fixes them", () => {
+    const given = settingsOfArgs([
+      '--main-lane-concurrency',
+      '7',
+      '--main-lane-batch-size',
+      '3',
+      '--slow-lane-concurrency',
+      '4',
+      '--slow-lane-batch-size',
+      '1',
+    ]);
+
+    expect(sizes(mappingDefinitionsOf(given))).toEqual({
+      fanOut: { batch: 10, concurrency: 5 },
+      delivery: { batch: 3, concurrency: 7 },
+      slowDelivery: { batch: 1, concurrency: 4 },
+      retry: { batch: 10, concurrency: 2 },
+    });
+  });
+
+  it('sizes the lanes at their settings’ defaults without flags, and caps every mapping at maximumConcurrency', () => {
+    expect(sizes(mappingDefinitionsOf({}))).toEqual({
+      fanOut: { batch: 10, concurrency: 5 },
+      delivery: { batch: 10, concurrency: 100 },
+      slowDelivery: { batch: 10, concurrency: 30 },
+      retry: { batch: 10, concurrency: 2 },
+    });
+    const capped = mappingDefinitionsOf({
+      ...settingsOfArgs(['--main-lane-concurrency', '7']),
+      maximumConcurrency: 3,
+    });
+    expect(capped.map((m) => m.maximumConcurrency)).toEqual([3, 3, 3, 2]);
+  });
+
+  describe('against the SQS emulator', () => {
+    let sqs: SqsEmulator | undefined;
+    let mappings: EventSourceMapping[] = [];
+    afterEach(async () => {
+      await Promise.all(mappings.map((mapping) => mapping.stop()));
+      mappings = [];
+      await sqs?.close();
+    });
+
+    it('hands the main lane batches of --main-lane-batch-size messages', async () => {
+      sqs = await SqsEmulator.open({
+        baseUrl: 'http://127.0.0.1:1',
+        accountId: '000000000000',
+        region: 'us-east-1',
+      });
+      ensureQueues(sqs);
+      const batches: string[][] = [];
+      let resolveDone: () => void = () => undefined;
+      const done = new Promise<void>((resolve) => {
+        resolveDone = resolve;
+      });
+      const lambdaOf = (name: FunctionName) =>
+        new LocalFunction(
+          name,
+          functions[name],
+          async () => async (event) => {
+            batches.push((event as SQSEvent).Records.map((record) => record.body));
+            if (batches.flat().length === 5) resolveDone();
+            return { batchItemFailures: [] };
+          },
+          'us-east-1',
+        );
+      const lambdas = Object.fromEntries(
+        (Object.keys(functions) as FunctionName[]).map((name) => [name, lambdaOf(name)]),
+      ) as Record<FunctionName, LocalFunction>;
+      for (const body of ['1', '2', '3', '4', '5']) sqs.sendMessage(queueNames.delivery, body);
+
+      mappings = eventSourceMappingsOf(sqs, lambdas, {
+        ...settingsOfArgs(['--main-lane-batch-size', '2']),
+        region: 'us-east-1',
+        meter: undefined,
+      });
+      for (const mapping of mappings) mapping.start();
+      await done;
+
+      expect(batches.flat().sort()).toEqual(['1', '2', '3', '4', '5']);
+      expect(Math.max(...batches.map((batch) => batch.length))).toBe(2);
+    });
   });
 });

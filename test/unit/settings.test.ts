@@ -3,7 +3,14 @@ import { Stack } from 'aws-cdk-lib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { EnvironmentError, loadEnvironment } from '#core/environment.ts';
-import { functions } from '#core/platform.ts';
+import {
+  type EnvironmentVariable,
+  type EventSourceMappingDefinition,
+  eventSourceMappingDeclarations,
+  eventSourceMappings,
+  eventSourceMappingsWith,
+  functions,
+} from '#core/platform.ts';
 import {
   checkSetting,
   decodeSetting,
@@ -56,6 +63,12 @@ describe('the settings table', () => {
       deliveryTimeoutSeconds: 15,
       deliveryRetentionDays: 30,
       successRecords: 1,
+      circuitBreakAfter: 5,
+      circuitProbeMaxSeconds: 300,
+      mainLaneConcurrency: 100,
+      mainLaneBatchSize: 10,
+      slowLaneConcurrency: 30,
+      slowLaneBatchSize: 10,
       subscriptionsPerAccount: 100,
     });
   });
@@ -122,6 +135,12 @@ describe('the settings table', () => {
       DELIVERY_TIMEOUT_SECONDS: '2',
       DELIVERY_RETENTION_DAYS: '30',
       SUCCESS_RECORDS: '1',
+      CIRCUIT_BREAK_AFTER: '5',
+      CIRCUIT_PROBE_MAX_SECONDS: '300',
+      MAIN_LANE_CONCURRENCY: '100',
+      MAIN_LANE_BATCH_SIZE: '10',
+      SLOW_LANE_CONCURRENCY: '30',
+      SLOW_LANE_BATCH_SIZE: '10',
       SUBSCRIPTIONS_PER_ACCOUNT: '100',
     });
     expect(() => settingsEnvironment({ subscriptionsPerAccount: 0 })).toThrow(
@@ -130,11 +149,30 @@ describe('the settings table', () => {
   });
 });
 
+/** The settings that size a delivery lane: its event source mapping takes them, no function reads them. */
+const mappingSettings = settingNames.filter((name) =>
+  eventSourceMappingDeclarations.some(
+    (mapping) => mapping.batchSize === name || mapping.maximumConcurrency === name,
+  ),
+);
+/** The settings the functions read. */
+const functionSettings = settingNames.filter((name) => !mappingSettings.includes(name));
+
 describe('every setting of the table', () => {
-  it.each(settingNames)(
+  it('is read by functions, or sizes a lane: the lanes take their batch size and concurrency from settings', () => {
+    expect(mappingSettings).toEqual([
+      'mainLaneConcurrency',
+      'mainLaneBatchSize',
+      'slowLaneConcurrency',
+      'slowLaneBatchSize',
+    ]);
+  });
+
+  it.each(functionSettings)(
     'reaches the functions that read it: %s is decoded, typed, when each loads',
     (name) => {
-      const { env } = settings[name];
+      // A setting the functions read is one of their variables (the lanes' capacity is not).
+      const env = settings[name].env as EnvironmentVariable;
       const readers = Object.values(functions).filter((fn) =>
         (fn.environment as readonly string[]).includes(env),
       );
@@ -150,6 +188,26 @@ describe('every setting of the table', () => {
       expect(() => loadEnvironment([env], {})).toThrow(
         new EnvironmentError(`Environment: ${env} is not set`),
       );
+    },
+  );
+
+  it.each(mappingSettings)(
+    "sizes its lane's mapping and no function: %s is in no function's environment",
+    (name) => {
+      const { env } = settings[name];
+      const readers = Object.entries(functions).filter(([, fn]) =>
+        (fn.environment as readonly string[]).includes(env),
+      );
+      const declaration = eventSourceMappingDeclarations.find(
+        (mapping) => mapping.batchSize === name || mapping.maximumConcurrency === name,
+      );
+      const field = declaration?.batchSize === name ? 'batchSize' : 'maximumConcurrency';
+      const numberOf = (mappings: readonly EventSourceMappingDefinition[]) =>
+        mappings.find((mapping) => mapping.queue === declaration?.queue)?.[field];
+
+      expect(readers.map(([fn]) => fn)).toEqual([]);
+      expect(numberOf(eventSourceMappingsWith({ [name]: sampleOf(name) }))).toBe(sampleOf(name));
+      expect(numberOf(eventSourceMappings)).toBe(settingOf(name).default);
     },
   );
 
@@ -190,7 +248,9 @@ describe('every setting of the table', () => {
         `--${setting.flag}`,
         showSetting(name, setting.default),
         ruleOf(name),
-        setting.env,
+        mappingSettings.includes(name)
+          ? "none: no function reads it, it sizes its lane's event source mapping"
+          : `\`${setting.env}\` (${setting.codec.encoding})`,
       ]) {
         expect(row).toContain(part);
       }
