@@ -5,7 +5,8 @@
  * `standardwebhooks` package. axe-core checks every page; each page's screenshot goes to test-output/portal/.
  */
 import { randomBytes } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PortalSigningKeys } from '#core/accounts/portal-signing-key.ts';
@@ -64,6 +65,28 @@ const chartLabels = (on: Page = page) =>
       return { text: text.textContent, size, left: box.left, right: box.right, chartRight };
     });
   })()`);
+
+/** A fact of the subscription's page, by its term. */
+const fact = (term: string, on: Page = page) =>
+  on.locator('.facts dt', { hasText: new RegExp(`^${term}$`) }).locator('xpath=following-sibling::dd[1]');
+
+/** Changes the demo account's subscription item as the delivery path does: beside the API, no new version. */
+async function keepBehindTheApi(id: string, update: string, values: Record<string, unknown>): Promise<void> {
+  const dynamo = new DynamoDBClient({ endpoint: sandbox.endpoint, region: 'us-east-1', credentials });
+  try {
+    await dynamo.send(
+      new UpdateItemCommand({
+        TableName: 'webhooks',
+        Key: { pk: { S: 'ACCOUNT#demo' }, sk: { S: `SUBSCRIPTION#${id}` } },
+        UpdateExpression: update,
+        ConditionExpression: 'attribute_exists(pk)',
+        ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: marshall(values) } : {}),
+      }),
+    );
+  } finally {
+    dynamo.destroy();
+  }
+}
 
 /** The element that has the focus (evaluated in the page, hence a string: the tests have no DOM types). */
 const activeElement = (on: Page = page) =>
@@ -303,15 +326,59 @@ describe('the portal, in a browser', () => {
     await page.getByLabel('order.created', { exact: true }).check();
     await page.getByLabel('All order events').check();
     expect(await page.getByLabel('order.created', { exact: true }).isDisabled()).toBe(true);
+    // A rate limit out of bounds is refused in the API's words, by the field.
+    const rateLimit = page.getByLabel('Rate limit (optional)');
+    await rateLimit.fill('0');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.locator('.error-summary').waitFor();
+    expect(await page.locator('.error-summary').getByRole('listitem').allTextContents()).toEqual([
+      'Rate limit: must be a whole number of deliveries a second from 1 to 10000, or null for no limit',
+    ]);
+    expect(await rateLimit.getAttribute('aria-invalid')).toBe('true');
+    await rateLimit.fill('25');
     await look('10-edit');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await heading('Warehouse (EU)');
     // Announced as the other actions are, in the page's live region.
     await page.getByRole('status').filter({ hasText: 'Saved your changes.' }).waitFor({ timeout: 10_000 });
-    const events = page
-      .locator('.facts dt', { hasText: /^Events$/ })
-      .locator('xpath=following-sibling::dd[1]');
-    expect(await events.textContent()).toBe('order.*');
+    expect(await fact('Events').textContent()).toBe('order.*');
+    expect(await fact('Rate limit').textContent()).toBe(
+      'At most 25 deliveries a second; more wait their turn',
+    );
+    expect(await fact('Circuit').textContent()).toBe('Closed: deliveries are attempted as usual');
+    expect(await fact('Delivery lane').textContent()).toBe('Main: the endpoint answers quickly');
+  });
+
+  it('shows an open circuit, the slow lane and a Retry-After wait as the platform keeps them, read-only', {
+    timeout: step,
+  }, async () => {
+    const id = new URL(page.url()).hash.replace('#/webhooks/', '');
+    const now = Date.now();
+    const openedAt = new Date(now - 60_000).toISOString();
+    const probeAt = new Date(now + 40_000).toISOString();
+    // Written as the delivery path writes them, beside the API (the sandbox's account is `demo`).
+    await keepBehindTheApi(id, 'SET circuit = :circuit, slowSince = :slow, backOffUntil = :until', {
+      ':circuit': { openedAt, probeAt, probeDelaySeconds: 40, token: 'probe' },
+      ':slow': new Date(now - 3_600_000).toISOString(),
+      ':until': new Date(now + 600_000).toISOString(),
+    });
+
+    // The page reads the subscription again every few seconds.
+    await heading('Deliveries are held', 2);
+    const held = await page.locator('.panel-held').textContent();
+    expect(held).toContain('its deliveries wait as pending: they are not attempted and use no attempt');
+    expect(await fact('Circuit').textContent()).toMatch(
+      /^Open since .+: deliveries are held\. Next probe: .+$/,
+    );
+    expect(await fact('Delivery lane').textContent()).toMatch(/^Slow since .+: the endpoint answers slowly/);
+    expect(await fact('Waiting').textContent()).toMatch(
+      /^The endpoint asked to be left alone \(Retry-After\) until /,
+    );
+    await look('10b-circuit-open');
+
+    await keepBehindTheApi(id, 'REMOVE circuit, slowSince, backOffUntil', {});
+    await page.locator('.panel-held').waitFor({ state: 'detached', timeout: 15_000 });
+    expect(await fact('Circuit').textContent()).toBe('Closed: deliveries are attempted as usual');
   });
 
   it('charts the last 24 hours of attempts by outcome, as the receiver saw them', {
@@ -454,7 +521,7 @@ describe('the portal, in a browser', () => {
   });
 
   it('had no serious or critical accessibility violation on any page, and no console error', () => {
-    expect(checked.map(({ name }) => name)).toHaveLength(17);
+    expect(checked.map(({ name }) => name)).toHaveLength(18);
     expect(checked.filter(({ violations }) => violations.length > 0)).toEqual([]);
     expect(consoleErrors).toEqual([]);
   });

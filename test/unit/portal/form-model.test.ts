@@ -9,6 +9,7 @@ import {
   failureOf,
   formTitle,
   parsed,
+  rateLimitOf,
   savedEvents,
   saveOf,
   summaryLine,
@@ -27,6 +28,7 @@ const typed: Values = {
   filter: '',
   format: 'json',
   headers: '',
+  rate_limit: '',
 };
 
 const saved = valuesOf(
@@ -38,6 +40,7 @@ const saved = valuesOf(
     filter: { data: { status: ['Shipped'] } },
     format: 'xml',
     headers: { 'X-Team': 'fulfilment', 'X-Region': 'eu' },
+    rate_limit: 50,
   }),
 );
 
@@ -51,10 +54,11 @@ describe('the subscription form’s model: what it shows', () => {
       filter: '{\n  "data": {\n    "status": [\n      "Shipped"\n    ]\n  }\n}',
       format: 'xml',
       headers: 'X-Team: fulfilment\nX-Region: eu',
+      rate_limit: '50',
     });
   });
 
-  it('shows a subscription without description, filter or headers as empty fields', () => {
+  it('shows a subscription without description, filter, headers or rate limit as empty fields', () => {
     expect(
       valuesOf(subscriptionView({ name: 'Bare', url: 'https://example.com/a', events: ['order.*'] })),
     ).toEqual({
@@ -156,6 +160,32 @@ describe('the subscription form’s model: what it sends', () => {
     });
   });
 
+  it('creates with a rate limit as a number, and without one when the field is blank', () => {
+    expect(bodyOf({ ...typed, rate_limit: ' 020 ' }, undefined, undefined, undefined)).toMatchObject({
+      rate_limit: 20,
+    });
+    expect(bodyOf({ ...typed, rate_limit: '  ' }, undefined, undefined, undefined)).not.toHaveProperty(
+      'rate_limit',
+    );
+  });
+
+  it('sends a rate limit that is not digits as typed, for the API to say what it must be', () => {
+    expect(rateLimitOf('1.5')).toBe('1.5');
+    expect(rateLimitOf('ten')).toBe('ten');
+    expect(rateLimitOf('-3')).toBe('-3');
+    expect(rateLimitOf('10000')).toBe(10_000);
+    expect(rateLimitOf('')).toBeNull();
+  });
+
+  it('sets, changes and clears the rate limit of an edit, and leaves it out when it is the same', () => {
+    const unlimited = { ...saved, rate_limit: '' };
+
+    expect(saveOf({ ...unlimited, rate_limit: '25' }, unlimited).body).toEqual({ rate_limit: 25 });
+    expect(saveOf({ ...saved, rate_limit: '75' }, saved).body).toEqual({ rate_limit: 75 });
+    expect(saveOf({ ...saved, rate_limit: '' }, saved).body).toEqual({ rate_limit: null });
+    expect(saveOf({ ...saved, rate_limit: ' 50 ' }, saved)).toMatchObject({ body: {}, changesNothing: true });
+  });
+
   it('sends an edit’s changes only, and null for an optional field emptied', () => {
     const values = {
       ...saved,
@@ -219,9 +249,11 @@ describe('the subscription form’s model: what a refusal shows', () => {
         { field: 'metadata.team', message: 'is too long' },
         { field: 'body', message: 'is not JSON' },
         { field: 'url', message: 'must not point to a private address' },
+        { field: 'rate_limit', message: 'must be a whole number' },
       ]),
     ).toEqual({
       url: ['must use https', 'must not point to a private address'],
+      rate_limit: ['must be a whole number'],
       headers: ['X-Team: is not a valid header name'],
       filter: ['data.status: must be an array'],
       form: ['metadata.team: is too long', 'is not JSON'],
@@ -277,5 +309,6 @@ describe('the subscription form’s model: what a refusal shows', () => {
     expect(summaryLine('filter', 'must match\n   a known pattern')).toBe(
       'Content filter: must match a known pattern',
     );
+    expect(summaryLine('rate_limit', 'must be 1 to 10000')).toBe('Rate limit: must be 1 to 10000');
   });
 });

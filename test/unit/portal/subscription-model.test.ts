@@ -3,9 +3,11 @@ import type { Delivery, Page } from '../../../portal/src/api.ts';
 import {
   actionsFor,
   deliveriesPath,
+  endpointWords,
   fingerprintOf,
   offersMore,
   openingList,
+  rateLimitWords,
   recentDeliveries,
   recoveryNotice,
   rotated,
@@ -14,7 +16,7 @@ import {
   withFilter,
   withMoreShown,
 } from '../../../portal/src/pages/subscription/model.ts';
-import { deliveryView } from '../../support/portal-views.ts';
+import { deliveryView, subscriptionView } from '../../support/portal-views.ts';
 
 const id = 'sub_01jdw3k5v8q2m4n6p8r0s2t4v6';
 const now = Date.parse('2026-11-27T12:00:00.000Z');
@@ -163,5 +165,47 @@ describe('the subscription page’s model', () => {
     expect(secretWords('created').title).toBe('Subscription created: its signing secret');
     expect(secretWords('rotated').title).toBe('The new signing secret');
     expect(secretWords('rotated').note).toContain('both the old and the new secret');
+  });
+
+  it('says a subscription’s rate limit, or that it has none', () => {
+    expect(rateLimitWords(null)).toBe('No limit');
+    expect(rateLimitWords(1)).toBe('At most 1 delivery a second; more wait their turn');
+    expect(rateLimitWords(10_000)).toBe('At most 10000 deliveries a second; more wait their turn');
+  });
+
+  it('says a new subscription’s circuit is closed and it is in the main lane, with nothing held or waited for', () => {
+    expect(endpointWords(subscriptionView(), (iso) => `<${iso}>`)).toEqual({
+      circuit: 'Closed: deliveries are attempted as usual',
+      held: undefined,
+      lane: 'Main: the endpoint answers quickly',
+      backOff: undefined,
+    });
+  });
+
+  it('says since when an open circuit holds deliveries and when the next probe is, the slow lane since when, and a Retry-After', () => {
+    const failing = subscriptionView({
+      circuit: {
+        state: 'open',
+        opened_at: '2026-11-27T10:00:00.000Z',
+        next_probe_at: '2026-11-27T10:00:05.000Z',
+      },
+      lane: 'slow',
+      slow_since: '2026-11-27T09:00:00.000Z',
+      back_off_until: '2026-11-27T10:10:00.000Z',
+    });
+
+    const words = endpointWords(failing, (iso) => `<${iso}>`);
+
+    expect(words).toEqual({
+      circuit:
+        'Open since <2026-11-27T10:00:00.000Z>: deliveries are held. Next probe: <2026-11-27T10:00:05.000Z>',
+      held: {
+        title: 'Deliveries are held',
+        text: 'The endpoint kept failing, so since <2026-11-27T10:00:00.000Z> its deliveries wait as pending: they are not attempted and use no attempt. One delivery at a time probes the endpoint, the next at <2026-11-27T10:00:05.000Z>; once one succeeds, the held deliveries go out, oldest first.',
+      },
+      lane: 'Slow since <2026-11-27T09:00:00.000Z>: the endpoint answers slowly, so its deliveries go in the slow lane, which waits longer for each answer (a slow answer is still a success)',
+      backOff:
+        'The endpoint asked to be left alone (Retry-After) until <2026-11-27T10:10:00.000Z>: its deliveries wait till then, using no attempt',
+    });
   });
 });

@@ -9,9 +9,19 @@ export interface Values {
   readonly filter: string;
   readonly format: 'json' | 'xml';
   readonly headers: string;
+  /** Deliveries a second, as typed; blank for no limit. */
+  readonly rate_limit: string;
 }
 
-export type Field = 'name' | 'description' | 'url' | 'events' | 'filter' | 'format' | 'headers';
+export type Field =
+  | 'name'
+  | 'description'
+  | 'url'
+  | 'events'
+  | 'filter'
+  | 'format'
+  | 'headers'
+  | 'rate_limit';
 
 /** The fields in the order the error summary lists them. */
 export const fields: readonly Field[] = [
@@ -22,6 +32,7 @@ export const fields: readonly Field[] = [
   'filter',
   'format',
   'headers',
+  'rate_limit',
 ];
 
 export const fieldLabels: Record<Field, string> = {
@@ -32,6 +43,7 @@ export const fieldLabels: Record<Field, string> = {
   filter: 'Content filter',
   format: 'Payload format',
   headers: 'Custom headers',
+  rate_limit: 'Rate limit',
 };
 
 /** A new subscription's form: empty, JSON. */
@@ -43,6 +55,7 @@ export const emptyValues: Values = {
   filter: '',
   format: 'json',
   headers: '',
+  rate_limit: '',
 };
 
 /** A subscription as the form shows it: its filter as indented JSON, its headers one `Name: value` a line. */
@@ -57,7 +70,18 @@ export function valuesOf(subscription: Subscription): Values {
     headers: Object.entries(subscription.headers)
       .map(([name, value]) => `${name}: ${value}`)
       .join('\n'),
+    rate_limit: subscription.rate_limit === null ? '' : String(subscription.rate_limit),
   };
+}
+
+/**
+ * The rate limit to send: null for none (a blank field), a number for digits, and anything else as typed, as
+ * text, so that the API says in its own words what a rate limit must be.
+ */
+export function rateLimitOf(typed: string): number | string | null {
+  const text = typed.trim();
+  if (text === '') return null;
+  return /^\d+$/.test(text) ? Number(text) : typed;
 }
 
 /** The page's title: the new subscription's, or the edited one's by name. */
@@ -147,6 +171,7 @@ export function bodyOf(
     filter: values.filter.trim() === '' ? null : filter,
     format: values.format,
     headers: values.headers.trim() === '' ? null : headers,
+    rate_limit: rateLimitOf(values.rate_limit),
   };
   if (before === undefined) {
     return Object.fromEntries(Object.entries(wanted).filter(([, value]) => value !== null));
@@ -160,6 +185,7 @@ export function bodyOf(
     filter: before.filter.trim() === '' ? null : previous.filter,
     format: before.format,
     headers: before.headers.trim() === '' ? null : previous.headers,
+    rate_limit: rateLimitOf(before.rate_limit),
   };
   return Object.fromEntries(Object.entries(wanted).filter(([key, value]) => !same(value, was[key])));
 }

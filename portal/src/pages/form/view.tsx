@@ -278,6 +278,25 @@ export function SubscriptionFormPage({ id, session }: { id?: string; session: Se
           )}
         />
 
+        <TextField
+          id={`${form}-rate_limit`}
+          label="Rate limit (optional)"
+          hint="At most this many deliveries a second, 1 to 10000; leave it empty for no limit. Deliveries over the rate wait their turn: they are not failed and use no attempt."
+          errors={errors.rate_limit}
+          control={(wiring) => (
+            <input
+              {...wiring}
+              class="narrow"
+              type="text"
+              inputMode="numeric"
+              value={current.rate_limit}
+              autocomplete="off"
+              spellcheck={false}
+              onInput={(event) => set({ rate_limit: event.currentTarget.value })}
+            />
+          )}
+        />
+
         <div class="actions">
           <button type="submit" class="button button-primary" aria-disabled={busy}>
             {busy ? 'Saving…' : editing ? 'Save changes' : 'Create subscription'}

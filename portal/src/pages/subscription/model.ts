@@ -167,3 +167,45 @@ export function secretWords(kind: RevealedSecret['kind']): { readonly title: str
         note: 'Copy it now: it is shown only this once. Until the overlap ends, webhooks carry signatures with both the old and the new secret.',
       };
 }
+
+/** The words for a subscription's rate limit. */
+export function rateLimitWords(rateLimit: Subscription['rate_limit']): string {
+  if (rateLimit === null) return 'No limit';
+  return `At most ${rateLimit} deliver${rateLimit === 1 ? 'y' : 'ies'} a second; more wait their turn`;
+}
+
+/** What the page says of the endpoint as the platform sees it: its circuit, its lane, and a wait it asked for. */
+export interface EndpointWords {
+  readonly circuit: string;
+  /** The panel of an open circuit: its deliveries are held. */
+  readonly held: { readonly title: string; readonly text: string } | undefined;
+  readonly lane: string;
+  /** A `Retry-After` the endpoint sent that still holds its deliveries; undefined when none does. */
+  readonly backOff: string | undefined;
+}
+
+/** The endpoint's state in words; `at` writes a moment as people read it. */
+export function endpointWords(subscription: Subscription, at: (iso: string) => string): EndpointWords {
+  const { circuit, slow_since: slowSince, back_off_until: backOffUntil } = subscription;
+  return {
+    circuit:
+      circuit.state === 'closed'
+        ? 'Closed: deliveries are attempted as usual'
+        : `Open since ${at(circuit.opened_at)}: deliveries are held. Next probe: ${at(circuit.next_probe_at)}`,
+    held:
+      circuit.state === 'closed'
+        ? undefined
+        : {
+            title: 'Deliveries are held',
+            text: `The endpoint kept failing, so since ${at(circuit.opened_at)} its deliveries wait as pending: they are not attempted and use no attempt. One delivery at a time probes the endpoint, the next at ${at(circuit.next_probe_at)}; once one succeeds, the held deliveries go out, oldest first.`,
+          },
+    lane:
+      slowSince === null
+        ? 'Main: the endpoint answers quickly'
+        : `Slow since ${at(slowSince)}: the endpoint answers slowly, so its deliveries go in the slow lane, which waits longer for each answer (a slow answer is still a success)`,
+    backOff:
+      backOffUntil === null
+        ? undefined
+        : `The endpoint asked to be left alone (Retry-After) until ${at(backOffUntil)}: its deliveries wait till then, using no attempt`,
+  };
+}

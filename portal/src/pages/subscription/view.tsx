@@ -20,10 +20,12 @@ import {
   actionsFor,
   type DeliveryListState,
   deliveriesPath,
+  endpointWords,
   fingerprintOf,
   offersMore,
   openingList,
   type Recovery,
+  rateLimitWords,
   recentDeliveries,
   recoveryNotice,
   type StatusChange,
@@ -32,8 +34,12 @@ import {
   withMoreShown,
 } from './model.ts';
 
-/** The facts of a subscription, as a description list. */
+/**
+ * The facts of a subscription, as a description list: what it is, then how its endpoint fares as the platform
+ * sees it (its circuit, its lane, a wait it asked for), which the platform keeps and nobody edits.
+ */
 function Details({ subscription }: { subscription: Subscription }) {
+  const endpoint = endpointWords(subscription, formatDateTime);
   return (
     <dl class="facts">
       <dt>Endpoint</dt>
@@ -56,6 +62,18 @@ function Details({ subscription }: { subscription: Subscription }) {
         <>
           <dt>Custom headers</dt>
           <dd>{Object.keys(subscription.headers).join(', ')}</dd>
+        </>
+      ) : null}
+      <dt>Rate limit</dt>
+      <dd>{rateLimitWords(subscription.rate_limit)}</dd>
+      <dt>Circuit</dt>
+      <dd>{endpoint.circuit}</dd>
+      <dt>Delivery lane</dt>
+      <dd>{endpoint.lane}</dd>
+      {endpoint.backOff !== undefined ? (
+        <>
+          <dt>Waiting</dt>
+          <dd>{endpoint.backOff}</dd>
         </>
       ) : null}
       {subscription.previous_secret_expires_at ? (
@@ -135,6 +153,7 @@ export function SubscriptionPage({ id, session }: { id: string; session: Session
       return change.done;
     });
   const { canDeliver, toggle, reenable } = actionsFor(current.status);
+  const { held } = endpointWords(current, formatDateTime);
 
   return (
     <>
@@ -166,6 +185,12 @@ export function SubscriptionPage({ id, session }: { id: string; session: Session
           >
             {reenable.label}
           </ActionButton>
+        </div>
+      ) : null}
+      {held !== undefined ? (
+        <div class="panel panel-held">
+          <h2>{held.title}</h2>
+          <p>{held.text}</p>
         </div>
       ) : null}
 
