@@ -166,6 +166,126 @@ describe('DeliveryMetrics', () => {
     expect(warnings).toEqual([]);
   });
 
+  it("publishes what happened to the lane's endpoints beside its attempts, then the connections' setup times", () => {
+    const metrics = new DeliveryMetrics(logger);
+    metrics.attempt('main', 3001, 'slow_endpoint');
+    metrics.movedToSlowLane('main');
+    metrics.endpointMoved('main', 'slow');
+    metrics.circuitOpened('main');
+    metrics.circuitProbe('main');
+    metrics.circuitProbe('main');
+    metrics.circuitClosed('main');
+    metrics.held('main');
+    metrics.held('main');
+    metrics.throttled('main');
+    metrics.connections('main', { opened: 2, setupMs: [35.6, 120] });
+
+    metrics.publish();
+
+    expect(lines().map(describeLine)).toEqual([
+      {
+        namespace: 'Hookbridge',
+        dimensions: [['service', 'Lane']],
+        units: {
+          DeliveryAttempts: 'Count',
+          DeliverySuccesses: 'Count',
+          DeliveryFailures: 'Count',
+          DeliveriesFailed: 'Count',
+          MovedToSlowLane: 'Count',
+          EndpointsMovedToSlowLane: 'Count',
+          CircuitsOpened: 'Count',
+          CircuitsClosed: 'Count',
+          CircuitProbes: 'Count',
+          DeliveriesHeld: 'Count',
+          DeliveriesThrottled: 'Count',
+          NewConnections: 'Count',
+          AttemptLatency: 'Milliseconds',
+        },
+        values: {
+          service: 'delivery',
+          Lane: 'main',
+          DeliveryAttempts: 1,
+          DeliverySuccesses: 0,
+          DeliveryFailures: 1,
+          DeliveriesFailed: 0,
+          MovedToSlowLane: 1,
+          EndpointsMovedToSlowLane: 1,
+          CircuitsOpened: 1,
+          CircuitsClosed: 1,
+          CircuitProbes: 2,
+          DeliveriesHeld: 2,
+          DeliveriesThrottled: 1,
+          NewConnections: 2,
+          AttemptLatency: 3001,
+        },
+      },
+      {
+        namespace: 'Hookbridge',
+        dimensions: [['service', 'Lane']],
+        units: { ConnectionSetupTime: 'Milliseconds' },
+        values: { service: 'delivery', Lane: 'main', ConnectionSetupTime: [36, 120] },
+      },
+      {
+        namespace: 'Hookbridge',
+        dimensions: [['service', 'Lane', 'ErrorKind']],
+        units: { DeliveryFailures: 'Count' },
+        values: { service: 'delivery', Lane: 'main', ErrorKind: 'slow_endpoint', DeliveryFailures: 1 },
+      },
+    ]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('publishes only the endpoint counts of a lane that made no attempt, each only when not 0', () => {
+    const metrics = new DeliveryMetrics(logger);
+    metrics.held('slow');
+    metrics.throttled('slow');
+    metrics.endpointMoved('slow', 'main');
+
+    metrics.publish();
+
+    expect(lines().map((line) => describeLine(line).values)).toEqual([
+      {
+        service: 'delivery',
+        Lane: 'slow',
+        EndpointsMovedToMainLane: 1,
+        DeliveriesHeld: 1,
+        DeliveriesThrottled: 1,
+      },
+    ]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('writes nothing for connections when none was opened', () => {
+    const metrics = new DeliveryMetrics(logger);
+    metrics.connections('main', { opened: 0, setupMs: [] });
+
+    metrics.publish();
+
+    expect(written).toEqual([]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('splits more than 100 setup times over lines of 100 values, each with its lane', () => {
+    const metrics = new DeliveryMetrics(logger);
+    metrics.connections('slow', { opened: 250, setupMs: Array.from({ length: 250 }, (_, i) => i) });
+
+    metrics.publish();
+
+    const published = lines().map((line) => describeLine(line).values);
+    expect(published[0]).toEqual({ service: 'delivery', Lane: 'slow', NewConnections: 250 });
+    expect(
+      published.slice(1).map((line) => [line.Lane, (line.ConnectionSetupTime as number[]).length]),
+    ).toEqual([
+      ['slow', 100],
+      ['slow', 100],
+      ['slow', 50],
+    ]);
+    expect(published.slice(1).flatMap((line) => line.ConnectionSetupTime as number[])).toEqual(
+      Array.from({ length: 250 }, (_, i) => i),
+    );
+    expect(warnings).toEqual([]);
+  });
+
   it('writes nothing when POWERTOOLS_METRICS_DISABLED is true, as the sandbox sets it', () => {
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'true');
     const metrics = new DeliveryMetrics(logger);
@@ -181,8 +301,14 @@ describe('DeliveryMetrics', () => {
 
 describe('attemptErrorKind', () => {
   const response = (statusCode: number) =>
-    ({ kind: 'response', statusCode, excerpt: '', latencyMs: 5 }) as const;
-  const error = { kind: 'error', errorKind: 'timeout', error: 'timed out', latencyMs: 1000 } as const;
+    ({ kind: 'response', statusCode, excerpt: '', latencyMs: 5, setupMs: 0 }) as const;
+  const error = {
+    kind: 'error',
+    errorKind: 'timeout',
+    error: 'timed out',
+    latencyMs: 1000,
+    setupMs: 0,
+  } as const;
 
   it('names the error kind the attempt record gets', () => {
     expect(attemptErrorKind(response(204), false)).toBeUndefined();

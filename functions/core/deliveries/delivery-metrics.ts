@@ -6,6 +6,29 @@ import { deliveryMetrics } from '../platform.ts';
 /** A delivery lane, as the `Lane` dimension names it. */
 export type MetricsLane = (typeof deliveryMetrics.lanes)[number];
 
+/** The counts of what happened to endpoints, published only when not 0, by their names in platform.ts. */
+type EndpointCount =
+  | 'endpointsSlowed'
+  | 'endpointsRestored'
+  | 'circuitsOpened'
+  | 'circuitsClosed'
+  | 'circuitProbes'
+  | 'deliveriesHeld'
+  | 'deliveriesThrottled'
+  | 'newConnections';
+
+/** In the order their metrics are written. */
+const endpointCounts: readonly EndpointCount[] = [
+  'endpointsSlowed',
+  'endpointsRestored',
+  'circuitsOpened',
+  'circuitsClosed',
+  'circuitProbes',
+  'deliveriesHeld',
+  'deliveriesThrottled',
+  'newConnections',
+];
+
 /** What one lane saw during an invocation. */
 interface LaneTally {
   attempts: number;
@@ -14,6 +37,8 @@ interface LaneTally {
   latenciesMs: number[];
   deliveriesFailed: number;
   movedToSlowLane: number;
+  endpoints: Record<EndpointCount, number>;
+  setupMs: number[];
 }
 
 const { names, dimensions } = deliveryMetrics;
@@ -32,12 +57,18 @@ export function attemptErrorKind(outcome: AttemptOutcome, cutOff: boolean): Atte
   return cutOff ? 'slow_endpoint' : outcome.errorKind;
 }
 
+/** A time as a metric value: whole milliseconds, never negative. */
+const wholeMs = (ms: number) => Math.max(0, Math.round(ms));
+
 /**
- * Counts a delivery function's attempts during one invocation and publishes them as embedded metrics
- * (Powertools Metrics, names and dimensions from `deliveryMetrics` of platform.ts): per lane one EMF line with
- * attempts, successes, failures, every attempt's latency, deliveries failed for good and moves to the slow lane;
- * then one line per error kind seen, with that kind's failures. Counts are sums, so zeros are published too
- * (a lane that made attempts says how many failed, even none), which keeps rates well defined.
+ * Counts a delivery function's attempts and what happened to its endpoints during one invocation, and publishes
+ * them as embedded metrics (Powertools Metrics, names and dimensions from `deliveryMetrics` of platform.ts), each
+ * with its `Lane`. Per lane one EMF line with attempts, successes, failures, every attempt's latency, deliveries
+ * failed for good and moves to the slow lane, and the endpoints' counts (lane moves, circuits opened and closed,
+ * probes, deliveries held and throttled, new connections); then the connections' setup times; then one line per
+ * error kind seen, with that kind's failures. The attempt counts are published with their zeros (a lane that
+ * made attempts says how many failed, even none), which keeps rates well defined; the endpoints' counts only
+ * when not 0, as most invocations have none of them and a sum needs no zeros.
  */
 export class DeliveryMetrics {
   private readonly tallies = new Map<MetricsLane, LaneTally>();
@@ -62,6 +93,11 @@ export class DeliveryMetrics {
         latenciesMs: [],
         deliveriesFailed: 0,
         movedToSlowLane: 0,
+        endpoints: Object.fromEntries(endpointCounts.map((name) => [name, 0])) as Record<
+          EndpointCount,
+          number
+        >,
+        setupMs: [],
       };
       this.tallies.set(lane, tally);
     }
@@ -72,7 +108,7 @@ export class DeliveryMetrics {
   public attempt(lane: MetricsLane, latencyMs: number, errorKind: AttemptErrorKind | undefined): void {
     const tally = this.tally(lane);
     tally.attempts += 1;
-    tally.latenciesMs.push(Math.max(0, Math.round(latencyMs)));
+    tally.latenciesMs.push(wholeMs(latencyMs));
     if (errorKind === undefined) tally.successes += 1;
     else tally.failures.set(errorKind, (tally.failures.get(errorKind) ?? 0) + 1);
   }
@@ -87,6 +123,54 @@ export class DeliveryMetrics {
     this.tally(lane).movedToSlowLane += 1;
   }
 
+  /**
+   * A subscription moved between lanes by its endpoint's answers (`to` the slow lane, or back to the main one),
+   * counted in the lane of the delivery that moved it.
+   */
+  public endpointMoved(lane: MetricsLane, to: 'slow' | 'main'): void {
+    this.count(lane, to === 'slow' ? 'endpointsSlowed' : 'endpointsRestored');
+  }
+
+  /** An endpoint's circuit opened: its deliveries are held. */
+  public circuitOpened(lane: MetricsLane): void {
+    this.count(lane, 'circuitsOpened');
+  }
+
+  /** An endpoint's circuit closed, by a probe's (or any attempt's) 2xx. */
+  public circuitClosed(lane: MetricsLane): void {
+    this.count(lane, 'circuitsClosed');
+  }
+
+  /** A probe of an open circuit sent. */
+  public circuitProbe(lane: MetricsLane): void {
+    this.count(lane, 'circuitProbes');
+  }
+
+  /** A delivery held because its endpoint's circuit was open (no attempt used). */
+  public held(lane: MetricsLane): void {
+    this.count(lane, 'deliveriesHeld');
+  }
+
+  /** A delivery that waits for its turn under a rate limit or an endpoint's Retry-After (no attempt used). */
+  public throttled(lane: MetricsLane): void {
+    this.count(lane, 'deliveriesThrottled');
+  }
+
+  /**
+   * Connections the sender opened, and the setup time (DNS, TCP, TLS) of each it kept; nothing when it opened
+   * none.
+   */
+  public connections(lane: MetricsLane, stats: { opened: number; setupMs: readonly number[] }): void {
+    if (stats.opened <= 0) return;
+    const tally = this.tally(lane);
+    tally.endpoints.newConnections += stats.opened;
+    for (const ms of stats.setupMs) tally.setupMs.push(wholeMs(ms));
+  }
+
+  private count(lane: MetricsLane, name: EndpointCount): void {
+    this.tally(lane).endpoints[name] += 1;
+  }
+
   /** Writes what was counted since the last call as EMF lines to stdout, and starts counting afresh. */
   public publish(): void {
     const m = this.metrics;
@@ -94,24 +178,22 @@ export class DeliveryMetrics {
       for (const [lane, tally] of this.tallies) {
         let failures = 0;
         for (const count of tally.failures.values()) failures += count;
-        // EMF takes at most 100 values per metric and line: the latencies go in lines of 100, the counts with
-        // the first. (Powertools itself publishes a metric that reaches 100 values, dimensions included.)
-        const latencyLines = Math.max(1, Math.ceil(tally.latenciesMs.length / maxValuesPerLine));
-        for (let line = 0; line < latencyLines; line += 1) {
-          m.addDimension(dimensions.lane, lane);
-          if (line === 0) {
+        const attempted = tally.attempts + tally.deliveriesFailed + tally.movedToSlowLane > 0;
+        this.publishLines(lane, names.attemptLatency, tally.latenciesMs, () => {
+          if (attempted) {
             m.addMetric(names.attempts, MetricUnit.Count, tally.attempts);
             m.addMetric(names.successes, MetricUnit.Count, tally.successes);
             m.addMetric(names.failures, MetricUnit.Count, failures);
             m.addMetric(names.deliveriesFailed, MetricUnit.Count, tally.deliveriesFailed);
             m.addMetric(names.movedToSlowLane, MetricUnit.Count, tally.movedToSlowLane);
           }
-          const start = line * maxValuesPerLine;
-          for (const latency of tally.latenciesMs.slice(start, start + maxValuesPerLine)) {
-            m.addMetric(names.attemptLatency, MetricUnit.Milliseconds, latency);
+          for (const name of endpointCounts) {
+            const count = tally.endpoints[name];
+            if (count > 0) m.addMetric(names[name], MetricUnit.Count, count);
           }
-          if (m.hasStoredMetrics()) m.publishStoredMetrics();
-          else m.clearDimensions();
+        });
+        if (tally.setupMs.length > 0) {
+          this.publishLines(lane, names.connectionSetupTime, tally.setupMs, () => {});
         }
         for (const [kind, count] of tally.failures) {
           m.addDimension(dimensions.lane, lane);
@@ -122,6 +204,31 @@ export class DeliveryMetrics {
       }
     } finally {
       this.tallies.clear();
+    }
+  }
+
+  /**
+   * The lane's lines of one metric with many values: `first` adds the counts to the first line. EMF takes at most
+   * 100 values per metric and line, so the values go in lines of 100, each line with the lane's dimension, and
+   * they are added last: Powertools publishes a line itself as soon as a metric reaches 100 values.
+   */
+  private publishLines(
+    lane: MetricsLane,
+    name: string,
+    valuesMs: readonly number[],
+    first: () => void,
+  ): void {
+    const m = this.metrics;
+    const lines = Math.max(1, Math.ceil(valuesMs.length / maxValuesPerLine));
+    for (let line = 0; line < lines; line += 1) {
+      m.addDimension(dimensions.lane, lane);
+      if (line === 0) first();
+      const start = line * maxValuesPerLine;
+      for (const value of valuesMs.slice(start, start + maxValuesPerLine)) {
+        m.addMetric(name, MetricUnit.Milliseconds, value);
+      }
+      if (m.hasStoredMetrics()) m.publishStoredMetrics();
+      else m.clearDimensions();
     }
   }
 }
