@@ -266,6 +266,11 @@ describe('GET /v1/openapi.json', () => {
       additionalProperties: { maxLength: 512 },
     });
     expect(schemas.Webhook?.properties?.id).toMatchObject({ pattern: webhookIdPattern });
+    expect(schemas.RotateSecret?.properties?.previous_secret_expires_in).toEqual({
+      type: 'integer',
+      minimum: 0,
+      maximum: 604_800,
+    });
     expect(schemas.UpdateWebhook?.properties?.headers).toMatchObject({
       anyOf: [{ maxProperties: 20, propertyNames: create.headers?.propertyNames }, { type: 'null' }],
     });

@@ -182,21 +182,22 @@ describe('POST /v1/webhooks/{id}/rotate-secret', () => {
     expect(() => new Webhook(third.secret).verify(after.body, headersOf(after))).toThrow();
   });
 
-  it.each([-1, 604_801, 1.5, '60', null])(
-    'refuses previous_secret_expires_in %j with a 422',
-    async (value) => {
-      const { id } = await createWebhook();
+  it.each([
+    [-1, 'must be at least 0'],
+    [604_801, 'must be at most 604800 (7 days)'],
+    [1.5, 'must be a whole number of seconds from 0 to 604800 (7 days)'],
+    ['60', 'must be a number'],
+    [null, 'must be a number'],
+  ])('refuses previous_secret_expires_in %j with a 422 saying %s', async (value, message) => {
+    const { id } = await createWebhook();
 
-      const refused = await call('POST', `/v1/webhooks/${id}/rotate-secret`, {
-        previous_secret_expires_in: value,
-      });
+    const refused = await call('POST', `/v1/webhooks/${id}/rotate-secret`, {
+      previous_secret_expires_in: value,
+    });
 
-      expect(refused.status).toBe(422);
-      expect(refused.json?.errors).toEqual([
-        { field: 'previous_secret_expires_in', message: expect.any(String) },
-      ]);
-    },
-  );
+    expect(refused.status).toBe(422);
+    expect(refused.json?.errors).toEqual([{ field: 'previous_secret_expires_in', message }]);
+  });
 });
 
 describe('secrets', () => {

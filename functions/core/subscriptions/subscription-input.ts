@@ -348,13 +348,14 @@ export type UpdateSubscriptionInput = z.infer<ReturnType<typeof updateSubscripti
 /** The body of `POST /v1/webhooks/{id}/rotate-secret` (which may also have none). */
 export const rotateSecretSchema = z.strictObject({
   previous_secret_expires_in: z.optional(
-    z
-      .number('must be a number of seconds')
-      .check(
-        z.int('must be a whole number of seconds'),
-        z.minimum(0, 'must be at least 0'),
-        z.maximum(604_800, 'must be at most 604800 (7 days)'),
-      ),
+    z.number().check(
+      // A refinement rather than z.int(), whose type issue the field errors word as "must be a int"; the JSON
+      // Schema still says integer.
+      z.refine(Number.isInteger, 'must be a whole number of seconds from 0 to 604800 (7 days)'),
+      z.minimum(0, 'must be at least 0'),
+      z.maximum(604_800, 'must be at most 604800 (7 days)'),
+      z.meta({ type: 'integer' }),
+    ),
   ),
 });
 
