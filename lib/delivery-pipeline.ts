@@ -28,7 +28,10 @@ export interface DeliveryPipelineProps {
   readonly table: WebhookTable;
   /** The platform's queues, by their platform.ts name. */
   readonly queues: Readonly<Record<QueueName, WorkQueue>>;
-  /** The bus the platform's own events (webhook.disabled, delivery.failed, delivery.recovered) go on. */
+  /**
+   * The bus the platform's own events (webhook.disabled, delivery.failed, delivery.recovered,
+   * webhook.circuit_opened, webhook.circuit_closed) go on.
+   */
   readonly eventBus: IEventBus;
   /**
    * Seconds between attempts.

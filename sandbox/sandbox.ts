@@ -65,7 +65,7 @@ export interface Sandbox {
   readonly queueUrl: (queue: QueueName | `${QueueName}Dlq`) => string;
   /**
    * A queue that gets every event the platform itself puts on the bus (webhook.disabled, delivery.failed,
-   * delivery.recovered), as an operator's rule would route them.
+   * delivery.recovered, webhook.circuit_opened, webhook.circuit_closed), as an operator's rule would route them.
    */
   readonly platformEventsQueueUrl: string;
   /**
