@@ -175,6 +175,19 @@ describe('circuit breaker', () => {
     expect(state.requests).toBe(0);
   });
 
+  it('a probe that finds the circuit closed with deliveries still held releases them', async () => {
+    const { ports, state } = world(aSubscription({ id: 'sub_1' }), [heldOf(1)], answered(200));
+    const nothingHeld = world(aSubscription({ id: 'sub_1' }), [], answered(200));
+
+    const decision = await probeCircuit(probe, ports, settings);
+    await probeCircuit(probe, nothingHeld.ports, settings);
+
+    expect(decision.summary).toContain('released');
+    expect(state.sent.map((sent) => sent.message.circuit)).toEqual(['release']);
+    expect(state.requests).toBe(0);
+    expect(nothingHeld.state.sent).toEqual([]);
+  });
+
   it('a failed probe uses up no attempt, and the next waits twice as long, up to the most', async () => {
     const { ports, state } = world(aSubscription({ id: 'sub_1', circuit: open }), [heldOf(1)], refused);
 

@@ -182,8 +182,19 @@ export async function probeCircuit(
 ): Promise<CircuitDecision> {
   const subscription = await ports.subscription(message.accountId, message.subscriptionId);
   const circuit = subscription?.circuit;
+  if (subscription !== undefined && circuit === undefined) {
+    // Closed without this probe: by a 2xx (which released what it held), or by a client taking the subscription
+    // out of `disabled` (which releases nothing). Whatever is still held goes on.
+    const [held] = await ports.oldestHeld(subscription.id, 1);
+    if (held === undefined) return { summary: 'dropped: a stale probe (the circuit closed)' };
+    await ports.sendCircuitMessage(
+      { circuit: 'release', accountId: subscription.accountId, subscriptionId: subscription.id },
+      0,
+    );
+    return { summary: 'released: the circuit had closed with deliveries still held' };
+  }
   if (subscription === undefined || circuit === undefined || circuit.token !== message.token) {
-    return { summary: 'dropped: a stale probe (the circuit closed or moved on)' };
+    return { summary: 'dropped: a stale probe (the circuit moved on)' };
   }
   if (subscription.status !== 'active') {
     // Held deliveries of a paused, disabled or deleted subscription end as any of its deliveries would.
