@@ -185,6 +185,11 @@ export function deliveryTotal(
  * - errors and throttles of each function;
  * - each rule's events that EventBridge could not deliver to its queue (`FailedInvocations`), and those its
  *   dead-letter queue refused too (`InvocationsFailedToBeSentToDlq`): lost, and counted nowhere else.
+ *
+ * Deliberately none on customers' endpoints (circuits opened, deliveries held or throttled, lane moves): an
+ * endpoint that is down or slow is its owner's to fix, not the operator's page. The dashboard shows them, and
+ * `webhook.circuit_opened` / `webhook.circuit_closed` go on the bus for whoever wants to route them; the platform's
+ * own trouble still alarms (failure rate, backlogs, old messages, DLQs).
  */
 export class PlatformAlarms extends Construct {
   /** All alarms created. */

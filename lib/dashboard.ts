@@ -26,6 +26,8 @@ export const MINUTE = Duration.minutes(1);
 export const FIVE_MINUTES = Duration.minutes(5);
 /** The latency percentiles the dashboard shows. */
 export const LATENCY_PERCENTILES = ['p50', 'p95', 'p99'] as const;
+/** The percentiles of connection setup time the dashboard shows. */
+export const SETUP_PERCENTILES = ['p50', 'p99'] as const;
 
 export interface PlatformDashboardProps {
   /** The queues to show, by their platform.ts name. */
@@ -53,8 +55,10 @@ const graph = (
  * One CloudWatch dashboard for the platform: alarm states; deliveries per minute and the success rate; attempt
  * latency p50/p95/p99 per lane; failures by error kind; deliveries failed for good and moved to the slow lane;
  * each queue's visible backlog and oldest message; each dead-letter queue's depth; each function's errors and
- * throttles; the events each rule could not deliver to its queue. Delivery figures come from the delivery functions' embedded metrics (`deliveryMetrics` of
- * platform.ts), the rest from SQS and Lambda.
+ * throttles; the events each rule could not deliver to its queue; and a row of endpoints: subscriptions moved
+ * between the lanes (both ways), circuits opened and closed and their probes, deliveries held and throttled, new
+ * connections and their setup time p50/p99 per lane. Delivery and endpoint figures come from the delivery
+ * functions' embedded metrics (`deliveryMetrics` of platform.ts), the rest from SQS and Lambda.
  */
 export class PlatformDashboard extends Construct {
   /** The dashboard. */
@@ -190,6 +194,65 @@ export class PlatformDashboard extends Construct {
         functions.map(([name, fn]) =>
           fn.function.metricThrottles({ period: MINUTE, statistic: 'Sum', label: name }),
         ),
+      ),
+    );
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown:
+          "## Endpoints\nWhat customers' endpoints did: lane moves, circuits, held and throttled deliveries, " +
+          "connections. No alarm watches them: an endpoint that is down is its owner's to fix (announced on the " +
+          "bus as `webhook.circuit_opened`), not the operator's page.",
+        width: 24,
+        height: 2,
+      }),
+    );
+    const third = { width: 8 };
+    this.dashboard.addWidgets(
+      graph(
+        'Subscriptions moved between lanes',
+        [
+          deliveryTotal('endpointsSlowed', MINUTE, 'To the slow lane'),
+          deliveryTotal('endpointsRestored', MINUTE, 'Back to the main lane'),
+        ],
+        third,
+      ),
+      graph(
+        'Circuits',
+        [
+          deliveryTotal('circuitsOpened', MINUTE, 'Opened'),
+          deliveryTotal('circuitsClosed', MINUTE, 'Closed'),
+          deliveryTotal('circuitProbes', MINUTE, 'Probes'),
+        ],
+        third,
+      ),
+      graph(
+        'Deliveries held and throttled',
+        [
+          deliveryTotal('deliveriesHeld', MINUTE, 'Held (circuit open)'),
+          deliveryTotal('deliveriesThrottled', MINUTE, 'Throttled (rate limit, Retry-After)'),
+        ],
+        third,
+      ),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'New connections per minute',
+        lanes.map((lane) =>
+          deliveryMetric('newConnections', lane, { period: MINUTE, label: `${lane} lane` }),
+        ),
+      ),
+      graph(
+        'Connection setup time (ms)',
+        lanes.flatMap((lane) =>
+          SETUP_PERCENTILES.map((statistic) =>
+            deliveryMetric('connectionSetupTime', lane, {
+              period: FIVE_MINUTES,
+              statistic,
+              label: `${lane} lane ${statistic}`,
+            }),
+          ),
+        ),
+        { leftYAxis: { min: 0 } },
       ),
     );
   }

@@ -7,6 +7,7 @@ import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import {
+  deliveryMetrics,
   type EnvironmentVariable,
   type FunctionName,
   functions,
@@ -668,6 +669,98 @@ describe('dashboard', () => {
     expect(alarmWidget?.properties.alarms).toEqual(
       platform.alarms.alarms.map((alarm) => `{attr:${idOf(alarm)}.Arn}`),
     );
+  });
+
+  /** A widget's metrics as [name, lane, statistic, period], each of a Hookbridge metric of the delivery service. */
+  const deliveryMetricsOf = (title: string) =>
+    metricsOf(title).map(({ metric, options }) => {
+      const [namespace, name, ...dimensions] = metric;
+      const dimension = (key: string) => dimensions[dimensions.indexOf(key) + 1];
+      expect(namespace, title).toBe(deliveryMetrics.namespace);
+      expect(dimension('service'), title).toBe(deliveryMetrics.service);
+      return [name, dimension(deliveryMetrics.dimensions.lane), options.stat ?? 'Sum', options.period];
+    });
+  /** Each lane's metric of the name, summed per minute: the terms of a both-lanes total. */
+  const bothLanes = (name: string) => ['main', 'slow'].map((lane) => [name, lane, 'Sum', 60]);
+  const { names } = deliveryMetrics;
+
+  it('shows a row of endpoints: subscriptions moved between the lanes both ways, per minute, both lanes summed', () => {
+    const title = 'Subscriptions moved between lanes';
+    expect(widgets.some((widget) => String(widget.properties.markdown).startsWith('## Endpoints'))).toBe(
+      true,
+    );
+    expect([names.endpointsSlowed, names.endpointsRestored]).toEqual([
+      'EndpointsMovedToSlowLane',
+      'EndpointsMovedToMainLane',
+    ]);
+    expect(expressionsOf(title)).toEqual([
+      'FILL(endpointsSlowed_main, 0) + FILL(endpointsSlowed_slow, 0)',
+      'FILL(endpointsRestored_main, 0) + FILL(endpointsRestored_slow, 0)',
+    ]);
+    expect(deliveryMetricsOf(title)).toEqual([
+      ...bothLanes(names.endpointsSlowed),
+      ...bothLanes(names.endpointsRestored),
+    ]);
+  });
+
+  it('shows circuits opened and closed and their probes, and deliveries held and throttled', () => {
+    expect([names.circuitsOpened, names.circuitsClosed, names.circuitProbes]).toEqual([
+      'CircuitsOpened',
+      'CircuitsClosed',
+      'CircuitProbes',
+    ]);
+    expect(deliveryMetricsOf('Circuits')).toEqual([
+      ...bothLanes(names.circuitsOpened),
+      ...bothLanes(names.circuitsClosed),
+      ...bothLanes(names.circuitProbes),
+    ]);
+    expect([names.deliveriesHeld, names.deliveriesThrottled]).toEqual([
+      'DeliveriesHeld',
+      'DeliveriesThrottled',
+    ]);
+    expect(deliveryMetricsOf('Deliveries held and throttled')).toEqual([
+      ...bothLanes(names.deliveriesHeld),
+      ...bothLanes(names.deliveriesThrottled),
+    ]);
+  });
+
+  it('shows new connections per lane, and their setup time p50 and p99 per lane', () => {
+    expect([names.newConnections, names.connectionSetupTime]).toEqual([
+      'NewConnections',
+      'ConnectionSetupTime',
+    ]);
+    expect(deliveryMetricsOf('New connections per minute')).toEqual(bothLanes(names.newConnections));
+    // Percentiles over five minutes: CloudWatch's default period, which the widget leaves unsaid.
+    expect(deliveryMetricsOf('Connection setup time (ms)')).toEqual(
+      ['main', 'slow'].flatMap((lane) =>
+        ['p50', 'p99'].map((stat) => [names.connectionSetupTime, lane, stat, undefined]),
+      ),
+    );
+  });
+
+  it("raises no alarm on customers' endpoints: no alarm reads a lane move, circuit, hold, throttle or connection", () => {
+    const endpointNames = [
+      names.endpointsSlowed,
+      names.endpointsRestored,
+      names.circuitsOpened,
+      names.circuitsClosed,
+      names.circuitProbes,
+      names.deliveriesHeld,
+      names.deliveriesThrottled,
+      names.newConnections,
+      names.connectionSetupTime,
+    ];
+    const alarms = ofType(resources, 'AWS::CloudWatch::Alarm');
+    expect(alarms.length).toBeGreaterThan(0);
+    for (const [id, alarm] of alarms) {
+      const read = [
+        alarm.Properties.MetricName,
+        ...(alarm.Properties.Metrics ?? []).map(
+          (query: { MetricStat?: { Metric: { MetricName: string } } }) => query.MetricStat?.Metric.MetricName,
+        ),
+      ];
+      for (const name of endpointNames) expect(read, id).not.toContain(name);
+    }
   });
 });
 
