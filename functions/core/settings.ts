@@ -258,7 +258,7 @@ export const settings = {
   },
   mainLaneConcurrency: {
     codec: count,
-    default: 100,
+    default: 150,
     min: 2,
     max: 1000,
     description:

@@ -174,7 +174,7 @@ describe('queues', () => {
 
   it('keeps the visibility, retention and redrive values that the design relies on', () => {
     // Visibility is at least 6x the consumer's timeout: fan-out 5 s, main lane 5 s, slow lane 30 s, relay 10 s.
-    const visibility: Record<QueueName, number> = { fanOut: 30, delivery: 30, slowDelivery: 180, retry: 60 };
+    const visibility: Record<QueueName, number> = { fanOut: 30, delivery: 60, slowDelivery: 180, retry: 60 };
     expect(Object.keys(queues).sort()).toEqual(Object.keys(visibility).sort());
     expect(ofType(resources, 'AWS::SQS::Queue')).toHaveLength(8);
     for (const [name, seconds] of Object.entries(visibility) as [QueueName, number][]) {
@@ -238,7 +238,7 @@ describe('event source mappings', () => {
   it.each([
     ['fanOut', 'fanOut', 10, 5],
     // The lanes' numbers are the defaults of their settings (mainLaneBatchSize, mainLaneConcurrency, ...).
-    ['delivery', 'delivery', 10, 100],
+    ['delivery', 'delivery', 10, 150],
     ['slowDelivery', 'slowDelivery', 10, 30],
     ['retry', 'retryRelay', 10, 2],
   ] as const)(
@@ -297,8 +297,8 @@ describe('functions', () => {
       authorizer: 5,
       api: 10,
       fanOut: 5,
-      // The main lane waits at most a second for each answer (its batch's records in parallel).
-      delivery: 5,
+      // The main lane waits at most 2 s to connect and 3 s for each answer (its batch's records in parallel).
+      delivery: 10,
       // The slow lane waits up to the delivery timeout (at most 20 s) for each answer.
       slowDelivery: 30,
       retryRelay: 10,
