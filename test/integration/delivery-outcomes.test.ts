@@ -9,10 +9,11 @@ import { orderStatusUpdated } from '../support/clients.ts';
 import { eventually } from '../support/eventually.ts';
 import type { Receiver, Reply } from '../support/receiver.ts';
 
-// Short waits so that a whole schedule runs within a test: four attempts, a second apart; 2 s to answer.
+// Short waits so that a whole schedule runs within a test: four attempts, a second apart; 5 s to answer (over
+// the main lane's 3 s, so that a slow answer is first cut off there and then waited for in the slow lane).
 const { newAccount, newReceiver, publish, platformEvents, aws, sandbox } = useApiSandbox({
   retrySchedule: [1, 1, 1],
-  deliveryTimeoutSeconds: 2,
+  deliveryTimeoutSeconds: 5,
 });
 
 type Delivery = {
@@ -101,7 +102,7 @@ describe('delivery outcomes, against real receivers on loopback', () => {
   });
 
   it('records a timeout: a main-lane cut, then the slow lane’s full wait, then retries', async () => {
-    const { account, receiver } = await subscribed(() => ({ status: 200, delayMs: 4000 }));
+    const { account, receiver } = await subscribed(() => ({ status: 200, delayMs: 6000 }));
 
     const { deliveryId } = await publishFor(account, receiver);
     const delivery = await deliveryWhen(account, deliveryId, (d) =>

@@ -37,7 +37,9 @@ async function newAccount() {
 }
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, logLevel: 'SILENT' });
+  // Endpoints here fail in bursts on purpose (every first attempt of 150 deliveries): the circuit breaker would
+  // hold them, which test/integration/real-endpoints-circuit.test.ts tests; this file tests the retries.
+  sandbox = await startSandbox({ port: 0, logLevel: 'SILENT', circuitBreakAfter: 0 });
   receiver = await newReceiver();
   clients = awsClients(sandbox.endpoint);
   apiKeys = new ApiKeyStore(
@@ -148,6 +150,11 @@ describe('one order event, end to end', () => {
       headers: {},
       metadata: {},
       previous_secret_expires_at: null,
+      rate_limit: null,
+      circuit: { state: 'closed' },
+      lane: 'main',
+      slow_since: null,
+      back_off_until: null,
       created_at: expect.any(String),
       updated_at: expect.any(String),
       version: 1,
