@@ -6,9 +6,12 @@ import { orderStatusUpdated } from '../support/clients.ts';
 import { eventually } from '../support/eventually.ts';
 import type { Receiver } from '../support/receiver.ts';
 
+// Deliveries here fail for good on purpose, to be retried and recovered through the API: with the circuit
+// breaker on they would be held instead (test/integration/real-endpoints-circuit.test.ts tests that).
 const { newAccount, newReceiver, publish, platformEvents, dynamo } = useApiSandbox({
   retrySchedule: [1, 1],
   deliveryTimeoutSeconds: 2,
+  circuitBreakAfter: 0,
 });
 
 type Delivery = {

@@ -158,7 +158,7 @@ describe("the sandbox's mappings of platform.ts", () => {
   it('sizes the lanes at their settings’ defaults without flags, and caps every mapping at maximumConcurrency', () => {
     expect(sizes(mappingDefinitionsOf({}))).toEqual({
       fanOut: { batch: 10, concurrency: 5 },
-      delivery: { batch: 10, concurrency: 100 },
+      delivery: { batch: 10, concurrency: 150 },
       slowDelivery: { batch: 10, concurrency: 30 },
       retry: { batch: 10, concurrency: 2 },
     });

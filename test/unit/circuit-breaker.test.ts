@@ -199,11 +199,33 @@ describe('circuit breaker', () => {
     );
     await probeCircuit(probe, atMost.ports, settings);
 
-    expect(state.steps).toEqual(['send', 'queue probe', 'reprobe']);
-    expect(state.writes).toEqual([]);
-    expect(state.sent[0]).toEqual({ message: { ...probe, token: 'token-1' }, delaySeconds: 40 });
+    expect(state.steps).toEqual(['send', 'record append', 'queue probe', 'reprobe']);
+    // On record (every request that left is), as an attempt outside the schedule.
+    expect(state.writes[0]).toMatchObject({
+      id: 'msg_0001',
+      change: { kind: 'append' },
+      attempts: [{ error: 'connection_refused', errorDetail: expect.stringContaining('uses up none') }],
+    });
+    expect(state.sent[0]).toEqual({
+      message: { ...probe, token: 'token-1', after: 'msg_0001' },
+      delaySeconds: 40,
+    });
     expect(state.subscription?.circuit).toMatchObject({ token: 'token-1', probeDelaySeconds: 40 });
     expect(atMost.state.sent[0]?.delaySeconds).toBe(300);
+  });
+
+  it('probes the held deliveries in turn, from the oldest again after the newest', async () => {
+    const { ports, state } = world(
+      aSubscription({ id: 'sub_1', circuit: open }),
+      [heldOf(1), heldOf(2)],
+      refused,
+    );
+
+    await probeCircuit({ ...probe, after: 'msg_0001' }, ports, settings);
+    state.subscription = { ...(state.subscription as Subscription), circuit: { ...open, token: 'token-1' } };
+    await probeCircuit({ ...probe, token: 'token-1', after: 'msg_0002' }, ports, settings);
+
+    expect(state.writes.map((write) => write.id)).toEqual(['msg_0002', 'msg_0001']);
   });
 
   it('an answered probe delivers the oldest held delivery, closes the circuit and starts the release', async () => {

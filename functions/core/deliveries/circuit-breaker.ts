@@ -201,7 +201,9 @@ export async function probeCircuit(
     const closed = await closeCircuit(subscription, ports, circuit.token);
     return { summary: `closed: the subscription is ${subscription.status}`, closed };
   }
-  const [held] = await ports.oldestHeld(subscription.id, 1);
+  // Probes take the held deliveries in turn (`after`: the one probed last), so their attempts spread over them.
+  const inTurn = message.after === undefined ? [] : await ports.oldestHeld(subscription.id, 1, message.after);
+  const [held] = inTurn.length > 0 ? inTurn : await ports.oldestHeld(subscription.id, 1);
   if (held === undefined) {
     // Nothing to test with: the next delivery tests the endpoint itself.
     const closed = await closeCircuit(subscription, ports, circuit.token);
@@ -233,6 +235,12 @@ export async function probeCircuit(
     await ports.recovered(subscription, held);
     return { summary: 'closed: the probe was answered', outcome, closed };
   }
+  // On record, as every request that left is, but not as an attempt of its schedule.
+  await ports.recordAttempts({
+    ...stampOf(held, now, settings),
+    attempts: [probeAttemptOf(outcome, held, startedAt)],
+    change: { kind: 'append' },
+  });
   const disabled = await ports.noteFailedProbe(subscription, outcome);
   if (disabled !== undefined) {
     const closed = await closeCircuit(subscription, ports, circuit.token);
@@ -246,7 +254,7 @@ export async function probeCircuit(
     token: ports.newToken(),
     lastError: describe(outcome),
   };
-  await ports.sendCircuitMessage({ ...message, token: next.token }, delaySeconds);
+  await ports.sendCircuitMessage({ ...message, token: next.token, after: held.id }, delaySeconds);
   await ports.reprobeCircuit(subscription, circuit.token, next);
   return {
     summary: `still open: the probe failed (${describe(outcome)}); next in ${delaySeconds} s`,
@@ -304,6 +312,23 @@ function attemptOf(outcome: AttemptOutcome, held: HeldDelivery, startedAt: numbe
     ...(outcome.kind === 'response'
       ? { statusCode: outcome.statusCode, ...(outcome.excerpt === '' ? {} : { excerpt: outcome.excerpt }) }
       : {}),
+  };
+}
+
+/**
+ * A failed probe as its delivery's record keeps it: small (no excerpt: a day of probes spread over few held
+ * deliveries must not outgrow an item), saying it used up none of the delivery's attempts.
+ */
+function probeAttemptOf(outcome: AttemptOutcome, held: HeldDelivery, startedAt: number): AttemptRecord {
+  const detail = outcome.kind === 'response' ? `HTTP ${outcome.statusCode}` : outcome.error.slice(0, 200);
+  return {
+    at: iso(startedAt),
+    trigger: held.trigger,
+    latencyMs: outcome.latencyMs,
+    ...(outcome.kind === 'response'
+      ? { statusCode: outcome.statusCode, error: 'http_status' as const }
+      : { error: outcome.errorKind }),
+    errorDetail: `A probe of the open circuit, which uses up none of this delivery’s attempts: ${detail}`,
   };
 }
 
