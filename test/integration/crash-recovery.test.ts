@@ -44,8 +44,8 @@ describe('a crash between the POST and the record', () => {
     answered = true;
 
     const second = await sandboxes.start(args);
-    // The message was in flight: SQS hands it back after the main lane's visibility timeout (30 s).
-    const again = await receiver.next(45_000);
+    // The message was in flight: SQS hands it back after the main lane's visibility timeout (60 s).
+    const again = await receiver.next(80_000);
     const deliveryId = seen.headers['webhook-id'] as string;
     const record = await eventually(async () => {
       const answer = await api(second.endpoint, second.apiKey, 'GET', `/v1/deliveries/${deliveryId}`);
@@ -62,5 +62,5 @@ describe('a crash between the POST and the record', () => {
       attempt_count: 2,
       attempts: [{ error: 'outcome_unknown', latency_ms: null }, { status_code: 200 }],
     });
-  }, 90_000);
+  }, 130_000);
 });

@@ -276,7 +276,16 @@ const requestsSoFar = () =>
 describe('a sandbox killed twice while endpoints fail', () => {
   it('loses no delivery and leaves every record succeeded, counting every request its endpoint got', async () => {
     // Arrange: the sandbox, three subscriptions, each to an endpoint that answers 500 for now.
-    const args = await sandboxes.args('--quiet', '--retry-schedule', retrySchedule);
+    // The breaker off: here every delivery must be tried while the endpoints fail, so that kills cut attempts
+    // short at every step of the retry path (test/integration/real-endpoints-circuit.test.ts kills the sandbox
+    // while a circuit holds deliveries).
+    const args = await sandboxes.args(
+      '--quiet',
+      '--retry-schedule',
+      retrySchedule,
+      '--circuit-break-after',
+      '0',
+    );
     const first = await sandboxes.start(args);
     for (const name of subscriptionNames) {
       const endpoint = await startEndpoint(name);
@@ -308,7 +317,7 @@ describe('a sandbox killed twice while endpoints fail', () => {
     const second = await restart(args);
     await publish(second, orderIds.slice(eventsBefore));
     // The endpoints keep failing until every delivery was tried, and every one the kill cut short (its message
-    // comes back after the main lane's visibility timeout, 30 s) was tried again. A run that never gets there
+    // comes back after the main lane's visibility timeout, 60 s) was tried again. A run that never gets there
     // goes on, and the assertions say which deliveries it lost.
     const triedAgain = await eventually(
       async () =>
@@ -321,7 +330,7 @@ describe('a sandbox killed twice while endpoints fail', () => {
           ? true
           : undefined,
       'every delivery tried, and tried again after the first kill',
-      50_000,
+      80_000,
     ).then(
       () => true,
       () => false,
@@ -338,7 +347,7 @@ describe('a sandbox killed twice while endpoints fail', () => {
     const third = await restart(args);
 
     // Until every endpoint answered every delivery with a 2xx and no record is pending; webhooks in flight at
-    // the second kill come back 30 s after it, behind a backlog on a loaded machine. A run that never gets there
+    // the second kill come back 60 s after it, behind a backlog on a loaded machine. A run that never gets there
     // stops waiting and reports what it got, with what the queues still hold.
     let lastRead = 0;
     await eventually(
@@ -351,7 +360,7 @@ describe('a sandbox killed twice while endpoints fail', () => {
           : undefined;
       },
       'every delivery answered with a 2xx and recorded',
-      100_000,
+      130_000,
     ).catch(() => undefined);
     const records = await recordsOf(third);
     note('end');
@@ -389,5 +398,5 @@ describe('a sandbox killed twice while endpoints fail', () => {
       unknown: [],
       unverified: 0,
     });
-  }, 220_000);
+  }, 290_000);
 });
