@@ -722,6 +722,16 @@ describe('deliver, against endpoints that are rate-limited or down', () => {
     expect(state.writes.map((write) => write.change.kind)).toEqual(['succeed']);
   });
 
+  it('always records the success of a delivery released from a circuit, whose record says it was held', async () => {
+    receiver.answerWith(() => ({ status: 200 }));
+    const { ports, state } = world(subscription(), { ...aRecord(), attemptCount: 0, heldSince: at(-60_000) });
+
+    await deliver({ ...message, released: true }, ports, { ...settings, successRecords: 0 });
+    await receiver.next();
+
+    expect(state.writes.map((write) => write.change.kind)).toEqual(['succeed']);
+  });
+
   it('sends a delivery that waited for its turn without taking another', async () => {
     receiver.answerWith(() => ({ status: 200 }));
     const { ports, state } = world(subscription({ rateLimit: 1 }));

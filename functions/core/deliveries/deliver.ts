@@ -421,10 +421,12 @@ export async function deliver(
   const attempts = [...unknown, attempt];
   if (isSuccess(outcome)) {
     // A test event's sender looks its delivery up, which is on record from the start: always kept.
+    // A held delivery's record says it is held: its success is always written, or it would stay pending.
     const unrecorded =
       scheduled &&
       message.attempt === 1 &&
       unknown.length === 0 &&
+      message.released !== true &&
       message.eventType !== testEventType &&
       !sampled(message.id, settings.successRecords);
     if (!unrecorded) await write(attempts, { kind: 'succeed', scheduledAttempt: ofSchedule }, now);
