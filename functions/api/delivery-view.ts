@@ -31,6 +31,14 @@ export const deliveryViewSchema = z.object({
   status: z.enum(deliveryStatuses),
   attempt_count: z.number().check(z.int()),
   next_attempt_at: z.nullable(dateTime),
+  held_since: z.nullable(
+    dateTime.check(
+      z.describe(
+        "Since when it waits, unattempted, for its endpoint's circuit to close (the subscription's `circuit`): " +
+          'its next attempt comes when a probe gets an answer; holding uses up none of its attempts',
+      ),
+    ),
+  ),
   failure_reason: z.nullable(
     z
       .string()
@@ -53,6 +61,7 @@ export function deliveryView(record: DeliveryRecord): DeliveryView {
     status: record.status,
     attempt_count: record.attemptCount,
     next_attempt_at: record.nextAttemptAt ?? null,
+    held_since: record.heldSince ?? null,
     failure_reason: record.failureReason ?? null,
     created_at: record.createdAt,
     updated_at: record.updatedAt,

@@ -58,6 +58,7 @@ export function deliveryView(change: Partial<DeliveryView> = {}): DeliveryView {
     status: 'succeeded',
     attempt_count: 1,
     next_attempt_at: null,
+    held_since: null,
     failure_reason: null,
     created_at: '2026-11-27T10:00:00.000Z',
     updated_at: '2026-11-27T10:00:00.000Z',

@@ -162,7 +162,11 @@ export function DeliveryList({
                 <span>
                   {delivery.attempt_count} attempt{delivery.attempt_count === 1 ? '' : 's'}
                 </span>
-                {delivery.next_attempt_at ? (
+                {delivery.held_since ? (
+                  <span>
+                    Held ({formatRelative(delivery.held_since)}): sent once the endpoint answers again
+                  </span>
+                ) : delivery.next_attempt_at ? (
                   <span>Next attempt {formatRelative(delivery.next_attempt_at)}</span>
                 ) : null}
               </p>
