@@ -97,7 +97,7 @@ const inputHelp: Record<string, string> = {
 const probeMaxMinutes = settings.circuitProbeMaxSeconds.default / 60;
 const circuitHelp = [
   'Read-only, kept by the platform. `closed`: deliveries are attempted.',
-  `\`open\`: it opens after ${settings.circuitBreakAfter.default} failed attempts in a row (by default; the deployment may set another number), counting connection errors, timeouts, 5xx, 408 and 429.`,
+  `\`open\`: it opens after ${settings.circuitBreakAfter.default} failed attempts in a row (by default; the deployment may set another number), counting connection errors, timeouts, 5xx and 408 (a 429 asks for less, not for a pause: its Retry-After holds the deliveries back instead).`,
   "While it is open the endpoint's deliveries are held: they stay `pending`, are not attempted and use no attempt.",
   `One probe at a time tests the endpoint with its oldest held delivery: the first ${defaults.firstProbeSeconds} s after the circuit opened, each failed probe doubling the wait, up to ${probeMaxMinutes} minutes (\`next_probe_at\`: when the next is due).`,
   'A probe that gets a 2xx closes the circuit, and the held deliveries go out, oldest first.',

@@ -240,7 +240,7 @@ export const settings = {
     min: 0,
     max: 1000,
     description:
-      "failed attempts in a row (errors, timeouts, 5xx, 408, 429) that open an endpoint's circuit: its deliveries are held, one probe at a time tests it; 0 turns the breaker off",
+      "failed attempts in a row (errors, timeouts, 5xx, 408) that open an endpoint's circuit: its deliveries are held, one probe at a time tests it; 0 turns the breaker off",
     env: 'CIRCUIT_BREAK_AFTER',
     prop: 'circuitBreakAfter',
     flag: 'circuit-break-after',

@@ -352,7 +352,7 @@ describe('GET /v1/openapi.json', () => {
     );
     expect(webhook.circuit?.description).toEqual(
       expect.stringMatching(
-        /5 failed attempts in a row.*connection errors, timeouts, 5xx, 408 and 429.*stay `pending`, are not attempted and use no attempt.*One probe at a time.*first 5 s.*doubling.*5 minutes.*`webhook.circuit_opened` and `webhook.circuit_closed`/,
+        /5 failed attempts in a row.*connection errors, timeouts, 5xx and 408 \(a 429 asks for less.*stay `pending`, are not attempted and use no attempt.*One probe at a time.*first 5 s.*doubling.*5 minutes.*`webhook.circuit_opened` and `webhook.circuit_closed`/,
       ),
     );
     expect(webhook.lane).toMatchObject({ enum: ['main', 'slow'] });

@@ -9,13 +9,15 @@ import type { HeldDelivery } from './held-delivery-store.ts';
 
 /**
  * A failed attempt that says the endpoint is unavailable, and counts toward opening its circuit: no answer
- * (refused, reset, timeout, DNS, TLS), a 5xx, 408 or 429. Other 4xx are about the request, not the endpoint
+ * (refused, reset, timeout, DNS, TLS), a 5xx or 408. A 429 says the endpoint is up and wants less: its Retry-After
+ * holds the endpoint's deliveries back, and a rate limit spaces them; opening the circuit for it would stop an
+ * endpoint that only asked to be sent less. Other 4xx are about the request, not the endpoint
  * (a payload it rejects says nothing of the next one); a blocked address is the platform's own refusal.
  */
 export function countsAgainstCircuit(outcome: AttemptOutcome): boolean {
   if (outcome.kind === 'response') {
     const status = outcome.statusCode;
-    return status >= 500 || status === 408 || status === 429;
+    return status >= 500 || status === 408;
   }
   return outcome.errorKind !== 'blocked_address' && outcome.errorKind !== 'outcome_unknown';
 }
