@@ -218,6 +218,14 @@ export function deliveryAdapters(env: DeliveryEnvironment, logger: Logger) {
         openCircuit(subscription, lastError, inARow, circuitPorts(batch), circuitSettings),
       closeCircuit: (subscription) => closeCircuit(subscription, circuitPorts(batch)),
       restartProbe: (subscription) => restartProbe(subscription, circuitPorts(batch)),
+      stillOpen: async (subscription) => {
+        const fresh = await subscriptions.get(subscription.accountId, subscription.id);
+        return fresh?.circuit !== undefined && fresh.circuit.openedAt === subscription.circuit?.openedAt;
+      },
+      releaseHeld: (subscription) =>
+        sendTo(laneQueues.main, [
+          { circuit: 'release', accountId: subscription.accountId, subscriptionId: subscription.id },
+        ]),
       backOff: (subscription, until) =>
         once('back-off', (s) => subscriptions.backOff(s.accountId, s.id, until))(subscription),
       takeTurn: (subscription, from) => takeTurn(turns, subscription, from),

@@ -84,6 +84,11 @@ export class SqsEmulator implements SqsOperations {
    */
   readonly #waiters = new Map<string, Set<() => void>>();
   readonly #abortWakes = new WeakMap<AbortSignal, Set<() => void>>();
+  /**
+   * Per queue, the one timer that wakes its long polls when its earliest delayed message becomes visible: a poll
+   * already asleep when the message was sent would otherwise find it only at its own deadline (up to 20 s late).
+   */
+  readonly #delayWakes = new Map<string, { readonly at: number; readonly timer: NodeJS.Timeout }>();
   /** When each queue was last purged: SQS allows one purge a minute (not journalled, as it only guards). */
   readonly #purgedAt = new Map<string, number>();
   /**
@@ -302,6 +307,7 @@ export class SqsEmulator implements SqsOperations {
     };
     this.#commit([{ type: 'send', queue: queue.name, message }]);
     if (delaySeconds === 0) this.#wake(queue.name);
+    else this.#wakeAt(queue.name, message.visibleAt);
     const md5OfAttributes = md5OfMessageAttributes(message.messageAttributes);
     const md5OfSystemAttributes =
       options.awsTraceHeader === undefined
@@ -420,6 +426,8 @@ export class SqsEmulator implements SqsOperations {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const { timer } of this.#delayWakes.values()) clearTimeout(timer);
+    this.#delayWakes.clear();
     for (const name of [...this.#waiters.keys()]) this.#wake(name);
     if (this.#journal !== undefined) {
       this.compact();
@@ -587,6 +595,21 @@ export class SqsEmulator implements SqsOperations {
       messageAttributes: { ...messageAttributes },
       ...(md5 === undefined ? {} : { md5OfMessageAttributes: md5 }),
     };
+  }
+
+  /** Wakes the queue's long polls at `at` (epoch ms), unless a wake already comes sooner. */
+  #wakeAt(queueName: string, at: number): void {
+    const scheduled = this.#delayWakes.get(queueName);
+    if (scheduled !== undefined && scheduled.at <= at) return;
+    if (scheduled !== undefined) clearTimeout(scheduled.timer);
+    const timer = setTimeout(
+      () => {
+        this.#delayWakes.delete(queueName);
+        this.#wake(queueName);
+      },
+      Math.max(0, at - this.#now()),
+    ).unref();
+    this.#delayWakes.set(queueName, { at, timer });
   }
 
   #wake(queueName: string): void {

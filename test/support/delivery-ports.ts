@@ -17,6 +17,8 @@ export const healthIgnored: Pick<
   | 'openCircuit'
   | 'closeCircuit'
   | 'restartProbe'
+  | 'stillOpen'
+  | 'releaseHeld'
   | 'backOff'
   | 'takeTurn'
   | 'sleep'
@@ -33,6 +35,8 @@ export const healthIgnored: Pick<
   openCircuit: async () => false,
   closeCircuit: async () => true,
   restartProbe: async () => undefined,
+  stillOpen: async () => true,
+  releaseHeld: async () => undefined,
   backOff: async () => true,
   takeTurn: async (_subscription, from) => from,
   sleep: async () => undefined,

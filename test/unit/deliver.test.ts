@@ -87,6 +87,7 @@ function world(found: Subscription | undefined, record?: DeliveryRecord) {
     nextTurn: 0,
     turnMs: 100,
     slept: 0,
+    circuitStillOpen: true,
   };
   const ports: DeliveryPorts = {
     subscription: async () => found,
@@ -139,6 +140,10 @@ function world(found: Subscription | undefined, record?: DeliveryRecord) {
     },
     restartProbe: async () => {
       state.health.push('probe restarted');
+    },
+    stillOpen: async () => state.circuitStillOpen,
+    releaseHeld: async () => {
+      state.steps.push('release');
     },
     backOff: async (_subscription, until) => {
       state.backOffs.push(until);
@@ -655,6 +660,16 @@ describe('deliver, against endpoints that are rate-limited or down', () => {
     });
   });
 
+  it('releases what it held when the circuit closed between the read that found it open and the hold', async () => {
+    const { ports, state } = world(subscription({ circuit }));
+    state.circuitStillOpen = false;
+
+    const decision = await deliver(message, ports, settings);
+
+    expect(decision).toMatchObject({ kind: 'held' });
+    expect(state.steps).toEqual(['hold', 'record hold', 'release']);
+  });
+
   it('still makes a client’s attempt while the circuit is open, and a 2xx closes it', async () => {
     receiver.answerWith(() => ({ status: 200 }));
     const { ports, state } = world(subscription({ circuit, failingSince: at(-60_000) }));
@@ -720,6 +735,22 @@ describe('deliver, against endpoints that are rate-limited or down', () => {
       { message: { ...message, slotAt: t0 + 7600, interrupted: 0 }, lane: 'slow', delaySeconds: 7 },
     ]);
     expect(state.writes.map((write) => write.change.kind)).toEqual(['succeed']);
+  });
+
+  it('takes a new turn, once, for a delivery that came too late for its own: late ones never go out at once', async () => {
+    receiver.answerWith(() => ({ status: 200 }));
+    const { ports, state } = world(subscription({ rateLimit: 1 }));
+    state.nextTurn = t0 + 30_000;
+    const before = receiver.received.length;
+
+    const late = await deliver({ ...message, slotAt: t0 - 20_000 }, ports, settings);
+    const lateAgain = await deliver({ ...message, slotAt: t0 - 20_000, turnRetaken: true }, ports, settings);
+    await receiver.next();
+
+    expect(late).toMatchObject({ kind: 'throttled', until: t0 + 30_000 });
+    expect(state.forwarded[0]?.message).toMatchObject({ slotAt: t0 + 30_000, turnRetaken: true });
+    expect(lateAgain).toMatchObject({ kind: 'done', summary: 'delivered' });
+    expect(receiver.received.length).toBe(before + 1);
   });
 
   it('always records the success of a delivery released from a circuit, whose record says it was held', async () => {

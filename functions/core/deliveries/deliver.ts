@@ -149,6 +149,10 @@ export interface DeliveryPorts extends LanePorts, PacingPorts {
     lastError: string,
     failuresInARow: number,
   ) => Promise<boolean>;
+  /** Whether the circuit the subscription was read with is still open (a fresh read). */
+  readonly stillOpen: (subscription: Subscription) => Promise<boolean>;
+  /** Sends the subscription's held deliveries on (a release message). */
+  readonly releaseHeld: (subscription: Subscription) => Promise<void>;
   /** Sends a new probe for an open circuit whose probe was lost, under a new token. */
   readonly restartProbe: (subscription: Subscription) => Promise<void>;
   /** Closes the subscription's open circuit and releases what it held; true when this call closed it. */
@@ -351,9 +355,14 @@ export async function deliver(
     return { kind: 'move', message, reason: 'the endpoint is slow' };
   }
   // Its turn under the rate limit, or after the endpoint's Retry-After: waited for in SQS, using no attempt.
+  const turn = await turnOf(subscription, message, ports, ports.now());
+  const retaken = turn !== undefined && message.slotAt !== undefined && turn !== message.slotAt;
+  const paced =
+    turn === undefined
+      ? message
+      : { ...message, slotAt: turn, ...(retaken ? { turnRetaken: true as const } : {}) };
+  // Timed after the turn was taken (a write): SQS counts a delay from the send.
   const pacedAt = ports.now();
-  const turn = await turnOf(subscription, message, ports, pacedAt);
-  const paced = turn === undefined ? message : { ...message, slotAt: turn };
   if (turn !== undefined && turn - pacedAt > sendWithinMs) {
     const { waits: _waits, ...rest } = paced;
     await ports.forward(
@@ -598,6 +607,12 @@ async function hold(
   const { waits: _waits, slotAt: _slot, interrupted: _interrupted, released: _released, ...held } = message;
   await ports.hold(held);
   await write(unknown, { kind: 'hold', token: message.token, probeAt: circuit.probeAt }, now);
+  // The circuit may have closed (and its release run) between the read that found it open and the hold: then
+  // nothing would ever send this delivery on. One more read tells; a release then sends what is held.
+  if (!(await ports.stillOpen(subscription))) {
+    await ports.releaseHeld(subscription);
+    return { kind: 'held' };
+  }
   // A probe far past its time was lost (its message kept failing into the dead-letter queue): start another,
   // so that no circuit stays open, holding deliveries, for want of a probe.
   if (now.getTime() - Date.parse(circuit.probeAt) > lostProbeAfterMs) await ports.restartProbe(subscription);

@@ -47,6 +47,11 @@ export const deliveryMessageSchema = z.object({
    */
   slotAt: z.optional(z.number()),
   /**
+   * Its turn was taken again once, because it came too late for the first (a restart, a backlog): a second late
+   * arrival is sent anyway, so no delivery waits for ever behind a busy limit.
+   */
+  turnRetaken: z.optional(z.literal(true)),
+  /**
    * Sent again by the release of an open circuit's held deliveries: a release that ran twice may have sent it
    * twice, so its record is read before the attempt (as for `fannedOutAgain`).
    */

@@ -37,7 +37,11 @@ export async function turnOf(
   now: number,
 ): Promise<number | undefined> {
   const backOffUntil = subscription.backOffUntil === undefined ? 0 : Date.parse(subscription.backOffUntil);
-  if (message.slotAt !== undefined && backOffUntil <= message.slotAt) return message.slotAt;
+  // A turn missed by more than a moment (the message came late: a restart, a backlog, a hand-back) is not
+  // honoured, or every late delivery would go at once; its delivery takes a new one, once.
+  const missed = message.slotAt !== undefined && message.slotAt < now - sendWithinMs;
+  const retake = missed && message.turnRetaken !== true && subscription.rateLimit !== undefined;
+  if (message.slotAt !== undefined && backOffUntil <= message.slotAt && !retake) return message.slotAt;
   const from = Math.max(now, backOffUntil);
   if (subscription.rateLimit !== undefined) return ports.takeTurn(subscription, from);
   // No limit to space them: spread what the back-off held so they do not all come back at once.
