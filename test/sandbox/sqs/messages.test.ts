@@ -196,6 +196,18 @@ describe('SQS emulator through @aws-sdk/client-sqs', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  it('long polling already waiting answers when a delayed message sent after it becomes visible', async () => {
+    const QueueUrl = await createQueue();
+    const started = Date.now();
+    const polling = receive(QueueUrl, { wait: 15 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sqs.client.send(new SendMessageCommand({ QueueUrl, MessageBody: 'delayed', DelaySeconds: 1 }));
+
+    expect(bodies(await polling)).toEqual(['delayed']);
+    // At its 1 s delay, not at the poll's 15 s deadline.
+    expect(Date.now() - started).toBeLessThan(8_000);
+  });
+
   it('answers at most MaxNumberOfMessages messages', async () => {
     const QueueUrl = await createQueue();
     await sqs.client.send(
