@@ -35,7 +35,8 @@ export const deliveryViewSchema = z.object({
     dateTime.check(
       z.describe(
         "Since when it waits, unattempted, for its endpoint's circuit to close (the subscription's `circuit`): " +
-          'its next attempt comes when a probe gets an answer; holding uses up none of its attempts',
+          'its next attempt comes when a probe gets an answer (`next_attempt_at` is null meanwhile); holding uses up ' +
+          'none of its attempts',
       ),
     ),
   ),
@@ -60,7 +61,8 @@ export function deliveryView(record: DeliveryRecord): DeliveryView {
     event_type: record.eventType,
     status: record.status,
     attempt_count: record.attemptCount,
-    next_attempt_at: record.nextAttemptAt ?? null,
+    // A held delivery's next attempt comes with its circuit's next probe, which the subscription shows.
+    next_attempt_at: record.heldSince === undefined ? (record.nextAttemptAt ?? null) : null,
     held_since: record.heldSince ?? null,
     failure_reason: record.failureReason ?? null,
     created_at: record.createdAt,

@@ -229,8 +229,9 @@ function kindOf(error: unknown): Exclude<AttemptErrorKind, 'http_status'> {
     const code = (cause as { code?: string }).code;
     const kind = errorKinds[code ?? ''] ?? errorKinds[cause.name];
     if (kind !== undefined) return kind;
-    if (code?.startsWith('ERR_TLS') || code?.includes('CERT') || /SSL|TLS/.test(code ?? ''))
-      return 'tls_error';
+    // Node's TLS errors, and OpenSSL's verification codes (UNABLE_TO_VERIFY_LEAF_SIGNATURE, a certificate
+    // from a CA the platform does not trust, names neither CERT nor TLS).
+    if (/^ERR_TLS|^ERR_SSL|CERT|SSL|TLS|VERIFY|SELF_SIGNED|ISSUER/.test(code ?? '')) return 'tls_error';
   }
   return 'network_error';
 }
