@@ -715,11 +715,11 @@ describe('deliver, against endpoints that are rate-limited or down', () => {
     expect(state.health).toEqual([]);
   });
 
-  it('sends a rate-limited delivery whose turn is now, and sends one whose turn is later to wait for it in SQS', async () => {
+  it('sends a rate-limited delivery whose turn is now (after a short sleep), and one whose turn is later to wait for it in SQS', async () => {
     receiver.answerWith(() => ({ status: 200 }));
     const limited = subscription({ rateLimit: 2 });
     const { ports, state } = world(limited);
-    state.nextTurn = t0 + 400;
+    state.nextTurn = t0 + 80;
 
     const soon = await deliver(message, ports, settings);
     await receiver.next();
@@ -728,13 +728,26 @@ describe('deliver, against endpoints that are rate-limited or down', () => {
     const later = await deliver(message, ports, settings);
 
     expect(soon).toMatchObject({ kind: 'done', summary: 'delivered' });
-    expect(state.slept).toBe(400);
+    expect(state.slept).toBe(80);
     expect(later).toMatchObject({ kind: 'throttled', until: t0 + 7600 });
     expect(receiver.received.length).toBe(before);
+    // At its turn or up to a second after: never before it.
     expect(state.forwarded).toEqual([
-      { message: { ...message, slotAt: t0 + 7600, interrupted: 0 }, lane: 'slow', delaySeconds: 7 },
+      { message: { ...message, slotAt: t0 + 7600, interrupted: 0 }, lane: 'slow', delaySeconds: 8 },
     ]);
     expect(state.writes.map((write) => write.change.kind)).toEqual(['succeed']);
+  });
+
+  it('sends a delivery that came a little late for its turn at once, without taking another', async () => {
+    receiver.answerWith(() => ({ status: 200 }));
+    const { ports, state } = world(subscription({ rateLimit: 1 }));
+    state.nextTurn = t0 + 60_000;
+
+    const decision = await deliver({ ...message, slotAt: t0 - 1500 }, ports, settings);
+    await receiver.next();
+
+    expect(decision).toMatchObject({ kind: 'done', summary: 'delivered' });
+    expect(state.nextTurn).toBe(t0 + 60_000);
   });
 
   it('takes a new turn, once, for a delivery that came too late for its own: late ones never go out at once', async () => {

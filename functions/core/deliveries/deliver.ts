@@ -24,7 +24,7 @@ import {
   laneVerdict,
   weighLaneEvidence,
 } from './lane-evidence.ts';
-import { type PacingPorts, sendWithinMs, turnOf } from './pacing.ts';
+import { type PacingPorts, sleepWithinMs, turnOf } from './pacing.ts';
 
 export type { Lane } from './lane-evidence.ts';
 
@@ -363,12 +363,12 @@ export async function deliver(
       : { ...message, slotAt: turn, ...(retaken ? { turnRetaken: true as const } : {}) };
   // Timed after the turn was taken (a write): SQS counts a delay from the send.
   const pacedAt = ports.now();
-  if (turn !== undefined && turn - pacedAt > sendWithinMs) {
+  if (turn !== undefined && turn - pacedAt > sleepWithinMs) {
     const { waits: _waits, ...rest } = paced;
     await ports.forward(
       { ...rest, interrupted: unknown.length },
       settings.lane,
-      Math.floor((turn - pacedAt) / 1000),
+      Math.ceil((turn - pacedAt) / 1000),
     );
     return { kind: 'throttled', until: turn };
   }

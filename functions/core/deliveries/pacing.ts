@@ -3,10 +3,18 @@ import type { Subscription } from '../subscriptions/subscription.ts';
 import type { DeliveryMessage } from './delivery-message.ts';
 
 /**
- * An attempt due this close to now is sent in this invocation (after a short sleep if it is early); one due
- * later waits in SQS, which delays by whole seconds.
+ * An attempt due this close to now waits in the invocation (a short sleep); one due later waits in SQS, which
+ * delays by whole seconds: it is sent again to arrive at its turn or up to a second after, and goes at once. A
+ * longer sleep would hold a lane's slot (and its batch-mates' end) while it waits.
  */
-export const sendWithinMs = 1000;
+export const sleepWithinMs = 100;
+
+/**
+ * A turn missed by more than this (the message came late: a restart, a backlog) is taken again, once, so that
+ * late deliveries do not all go at once. Shorter lateness (SQS's whole-second delays, a busy poller) is not: a
+ * new turn behind a backlog would spend a second turn on one delivery and halve the rate.
+ */
+export const retakeAfterMs = 2000;
 
 /** Deliveries held back by an endpoint's `Retry-After` (and no rate limit) come back spread over this long. */
 const backOffSpreadMs = 5000;
@@ -39,7 +47,7 @@ export async function turnOf(
   const backOffUntil = subscription.backOffUntil === undefined ? 0 : Date.parse(subscription.backOffUntil);
   // A turn missed by more than a moment (the message came late: a restart, a backlog, a hand-back) is not
   // honoured, or every late delivery would go at once; its delivery takes a new one, once.
-  const missed = message.slotAt !== undefined && message.slotAt < now - sendWithinMs;
+  const missed = message.slotAt !== undefined && message.slotAt < now - retakeAfterMs;
   const retake = missed && message.turnRetaken !== true && subscription.rateLimit !== undefined;
   if (message.slotAt !== undefined && backOffUntil <= message.slotAt && !retake) return message.slotAt;
   const from = Math.max(now, backOffUntil);
