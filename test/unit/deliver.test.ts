@@ -776,6 +776,19 @@ describe('deliver, against endpoints that are rate-limited or down', () => {
     expect(state.writes.map((write) => write.change.kind)).toEqual(['succeed']);
   });
 
+  it('keeps a rate-limited delivery’s turn through a back-off, which moves only the turns not given yet', async () => {
+    receiver.answerWith(() => ({ status: 200 }));
+    const { ports, state } = world(subscription({ rateLimit: 5, backOffUntil: at(20_000) }));
+    state.nextTurn = t0;
+
+    const given = await deliver({ ...message, slotAt: t0 - 10 }, ports, settings);
+    await receiver.next();
+    const fresh = await deliver(message, ports, settings);
+
+    expect(given).toMatchObject({ kind: 'done', summary: 'delivered' });
+    expect(fresh).toMatchObject({ kind: 'throttled', until: t0 + 20_000 });
+  });
+
   it('sends a delivery that waited for its turn without taking another', async () => {
     receiver.answerWith(() => ({ status: 200 }));
     const { ports, state } = world(subscription({ rateLimit: 1 }));
