@@ -1,4 +1,4 @@
-import type { AttemptOutcome } from '../egress/attempt.ts';
+import { type AttemptOutcome, describeOutcome, isSuccess } from '../egress/attempt.ts';
 import type { AttemptBounds, WebhookRequest } from '../egress/webhook-sender.ts';
 import type { PlatformEvent } from '../events/platform-events.ts';
 import type { Circuit, Subscription } from '../subscriptions/subscription.ts';
@@ -164,12 +164,6 @@ export interface CircuitDecision {
   readonly released?: number;
 }
 
-const isSuccess = (outcome: AttemptOutcome) =>
-  outcome.kind === 'response' && outcome.statusCode >= 200 && outcome.statusCode < 300;
-
-const describe = (outcome: AttemptOutcome) =>
-  outcome.kind === 'response' ? `HTTP ${outcome.statusCode}` : outcome.error;
-
 /**
  * Tests an open circuit's endpoint with its oldest held delivery, as a real request. A 2xx delivers it and
  * closes the circuit (the release sends the rest, oldest first); a failure uses up none of its attempts (it is
@@ -254,12 +248,12 @@ export async function probeCircuit(
     probeAt: iso(now + delaySeconds * 1000),
     probeDelaySeconds: delaySeconds,
     token: ports.newToken(),
-    lastError: describe(outcome),
+    lastError: describeOutcome(outcome),
   };
   await ports.sendCircuitMessage({ ...message, token: next.token, after: held.id }, delaySeconds);
   await ports.reprobeCircuit(subscription, circuit.token, next);
   return {
-    summary: `still open: the probe failed (${describe(outcome)}); next in ${delaySeconds} s`,
+    summary: `still open: the probe failed (${describeOutcome(outcome)}); next in ${delaySeconds} s`,
     outcome,
   };
 }

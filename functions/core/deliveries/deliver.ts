@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
 import type { AttemptRecord, DeliveryRecord } from '#core/deliveries/delivery-record.ts';
 import type { AttemptWrite, DeliveryChange } from '#core/deliveries/delivery-store.ts';
@@ -8,7 +7,7 @@ import {
   parseRetryAfter,
   type RetrySchedule,
 } from '#core/deliveries/retry-policy.ts';
-import type { AttemptOutcome } from '#core/egress/attempt.ts';
+import { type AttemptOutcome, describeOutcome, isSuccess } from '#core/egress/attempt.ts';
 import type { AttemptBounds, WebhookRequest } from '#core/egress/webhook-sender.ts';
 import type { PlatformEvent } from '#core/events/platform-events.ts';
 import { webhookHeaders } from '#core/payloads/signing.ts';
@@ -24,7 +23,7 @@ import {
   laneVerdict,
   weighLaneEvidence,
 } from './lane-evidence.ts';
-import { type PacingPorts, sleepWithinMs, turnOf } from './pacing.ts';
+import { type PacingPorts, shareOf, sleepWithinMs, turnOf } from './pacing.ts';
 
 export type { Lane } from './lane-evidence.ts';
 
@@ -102,10 +101,7 @@ export interface DeliverySettings {
 export function sampled(deliveryId: string, share: number): boolean {
   if (share >= 1) return true;
   if (share <= 0) return false;
-  return (
-    Number.parseInt(createHash('sha256').update(deliveryId).digest('hex').slice(0, 8), 16) / 0x1_0000_0000 <
-    share
-  );
+  return shareOf(deliveryId) < share;
 }
 
 /** How this message reached the function: SQS's receive count and first receipt. */
@@ -164,13 +160,6 @@ export interface DeliveryPorts extends LanePorts, PacingPorts {
   /** Puts one of the platform's own events on the bus, for operators' rules. */
   readonly publish: (event: PlatformEvent) => Promise<void>;
   readonly now: () => number;
-}
-
-const isSuccess = (outcome: AttemptOutcome) =>
-  outcome.kind === 'response' && outcome.statusCode >= 200 && outcome.statusCode < 300;
-
-function describeOutcome(outcome: AttemptOutcome): string {
-  return outcome.kind === 'response' ? `HTTP ${outcome.statusCode}` : outcome.error;
 }
 
 /** The attempt as its record keeps it. */

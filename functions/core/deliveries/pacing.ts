@@ -25,8 +25,11 @@ export interface PacingPorts {
   readonly takeTurn: (subscription: Subscription, from: number) => Promise<number>;
 }
 
-/** A share from 0 to 1 of a delivery's id: the same for every copy of its message. */
-function shareOf(deliveryId: string): number {
+/**
+ * A share from 0 to 1 of a delivery's id: the same for every copy of its message (which share of successes is
+ * recorded, where in a back-off's spread it comes back).
+ */
+export function shareOf(deliveryId: string): number {
   return (
     Number.parseInt(createHash('sha256').update(deliveryId).digest('hex').slice(0, 8), 16) / 0x1_0000_0000
   );

@@ -61,6 +61,14 @@ export type AttemptOutcome =
       readonly answerMs?: number;
     };
 
+/** Whether an attempt succeeded: a 2xx answer. */
+export const isSuccess = (outcome: AttemptOutcome): boolean =>
+  outcome.kind === 'response' && outcome.statusCode >= 200 && outcome.statusCode < 300;
+
+/** An attempt's outcome in a few words: `HTTP 503`, or the error. */
+export const describeOutcome = (outcome: AttemptOutcome): string =>
+  outcome.kind === 'response' ? `HTTP ${outcome.statusCode}` : outcome.error;
+
 /** Why an attempt was given up: a bound passed before the connection or the complete answer came. */
 export class DeadlineError extends Error {
   override name = 'TimeoutError';
