@@ -50,25 +50,13 @@ export class SubscriptionHealthStore {
     now: Date,
     countsAgainstCircuit: boolean,
   ): Promise<number | undefined> {
-    try {
-      const { Attributes } = await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: subscriptionKey(accountId, id),
-          UpdateExpression: `SET failingSince = if_not_exists(failingSince, :now)${countsAgainstCircuit ? ' ADD consecutiveFailures :one' : ''}`,
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: {
-            ':now': now.toISOString(),
-            ...(countsAgainstCircuit ? { ':one': 1 } : {}),
-          },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return typeof Attributes?.consecutiveFailures === 'number' ? Attributes.consecutiveFailures : 0;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+    return this.countingUpdate(accountId, id, 'consecutiveFailures', {
+      UpdateExpression: `SET failingSince = if_not_exists(failingSince, :now)${countsAgainstCircuit ? ' ADD consecutiveFailures :one' : ''}`,
+      ExpressionAttributeValues: {
+        ':now': now.toISOString(),
+        ...(countsAgainstCircuit ? { ':one': 1 } : {}),
+      },
+    });
   }
 
   /** Ends a failure streak after a success; true when there was one (the subscription recovered). */
@@ -84,22 +72,10 @@ export class SubscriptionHealthStore {
    * the count, undefined when the subscription is gone.
    */
   async addLaneEvidence(accountId: string, id: string): Promise<number | undefined> {
-    try {
-      const { Attributes } = await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: subscriptionKey(accountId, id),
-          UpdateExpression: 'ADD laneEvidence :one',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':one': 1 },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      return typeof Attributes?.laneEvidence === 'number' ? Attributes.laneEvidence : 0;
-    } catch (error) {
-      if (isConditionFailure(error)) return undefined;
-      throw error;
-    }
+    return this.countingUpdate(accountId, id, 'laneEvidence', {
+      UpdateExpression: 'ADD laneEvidence :one',
+      ExpressionAttributeValues: { ':one': 1 },
+    });
   }
 
   /** Forgets the lane evidence: an answer came that fits the lane. */
@@ -172,6 +148,34 @@ export class SubscriptionHealthStore {
         'attribute_exists(pk) AND (attribute_not_exists(backOffUntil) OR backOffUntil < :until)',
       ExpressionAttributeValues: { ':until': until.toISOString() },
     });
+  }
+
+  /**
+   * An update of an existing subscription that answers one of its counters afterwards (0 when absent), or
+   * undefined when the subscription is gone.
+   */
+  private async countingUpdate(
+    accountId: string,
+    id: string,
+    counter: 'consecutiveFailures' | 'laneEvidence',
+    update: { UpdateExpression: string; ExpressionAttributeValues: Record<string, unknown> },
+  ): Promise<number | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: subscriptionKey(accountId, id),
+          ...update,
+          ConditionExpression: 'attribute_exists(pk)',
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const count = Attributes?.[counter];
+      return typeof count === 'number' ? count : 0;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
   }
 
   private async conditionalUpdate(
