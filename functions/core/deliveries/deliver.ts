@@ -357,7 +357,7 @@ export async function deliver(
     await ports.forward(
       { ...rest, interrupted: unknown.length },
       settings.lane,
-      Math.ceil((turn - pacedAt) / 1000),
+      Math.floor((turn - pacedAt) / 1000),
     );
     return { kind: 'throttled', until: turn };
   }

@@ -3,11 +3,14 @@ import type { Subscription } from '../subscriptions/subscription.ts';
 import type { DeliveryMessage } from './delivery-message.ts';
 
 /**
- * An attempt due this close to now waits in the invocation (a short sleep); one due later waits in SQS, which
- * delays by whole seconds: it is sent again to arrive at its turn or up to a second after, and goes at once. A
- * longer sleep would hold a lane's slot (and its batch-mates' end) while it waits.
+ * An attempt due within this long waits in the invocation (a sleep); one due later waits in SQS, which delays by
+ * whole seconds: it is sent again delayed by the whole seconds before its turn, so it arrives up to a second
+ * early and sleeps the rest. So turns are kept to the poller's latency (milliseconds), not to SQS's whole
+ * seconds: arriving up to a second late instead bunched a second's turns together, and a receiver that takes
+ * exactly its limit in any second answered 429 to the bunches (benchmark). The cost: a limited delivery over
+ * its rate holds its lane's slot for half a second on average (its batch-mates go on meanwhile).
  */
-export const sleepWithinMs = 100;
+export const sleepWithinMs = 1000;
 
 /**
  * A turn missed by more than this (the message came late: a restart, a backlog) is taken again, once, so that
