@@ -440,18 +440,31 @@ function figuresOf(run: {
     addCounts(down.records, is?.records);
   }
 
-  // The limited endpoint's requests in windows of 3 s from its first, whole windows only.
+  // The limited endpoint's requests (accepted or not, and accepted) in windows of 3 s while it had deliveries
+  // waiting for their turns: from its first request to the first request of its last new delivery, whole windows
+  // only. After that only the retries of its 429s come, each after its retry wait: fewer, as they should be.
   const windowMs = 3000;
   const rates: number[] = [];
+  const acceptedRates: number[] = [];
   const firstLimited = limitedRequests[0]?.arrivedAt;
-  const lastLimited = limitedRequests.at(-1)?.arrivedAt;
-  if (firstLimited !== undefined && lastLimited !== undefined) {
-    const counts = new Array<number>(Math.floor((lastLimited - firstLimited) / windowMs)).fill(0);
+  const seen = new Set<string | undefined>();
+  let lastNewLimited = firstLimited;
+  for (const request of limitedRequests) {
+    if (!seen.has(request.webhookId)) lastNewLimited = request.arrivedAt;
+    seen.add(request.webhookId);
+  }
+  if (firstLimited !== undefined && lastNewLimited !== undefined) {
+    const windows = Math.floor((lastNewLimited - firstLimited) / windowMs);
+    const counts = new Array<number>(windows).fill(0);
+    const acceptedCounts = new Array<number>(windows).fill(0);
     for (const request of limitedRequests) {
       const at = Math.floor((request.arrivedAt - firstLimited) / windowMs);
-      if (at < counts.length) counts[at] = (counts[at] ?? 0) + 1;
+      if (at >= windows) continue;
+      counts[at] = (counts[at] ?? 0) + 1;
+      if (isSuccess(request.status)) acceptedCounts[at] = (acceptedCounts[at] ?? 0) + 1;
     }
     rates.push(...counts.map((count) => count / (windowMs / 1000)));
+    acceptedRates.push(...acceptedCounts.map((count) => count / (windowMs / 1000)));
   }
   const limitedRecords = emptyCounts();
   addCounts(limitedRecords, run.after.subscriptions[limitedIndex]?.records);
@@ -466,18 +479,19 @@ function figuresOf(run: {
     publishSeconds: (run.publishedAt - run.startedAt) / 1000,
     deliveredSeconds: (run.deliveredAt - run.startedAt) / 1000,
     overhead: percentiles(overhead.map((sample) => sample.ms)),
-    // Split at the limited endpoint's last request: while its deliveries waited their turns, and after.
+    // Split at the limited endpoint's last new delivery: while its deliveries waited their turns, and after.
     overheadBeside: percentiles(
-      overhead.filter((sample) => sample.sentAt <= (lastLimited ?? 0)).map((sample) => sample.ms),
+      overhead.filter((sample) => sample.sentAt <= (lastNewLimited ?? 0)).map((sample) => sample.ms),
     ),
     overheadAfter: percentiles(
-      overhead.filter((sample) => sample.sentAt > (lastLimited ?? 0)).map((sample) => sample.ms),
+      overhead.filter((sample) => sample.sentAt > (lastNewLimited ?? 0)).map((sample) => sample.ms),
     ),
     wronglySlowed,
     slowMoved,
     down: { ...down, farm503Requests },
     limited: {
       rates,
+      acceptedRates,
       requests: limitedRequests.length,
       rejected: limitedRequests.filter((request) => request.status === 429).length,
       unaccepted: limitedUnaccepted,
