@@ -369,9 +369,16 @@ export function render(all: readonly PhaseFigures[], context: Context): string {
     `The ${fleetSize} others’ subscriptions to \`order.*\` are in ${layout.fleetAccounts} accounts of ${fanOut}, so each event fans out to ${fanOut}; the rate-limited`,
     'one is in an account of its own, so that it can be offered more than its limit. A phase publishes',
     `${int(workload.eventsPerAccount)} events per fleet account (${int(fleetDue)} deliveries) and ${int(workload.limitedEvents)} of the limited account’s: **${int(deliveries)} deliveries**,`,
-    `not the 20,000 the issue asks for: against these endpoints the sandbox delivers about ${int(med(of('real', 'burst'), (f) => f.deliveriesPerSecond))} a second on this machine, so`,
-    `20,000 per phase, six phases, would take over half an hour. ${runs === 1 ? 'One run' : `${runs} runs`} (not three: the section is kept to about ten`,
-    'minutes); `BENCH_REAL_EVENTS`, `BENCH_REAL_LIMITED_EVENTS`, `BENCH_REAL_RATE` and `BENCH_REAL_RUNS` make it longer.',
+    ...(deliveries >= 20_000
+      ? [
+          `the issue’s 20,000 or more, set by \`BENCH_REAL_EVENTS=${workload.eventsPerAccount} BENCH_REAL_LIMITED_EVENTS=${workload.limitedEvents}\` (by default the section runs 2,220 a phase, to`,
+          `stay near ten minutes; at this size it took ${fixed(context.seconds / 60, 0)}). ${runs === 1 ? 'One run' : `${runs} runs`}; \`BENCH_REAL_RUNS\` makes more.`,
+        ]
+      : [
+          `not the 20,000 the issue asks for: against these endpoints the sandbox delivers about ${int(med(of('real', 'burst'), (f) => f.deliveriesPerSecond))} a second on this machine, so`,
+          `20,000 per phase, six phases, would take over half an hour. ${runs === 1 ? 'One run' : `${runs} runs`} (not three: the section is kept to about ten`,
+          'minutes); `BENCH_REAL_EVENTS`, `BENCH_REAL_LIMITED_EVENTS`, `BENCH_REAL_RATE` and `BENCH_REAL_RUNS` make it longer.',
+        ]),
     `Steady: fleet events one per PutEvents call at ${fixed(workload.steadyDeliveriesPerSecond / fanOut, 2)} a second (${int(workload.steadyDeliveriesPerSecond)} deliveries a second); the limited`,
     `account’s at ${int(layout.limitPerSecond * workload.limitedOffered)} a second (${fixed(workload.limitedOffered, 1)} times its limit) in calls of 10, from the start. Burst: every event as`,
     'fast as PutEvents answers (4 calls of 10 in flight for the fleet, 1 for the limited account). Each phase of each',
