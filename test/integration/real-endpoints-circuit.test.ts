@@ -23,6 +23,7 @@ import {
   type SandboxProcess,
   settledDeliveries,
   useSandboxProcesses,
+  warmUp,
   webhookOf,
 } from '../support/sandbox-process.ts';
 
@@ -58,11 +59,7 @@ beforeAll(async () => {
   ]);
   sandbox = await sharedSandboxes.start(await sharedSandboxes.args(...flags));
   platformEvents = platformEventsOf(sandbox);
-  // The functions' first invocations load their modules: not what these tests measure.
-  const warmUp = farm.endpoint('warm-up');
-  await createWebhook(sandbox, { url: warmUp.url, filter: ordersStartingWith('ord_warm_up') });
-  await publishOrders(sandbox, ['ord_warm_up']);
-  await eventually(async () => (warmUp.accepted().length > 0 ? true : undefined), 'the warm-up webhook');
+  await warmUp(sandbox, farm.endpoint('warm-up'));
 }, 60_000);
 
 afterAll(async () => {

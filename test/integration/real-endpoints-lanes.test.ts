@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { eventually } from '../support/eventually.ts';
 import {
   type FarmEndpoint,
   type ReceiverFarm,
@@ -16,6 +15,7 @@ import {
   type SandboxProcess,
   settledDeliveries,
   useSandboxProcesses,
+  warmUp,
   webhookOf,
 } from '../support/sandbox-process.ts';
 
@@ -40,11 +40,7 @@ beforeAll(async () => {
     { name: 'neighbour-3', rttMs: 80, answerTime: { p50Ms: 40, p99Ms: 300 } },
   ]);
   sandbox = await sandboxes.start(await sandboxes.args());
-  // The functions' first invocations load their modules: not what these tests measure.
-  const warmUp = farm.endpoint('warm-up');
-  await createWebhook(sandbox, { url: warmUp.url, filter: ordersStartingWith('ord_warm_up') });
-  await publishOrders(sandbox, ['ord_warm_up']);
-  await eventually(async () => (warmUp.accepted().length > 0 ? true : undefined), 'the warm-up webhook');
+  await warmUp(sandbox, farm.endpoint('warm-up'));
 }, 60_000);
 
 afterAll(async () => {

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../support/eventually.ts';
 import { type ReceiverFarm, startReceiverFarm, testCaPath } from '../support/receiver-farm.ts';
 import {
   createWebhook,
@@ -11,6 +10,7 @@ import {
   type SandboxProcess,
   settledDeliveries,
   useSandboxProcesses,
+  warmUp,
   webhookOf,
 } from '../support/sandbox-process.ts';
 
@@ -31,11 +31,7 @@ beforeAll(async () => {
     { name: 'paced', rttMs: 30, answerTime: { p50Ms: 30, p99Ms: 150 } },
   ]);
   sandbox = await sandboxes.start(await sandboxes.args());
-  // The functions' first invocations load their modules: not what this test measures.
-  const warmUp = farm.endpoint('warm-up');
-  await createWebhook(sandbox, { url: warmUp.url, filter: ordersStartingWith('ord_warm_up') });
-  await publishOrders(sandbox, ['ord_warm_up']);
-  await eventually(async () => (warmUp.accepted().length > 0 ? true : undefined), 'the warm-up webhook');
+  await warmUp(sandbox, farm.endpoint('warm-up'));
 }, 60_000);
 
 afterAll(async () => {

@@ -20,6 +20,7 @@ import {
   subscriptionWithSecretSchema,
 } from '../../functions/api/subscription-view.ts';
 import { api, awsClients, credentials, orderStatusUpdated } from './clients.ts';
+import { eventually } from './eventually.ts';
 import type { FarmEndpoint } from './receiver-farm.ts';
 
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -307,6 +308,16 @@ export async function publishOrders(
     eventBridge.destroy();
   }
   return publishedAt;
+}
+
+/**
+ * Delivers one webhook to `endpoint` through the whole sandbox and waits for it: the functions' first
+ * invocations load their modules and open connections, which is not what a test of the delivery path measures.
+ */
+export async function warmUp(sandbox: SandboxProcess, endpoint: FarmEndpoint): Promise<void> {
+  await createWebhook(sandbox, { url: endpoint.url, filter: ordersStartingWith('ord_warm_up') });
+  await publishOrders(sandbox, ['ord_warm_up']);
+  await eventually(async () => (endpoint.accepted().length > 0 ? true : undefined), 'the warm-up webhook');
 }
 
 /** One of the platform's own events, as the sandbox's platform-events queue holds it. */
