@@ -39,6 +39,7 @@ export interface SqsOperations {
   deleteQueue(queueUrlOrName: string): void;
   purgeQueue(queueUrlOrName: string): void;
   sendMessage(queueUrlOrName: string, body: string, options?: SendMessageOptions): SendMessageResult;
+  checkSendMessageBatch(queueUrlOrName: string, entries: readonly SendMessageOptions[]): void;
   receiveMessages(queueUrlOrName: string, options?: ReceiveMessagesOptions): Promise<ReceivedMessage[]>;
   deleteMessage(queueUrlOrName: string, receiptHandle: string): void;
   changeMessageVisibility(queueUrlOrName: string, receiptHandle: string, seconds: number): void;
@@ -89,6 +90,15 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     const entries = batchEntries(input, 'SendMessageBatchRequestEntry');
     const size = entries.reduce((total, entry) => total + entrySize(entry), 0);
     if (size > MAX_BATCH_BYTES) throw batchRequestTooLong(MAX_BATCH_BYTES, size);
+    emulator.checkSendMessageBatch(
+      queueUrl,
+      entries.map((entry) => ({
+        ...(typeof entry.MessageGroupId === 'string' ? { messageGroupId: entry.MessageGroupId } : {}),
+        ...(typeof entry.MessageDeduplicationId === 'string'
+          ? { messageDeduplicationId: entry.MessageDeduplicationId }
+          : {}),
+      })),
+    );
     return runBatch(entries, (entry) => {
       const result = sendMessage(emulator, queueUrl, entry);
       return { Id: entry.Id, ...result };
@@ -212,22 +222,16 @@ function sendMessage(emulator: SqsOperations, queueUrl: string, input: Input) {
   const delaySeconds = optionalInteger(input, 'DelaySeconds');
   const messageAttributes = wireAttributes(input);
   const awsTraceHeader = systemAttributes(input);
-  // On a standard queue MessageGroupId names a fair queue's tenant (checked by the emulator); deduplication
-  // is FIFO-only, and SQS refuses its parameter on a standard queue.
+  // The emulator checks both ids against the queue's type: MessageGroupId names a fair queue's tenant on a
+  // standard queue and a message group on a FIFO queue; MessageDeduplicationId is FIFO-only.
   const messageGroupId = optionalString(input, 'MessageGroupId');
-  const deduplicationId = optionalString(input, 'MessageDeduplicationId');
-  if (deduplicationId !== undefined) {
-    throw invalidParameter(
-      'MessageDeduplicationId',
-      deduplicationId,
-      'The request includes a parameter that is not valid for this queue type.',
-    );
-  }
+  const messageDeduplicationId = optionalString(input, 'MessageDeduplicationId');
   const result = emulator.sendMessage(queueUrl, body, {
     ...(delaySeconds === undefined ? {} : { delaySeconds }),
     ...(messageAttributes === undefined ? {} : { messageAttributes }),
     ...(awsTraceHeader === undefined ? {} : { awsTraceHeader }),
     ...(messageGroupId === undefined ? {} : { messageGroupId }),
+    ...(messageDeduplicationId === undefined ? {} : { messageDeduplicationId }),
   });
   return {
     MessageId: result.messageId,
@@ -238,6 +242,7 @@ function sendMessage(emulator: SqsOperations, queueUrl: string, input: Input) {
     ...(result.md5OfMessageSystemAttributes === undefined
       ? {}
       : { MD5OfMessageSystemAttributes: result.md5OfMessageSystemAttributes }),
+    ...(result.sequenceNumber === undefined ? {} : { SequenceNumber: result.sequenceNumber }),
   };
 }
 
@@ -267,6 +272,9 @@ async function receiveMessage(emulator: SqsOperations, input: Input, signal: Abo
     ].filter((name) => SYSTEM_ATTRIBUTE_NAMES.has(name)),
   );
   const attributeNames = optionalStringArray(input, 'MessageAttributeNames') ?? [];
+  // ReceiveRequestAttemptId (FIFO queues) is accepted and ignored: SQS would answer a retried attempt with the
+  // same messages and handles, while here a retry receives anew (the earlier ones stay in flight until their
+  // visibility timeout ends).
   const messages = await emulator.receiveMessages(queueUrl, {
     ...(maxNumberOfMessages === undefined ? {} : { maxNumberOfMessages }),
     ...(waitTimeSeconds === undefined ? {} : { waitTimeSeconds }),

@@ -1,7 +1,8 @@
 /**
- * The sandbox's SQS: standard queues by name, with delays, visibility timeouts, long polling, retention,
- * redrive to a dead-letter queue, fair-queue receives for messages with a `MessageGroupId` and (given a
- * directory) durable state. Its typed methods are used in-process by the sandbox (event source mappings,
+ * The sandbox's SQS: standard and FIFO queues by name, with delays, visibility timeouts, long polling,
+ * retention, redrive to a dead-letter queue, fair-queue receives for messages with a `MessageGroupId` on a
+ * standard queue, ordered groups and deduplication on a FIFO queue (see fifo.ts) and (given a directory)
+ * durable state. Its typed methods are used in-process by the sandbox (event source mappings,
  * EventBridge targets); {@link SqsEmulator.handle} serves the wire API.
  */
 import { randomUUID } from 'node:crypto';
@@ -15,9 +16,11 @@ import {
   queueDeletedRecently,
   queueDoesNotExist,
   queueNameExists,
+  receiptHandleExpired,
   receiptHandleIsInvalid,
 } from './errors.ts';
-import { type FairShare, tenantOf } from './fairness.ts';
+import { pickFairly, tenantOf } from './fairness.ts';
+import { checkFifoBatch, checkFifoSend, deduplicationScopeOf, pickInGroupOrder } from './fifo.ts';
 import { Journal, type JournalOptions } from './journal.ts';
 import { md5Hex, md5OfMessageAttributes } from './md5.ts';
 import {
@@ -31,10 +34,12 @@ import {
   messageSize,
 } from './message.ts';
 import { Queue } from './queue.ts';
+import { checkQueueName, queueNameOf } from './queue-name.ts';
 import { newReceiptHandle, parseReceiptHandle } from './receipt-handle.ts';
 import {
   type COMPUTED_ATTRIBUTES,
   DEFAULT_SETTINGS,
+  FIFO_DEFAULT_SETTINGS,
   integerSetting,
   normalizeSettings,
   READABLE_ATTRIBUTES,
@@ -42,6 +47,7 @@ import {
 } from './settings.ts';
 import { type Change, SqsState } from './state.ts';
 import type {
+  MessageAttributeValue,
   QueueSettings,
   ReceivedMessage,
   ReceiveMessagesOptions,
@@ -67,8 +73,6 @@ export interface SqsEmulatorOptions {
   /** Counts every wire request as SQS bills it (per queue and action, in 64 KB chunks). */
   readonly meter?: Meter;
 }
-
-const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
 export class SqsEmulator implements SqsOperations {
   readonly #baseUrl: string;
@@ -159,13 +163,14 @@ export class SqsEmulator implements SqsOperations {
   }
 
   #createQueue(name: string, attributes: Readonly<Record<string, string>>, guardDeleted: boolean): string {
-    if (!QUEUE_NAME.test(name)) {
-      throw invalidParameterValue(
-        'Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length',
-      );
-    }
-    const settings = normalizeSettings(attributes, this.#settingsContext());
+    const fifoQueue = attributes.FifoQueue;
+    const fifo = typeof fifoQueue === 'string' && fifoQueue.toLowerCase() === 'true';
+    checkQueueName(name, fifo);
     const existing = this.#state.queues.get(name);
+    const settings = normalizeSettings(attributes, this.#settingsContext(), {
+      fifo,
+      ...(existing === undefined ? {} : { current: existing.settings }),
+    });
     if (existing !== undefined) {
       for (const [attribute, value] of Object.entries(settings)) {
         const current = existing.settings[attribute] ?? DEFAULT_SETTINGS[attribute] ?? '';
@@ -177,7 +182,7 @@ export class SqsEmulator implements SqsOperations {
     if (guardDeleted && deletedAt !== undefined && this.#now() - deletedAt < 60_000)
       throw queueDeletedRecently();
     this.#deletedAt.delete(name);
-    const initial: QueueSettings = { ...DEFAULT_SETTINGS };
+    const initial: QueueSettings = { ...DEFAULT_SETTINGS, ...(fifo ? FIFO_DEFAULT_SETTINGS : {}) };
     for (const [attribute, value] of Object.entries(settings)) if (value !== '') initial[attribute] = value;
     this.#commit([{ type: 'createQueue', name, settings: initial, at: this.#now() }]);
     return this.queueUrl(name);
@@ -192,7 +197,10 @@ export class SqsEmulator implements SqsOperations {
   ensureQueue(name: string, attributes: Readonly<Record<string, string>> = {}): string {
     if (!this.#state.queues.has(name)) return this.#createQueue(name, attributes, false);
     const queue = this.#queue(name);
-    const settings = normalizeSettings(attributes, this.#settingsContext());
+    const settings = normalizeSettings(attributes, this.#settingsContext(), {
+      fifo: queue.fifo !== undefined,
+      current: queue.settings,
+    });
     const changed = Object.entries(settings).filter(
       ([attribute, value]) => (queue.settings[attribute] ?? DEFAULT_SETTINGS[attribute] ?? '') !== value,
     );
@@ -216,7 +224,10 @@ export class SqsEmulator implements SqsOperations {
   /** Changes settable attributes; an empty `RedrivePolicy` removes the redrive policy. */
   setQueueAttributes(queueUrlOrName: string, attributes: Readonly<Record<string, string>>): void {
     const queue = this.#queue(queueUrlOrName);
-    const settings = normalizeSettings(attributes, this.#settingsContext());
+    const settings = normalizeSettings(attributes, this.#settingsContext(), {
+      fifo: queue.fifo !== undefined,
+      current: queue.settings,
+    });
     this.#commit([{ type: 'setQueueAttributes', name: queue.name, settings, at: this.#now() }]);
     this.#wake(queue.name);
   }
@@ -270,14 +281,26 @@ export class SqsEmulator implements SqsOperations {
     this.#purgedAt.set(queue.name, this.#now());
   }
 
-  /** Enqueues a message; it becomes receivable after its delay. */
+  /**
+   * Enqueues a message; it becomes receivable after its delay. On a FIFO queue a send needs a group id and
+   * takes the queue's delay only; one whose deduplication id was accepted within the last 5 minutes is
+   * answered with that message's id and sequence number and not enqueued again.
+   */
   sendMessage(queueUrlOrName: string, body: string, options: SendMessageOptions = {}): SendMessageResult {
     const queue = this.#queue(queueUrlOrName);
+    if (queue.fifo === undefined && options.messageDeduplicationId !== undefined) {
+      throw invalidParameter(
+        'MessageDeduplicationId',
+        options.messageDeduplicationId,
+        'The request includes a parameter that is not valid for this queue type.',
+      );
+    }
     checkMessageBody(body);
-    const delaySeconds = options.delaySeconds ?? integerSetting(queue.settings, 'DelaySeconds');
+    const queueDelay = integerSetting(queue.settings, 'DelaySeconds');
+    const delaySeconds = queue.fifo === undefined ? (options.delaySeconds ?? queueDelay) : queueDelay;
     checkIntegerParameter(
       'DelaySeconds',
-      delaySeconds,
+      options.delaySeconds ?? delaySeconds,
       0,
       MAX_DELAY_SECONDS,
       `DelaySeconds must be >= 0 and <= ${MAX_DELAY_SECONDS}.`,
@@ -285,7 +308,9 @@ export class SqsEmulator implements SqsOperations {
     const messageAttributes = options.messageAttributes ?? {};
     checkMessageAttributes(messageAttributes);
     if (options.awsTraceHeader !== undefined) checkMessageCharacters(options.awsTraceHeader);
-    if (options.messageGroupId !== undefined) checkMessageGroupId(options.messageGroupId);
+    const fifo = queue.fifo === undefined ? undefined : checkFifoSend(queue.settings, body, options);
+    if (fifo === undefined && options.messageGroupId !== undefined)
+      checkMessageGroupId(options.messageGroupId);
     const maxSize = integerSetting(queue.settings, 'MaximumMessageSize');
     if (messageSize(body, messageAttributes) > maxSize) {
       throw invalidParameterValue(
@@ -293,14 +318,31 @@ export class SqsEmulator implements SqsOperations {
       );
     }
     const now = this.#now();
+    const md5OfBody = md5Hex(body);
+    const duplicate =
+      fifo === undefined
+        ? undefined
+        : queue.fifo?.duplicateOf(
+            fifo.groupId,
+            fifo.deduplicationId,
+            deduplicationScopeOf(queue.settings),
+            now,
+          );
+    if (duplicate !== undefined) {
+      return sendResult(duplicate.messageId, md5OfBody, messageAttributes, options.awsTraceHeader, duplicate);
+    }
+    const groupId = fifo?.groupId ?? options.messageGroupId;
     const hasAttributes = Object.keys(messageAttributes).length > 0;
     const message: StoredMessage = {
       id: randomUUID(),
       body,
-      md5OfBody: md5Hex(body),
+      md5OfBody,
       ...(hasAttributes ? { messageAttributes: { ...messageAttributes } } : {}),
       ...(options.awsTraceHeader === undefined ? {} : { awsTraceHeader: options.awsTraceHeader }),
-      ...(options.messageGroupId === undefined ? {} : { messageGroupId: options.messageGroupId }),
+      ...(groupId === undefined ? {} : { messageGroupId: groupId }),
+      ...(fifo === undefined || queue.fifo === undefined
+        ? {}
+        : { deduplicationId: fifo.deduplicationId, sequenceNumber: queue.fifo.sequenceNumbers(now)() }),
       sentAt: now,
       visibleAt: now + delaySeconds * 1000,
       receiveCount: 0,
@@ -308,19 +350,16 @@ export class SqsEmulator implements SqsOperations {
     this.#commit([{ type: 'send', queue: queue.name, message }]);
     if (delaySeconds === 0) this.#wake(queue.name);
     else this.#wakeAt(queue.name, message.visibleAt);
-    const md5OfAttributes = md5OfMessageAttributes(message.messageAttributes);
-    const md5OfSystemAttributes =
-      options.awsTraceHeader === undefined
-        ? undefined
-        : md5OfMessageAttributes({
-            AWSTraceHeader: { dataType: 'String', stringValue: options.awsTraceHeader },
-          });
-    return {
-      messageId: message.id,
-      md5OfMessageBody: message.md5OfBody,
-      ...(md5OfAttributes === undefined ? {} : { md5OfMessageAttributes: md5OfAttributes }),
-      ...(md5OfSystemAttributes === undefined ? {} : { md5OfMessageSystemAttributes: md5OfSystemAttributes }),
-    };
+    return sendResult(message.id, md5OfBody, messageAttributes, options.awsTraceHeader, message);
+  }
+
+  /**
+   * The checks of a whole SendMessageBatch that come before its entries are sent one by one: on a FIFO queue,
+   * every entry must carry a group id and (unless the queue deduplicates by content) a deduplication id.
+   */
+  checkSendMessageBatch(queueUrlOrName: string, entries: readonly SendMessageOptions[]): void {
+    const queue = this.#queue(queueUrlOrName);
+    if (queue.fifo !== undefined) checkFifoBatch(queue.settings, entries);
   }
 
   /**
@@ -328,7 +367,9 @@ export class SqsEmulator implements SqsOperations {
    * `waitTimeSeconds` > 0 it waits until at least one is available (or the time is up, the signal aborts, the
    * queue is deleted or the emulator closes). Messages already received `maxReceiveCount` times are moved to the
    * dead-letter queue instead of being returned again. As in a fair queue, quiet tenants' messages come before
-   * noisy tenants' (see {@link FairShare}); noisy tenants' messages are still returned when no quiet one waits.
+   * noisy tenants' (see {@link pickFairly}); noisy tenants' messages are still returned when no quiet one waits.
+   * A FIFO queue hands out each group's messages in order, none behind one in flight (see
+   * {@link pickInGroupOrder}).
    */
   async receiveMessages(
     queueUrlOrName: string,
@@ -363,15 +404,27 @@ export class SqsEmulator implements SqsOperations {
 
   /**
    * Deletes the message a receipt handle was issued for. As on SQS, a handle from an earlier receive of a
-   * message that is still in the queue is accepted (and deletes it), and deleting an already deleted message
-   * succeeds; a handle that is not one of this queue's is `ReceiptHandleIsInvalid`.
+   * message that is still in a standard queue is accepted (and deletes it), and deleting an already deleted
+   * message succeeds; a handle that is not one of this queue's is `ReceiptHandleIsInvalid`. On a FIFO queue a
+   * handle whose visibility timeout has ended is refused.
    */
   deleteMessage(queueUrlOrName: string, receiptHandle: string): void {
     const queue = this.#queue(queueUrlOrName);
     const parts = parseReceiptHandle(receiptHandle);
     if (parts === undefined || parts.queue !== queue.name) throw receiptHandleIsInvalid(receiptHandle);
-    if (!queue.messages.has(parts.messageId)) return;
+    const message = queue.messages.get(parts.messageId);
+    if (message === undefined) return;
+    // On a FIFO queue a handle expires with its visibility timeout, and AWS refuses the delete (LocalStack's
+    // AWS-validated test_fifo_delete_after_visibility_timeout): the message may already be someone else's.
+    if (
+      queue.fifo !== undefined &&
+      (message.receiptHandle !== receiptHandle || !Queue.isInFlight(message, this.#now()))
+    ) {
+      throw receiptHandleExpired(receiptHandle);
+    }
     this.#commit([{ type: 'delete', queue: queue.name, id: parts.messageId }]);
+    // The next message of a FIFO group may be receivable now.
+    if (queue.fifo !== undefined) this.#wake(queue.name);
   }
 
   /**
@@ -512,49 +565,32 @@ export class SqsEmulator implements SqsOperations {
     queue.expireSoon(now);
     const policy = redrivePolicyOf(queue.settings);
     const deadLetterQueue = policy === undefined ? undefined : this.#queueByArn(policy.deadLetterTargetArn);
+    const overReceived = (message: StoredMessage) =>
+      policy !== undefined &&
+      deadLetterQueue !== undefined &&
+      deadLetterQueue !== queue &&
+      message.receiveCount >= policy.maxReceiveCount;
     const visibilityMs = (visibilityTimeout ?? integerSetting(queue.settings, 'VisibilityTimeout')) * 1000;
+    const { take, deadLetter } =
+      queue.fifo === undefined
+        ? pickFairly(queue.visibleMessages(now), queue.fairness, now, max, overReceived)
+        : pickInGroupOrder(queue.messages.values(), now, queue.retentionMs, max, overReceived);
     const changes: Change[] = [];
-    const fairness = queue.fairness;
-    fairness.settle(now);
-    const quiet: StoredMessage[] = [];
-    /** Visible messages of noisy tenants met on the way, at most `max` each, by tenant. */
-    const deferred = new Map<string, DeferredTenant>();
-    /**
-     * Each group's verdict, by group id: a noisy group's backlog is scanned past message by message, so this
-     * spares building its tenant key for each one.
-     */
-    const groups = new Map<string, DeferredTenant | false>();
-    for (const message of queue.visibleMessages(now)) {
-      if (quiet.length >= max) break;
-      if (
-        policy !== undefined &&
-        deadLetterQueue !== undefined &&
-        deadLetterQueue !== queue &&
-        message.receiveCount >= policy.maxReceiveCount
-      ) {
-        changes.push({
-          type: 'moveToDeadLetter',
-          queue: queue.name,
-          id: message.id,
-          target: deadLetterQueue.name,
-          sourceArn: this.queueArn(queue.name),
-          at: now,
-        });
-        continue;
-      }
-      const group = message.messageGroupId;
-      let verdict = group === undefined ? undefined : groups.get(group);
-      if (verdict === undefined) {
-        const tenant = tenantOf(message);
-        verdict = fairness.isNoisy(tenant, now) ? { tenant, messages: [] } : false;
-        if (verdict !== false) deferred.set(tenant, verdict);
-        if (group !== undefined) groups.set(group, verdict);
-      }
-      if (verdict === false) quiet.push(message);
-      else if (verdict.messages.length < max) verdict.messages.push(message);
+    // A FIFO dead-letter queue gives arrivals sequence numbers of its own, after those it already gave.
+    const sequenceNumber = deadLetterQueue?.fifo?.sequenceNumbers(now);
+    for (const message of deadLetter) {
+      if (deadLetterQueue === undefined) break;
+      changes.push({
+        type: 'moveToDeadLetter',
+        queue: queue.name,
+        id: message.id,
+        target: deadLetterQueue.name,
+        sourceArn: this.queueArn(queue.name),
+        at: now,
+        ...(sequenceNumber === undefined ? {} : { sequenceNumber: sequenceNumber() }),
+      });
     }
-    const taken = [...quiet, ...pickNoisy(deferred.values(), max - quiet.length, fairness)];
-    for (const message of taken) {
+    for (const message of take) {
       changes.push({
         type: 'receive',
         queue: queue.name,
@@ -567,10 +603,8 @@ export class SqsEmulator implements SqsOperations {
       });
     }
     this.#commit(changes);
-    if (deadLetterQueue !== undefined && changes.some((change) => change.type === 'moveToDeadLetter')) {
-      this.#wake(deadLetterQueue.name);
-    }
-    return taken.map((message) => this.#toReceived(message));
+    if (deadLetterQueue !== undefined && deadLetter.length > 0) this.#wake(deadLetterQueue.name);
+    return take.map((message) => this.#toReceived(message));
   }
 
   #toReceived(message: StoredMessage): ReceivedMessage {
@@ -591,6 +625,8 @@ export class SqsEmulator implements SqsOperations {
           ? {}
           : { DeadLetterQueueSourceArn: message.deadLetterSourceArn }),
         ...(message.messageGroupId === undefined ? {} : { MessageGroupId: message.messageGroupId }),
+        ...(message.deduplicationId === undefined ? {} : { MessageDeduplicationId: message.deduplicationId }),
+        ...(message.sequenceNumber === undefined ? {} : { SequenceNumber: message.sequenceNumber }),
       },
       messageAttributes: { ...messageAttributes },
       ...(md5 === undefined ? {} : { md5OfMessageAttributes: md5 }),
@@ -664,45 +700,24 @@ export class SqsEmulator implements SqsOperations {
   }
 }
 
-/** A noisy tenant met during a receive, with the visible messages of it that the receive may hand out. */
-interface DeferredTenant {
-  readonly tenant: string;
-  readonly messages: StoredMessage[];
-}
-
-/**
- * Up to `count` of the noisy tenants' deferred messages, each next one from the tenant with the fewest messages
- * in flight (counting those picked here), so that processing evens out among noisy tenants; ties go to the
- * tenant met first in the queue.
- */
-function pickNoisy(deferred: Iterable<DeferredTenant>, count: number, fairness: FairShare): StoredMessage[] {
-  const picked: StoredMessage[] = [];
-  const tenants = [...deferred].map(({ tenant, messages }) => ({
-    messages,
-    next: 0,
-    inFlight: fairness.inFlightOf(tenant),
-  }));
-  while (picked.length < count) {
-    let best: (typeof tenants)[number] | undefined;
-    for (const tenant of tenants) {
-      if (tenant.next < tenant.messages.length && (best === undefined || tenant.inFlight < best.inFlight))
-        best = tenant;
-    }
-    const message = best?.messages[best.next];
-    if (best === undefined || message === undefined) break;
-    picked.push(message);
-    best.next++;
-    best.inFlight++;
-  }
-  return picked;
-}
-
-/** The queue name in a queue URL (its last path segment), or the argument itself when it is a bare name. */
-export function queueNameOf(queueUrlOrName: string): string | undefined {
-  const path = queueUrlOrName.split(/[?#]/, 1)[0] ?? '';
-  const name = path
-    .split('/')
-    .filter((segment) => segment !== '')
-    .pop();
-  return name !== undefined && QUEUE_NAME.test(name) ? name : undefined;
+/** What a send answers; `fifo` carries the sequence number of the message it enqueued or duplicates. */
+function sendResult(
+  messageId: string,
+  md5OfMessageBody: string,
+  messageAttributes: Readonly<Record<string, MessageAttributeValue>>,
+  awsTraceHeader: string | undefined,
+  fifo: { readonly sequenceNumber?: string | undefined },
+): SendMessageResult {
+  const md5OfAttributes = md5OfMessageAttributes(messageAttributes);
+  const md5OfSystemAttributes =
+    awsTraceHeader === undefined
+      ? undefined
+      : md5OfMessageAttributes({ AWSTraceHeader: { dataType: 'String', stringValue: awsTraceHeader } });
+  return {
+    messageId,
+    md5OfMessageBody,
+    ...(md5OfAttributes === undefined ? {} : { md5OfMessageAttributes: md5OfAttributes }),
+    ...(md5OfSystemAttributes === undefined ? {} : { md5OfMessageSystemAttributes: md5OfSystemAttributes }),
+    ...(fifo.sequenceNumber === undefined ? {} : { sequenceNumber: fifo.sequenceNumber }),
+  };
 }

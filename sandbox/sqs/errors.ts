@@ -63,12 +63,13 @@ export function missingParameter(parameter: string): AwsServiceError {
   return sqsError('MissingParameter', `The request must contain the parameter ${parameter}.`);
 }
 
-export function invalidAttributeName(name: string): AwsServiceError {
-  return sqsError('InvalidAttributeName', `Unknown Attribute ${name}.`);
+export function invalidAttributeName(name: string, message = `Unknown Attribute ${name}.`): AwsServiceError {
+  return sqsError('InvalidAttributeName', message);
 }
 
-export function invalidAttributeValue(name: string): AwsServiceError {
-  return sqsError('InvalidAttributeValue', `Invalid value for the parameter ${name}.`);
+export function invalidAttributeValue(name: string, reason?: string): AwsServiceError {
+  const base = `Invalid value for the parameter ${name}.`;
+  return sqsError('InvalidAttributeValue', reason === undefined ? base : `${base} Reason: ${reason}`);
 }
 
 export function receiptHandleIsInvalid(handle: string): AwsServiceError {
@@ -78,6 +79,11 @@ export function receiptHandleIsInvalid(handle: string): AwsServiceError {
     'ReceiptHandleIsInvalid',
     404,
   );
+}
+
+/** A FIFO queue's answer to a delete with a receipt handle whose visibility timeout has ended. */
+export function receiptHandleExpired(handle: string): AwsServiceError {
+  return invalidParameter('ReceiptHandle', handle, 'The receipt handle has expired.');
 }
 
 export function invalidMessageContents(codePoint: number): AwsServiceError {

@@ -2,7 +2,7 @@
  * Fair queues (SQS, 2025): a standard queue whose messages carry a `MessageGroupId` tells tenants apart and,
  * while one tenant is a noisy neighbour, hands out quiet tenants' messages first (Developer Guide, "How Amazon
  * SQS fair queues work"). {@link FairShare} keeps one queue's per-tenant counts incrementally, so that deciding
- * whether a tenant is noisy costs O(1) at receive time:
+ * whether a tenant is noisy costs O(1) at receive time, and {@link pickFairly} chooses what a receive takes:
  *
  * - in-flight messages per tenant, ended lazily when their visibility timeout runs out (a heap by end time);
  * - consumer processing time per tenant over a sliding window of {@link PROCESSING_WINDOW_MS} (60 s): time
@@ -15,7 +15,7 @@
  * the processing time of messages finished before it is forgotten.
  */
 import { entryOf } from '../map-entry.ts';
-import type { StoredMessage } from './types.ts';
+import type { ReceivePick, StoredMessage } from './types.ts';
 
 /** The sliding window over which processing-time shares are measured. */
 export const PROCESSING_WINDOW_MS = 60_000;
@@ -274,6 +274,80 @@ export class FairShare {
   #forgetIfIdle(tenant: string, stats: TenantStats): void {
     if (stats.stored === 0 && stats.inFlight === 0 && stats.finishedMs <= 0) this.#tenants.delete(tenant);
   }
+}
+
+/**
+ * A standard queue's receive: up to `max` of its visible messages (oldest first), quiet tenants' before noisy
+ * ones' (see {@link FairShare.isNoisy}), and the over-received ones met on the way, to dead-letter instead.
+ */
+export function pickFairly(
+  visible: Iterable<StoredMessage>,
+  fairness: FairShare,
+  now: number,
+  max: number,
+  overReceived: (message: StoredMessage) => boolean,
+): ReceivePick {
+  fairness.settle(now);
+  const deadLetter: StoredMessage[] = [];
+  const quiet: StoredMessage[] = [];
+  /** Visible messages of noisy tenants met on the way, at most `max` each, by tenant. */
+  const deferred = new Map<string, DeferredTenant>();
+  /**
+   * Each group's verdict, by group id: a noisy group's backlog is scanned past message by message, so this
+   * spares building its tenant key for each one.
+   */
+  const groups = new Map<string, DeferredTenant | false>();
+  for (const message of visible) {
+    if (quiet.length >= max) break;
+    if (overReceived(message)) {
+      deadLetter.push(message);
+      continue;
+    }
+    const group = message.messageGroupId;
+    let verdict = group === undefined ? undefined : groups.get(group);
+    if (verdict === undefined) {
+      const tenant = tenantOf(message);
+      verdict = fairness.isNoisy(tenant, now) ? { tenant, messages: [] } : false;
+      if (verdict !== false) deferred.set(tenant, verdict);
+      if (group !== undefined) groups.set(group, verdict);
+    }
+    if (verdict === false) quiet.push(message);
+    else if (verdict.messages.length < max) verdict.messages.push(message);
+  }
+  return { take: [...quiet, ...pickNoisy(deferred.values(), max - quiet.length, fairness)], deadLetter };
+}
+
+/** A noisy tenant met during a receive, with the visible messages of it that the receive may hand out. */
+interface DeferredTenant {
+  readonly tenant: string;
+  readonly messages: StoredMessage[];
+}
+
+/**
+ * Up to `count` of the noisy tenants' deferred messages, each next one from the tenant with the fewest messages
+ * in flight (counting those picked here), so that processing evens out among noisy tenants; ties go to the
+ * tenant met first in the queue.
+ */
+function pickNoisy(deferred: Iterable<DeferredTenant>, count: number, fairness: FairShare): StoredMessage[] {
+  const picked: StoredMessage[] = [];
+  const tenants = [...deferred].map(({ tenant, messages }) => ({
+    messages,
+    next: 0,
+    inFlight: fairness.inFlightOf(tenant),
+  }));
+  while (picked.length < count) {
+    let best: (typeof tenants)[number] | undefined;
+    for (const tenant of tenants) {
+      if (tenant.next < tenant.messages.length && (best === undefined || tenant.inFlight < best.inFlight))
+        best = tenant;
+    }
+    const message = best?.messages[best.next];
+    if (best === undefined || message === undefined) break;
+    picked.push(message);
+    best.next++;
+    best.inFlight++;
+  }
+  return picked;
 }
 
 /** A binary min-heap by `keyOf`. */

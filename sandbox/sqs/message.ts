@@ -44,18 +44,27 @@ export function checkIntegerParameter(
 }
 
 /** 1-128 characters, each alphanumeric or ASCII punctuation (the printable ASCII range less the space). */
-const MESSAGE_GROUP_ID = /^[\x21-\x7E]{1,128}$/;
+const FIFO_ID = /^[\x21-\x7E]{1,128}$/;
 
 /**
  * Throws `InvalidParameterValue` for a `MessageGroupId` SQS would refuse, in the words AWS answers with (e.g.
  * for a group id holding a space).
  */
 export function checkMessageGroupId(groupId: string): void {
-  if (!MESSAGE_GROUP_ID.test(groupId)) {
+  checkFifoId('MessageGroupId', groupId);
+}
+
+/** Throws `InvalidParameterValue` for a `MessageDeduplicationId` SQS would refuse (same rule as group ids). */
+export function checkMessageDeduplicationId(deduplicationId: string): void {
+  checkFifoId('MessageDeduplicationId', deduplicationId);
+}
+
+function checkFifoId(parameter: string, value: string): void {
+  if (!FIFO_ID.test(value)) {
     throw invalidParameter(
-      'MessageGroupId',
-      groupId,
-      'MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length.',
+      parameter,
+      value,
+      `${parameter} can only include alphanumeric and punctuation characters. 1 to 128 in length.`,
     );
   }
 }

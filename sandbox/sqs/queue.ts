@@ -3,6 +3,7 @@
  * `visibleAt`. Pure data operations over a given time; persistence and redrive live in the emulator.
  */
 import { FairShare, tenantOf } from './fairness.ts';
+import { FifoState } from './fifo-state.ts';
 import { integerSetting } from './settings.ts';
 import type { QueueSettings, StoredMessage } from './types.ts';
 
@@ -18,17 +19,26 @@ export class Queue {
   settings: QueueSettings;
   readonly createdAt: number;
   lastModifiedAt: number;
-  /** Messages in send order (standard queues are best-effort ordered). */
+  /** Messages in send order (standard queues are best-effort ordered; FIFO queues hand them out in it). */
   readonly messages = new Map<string, StoredMessage>();
+  /** A FIFO queue's sequence numbers and deduplication memory; `undefined` for a standard queue. */
+  readonly fifo: FifoState | undefined;
   /**
    * Per-tenant counts for fair-queue receives, kept in step by the emulator as it commits changes (not part of
    * the journalled state; {@link FairShare.restore} rebuilds them after a restart).
    */
   readonly fairness = new FairShare();
 
-  constructor(name: string, settings: QueueSettings, createdAt: number, lastModifiedAt: number = createdAt) {
+  constructor(
+    name: string,
+    settings: QueueSettings,
+    createdAt: number,
+    lastModifiedAt: number = createdAt,
+    fifo: FifoState | undefined = settings.FifoQueue === 'true' ? new FifoState() : undefined,
+  ) {
     this.name = name;
     this.settings = settings;
+    this.fifo = fifo;
     this.createdAt = createdAt;
     this.lastModifiedAt = lastModifiedAt;
   }

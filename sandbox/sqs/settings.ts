@@ -1,13 +1,9 @@
 /**
  * Queue attributes that can be set (CreateQueue, SetQueueAttributes): defaults, ranges and normalisation,
- * per the SQS API reference for CreateQueue / SetQueueAttributes.
+ * per the SQS API reference for CreateQueue / SetQueueAttributes, FIFO queues' attributes included.
  */
-import {
-  invalidAttributeName,
-  invalidAttributeValue,
-  invalidParameter,
-  invalidParameterValue,
-} from './errors.ts';
+import { invalidAttributeName, invalidAttributeValue, invalidParameter } from './errors.ts';
+import { isFifoQueueName } from './queue-name.ts';
 import type { QueueSettings } from './types.ts';
 
 const INTEGER_RANGES: Record<string, readonly [number, number]> = {
@@ -29,8 +25,21 @@ export const DEFAULT_SETTINGS: Readonly<QueueSettings> = {
   SqsManagedSseEnabled: 'true',
 };
 
+/** What a FIFO queue has besides {@link DEFAULT_SETTINGS} (the AWS defaults). */
+export const FIFO_DEFAULT_SETTINGS: Readonly<QueueSettings> = {
+  FifoQueue: 'true',
+  ContentBasedDeduplication: 'false',
+  DeduplicationScope: 'queue',
+  FifoThroughputLimit: 'perQueue',
+};
+
 const FREE_TEXT = new Set(['Policy', 'KmsMasterKeyId']);
 const BOOLEAN = new Set(['SqsManagedSseEnabled']);
+/** FIFO-only attributes with a fixed set of values. */
+const FIFO_CHOICES: Readonly<Record<string, readonly string[]>> = {
+  DeduplicationScope: ['queue', 'messageGroup'],
+  FifoThroughputLimit: ['perQueue', 'perMessageGroupId'],
+};
 
 /** Attributes computed by the emulator, readable through GetQueueAttributes but not settable. */
 export const COMPUTED_ATTRIBUTES = [
@@ -48,6 +57,7 @@ export const READABLE_ATTRIBUTES: ReadonlySet<string> = new Set([
   ...Object.keys(INTEGER_RANGES),
   ...FREE_TEXT,
   ...BOOLEAN,
+  ...Object.keys(FIFO_DEFAULT_SETTINGS),
   'RedrivePolicy',
   'RedriveAllowPolicy',
 ]);
@@ -64,13 +74,23 @@ export interface SettingsContext {
   queueExists(arn: string): boolean;
 }
 
+/** The queue the attributes are for. */
+export interface SettingsTarget {
+  /** Whether it is (or is being created as) a FIFO queue. */
+  readonly fifo: boolean;
+  /** Its settings before this change; absent at creation. */
+  readonly current?: Readonly<QueueSettings>;
+}
+
 /**
- * Validates and normalises attributes given to CreateQueue / SetQueueAttributes. Returns the normalised values;
- * an empty `RedrivePolicy` / `RedriveAllowPolicy` / `Policy` is kept as `''`, meaning "remove".
+ * Validates and normalises attributes given to CreateQueue / SetQueueAttributes for a queue of `target`'s
+ * type. Returns the normalised values; an empty `RedrivePolicy` / `RedriveAllowPolicy` / `Policy` is kept as
+ * `''`, meaning "remove".
  */
 export function normalizeSettings(
   attributes: Readonly<Record<string, string>>,
   context: SettingsContext,
+  target: SettingsTarget = { fifo: false },
 ): QueueSettings {
   const normalized: QueueSettings = {};
   for (const [name, raw] of Object.entries(attributes)) {
@@ -87,19 +107,57 @@ export function normalizeSettings(
     } else if (FREE_TEXT.has(name)) {
       normalized[name] = raw;
     } else if (name === 'RedrivePolicy') {
-      normalized[name] = raw === '' ? '' : JSON.stringify(parseRedrivePolicy(raw, context));
+      normalized[name] = raw === '' ? '' : JSON.stringify(parseRedrivePolicy(raw, context, target.fifo));
     } else if (name === 'RedriveAllowPolicy') {
       if (raw !== '') parseJsonObject('RedriveAllowPolicy', raw);
       normalized[name] = raw;
-    } else if (name === 'FifoQueue') {
-      if (raw === 'true')
-        throw invalidParameterValue('The sandbox SQS emulator supports standard queues only.');
-      if (raw !== 'false') throw invalidAttributeValue(name);
+    } else if (Object.hasOwn(FIFO_DEFAULT_SETTINGS, name)) {
+      normalized[name] = fifoAttribute(name, raw, target);
     } else {
       throw invalidAttributeName(name);
     }
   }
+  if (target.fifo) checkHighThroughputPair(normalized, target.current ?? FIFO_DEFAULT_SETTINGS);
   return normalized;
+}
+
+/**
+ * A FIFO-only attribute's normalised value. On a standard queue `FifoQueue` and `ContentBasedDeduplication`
+ * are unknown attributes (even `FifoQueue=false`) and the high throughput ones are refused by name, as AWS
+ * answers; a FIFO queue's type cannot change. Booleans are accepted in any case (`True`) and kept lower case.
+ */
+function fifoAttribute(name: string, raw: string, target: SettingsTarget): string {
+  if (!target.fifo) {
+    if (Object.hasOwn(FIFO_CHOICES, name))
+      throw invalidAttributeName(name, `You can specify the ${name} only when FifoQueue is set to true.`);
+    throw invalidAttributeName(name);
+  }
+  const choices = FIFO_CHOICES[name];
+  if (choices !== undefined) {
+    if (!choices.includes(raw)) throw invalidAttributeValue(name);
+    return raw;
+  }
+  const value = raw.toLowerCase();
+  if (value !== 'true' && value !== 'false') throw invalidAttributeValue(name);
+  if (name === 'FifoQueue' && value !== 'true')
+    throw invalidAttributeValue(name, 'Modifying queue type is not supported.');
+  return value;
+}
+
+/**
+ * `FifoThroughputLimit=perMessageGroupId` is allowed only with `DeduplicationScope=messageGroup` (API
+ * Reference, CreateQueue), judged on the values the queue will have once `changed` applies. The wording of the
+ * refusal is the sandbox's (AWS's is not documented), in the shape of AWS's other attribute errors.
+ */
+function checkHighThroughputPair(changed: Readonly<QueueSettings>, current: Readonly<QueueSettings>): void {
+  const limit = changed.FifoThroughputLimit ?? current.FifoThroughputLimit;
+  const scope = changed.DeduplicationScope ?? current.DeduplicationScope;
+  if (limit === 'perMessageGroupId' && scope !== 'messageGroup') {
+    throw invalidAttributeValue(
+      'FifoThroughputLimit',
+      'perMessageGroupId is allowed only when DeduplicationScope is messageGroup.',
+    );
+  }
 }
 
 function parseJsonObject(parameter: string, raw: string): Record<string, unknown> {
@@ -115,7 +173,7 @@ function parseJsonObject(parameter: string, raw: string): Record<string, unknown
   return parsed as Record<string, unknown>;
 }
 
-function parseRedrivePolicy(raw: string, context: SettingsContext): RedrivePolicy {
+function parseRedrivePolicy(raw: string, context: SettingsContext, fifo: boolean): RedrivePolicy {
   const parsed = parseJsonObject('RedrivePolicy', raw);
   const arn = parsed.deadLetterTargetArn;
   if (typeof arn !== 'string' || arn === '') {
@@ -142,6 +200,15 @@ function parseRedrivePolicy(raw: string, context: SettingsContext): RedrivePolic
   }
   if (!context.queueExists(arn))
     throw invalidParameter('RedrivePolicy', raw, 'Dead letter target does not exist.');
+  // A FIFO queue's dead-letter queue is FIFO, a standard queue's standard; the name tells them apart. The
+  // doubled full stop is AWS's.
+  if (isFifoQueueName(arn.split(':').pop() ?? '') !== fifo) {
+    throw invalidParameter(
+      'RedrivePolicy',
+      raw,
+      'Dead-letter queue must be same type of queue as the source..',
+    );
+  }
   return { deadLetterTargetArn: arn, maxReceiveCount: count };
 }
 

@@ -2,6 +2,7 @@
  * All queues, changed only through {@link Change}s so that the same code applies a change live and when the
  * journal is replayed after a restart (event sourcing). Also the snapshot form the journal compacts into.
  */
+import { type FifoSnapshot, FifoState } from './fifo-state.ts';
 import { Queue } from './queue.ts';
 import type { QueueSettings, StoredMessage } from './types.ts';
 
@@ -47,6 +48,8 @@ export type Change =
       readonly target: string;
       readonly sourceArn: string;
       readonly at: number;
+      /** The sequence number the message gets in a FIFO dead-letter queue. */
+      readonly sequenceNumber?: string;
     };
 
 /** The whole state at one journal position. */
@@ -60,6 +63,8 @@ export interface Snapshot {
     readonly createdAt: number;
     readonly lastModifiedAt: number;
     readonly messages: readonly StoredMessage[];
+    /** FIFO queues only; absent in snapshots written before FIFO queues existed. */
+    readonly fifo?: FifoSnapshot;
   }>;
 }
 
@@ -87,12 +92,19 @@ export class SqsState {
       case 'deleteQueue':
         this.queues.delete(change.name);
         return;
-      case 'purgeQueue':
-        this.queues.get(change.name)?.messages.clear();
+      case 'purgeQueue': {
+        const queue = this.queues.get(change.name);
+        queue?.messages.clear();
+        // A purge also ends the deduplication interval of what it removed.
+        queue?.fifo?.purged();
         return;
-      case 'send':
-        this.queues.get(change.queue)?.messages.set(change.message.id, { ...change.message });
+      }
+      case 'send': {
+        const queue = this.queues.get(change.queue);
+        queue?.messages.set(change.message.id, { ...change.message });
+        queue?.fifo?.accepted(change.message);
         return;
+      }
       case 'receive': {
         const message = this.queues.get(change.queue)?.messages.get(change.id);
         if (message === undefined) return;
@@ -122,7 +134,9 @@ export class SqsState {
           ...kept,
           visibleAt: change.at,
           deadLetterSourceArn: change.sourceArn,
+          ...(change.sequenceNumber === undefined ? {} : { sequenceNumber: change.sequenceNumber }),
         });
+        if (change.sequenceNumber !== undefined) target.fifo?.arrived(change.sequenceNumber);
         return;
       }
     }
@@ -138,6 +152,7 @@ export class SqsState {
         createdAt: queue.createdAt,
         lastModifiedAt: queue.lastModifiedAt,
         messages: [...queue.messages.values()],
+        ...(queue.fifo === undefined ? {} : { fifo: queue.fifo.toSnapshot() }),
       })),
     };
   }
@@ -145,7 +160,14 @@ export class SqsState {
   static fromSnapshot(snapshot: Snapshot): SqsState {
     const state = new SqsState();
     for (const stored of snapshot.queues) {
-      const queue = new Queue(stored.name, { ...stored.settings }, stored.createdAt, stored.lastModifiedAt);
+      const fifo = stored.settings.FifoQueue === 'true' ? FifoState.fromSnapshot(stored.fifo) : undefined;
+      const queue = new Queue(
+        stored.name,
+        { ...stored.settings },
+        stored.createdAt,
+        stored.lastModifiedAt,
+        fifo,
+      );
       for (const message of stored.messages) queue.messages.set(message.id, { ...message });
       state.queues.set(queue.name, queue);
     }

@@ -17,10 +17,14 @@ export interface StoredMessage {
   readonly messageAttributes?: Record<string, MessageAttributeValue>;
   readonly awsTraceHeader?: string;
   /**
-   * The tenant of a fair queue (a standard queue's `MessageGroupId`): only chooses which messages a receive
-   * prefers, with no FIFO ordering, group lock or deduplication.
+   * On a standard queue, the tenant of a fair queue: only chooses which messages a receive prefers, with no
+   * ordering, group lock or deduplication. On a FIFO queue, the message group: ordered and locked in flight.
    */
   readonly messageGroupId?: string;
+  /** FIFO queues only: the deduplication id given, or the SHA-256 of the body (content-based). */
+  readonly deduplicationId?: string;
+  /** FIFO queues only: the decimal sequence number, increasing within the queue (so within each group). */
+  readonly sequenceNumber?: string;
   /** Original enqueue time (`SentTimestamp`); retention counts from it, also after a move to a DLQ. */
   readonly sentAt: number;
   /** When the message may next be received (end of its delay or of its visibility timeout). */
@@ -50,6 +54,8 @@ export interface ReceivedMessage {
     readonly AWSTraceHeader?: string;
     readonly DeadLetterQueueSourceArn?: string;
     readonly MessageGroupId?: string;
+    readonly MessageDeduplicationId?: string;
+    readonly SequenceNumber?: string;
   };
   readonly messageAttributes: Record<string, MessageAttributeValue>;
   /** MD5 of all message attributes; absent when there are none. */
@@ -67,11 +73,16 @@ export interface SendMessageOptions {
   /** The X-Ray trace header (the only message system attribute SQS accepts). */
   readonly awsTraceHeader?: string;
   /**
-   * The tenant, making the queue a fair queue: 1-128 alphanumeric or punctuation characters. Receives then
-   * prefer quiet tenants' messages over a noisy tenant's; there is no FIFO ordering, group lock or
-   * deduplication on a standard queue.
+   * 1-128 alphanumeric or punctuation characters. On a standard queue the tenant, making it a fair queue:
+   * receives then prefer quiet tenants' messages over a noisy tenant's, with no ordering, group lock or
+   * deduplication. On a FIFO queue the message group, which every send must give.
    */
   readonly messageGroupId?: string;
+  /**
+   * FIFO queues only (a standard queue refuses it): a send with an id already sent within the last 5 minutes is
+   * accepted but not enqueued again. Without it, the queue must have `ContentBasedDeduplication`.
+   */
+  readonly messageDeduplicationId?: string;
 }
 
 /** What {@link SqsEmulator.sendMessage} answers. */
@@ -80,6 +91,8 @@ export interface SendMessageResult {
   readonly md5OfMessageBody: string;
   readonly md5OfMessageAttributes?: string;
   readonly md5OfMessageSystemAttributes?: string;
+  /** FIFO queues only: the message's sequence number (the original's, for a deduplicated send). */
+  readonly sequenceNumber?: string;
 }
 
 /** Options of {@link SqsEmulator.receiveMessages}. */
@@ -92,4 +105,10 @@ export interface ReceiveMessagesOptions {
   readonly visibilityTimeout?: number;
   /** Stops a long poll early (it then answers what it has, usually nothing). */
   readonly signal?: AbortSignal;
+}
+
+/** What one receive does: the messages it hands out, in order, and those it moves to the dead-letter queue. */
+export interface ReceivePick {
+  readonly take: readonly StoredMessage[];
+  readonly deadLetter: readonly StoredMessage[];
 }
