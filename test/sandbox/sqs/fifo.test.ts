@@ -531,6 +531,26 @@ describe('SQS FIFO queues: receiving in group order', () => {
     expect(rest.map((message) => message.Attributes?.MessageGroupId)).toEqual(['g2', 'g2', 'g3']);
   });
 
+  it('takes groups in the order their first message became visible, so a group handed back waits behind those waiting since before (SQS Developer Guide: FIFO queue delivery logic in Amazon SQS; AWS’s order in LocalStack’s validated tests)', async () => {
+    const QueueUrl = await createQueue('rotating.fifo');
+    for (const [group, body] of [
+      ['g1', 'g1-m1'],
+      ['g2', 'g2-m1'],
+      ['g2', 'g2-m2'],
+      ['g3', 'g3-m1'],
+      ['g1', 'g1-m2'],
+    ] as const)
+      await send(QueueUrl, group, body);
+    advance(1);
+
+    const handedBack = await receive(QueueUrl, 3, { VisibilityTimeout: 0 });
+    const next = await receive(QueueUrl, 10, { VisibilityTimeout: 0 });
+
+    expect(bodies(handedBack)).toEqual(['g1-m1', 'g1-m2', 'g2-m1']);
+    // g3 waited since its send; g1 and g2 became visible again when handed back, g1 first as before.
+    expect(bodies(next)).toEqual(['g3-m1', 'g1-m1', 'g1-m2', 'g2-m1', 'g2-m2']);
+  });
+
   it('receives nothing more of a group while one of its messages is in flight, until it is deleted (SQS Developer Guide: FIFO queue delivery logic in Amazon SQS)', async () => {
     const QueueUrl = await createQueue('locked.fifo');
     await send(QueueUrl, 'a', 'a-1');
@@ -667,7 +687,7 @@ describe('SQS FIFO queues: receiving in group order', () => {
     ).toEqual({ ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' });
   });
 
-  it('accepts ReceiveRequestAttemptId and receives as without it (SQS API Reference: ReceiveMessage, ReceiveRequestAttemptId)', async () => {
+  it('accepts ReceiveRequestAttemptId but ignores it: a retried attempt receives anew instead of the same messages (SQS API Reference: ReceiveMessage, ReceiveRequestAttemptId)', async () => {
     const QueueUrl = await createQueue('attempts.fifo');
     await send(QueueUrl, 'g', 'm1');
 
