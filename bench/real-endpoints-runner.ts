@@ -6,12 +6,14 @@
  * subscriptions' lanes and circuits, the down endpoints' delivery records, and the meter.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient } from '#core/aws/dynamodb.ts';
 import type { DeliveryStatus } from '#core/deliveries/delivery-record.ts';
 import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
 import { newId } from '#core/ids.ts';
 import { newSigningSecret } from '#core/payloads/signing.ts';
 import type { SettingValues } from '#core/settings.ts';
+import { rateLimitKey } from '#core/storage/table-keys.ts';
 import type { MeterSnapshot } from '../sandbox/meter.ts';
 import { aSubscription } from '../test/support/subscriptions.ts';
 import { orderEvent, type Pace, publish, startBenchSandbox } from './sandbox-bench.ts';
@@ -54,6 +56,13 @@ export interface SubscriptionState {
   readonly probeDelaySeconds: number;
   /** How often its circuit opened since the runner started, when it is watched. */
   readonly circuitOpenings: number;
+  /**
+   * For a rate-limited subscription, its turn clock read every 500 ms since the runner started: when it was
+   * read (epoch ms) and the time of its next free turn then (`nextTurnAt`; absent before its first turn). A
+   * clock ahead of the time it was read means turns were given beyond that moment: deliveries were waiting on
+   * the limit, not on the platform.
+   */
+  readonly turnClock?: readonly (readonly [at: number, nextTurnAt: number | undefined])[];
   /** Of its delivery records (when read): how many of each status, attempts on them, and how many held. */
   readonly records?: {
     readonly byStatus: Readonly<Partial<Record<DeliveryStatus, number>>>;
@@ -106,7 +115,8 @@ async function serve(setup: RunnerSetup): Promise<void> {
     region: 'us-east-1',
     credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
   });
-  const deliveries = new DeliveryStore(documentClient(dynamo), 'webhooks');
+  const documents = documentClient(dynamo);
+  const deliveries = new DeliveryStore(documents, 'webhooks');
   const ids = new Map<string, RunnerEndpoint & { readonly id: string }>();
   for (const endpoint of setup.endpoints) {
     const at = new Date().toISOString();
@@ -149,9 +159,12 @@ async function serve(setup: RunnerSetup): Promise<void> {
     return { byStatus, attempts, attemptsByKind, held };
   };
 
-  // Watched circuits: the distinct times they opened, read often enough to see one that opens and soon closes.
+  // Watched circuits: the distinct times they opened, read often enough to see one that opens and soon closes;
+  // and rate-limited subscriptions' turn clocks.
   const openings = new Map<string, Set<string>>();
+  const clocks = new Map<string, [number, number | undefined][]>();
   const watched = [...ids.values()].filter((endpoint) => endpoint.watchCircuit);
+  const limited = [...ids.values()].filter((endpoint) => endpoint.rateLimit !== undefined);
   const watch = setInterval(() => {
     for (const endpoint of watched) {
       void bench.subscriptions.get(endpoint.accountId, endpoint.id).then((subscription) => {
@@ -161,6 +174,16 @@ async function serve(setup: RunnerSetup): Promise<void> {
         seen.add(openedAt);
         openings.set(endpoint.name, seen);
       });
+    }
+    for (const endpoint of limited) {
+      const at = Date.now();
+      void documents
+        .send(new GetCommand({ TableName: 'webhooks', Key: rateLimitKey(endpoint.id) }))
+        .then(({ Item }) => {
+          const samples = clocks.get(endpoint.name) ?? [];
+          samples.push([at, Item?.nextTurnAt === undefined ? undefined : Number(Item.nextTurnAt)]);
+          clocks.set(endpoint.name, samples);
+        });
     }
   }, 500);
 
@@ -174,6 +197,7 @@ async function serve(setup: RunnerSetup): Promise<void> {
         circuitOpen: subscription?.circuit !== undefined,
         probeDelaySeconds: subscription?.circuit?.probeDelaySeconds ?? 0,
         circuitOpenings: openings.get(endpoint.name)?.size ?? 0,
+        ...(endpoint.rateLimit === undefined ? {} : { turnClock: clocks.get(endpoint.name) ?? [] }),
         ...(endpoint.readRecords ? { records: await recordsOf(endpoint.id) } : {}),
       });
     }
