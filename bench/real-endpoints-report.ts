@@ -383,7 +383,7 @@ export function render(all: readonly PhaseFigures[], context: Context): string {
     ...(deliveries >= 20_000
       ? [
           `the issue’s 20,000 or more, set by \`BENCH_REAL_EVENTS=${workload.eventsPerAccount} BENCH_REAL_LIMITED_EVENTS=${workload.limitedEvents}\` (by default the section runs 2,220 a phase, to`,
-          `stay near ten minutes; at this size it took ${fixed(context.seconds / 60, 0)}). ${runs === 1 ? 'One run' : `${runs} runs`}; \`BENCH_REAL_RUNS\` makes more.`,
+          `stay near ten minutes; at this size it took ${fixed(context.seconds / 60, 0)} min). ${runs === 1 ? 'One run' : `${runs} runs`}; \`BENCH_REAL_RUNS\` makes more.`,
         ]
       : [
           `not the 20,000 the issue asks for: against these endpoints the sandbox delivers about ${int(med(of('real', 'burst'), (f) => f.deliveriesPerSecond))} a second on this machine, so`,
@@ -410,7 +410,7 @@ export function render(all: readonly PhaseFigures[], context: Context): string {
     'retried, which loads the CPU more. While writing this section, one burst of 2,220 to the real endpoints at 100',
     '(the default then) delivered 18 a second (78 at 40), with 587 invocations timed out, 668 cold starts and 294',
     'duplicate deliveries. At 40, a burst of 22,200 kept the CPU saturated for minutes: invocations timed out and',
-    '1,283 deliveries came twice even to the baseline’s instant endpoints (137 a second to the real ones; 198 at 20,',
+    '1,283 deliveries came twice even to the baseline’s instant endpoints (137 a second to the real ones; 173 at 20,',
     'with 5 duplicates, all at slow endpoints). `BENCH_REAL_MAIN_LANE_CONCURRENCY` sets it. On Lambda each invocation',
     'has its own CPU.',
     '',
