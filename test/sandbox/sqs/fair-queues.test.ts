@@ -15,23 +15,10 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsServiceError } from '#sandbox/aws-json-protocol.ts';
 import { SqsEmulator } from '#sandbox/sqs/index.ts';
-import { type SqsTestServer, startSqsServer } from './sqs-server.ts';
+import { type SqsTestServer, startSqsServer, useSqsServerOnAClock } from './sqs-server.ts';
 
 const START = 1_700_000_000_000;
-let clock: { now: number };
-let sqs: SqsTestServer;
-
-beforeEach(async () => {
-  clock = { now: START };
-  sqs = await startSqsServer({ now: () => clock.now });
-});
-afterEach(async () => {
-  await sqs.close();
-});
-
-const advance = (seconds: number) => {
-  clock.now += seconds * 1000;
-};
+const { sqs, clock, advance } = useSqsServerOnAClock(START);
 
 async function createQueue(server: SqsTestServer, name: string, visibilityTimeout = 600): Promise<string> {
   const { QueueUrl } = await server.client.send(

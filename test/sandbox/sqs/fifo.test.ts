@@ -14,29 +14,17 @@ import {
   PurgeQueueCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
   SendMessageCommand,
   SetQueueAttributesCommand,
   SQSServiceException,
 } from '@aws-sdk/client-sqs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqsEmulator } from '#sandbox/sqs/index.ts';
-import { type SqsTestServer, startSqsServer } from './sqs-server.ts';
+import { startSqsServer, useSqsServerOnAClock } from './sqs-server.ts';
 
 const START = 1_700_000_000_000;
-let clock: { now: number };
-let sqs: SqsTestServer;
-
-beforeEach(async () => {
-  clock = { now: START };
-  sqs = await startSqsServer({ now: () => clock.now });
-});
-afterEach(async () => {
-  await sqs.close();
-});
-
-const advance = (seconds: number) => {
-  clock.now += seconds * 1000;
-};
+const { sqs, clock, advance } = useSqsServerOnAClock(START);
 
 async function createQueue(
   QueueName: string,
@@ -269,6 +257,15 @@ describe('SQS FIFO queues: names and attributes', () => {
   });
 });
 
+/** A SendMessageBatch of one well-formed FIFO entry and `entry`, which the test shows SQS refusing. */
+const batchBesideAGoodEntry = (QueueUrl: string, entry: SendMessageBatchRequestEntry) =>
+  sqs.client.send(
+    new SendMessageBatchCommand({
+      QueueUrl,
+      Entries: [{ Id: 'ok', MessageBody: 'ok', MessageGroupId: 'g', MessageDeduplicationId: 'ok' }, entry],
+    }),
+  );
+
 describe('SQS FIFO queues: sending', () => {
   it('requires MessageGroupId on every send: MissingParameter alone, InvalidParameterValue for a whole batch (SQS API Reference: SendMessage and SendMessageBatch, MessageGroupId)', async () => {
     const QueueUrl = await createQueue('groups.fifo');
@@ -276,15 +273,7 @@ describe('SQS FIFO queues: sending', () => {
       sqs.client.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x', MessageDeduplicationId: 'x' })),
     );
     const batch = await failure(
-      sqs.client.send(
-        new SendMessageBatchCommand({
-          QueueUrl,
-          Entries: [
-            { Id: 'ok', MessageBody: 'ok', MessageGroupId: 'g', MessageDeduplicationId: 'ok' },
-            { Id: 'none', MessageBody: 'none', MessageDeduplicationId: 'none' },
-          ],
-        }),
-      ),
+      batchBesideAGoodEntry(QueueUrl, { Id: 'none', MessageBody: 'none', MessageDeduplicationId: 'none' }),
     );
     const invalid = await failure(send(QueueUrl, 'with space', 'x'));
 
@@ -306,15 +295,7 @@ describe('SQS FIFO queues: sending', () => {
     const QueueUrl = await createQueue('explicit.fifo');
     const single = await failure(send(QueueUrl, 'g', 'x', null));
     const batch = await failure(
-      sqs.client.send(
-        new SendMessageBatchCommand({
-          QueueUrl,
-          Entries: [
-            { Id: 'ok', MessageBody: 'ok', MessageGroupId: 'g', MessageDeduplicationId: 'ok' },
-            { Id: 'none', MessageBody: 'none', MessageGroupId: 'g' },
-          ],
-        }),
-      ),
+      batchBesideAGoodEntry(QueueUrl, { Id: 'none', MessageBody: 'none', MessageGroupId: 'g' }),
     );
     const invalid = await failure(send(QueueUrl, 'g', 'x', 'tab\t'));
 

@@ -2,6 +2,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { afterEach, beforeEach } from 'vitest';
 import { handleAwsJsonRequest } from '#sandbox/aws-json-protocol.ts';
 import {
   SQS_NAMESPACE,
@@ -57,6 +58,46 @@ export async function startSqsServer(
       await started.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/**
+ * A server for each test of the file, on a clock of the test's own that starts at `start` (epoch ms) and moves
+ * only by `advance`. `sqs` stands for the current test's server.
+ */
+export function useSqsServerOnAClock(start: number) {
+  const clock = { now: start };
+  let current: SqsTestServer | undefined;
+  beforeEach(async () => {
+    clock.now = start;
+    current = await startSqsServer({ now: () => clock.now });
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = undefined;
+  });
+  const started = (): SqsTestServer => {
+    if (current === undefined) throw new Error('The SQS test server runs only within a test');
+    return current;
+  };
+  const sqs: SqsTestServer = {
+    get endpoint() {
+      return started().endpoint;
+    },
+    get emulator() {
+      return started().emulator;
+    },
+    get client() {
+      return started().client;
+    },
+    close: () => started().close(),
+  };
+  return {
+    sqs,
+    clock,
+    advance: (seconds: number) => {
+      clock.now += seconds * 1000;
     },
   };
 }
