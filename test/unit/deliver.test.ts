@@ -640,7 +640,7 @@ describe('deliver, against endpoints that are rate-limited or down', () => {
     const { ports, state } = world(subscription({ circuit }), { ...aRecord(), liveToken: 'live' });
 
     const decision = await deliver(
-      { ...message, attempt: 2, trigger: 'retry', token: 'live' },
+      { ...message, attempt: 2, trigger: 'retry', token: 'live', slotAt: t0 - 10, turnRetaken: true },
       ports,
       settings,
       {
@@ -654,6 +654,9 @@ describe('deliver, against endpoints that are rate-limited or down', () => {
     // Kept before the record says so: a crash in between leaves the message, which holds it again.
     expect(state.steps).toEqual(['hold', 'record hold']);
     expect(state.held[0]).toMatchObject({ id: message.id, attempt: 2, token: 'live' });
+    // A turn (and its one retake) belongs to the moment it was given: released, it takes a new one.
+    expect(state.held[0]).not.toHaveProperty('slotAt');
+    expect(state.held[0]).not.toHaveProperty('turnRetaken');
     expect(state.writes[0]).toMatchObject({
       attempts: [],
       change: { kind: 'hold', token: 'live', probeAt: circuit.probeAt },
@@ -736,6 +739,52 @@ describe('deliver, against endpoints that are rate-limited or down', () => {
       { message: { ...message, slotAt: t0 + 7600, interrupted: 0 }, lane: 'slow', delaySeconds: 7 },
     ]);
     expect(state.writes.map((write) => write.change.kind)).toEqual(['succeed']);
+  });
+
+  it('sleeps for a turn exactly a second away, and waits in SQS a whole second, never none, for one just over', async () => {
+    receiver.answerWith(() => ({ status: 200 }));
+    const { ports, state } = world(subscription({ rateLimit: 2 }));
+    state.nextTurn = t0 + 1000;
+
+    const second = await deliver(message, ports, settings);
+    await receiver.next();
+    state.nextTurn = t0 + 1999;
+    const overASecond = await deliver(message, ports, settings);
+
+    expect(second).toMatchObject({ kind: 'done', summary: 'delivered' });
+    expect(state.slept).toBe(1000);
+    expect(overASecond).toMatchObject({ kind: 'throttled', until: t0 + 1999 });
+    expect(state.forwarded.map((forward) => forward.delaySeconds)).toEqual([1]);
+  });
+
+  it('sleeps until the turn it carries when it came early for it, taking no other', async () => {
+    receiver.answerWith(() => ({ status: 200 }));
+    const { ports, state } = world(subscription({ rateLimit: 1 }));
+    state.nextTurn = t0 + 60_000;
+
+    const decision = await deliver({ ...message, slotAt: t0 + 600 }, ports, settings);
+    await receiver.next();
+
+    expect(decision).toMatchObject({ kind: 'done', summary: 'delivered' });
+    expect(state.slept).toBe(600);
+    expect(state.nextTurn).toBe(t0 + 60_000);
+  });
+
+  it('hands back, before sleeping, a delivery without the time left for its sleep and attempt, giving up its turn for a new one', async () => {
+    const before = receiver.received.length;
+    const { ports, state } = world(subscription({ rateLimit: 2 }));
+    state.nextTurn = t0 + 900;
+    // Enough for the attempt alone, not for the 900 ms sleep before it.
+    state.remainingMs = settings.connectMs + settings.timeoutMs + settings.attemptReserveMs + 500;
+
+    const decision = await deliver({ ...message, turnRetaken: true }, ports, settings);
+
+    expect(decision).toMatchObject({ kind: 'done', summary: expect.stringMatching(/^handed back/) });
+    expect(state.slept).toBe(0);
+    expect(state.forwarded).toEqual([
+      { message: { ...message, interrupted: 0 }, lane: 'slow', delaySeconds: 1 },
+    ]);
+    expect(receiver.received.length).toBe(before);
   });
 
   it('sends a delivery that came a little late for its turn at once, without taking another', async () => {

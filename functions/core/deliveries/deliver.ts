@@ -155,7 +155,7 @@ export interface DeliveryPorts extends LanePorts, PacingPorts {
   readonly closeCircuit: (subscription: Subscription) => Promise<boolean>;
   /** Holds the endpoint's other deliveries until `until` (its Retry-After). */
   readonly backOff: (subscription: Subscription, until: Date) => Promise<boolean>;
-  /** Waits a moment (less than a second: an attempt a little early for its turn). */
+  /** Waits a moment (at most a second: an attempt a little early for its turn). */
   readonly sleep: (ms: number) => Promise<void>;
   /** Puts one of the platform's own events on the bus, for operators' rules. */
   readonly publish: (event: PlatformEvent) => Promise<void>;
@@ -361,16 +361,20 @@ export async function deliver(
     );
     return { kind: 'throttled', until: turn };
   }
-  if (turn !== undefined && turn > pacedAt) await ports.sleep(turn - pacedAt);
+  const sleepMs = turn !== undefined && turn > pacedAt ? turn - pacedAt : 0;
   const wait =
     settings.lane === 'main' ? Math.min(settings.mainLaneWaitMs, settings.timeoutMs) : settings.timeoutMs;
   const bounds: AttemptBounds = { connectMs: settings.connectMs, answerMs: wait };
-  if (ports.remainingMs() < settings.connectMs + wait + settings.attemptReserveMs) {
+  if (ports.remainingMs() < sleepMs + settings.connectMs + wait + settings.attemptReserveMs) {
     // Back after the reserve's length: reads that slow mean a busy store, which a quick return would add to.
+    // Its turn is given up (it would be missed by then) and a new one taken when it is back: kept, a turn
+    // missed would be retaken anyway, or, if retaken once already, sent outside the limit.
     const back = Math.ceil(settings.attemptReserveMs / 1000);
-    await ports.forward({ ...paced, interrupted: unknown.length }, settings.lane, back);
+    const { slotAt: _slot, turnRetaken: _retaken, ...handedBack } = paced;
+    await ports.forward({ ...handedBack, interrupted: unknown.length }, settings.lane, back);
     return { kind: 'done', summary: 'handed back: too little time left in this invocation for the attempt' };
   }
+  if (sleepMs > 0) await ports.sleep(sleepMs);
 
   const startedAt = new Date(ports.now());
   let request: WebhookRequest;
@@ -593,7 +597,14 @@ async function hold(
   write: (attempts: readonly AttemptRecord[], change: DeliveryChange, now: Date) => Promise<boolean>,
   now: Date,
 ): Promise<DeliveryDecision> {
-  const { waits: _waits, slotAt: _slot, interrupted: _interrupted, released: _released, ...held } = message;
+  const {
+    waits: _waits,
+    slotAt: _slot,
+    turnRetaken: _retaken,
+    interrupted: _interrupted,
+    released: _released,
+    ...held
+  } = message;
   await ports.hold(held);
   await write(unknown, { kind: 'hold', token: message.token, probeAt: circuit.probeAt }, now);
   // The circuit may have closed (and its release run) between the read that found it open and the hold: then
