@@ -45,13 +45,19 @@ describe('EventSourceMapping against the SQS emulator', () => {
     await sqs?.close();
   });
 
-  async function run(handler: (event: SQSEvent) => Promise<SQSBatchResponse | undefined>) {
+  async function run(
+    handler: (event: SQSEvent) => Promise<SQSBatchResponse | undefined>,
+    queue: { readonly name: string; readonly attributes: Record<string, string> } = {
+      name: 'work',
+      attributes: {},
+    },
+  ) {
     sqs = await SqsEmulator.open({
       baseUrl: 'http://127.0.0.1:1',
       accountId: '000000000000',
       region: 'us-east-1',
     });
-    sqs.createQueue('work', { VisibilityTimeout: '1' });
+    sqs.createQueue(queue.name, { VisibilityTimeout: '1', ...queue.attributes });
     const fn = new LocalFunction(
       'fanOut',
       functions.fanOut,
@@ -60,7 +66,7 @@ describe('EventSourceMapping against the SQS emulator', () => {
     );
     mapping = new EventSourceMapping(
       sqs,
-      'work',
+      queue.name,
       fn,
       {
         queue: 'fanOut',
@@ -121,6 +127,67 @@ describe('EventSourceMapping against the SQS emulator', () => {
     await done;
 
     expect(receiveCounts).toEqual(['1', '2']);
+  });
+
+  it('over a FIFO queue, hands each message group to one invocation at a time, in order, and a group that reports its failed message and the rest after it goes on from there (Lambda Developer Guide: Handling errors for an SQS event source, implementing partial batch responses)', async () => {
+    const processed = new Map<string, number[]>();
+    const inFlight = new Set<string>();
+    const overlaps: string[] = [];
+    const records: SQSEvent['Records'] = [];
+    let failedOnce = false;
+    let resolveDone: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => {
+      resolveDone = resolve;
+    });
+    const queues = await run(
+      async (event) => {
+        const groups = new Set(event.Records.map((record) => record.attributes.MessageGroupId ?? ''));
+        for (const group of groups) {
+          if (inFlight.has(group)) overlaps.push(group);
+          inFlight.add(group);
+        }
+        // Other invocations get their turn while this one works.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const failures: { itemIdentifier: string }[] = [];
+        const stopped = new Set<string>();
+        for (const record of event.Records) {
+          records.push(record);
+          const group = record.attributes.MessageGroupId ?? '';
+          const [, n] = record.body.split('-');
+          // As the guide asks of a FIFO consumer: after a group's first failure, its later messages are failed too.
+          if (stopped.has(group) || (record.body === 'b-2' && !failedOnce)) {
+            failedOnce = true;
+            stopped.add(group);
+            failures.push({ itemIdentifier: record.messageId });
+            continue;
+          }
+          processed.set(group, [...(processed.get(group) ?? []), Number(n)]);
+        }
+        for (const group of groups) inFlight.delete(group);
+        if ([...processed.values()].flat().length === 15) resolveDone();
+        return { batchItemFailures: failures };
+      },
+      { name: 'work.fifo', attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' } },
+    );
+    for (let n = 1; n <= 5; n++)
+      for (const group of ['a', 'b', 'c'])
+        queues.sendMessage('work.fifo', `${group}-${n}`, { messageGroupId: group });
+
+    mapping?.start();
+    await done;
+
+    expect(overlaps).toEqual([]);
+    expect(Object.fromEntries(processed)).toEqual({
+      a: [1, 2, 3, 4, 5],
+      b: [1, 2, 3, 4, 5],
+      c: [1, 2, 3, 4, 5],
+    });
+    expect(failedOnce).toBe(true);
+    expect(records[0]?.attributes).toMatchObject({
+      MessageGroupId: expect.any(String),
+      SequenceNumber: expect.stringMatching(/^\d+$/),
+      MessageDeduplicationId: expect.any(String),
+    });
   });
 });
 
