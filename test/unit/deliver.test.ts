@@ -792,7 +792,7 @@ describe('deliver, against endpoints that are rate-limited or down', () => {
     const { ports, state } = world(subscription({ rateLimit: 1 }));
     state.nextTurn = t0 + 60_000;
 
-    const decision = await deliver({ ...message, slotAt: t0 - 1500 }, ports, settings);
+    const decision = await deliver({ ...message, slotAt: t0 - 800 }, ports, settings);
     await receiver.next();
 
     expect(decision).toMatchObject({ kind: 'done', summary: 'delivered' });

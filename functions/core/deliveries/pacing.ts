@@ -14,10 +14,12 @@ export const sleepWithinMs = 1000;
 
 /**
  * A turn missed by more than this (the message came late: a restart, a backlog) is taken again, once, so that
- * late deliveries do not all go at once. Shorter lateness (SQS's whole-second delays, a busy poller) is not: a
- * new turn behind a backlog would spend a second turn on one delivery and halve the rate.
+ * late deliveries do not all go at once: those within it do, so after a restart up to this long's turns (and the
+ * current second's) can arrive together. A delivery on time arrives within the poller's milliseconds of its turn
+ * (it waits in SQS for the whole seconds before it and sleeps the rest), so a second of grace retakes only real
+ * lateness; a new turn for a delivery merely a moment late would spend two turns on it and lower the rate.
  */
-export const retakeAfterMs = 2000;
+export const retakeAfterMs = 1000;
 
 /** Deliveries held back by an endpoint's `Retry-After` (and no rate limit) come back spread over this long. */
 const backOffSpreadMs = 5000;
