@@ -53,18 +53,18 @@ export async function turnOf(
   now: number,
 ): Promise<number | undefined> {
   const backOffUntil = subscription.backOffUntil === undefined ? 0 : Date.parse(subscription.backOffUntil);
-  // A turn missed by more than a moment (the message came late: a restart, a backlog, a hand-back) is not
-  // honoured, or every late delivery would go at once; its delivery takes a new one, once.
+  const limited = subscription.rateLimit !== undefined;
+  // A turn missed by more than a moment (the message came late: a restart, a backlog) is not honoured, or every
+  // late delivery would go at once; its delivery takes a new one, once.
   const missed = message.slotAt !== undefined && message.slotAt < now - retakeAfterMs;
-  const retake = missed && message.turnRetaken !== true && subscription.rateLimit !== undefined;
+  const retake = missed && message.turnRetaken !== true && limited;
   // A turn already given under a rate limit keeps its time through a back-off: taking it again after the
   // back-off would spend two turns on one delivery (a receiver at its capacity answering 429 now and then cut
   // the delivered rate to about 60 %). The back-off moves the turns not given yet.
-  const limited = subscription.rateLimit !== undefined;
   if (message.slotAt !== undefined && (limited || backOffUntil <= message.slotAt) && !retake)
     return message.slotAt;
   const from = Math.max(now, backOffUntil);
-  if (subscription.rateLimit !== undefined) return ports.takeTurn(subscription, from);
+  if (limited) return ports.takeTurn(subscription, from);
   // No limit to space them: spread what the back-off held so they do not all come back at once.
   if (backOffUntil > now) return backOffUntil + Math.floor(shareOf(message.id) * backOffSpreadMs);
   return undefined;
