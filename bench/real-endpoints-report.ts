@@ -179,6 +179,7 @@ const variantLabel: Record<VariantName, string> = {
 const ms = (value: number) => (Number.isNaN(value) ? '–' : int(value));
 const percent = (value: number) => `${fixed(value * 100, 1)} %`;
 const two = (value: number) => fixed(value, 2);
+const tenth = (value: number) => fixed(value, 1);
 
 /** Attempts to the down endpoints in a phase: on their records (probes included). */
 const downAttempts = (figures: PhaseFigures) => figures.down.attempts;
@@ -297,10 +298,7 @@ export function render(all: readonly PhaseFigures[], context: Context): string {
     );
     const rates = on.flatMap((figures) => figures.limited.rates);
     const acceptedRates = on.flatMap((figures) => figures.limited.acceptedRates);
-    const spread = (values: readonly number[]) =>
-      values.length === 0
-        ? '–'
-        : `${fixed(median(values), 1)} (${fixed(Math.min(...values), 1)}–${fixed(Math.max(...values), 1)})`;
+    const spread = (values: readonly number[]) => (values.length === 0 ? '–' : ranged(values, tenth));
     return (
       `| ${phaseLabel(phase)} | ${ranged(on.map((f) => f.wronglySlowed))} of ${healthyCount + 1} | ${ranged(on.map((f) => f.slowMoved))} of ${layout.slow.count} | ` +
       `${ranged(on.map(downAttempts))} (of which ${ranged(on.map((f) => f.down.probes))} probes) | ${ranged(off.map(downAttempts))} | ${ranged(reduction, percent)} | ` +
@@ -310,7 +308,7 @@ export function render(all: readonly PhaseFigures[], context: Context): string {
         percent,
       )} | ${ranged(
         on.map((f) => f.limited.busiest),
-        (value) => fixed(value, 1),
+        tenth,
       )} | ${ranged(on.map((f) => f.limited.rejected))} | ${ranged(on.map((f) => f.limited.circuitOpenings))} |`
     );
   });

@@ -446,12 +446,12 @@ function figuresOf(run: {
   // (still in the platform's queues, behind a backlog) or ran out, and fewer requests are what they should be.
   const windowMs = 3000;
   const clock = run.after.subscriptions[limitedIndex]?.turnClock ?? [];
+  /** A reading of the clock a second or more ahead of its time: deliveries waited on the limit then. */
+  const waitingOnLimit = ([at, nextTurnAt]: readonly [number, number | undefined]) =>
+    nextTurnAt !== undefined && nextTurnAt - at >= 1000;
   const limitBinds = (start: number) => {
     const samples = clock.filter(([at]) => at >= start && at < start + windowMs);
-    return (
-      samples.length > 0 &&
-      samples.every(([at, nextTurnAt]) => nextTurnAt !== undefined && nextTurnAt - at >= 1000)
-    );
+    return samples.length > 0 && samples.every(waitingOnLimit);
   };
   const windows: { readonly rate: number; readonly accepted: number; readonly binds: boolean }[] = [];
   const firstLimited = limitedRequests[0]?.arrivedAt;
@@ -476,9 +476,7 @@ function figuresOf(run: {
   }
   const bound = windows.filter((window) => window.binds);
   // The last moment its deliveries waited on the limit: the overhead of others' deliveries is split there.
-  const lastBound = clock.findLast(
-    ([at, nextTurnAt]) => nextTurnAt !== undefined && nextTurnAt - at >= 1000,
-  )?.[0];
+  const lastBound = clock.findLast(waitingOnLimit)?.[0];
   const limitedRecords = emptyCounts();
   addCounts(limitedRecords, run.after.subscriptions[limitedIndex]?.records);
 
