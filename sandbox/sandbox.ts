@@ -181,6 +181,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       mainLaneBatchSize: options.mainLaneBatchSize,
       slowLaneConcurrency: options.slowLaneConcurrency,
       slowLaneBatchSize: options.slowLaneBatchSize,
+      orderedLaneConcurrency: options.orderedLaneConcurrency,
       maximumConcurrency: options.maximumConcurrency,
     });
     for (const mapping of mappings) {

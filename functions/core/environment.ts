@@ -17,6 +17,7 @@ const wiringShape = {
   TABLE_NAME: z.string().check(z.minLength(1)),
   DELIVERY_QUEUE_URL: z.url(),
   SLOW_DELIVERY_QUEUE_URL: z.url(),
+  ORDERED_DELIVERY_QUEUE_URL: z.url(),
   RETRY_QUEUE_URL: z.url(),
   EVENT_BUS_NAME: z.string().check(z.regex(/^[A-Za-z0-9._\-/:]{1,1600}$/)),
   FAN_OUT_DLQ_URL: z.url(),

@@ -27,6 +27,11 @@ export interface QueueDefinition {
   /** Receives after which SQS moves a message to the dead-letter queue. */
   readonly maxReceiveCount: number;
   readonly deadLetterRetentionPeriodSeconds: number;
+  /**
+   * A FIFO queue (`.fifo`, its dead-letter queue too) in high-throughput mode: deduplication per message group,
+   * throughput per message group.
+   */
+  readonly fifo?: true;
 }
 
 /**
@@ -37,6 +42,7 @@ export type EnvironmentVariable =
   | 'TABLE_NAME'
   | 'DELIVERY_QUEUE_URL'
   | 'SLOW_DELIVERY_QUEUE_URL'
+  | 'ORDERED_DELIVERY_QUEUE_URL'
   | 'RETRY_QUEUE_URL'
   | 'FAN_OUT_DLQ_URL'
   | 'DELIVERY_DLQ_URL'
@@ -76,7 +82,8 @@ export type LaneCapacitySetting =
   | 'mainLaneConcurrency'
   | 'mainLaneBatchSize'
   | 'slowLaneConcurrency'
-  | 'slowLaneBatchSize';
+  | 'slowLaneBatchSize'
+  | 'orderedLaneConcurrency';
 
 /**
  * A mapping as declared here: its batch size and concurrency are numbers, or for a delivery lane the settings
@@ -114,6 +121,22 @@ export const queues = {
     deadLetterRetentionPeriodSeconds: 14 * 24 * 3600,
   },
   /**
+   * The ordered lane: deliveries of subscriptions with `ordering: "resource"`, one message group per subscription
+   * and resource, so a resource's deliveries go one at a time, in the order fan-out queued them. A retry keeps
+   * its message (and its group's place) and waits by visibility, never by a new message (design notes:
+   * Ordered delivery).
+   */
+  orderedDelivery: {
+    // The lane waits the full timeout (up to 30 s): 6x the function's timeout.
+    visibilityTimeoutSeconds: 180,
+    retentionPeriodSeconds: 4 * 24 * 3600,
+    // Every wait (a retry's, a turn's, an open circuit's) is a receive: SQS's most, so that only a message whose
+    // invocations keep crashing ever reaches the dead-letter queue.
+    maxReceiveCount: 1000,
+    deadLetterRetentionPeriodSeconds: 14 * 24 * 3600,
+    fifo: true,
+  },
+  /**
    * Retries that wait longer than SQS's 15-minute delay: each message hops through this queue in delays of
    * up to 15 minutes until its attempt is due, then moves to its lane. Delayed messages are not in flight.
    */
@@ -133,6 +156,7 @@ const deliveryEnvironment = [
   'TABLE_NAME',
   'DELIVERY_QUEUE_URL',
   'SLOW_DELIVERY_QUEUE_URL',
+  'ORDERED_DELIVERY_QUEUE_URL',
   'RETRY_QUEUE_URL',
   'DELIVERY_DLQ_URL',
   'EVENT_BUS_NAME',
@@ -164,6 +188,7 @@ export const functions = {
       'ALLOW_PRIVATE_TARGETS',
       'FAN_OUT_QUEUE_URL',
       'DELIVERY_QUEUE_URL',
+      'ORDERED_DELIVERY_QUEUE_URL',
       'SUBSCRIPTIONS_PER_ACCOUNT',
       'DELIVERY_RETENTION_DAYS',
     ],
@@ -173,7 +198,13 @@ export const functions = {
     description: 'Turns one bus event into one delivery per matching subscription',
     timeoutSeconds: 5,
     memorySizeMb: 512,
-    environment: ['TABLE_NAME', 'DELIVERY_QUEUE_URL', 'FAN_OUT_DLQ_URL', 'DELIVERY_RETENTION_DAYS'],
+    environment: [
+      'TABLE_NAME',
+      'DELIVERY_QUEUE_URL',
+      'ORDERED_DELIVERY_QUEUE_URL',
+      'FAN_OUT_DLQ_URL',
+      'DELIVERY_RETENTION_DAYS',
+    ],
   },
   delivery: {
     entry: 'functions/delivery/handler.ts',
@@ -185,6 +216,13 @@ export const functions = {
   slowDelivery: {
     entry: 'functions/delivery/handler.ts',
     description: 'Sends signed webhooks to slow endpoints, giving each the full timeout',
+    timeoutSeconds: 30,
+    memorySizeMb: 512,
+    environment: deliveryEnvironment,
+  },
+  orderedDelivery: {
+    entry: 'functions/delivery/handler.ts',
+    description: 'Sends signed webhooks of ordered subscriptions, one at a time per resource, in order',
     timeoutSeconds: 30,
     memorySizeMb: 512,
     environment: deliveryEnvironment,
@@ -258,6 +296,15 @@ export const eventSourceMappingDeclarations = [
     batchSize: 'slowLaneBatchSize',
     maxBatchingWindowSeconds: 0,
     maximumConcurrency: 'slowLaneConcurrency',
+  },
+  {
+    // Lambda takes a FIFO queue's batch in order and scales with its message groups; the function attempts a
+    // batch's groups in parallel and each group's messages one after the other.
+    queue: 'orderedDelivery',
+    function: 'orderedDelivery',
+    batchSize: 10,
+    maxBatchingWindowSeconds: 0,
+    maximumConcurrency: 'orderedLaneConcurrency',
   },
   {
     queue: 'retry',
@@ -359,7 +406,7 @@ export const defaults = {
  * and fixed names, so the functions that emit them and the dashboard and alarms that read them agree.
  *
  * Every metric carries Powertools' `service` dimension ({@link deliveryMetrics.service}) and the `Lane`
- * (`main` | `slow`); `DeliveryFailures` also comes per `ErrorKind` (the attempt's error kind, as its record
+ * (`main` | `slow` | `ordered`); `DeliveryFailures` also comes per `ErrorKind` (the attempt's error kind, as its record
  * keeps it). Dimensions have a handful of values only: never an account, subscription or delivery id.
  */
 export const deliveryMetrics = {
@@ -367,7 +414,7 @@ export const deliveryMetrics = {
   /** The value of the `service` dimension, which Powertools Metrics puts on every metric. */
   service: 'delivery',
   dimensions: { lane: 'Lane', errorKind: 'ErrorKind' },
-  lanes: ['main', 'slow'],
+  lanes: ['main', 'slow', 'ordered'],
   names: {
     /** Attempts made: one per POST sent (Count). */
     attempts: 'DeliveryAttempts',

@@ -297,6 +297,17 @@ export const settings = {
     prop: 'slowLaneBatchSize',
     flag: 'slow-lane-batch-size',
   },
+  orderedLaneConcurrency: {
+    codec: count,
+    default: 20,
+    min: 2,
+    max: 1000,
+    description:
+      "the ordered lane's most concurrent invocations: deliveries of subscriptions with ordering by resource, one at a time per resource",
+    env: 'ORDERED_LANE_CONCURRENCY',
+    prop: 'orderedLaneConcurrency',
+    flag: 'ordered-lane-concurrency',
+  },
   subscriptionsPerAccount: {
     codec: count,
     default: 100,

@@ -21,6 +21,7 @@ export function functionEnvironment(options: {
     DELIVERY_DLQ_URL: sqs.queueUrl(`${queueNames.delivery}-dlq`),
     FAN_OUT_QUEUE_URL: sqs.queueUrl(queueNames.fanOut),
     SLOW_DELIVERY_QUEUE_URL: sqs.queueUrl(queueNames.slowDelivery),
+    ORDERED_DELIVERY_QUEUE_URL: sqs.queueUrl(queueNames.orderedDelivery),
     RETRY_QUEUE_URL: sqs.queueUrl(queueNames.retry),
     EVENT_BUS_NAME: options.eventBusName,
     ALLOW_PRIVATE_TARGETS: String(options.allowPrivateTargets),

@@ -17,13 +17,31 @@ import type { LocalFunction } from '../lambda-runtime.ts';
 import type { Meter } from '../meter.ts';
 import { SqsEmulator } from '../sqs/index.ts';
 
-/** The sandbox's name of each of platform.ts's queues; a queue's dead-letter queue is `<name>-dlq`. */
+/**
+ * The sandbox's name of each of platform.ts's queues; a queue's dead-letter queue is `<name>-dlq` (a FIFO
+ * queue's `<name>-dlq.fifo`: both FIFO names end in `.fifo`).
+ */
 export const queueNames: Readonly<Record<QueueName, string>> = {
   fanOut: 'fan-out',
   delivery: 'delivery',
   slowDelivery: 'delivery-slow',
+  orderedDelivery: 'delivery-ordered.fifo',
   retry: 'delivery-retry',
 };
+
+/** The name of a queue's dead-letter queue. */
+export const deadLetterQueueName = (queue: QueueName): string => {
+  const name = queueNames[queue];
+  return name.endsWith('.fifo') ? `${name.slice(0, -'.fifo'.length)}-dlq.fifo` : `${name}-dlq`;
+};
+
+/** A FIFO queue's attributes: high-throughput mode, deduplication by id (never by content). */
+const fifoAttributes = {
+  FifoQueue: 'true',
+  ContentBasedDeduplication: 'false',
+  DeduplicationScope: 'messageGroup',
+  FifoThroughputLimit: 'perMessageGroupId',
+} as const;
 
 /** Opens the SQS emulator, replaying what `<dataDir>/sqs` keeps if a data directory is given. */
 export function openSqs(options: {
@@ -49,11 +67,14 @@ export function openSqs(options: {
 /** Creates (or keeps) every queue of platform.ts and its dead-letter queue, with their settings and redrive. */
 export function ensureQueues(sqs: SqsEmulator): void {
   for (const [queue, definition] of Object.entries(queues) as [QueueName, (typeof queues)[QueueName]][]) {
-    const dlqName = `${queueNames[queue]}-dlq`;
+    const dlqName = deadLetterQueueName(queue);
+    const fifo = 'fifo' in definition ? fifoAttributes : {};
     sqs.ensureQueue(dlqName, {
+      ...fifo,
       MessageRetentionPeriod: String(definition.deadLetterRetentionPeriodSeconds),
     });
     sqs.ensureQueue(queueNames[queue], {
+      ...fifo,
       VisibilityTimeout: String(definition.visibilityTimeoutSeconds),
       MessageRetentionPeriod: String(definition.retentionPeriodSeconds),
       RedrivePolicy: JSON.stringify({
@@ -68,7 +89,7 @@ export function ensureQueues(sqs: SqsEmulator): void {
 export function queueUrlOf(sqs: SqsEmulator, queue: QueueName | `${QueueName}Dlq`): string {
   return sqs.queueUrl(
     queue.endsWith('Dlq')
-      ? `${queueNames[queue.slice(0, -3) as QueueName]}-dlq`
+      ? deadLetterQueueName(queue.slice(0, -3) as QueueName)
       : queueNames[queue as QueueName],
   );
 }

@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { eventOrderSchema } from './resource-order.ts';
 
 /** Why an attempt is made: the event itself, a scheduled retry, or a client's retry, recovery or test. */
 export const attemptTriggers = ['event', 'retry', 'manual', 'recover'] as const;
@@ -56,6 +57,12 @@ export const deliveryMessageSchema = z.object({
    * twice, so its record is read before the attempt (as for `fannedOutAgain`).
    */
   released: z.optional(z.literal(true)),
+  /**
+   * For a subscription with `ordering: "resource"`: the event's place in its resource's order. Such a message
+   * goes to the ordered lane (a FIFO queue, one message group per subscription and resource) and stays the same
+   * message for the whole delivery: its attempts, turns and waits are on its record, not on new messages.
+   */
+  order: z.optional(eventOrderSchema),
 });
 
 export type DeliveryMessage = z.output<typeof deliveryMessageSchema>;

@@ -2,8 +2,12 @@ import * as z from 'zod/mini';
 import { attemptErrorKinds } from '../egress/attempt.ts';
 import { attemptTriggers } from './delivery-message.ts';
 
-/** `pending` while attempts remain, `succeeded` after a 2xx, `failed` when they ran out (or the endpoint is gone). */
-export const deliveryStatuses = ['pending', 'succeeded', 'failed'] as const;
+/**
+ * `pending` while attempts remain, `succeeded` after a 2xx, `failed` when they ran out (or the endpoint is gone),
+ * `superseded` when an ordered subscription was delivered a newer event of the resource first: then it is not
+ * sent (design notes: Ordered delivery).
+ */
+export const deliveryStatuses = ['pending', 'succeeded', 'failed', 'superseded'] as const;
 export type DeliveryStatus = (typeof deliveryStatuses)[number];
 
 /** One attempt as recorded. */
@@ -46,6 +50,15 @@ export const deliveryRecordSchema = z.object({
   heldSince: z.optional(z.string()),
   /** Why a delivery ended without success when its last attempt does not say (e.g. its subscription paused). */
   failureReason: z.optional(z.string()),
+  /** For `superseded`: the newer event of the resource that was delivered first. */
+  supersededBy: z.optional(z.string()),
+  /**
+   * Ordered deliveries only: the receive of its message (SQS's count) that wrote the record last, so that a later
+   * receive tells which receives in between stopped without recording their attempt.
+   */
+  receipts: z.optional(z.number()),
+  /** Ordered deliveries only: the turn its rate limit gave it, while it waits for it. */
+  slotAt: z.optional(z.number()),
   attempts: z.array(attemptSchema),
   createdAt: z.string(),
   updatedAt: z.string(),

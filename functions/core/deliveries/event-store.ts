@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchGetCommand, type BatchGetCommandOutput, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { isConditionFailure } from '../storage/conditions.ts';
+import { eventOrderSchema } from './resource-order.ts';
 import { eventFannedOutKey, eventKey } from '../storage/table-keys.ts';
 
 /** An event's webhook body as kept for retries and recovery: once per event, for all its deliveries. */
@@ -12,6 +13,8 @@ export const storedEventSchema = z.object({
   body: z.string(),
   /** When fan-out first took the event (epoch ms): its deliveries' time, the same on every repeat. */
   fannedOutAt: z.number(),
+  /** Its place in its resource's order (ordered subscriptions' retries and recovery need it); absent for tests. */
+  order: z.optional(eventOrderSchema),
   expiresAt: z.number(),
 });
 

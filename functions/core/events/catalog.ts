@@ -60,6 +60,11 @@ export const eventDetailSchema = z.object({
   account_id: z.string().check(z.minLength(1), z.maxLength(128)),
   id: z.string().check(z.minLength(1), z.maxLength(256)),
   occurred_at: z.iso.datetime({ offset: true }),
+  /**
+   * Breaks ties between events of one resource with the same `occurred_at`: higher is newer (absent counts as
+   * 0). Ordered subscriptions order a resource's events by `occurred_at`, then by this.
+   */
+  sequence: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER))),
   data: resourceState,
   previous: z.optional(resourceState),
 });

@@ -8,6 +8,8 @@ export interface WebhookEnvelope {
   readonly id: string;
   readonly type: string;
   readonly occurred_at: string;
+  /** The publisher's tie-breaker among a resource's events at the same time, when it gave one. */
+  readonly sequence?: number;
   readonly data: Record<string, unknown>;
   readonly previous?: Record<string, unknown>;
 }
@@ -23,8 +25,9 @@ export type EventContent = Pick<BusEvent, 'source' | 'detail-type' | 'detail'>;
  */
 export function eventIdOf(event: EventContent): string {
   // The detail's fields the platform reads, and nothing a publisher (or the API) adds beside them.
-  const { account_id, id, occurred_at, data, previous } = event.detail;
-  const detail = { account_id, id, occurred_at, data, previous };
+  const { account_id, id, occurred_at, sequence, data, previous } = event.detail;
+  // canonicalJson leaves out what is undefined: events without a sequence keep the ids they always had.
+  const detail = { account_id, id, occurred_at, sequence, data, previous };
   return derivedId('evt', event.source, event['detail-type'], canonicalJson(detail));
 }
 
@@ -33,11 +36,12 @@ export function eventIdOf(event: EventContent): string {
  * resource's id is in `data`).
  */
 export function envelopeOf(event: BusEvent): WebhookEnvelope {
-  const { occurred_at, data, previous } = event.detail;
+  const { occurred_at, sequence, data, previous } = event.detail;
   return {
     id: eventIdOf(event),
     type: event['detail-type'],
     occurred_at,
+    ...(sequence === undefined ? {} : { sequence }),
     data,
     ...(previous === undefined ? {} : { previous }),
   };

@@ -45,3 +45,12 @@ export const heldSortKey = (deliveryId: string) => `${heldPrefix}${deliveryId}`;
 
 /** A subscription's rate-limit turns: one small item, in a partition of its own so it never heats the records'. */
 export const rateLimitKey = (subscriptionId: string) => ({ pk: `RATE#${subscriptionId}`, sk: 'RATE' });
+
+/**
+ * How far an ordered subscription's deliveries of one resource have come: one small item per subscription and
+ * resource, in a partition of its own (a busy subscription's resources spread over many).
+ */
+export const resourcePositionKey = (subscriptionId: string, resource: string) => ({
+  pk: `ORDER#${subscriptionId}#${resource}`,
+  sk: 'ORDER',
+});

@@ -19,8 +19,8 @@ export class SubscriptionRoutingStore {
     const items: SubscriptionRouting[] = [];
     for await (const page of queryPages(this.db, {
       ...subscriptionsOf(this.tableName, accountId),
-      ProjectionExpression: '#id, accountId, #status, events, #filter',
-      ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#filter': 'filter' },
+      ProjectionExpression: '#id, accountId, #status, events, #filter, #ordering',
+      ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#filter': 'filter', '#ordering': 'ordering' },
     })) {
       for (const item of page.Items ?? []) items.push(z.parse(subscriptionRoutingSchema, item));
     }

@@ -9,6 +9,14 @@ export type SubscriptionStatus = (typeof subscriptionStatuses)[number];
 export const payloadFormats = ['json', 'xml'] as const;
 export type PayloadFormat = (typeof payloadFormats)[number];
 
+/**
+ * Whether a subscription's deliveries keep their resource's order: `none` (at least once, in any order) or
+ * `resource` (one at a time per resource, oldest first, never one older than one delivered; design notes:
+ * Ordered delivery).
+ */
+export const orderings = ['none', 'resource'] as const;
+export type Ordering = (typeof orderings)[number];
+
 /** A secret that was current before a rotation, and keeps signing until `expiresAt`. */
 const previousSecretSchema = z.object({
   secret: z.string().check(z.minLength(1)),
@@ -70,6 +78,8 @@ export const subscriptionSchema = z.object({
    * rate wait their turn: they are not failed and use no attempt.
    */
   rateLimit: z.optional(z.number().check(z.int(), z.minimum(minRateLimit), z.maximum(maxRateLimit))),
+  /** `none` when absent (items written before ordering existed). */
+  ordering: z.optional(z.enum(orderings)),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   /** Bumped by every change; the API's ETag. */
@@ -112,7 +122,10 @@ export const deliveryKeptFields = [
 export type DeliveryKeptField = (typeof deliveryKeptFields)[number];
 
 /** The parts of a subscription that decide which events it gets. */
-export type SubscriptionRouting = Pick<Subscription, 'id' | 'accountId' | 'status' | 'events' | 'filter'>;
+export type SubscriptionRouting = Pick<
+  Subscription,
+  'id' | 'accountId' | 'status' | 'events' | 'filter' | 'ordering'
+>;
 
 /** What routing reads of a stored subscription. */
 export const subscriptionRoutingSchema = z.pick(subscriptionSchema, {
@@ -121,6 +134,7 @@ export const subscriptionRoutingSchema = z.pick(subscriptionSchema, {
   status: true,
   events: true,
   filter: true,
+  ordering: true,
 });
 
 /**
