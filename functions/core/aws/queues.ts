@@ -9,8 +9,10 @@ export interface OutgoingMessage {
   readonly body: string;
   /** The message group (a tenant of a fair queue): here, the subscription. */
   readonly groupId?: string;
-  /** Seconds before it can be received, up to 900. */
+  /** Seconds before it can be received, up to 900 (never on a FIFO queue: only the queue's delay applies). */
   readonly delaySeconds?: number;
+  /** On a FIFO queue: what SQS de-duplicates it by for five minutes. */
+  readonly deduplicationId?: string;
 }
 
 /** Splits messages into batches SQS accepts: at most ten each, and at most 1 MiB of bodies together. */
@@ -60,12 +62,14 @@ export async function sendAll(
         new SendMessageBatchCommand({
           QueueUrl: queueUrl,
           Entries: chunk.map((message, index) => {
-            const { body, groupId, delaySeconds } = typeof message === 'string' ? { body: message } : message;
+            const { body, groupId, delaySeconds, deduplicationId } =
+              typeof message === 'string' ? { body: message } : message;
             return {
               Id: String(index),
               MessageBody: body,
               ...(groupId === undefined ? {} : { MessageGroupId: groupId }),
               ...(delaySeconds === undefined ? {} : { DelaySeconds: delaySeconds }),
+              ...(deduplicationId === undefined ? {} : { MessageDeduplicationId: deduplicationId }),
             };
           }),
         }),

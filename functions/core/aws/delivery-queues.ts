@@ -1,0 +1,55 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DeliveryMessage } from '../deliveries/delivery-message.ts';
+import { messageGroupOf } from '../deliveries/resource-order.ts';
+import { type OutgoingMessage, sendAll } from './queues.ts';
+
+/** Where new deliveries go: the main lane, and the ordered lane (a FIFO queue) for ordered subscriptions. */
+export interface DeliveryQueueUrls {
+  readonly main: string;
+  readonly ordered: string;
+}
+
+/**
+ * A delivery's message as the ordered lane takes it: in its subscription and resource's group, de-duplicated by
+ * `deduplicationId` (a fan-out's delivery id, so a fan-out that runs again within five minutes queues nothing
+ * twice; a client's retry, its own).
+ */
+export function orderedMessageOf(message: DeliveryMessage, deduplicationId: string = message.id): OutgoingMessage {
+  if (message.order === undefined) throw new Error(`Delivery ${message.id} has no place in a resource's order`);
+  return {
+    body: JSON.stringify(message),
+    groupId: messageGroupOf(message.subscriptionId, message.order.resource),
+    deduplicationId,
+  };
+}
+
+/**
+ * Queues deliveries where they are attempted: those with a place in their resource's order on the ordered lane
+ * (in the order given, which a FIFO group keeps), the others on the main lane in their subscription's fair-queue
+ * group. `deduplicationIdOf` names an ordered message's de-duplication id (by default, the delivery's id).
+ */
+export async function enqueueDeliveries(
+  sqs: SQSClient,
+  urls: DeliveryQueueUrls,
+  messages: readonly DeliveryMessage[],
+  deduplicationIdOf: (message: DeliveryMessage) => string = (message) => message.id,
+): Promise<void> {
+  const ordered = messages.filter((message) => message.order !== undefined);
+  const unordered = messages.filter((message) => message.order === undefined);
+  await Promise.all([
+    unordered.length === 0
+      ? undefined
+      : sendAll(
+          sqs,
+          urls.main,
+          unordered.map((message) => ({ body: JSON.stringify(message), groupId: message.subscriptionId })),
+        ),
+    ordered.length === 0
+      ? undefined
+      : sendAll(
+          sqs,
+          urls.ordered,
+          ordered.map((message) => orderedMessageOf(message, deduplicationIdOf(message))),
+        ),
+  ]);
+}
