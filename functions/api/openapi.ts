@@ -59,6 +59,8 @@ export const problemKinds = [
   'forbidden',
   // A retry or recovery of a delivery whose event is no longer kept (the delivery routes).
   'event-expired',
+  // A retry or recovery that would reorder an ordered subscription's deliveries (the delivery routes).
+  'would-reorder',
   'internal',
 ] as const;
 
@@ -81,6 +83,14 @@ const nameHelp = `Trimmed; 1 to ${subscriptionLimits.nameLength} characters with
 const descriptionHelp = `At most ${subscriptionLimits.descriptionLength} characters; line breaks (\\n) and tabs are kept, other control characters refused.`;
 const backOffMinutes = defaults.maxBackOffSeconds / 60;
 const rateLimitHelp = `At most this many deliveries a second to the endpoint: a whole number from ${minRateLimit} to ${maxRateLimit}, or null for no limit (the default). Deliveries over the rate wait their turn; they are not failed and use no attempt. A 429 or 503 with Retry-After also holds the endpoint's deliveries until then (at most ${backOffMinutes} minutes; see \`back_off_until\`).`;
+const orderingHelp = [
+  '`none` (the default): at least once, in any order.',
+  "`resource`: ordered per resource (the event's resource id, e.g. an order's): by the event's `occurred_at`, then by its `sequence` (a publisher's tie-breaker; absent counts as 0).",
+  "A resource's deliveries go one at a time, oldest first: a newer event of it is not attempted while an older one is attempted or waits for a retry; other resources, and other subscriptions, go on meanwhile.",
+  'An event older than one already delivered (it arrived late) is not sent: its delivery is `superseded` (`superseded_by` names the newer event).',
+  "A delivery that fails for good (its attempts run out) lets the resource's next one go on; a retry or recovery of it is then refused (409 `would-reorder`) once a newer event of its resource was delivered.",
+  'A change applies to events fanned out after it; deliveries already queued keep the lane they were queued in.',
+].join(' ');
 
 /** What the body fields are, beyond what their JSON Schema states. */
 const inputHelp: Record<string, string> = {
@@ -92,6 +102,7 @@ const inputHelp: Record<string, string> = {
   headers: headersHelp,
   metadata: metadataHelp,
   rate_limit: rateLimitHelp,
+  ordering: orderingHelp,
 };
 
 const probeMaxMinutes = settings.circuitProbeMaxSeconds.default / 60;
@@ -110,6 +121,7 @@ const laneHelp = `Read-only, kept by the platform. \`main\`, or \`slow\` while t
 /** What the read-only fields of a subscription mean. */
 const viewHelp: Record<string, string> = {
   rate_limit: `Deliveries a second to the endpoint at most, or null for no limit. Deliveries over the rate wait their turn; they are not failed and use no attempt. A 429 or 503 with Retry-After also holds the endpoint's deliveries until then (see \`back_off_until\`).`,
+  ordering: orderingHelp,
   circuit: circuitHelp,
   lane: laneHelp,
   slow_since: 'Read-only: since when the subscription is in the slow lane; null in the main lane.',
@@ -137,6 +149,7 @@ const exampleCreate = {
   headers: { Authorization: 'Bearer receiver-token' },
   metadata: { cost_center: '42' },
   rate_limit: 50,
+  ordering: 'resource',
 };
 const exampleWebhook = {
   id: exampleId,
@@ -168,6 +181,7 @@ const examples = {
       value: { url: 'https://hooks.example.com/v2/warehouse', filter: null },
     },
     unlimited: { summary: 'No rate limit', value: { rate_limit: null } },
+    unordered: { summary: 'Deliver events in any order', value: { ordering: 'none' } },
   },
   updated: {
     paused: {
@@ -186,6 +200,7 @@ const examples = {
             name: 'Billing',
             url: 'https://billing.example.com/hooks',
             rate_limit: null,
+            ordering: 'none',
             circuit: {
               state: 'open',
               opened_at: '2026-11-28T08:00:00.000Z',
@@ -289,7 +304,7 @@ function webhookPaths() {
         operationId: 'updateWebhook',
         summary: 'Change any field of a subscription',
         description:
-          'Fields given replace the stored ones (`headers` and `metadata` as a whole, not merged); `null` removes description, filter, headers, metadata or rate_limit. `status: active` re-enables a disabled subscription and `status: paused` pauses it; either clears its `disabled_reason`, and taking it out of `disabled` also closes its `circuit`, ends its `back_off_until` and forgets its failures so far. `circuit`, `lane`, `slow_since` and `back_off_until` are kept by the platform: a patch cannot set them, and leaves them as they are otherwise. A patch that changes nothing writes nothing and keeps the version. Without If-Match the last writer wins (a change is re-applied while others write at the same moment; 409 only if they never stop); with If-Match another version gives 412.',
+          'Fields given replace the stored ones (`headers` and `metadata` as a whole, not merged); `null` removes description, filter, headers, metadata or rate_limit. A change of `ordering` applies to events fanned out after it. `status: active` re-enables a disabled subscription and `status: paused` pauses it; either clears its `disabled_reason`, and taking it out of `disabled` also closes its `circuit`, ends its `back_off_until` and forgets its failures so far. `circuit`, `lane`, `slow_since` and `back_off_until` are kept by the platform: a patch cannot set them, and leaves them as they are otherwise. A patch that changes nothing writes nothing and keeps the version. Without If-Match the last writer wins (a change is re-applied while others write at the same moment; 409 only if they never stop); with If-Match another version gives 412.',
         parameters: [parameter('IfMatch')],
         requestBody: { required: true, content: jsonContent(ref('UpdateWebhook'), examples.update) },
         responses: {

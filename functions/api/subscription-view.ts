@@ -2,6 +2,7 @@ import * as z from 'zod/mini';
 import {
   maxRateLimit,
   minRateLimit,
+  orderings,
   payloadFormats,
   previousSecretsAt,
   type Subscription,
@@ -42,6 +43,7 @@ export const subscriptionViewSchema = z.object({
   metadata: z.record(z.string(), z.string()),
   previous_secret_expires_at: z.nullable(dateTime),
   rate_limit: z.nullable(z.number().check(z.int(), z.minimum(minRateLimit), z.maximum(maxRateLimit))),
+  ordering: z.enum(orderings),
   // Kept by the delivery path, shown read-only:
   circuit: circuitViewSchema,
   lane: z.enum(lanes),
@@ -88,6 +90,7 @@ export function subscriptionView(subscription: Subscription, now: Date): Subscri
     metadata: { ...subscription.metadata },
     previous_secret_expires_at: lastExpiry,
     rate_limit: subscription.rateLimit ?? null,
+    ordering: subscription.ordering ?? 'none',
     circuit: circuitView(subscription),
     lane: subscription.slowSince === undefined ? 'main' : 'slow',
     slow_since: subscription.slowSince ?? null,

@@ -51,6 +51,8 @@ export async function createSubscription(
     secret,
     metadata: input.metadata ?? {},
     ...(input.rate_limit == null ? {} : { rateLimit: input.rate_limit }),
+    // Absent is `none`: only an ordered subscription stores its ordering.
+    ...(input.ordering === 'resource' ? { ordering: input.ordering } : {}),
     createdAt: now,
     updatedAt: now,
     version: 1,

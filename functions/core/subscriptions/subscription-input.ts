@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 import { normalizedTargetUrl, type TargetPolicy, targetUrlProblem } from '../egress/target-guard.ts';
 import { contentFilterProblem } from './content-filter.ts';
-import { isEventSelector, maxRateLimit, minRateLimit, payloadFormats } from './subscription.ts';
+import { isEventSelector, maxRateLimit, minRateLimit, orderings, payloadFormats } from './subscription.ts';
 
 /** Bounds of what one subscription may hold. */
 export const subscriptionLimits = {
@@ -296,6 +296,7 @@ const fields = (policy: TargetPolicy) => ({
   headers: headersSchema,
   metadata: metadataSchema,
   rate_limit: rateLimitSchema,
+  ordering: z.enum(orderings, 'must be none or resource'),
 });
 
 /** The body of `POST /v1/webhooks`; which URLs are acceptable depends on the deployment's target policy. */
@@ -312,6 +313,7 @@ export const createSubscriptionSchema = (policy: TargetPolicy) => {
     metadata: z.optional(field.metadata),
     // null is the default said out loud: no limit.
     rate_limit: z.optional(z.nullable(field.rate_limit)),
+    ordering: z.optional(field.ordering),
   });
 };
 
@@ -340,6 +342,7 @@ export const updateSubscriptionSchema = (policy: TargetPolicy) => {
     headers: z.optional(z.nullable(field.headers)),
     metadata: z.optional(z.nullable(field.metadata)),
     rate_limit: z.optional(z.nullable(field.rate_limit)),
+    ordering: z.optional(field.ordering),
   });
 };
 

@@ -48,6 +48,7 @@ const removableFields = [
   'disabledReason',
   'previousSecrets',
   'rateLimit',
+  'ordering',
 ] as const satisfies readonly (keyof Subscription)[];
 const deliveryKept: ReadonlySet<string> = new Set(deliveryKeptFields);
 const counterSchema = z.object({ count: z.number() });

@@ -53,6 +53,9 @@ export function applyPatch(current: Subscription, patch: UpdateSubscriptionInput
   if (patch.metadata !== undefined) next.metadata = patch.metadata ?? {};
   if (patch.rate_limit === null) delete next.rateLimit;
   else if (patch.rate_limit !== undefined) next.rateLimit = patch.rate_limit;
+  // Absent is `none`; a change applies to events fanned out after it (their deliveries take the lane it names).
+  if (patch.ordering === 'none') delete next.ordering;
+  else if (patch.ordering !== undefined) next.ordering = patch.ordering;
   if (patch.status !== undefined && patch.status !== current.status) {
     next.status = patch.status;
     // Active or paused by the client's choice: whatever disabled it no longer holds, and a re-enabled
