@@ -22,7 +22,7 @@ export interface DeliveryRoutesDependencies extends ResendPorts {
 
 const listQuerySchema = z.strictObject({
   ...pagingQuery,
-  status: z.optional(z.enum(deliveryStatuses, 'must be pending, succeeded or failed')),
+  status: z.optional(z.enum(deliveryStatuses, 'must be pending, succeeded, failed or superseded')),
   event_type: z.optional(z.union([eventTypeQuery, z.literal(testEventType)])),
 });
 
@@ -78,6 +78,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDependencies): Route[] {
         return json(202, {
           recovered: recovery.recovered,
           expired: recovery.expired,
+          superseded: recovery.superseded,
           next_since: recovery.continueSince?.toISOString() ?? null,
         });
       },

@@ -28,7 +28,14 @@ export const deliveryViewSchema = z.object({
   webhook_id: z.string(),
   event_id: z.string(),
   event_type: z.string(),
-  status: z.enum(deliveryStatuses),
+  status: z
+    .enum(deliveryStatuses)
+    .check(
+      z.describe(
+        'pending: attempts remain (or it waits its turn); succeeded: a 2xx; failed: its attempts ran out (or its endpoint is gone); ' +
+          'superseded: its subscription orders deliveries per resource, and a newer event of its resource was delivered first, so it was not sent',
+      ),
+    ),
   attempt_count: z.number().check(z.int()),
   next_attempt_at: z.nullable(dateTime),
   held_since: z.nullable(
@@ -44,6 +51,15 @@ export const deliveryViewSchema = z.object({
     z
       .string()
       .check(z.describe('Why it failed when its last attempt does not say (e.g. its subscription paused)')),
+  ),
+  superseded_by: z.optional(
+    z
+      .string()
+      .check(
+        z.describe(
+          'For a superseded delivery: the id of the newer event of its resource that was delivered first (`event_id` of that delivery)',
+        ),
+      ),
   ),
   created_at: dateTime,
   updated_at: dateTime,
@@ -65,6 +81,7 @@ export function deliveryView(record: DeliveryRecord): DeliveryView {
     next_attempt_at: record.heldSince === undefined ? (record.nextAttemptAt ?? null) : null,
     held_since: record.heldSince ?? null,
     failure_reason: record.failureReason ?? null,
+    ...(record.supersededBy === undefined ? {} : { superseded_by: record.supersededBy }),
     created_at: record.createdAt,
     updated_at: record.updatedAt,
     attempts: record.attempts.map((attempt) => ({
@@ -94,6 +111,14 @@ export const recoveryViewSchema = z.object({
       z.describe('Failed deliveries queued for one more attempt, and stuck pending ones resumed'),
     ),
   expired: z.number().check(z.int(), z.describe('Failed deliveries whose events are no longer kept')),
+  superseded: z
+    .number()
+    .check(
+      z.int(),
+      z.describe(
+        'Failed deliveries of a subscription ordered per resource that were not queued: a newer event of their resource was delivered since, and sending them would reorder its deliveries',
+      ),
+    ),
   next_since: z.nullable(
     dateTime.check(
       z.describe('More failed deliveries remain: call again with this as since; null when done'),

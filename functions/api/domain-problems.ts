@@ -1,4 +1,4 @@
-import { DeliveryNotFoundError, EventExpiredError } from '#core/deliveries/resend.ts';
+import { DeliveryNotFoundError, EventExpiredError, WouldReorderError } from '#core/deliveries/resend.ts';
 import { HttpProblem, problems } from '#core/http/problem.ts';
 import {
   ConcurrentChangeError,
@@ -18,6 +18,7 @@ export function problemOf(error: unknown): HttpProblem | undefined {
     return problems.notFound(error.message);
   }
   if (error instanceof EventExpiredError) return problems.conflict('event-expired', error.message);
+  if (error instanceof WouldReorderError) return problems.conflict('would-reorder', error.message);
   if (error instanceof VersionMismatchError) {
     return problems.preconditionFailed(error.message, etagOf(error.currentVersion));
   }

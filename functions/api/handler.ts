@@ -6,10 +6,11 @@ import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { PortalSigningKeys } from '#core/accounts/portal-signing-key.ts';
+import { enqueueDeliveries } from '#core/aws/delivery-queues.ts';
 import { documentClient } from '#core/aws/dynamodb.ts';
-import { sendAll } from '#core/aws/queues.ts';
 import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
 import { EventStore } from '#core/deliveries/event-store.ts';
+import { ResourcePositionStore } from '#core/deliveries/resource-position-store.ts';
 import { resolvedTargetProblem, systemResolver, targetPolicyOf } from '#core/egress/target-guard.ts';
 import { loadEnvironment } from '#core/environment.ts';
 import { IdempotencyStore } from '#core/http/idempotency-store.ts';
@@ -33,6 +34,8 @@ const sqs = new SQSClient({});
 const subscriptions = new SubscriptionRecordStore(db, env.TABLE_NAME);
 const deliveries = new DeliveryStore(db, env.TABLE_NAME);
 const events = new EventStore(db, env.TABLE_NAME);
+const positions = new ResourcePositionStore(db, env.TABLE_NAME);
+const deliveryQueues = { main: env.DELIVERY_QUEUE_URL, ordered: env.ORDERED_DELIVERY_QUEUE_URL };
 const targetPolicy = targetPolicyOf(env);
 const subscriptionLimit = env.SUBSCRIPTIONS_PER_ACCOUNT;
 const portalSigningKeys = new PortalSigningKeys(db, env.TABLE_NAME);
@@ -68,12 +71,9 @@ const api = createApi(
       recoverableBetween: (subscriptionId, since, until, limit) =>
         deliveries.recoverableBetween(subscriptionId, since, until, limit),
       events: (ids) => events.getAll(ids),
-      enqueue: (messages) =>
-        sendAll(
-          sqs,
-          env.DELIVERY_QUEUE_URL,
-          messages.map((message) => ({ body: JSON.stringify(message), groupId: message.subscriptionId })),
-        ),
+      position: (subscriptionId, resource) => positions.get(subscriptionId, resource),
+      enqueue: (messages, deduplicationIdOf) =>
+        enqueueDeliveries(sqs, deliveryQueues, messages, deduplicationIdOf),
       now: () => new Date(),
     }),
     ...portalSessionRoutes({ signingKey: () => portalSigningKeys.current(), now: () => new Date() }),

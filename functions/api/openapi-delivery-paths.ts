@@ -20,8 +20,11 @@ import {
 } from './openapi-parts.ts';
 import { deliveryIdPattern } from './path-ids.ts';
 
-const inactiveOrExpired = problem(
-  'The subscription is not active (`webhook-inactive`), the event is no longer kept (`event-expired`), or a request with the same Idempotency-Key is still running (`idempotency-key-in-use`)',
+const retryRefused = problem(
+  'The subscription is not active (`webhook-inactive`), the event is no longer kept (`event-expired`), sending it would reorder an ordered subscription’s deliveries (`would-reorder`: a newer event of its resource was delivered, or it was superseded; `detail` names the resource and the newer event), or a request with the same Idempotency-Key is still running (`idempotency-key-in-use`)',
+);
+const recoveryRefused = problem(
+  'The subscription is not active (`webhook-inactive`), every delivery found would reorder an ordered subscription’s deliveries and none was queued (`would-reorder`), or a request with the same Idempotency-Key is still running (`idempotency-key-in-use`)',
 );
 
 /** The delivery log: a subscription's deliveries, one delivery with its attempts, a retry, and recovery. */
@@ -42,6 +45,8 @@ export function deliveryPaths() {
             name: 'status',
             in: 'query',
             required: false,
+            description:
+              'Only deliveries with this status; `superseded` ones are those of a subscription ordered per resource that were not sent because a newer event of their resource was delivered first',
             schema: { type: 'string', enum: [...deliveryStatuses] },
           },
           {
@@ -74,7 +79,7 @@ export function deliveryPaths() {
         operationId: 'retryDelivery',
         summary: 'One more attempt now, whatever the delivery’s status',
         description:
-          'Recorded as a `manual` attempt; it is not followed by scheduled retries. A success makes a pending or failed delivery succeeded.',
+          'Recorded as a `manual` attempt; it is not followed by scheduled retries. A success makes a pending or failed delivery succeeded. For a subscription with `ordering: resource` the attempt joins its resource’s queue, behind the deliveries of that resource already queued; it is refused (409 `would-reorder`) when the delivery was superseded or a newer event of its resource was delivered to the subscription since, because sending it would reorder what the endpoint got.',
         parameters: [parameter('IdempotencyKey')],
         requestBody: {
           required: false,
@@ -87,7 +92,7 @@ export function deliveryPaths() {
             content: jsonContent(ref('RetryAccepted')),
           },
           ...bodyProblems,
-          '409': inactiveOrExpired,
+          '409': retryRefused,
         },
       }),
     },
@@ -96,13 +101,13 @@ export function deliveryPaths() {
       post: operation({
         operationId: 'recoverDeliveries',
         summary: 'One more attempt of every failed delivery whose event came from `since` to `until`',
-        description: `Oldest first, at most ${recoverLimit} per call: when more remain, \`next_since\` says where the next call starts. Each attempt is recorded as \`recover\`; a delivery stuck \`pending\` (its next attempt more than 15 minutes overdue) resumes its schedule instead.`,
+        description: `Oldest first, at most ${recoverLimit} per call: when more remain, \`next_since\` says where the next call starts. Each attempt is recorded as \`recover\`; a delivery stuck \`pending\` (its next attempt more than 15 minutes overdue) resumes its schedule instead. For a subscription with \`ordering: resource\`: a failed delivery whose resource has had a newer event delivered since is not queued (counted in \`superseded\`), since sending it would reorder what the endpoint got; the others join their resources' queues, oldest first; and pending ones are left to their resource's queue, where they wait behind older events of their resource rather than being stuck. When every delivery found was refused so and none was queued, the answer is 409 \`would-reorder\`.`,
         parameters: [parameter('IdempotencyKey')],
         requestBody: { required: true, content: jsonContent(ref('RecoverBody')) },
         responses: {
           '202': { description: 'Queued', headers: postAnswer, content: jsonContent(ref('Recovery')) },
           ...bodyProblems,
-          '409': inactiveOrExpired,
+          '409': recoveryRefused,
         },
       }),
     },
