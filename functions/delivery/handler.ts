@@ -1,9 +1,11 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { type FifoVerdict, fifoConsumer } from '#core/aws/fifo-consumer.ts';
 import { deadLetter } from '#core/aws/queues.ts';
 import { sqsConsumer } from '#core/aws/sqs-consumer.ts';
 import { type CircuitDecision, probeCircuit, releaseHeld } from '#core/deliveries/circuit-breaker.ts';
 import { type DeliveryDecision, deliver, type Lane, type Receipt } from '#core/deliveries/deliver.ts';
+import { deliverInOrder, type OrderedDecision } from '#core/deliveries/deliver-in-order.ts';
 import {
   type CircuitMessage,
   circuitMessageSchema,
@@ -19,12 +21,25 @@ import { type Batch, deliveryAdapters, newBatch } from './ports.ts';
 const env = loadEnvironment(functions.delivery.environment);
 const logger = createLogger('delivery');
 const metrics = new DeliveryMetrics(logger);
-const { sqs, sender, settings, circuitSettings, deliveryPorts, circuitPorts } = deliveryAdapters(env, logger);
-const slowQueueName = env.SLOW_DELIVERY_QUEUE_URL.slice(env.SLOW_DELIVERY_QUEUE_URL.lastIndexOf('/') + 1);
+const {
+  sqs,
+  sender,
+  settings,
+  circuitSettings,
+  deliveryPorts,
+  orderedDeliveryPorts,
+  keepInFlight,
+  circuitPorts,
+} = deliveryAdapters(env, logger);
+const queueNameOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
+const slowQueueName = queueNameOf(env.SLOW_DELIVERY_QUEUE_URL);
+const orderedQueueName = queueNameOf(env.ORDERED_DELIVERY_QUEUE_URL);
 
 /** The lane a record came from: the queue named at the end of its source's ARN. */
-const laneOf = (record: SQSRecord): Lane =>
-  record.eventSourceARN.endsWith(`:${slowQueueName}`) ? 'slow' : 'main';
+const laneOf = (record: SQSRecord): Lane | 'ordered' => {
+  if (record.eventSourceARN.endsWith(`:${orderedQueueName}`)) return 'ordered';
+  return record.eventSourceARN.endsWith(`:${slowQueueName}`) ? 'slow' : 'main';
+};
 
 /** A record's body: a delivery, a circuit's probe or release, or neither (dead-lettered). */
 function parseMessage(body: string): DeliveryMessage | CircuitMessage | undefined {
@@ -40,7 +55,7 @@ function parseMessage(body: string): DeliveryMessage | CircuitMessage | undefine
 }
 
 /** Counts what a decision says happened: the attempt made (if any), a failed delivery, a move, a hold. */
-function observe(decision: DeliveryDecision, lane: Lane): void {
+function observe(decision: DeliveryDecision, lane: Lane | 'ordered'): void {
   if ('outcome' in decision && decision.outcome !== undefined) {
     const cutOff = decision.kind === 'move';
     metrics.attempt(lane, decision.outcome.latencyMs, attemptErrorKind(decision.outcome, cutOff));
@@ -66,7 +81,11 @@ function receiptOf(record: SQSRecord): Receipt {
 }
 
 /** A circuit's probe or release: logged and counted like a delivery. */
-async function processCircuitMessage(message: CircuitMessage, lane: Lane, batch: Batch): Promise<void> {
+async function processCircuitMessage(
+  message: CircuitMessage,
+  lane: Lane | 'ordered',
+  batch: Batch,
+): Promise<void> {
   const context = { subscriptionId: message.subscriptionId, circuitMessage: message.circuit, lane };
   const decision: CircuitDecision =
     message.circuit === 'probe'
@@ -94,6 +113,7 @@ async function processRecord(record: SQSRecord, batch: Batch) {
   }
   const lane = laneOf(record);
   if ('circuit' in message) return processCircuitMessage(message, lane, batch);
+  if (lane === 'ordered') throw new Error('An ordered lane record reached the unordered consumer');
   const receipt = receiptOf(record);
   const context = {
     deliveryId: message.id,
@@ -154,6 +174,84 @@ async function processRecord(record: SQSRecord, batch: Batch) {
 
 const consume = sqsConsumer(processRecord, newBatch);
 
+/** What an ordered decision counts as in the lanes' metrics: the same names, `Lane=ordered`. */
+function observeOrdered(decision: OrderedDecision): void {
+  const lane = 'ordered';
+  if (decision.outcome !== undefined) {
+    metrics.attempt(lane, decision.outcome.latencyMs, attemptErrorKind(decision.outcome, false));
+  }
+  if (decision.kind === 'done' && decision.failed !== undefined) metrics.deliveryFailed(lane);
+  if (decision.kind === 'wait' && decision.reason === 'circuit') metrics.held(lane);
+  if (decision.kind === 'wait' && decision.reason === 'turn') metrics.throttled(lane);
+  const { circuit } = decision.changes ?? {};
+  if (circuit === 'opened') metrics.circuitOpened(lane);
+  if (circuit === 'closed') metrics.circuitClosed(lane);
+}
+
+/** One record of the ordered lane: an ordered delivery's one message, which waits in its group or is done. */
+async function processOrderedRecord(record: SQSRecord, batch: Batch): Promise<FifoVerdict> {
+  const message = parseMessage(record.body);
+  if (message === undefined || 'circuit' in message || message.order === undefined) {
+    await deadLetter(sqs, env.DELIVERY_DLQ_URL, record.body, 'not an ordered delivery message');
+    logger.warn('Invalid ordered delivery message dead-lettered', { messageId: record.messageId });
+    return 'done';
+  }
+  const receipt = receiptOf(record);
+  const context = {
+    deliveryId: message.id,
+    subscriptionId: message.subscriptionId,
+    resource: message.order.resource,
+    trigger: message.trigger,
+    lane: 'ordered',
+    receiveCount: receipt.count,
+  };
+  const decision = await deliverInOrder(
+    { ...message, order: message.order },
+    orderedDeliveryPorts(batch),
+    settings,
+    {
+      ...receipt,
+      messageId: record.messageId,
+    },
+  );
+  observeOrdered(decision);
+  if (decision.kind === 'wait') {
+    logger.info(decision.reason === 'retry' ? 'Delivery attempt failed; retry scheduled' : 'Delivery waits', {
+      ...context,
+      reason: decision.reason,
+      waitSeconds: decision.seconds,
+      outcome: decision.outcome,
+    });
+    return { waitSeconds: decision.seconds };
+  }
+  const summary = decision.summary;
+  if (decision.failed !== undefined) {
+    logger.warn('Delivery failed for good', {
+      ...context,
+      reason: decision.failed,
+      outcome: decision.outcome,
+    });
+  } else {
+    logger.info(summary === 'delivered' ? 'Webhook delivered' : 'Delivery done', {
+      ...context,
+      summary,
+      outcome: decision.outcome,
+    });
+  }
+  return 'done';
+}
+
+const consumeInOrder = fifoConsumer(
+  processOrderedRecord,
+  keepInFlight,
+  (record, error) =>
+    logger.error('Ordered delivery could not be completed; SQS hands it back after its visibility timeout', {
+      messageId: record.messageId,
+      error: error as Error,
+    }),
+  newBatch,
+);
+
 /**
  * SQS consumer of both delivery lanes (the function is deployed twice, with the lanes' timeouts; a record's
  * queue tells its lane). Each attempt is recorded; a retry is a new message, delayed
@@ -165,10 +263,12 @@ const consume = sqsConsumer(processRecord, newBatch);
  * attempted), with the connections the sender opened meanwhile.
  */
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  const first = event.Records[0];
   try {
-    return await consume(event, context);
+    return first !== undefined && laneOf(first) === 'ordered'
+      ? await consumeInOrder(event, context)
+      : await consume(event, context);
   } finally {
-    const first = event.Records[0];
     if (first !== undefined) metrics.connections(laneOf(first), sender.takeConnectionStats());
     metrics.publish();
   }

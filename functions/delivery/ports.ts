@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { documentClient } from '#core/aws/dynamodb.ts';
 import { deadLetter, sendAll } from '#core/aws/queues.ts';
@@ -21,11 +21,13 @@ import {
   noteFailure,
   webhookRequest,
 } from '#core/deliveries/deliver.ts';
+import type { OrderedDeliveryPorts } from '#core/deliveries/deliver-in-order.ts';
 import type { CircuitMessage, DeliveryMessage } from '#core/deliveries/delivery-message.ts';
 import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
 import { EventStore } from '#core/deliveries/event-store.ts';
 import { HeldDeliveryStore } from '#core/deliveries/held-delivery-store.ts';
 import { RateLimitStore } from '#core/deliveries/rate-limit-store.ts';
+import { ResourcePositionStore } from '#core/deliveries/resource-position-store.ts';
 import { nextHop } from '#core/deliveries/retry-route.ts';
 import { targetPolicyOf } from '#core/egress/target-guard.ts';
 import { WebhookSender } from '#core/egress/webhook-sender.ts';
@@ -76,6 +78,7 @@ export function deliveryAdapters(env: DeliveryEnvironment, logger: Logger) {
   const events = new EventStore(db, env.TABLE_NAME);
   const held = new HeldDeliveryStore(db, env.TABLE_NAME);
   const rateLimits = new RateLimitStore(db, env.TABLE_NAME);
+  const positions = new ResourcePositionStore(db, env.TABLE_NAME);
   const timeoutMs = env.DELIVERY_TIMEOUT_SECONDS * 1000;
   const sender = new WebhookSender(targetPolicyOf(env), timeoutMs);
   const retentionSeconds = env.DELIVERY_RETENTION_DAYS * 86_400;
@@ -264,12 +267,49 @@ export function deliveryAdapters(env: DeliveryEnvironment, logger: Logger) {
       request.waiting.push({ resolve, reject });
     });
 
+  /** An ordered delivery's ports: a batch's, and its resource's position and the circuit's probe. */
+  const orderedDeliveryPorts = (batch: Batch): OrderedDeliveryPorts => ({
+    ...deliveryPorts(batch),
+    position: (subscriptionId, resource) => positions.get(subscriptionId, resource),
+    advancePosition: (subscriptionId, order, delivered) =>
+      positions.advance(
+        subscriptionId,
+        order,
+        delivered,
+        Math.floor(delivered.at.getTime() / 1000) + retentionSeconds,
+      ),
+    claimProbe: (subscription) => {
+      const circuit = subscription.circuit;
+      if (circuit === undefined) return Promise.resolve(true);
+      const delaySeconds = Math.min(circuit.probeDelaySeconds * 2, circuitSettings.probeMaxSeconds);
+      return subscriptions.reprobeCircuit(subscription.accountId, subscription.id, circuit.token, {
+        ...circuit,
+        token: newToken(),
+        probeAt: new Date(Date.now() + delaySeconds * 1000).toISOString(),
+        probeDelaySeconds: delaySeconds,
+      });
+    },
+  });
+
+  /** Keeps an ordered lane's message in flight for `seconds` more: its wait, in its group's place. */
+  const keepInFlight = async (receiptHandle: string, seconds: number) => {
+    await sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: env.ORDERED_DELIVERY_QUEUE_URL,
+        ReceiptHandle: receiptHandle,
+        VisibilityTimeout: seconds,
+      }),
+    );
+  };
+
   return {
     sqs,
     sender,
     settings,
     circuitSettings,
     deliveryPorts,
+    orderedDeliveryPorts,
+    keepInFlight,
     circuitPorts,
     deliveryDlq: env.DELIVERY_DLQ_URL,
   };

@@ -1,7 +1,8 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
+import { enqueueDeliveries } from '#core/aws/delivery-queues.ts';
 import { documentClient } from '#core/aws/dynamodb.ts';
-import { deadLetter, sendAll } from '#core/aws/queues.ts';
+import { deadLetter } from '#core/aws/queues.ts';
 import { sqsConsumer } from '#core/aws/sqs-consumer.ts';
 import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
 import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
@@ -34,10 +35,10 @@ const ports: FanOutPorts = {
       error,
     }),
   enqueueDeliveries: (messages) =>
-    sendAll(
+    enqueueDeliveries(
       sqs,
-      env.DELIVERY_QUEUE_URL,
-      messages.map((message) => ({ body: JSON.stringify(message), groupId: message.subscriptionId })),
+      { main: env.DELIVERY_QUEUE_URL, ordered: env.ORDERED_DELIVERY_QUEUE_URL },
+      messages,
     ),
   recordPending: (message: DeliveryMessage) => {
     const now = new Date().toISOString();

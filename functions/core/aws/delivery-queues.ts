@@ -14,8 +14,12 @@ export interface DeliveryQueueUrls {
  * `deduplicationId` (a fan-out's delivery id, so a fan-out that runs again within five minutes queues nothing
  * twice; a client's retry, its own).
  */
-export function orderedMessageOf(message: DeliveryMessage, deduplicationId: string = message.id): OutgoingMessage {
-  if (message.order === undefined) throw new Error(`Delivery ${message.id} has no place in a resource's order`);
+export function orderedMessageOf(
+  message: DeliveryMessage,
+  deduplicationId: string = message.id,
+): OutgoingMessage {
+  if (message.order === undefined)
+    throw new Error(`Delivery ${message.id} has no place in a resource's order`);
   return {
     body: JSON.stringify(message),
     groupId: messageGroupOf(message.subscriptionId, message.order.resource),

@@ -200,6 +200,12 @@ export async function probeCircuit(
   // Probes take the held deliveries in turn (`after`: the one probed last), so their attempts spread over them.
   const inTurn = message.after === undefined ? [] : await ports.oldestHeld(subscription.id, 1, message.after);
   const [held] = inTurn.length > 0 ? inTurn : await ports.oldestHeld(subscription.id, 1);
+  if (held === undefined && subscription.ordering === 'resource') {
+    // An ordered subscription's deliveries wait in their message groups, not held: the first due after the
+    // probe's time takes the probe and tests the endpoint itself (deliver-in-order.ts). Closing the circuit here
+    // would let every waiting resource try at once, every few seconds.
+    return { summary: 'left open: the ordered deliveries probe the circuit themselves' };
+  }
   if (held === undefined) {
     // Nothing to test with: the next delivery tests the endpoint itself.
     const closed = await closeCircuit(subscription, ports, circuit.token);

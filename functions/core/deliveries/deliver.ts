@@ -163,7 +163,7 @@ export interface DeliveryPorts extends LanePorts, PacingPorts {
 }
 
 /** The attempt as its record keeps it. */
-function attemptOf(
+export function attemptOf(
   outcome: AttemptOutcome,
   message: DeliveryMessage,
   at: Date,
@@ -217,7 +217,15 @@ export const maxTurnWaits = 60;
 
 /** The attempts an earlier receipt may have made: one per receipt that stopped before recording its attempt. */
 function interruptedAttempts(message: DeliveryMessage, receipt: Receipt): AttemptRecord[] {
-  const count = (message.interrupted ?? 0) + Math.max(0, receipt.count - 1);
+  return unknownAttempts((message.interrupted ?? 0) + Math.max(0, receipt.count - 1), message, receipt);
+}
+
+/** `count` attempts whose outcome is unknown: receipts of the message that stopped before recording theirs. */
+export function unknownAttempts(
+  count: number,
+  message: Pick<DeliveryMessage, 'trigger'>,
+  receipt: Receipt,
+): AttemptRecord[] {
   return Array.from({ length: count }, () => ({
     at: new Date(receipt.firstReceivedAt).toISOString(),
     trigger: message.trigger,
@@ -484,20 +492,7 @@ export async function deliver(
       disabled ??
       `Attempt ${message.attempt} of ${attemptsOf(settings.schedule)} failed: ${describeOutcome(outcome)}`;
     // Told before the record says so: a crash in between makes the attempt again, and tells again.
-    await ports.deadLetter(message, reason);
-    await ports.publish({
-      type: 'delivery.failed',
-      detail: {
-        account_id: subscription.accountId,
-        webhook_id: subscription.id,
-        delivery_id: message.id,
-        event_id: message.eventId,
-        event_type: message.eventType,
-        attempts: message.attempt,
-        reason,
-        failed_at: now.toISOString(),
-      },
-    });
+    await tellFailed(message, subscription, reason, ports, now);
     if (!(await write(attempts, { kind: 'fail', token, scheduledAttempt: message.attempt }, now))) {
       return { kind: 'done', summary: 'failed, but a concurrent copy had carried the delivery on', outcome };
     }
@@ -534,6 +529,30 @@ export async function deliver(
   }
   await breakCircuit();
   return { kind: 'retry', message: next, delaySeconds, lane: settings.lane, outcome, changes };
+}
+
+/** Keeps a delivery that failed for good in the dead-letter queue and says `delivery.failed` on the bus. */
+export async function tellFailed(
+  message: DeliveryMessage,
+  subscription: Subscription,
+  reason: string,
+  ports: Pick<DeliveryPorts, 'deadLetter' | 'publish'>,
+  now: Date,
+): Promise<void> {
+  await ports.deadLetter(message, reason);
+  await ports.publish({
+    type: 'delivery.failed',
+    detail: {
+      account_id: subscription.accountId,
+      webhook_id: subscription.id,
+      delivery_id: message.id,
+      event_id: message.eventId,
+      event_type: message.eventType,
+      attempts: message.attempt,
+      reason,
+      failed_at: now.toISOString(),
+    },
+  });
 }
 
 /**

@@ -57,6 +57,8 @@ export const deliveryRecordSchema = z.object({
    * receive tells which receives in between stopped without recording their attempt.
    */
   receipts: z.optional(z.number()),
+  /** The SQS message id of that receive. */
+  receivedBy: z.optional(z.string()),
   /** Ordered deliveries only: the turn its rate limit gave it, while it waits for it. */
   slotAt: z.optional(z.number()),
   attempts: z.array(attemptSchema),

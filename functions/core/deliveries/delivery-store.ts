@@ -23,6 +23,10 @@ import {
  *   client's attempt (`token: 'any'`) unless it succeeded.
  * - `hold`: the delivery waits, unattempted, for its subscription's circuit to close (only while the record
  *   names `token`): `pending`, next attempt when the circuit is probed.
+ * - `reschedule`: an ordered delivery's attempt failed and its message waits in its group for the next one
+ *   (ordered deliveries have one message and no tokens): only while the delivery is pending.
+ * - `supersede`: an ordered delivery is not sent, because a newer event of its resource was delivered first
+ *   (`by`): the delivery ends `superseded`, unless it succeeded.
  */
 export type DeliveryChange =
   | { readonly kind: 'append' }
@@ -40,7 +44,9 @@ export type DeliveryChange =
       readonly scheduledAttempt?: number;
       readonly reason?: string;
     }
-  | { readonly kind: 'hold'; readonly token: string | undefined; readonly probeAt: string };
+  | { readonly kind: 'hold'; readonly token: string | undefined; readonly probeAt: string }
+  | { readonly kind: 'reschedule'; readonly scheduledAttempt: number; readonly nextAttemptAt: string }
+  | { readonly kind: 'supersede'; readonly by: string };
 
 /** Attempts to add to a delivery's record (none for a delivery ended without one), with what they make of it. */
 export interface AttemptWrite {
@@ -53,6 +59,11 @@ export interface AttemptWrite {
   readonly change: DeliveryChange;
   readonly now: Date;
   readonly expiresAt: number;
+  /**
+   * Ordered deliveries only: which receive of which message writes (see `DeliveryRecord.receipts`), and the turn
+   * it waits for under its rate limit (none: the record keeps no turn).
+   */
+  readonly receipt?: { readonly messageId: string; readonly count: number; readonly slotAt?: number };
 }
 
 /** A page of a subscription's deliveries, newest first. */
@@ -127,6 +138,16 @@ export class DeliveryStore {
       set.push('#status = :status');
       values[':status'] = value;
     };
+    if (write.receipt !== undefined) {
+      set.push('receipts = :receipts', 'receivedBy = :receivedBy');
+      values[':receipts'] = write.receipt.count;
+      values[':receivedBy'] = write.receipt.messageId;
+      if (write.receipt.slotAt === undefined) remove.push('slotAt');
+      else {
+        set.push('slotAt = :slotAt');
+        values[':slotAt'] = write.receipt.slotAt;
+      }
+    }
     let condition: string | undefined;
     switch (change.kind) {
       case 'append':
@@ -154,6 +175,23 @@ export class DeliveryStore {
         set.push('nextAttemptAt = :next', 'heldSince = if_not_exists(heldSince, :now)');
         values[':next'] = change.probeAt;
         condition = this.holdsToken(change.token, values);
+        break;
+      case 'reschedule':
+        step(change.scheduledAttempt);
+        status('pending');
+        set.push('nextAttemptAt = :next');
+        values[':next'] = change.nextAttemptAt;
+        values[':pending'] = 'pending';
+        condition = 'attribute_not_exists(#status) OR #status = :pending';
+        break;
+      case 'supersede':
+        step(undefined);
+        status('superseded');
+        set.push('supersededBy = :by');
+        values[':by'] = change.by;
+        values[':succeeded'] = 'succeeded';
+        remove.push('nextAttemptAt', 'liveToken', 'heldSince');
+        condition = 'attribute_not_exists(#status) OR #status <> :succeeded';
         break;
       case 'fail':
         step(change.scheduledAttempt);

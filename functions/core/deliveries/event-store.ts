@@ -2,8 +2,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchGetCommand, type BatchGetCommandOutput, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { isConditionFailure } from '../storage/conditions.ts';
-import { eventOrderSchema } from './resource-order.ts';
 import { eventFannedOutKey, eventKey } from '../storage/table-keys.ts';
+import { eventOrderSchema } from './resource-order.ts';
 
 /** An event's webhook body as kept for retries and recovery: once per event, for all its deliveries. */
 export const storedEventSchema = z.object({

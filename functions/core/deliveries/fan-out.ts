@@ -9,6 +9,7 @@ import { nestsDeeperThan } from '#core/json-depth.ts';
 import { platformEventSource, testEventType } from '#core/platform.ts';
 import { passesContentFilter } from '#core/subscriptions/content-filter.ts';
 import { type SubscriptionRouting, selectsEventType } from '#core/subscriptions/subscription.ts';
+import { type EventOrder, resourceOfEvent } from './resource-order.ts';
 
 /**
  * The largest webhook body: 256 KiB, what receivers commonly accept and what fits, with its delivery's
@@ -85,6 +86,8 @@ export interface FanOutPorts {
     eventType: string;
     body: string;
     fannedOutAt: number;
+    /** Its place in its resource's order (none for a test event). */
+    order?: EventOrder;
   }) => Promise<{ fannedOutAt: number; done: boolean; again?: boolean }>;
   readonly enqueueDeliveries: (messages: readonly DeliveryMessage[]) => Promise<void>;
   /** Notes that every delivery of the event is queued. */
@@ -102,6 +105,8 @@ export interface FanOutPorts {
  * delivery id depends only on the event and the subscription, so fanning the same event out again (after a
  * partial failure) gives receivers the same `webhook-id` to de-duplicate on, and an event seen before (a
  * duplicate from the bus) is dropped. A filter that cannot be evaluated excludes its own subscription only.
+ * A subscription with `ordering: "resource"` gets the event with its place in its resource's order, so its
+ * delivery goes to the ordered lane (a test event is never ordered: it belongs to no resource).
  * Throws {@link InvalidEventError} for an event whose webhook body is too large to deliver.
  */
 export async function fanOut(event: FanOutEvent, ports: FanOutPorts): Promise<readonly DeliveryMessage[]> {
@@ -117,12 +122,22 @@ export async function fanOut(event: FanOutEvent, ports: FanOutPorts): Promise<re
   const eventId = eventIdOf(event);
   // A test event's time is the API's, which answered with its delivery's id.
   const fannedOutAt = event.forSubscription === undefined ? ports.now() : Date.parse(event.time);
+  const { id: resourceId, occurred_at: occurredAt, sequence } = event.detail;
+  const order: EventOrder | undefined =
+    event.forSubscription === undefined
+      ? {
+          resource: resourceOfEvent(type, resourceId),
+          occurredAt,
+          ...(sequence === undefined ? {} : { sequence }),
+        }
+      : undefined;
   const claim = await ports.claimEvent({
     eventId,
     accountId: event.detail.account_id,
     eventType: type,
     body,
     fannedOutAt,
+    ...(order === undefined ? {} : { order }),
   });
   if (claim.done) return [];
   const time = new Date(claim.fannedOutAt).toISOString();
@@ -152,6 +167,7 @@ export async function fanOut(event: FanOutEvent, ports: FanOutPorts): Promise<re
         attempt: 1,
         trigger: 'event',
         ...(claim.again === true ? { fannedOutAgain: true as const } : {}),
+        ...(order !== undefined && subscription.ordering === 'resource' ? { order } : {}),
       }),
     );
   if (event.forSubscription !== undefined) await Promise.all(deliveries.map(ports.recordPending));

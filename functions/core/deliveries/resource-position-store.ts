@@ -27,7 +27,8 @@ export class ResourcePositionStore {
         ConsistentRead: true,
       }),
     );
-    if (Item === undefined || (Item.expiresAt as number) <= Math.floor(now.getTime() / 1000)) return undefined;
+    if (Item === undefined || (Item.expiresAt as number) <= Math.floor(now.getTime() / 1000))
+      return undefined;
     return {
       occurredAtMs: Item.occurredAtMs as number,
       sequence: Item.sequence as number,

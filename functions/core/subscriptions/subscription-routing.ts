@@ -20,7 +20,12 @@ export class SubscriptionRoutingStore {
     for await (const page of queryPages(this.db, {
       ...subscriptionsOf(this.tableName, accountId),
       ProjectionExpression: '#id, accountId, #status, events, #filter, #ordering',
-      ExpressionAttributeNames: { '#id': 'id', '#status': 'status', '#filter': 'filter', '#ordering': 'ordering' },
+      ExpressionAttributeNames: {
+        '#id': 'id',
+        '#status': 'status',
+        '#filter': 'filter',
+        '#ordering': 'ordering',
+      },
     })) {
       for (const item of page.Items ?? []) items.push(z.parse(subscriptionRoutingSchema, item));
     }

@@ -1,0 +1,286 @@
+import { type AttemptOutcome, describeOutcome, isSuccess } from '../egress/attempt.ts';
+import type { AttemptBounds, WebhookRequest } from '../egress/webhook-sender.ts';
+import { XmlPayloadError } from '../payloads/xml-payload.ts';
+import { testEventType } from '../platform.ts';
+import type { Subscription } from '../subscriptions/subscription.ts';
+import {
+  attemptOf,
+  type DeliveryPorts,
+  type DeliverySettings,
+  disable,
+  markRecovered,
+  noteFailure,
+  type Receipt,
+  type SubscriptionChanges,
+  sampled,
+  tellFailed,
+  unknownAttempts,
+  webhookRequest,
+} from './deliver.ts';
+import type { DeliveryMessage } from './delivery-message.ts';
+import type { AttemptRecord, DeliveryRecord } from './delivery-record.ts';
+import type { DeliveryChange } from './delivery-store.ts';
+import { sleepWithinMs, turnOf } from './pacing.ts';
+import { type EventOrder, type ResourcePosition, supersedes } from './resource-order.ts';
+import { attemptsOf, nextRetryDelaySeconds, parseRetryAfter } from './retry-policy.ts';
+
+/**
+ * What became of an ordered delivery's message. `done`: it can be deleted (delivered, failed for good,
+ * superseded, dropped), and its group goes on. `wait`: it stays, invisible for `seconds`, and its group waits
+ * behind it (a retry, a turn under the rate limit, an open circuit, too little time left).
+ */
+export type OrderedDecision = (
+  | {
+      readonly kind: 'done';
+      readonly summary: string;
+      readonly outcome?: AttemptOutcome;
+      /** The delivery failed for good (its message was copied to the dead-letter queue). */
+      readonly failed?: string;
+      readonly superseded?: true;
+    }
+  | {
+      readonly kind: 'wait';
+      readonly seconds: number;
+      readonly reason: 'retry' | 'turn' | 'circuit' | 'not due' | 'hand-back';
+      readonly outcome?: AttemptOutcome;
+    }
+) & { readonly changes?: SubscriptionChanges };
+
+/** What an ordered delivery needs beside what every delivery does. */
+export interface OrderedDeliveryPorts extends DeliveryPorts {
+  /** The newest event of the resource delivered to the subscription. */
+  readonly position: (subscriptionId: string, resource: string) => Promise<ResourcePosition | undefined>;
+  /** Moves the resource's position forward to a delivered event (never back). */
+  readonly advancePosition: (
+    subscriptionId: string,
+    order: EventOrder,
+    delivered: { readonly eventId: string; readonly deliveryId: string; readonly at: Date },
+  ) => Promise<boolean>;
+  /**
+   * Takes the open circuit's probe for this attempt: the circuit's next probe moves on (its wait doubled), so
+   * the other resources' deliveries wait for that one. False when another took it first.
+   */
+  readonly claimProbe: (subscription: Subscription) => Promise<boolean>;
+}
+
+/** An ordered receipt: SQS's count, first receipt and message id (one message carries the whole delivery). */
+export interface OrderedReceipt extends Receipt {
+  readonly messageId: string;
+}
+
+/** The longest a message stays invisible: SQS's 12 hours, less a margin for the time since it was received. */
+export const maxWaitSeconds = 12 * 3600 - 300;
+
+const terminal = new Set<DeliveryRecord['status']>(['succeeded', 'failed', 'superseded']);
+
+/**
+ * Makes one attempt of an ordered delivery, or decides that it waits or ends, keeping its resource's order
+ * (design notes: Ordered delivery). Its message is the only one of its delivery and stays in its FIFO group
+ * until the delivery ends, so no newer event of its resource (behind it in the group) is attempted meanwhile;
+ * every wait keeps it in flight with a visibility timeout instead of sending a new message. Its record holds what
+ * the message cannot: the attempts made (so the next is known), the turn it waits for, and which receive wrote
+ * last (so a receive that stopped without recording its attempt is put on record as `outcome_unknown`).
+ *
+ * - An event older than one of its resource already delivered (or another at the same place) is not sent: its
+ *   delivery ends `superseded`. After a 2xx the resource's position moves forward to this event.
+ * - Retries, Retry-After, 410, disabling and dead-lettering follow the schedule as on the other lanes; a delivery
+ *   that fails for good lets its group go on.
+ * - An open circuit: the delivery waits for its probe's time; then it takes the probe (one delivery of the
+ *   subscription does) and its attempt tests the endpoint; the others wait for the next probe.
+ * - A rate limit: it waits for its turn (in SQS for whole seconds, then a sleep), the turn kept on its record.
+ * - There is one lane: it waits the full timeout (a slow endpoint holds only its own resources).
+ */
+export async function deliverInOrder(
+  message: DeliveryMessage & { readonly order: EventOrder },
+  ports: OrderedDeliveryPorts,
+  settings: Omit<DeliverySettings, 'lane'>,
+  receipt: OrderedReceipt,
+): Promise<OrderedDecision> {
+  const scheduled = message.trigger === 'event' || message.trigger === 'retry';
+  const [subscription, found, position] = await Promise.all([
+    ports.subscription(message.accountId, message.subscriptionId),
+    ports.record(message.subscriptionId, message.id),
+    ports.position(message.subscriptionId, message.order.resource),
+  ]);
+  const earlier = found?.receivedBy === receipt.messageId ? (found.receipts ?? 0) : 0;
+  const unknown = unknownAttempts(Math.max(0, receipt.count - 1 - earlier), message, receipt);
+  const scheduledAttempt = (found?.scheduledAttempt ?? 0) + 1;
+  const current: DeliveryMessage = scheduled
+    ? { ...message, attempt: scheduledAttempt, trigger: scheduledAttempt > 1 ? 'retry' : message.trigger }
+    : message;
+  const write = (attempts: readonly AttemptRecord[], change: DeliveryChange, slotAt?: number) => {
+    const now = new Date(ports.now());
+    return ports.recordAttempts({
+      id: message.id,
+      accountId: message.accountId,
+      subscriptionId: message.subscriptionId,
+      eventId: message.eventId,
+      eventType: message.eventType,
+      attempts,
+      change,
+      now,
+      expiresAt: Math.floor(now.getTime() / 1000) + settings.retentionSeconds,
+      receipt: {
+        messageId: receipt.messageId,
+        count: receipt.count,
+        ...(slotAt === undefined ? {} : { slotAt }),
+      },
+    });
+  };
+  /** Keeps the message in its group for `seconds`; its record notes this receive (and the turn it waits for). */
+  const wait = async (
+    seconds: number,
+    reason: Extract<OrderedDecision, { kind: 'wait' }>['reason'],
+    slotAt?: number,
+  ): Promise<OrderedDecision> => {
+    await write(unknown, { kind: 'append' }, slotAt);
+    return { kind: 'wait', seconds: Math.min(Math.max(0, Math.ceil(seconds)), maxWaitSeconds), reason };
+  };
+  const drop = async (summary: string): Promise<OrderedDecision> => {
+    if (found !== undefined && unknown.length > 0) await write(unknown, { kind: 'append' });
+    return { kind: 'done', summary };
+  };
+
+  if (scheduled && found !== undefined && terminal.has(found.status)) {
+    return drop(`dropped: the delivery is ${found.status} already`);
+  }
+  if (supersedes(position, message.order, message.eventId)) {
+    const by = position?.eventId ?? '';
+    if (!scheduled) return drop(`dropped: a newer event of ${message.order.resource} (${by}) was delivered`);
+    await write(unknown, { kind: 'supersede', by });
+    return { kind: 'done', summary: `superseded by ${by}`, superseded: true };
+  }
+  if (subscription === undefined || subscription.status !== 'active') {
+    const why = subscription === undefined ? 'deleted' : subscription.status;
+    if (scheduled && found !== undefined) {
+      await write(unknown, {
+        kind: 'fail',
+        token: undefined,
+        reason: `Not sent: the subscription was ${why}`,
+      });
+    }
+    return { kind: 'done', summary: `dropped: subscription ${why}` };
+  }
+  const now = ports.now();
+  // A retry not due yet (its wait outlasted SQS's 12 hours, or the wait was never set: a crash after the record).
+  const dueAt = found?.nextAttemptAt === undefined ? now : Date.parse(found.nextAttemptAt);
+  if (scheduled && found?.status === 'pending' && dueAt - now > sleepWithinMs) {
+    return wait((dueAt - now) / 1000, 'not due');
+  }
+  const circuit = subscription.circuit;
+  if (scheduled && circuit !== undefined) {
+    const probeAt = Date.parse(circuit.probeAt);
+    if (probeAt > now) return wait((probeAt - now) / 1000 + 1, 'circuit');
+    if (!(await ports.claimProbe(subscription))) return wait(circuit.probeDelaySeconds, 'circuit');
+  }
+  const turn = await turnOf(
+    subscription,
+    found?.slotAt === undefined ? current : { ...current, slotAt: found.slotAt },
+    ports,
+    ports.now(),
+  );
+  const pacedAt = ports.now();
+  if (turn !== undefined && turn - pacedAt > sleepWithinMs) {
+    return wait(Math.floor((turn - pacedAt) / 1000), 'turn', turn);
+  }
+  const sleepMs = turn !== undefined && turn > pacedAt ? turn - pacedAt : 0;
+  const bounds: AttemptBounds = { connectMs: settings.connectMs, answerMs: settings.timeoutMs };
+  if (ports.remainingMs() < sleepMs + settings.connectMs + settings.timeoutMs + settings.attemptReserveMs) {
+    // Its turn is given up (it would be missed by then); a new one is taken when it is back.
+    return wait(settings.attemptReserveMs / 1000, 'hand-back');
+  }
+  if (sleepMs > 0) await ports.sleep(sleepMs);
+
+  const startedAt = new Date(ports.now());
+  let request: WebhookRequest;
+  try {
+    request = webhookRequest(subscription, current, startedAt);
+  } catch (error) {
+    if (!(error instanceof XmlPayloadError)) throw error;
+    const reason = `No XML form: ${error.message}`;
+    await ports.deadLetter(current, reason);
+    await write(unknown, { kind: 'fail', token: scheduled ? undefined : 'any', reason });
+    return { kind: 'done', summary: `failed: ${reason}`, failed: reason };
+  }
+  const outcome = await ports.send(request, bounds);
+  const at = new Date(ports.now());
+  const attempts = [...unknown, attemptOf(outcome, current, startedAt)];
+  const ofSchedule = scheduled ? current.attempt : undefined;
+  const changes: SubscriptionChanges = {};
+
+  if (isSuccess(outcome)) {
+    // The position first: a crash before the record sends this event again (at least once), never an older one.
+    await ports.advancePosition(message.subscriptionId, message.order, {
+      eventId: message.eventId,
+      deliveryId: message.id,
+      at,
+    });
+    const unrecorded =
+      scheduled &&
+      current.attempt === 1 &&
+      found === undefined &&
+      unknown.length === 0 &&
+      message.eventType !== testEventType &&
+      !sampled(message.id, settings.successRecords);
+    if (!unrecorded) await write(attempts, { kind: 'succeed', scheduledAttempt: ofSchedule });
+    if (circuit !== undefined && (await ports.closeCircuit(subscription))) changes.circuit = 'closed';
+    await markRecovered(subscription, message, ports, at);
+    return { kind: 'done', summary: 'delivered', outcome, changes };
+  }
+
+  if (outcome.kind === 'response' && outcome.statusCode === 410) {
+    const reason = 'The endpoint answered 410 Gone';
+    await disable(subscription, reason, ports, at);
+    await write(attempts, {
+      kind: 'fail',
+      token: scheduled ? undefined : 'any',
+      scheduledAttempt: ofSchedule,
+    });
+    return { kind: 'done', summary: `failed: ${reason}`, outcome };
+  }
+  const honoursRetryAfter =
+    outcome.kind === 'response' && (outcome.statusCode === 429 || outcome.statusCode === 503);
+  const retryAfter = honoursRetryAfter ? parseRetryAfter(outcome.retryAfter, at.getTime()) : undefined;
+  if (retryAfter !== undefined && retryAfter > 0) {
+    const backOffSeconds = Math.min(retryAfter, settings.maxBackOffSeconds);
+    await ports.backOff(subscription, new Date(at.getTime() + backOffSeconds * 1000));
+  }
+  const { disabled, failuresInARow } = await noteFailure(subscription, outcome, ports, settings, at);
+  const breakCircuit = async () => {
+    const bound = settings.circuitBreakAfter;
+    if (bound === 0 || disabled !== undefined || circuit !== undefined) return;
+    if (failuresInARow === undefined || failuresInARow < bound) return;
+    if (await ports.openCircuit(subscription, describeOutcome(outcome), failuresInARow))
+      changes.circuit = 'opened';
+  };
+  if (!scheduled) {
+    await write(attempts, { kind: 'append' });
+    await breakCircuit();
+    return {
+      kind: 'done',
+      summary: `failed: ${describeOutcome(outcome)} (a client's attempt is not retried)`,
+      outcome,
+      changes,
+    };
+  }
+  const delaySeconds = nextRetryDelaySeconds(settings.schedule, current.attempt, retryAfter);
+  if (delaySeconds === undefined || disabled !== undefined) {
+    const reason =
+      disabled ??
+      `Attempt ${current.attempt} of ${attemptsOf(settings.schedule)} failed: ${describeOutcome(outcome)}`;
+    await tellFailed(current, subscription, reason, ports, at);
+    await write(attempts, { kind: 'fail', token: undefined, scheduledAttempt: current.attempt });
+    await breakCircuit();
+    return { kind: 'done', summary: `failed: ${reason}`, failed: reason, outcome, changes };
+  }
+  const nextAttemptAt = new Date(at.getTime() + delaySeconds * 1000).toISOString();
+  await write(attempts, { kind: 'reschedule', scheduledAttempt: current.attempt, nextAttemptAt });
+  await breakCircuit();
+  return {
+    kind: 'wait',
+    seconds: Math.min(delaySeconds, maxWaitSeconds),
+    reason: 'retry',
+    outcome,
+    changes,
+  };
+}
