@@ -300,8 +300,8 @@ function cached<T>(cache: Map<string, T>, key: string, build: () => T): T {
 const payloadSchemas = new Map<string, z.ZodMiniType<WebhookEnvelope>>();
 
 /**
- * The zod schema of the body a receiver gets for an event of `type`: `{ id, type, occurred_at, data,
- * previous? }`. Loose, like the resources: the platform may add envelope fields, and receivers should ignore
+ * The zod schema of the body a receiver gets for an event of `type`: `{ id, type, occurred_at, sequence?,
+ * data, previous? }`. Loose, like the resources: the platform may add envelope fields, and receivers should ignore
  * what they do not know. Built the first time it is asked for.
  */
 export function webhookPayloadSchema(type: WebhookEventType): z.ZodMiniType<WebhookEnvelope> {
@@ -315,6 +315,12 @@ export function webhookPayloadSchema(type: WebhookEventType): z.ZodMiniType<Webh
         ),
         type: described(z.literal(definition.type), 'The event type.'),
         occurred_at: timestamp('When it happened, as the publisher reported it.'),
+        sequence: z.optional(
+          described(
+            z.number().check(z.int(), z.minimum(0)),
+            "The publisher's tie-breaker among its resource's events with the same `occurred_at`, when it gave one: higher is newer. Subscriptions ordered per resource take a resource's events by `occurred_at`, then by this (absent counts as 0).",
+          ),
+        ),
         data: definition.data,
         ...(definition.previous === undefined ? {} : { previous: definition.previous }),
       }),
