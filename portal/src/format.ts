@@ -34,11 +34,18 @@ export const payloadFormatLabel: Record<Subscription['format'], string> = {
   xml: 'XML',
 };
 
+/** The words for a subscription's ordering. */
+export const orderingLabel: Record<Subscription['ordering'], string> = {
+  none: 'Any order',
+  resource: 'In order per resource',
+};
+
 /** The words for a delivery's status. */
 export const deliveryStatusLabel: Record<Delivery['status'], string> = {
   pending: 'Pending',
   succeeded: 'Succeeded',
   failed: 'Failed',
+  superseded: 'Superseded',
 };
 
 const errorLabels: Record<NonNullable<Attempt['error']>, string> = {

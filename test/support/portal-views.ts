@@ -23,6 +23,7 @@ export function subscriptionView(change: Partial<SubscriptionView> = {}): Subscr
     metadata: {},
     previous_secret_expires_at: null,
     rate_limit: null,
+    ordering: 'none',
     circuit: { state: 'closed' },
     lane: 'main',
     slow_since: null,

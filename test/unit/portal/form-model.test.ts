@@ -27,6 +27,7 @@ const typed: Values = {
   events: ['order.created'],
   filter: '',
   format: 'json',
+  ordering: 'none',
   headers: '',
   rate_limit: '',
 };
@@ -41,6 +42,7 @@ const saved = valuesOf(
     format: 'xml',
     headers: { 'X-Team': 'fulfilment', 'X-Region': 'eu' },
     rate_limit: 50,
+    ordering: 'resource',
   }),
 );
 
@@ -53,6 +55,7 @@ describe('the subscription form’s model: what it shows', () => {
       events: ['order.created', 'shipment.*'],
       filter: '{\n  "data": {\n    "status": [\n      "Shipped"\n    ]\n  }\n}',
       format: 'xml',
+      ordering: 'resource',
       headers: 'X-Team: fulfilment\nX-Region: eu',
       rate_limit: '50',
     });
@@ -142,6 +145,7 @@ describe('the subscription form’s model: what it sends', () => {
       url: 'https://example.com/webhooks',
       events: ['order.created'],
       format: 'json',
+      ordering: 'none',
     });
   });
 
@@ -156,6 +160,7 @@ describe('the subscription form’s model: what it sends', () => {
       events: ['order.created'],
       filter: { a: [1] },
       format: 'json',
+      ordering: 'none',
       headers: { 'X-A': '1' },
     });
   });
@@ -184,6 +189,17 @@ describe('the subscription form’s model: what it sends', () => {
     expect(saveOf({ ...saved, rate_limit: '75' }, saved).body).toEqual({ rate_limit: 75 });
     expect(saveOf({ ...saved, rate_limit: '' }, saved).body).toEqual({ rate_limit: null });
     expect(saveOf({ ...saved, rate_limit: ' 50 ' }, saved)).toMatchObject({ body: {}, changesNothing: true });
+  });
+
+  it('creates an ordered subscription, and sets or takes back an edit’s ordering only when it changes', () => {
+    const unordered = { ...saved, ordering: 'none' as const };
+
+    expect(bodyOf({ ...typed, ordering: 'resource' }, undefined, undefined, undefined)).toMatchObject({
+      ordering: 'resource',
+    });
+    expect(saveOf({ ...unordered, ordering: 'resource' }, unordered).body).toEqual({ ordering: 'resource' });
+    expect(saveOf({ ...saved, ordering: 'none' }, saved).body).toEqual({ ordering: 'none' });
+    expect(saveOf(saved, saved)).toMatchObject({ body: {}, changesNothing: true });
   });
 
   it('sends an edit’s changes only, and null for an optional field emptied', () => {

@@ -55,6 +55,9 @@ describe('the subscription page’s model', () => {
 
     expect(filtered).toEqual({ filter: 'failed', shown: 20 });
     expect(deliveriesPath(id, filtered)).toBe(`/v1/webhooks/${id}/deliveries?limit=20&status=failed`);
+    expect(deliveriesPath(id, withFilter('superseded'))).toBe(
+      `/v1/webhooks/${id}/deliveries?limit=20&status=superseded`,
+    );
     expect(withFilter('')).toEqual(openingList);
   });
 
@@ -138,16 +141,27 @@ describe('the subscription page’s model', () => {
   });
 
   it('says how many failed deliveries a recovery queued, how many it could not, and whether more remain', () => {
-    expect(recoveryNotice({ recovered: 1, expired: 0, next_since: null })).toEqual({
+    expect(recoveryNotice({ recovered: 1, expired: 0, superseded: 0, next_since: null })).toEqual({
       tone: 'success',
       text: '1 failed delivery queued for one more attempt.',
     });
-    expect(recoveryNotice({ recovered: 3, expired: 2, next_since: '2026-11-27T10:00:00.000Z' })).toEqual({
+    expect(
+      recoveryNotice({ recovered: 3, expired: 2, superseded: 0, next_since: '2026-11-27T10:00:00.000Z' }),
+    ).toEqual({
       tone: 'success',
       text: '3 failed deliveries queued for one more attempt. 2 could not be: their events are no longer kept. More remain: recover again to continue.',
     });
-    expect(recoveryNotice({ recovered: 0, expired: 0, next_since: null }).text).toBe(
+    expect(recoveryNotice({ recovered: 0, expired: 0, superseded: 0, next_since: null }).text).toBe(
       '0 failed deliveries queued for one more attempt.',
+    );
+  });
+
+  it('says how many deliveries of an ordered subscription a recovery left alone, since sending them would reorder', () => {
+    expect(recoveryNotice({ recovered: 2, expired: 0, superseded: 1, next_since: null }).text).toBe(
+      '2 failed deliveries queued for one more attempt. 1 was left as it is: a newer event of its resource was delivered since, and sending it now would put it out of order.',
+    );
+    expect(recoveryNotice({ recovered: 1, expired: 0, superseded: 3, next_since: null }).text).toBe(
+      '1 failed delivery queued for one more attempt. 3 were left as they are: a newer event of their resource was delivered since, and sending them now would put them out of order.',
     );
   });
 

@@ -8,6 +8,7 @@ export interface Values {
   readonly events: readonly string[];
   readonly filter: string;
   readonly format: 'json' | 'xml';
+  readonly ordering: 'none' | 'resource';
   readonly headers: string;
   /** Deliveries a second, as typed; blank for no limit. */
   readonly rate_limit: string;
@@ -20,6 +21,7 @@ export type Field =
   | 'events'
   | 'filter'
   | 'format'
+  | 'ordering'
   | 'headers'
   | 'rate_limit';
 
@@ -31,6 +33,7 @@ export const fields: readonly Field[] = [
   'events',
   'filter',
   'format',
+  'ordering',
   'headers',
   'rate_limit',
 ];
@@ -42,6 +45,7 @@ export const fieldLabels: Record<Field, string> = {
   events: 'Event types',
   filter: 'Content filter',
   format: 'Payload format',
+  ordering: 'Delivery order',
   headers: 'Custom headers',
   rate_limit: 'Rate limit',
 };
@@ -54,6 +58,7 @@ export const emptyValues: Values = {
   events: [],
   filter: '',
   format: 'json',
+  ordering: 'none',
   headers: '',
   rate_limit: '',
 };
@@ -67,6 +72,7 @@ export function valuesOf(subscription: Subscription): Values {
     events: subscription.events,
     filter: subscription.filter === null ? '' : JSON.stringify(subscription.filter, null, 2),
     format: subscription.format,
+    ordering: subscription.ordering,
     headers: Object.entries(subscription.headers)
       .map(([name, value]) => `${name}: ${value}`)
       .join('\n'),
@@ -170,6 +176,7 @@ export function bodyOf(
     events: savedEvents(values.events),
     filter: values.filter.trim() === '' ? null : filter,
     format: values.format,
+    ordering: values.ordering,
     headers: values.headers.trim() === '' ? null : headers,
     rate_limit: rateLimitOf(values.rate_limit),
   };
@@ -184,6 +191,7 @@ export function bodyOf(
     events: savedEvents(before.events),
     filter: before.filter.trim() === '' ? null : previous.filter,
     format: before.format,
+    ordering: before.ordering,
     headers: before.headers.trim() === '' ? null : previous.headers,
     rate_limit: rateLimitOf(before.rate_limit),
   };

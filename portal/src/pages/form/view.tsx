@@ -1,7 +1,7 @@
 import { useId, useRef, useState } from 'preact/hooks';
 import type { Answer, EventType, Subscription } from '../../api.ts';
 import { PageHeading, useLoaded } from '../../components/ui.tsx';
-import { payloadFormatLabel } from '../../format.ts';
+import { orderingLabel, payloadFormatLabel } from '../../format.ts';
 import { href, navigate } from '../../router.ts';
 import type { Session } from '../../session.ts';
 import { describedBy, EventPicker, FieldErrors, TextField } from './fields.tsx';
@@ -255,6 +255,33 @@ export function SubscriptionFormPage({ id, session }: { id?: string; session: Se
             </div>
           ))}
           <FieldErrors id={`${form}-format-error`} errors={errors.format} />
+        </fieldset>
+
+        <fieldset
+          class="field"
+          id={`${form}-ordering`}
+          tabIndex={-1}
+          aria-describedby={describedBy(`${form}-ordering`, true, errors.ordering)}
+        >
+          <legend>Delivery order</legend>
+          <p class="hint" id={`${form}-ordering-hint`}>
+            In order per resource: each order, shipment or draft's events arrive one at a time, oldest first,
+            and an event older than one already delivered is not sent (it shows as superseded). A change
+            applies to events from then on.
+          </p>
+          {(['none', 'resource'] as const).map((ordering) => (
+            <div class="check" key={ordering}>
+              <input
+                type="radio"
+                name={`${form}-ordering`}
+                id={`${form}-ordering-${ordering}`}
+                checked={current.ordering === ordering}
+                onChange={() => set({ ordering })}
+              />
+              <label for={`${form}-ordering-${ordering}`}>{orderingLabel[ordering]}</label>
+            </div>
+          ))}
+          <FieldErrors id={`${form}-ordering-error`} errors={errors.ordering} />
         </fieldset>
 
         <TextField

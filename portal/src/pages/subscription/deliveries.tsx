@@ -16,6 +16,7 @@ const statusTone: Record<Delivery['status'], string> = {
   pending: 'pending',
   succeeded: 'succeeded',
   failed: 'failed',
+  superseded: 'superseded',
 };
 
 /** A delivery's latest attempt in a few words: "HTTP 500, 12 ms, 1 minute ago". */
@@ -139,6 +140,7 @@ export function DeliveryList({
           <option value="pending">Pending</option>
           <option value="succeeded">Succeeded</option>
           <option value="failed">Failed</option>
+          <option value="superseded">Superseded</option>
         </select>
       </div>
       {deliveries.length === 0 ? (
@@ -162,7 +164,17 @@ export function DeliveryList({
                 <span>
                   {delivery.attempt_count} attempt{delivery.attempt_count === 1 ? '' : 's'}
                 </span>
-                {delivery.held_since ? (
+                {delivery.status === 'superseded' ? (
+                  <span>
+                    Not sent: a newer event of its resource was delivered first
+                    {delivery.superseded_by ? (
+                      <>
+                        {' '}
+                        (<code>{delivery.superseded_by}</code>)
+                      </>
+                    ) : null}
+                  </span>
+                ) : delivery.held_since ? (
                   <span>
                     Held ({formatRelative(delivery.held_since)}): sent once the endpoint answers again
                   </span>

@@ -120,7 +120,16 @@ export function actionsFor(status: Subscription['status']): {
 export interface Recovery {
   readonly recovered: number;
   readonly expired: number;
+  /** Those of an ordered subscription not queued: a newer event of their resource was delivered since. */
+  readonly superseded: number;
   readonly next_since: string | null;
+}
+
+/** What a recovery says of the deliveries it left alone because sending them would reorder. */
+function supersededWords(count: number): string {
+  return count === 1
+    ? '1 was left as it is: a newer event of its resource was delivered since, and sending it now would put it out of order.'
+    : `${count} were left as they are: a newer event of their resource was delivered since, and sending them now would put them out of order.`;
 }
 
 /** What a recovery says: how many were queued, how many could not be, and whether more remain. */
@@ -128,6 +137,7 @@ export function recoveryNotice(recovery: Recovery): Notice {
   const parts = [
     `${recovery.recovered} failed deliver${recovery.recovered === 1 ? 'y' : 'ies'} queued for one more attempt.`,
     recovery.expired > 0 ? `${recovery.expired} could not be: their events are no longer kept.` : '',
+    recovery.superseded > 0 ? supersededWords(recovery.superseded) : '',
     recovery.next_since ? 'More remain: recover again to continue.' : '',
   ];
   return { tone: 'success', text: parts.filter(Boolean).join(' ') };

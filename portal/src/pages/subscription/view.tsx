@@ -11,7 +11,7 @@ import {
   useLoaded,
   useNotice,
 } from '../../components/ui.tsx';
-import { formatDateTime, payloadFormatLabel, statusLabel } from '../../format.ts';
+import { formatDateTime, orderingLabel, payloadFormatLabel, statusLabel } from '../../format.ts';
 import { href, navigate } from '../../router.ts';
 import type { Session } from '../../session.ts';
 import { DeliveryList, RecoverForm } from './deliveries.tsx';
@@ -64,6 +64,8 @@ function Details({ subscription }: { subscription: Subscription }) {
           <dd>{Object.keys(subscription.headers).join(', ')}</dd>
         </>
       ) : null}
+      <dt>Order</dt>
+      <dd>{orderingLabel[subscription.ordering]}</dd>
       <dt>Rate limit</dt>
       <dd>{rateLimitWords(subscription.rate_limit)}</dd>
       <dt>Circuit</dt>
