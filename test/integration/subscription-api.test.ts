@@ -9,6 +9,9 @@ const { newAccount, dynamo } = useApiSandbox({ subscriptionsPerAccount: 3 });
 /** What `rate_limit` must be, as the API says it for every wrong value. */
 const rateLimitRule = 'must be a whole number of deliveries a second from 1 to 10000, or null for no limit';
 
+/** What `ordering` must be, as the API says it for every wrong value. */
+const orderingRule = 'must be none or resource';
+
 const itemKey = (accountId: string, id: string) => ({
   pk: { S: `ACCOUNT#${accountId}` },
   sk: { S: `SUBSCRIPTION#${id}` },
@@ -84,6 +87,7 @@ describe('POST /v1/webhooks', () => {
       headers: { Authorization: 'Bearer receiver-token', 'X-Team': 'ops' },
       metadata: { cost_center: '42' },
       rate_limit: 250,
+      ordering: 'resource',
     });
     const id = created.json?.id as string;
     const read = await call('GET', `/v1/webhooks/${id}`);
@@ -105,6 +109,7 @@ describe('POST /v1/webhooks', () => {
       metadata: { cost_center: '42' },
       previous_secret_expires_at: null,
       rate_limit: 250,
+      ordering: 'resource',
       circuit: { state: 'closed' },
       lane: 'main',
       slow_since: null,
@@ -184,6 +189,10 @@ describe('POST /v1/webhooks', () => {
         [{ rate_limit: -1 }, 'rate_limit', rateLimitRule],
         [{ rate_limit: true }, 'rate_limit', rateLimitRule],
         [{ rate_limit: [10] }, 'rate_limit', rateLimitRule],
+        [{ ordering: 'fifo' }, 'ordering', orderingRule],
+        [{ ordering: 'RESOURCE' }, 'ordering', orderingRule],
+        [{ ordering: null }, 'ordering', orderingRule],
+        [{ ordering: true }, 'ordering', orderingRule],
         [{ circuit: { state: 'closed' } }, 'circuit', 'is not a known field'],
         [{ lane: 'slow' }, 'lane', 'is not a known field'],
         [{ rateLimit: 10 }, 'rateLimit', 'is not a known field'],
@@ -307,6 +316,30 @@ describe('POST /v1/webhooks', () => {
     expect(created.json).toMatchObject({ rate_limit: shown, circuit: { state: 'closed' }, lane: 'main' });
     expect((await call('GET', `/v1/webhooks/${id}`)).json).toMatchObject({ rate_limit: shown });
     expect((await storedItem(accountId, id)).rateLimit).toBe(shown ?? undefined);
+  });
+
+  it.each([
+    ['resource', 'resource', 'resource'],
+    ['none', 'none', undefined],
+    [undefined, 'none', undefined],
+  ])('creates with ordering %s, shown as %s and stored as %s', async (ordering, shown, stored) => {
+    const { accountId, call } = await newAccount();
+
+    const created = await call('POST', '/v1/webhooks', {
+      name: 'x',
+      url: 'https://hooks.example.com/in',
+      events: ['order.*'],
+      ...(ordering === undefined ? {} : { ordering }),
+    });
+    const id = created.json?.id as string;
+
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({ ordering: shown });
+    expect((await call('GET', `/v1/webhooks/${id}`)).json).toMatchObject({ ordering: shown });
+    expect((await call('GET', '/v1/webhooks')).json?.data).toEqual([
+      expect.objectContaining({ id, ordering: shown }),
+    ]);
+    expect((await storedItem(accountId, id)).ordering).toBe(stored);
   });
 
   it('refuses a rate_limit sent as 1e400 (Infinity to JSON.parse) with a 422 naming it', async () => {
@@ -545,6 +578,34 @@ describe('PATCH /v1/webhooks/{id}', () => {
     expect(clearedAgain.json).toMatchObject({ rate_limit: null, version: 4 });
     expect(await storedItem(accountId, id)).not.toHaveProperty('rateLimit');
     expect((await call('GET', `/v1/webhooks/${id}`)).json).toEqual(cleared.json);
+  });
+
+  it('sets and takes back ordering per resource, each a new version, and keeps the version when it is the same', async () => {
+    const { accountId, call, createWebhook } = await newAccount();
+    const { id } = await createWebhook();
+
+    const ordered = await call('PATCH', `/v1/webhooks/${id}`, { ordering: 'resource' });
+    const same = await call('PATCH', `/v1/webhooks/${id}`, { ordering: 'resource' });
+    const storedOrdered = await storedItem(accountId, id);
+    const unordered = await call('PATCH', `/v1/webhooks/${id}`, { ordering: 'none' }, { 'if-match': '"2"' });
+    const unorderedAgain = await call('PATCH', `/v1/webhooks/${id}`, { ordering: 'none' });
+    const wrong = await call('PATCH', `/v1/webhooks/${id}`, { ordering: 'strict', name: '' });
+
+    expect(ordered.json).toMatchObject({ ordering: 'resource', version: 2 });
+    expect(same.json).toMatchObject({ ordering: 'resource', version: 2 });
+    expect(storedOrdered.ordering).toBe('resource');
+    expect(unordered.json).toMatchObject({ ordering: 'none', version: 3 });
+    expect(unorderedAgain.json).toMatchObject({ ordering: 'none', version: 3 });
+    expect(await storedItem(accountId, id)).not.toHaveProperty('ordering');
+    expect(wrong.json).toEqual(
+      problem('validation-failed', 422, {
+        errors: [
+          { field: 'name', message: 'must not be empty' },
+          { field: 'ordering', message: orderingRule },
+        ],
+      }),
+    );
+    expect((await call('GET', `/v1/webhooks/${id}`)).json).toEqual(unorderedAgain.json);
   });
 
   it('shows what the delivery path keeps, and a patch leaves it as stored: circuit, lane, failures, back-off', async () => {
