@@ -290,8 +290,8 @@ export async function recoverDeliveries(
         ? 'The failed delivery in this window is'
         : `Each of the ${superseded} failed deliveries in this window is`;
     throw new WouldReorderError(
-      `${which} of a resource whose newer event was delivered to this subscription since; sending it now ` +
-        'would reorder its deliveries, so nothing was queued',
+      `${which} of a resource whose newer event was delivered to this subscription since; sending ` +
+        `${superseded === 1 ? 'it' : 'them'} now would reorder its deliveries, so nothing was queued`,
     );
   }
   if (messages.length > 0) await ports.enqueue(messages, requestDeduplication(requestedAt));
