@@ -1,5 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { documentClient } from '#core/aws/dynamodb.ts';
+import { deliveryIdOf } from '#core/deliveries/delivery-id.ts';
+import type { DeliveryRecord, DeliveryStatus } from '#core/deliveries/delivery-record.ts';
+import { EventStore } from '#core/deliveries/event-store.ts';
+import { type EventOrder, resourceOfEvent } from '#core/deliveries/resource-order.ts';
+import { ResourcePositionStore } from '#core/deliveries/resource-position-store.ts';
 import { deliverySortKey, webhookPartition } from '#core/storage/table-keys.ts';
 import { problem, type TestAccount, useApiSandbox } from '../support/api-sandbox.ts';
 import { orderStatusUpdated } from '../support/clients.ts';
@@ -123,7 +131,7 @@ describe('GET /v1/webhooks/{id}/deliveries and GET /v1/deliveries/{id}', () => {
       problem('validation-failed', 422, {
         errors: [
           { field: 'limit', message: 'must be a whole number from 1 to 100' },
-          { field: 'status', message: 'must be pending, succeeded or failed' },
+          { field: 'status', message: 'must be pending, succeeded, failed or superseded' },
         ],
       }),
     );
@@ -199,8 +207,8 @@ describe('POST /v1/webhooks/{id}/recover', () => {
     const after = await settled(account, webhook.id, 3, (d) => d.status === 'succeeded');
 
     expect(recovered.status).toBe(202);
-    expect(recovered.json).toEqual({ recovered: 3, expired: 0, next_since: null });
-    expect(none.json).toEqual({ recovered: 0, expired: 0, next_since: null });
+    expect(recovered.json).toEqual({ recovered: 3, expired: 0, superseded: 0, next_since: null });
+    expect(none.json).toEqual({ recovered: 0, expired: 0, superseded: 0, next_since: null });
     expect(receiver.received.length - seen).toBe(3);
     for (const delivery of after)
       expect(delivery.attempts.at(-1)).toMatchObject({ trigger: 'recover', status_code: 200 });
@@ -237,7 +245,7 @@ describe('POST /v1/webhooks/{id}/recover', () => {
     }, 'the stuck delivery, resumed');
     const waiting = await account.call('GET', `/v1/deliveries/${later?.id}`);
 
-    expect(recovered.json).toEqual({ recovered: 1, expired: 0, next_since: null });
+    expect(recovered.json).toEqual({ recovered: 1, expired: 0, superseded: 0, next_since: null });
     expect(resumed.attempts.at(-1)).toMatchObject({ trigger: 'retry', status_code: 200 });
     expect(receiver.received.length - seen).toBe(1);
     expect(waiting.json).toMatchObject({ status: 'pending' });
@@ -262,5 +270,191 @@ describe('POST /v1/webhooks/{id}/recover', () => {
       { field: 'since', message: 'is required' },
       { field: 'until', message: expect.stringContaining('ISO 8601') },
     ]);
+  });
+});
+
+/**
+ * An ordered subscription's deliveries as the delivery path leaves them, arranged behind the API's back with the
+ * platform's own stores: the event kept with its place in its resource's order, its delivery's record, and the
+ * resource's position (the newest event delivered).
+ */
+function orderedDeliveries(account: TestAccount, webhookId: string) {
+  const db = documentClient(dynamo());
+  const events = new EventStore(db, 'webhooks');
+  const positions = new ResourcePositionStore(db, 'webhooks');
+  const expiresAt = Math.floor(Date.now() / 1000) + 86_400;
+  return {
+    /** A delivery of an `order.status_updated` of `orderId` that happened at `occurredAt`. */
+    async delivery(
+      orderId: string,
+      occurredAt: Date,
+      status: DeliveryStatus,
+      fields: Partial<DeliveryRecord> = {},
+    ): Promise<{ id: string; eventId: string; order: EventOrder }> {
+      const eventId = `evt_${randomUUID().replaceAll('-', '').slice(0, 26)}`;
+      const order = {
+        resource: resourceOfEvent('order.status_updated', orderId),
+        occurredAt: occurredAt.toISOString(),
+      };
+      const envelope = {
+        id: eventId,
+        type: 'order.status_updated',
+        occurred_at: order.occurredAt,
+        data: { id: orderId },
+      };
+      await events.claim({
+        eventId,
+        accountId: account.accountId,
+        eventType: 'order.status_updated',
+        body: JSON.stringify(envelope),
+        fannedOutAt: occurredAt.getTime(),
+        order,
+        expiresAt,
+      });
+      const id = deliveryIdOf({ id: eventId, time: order.occurredAt }, webhookId);
+      const record: DeliveryRecord = {
+        id,
+        accountId: account.accountId,
+        subscriptionId: webhookId,
+        eventId,
+        eventType: 'order.status_updated',
+        status,
+        attemptCount: status === 'superseded' ? 0 : 2,
+        scheduledAttempt: status === 'superseded' ? 0 : 2,
+        attempts: [],
+        createdAt: occurredAt.toISOString(),
+        updatedAt: occurredAt.toISOString(),
+        expiresAt,
+        ...fields,
+      };
+      await db.send(
+        new PutCommand({
+          TableName: 'webhooks',
+          Item: { pk: webhookPartition(webhookId), sk: deliverySortKey(id), ...record },
+        }),
+      );
+      return { id, eventId, order };
+    },
+    /** Records that the delivery was the newest of its resource delivered. */
+    async delivered(delivery: { id: string; eventId: string; order: EventOrder }): Promise<void> {
+      await positions.advance(
+        webhookId,
+        delivery.order,
+        { eventId: delivery.eventId, deliveryId: delivery.id, at: new Date() },
+        expiresAt,
+      );
+    },
+  };
+}
+
+describe('an ordered subscription (ordering: resource): retry and recover never reorder', () => {
+  const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+
+  async function orderedSetUp() {
+    const account = await newAccount();
+    const receiver = await newReceiver(() => ({ status: 200 }));
+    const webhook = await account.createWebhook({
+      url: receiver.url,
+      events: ['order.*'],
+      ordering: 'resource',
+    });
+    return { account, receiver, webhook, arrange: orderedDeliveries(account, webhook.id) };
+  }
+
+  it('refuses to retry a delivery once a newer event of its resource was delivered, with a 409 that says so', async () => {
+    const { account, arrange } = await orderedSetUp();
+    const failed = await arrange.delivery('ord_7', minutesAgo(10), 'failed');
+    const newer = await arrange.delivery('ord_7', minutesAgo(9), 'succeeded');
+    await arrange.delivered(newer);
+
+    const refused = await account.call('POST', `/v1/deliveries/${failed.id}/retry`);
+    const after = await account.call('GET', `/v1/deliveries/${failed.id}`);
+
+    expect(refused.json).toEqual(
+      problem('would-reorder', 409, {
+        detail: `A newer event of resource order/ord_7 (${newer.eventId}) was delivered to this subscription; sending delivery ${failed.id} now would reorder its deliveries`,
+      }),
+    );
+    expect(after.json).toMatchObject({ status: 'failed', attempt_count: 2 });
+  });
+
+  it('refuses to retry a superseded delivery, and shows it superseded by the newer event, found by its status', async () => {
+    const { account, webhook, arrange } = await orderedSetUp();
+    const newerEventId = 'evt_01m8rg2w3x4y5z6a7b8c9d0e1f';
+    const late = await arrange.delivery('ord_8', minutesAgo(10), 'superseded', {
+      supersededBy: newerEventId,
+    });
+    await arrange.delivery('ord_9', minutesAgo(10), 'failed');
+
+    const refused = await account.call('POST', `/v1/deliveries/${late.id}/retry`);
+    const superseded = await list(account, webhook.id, '?status=superseded');
+    const failed = await list(account, webhook.id, '?status=failed');
+
+    expect(refused.json).toEqual(
+      problem('would-reorder', 409, {
+        detail: `A newer event of resource order/ord_8 (${newerEventId}) was delivered to this subscription; sending delivery ${late.id} now would reorder its deliveries`,
+      }),
+    );
+    expect(superseded.data).toEqual([
+      expect.objectContaining({
+        id: late.id,
+        status: 'superseded',
+        superseded_by: newerEventId,
+        attempt_count: 0,
+      }),
+    ]);
+    expect(failed.data.map((delivery) => delivery.id)).not.toContain(late.id);
+    expect(failed.data[0]).not.toHaveProperty('superseded_by');
+  });
+
+  it('retries a delivery whose resource has had nothing newer delivered, through the ordered lane', async () => {
+    const { account, receiver, arrange } = await orderedSetUp();
+    const older = await arrange.delivery('ord_10', minutesAgo(12), 'succeeded');
+    await arrange.delivered(older);
+    const failed = await arrange.delivery('ord_10', minutesAgo(10), 'failed');
+
+    const retried = await account.call('POST', `/v1/deliveries/${failed.id}/retry`);
+    const received = await receiver.next();
+    const delivery = await eventually(async () => {
+      const d = (await account.call('GET', `/v1/deliveries/${failed.id}`)).json as Delivery;
+      return d.status === 'succeeded' ? d : undefined;
+    }, 'the manual success');
+
+    expect(retried.status).toBe(202);
+    expect(received.headers['webhook-id']).toBe(failed.id);
+    expect(JSON.parse(received.body)).toMatchObject({ id: failed.eventId, data: { id: 'ord_10' } });
+    expect(delivery.attempts.map((attempt) => [attempt.trigger, attempt.status_code])).toEqual([
+      ['manual', 200],
+    ]);
+  });
+
+  it('recovers only what would not reorder, counts the rest as superseded, and refuses a window where that is all', async () => {
+    const { account, receiver, webhook, arrange } = await orderedSetUp();
+    const since = minutesAgo(30).toISOString();
+    const stale = await arrange.delivery('ord_11', minutesAgo(20), 'failed');
+    const newer = await arrange.delivery('ord_11', minutesAgo(19), 'succeeded');
+    await arrange.delivered(newer);
+    const other = await arrange.delivery('ord_12', minutesAgo(18), 'failed');
+
+    const recovered = await account.call('POST', `/v1/webhooks/${webhook.id}/recover`, { since });
+    const received = await receiver.next();
+    await eventually(async () => {
+      const d = (await account.call('GET', `/v1/deliveries/${other.id}`)).json as Delivery;
+      return d.status === 'succeeded' ? d : undefined;
+    }, 'the recovered delivery');
+    const onlyStale = await account.call('POST', `/v1/webhooks/${webhook.id}/recover`, { since });
+
+    expect(recovered.status).toBe(202);
+    expect(recovered.json).toEqual({ recovered: 1, expired: 0, superseded: 1, next_since: null });
+    expect(received.headers['webhook-id']).toBe(other.id);
+    expect(onlyStale.json).toEqual(
+      problem('would-reorder', 409, {
+        detail:
+          'The failed delivery in this window is of a resource whose newer event was delivered to this subscription since; sending it now would reorder its deliveries, so nothing was queued',
+      }),
+    );
+    expect((await account.call('GET', `/v1/deliveries/${stale.id}`)).json).toMatchObject({
+      status: 'failed',
+    });
   });
 });
