@@ -1,5 +1,11 @@
 import { Duration, Token } from 'aws-cdk-lib';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import {
+  DeduplicationScope,
+  FifoThroughputLimit,
+  Queue,
+  QueueEncryption,
+  type QueueProps,
+} from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EnvironmentVariable, QueueDefinition } from '../functions/core/platform.ts';
 import type { PlatformFunction } from './platform-function.ts';
@@ -15,8 +21,23 @@ export interface WorkQueueProps {
 }
 
 /**
- * A work queue and its dead-letter queue, both encrypted (SQS-managed SSE) and reachable over TLS only.
- * SQS moves a message to the dead-letter queue after `maxReceiveCount` receives.
+ * The attributes of a FIFO queue of platform.ts, and of its dead-letter queue (a FIFO queue's must be FIFO
+ * too): high-throughput mode, in which SQS de-duplicates and limits throughput per message group rather than
+ * per queue, and de-duplication only by the `MessageDeduplicationId` each sender gives (fan-out a delivery's id,
+ * the API a client's retry its own), never by the body. The sandbox creates its FIFO queues with the same.
+ */
+export const fifoQueueProps = {
+  fifo: true,
+  deduplicationScope: DeduplicationScope.MESSAGE_GROUP,
+  fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+  contentBasedDeduplication: false,
+} as const satisfies QueueProps;
+
+/**
+ * A work queue and its dead-letter queue, both encrypted (SQS-managed SSE) and reachable over TLS only; for a
+ * definition with `fifo`, both are FIFO queues in high-throughput mode ({@link fifoQueueProps}, their
+ * generated names end in `.fifo`). SQS moves a message to the dead-letter queue after `maxReceiveCount`
+ * receives.
  */
 export class WorkQueue extends Construct {
   /** The definition this queue was built from. */
@@ -31,13 +52,16 @@ export class WorkQueue extends Construct {
     const { definition } = props;
     checkDefinition(this.node.path, definition);
     this.definition = definition;
+    const fifo = definition.fifo === true ? fifoQueueProps : {};
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      ...fifo,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.seconds(definition.deadLetterRetentionPeriodSeconds),
     });
     this.queue = new Queue(this, 'Queue', {
+      ...fifo,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       visibilityTimeout: Duration.seconds(definition.visibilityTimeoutSeconds),
@@ -49,6 +73,15 @@ export class WorkQueue extends Construct {
   /** Lets the function send to the work queue and binds the queue's URL to `variable`. */
   public grantSendTo(fn: PlatformFunction, variable: EnvironmentVariable): void {
     this.queue.grantSendMessages(fn);
+    fn.bindEnvironment(variable, this.queue.queueUrl);
+  }
+
+  /**
+   * Binds the work queue's URL to `variable` and grants nothing: for its consumer, which changes the visibility
+   * of the messages it received (an SQS event source mapping's consume grant allows that, on this queue only),
+   * and for functions that share the consumer's handler and environment but never call the queue.
+   */
+  public bindUrlTo(fn: PlatformFunction, variable: EnvironmentVariable): void {
     fn.bindEnvironment(variable, this.queue.queueUrl);
   }
 
@@ -65,8 +98,13 @@ function checkDefinition(path: string, definition: QueueDefinition): void {
     retentionPeriodSeconds: retention,
     deadLetterRetentionPeriodSeconds: deadLetterRetention,
     maxReceiveCount,
+    fifo,
   } = definition;
+  if (fifo !== undefined && fifo !== true) {
+    throw new Error(`${path}: fifo must be true or left out, got ${String(fifo)}`);
+  }
   for (const [name, value] of Object.entries(definition)) {
+    if (name === 'fifo') continue;
     if (Token.isUnresolved(value) || !Number.isInteger(value)) {
       throw new Error(`${path}: ${name} must be a whole number, got ${String(value)}`);
     }
@@ -84,9 +122,11 @@ function checkDefinition(path: string, definition: QueueDefinition): void {
       throw new Error(`${path}: ${name} must be ${MIN_RETENTION} to ${MAX_RETENTION}, got ${value}`);
     }
   }
-  // A standard queue's message keeps its first enqueue time in the DLQ, so a shorter DLQ retention would
-  // delete dead letters on arrival.
-  if (deadLetterRetention <= retention) {
+  // A standard queue's message keeps its first enqueue time in the DLQ, so a DLQ retention no longer than the
+  // queue's would delete old dead letters on arrival. A FIFO queue's message gets a new enqueue time when SQS
+  // moves it to its DLQ, and stays there the DLQ's whole retention, whatever it spent in the queue (SQS
+  // Developer Guide: Setting-up dead-letter queue retention): no relation between the two is needed.
+  if (fifo !== true && deadLetterRetention <= retention) {
     throw new Error(
       `${path}: deadLetterRetentionPeriodSeconds (${deadLetterRetention}) must exceed retentionPeriodSeconds ` +
         `(${retention}): dead letters keep their original enqueue time`,
