@@ -80,6 +80,12 @@ export interface DeliveryPipelineProps {
    */
   readonly slowLaneBatchSize?: number;
   /**
+   * The ordered lane's most concurrent invocations (its mapping's SQS `MaximumConcurrency`): Lambda takes a FIFO
+   * queue's message groups (one per ordered subscription and resource) in parallel up to this.
+   * @default - `orderedLaneConcurrency` of functions/core/settings.ts, which holds its bounds too
+   */
+  readonly orderedLaneConcurrency?: number;
+  /**
    * How long the functions' logs are kept.
    * @default RetentionDays.ONE_MONTH
    */
@@ -87,8 +93,9 @@ export interface DeliveryPipelineProps {
 }
 
 /**
- * The fan-out, delivery (main and slow lane) and retry-relay functions, and the SQS event source mappings of
- * platform.ts that feed them, with partial batch responses so one bad message never fails its batch.
+ * The fan-out, delivery (main, slow and ordered lane) and retry-relay functions, and the SQS event source
+ * mappings of platform.ts that feed them, with partial batch responses so one bad message never fails its batch
+ * (on the ordered lane's FIFO queue, Lambda returns a group's messages after its first failure, in order).
  */
 export class DeliveryPipeline extends Construct {
   /** Turns each bus event into one delivery per matching subscription. */
@@ -97,6 +104,8 @@ export class DeliveryPipeline extends Construct {
   public readonly delivery: PlatformFunction;
   /** Sends signed webhooks to slow endpoints, waiting the full timeout. */
   public readonly slowDelivery: PlatformFunction;
+  /** Sends signed webhooks of ordered subscriptions from the FIFO ordered lane, one at a time per resource. */
+  public readonly orderedDelivery: PlatformFunction;
   /** Moves retries that waited out their delay to the main lane. */
   public readonly retryRelay: PlatformFunction;
 
@@ -130,6 +139,7 @@ export class DeliveryPipeline extends Construct {
       mainLaneBatchSize: checkedSetting(this, 'mainLaneBatchSize', props.mainLaneBatchSize),
       slowLaneConcurrency: checkedSetting(this, 'slowLaneConcurrency', props.slowLaneConcurrency),
       slowLaneBatchSize: checkedSetting(this, 'slowLaneBatchSize', props.slowLaneBatchSize),
+      orderedLaneConcurrency: checkedSetting(this, 'orderedLaneConcurrency', props.orderedLaneConcurrency),
     });
 
     this.fanOut = new PlatformFunction(this, 'FanOut', {
@@ -138,17 +148,17 @@ export class DeliveryPipeline extends Construct {
     });
     // Fan-out lists subscriptions, and keeps each event's body (and a test event's pending record).
     table.grantReadWriteTo(this.fanOut);
+    // Ordered subscriptions' deliveries to the ordered lane, the others to the main lane.
     queues.delivery.grantSendTo(this.fanOut, 'DELIVERY_QUEUE_URL');
+    queues.orderedDelivery.grantSendTo(this.fanOut, 'ORDERED_DELIVERY_QUEUE_URL');
     queues.fanOut.grantDeadLetterSendTo(this.fanOut, 'FAN_OUT_DLQ_URL');
     bindSettings(this.fanOut, settings);
 
-    const deliveryFunction = (name: string, definition: FunctionDefinition) => {
+    const deliveryFunction = (name: string, definition: FunctionDefinition, recursiveLoop: RecursiveLoop) => {
       const fn = new PlatformFunction(this, name, {
         definition,
         logRetention: props.logRetention,
-        // Each attempt of a delivery is invoked by the message of the one before (up to 21 with the longest
-        // schedule), all in one chain of requests; the schedule bounds it, not Lambda's 16.
-        recursiveLoop: RecursiveLoop.ALLOW,
+        recursiveLoop,
       });
       // Reads the subscription, records each attempt, and notes an endpoint's health on its subscription.
       table.grantReadWriteTo(fn);
@@ -157,14 +167,27 @@ export class DeliveryPipeline extends Construct {
       queues.slowDelivery.grantSendTo(fn, 'SLOW_DELIVERY_QUEUE_URL');
       queues.retry.grantSendTo(fn, 'RETRY_QUEUE_URL');
       queues.delivery.grantDeadLetterSendTo(fn, 'DELIVERY_DLQ_URL');
+      // No lane sends to the ordered lane: the ordered lane's function changes the visibility of the messages it
+      // received (a retry waits by visibility in its group), which its mapping's consume grant allows; the
+      // others share its handler and environment.
+      queues.orderedDelivery.bindUrlTo(fn, 'ORDERED_DELIVERY_QUEUE_URL');
       props.eventBus.grantPutEventsTo(fn);
       fn.bindEnvironment('EVENT_BUS_NAME', props.eventBus.eventBusName);
       bindSettings(fn, settings);
       blockPrivateTargets(fn);
       return fn;
     };
-    this.delivery = deliveryFunction('Delivery', functions.delivery);
-    this.slowDelivery = deliveryFunction('SlowDelivery', functions.slowDelivery);
+    // Each attempt of a delivery is invoked by the message of the one before (up to 21 with the longest
+    // schedule), all in one chain of requests; the schedule bounds it, not Lambda's 16.
+    this.delivery = deliveryFunction('Delivery', functions.delivery, RecursiveLoop.ALLOW);
+    this.slowDelivery = deliveryFunction('SlowDelivery', functions.slowDelivery, RecursiveLoop.ALLOW);
+    // The ordered lane keeps a delivery's message across its attempts and nothing sends to its queue but
+    // fan-out and the API: no chain of requests leads back to it, so Lambda's loop detection stays on.
+    this.orderedDelivery = deliveryFunction(
+      'OrderedDelivery',
+      functions.orderedDelivery,
+      RecursiveLoop.TERMINATE,
+    );
 
     this.retryRelay = new PlatformFunction(this, 'RetryRelay', {
       definition: functions.retryRelay,
@@ -180,6 +203,7 @@ export class DeliveryPipeline extends Construct {
       fanOut: this.fanOut,
       delivery: this.delivery,
       slowDelivery: this.slowDelivery,
+      orderedDelivery: this.orderedDelivery,
       retryRelay: this.retryRelay,
     };
     for (const mapping of mappings) {
@@ -195,7 +219,10 @@ export class DeliveryPipeline extends Construct {
       consumer.function.addEventSource(
         new SqsEventSource(queue.queue, {
           batchSize: mapping.batchSize,
-          maxBatchingWindow: Duration.seconds(mapping.maxBatchingWindowSeconds),
+          // Lambda takes no batching window from a FIFO queue (checkMapping makes sure none is asked for).
+          ...(queue.definition.fifo === true
+            ? {}
+            : { maxBatchingWindow: Duration.seconds(mapping.maxBatchingWindowSeconds) }),
           maxConcurrency: mapping.maximumConcurrency,
           reportBatchItemFailures: true,
         }),
@@ -222,6 +249,11 @@ function checkMapping(
   const { batchSize, maxBatchingWindowSeconds: window, maximumConcurrency } = mapping;
   if (!Number.isInteger(window) || window < 0 || window > 300) {
     throw new Error(`${path}: ${name}: maxBatchingWindowSeconds must be 0 to 300, got ${window}`);
+  }
+  if (queue.definition.fifo === true && window !== 0) {
+    throw new Error(
+      `${path}: ${name}: maxBatchingWindowSeconds must be 0 for a FIFO queue (Lambda batches none), got ${window}`,
+    );
   }
   const maxBatch = window > 0 ? 10_000 : 10;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > maxBatch) {

@@ -34,6 +34,8 @@ export interface SubscriptionApiProps {
   readonly fanOutQueue: WorkQueue;
   /** The main delivery lane, where the API puts the attempts clients ask for (retry, recover). */
   readonly deliveryQueue: WorkQueue;
+  /** The ordered lane (a FIFO queue), where the API puts the attempts clients ask for of ordered subscriptions. */
+  readonly orderedDeliveryQueue: WorkQueue;
   /**
    * How long delivery records are kept (the API filters expired ones), in days.
    * @default - `deliveryRetentionDays` of functions/core/settings.ts, which holds its bounds too
@@ -109,6 +111,7 @@ export class SubscriptionApi extends Construct {
     props.table.grantReadWriteTo(this.apiFunction);
     props.fanOutQueue.grantSendTo(this.apiFunction, 'FAN_OUT_QUEUE_URL');
     props.deliveryQueue.grantSendTo(this.apiFunction, 'DELIVERY_QUEUE_URL');
+    props.orderedDeliveryQueue.grantSendTo(this.apiFunction, 'ORDERED_DELIVERY_QUEUE_URL');
     bindSettings(this.apiFunction, settings);
     blockPrivateTargets(this.apiFunction);
 

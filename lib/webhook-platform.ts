@@ -128,6 +128,12 @@ export interface WebhookPlatformProps extends SettingProps {
    */
   readonly slowLaneBatchSize?: number;
   /**
+   * The ordered lane's most concurrent invocations (its SQS event source mapping's `MaximumConcurrency`):
+   * deliveries of subscriptions ordered by resource, one at a time per resource, never the other lanes'.
+   * @default - `orderedLaneConcurrency` of functions/core/settings.ts, which holds its bounds too
+   */
+  readonly orderedLaneConcurrency?: number;
+  /**
    * How long the functions' logs and the API's access logs are kept.
    * @default RetentionDays.ONE_MONTH
    */
@@ -274,12 +280,14 @@ export class WebhookPlatform extends Construct {
       mainLaneBatchSize: settings.mainLaneBatchSize,
       slowLaneConcurrency: settings.slowLaneConcurrency,
       slowLaneBatchSize: settings.slowLaneBatchSize,
+      orderedLaneConcurrency: settings.orderedLaneConcurrency,
       logRetention: props.logRetention,
     });
     this.api = new SubscriptionApi(this, 'Api', {
       table: this.table,
       fanOutQueue: this.queues.fanOut,
       deliveryQueue: this.queues.delivery,
+      orderedDeliveryQueue: this.queues.orderedDelivery,
       deliveryRetentionDays: settings.deliveryRetentionDays,
       subscriptionsPerAccount: settings.subscriptionsPerAccount,
       throttle: props.apiThrottle,
@@ -291,6 +299,7 @@ export class WebhookPlatform extends Construct {
       fanOut: this.pipeline.fanOut,
       delivery: this.pipeline.delivery,
       slowDelivery: this.pipeline.slowDelivery,
+      orderedDelivery: this.pipeline.orderedDelivery,
       retryRelay: this.pipeline.retryRelay,
     };
     // The pipeline and the API bind the settings they take; this binds any other a function reads.
