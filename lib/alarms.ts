@@ -32,12 +32,24 @@ export const BACKLOG_EVALUATION_PERIODS = 3;
  * its alarm fires. A retry is a new message sent with a delay of up to 15 minutes (SQS's limit), to its lane or
  * the retry queue, so a healthy lane or retry queue holds messages up to 15 minutes old; their limits leave that
  * and a margin. Fan-out's queue never holds delayed messages: minutes there mean fan-out is stuck.
+ *
+ * The ordered lane is the exception. A retry there keeps its message, which waits in flight by its visibility
+ * (up to 12 hours at a time), and the messages behind it in its group (its subscription and resource) are not
+ * received at all meanwhile. `ApproximateAgeOfOldestMessage` counts a message from when it was sent, in flight or
+ * not, and leaves out only one received three times or more, until it is deleted (SQS Developer Guide: available
+ * CloudWatch metrics). So the waiting message itself drops out after a few attempts, but those behind it count
+ * with their whole age: an ordered subscription whose endpoint is down holds messages as old as a delivery's
+ * whole retry schedule (about 28 hours by default, 33 with jitter), and older while its circuit holds them. That
+ * is a customer's outage, which no alarm pages for; the lane's backlog and its function's errors and throttles
+ * show a lane that stops or falls behind. Its limit is what no schedule explains: 3 days, a day before the
+ * queue's 4-day retention, at which SQS deletes a message unsent (expired messages go to no dead-letter queue).
  */
 export const OLDEST_MESSAGE_AGE_LIMITS: Readonly<Record<QueueName, Duration>> = {
   fanOut: Duration.minutes(5),
   delivery: Duration.minutes(20),
   // Slow endpoints together get at most the slow lane's invocations: a backlog there is expected sooner.
   slowDelivery: Duration.minutes(30),
+  orderedDelivery: Duration.days(3),
   retry: Duration.minutes(20),
 };
 /** Consecutive periods a queue's oldest message must stay older than its limit. */
@@ -161,7 +173,7 @@ export function deliveryMetric(
   });
 }
 
-/** A delivery count of platform.ts summed over both lanes (a lane without data counts 0). */
+/** A delivery count of platform.ts summed over every lane (a lane without data counts 0). */
 export function deliveryTotal(
   name: keyof typeof deliveryMetrics.names,
   period: Duration,
@@ -176,11 +188,31 @@ export function deliveryTotal(
   return new MathExpression({ expression: terms.join(' + '), usingMetrics, label, period });
 }
 
+/** What the dead-letter alarm of a queue says: where its messages come from, and what to do with them. */
+function deadLettersDescription(name: QueueName, queue: WorkQueue): string {
+  const redrive = 'then redrive them to their queue (SQS console: Start DLQ redrive)';
+  if (queue.definition.fifo !== true) {
+    return (
+      `Messages in the ${name} dead-letter queue. Read them (each carries its reason as a message attribute), ` +
+      `fix the cause, ${redrive}.`
+    );
+  }
+  // Every wait on the ordered lane (a retry's, a turn's, an open circuit's) is a receive, and the delivery code
+  // ends a delivery itself (failed, in its record): only invocations that crash every time get this far.
+  return (
+    `Messages in the ${name} dead-letter queue: SQS moved each after ${queue.definition.maxReceiveCount} ` +
+    'receives, which only a message whose invocations crashed or timed out every time reaches (the delivery ' +
+    "code ends a delivery itself long before, so an endpoint's outage should never land here). Read the " +
+    `function's errors and logs for the cause and fix it, ${redrive}: each goes to the end of its message ` +
+    'group, and one older than an event of its resource delivered meanwhile is recorded superseded, not sent.'
+  );
+}
+
 /**
  * The platform's alarms, each with what to do in its description:
  * - any message in a dead-letter queue;
  * - a work queue's backlog of visible messages that does not drain (its consumer is failing, throttled or too
- *   slow for the load), and its oldest message older than the queue's limit;
+ *   slow for the load), and its oldest message older than the queue's limit ({@link OLDEST_MESSAGE_AGE_LIMITS});
  * - the share of failed delivery attempts (from the delivery metrics), over a minimum of attempts;
  * - errors and throttles of each function;
  * - each rule's events that EventBridge could not deliver to its queue (`FailedInvocations`), and those its
@@ -222,6 +254,13 @@ export class PlatformAlarms extends Construct {
 
     for (const [name, queue] of Object.entries(props.queues) as [QueueName, WorkQueue][]) {
       const ageLimit = OLDEST_MESSAGE_AGE_LIMITS[name];
+      // SQS deletes a message when it reaches the queue's retention: an older limit could never be reached.
+      if (ageLimit.toSeconds() >= queue.definition.retentionPeriodSeconds) {
+        throw new Error(
+          `${this.node.path}: the ${name} queue keeps messages ${queue.definition.retentionPeriodSeconds} s, ` +
+            `no longer than its oldest-message alarm's limit (${ageLimit.toHumanString()}): shorten the limit`,
+        );
+      }
       // A lane's concurrency is a setting (its prop); the other mappings' are fixed in platform.ts.
       const concurrency = eventSourceMappingDeclarations.find(
         (mapping) => mapping.queue === name,
@@ -232,9 +271,7 @@ export class PlatformAlarms extends Construct {
           : "raise the mapping's maximumConcurrency in platform.ts";
       alarms.push(
         new Alarm(this, `${name}-DeadLetters`, {
-          alarmDescription:
-            `Messages in the ${name} dead-letter queue. Read them (each carries its reason as a message ` +
-            'attribute), fix the cause, then redrive them to their queue (SQS console: Start DLQ redrive).',
+          alarmDescription: deadLettersDescription(name, queue),
           metric: queue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
             period: ALARM_PERIOD,
             statistic: 'Maximum',
@@ -262,10 +299,16 @@ export class PlatformAlarms extends Construct {
         }),
         new Alarm(this, `${name}-OldestMessage`, {
           alarmDescription:
-            `The oldest message in the ${name} queue has been older than ${ageLimit.toMinutes()} minutes for ` +
-            `${minutes(OLDEST_MESSAGE_EVALUATION_PERIODS)} minutes: its consumer is not keeping up or keeps ` +
-            "failing on it. Check the function's errors, throttles and logs; messages that fail " +
-            `${queue.definition.maxReceiveCount} times go to the dead-letter queue.`,
+            `The oldest message in the ${name} queue has been older than ${ageLimit.toHumanString()} for ` +
+            `${minutes(OLDEST_MESSAGE_EVALUATION_PERIODS)} minutes: ` +
+            (queue.definition.fifo === true
+              ? 'older than any retry schedule or open circuit explains, so a message group of the lane has ' +
+                `not moved for days, and SQS deletes the message unsent when it is ` +
+                `${Duration.seconds(queue.definition.retentionPeriodSeconds).toHumanString()} old. Check the ` +
+                "function's errors, throttles and logs for the group that does not move and why; fix the cause " +
+                'before then.'
+              : "its consumer is not keeping up or keeps failing on it. Check the function's errors, throttles " +
+                `and logs; messages that fail ${queue.definition.maxReceiveCount} times go to the dead-letter queue.`),
           metric: queue.queue.metricApproximateAgeOfOldestMessage({
             period: ALARM_PERIOD,
             statistic: 'Maximum',

@@ -53,12 +53,14 @@ const graph = (
 
 /**
  * One CloudWatch dashboard for the platform: alarm states; deliveries per minute and the success rate; attempt
- * latency p50/p95/p99 per lane; failures by error kind; deliveries failed for good and moved to the slow lane;
- * each queue's visible backlog and oldest message; each dead-letter queue's depth; each function's errors and
- * throttles; the events each rule could not deliver to its queue; and a row of endpoints: subscriptions moved
- * between the lanes (both ways), circuits opened and closed and their probes, deliveries held and throttled, new
- * connections and their setup time p50/p99 per lane. Delivery and endpoint figures come from the delivery
- * functions' embedded metrics (`deliveryMetrics` of platform.ts), the rest from SQS and Lambda.
+ * latency p50/p95/p99 per lane (main, slow, ordered); failures by error kind; deliveries failed for good and
+ * moved to the slow lane; each queue's visible backlog and (standard queues') oldest message; each dead-letter
+ * queue's depth; a row of the ordered lane: its deliveries per minute, its FIFO queue's messages visible and in
+ * flight and groups in flight, and its oldest message in hours; each function's errors and throttles; the events
+ * each rule could not deliver to its queue; and a row of endpoints: subscriptions moved between the lanes (both
+ * ways), circuits opened and closed and their probes, deliveries held and throttled, new connections and their
+ * setup time p50/p99 per lane. Delivery and endpoint figures come from the delivery functions' embedded metrics
+ * (`deliveryMetrics` of platform.ts), the rest from SQS and Lambda.
  */
 export class PlatformDashboard extends Construct {
   /** The dashboard. */
@@ -69,6 +71,8 @@ export class PlatformDashboard extends Construct {
     const queues = Object.entries(props.queues) as [QueueName, WorkQueue][];
     const functions = Object.entries(props.functions) as [FunctionName, PlatformFunction][];
     const { names, lanes } = deliveryMetrics;
+    const standardQueues = queues.filter(([, queue]) => queue.definition.fifo !== true);
+    const third = { width: 8 };
 
     const successRate = new MathExpression({
       expression: 'IF(attempts > 0, 100 * successes / attempts)',
@@ -165,13 +169,75 @@ export class PlatformDashboard extends Construct {
       ),
       graph(
         'Oldest message (seconds)',
-        queues.map(([name, queue]) =>
+        // A FIFO queue's messages wait in their groups for hours by design: its own row shows them in hours,
+        // where they do not flatten the minutes that matter here.
+        standardQueues.map(([name, queue]) =>
           queue.queue.metricApproximateAgeOfOldestMessage({
             period: MINUTE,
             statistic: 'Maximum',
             label: name,
           }),
         ),
+      ),
+    );
+    // The ordered lane's row: its FIFO queue's figures mean something else than the other lanes'.
+    const ordered = props.queues.orderedDelivery.queue;
+    this.dashboard.addWidgets(
+      new TextWidget({
+        markdown:
+          '## Ordered lane\nDeliveries of subscriptions ordered by resource, from a FIFO queue: one ' +
+          'message group per subscription and resource, one delivery of a group at a time. A retry waits in ' +
+          'flight in its group, so the messages in flight are deliveries being attempted or waiting for a ' +
+          "retry, and the oldest message's age counts the deliveries queued behind them (an endpoint's " +
+          'outage holds its groups for as long as its retries last).',
+        width: 24,
+        height: 2,
+      }),
+    );
+    this.dashboard.addWidgets(
+      graph(
+        'Ordered deliveries per minute',
+        [
+          deliveryMetric('attempts', 'ordered', { period: MINUTE, label: 'Attempts' }),
+          deliveryMetric('successes', 'ordered', { period: MINUTE, label: 'Successes' }),
+          deliveryMetric('failures', 'ordered', { period: MINUTE, label: 'Failed attempts' }),
+        ],
+        third,
+      ),
+      graph(
+        'Ordered lane queue',
+        [
+          ordered.metricApproximateNumberOfMessagesVisible({
+            period: MINUTE,
+            statistic: 'Maximum',
+            label: 'Messages visible',
+          }),
+          ordered.metricApproximateNumberOfMessagesNotVisible({
+            period: MINUTE,
+            statistic: 'Maximum',
+            label: 'Messages in flight',
+          }),
+          ordered.metric('ApproximateNumberOfGroupsWithInflightMessages', {
+            period: MINUTE,
+            statistic: 'Maximum',
+            label: 'Groups in flight',
+          }),
+        ],
+        third,
+      ),
+      graph(
+        'Ordered lane oldest message (hours)',
+        [
+          new MathExpression({
+            expression: 'age / 3600',
+            usingMetrics: {
+              age: ordered.metricApproximateAgeOfOldestMessage({ period: MINUTE, statistic: 'Maximum' }),
+            },
+            label: 'Oldest message',
+            period: MINUTE,
+          }),
+        ],
+        { ...third, leftYAxis: { min: 0 } },
       ),
     );
     const ruleGraph = (metricName: RuleFailureMetric) =>
@@ -206,7 +272,6 @@ export class PlatformDashboard extends Construct {
         height: 2,
       }),
     );
-    const third = { width: 8 };
     this.dashboard.addWidgets(
       graph(
         'Subscriptions moved between lanes',
