@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { compileErrors, validate } from '@readme/openapi-parser';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -12,6 +13,10 @@ import { portalPageRoutes } from '../../functions/api/portal-page-routes.ts';
 import { portalSessionRoutes } from '../../functions/api/portal-session-routes.ts';
 import { type WebhookRoutesDependencies, webhookRoutes } from '../../functions/api/webhook-routes.ts';
 import type { PortalSessionPorts } from '../../functions/core/accounts/portal-session.ts';
+import { documentClient } from '../../functions/core/aws/dynamodb.ts';
+import { deliveryIdOf } from '../../functions/core/deliveries/delivery-id.ts';
+import { EventStore } from '../../functions/core/deliveries/event-store.ts';
+import { deliverySortKey, webhookPartition } from '../../functions/core/storage/table-keys.ts';
 import { useApiSandbox } from '../support/api-sandbox.ts';
 import { api } from '../support/clients.ts';
 import { eventually } from '../support/eventually.ts';
@@ -300,6 +305,8 @@ describe('GET /v1/openapi.json', () => {
     [{ rate_limit: 1.5 }, 'rate_limit'],
     [{ rate_limit: '10' }, 'rate_limit'],
     [{ circuit: { state: 'closed' } }, 'circuit'],
+    [{ ordering: 'fifo' }, 'ordering'],
+    [{ ordering: null }, 'ordering'],
   ])('the document refuses %j as the API does (%s)', async (fields, field) => {
     const { call } = await newAccount();
     const body = { name: 'x', url: 'https://hooks.example.com/in', events: ['order.*'], ...fields };
@@ -367,6 +374,80 @@ describe('GET /v1/openapi.json', () => {
     });
     expectDocumented('/v1/webhooks/{id}', 'get', read);
     expectDocumented('/v1/webhooks', 'get', listed);
+  });
+
+  it('documents ordering, the superseded status and the refusals that keep order, as the API answers them', async () => {
+    const { schemas } = document.components;
+    const account = await newAccount();
+    const { id } = await account.createWebhook({ ordering: 'resource' });
+    // A superseded delivery of it, as the ordered lane records one, beside its kept event.
+    const db = documentClient(dynamo());
+    const expiresAt = Math.floor(Date.now() / 1000) + 3600;
+    const occurredAt = new Date(Date.now() - 60_000).toISOString();
+    const eventId = 'evt_01m8rg2w3x4y5z6a7b8c9d0e1a';
+    await new EventStore(db, 'webhooks').claim({
+      eventId,
+      accountId: account.accountId,
+      eventType: 'order.status_updated',
+      body: '{}',
+      fannedOutAt: Date.parse(occurredAt),
+      order: { resource: 'order/ord_1', occurredAt },
+      expiresAt,
+    });
+    const deliveryId = deliveryIdOf({ id: eventId, time: occurredAt }, id);
+    await db.send(
+      new PutCommand({
+        TableName: 'webhooks',
+        Item: {
+          pk: webhookPartition(id),
+          sk: deliverySortKey(deliveryId),
+          id: deliveryId,
+          accountId: account.accountId,
+          subscriptionId: id,
+          eventId,
+          eventType: 'order.status_updated',
+          status: 'superseded',
+          supersededBy: 'evt_01m8rg2w3x4y5z6a7b8c9d0e1b',
+          attemptCount: 0,
+          scheduledAttempt: 0,
+          attempts: [],
+          createdAt: occurredAt,
+          updatedAt: occurredAt,
+          expiresAt,
+        },
+      }),
+    );
+
+    const read = await account.call('GET', `/v1/webhooks/${id}`);
+    const delivery = await account.call('GET', `/v1/deliveries/${deliveryId}`);
+    const superseded = await account.call('GET', `/v1/webhooks/${id}/deliveries?status=superseded`);
+    const retry = await account.call('POST', `/v1/deliveries/${deliveryId}/retry`);
+
+    for (const schema of ['CreateWebhook', 'UpdateWebhook', 'Webhook']) {
+      expect(schemas[schema]?.properties?.ordering).toMatchObject({
+        enum: ['none', 'resource'],
+        description: expect.stringMatching(
+          /`none` \(the default\).*per resource.*`occurred_at`, then by its `sequence`.*one at a time, oldest first.*`superseded`.*fails for good.*next one go on.*applies to events fanned out after it/,
+        ),
+      });
+    }
+    expect(schemas.Webhook?.required).toContain('ordering');
+    expect(schemas.Delivery?.properties?.status).toMatchObject({
+      enum: ['pending', 'succeeded', 'failed', 'superseded'],
+    });
+    expect(schemas.Delivery?.properties?.superseded_by).toMatchObject({ type: 'string' });
+    expect(schemas.Recovery?.required).toContain('superseded');
+    expect(read.json).toMatchObject({ ordering: 'resource' });
+    expect(delivery.json).toMatchObject({
+      status: 'superseded',
+      superseded_by: 'evt_01m8rg2w3x4y5z6a7b8c9d0e1b',
+    });
+    expect(superseded.json).toMatchObject({ data: [{ id: deliveryId }] });
+    expect(retry.json).toMatchObject({ type: 'urn:webhooks:problem:would-reorder', status: 409 });
+    expectDocumented('/v1/webhooks/{id}', 'get', read);
+    expectDocumented('/v1/deliveries/{id}', 'get', delivery);
+    expectDocumented('/v1/webhooks/{id}/deliveries', 'get', superseded);
+    expectDocumented('/v1/deliveries/{id}/retry', 'post', retry);
   });
 
   it('gives examples that match their own schemas, for create, update, list and test', () => {
