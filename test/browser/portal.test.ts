@@ -336,6 +336,8 @@ describe('the portal, in a browser', () => {
     ]);
     expect(await rateLimit.getAttribute('aria-invalid')).toBe('true');
     await rateLimit.fill('25');
+    expect(await page.getByLabel('Any order').isChecked()).toBe(true);
+    await page.getByLabel('In order per resource').check();
     await look('10-edit');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await heading('Warehouse (EU)');
@@ -345,6 +347,7 @@ describe('the portal, in a browser', () => {
     expect(await fact('Rate limit').textContent()).toBe(
       'At most 25 deliveries a second; more wait their turn',
     );
+    expect(await fact('Order').textContent()).toBe('In order per resource');
     expect(await fact('Circuit').textContent()).toBe('Closed: deliveries are attempted as usual');
     expect(await fact('Delivery lane').textContent()).toBe('Main: the endpoint answers quickly');
   });
