@@ -64,7 +64,15 @@ function loadBundle(name: FunctionName, environment: Record<string, string>) {
 
 describe('handler bundles', () => {
   it('bundles every handler of platform.ts, the retry relay included', () => {
-    expect(names).toEqual(['authorizer', 'api', 'fanOut', 'delivery', 'slowDelivery', 'retryRelay']);
+    expect(names).toEqual([
+      'authorizer',
+      'api',
+      'fanOut',
+      'delivery',
+      'slowDelivery',
+      'orderedDelivery',
+      'retryRelay',
+    ]);
   });
 
   it.each(names)('%s bundles to an ES module that loads with only its declared environment', async (name) => {

@@ -51,6 +51,7 @@ function subscriptionApi(props: Partial<SubscriptionApiProps> = {}): Subscriptio
     table: new WebhookTable(stack, 'Table'),
     fanOutQueue: all.fanOut,
     deliveryQueue: all.delivery,
+    orderedDeliveryQueue: all.orderedDelivery,
     ...props,
   });
 }
@@ -62,7 +63,7 @@ describe('PlatformFunction environment binding', () => {
     new WebhookTable(stack, 'Table').grantReadWriteTo(fn);
 
     expect(() => (stack.node.root as App).synth()).toThrow(
-      /functions\/fan-out\/handler\.ts reads DELIVERY_QUEUE_URL, FAN_OUT_DLQ_URL, DELIVERY_RETENTION_DAYS .*but nothing binds them/,
+      /functions\/fan-out\/handler\.ts reads DELIVERY_QUEUE_URL, ORDERED_DELIVERY_QUEUE_URL, FAN_OUT_DLQ_URL, DELIVERY_RETENTION_DAYS .*but nothing binds them/,
     );
   });
 
@@ -106,6 +107,16 @@ describe('WorkQueue checks', () => {
     );
   });
 
+  it("lets a FIFO queue's dead-letter queue keep messages no longer than the queue (SQS resets their enqueue time there)", () => {
+    const fifo = (overrides: Partial<QueueDefinition>) => () =>
+      new WorkQueue(newStack(), 'Queue', { definition: { ...queues.orderedDelivery, ...overrides } });
+    expect(queues.orderedDelivery.fifo).toBe(true);
+    expect(
+      fifo({ deadLetterRetentionPeriodSeconds: queues.orderedDelivery.retentionPeriodSeconds }),
+    ).not.toThrow();
+    expect(fifo({ deadLetterRetentionPeriodSeconds: 3600 })).not.toThrow();
+  });
+
   it('rejects queue settings outside the SQS limits', () => {
     expect(withQueue({ visibilityTimeoutSeconds: 13 * 3600 })).toThrow(
       /visibilityTimeoutSeconds must be 0 to 43200/,
@@ -130,6 +141,12 @@ describe('DeliveryPipeline checks', () => {
         }),
     ).toThrow(
       /mapping slowDelivery -> slowDelivery: the queue's visibilityTimeoutSeconds \(179\) must be at least 6x the function's timeoutSeconds \(30\)/,
+    );
+  });
+
+  it('rejects an orderedLaneConcurrency below what an SQS mapping takes, naming the prop', () => {
+    expect(() => pipeline({ orderedLaneConcurrency: 1 })).toThrow(
+      'Test/Pipeline: orderedLaneConcurrency must be a whole number from 2 to 1000, got 1',
     );
   });
 
@@ -158,9 +175,9 @@ describe('DeliveryPipeline checks', () => {
     );
   });
 
-  it('binds a valid retry schedule to both delivery lanes, comma-separated', () => {
+  it('binds a valid retry schedule to every delivery lane, comma-separated', () => {
     const built = pipeline({ retryScheduleSeconds: [1, 60, 86_400] });
-    for (const fn of [built.delivery, built.slowDelivery]) {
+    for (const fn of [built.delivery, built.slowDelivery, built.orderedDelivery]) {
       expect(fn.boundEnvironment.get('RETRY_SCHEDULE')).toBe('1,60,86400');
     }
   });
@@ -174,9 +191,9 @@ describe('DeliveryPipeline checks', () => {
     );
   });
 
-  it('binds disableAfter in seconds to both delivery lanes', () => {
+  it('binds disableAfter in seconds to every delivery lane', () => {
     const built = pipeline({ disableAfter: Duration.hours(1) });
-    for (const fn of [built.delivery, built.slowDelivery]) {
+    for (const fn of [built.delivery, built.slowDelivery, built.orderedDelivery]) {
       expect(fn.boundEnvironment.get('DISABLE_AFTER_SECONDS')).toBe('3600');
     }
   });
@@ -190,9 +207,9 @@ describe('DeliveryPipeline checks', () => {
     );
   });
 
-  it('binds deliveryTimeout in seconds to both delivery lanes', () => {
+  it('binds deliveryTimeout in seconds to every delivery lane', () => {
     const built = pipeline({ deliveryTimeout: Duration.seconds(20) });
-    for (const fn of [built.delivery, built.slowDelivery]) {
+    for (const fn of [built.delivery, built.slowDelivery, built.orderedDelivery]) {
       expect(fn.boundEnvironment.get('DELIVERY_TIMEOUT_SECONDS')).toBe('20');
     }
   });
@@ -205,7 +222,7 @@ describe('DeliveryPipeline checks', () => {
 
   it('binds deliveryRetentionDays to every function that writes delivery records', () => {
     const built = pipeline({ deliveryRetentionDays: 7 });
-    for (const fn of [built.fanOut, built.delivery, built.slowDelivery]) {
+    for (const fn of [built.fanOut, built.delivery, built.slowDelivery, built.orderedDelivery]) {
       expect(fn.boundEnvironment.get('DELIVERY_RETENTION_DAYS')).toBe('7');
     }
   });

@@ -11,11 +11,13 @@ import {
   type FunctionName,
   functions,
   httpApi,
+  type QueueDefinition,
   type QueueName,
   queues,
   rules,
   table,
 } from '../../functions/core/platform.ts';
+import { settings } from '../../functions/core/settings.ts';
 import {
   ALARM_PERIOD,
   BACKLOG_EVALUATION_PERIODS,
@@ -118,6 +120,7 @@ const tableAccess: Record<FunctionName, TableAccess> = {
   // Read the subscription, record each attempt, note an endpoint's health, disable a failing subscription.
   delivery: 'read-write',
   slowDelivery: 'read-write',
+  orderedDelivery: 'read-write',
   // Only moves messages between queues.
   retryRelay: 'none',
 };
@@ -133,13 +136,18 @@ const queueRefId = (ref: QueueRef): string =>
 /** The queues each function's code sends to; a function added to platform.ts must be listed here. */
 const queueSends: Record<FunctionName, readonly QueueRef[]> = {
   authorizer: [],
-  // Test events go through fan-out; the retries and recoveries clients ask for go to the main lane.
-  api: ['fanOut', 'delivery'],
-  // One delivery per matching subscription to the main lane; an event it cannot handle to its own DLQ.
-  fanOut: ['delivery', 'fanOut DLQ'],
+  // Test events go through fan-out; the retries and recoveries clients ask for go to the main lane, or to the
+  // ordered lane for ordered subscriptions.
+  api: ['fanOut', 'delivery', 'orderedDelivery'],
+  // One delivery per matching subscription to the main lane (the ordered lane for ordered subscriptions); an
+  // event it cannot handle to its own DLQ.
+  fanOut: ['delivery', 'orderedDelivery', 'fanOut DLQ'],
   // A retry is a new message, delayed: to a lane, or to the retry queue to wait longer than 15 minutes.
   delivery: ['delivery', 'slowDelivery', 'retry', 'delivery DLQ'],
   slowDelivery: ['delivery', 'slowDelivery', 'retry', 'delivery DLQ'],
+  // An ordered retry waits by visibility in its group (no send), but the ordered lane may send what the other
+  // lanes send.
+  orderedDelivery: ['delivery', 'slowDelivery', 'retry', 'delivery DLQ'],
   // A waiting retry hops through the retry queue until it is due within 15 minutes, then to the main lane.
   retryRelay: ['delivery', 'retry'],
 };
@@ -151,6 +159,7 @@ const putsPlatformEvents: Record<FunctionName, boolean> = {
   fanOut: false,
   delivery: true,
   slowDelivery: true,
+  orderedDelivery: true,
   retryRelay: false,
 };
 
@@ -173,22 +182,64 @@ describe('queues', () => {
   });
 
   it('keeps the visibility, retention and redrive values that the design relies on', () => {
-    // Visibility is at least 6x the consumer's timeout: fan-out 5 s, main lane 5 s, slow lane 30 s, relay 10 s.
-    const visibility: Record<QueueName, number> = { fanOut: 30, delivery: 60, slowDelivery: 180, retry: 60 };
+    // Visibility is at least 6x the consumer's timeout: fan-out 5 s, main lane 10 s, slow and ordered lanes
+    // 30 s, relay 10 s.
+    const visibility: Record<QueueName, number> = {
+      fanOut: 30,
+      delivery: 60,
+      slowDelivery: 180,
+      orderedDelivery: 180,
+      retry: 60,
+    };
+    // Every wait on the ordered lane (a retry's, a turn's, an open circuit's) is a receive: SQS's most.
+    const maxReceives: Record<QueueName, number> = {
+      fanOut: 5,
+      delivery: 5,
+      slowDelivery: 5,
+      orderedDelivery: 1000,
+      retry: 5,
+    };
     expect(Object.keys(queues).sort()).toEqual(Object.keys(visibility).sort());
-    expect(ofType(resources, 'AWS::SQS::Queue')).toHaveLength(8);
+    expect(ofType(resources, 'AWS::SQS::Queue')).toHaveLength(10);
     for (const [name, seconds] of Object.entries(visibility) as [QueueName, number][]) {
       const queue = resource(queueId(name)).Properties;
       expect(queue, name).toMatchObject({
         VisibilityTimeout: seconds,
         MessageRetentionPeriod: 4 * days,
-        RedrivePolicy: { maxReceiveCount: 5 },
+        RedrivePolicy: { maxReceiveCount: maxReceives[name] },
       });
-      // Fair queues are standard queues whose messages carry a MessageGroupId.
-      expect(queue.FifoQueue, name).toBeUndefined();
       expect(resource(deadLetterQueueId(name)).Properties.MessageRetentionPeriod, `${name} DLQ`).toBe(
         14 * days,
       );
+    }
+  });
+
+  it('makes only the ordered lane and its dead-letter queue FIFO queues, in high-throughput mode', () => {
+    const fifo = {
+      FifoQueue: true,
+      // High-throughput mode: de-duplication and throughput per message group (subscription and resource).
+      DeduplicationScope: 'messageGroup',
+      FifoThroughputLimit: 'perMessageGroupId',
+      // De-duplicated by the id each sender gives, never by the body.
+      ContentBasedDeduplication: false,
+    };
+    for (const id of [queueId('orderedDelivery'), deadLetterQueueId('orderedDelivery')]) {
+      const queue = resource(id).Properties;
+      expect(queue, id).toMatchObject(fifo);
+      // No name: CloudFormation generates one, ending in .fifo for a FIFO queue.
+      expect(queue.QueueName, id).toBeUndefined();
+    }
+    expect(resource(queueId('orderedDelivery')).Properties.RedrivePolicy.deadLetterTargetArn).toEqual({
+      'Fn::GetAtt': [deadLetterQueueId('orderedDelivery'), 'Arn'],
+    });
+    // The other queues are standard (fair queues are standard queues whose messages carry a MessageGroupId).
+    const standard = ofType(resources, 'AWS::SQS::Queue').filter(
+      ([id]) => id !== queueId('orderedDelivery') && id !== deadLetterQueueId('orderedDelivery'),
+    );
+    expect(standard).toHaveLength(8);
+    for (const [id, queue] of standard) {
+      for (const attribute of Object.keys(fifo))
+        expect(queue.Properties[attribute], `${id} ${attribute}`).toBeUndefined();
     }
   });
 
@@ -224,11 +275,13 @@ describe('event source mappings', () => {
     const deployed = ofType(resources, 'AWS::Lambda::EventSourceMapping');
     expect(deployed).toHaveLength(eventSourceMappings.length);
     for (const mapping of eventSourceMappings) {
+      const fifo = (queues[mapping.queue] as QueueDefinition).fifo === true;
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: { 'Fn::GetAtt': [queueId(mapping.queue), 'Arn'] },
         FunctionName: { Ref: functionId(mapping.function) },
         BatchSize: mapping.batchSize,
-        MaximumBatchingWindowInSeconds: mapping.maxBatchingWindowSeconds,
+        // Lambda takes no batching window from a FIFO queue.
+        MaximumBatchingWindowInSeconds: fifo ? Match.absent() : mapping.maxBatchingWindowSeconds,
         ScalingConfig: { MaximumConcurrency: mapping.maximumConcurrency },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
@@ -245,7 +298,7 @@ describe('event source mappings', () => {
     'feeds the %s queue to %s in batches of %i, at most %i at a time',
     (queue, fn, batch, concurrency) => {
       const deployed = ofType(resources, 'AWS::Lambda::EventSourceMapping');
-      expect(deployed).toHaveLength(4);
+      expect(deployed).toHaveLength(5);
       const matches = deployed.filter(
         ([, m]) => referencedId(m.Properties.EventSourceArn) === queueId(queue),
       );
@@ -261,6 +314,23 @@ describe('event source mappings', () => {
       ]);
     },
   );
+
+  it('feeds the ordered lane to its function in batches of 10, at most 20 at a time, reporting failed items', () => {
+    // Lambda takes no batching window from a FIFO queue; on one, it returns a failed item's group from that
+    // item on, in order.
+    const matches = ofType(resources, 'AWS::Lambda::EventSourceMapping').filter(
+      ([, m]) => referencedId(m.Properties.EventSourceArn) === queueId('orderedDelivery'),
+    );
+    expect(matches.map(([, m]) => m.Properties)).toEqual([
+      {
+        EventSourceArn: { 'Fn::GetAtt': [queueId('orderedDelivery'), 'Arn'] },
+        FunctionName: { Ref: functionId('orderedDelivery') },
+        BatchSize: 10,
+        ScalingConfig: { MaximumConcurrency: 20 },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      },
+    ]);
+  });
 
   it(`keeps each consumed queue's visibility timeout >= ${VISIBILITY_TO_TIMEOUT_RATIO}x its function's timeout`, () => {
     expect(VISIBILITY_TO_TIMEOUT_RATIO).toBe(6);
@@ -301,9 +371,11 @@ describe('functions', () => {
       delivery: 10,
       // The slow lane waits up to the delivery timeout (at most 20 s) for each answer.
       slowDelivery: 30,
+      // The ordered lane gives every endpoint the full timeout too.
+      orderedDelivery: 30,
       retryRelay: 10,
     };
-    expect(ofType(resources, 'AWS::Lambda::Function')).toHaveLength(6);
+    expect(ofType(resources, 'AWS::Lambda::Function')).toHaveLength(7);
     for (const [name, seconds] of Object.entries(timeouts) as [FunctionName, number][]) {
       expect(resource(functionId(name)).Properties.Timeout, name).toBe(seconds);
     }
@@ -335,6 +407,7 @@ describe('functions', () => {
     };
 
     const cyclic = functionNames.filter((name) => onCycle(functionId(name)));
+    // The ordered lane is not on a cycle: only fan-out and the API send to its queue, and a retry keeps its message.
     expect(cyclic.sort()).toEqual(['delivery', 'retryRelay', 'slowDelivery']);
     for (const name of functionNames) {
       expect(resource(functionId(name)).Properties.RecursiveLoop, name).toBe(
@@ -344,37 +417,46 @@ describe('functions', () => {
   });
 
   it('gives each function exactly the environment it declares, with access to what each variable names', () => {
-    const expected: Record<EnvironmentVariable, { value: unknown; sendsTo?: string; putsEventsOn?: string }> =
-      {
-        TABLE_NAME: { value: { Ref: logicalId(stack.platform.table.table) } },
-        DELIVERY_QUEUE_URL: { value: { Ref: queueId('delivery') }, sendsTo: queueId('delivery') },
-        SLOW_DELIVERY_QUEUE_URL: {
-          value: { Ref: queueId('slowDelivery') },
-          sendsTo: queueId('slowDelivery'),
-        },
-        RETRY_QUEUE_URL: { value: { Ref: queueId('retry') }, sendsTo: queueId('retry') },
-        FAN_OUT_DLQ_URL: {
-          value: { Ref: deadLetterQueueId('fanOut') },
-          sendsTo: deadLetterQueueId('fanOut'),
-        },
-        DELIVERY_DLQ_URL: {
-          value: { Ref: deadLetterQueueId('delivery') },
-          sendsTo: deadLetterQueueId('delivery'),
-        },
-        FAN_OUT_QUEUE_URL: { value: { Ref: queueId('fanOut') }, sendsTo: queueId('fanOut') },
-        EVENT_BUS_NAME: { value: { Ref: busId() }, putsEventsOn: busId() },
-        ALLOW_PRIVATE_TARGETS: { value: 'false' },
-        SUBSCRIPTIONS_PER_ACCOUNT: { value: '100' },
-        RETRY_SCHEDULE: { value: '5,300,1800,7200,18000,36000,36000' },
-        // Five days.
-        DISABLE_AFTER_SECONDS: { value: '432000' },
-        DELIVERY_TIMEOUT_SECONDS: { value: '15' },
-        SUCCESS_RECORDS: { value: '1' },
-        DELIVERY_RETENTION_DAYS: { value: '30' },
-        CIRCUIT_BREAK_AFTER: { value: '5' },
-        CIRCUIT_PROBE_MAX_SECONDS: { value: '300' },
-        // The lanes' capacity settings are no EnvironmentVariable: no function reads them, their mappings do.
-      };
+    const expected: Record<
+      EnvironmentVariable,
+      { value: unknown; sendsTo?: string; putsEventsOn?: string; withoutSendFor?: readonly FunctionName[] }
+    > = {
+      TABLE_NAME: { value: { Ref: logicalId(stack.platform.table.table) } },
+      DELIVERY_QUEUE_URL: { value: { Ref: queueId('delivery') }, sendsTo: queueId('delivery') },
+      SLOW_DELIVERY_QUEUE_URL: {
+        value: { Ref: queueId('slowDelivery') },
+        sendsTo: queueId('slowDelivery'),
+      },
+      ORDERED_DELIVERY_QUEUE_URL: {
+        value: { Ref: queueId('orderedDelivery') },
+        sendsTo: queueId('orderedDelivery'),
+        // The ordered lane's function changes the visibility of the messages it received there (its mapping's
+        // grant); the other lanes share its handler and environment. None of them sends there.
+        withoutSendFor: ['delivery', 'slowDelivery', 'orderedDelivery'],
+      },
+      RETRY_QUEUE_URL: { value: { Ref: queueId('retry') }, sendsTo: queueId('retry') },
+      FAN_OUT_DLQ_URL: {
+        value: { Ref: deadLetterQueueId('fanOut') },
+        sendsTo: deadLetterQueueId('fanOut'),
+      },
+      DELIVERY_DLQ_URL: {
+        value: { Ref: deadLetterQueueId('delivery') },
+        sendsTo: deadLetterQueueId('delivery'),
+      },
+      FAN_OUT_QUEUE_URL: { value: { Ref: queueId('fanOut') }, sendsTo: queueId('fanOut') },
+      EVENT_BUS_NAME: { value: { Ref: busId() }, putsEventsOn: busId() },
+      ALLOW_PRIVATE_TARGETS: { value: 'false' },
+      SUBSCRIPTIONS_PER_ACCOUNT: { value: '100' },
+      RETRY_SCHEDULE: { value: '5,300,1800,7200,18000,36000,36000' },
+      // Five days.
+      DISABLE_AFTER_SECONDS: { value: '432000' },
+      DELIVERY_TIMEOUT_SECONDS: { value: '15' },
+      SUCCESS_RECORDS: { value: '1' },
+      DELIVERY_RETENTION_DAYS: { value: '30' },
+      CIRCUIT_BREAK_AFTER: { value: '5' },
+      CIRCUIT_PROBE_MAX_SECONDS: { value: '300' },
+      // The lanes' capacity settings are no EnvironmentVariable: no function reads them, their mappings do.
+    };
     for (const [name, definition] of Object.entries(functions) as [
       FunctionName,
       (typeof functions)[FunctionName],
@@ -386,10 +468,12 @@ describe('functions', () => {
       );
       expect(variables.NODE_OPTIONS, `${name} NODE_OPTIONS`).toBe('--enable-source-maps');
       for (const variable of definition.environment) {
-        const { value, sendsTo, putsEventsOn } = expected[variable];
+        const { value, sendsTo, putsEventsOn, withoutSendFor = [] } = expected[variable];
         expect(variables[variable], `${name} ${variable}`).toEqual(value);
         if (sendsTo !== undefined) {
-          expect(mayCall(id, 'sqs:SendMessage', sendsTo), `${name} may send to ${variable}`).toBe(true);
+          expect(mayCall(id, 'sqs:SendMessage', sendsTo), `${name} may send to ${variable}`).toBe(
+            !withoutSendFor.includes(name),
+          );
         }
         if (putsEventsOn !== undefined) {
           expect(mayCall(id, 'events:PutEvents', putsEventsOn), `${name} may put events on ${variable}`).toBe(
@@ -407,8 +491,9 @@ describe('functions', () => {
   });
 
   it('lets no function change message visibility beyond the grant of its event source mapping', () => {
-    // A retry is a new message sent with a delay, so no code changes visibility. What is left is CDK's
-    // standard consume grant of an event source mapping, on the consumed queue only.
+    // On the standard lanes a retry is a new message sent with a delay; on the ordered lane it keeps its message
+    // and waits by visibility, which CDK's standard consume grant of an event source mapping allows, on the
+    // consumed queue only.
     const consume = [
       'sqs:ChangeMessageVisibility',
       'sqs:DeleteMessage',
@@ -427,6 +512,10 @@ describe('functions', () => {
           : [{ Effect: 'Allow', Action: consume, Resource: { 'Fn::GetAtt': [consumed, 'Arn'] } }],
       );
     }
+    expect(consumedQueueId('orderedDelivery')).toBe(queueId('orderedDelivery'));
+    expect(
+      mayCall(functionId('orderedDelivery'), 'sqs:ChangeMessageVisibility', queueId('orderedDelivery')),
+    ).toBe(true);
   });
 
   it('lets only the delivery lanes put events, on the platform bus, and nothing else on EventBridge', () => {
@@ -665,6 +754,7 @@ describe('alarms', () => {
       fanOut: "raise the mapping's maximumConcurrency in platform.ts",
       delivery: 'raise the mainLaneConcurrency prop',
       slowDelivery: 'raise the slowLaneConcurrency prop',
+      orderedDelivery: 'raise the orderedLaneConcurrency prop',
       retry: "raise the mapping's maximumConcurrency in platform.ts",
     };
     for (const [name, advice] of Object.entries(raise) as [QueueName, string][]) {
@@ -676,17 +766,16 @@ describe('alarms', () => {
   it("alarms on the age of each work queue's oldest message, beyond the 15-minute delay its own retries may have", () => {
     // A consumer given its own queue's URL sends retries (delayed up to SQS's 15 minutes) or a retry's next hop
     // to it: each is a new message, so a healthy queue holds messages up to 15 minutes old, never older.
-    const requeuing = eventSourceMappings.filter((mapping) => {
-      const ownQueue = JSON.stringify({ Ref: queueId(mapping.queue) });
-      const variables: Record<string, unknown> = resource(functionId(mapping.function)).Properties.Environment
-        .Variables;
-      return Object.values(variables).some((value) => JSON.stringify(value) === ownQueue);
-    });
+    const requeuing = eventSourceMappings.filter((mapping) =>
+      queuesSentTo(functionId(mapping.function)).includes(queueId(mapping.queue)),
+    );
     expect(requeuing.map((mapping) => mapping.queue).sort()).toEqual(['delivery', 'retry', 'slowDelivery']);
     const limits: Record<QueueName, number> = {
       fanOut: 300,
       delivery: 1200,
       slowDelivery: 1800,
+      // Three days: see the next test.
+      orderedDelivery: 3 * days,
       retry: 1200,
     };
     for (const [name, seconds] of Object.entries(limits) as [QueueName, number][]) {
@@ -709,6 +798,31 @@ describe('alarms', () => {
         `${name} DLQ`,
       ).toEqual([]);
     }
+  });
+
+  it("alarms on the ordered lane's oldest message only beyond what a customer's outage explains, a day before SQS deletes it", () => {
+    // A retry there keeps its message and waits in flight; the messages behind it in its group wait unreceived
+    // and count in ApproximateAgeOfOldestMessage all along: as long as a delivery's whole schedule, with jitter.
+    const scheduleSeconds = settings.retrySchedule.default.reduce((sum, wait) => sum + wait, 0);
+    expect(scheduleSeconds).toBe(99_305);
+    const longestSchedule = scheduleSeconds * 1.2;
+    const [alarm] = alarms(resources, 'ApproximateAgeOfOldestMessage', queueId('orderedDelivery'));
+    expect(alarm?.Threshold).toBe(3 * days);
+    expect(alarm?.Threshold).toBeGreaterThan(longestSchedule + days);
+    expect(alarm?.Threshold).toBe(queues.orderedDelivery.retentionPeriodSeconds - days);
+    expect(alarm?.AlarmDescription).toContain('older than 3 days');
+    expect(alarm?.AlarmDescription).toContain('SQS deletes the message unsent when it is 4 days old');
+  });
+
+  it('says that only crashing invocations fill the ordered dead-letter queue, and what a redrive does', () => {
+    const [alarm] = alarms(
+      resources,
+      'ApproximateNumberOfMessagesVisible',
+      deadLetterQueueId('orderedDelivery'),
+    );
+    expect(alarm?.AlarmDescription).toContain('SQS moved each after 1000 receives');
+    expect(alarm?.AlarmDescription).toContain('crashed or timed out every time');
+    expect(alarm?.AlarmDescription).toContain('recorded superseded, not sent');
   });
 
   it('alarms when more than 25 % of at least 100 attempts fail, three 5-minute periods in a row', () => {
@@ -734,13 +848,19 @@ describe('alarms', () => {
     expect(returned.map((query) => query.Expression)).toEqual([
       'IF(attempts >= 100, 100 * failures / attempts, 0)',
     ]);
-    expect(byId.get('attempts')?.Expression).toBe('FILL(attempts_main, 0) + FILL(attempts_slow, 0)');
-    expect(byId.get('failures')?.Expression).toBe('FILL(failures_main, 0) + FILL(failures_slow, 0)');
+    expect(byId.get('attempts')?.Expression).toBe(
+      'FILL(attempts_main, 0) + FILL(attempts_slow, 0) + FILL(attempts_ordered, 0)',
+    );
+    expect(byId.get('failures')?.Expression).toBe(
+      'FILL(failures_main, 0) + FILL(failures_slow, 0) + FILL(failures_ordered, 0)',
+    );
     for (const [id, metricName, lane] of [
       ['attempts_main', 'DeliveryAttempts', 'main'],
       ['attempts_slow', 'DeliveryAttempts', 'slow'],
+      ['attempts_ordered', 'DeliveryAttempts', 'ordered'],
       ['failures_main', 'DeliveryFailures', 'main'],
       ['failures_slow', 'DeliveryFailures', 'slow'],
+      ['failures_ordered', 'DeliveryFailures', 'ordered'],
     ] as const) {
       expect(byId.get(id)?.MetricStat, id).toEqual({
         Metric: {

@@ -62,6 +62,7 @@ const laneCapacitySettings: SettingName[] = [
   'mainLaneBatchSize',
   'slowLaneConcurrency',
   'slowLaneBatchSize',
+  'orderedLaneConcurrency',
 ];
 
 /** The functions that read a variable, by their platform.ts definitions. */
@@ -369,14 +370,14 @@ describe('WebhookPlatform props', () => {
     ).not.toThrow();
   });
 
-  it('binds the retry schedule, disableAfter, deliveryTimeout and successRecords to both delivery lanes', () => {
+  it('binds the retry schedule, disableAfter, deliveryTimeout and successRecords to every delivery lane', () => {
     const { resources } = embed({
       retrySchedule: [Duration.seconds(10), Duration.minutes(10), Duration.hours(1)],
       disableAfter: Duration.days(2),
       deliveryTimeout: Duration.seconds(8),
       successRecords: 0.25,
     });
-    for (const lane of ['delivery', 'slowDelivery'] as const) {
+    for (const lane of ['delivery', 'slowDelivery', 'orderedDelivery'] as const) {
       expect(environmentOf(resources, lane), lane).toMatchObject({
         RETRY_SCHEDULE: '10,600,3600',
         DISABLE_AFTER_SECONDS: String(2 * 86_400),
@@ -400,7 +401,7 @@ describe('WebhookPlatform props', () => {
   it('binds deliveryRetention in days to every function that writes or reads delivery records', () => {
     const { resources } = embed({ deliveryRetention: Duration.days(7) });
     const readers = readersOf('DELIVERY_RETENTION_DAYS');
-    expect(readers.sort()).toEqual(['api', 'delivery', 'fanOut', 'slowDelivery']);
+    expect(readers.sort()).toEqual(['api', 'delivery', 'fanOut', 'orderedDelivery', 'slowDelivery']);
     for (const name of readers)
       expect(variableOf(resources, name, 'DELIVERY_RETENTION_DAYS'), name).toBe('7');
     expect(fail({ deliveryRetention: Duration.hours(36) })).toThrow(
@@ -431,6 +432,7 @@ describe('WebhookPlatform props', () => {
       mainLaneBatchSize: 3,
       slowLaneConcurrency: 4,
       slowLaneBatchSize: 1,
+      orderedLaneConcurrency: 6,
     });
     const mappingOf = (queue: QueueName) =>
       ofType(resources, 'AWS::Lambda::EventSourceMapping')
@@ -438,6 +440,7 @@ describe('WebhookPlatform props', () => {
         .map(([, m]) => [m.Properties.BatchSize, m.Properties.ScalingConfig.MaximumConcurrency]);
     expect(mappingOf('delivery')).toEqual([[3, 7]]);
     expect(mappingOf('slowDelivery')).toEqual([[1, 4]]);
+    expect(mappingOf('orderedDelivery')).toEqual([[10, 6]]);
     // The other mappings keep platform.ts's numbers.
     expect(mappingOf('fanOut')).toEqual([[10, 5]]);
     expect(mappingOf('retry')).toEqual([[10, 2]]);
@@ -452,6 +455,7 @@ describe('WebhookPlatform props', () => {
     ['mainLaneBatchSize', 0, 'a whole number from 1 to 10, got 0'],
     ['slowLaneConcurrency', 1, 'a whole number from 2 to 1000, got 1'],
     ['slowLaneBatchSize', 0, 'a whole number from 1 to 10, got 0'],
+    ['orderedLaneConcurrency', 1, 'a whole number from 2 to 1000, got 1'],
   ] as const)('refuses %s %i, below what an SQS mapping takes, naming the prop', (prop, value, rule) => {
     expect(fail({ [prop]: value })).toThrow(`Test/Webhooks: ${prop} must be ${rule}`);
   });
@@ -553,18 +557,19 @@ describe('dashboard', () => {
       .map((line) => (line[0] as { expression: string }).expression);
   const queueNames = Object.keys(queues) as QueueName[];
   const functionNames = Object.keys(functions) as FunctionName[];
+  const allLanes = ['main', 'slow', 'ordered'];
 
-  it('shows deliveries per minute and the success rate from the delivery metrics of both lanes', () => {
+  it('shows deliveries per minute and the success rate from the delivery metrics of every lane', () => {
     expect(expressionsOf('Deliveries per minute')).toEqual([
-      'FILL(attempts_main, 0) + FILL(attempts_slow, 0)',
-      'FILL(successes_main, 0) + FILL(successes_slow, 0)',
-      'FILL(failures_main, 0) + FILL(failures_slow, 0)',
+      'FILL(attempts_main, 0) + FILL(attempts_slow, 0) + FILL(attempts_ordered, 0)',
+      'FILL(successes_main, 0) + FILL(successes_slow, 0) + FILL(successes_ordered, 0)',
+      'FILL(failures_main, 0) + FILL(failures_slow, 0) + FILL(failures_ordered, 0)',
     ]);
     expect(
       metricsOf('Deliveries per minute').map(({ metric, options }) => [...metric, options.period]),
     ).toEqual(
       ['DeliveryAttempts', 'DeliverySuccesses', 'DeliveryFailures'].flatMap((name) =>
-        ['main', 'slow'].map((lane) => ['Hookbridge', name, 'Lane', lane, 'service', 'delivery', 60]),
+        allLanes.map((lane) => ['Hookbridge', name, 'Lane', lane, 'service', 'delivery', 60]),
       ),
     );
     expect(expressionsOf('Success rate (%)')[0]).toBe('IF(attempts > 0, 100 * successes / attempts)');
@@ -574,7 +579,7 @@ describe('dashboard', () => {
     expect(
       metricsOf('Attempt latency (ms)').map(({ metric, options }) => [metric[1], metric[3], options.stat]),
     ).toEqual(
-      ['main', 'slow'].flatMap((lane) => ['p50', 'p95', 'p99'].map((stat) => ['AttemptLatency', lane, stat])),
+      allLanes.flatMap((lane) => ['p50', 'p95', 'p99'].map((stat) => ['AttemptLatency', lane, stat])),
     );
     expect(expressionsOf('Failed attempts by kind, per lane')).toEqual([
       `SEARCH('{Hookbridge,service,Lane,ErrorKind} MetricName="DeliveryFailures"', 'Sum', 60)`,
@@ -588,10 +593,11 @@ describe('dashboard', () => {
       ['DeliveriesFailed', 'main'],
       ['MovedToSlowLane', 'main'],
       ['DeliveriesFailed', 'slow'],
+      ['DeliveriesFailed', 'ordered'],
     ]);
   });
 
-  it("shows each queue's visible backlog and oldest message, and each dead-letter queue's depth", () => {
+  it("shows each queue's visible backlog and each dead-letter queue's depth, and the standard queues' oldest message", () => {
     const queueRef = (name: QueueName) => `{attr:${idOf(platform.queues[name].queue)}.QueueName}`;
     const dlqRef = (name: QueueName) => `{attr:${idOf(platform.queues[name].deadLetterQueue)}.QueueName}`;
     const shown = (title: string) => metricsOf(title).map(({ metric, options }) => [...metric, options.stat]);
@@ -604,14 +610,11 @@ describe('dashboard', () => {
         'Maximum',
       ]),
     );
+    // The ordered lane's FIFO queue holds messages for hours by design: its own row shows its oldest message.
     expect(shown('Oldest message (seconds)')).toEqual(
-      queueNames.map((name) => [
-        'AWS/SQS',
-        'ApproximateAgeOfOldestMessage',
-        'QueueName',
-        queueRef(name),
-        'Maximum',
-      ]),
+      queueNames
+        .filter((name) => name !== 'orderedDelivery')
+        .map((name) => ['AWS/SQS', 'ApproximateAgeOfOldestMessage', 'QueueName', queueRef(name), 'Maximum']),
     );
     expect(shown('Dead-letter queues (messages)')).toEqual(
       queueNames.map((name) => [
@@ -622,6 +625,52 @@ describe('dashboard', () => {
         'Maximum',
       ]),
     );
+  });
+
+  it("shows a row of the ordered lane: its deliveries, its FIFO queue's messages and groups in flight, its oldest message in hours", () => {
+    expect(widgets.some((widget) => String(widget.properties.markdown).startsWith('## Ordered lane'))).toBe(
+      true,
+    );
+    expect(
+      metricsOf('Ordered deliveries per minute').map(({ metric, options }) => [...metric, options.period]),
+    ).toEqual(
+      ['DeliveryAttempts', 'DeliverySuccesses', 'DeliveryFailures'].map((name) => [
+        'Hookbridge',
+        name,
+        'Lane',
+        'ordered',
+        'service',
+        'delivery',
+        60,
+      ]),
+    );
+    const ordered = `{attr:${idOf(platform.queues.orderedDelivery.queue)}.QueueName}`;
+    expect(
+      metricsOf('Ordered lane queue').map(({ metric, options }) => [...metric, options.stat, options.label]),
+    ).toEqual([
+      ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', ordered, 'Maximum', 'Messages visible'],
+      [
+        'AWS/SQS',
+        'ApproximateNumberOfMessagesNotVisible',
+        'QueueName',
+        ordered,
+        'Maximum',
+        'Messages in flight',
+      ],
+      [
+        'AWS/SQS',
+        'ApproximateNumberOfGroupsWithInflightMessages',
+        'QueueName',
+        ordered,
+        'Maximum',
+        'Groups in flight',
+      ],
+    ]);
+    const title = 'Ordered lane oldest message (hours)';
+    expect(expressionsOf(title)).toEqual(['age / 3600']);
+    expect(metricsOf(title).map(({ metric, options }) => [...metric, options.stat])).toEqual([
+      ['AWS/SQS', 'ApproximateAgeOfOldestMessage', 'QueueName', ordered, 'Maximum'],
+    ]);
   });
 
   it('shows the events each rule could not deliver to its queue, and those lost (refused by its DLQ too)', () => {
@@ -680,11 +729,11 @@ describe('dashboard', () => {
       expect(dimension('service'), title).toBe(deliveryMetrics.service);
       return [name, dimension(deliveryMetrics.dimensions.lane), options.stat ?? 'Sum', options.period];
     });
-  /** Each lane's metric of the name, summed per minute: the terms of a both-lanes total. */
-  const bothLanes = (name: string) => ['main', 'slow'].map((lane) => [name, lane, 'Sum', 60]);
+  /** Each lane's metric of the name, summed per minute: the terms of an all-lanes total. */
+  const everyLane = (name: string) => allLanes.map((lane) => [name, lane, 'Sum', 60]);
   const { names } = deliveryMetrics;
 
-  it('shows a row of endpoints: subscriptions moved between the lanes both ways, per minute, both lanes summed', () => {
+  it('shows a row of endpoints: subscriptions moved between the lanes both ways, per minute, every lane summed', () => {
     const title = 'Subscriptions moved between lanes';
     expect(widgets.some((widget) => String(widget.properties.markdown).startsWith('## Endpoints'))).toBe(
       true,
@@ -694,12 +743,12 @@ describe('dashboard', () => {
       'EndpointsMovedToMainLane',
     ]);
     expect(expressionsOf(title)).toEqual([
-      'FILL(endpointsSlowed_main, 0) + FILL(endpointsSlowed_slow, 0)',
-      'FILL(endpointsRestored_main, 0) + FILL(endpointsRestored_slow, 0)',
+      'FILL(endpointsSlowed_main, 0) + FILL(endpointsSlowed_slow, 0) + FILL(endpointsSlowed_ordered, 0)',
+      'FILL(endpointsRestored_main, 0) + FILL(endpointsRestored_slow, 0) + FILL(endpointsRestored_ordered, 0)',
     ]);
     expect(deliveryMetricsOf(title)).toEqual([
-      ...bothLanes(names.endpointsSlowed),
-      ...bothLanes(names.endpointsRestored),
+      ...everyLane(names.endpointsSlowed),
+      ...everyLane(names.endpointsRestored),
     ]);
   });
 
@@ -710,17 +759,17 @@ describe('dashboard', () => {
       'CircuitProbes',
     ]);
     expect(deliveryMetricsOf('Circuits')).toEqual([
-      ...bothLanes(names.circuitsOpened),
-      ...bothLanes(names.circuitsClosed),
-      ...bothLanes(names.circuitProbes),
+      ...everyLane(names.circuitsOpened),
+      ...everyLane(names.circuitsClosed),
+      ...everyLane(names.circuitProbes),
     ]);
     expect([names.deliveriesHeld, names.deliveriesThrottled]).toEqual([
       'DeliveriesHeld',
       'DeliveriesThrottled',
     ]);
     expect(deliveryMetricsOf('Deliveries held and throttled')).toEqual([
-      ...bothLanes(names.deliveriesHeld),
-      ...bothLanes(names.deliveriesThrottled),
+      ...everyLane(names.deliveriesHeld),
+      ...everyLane(names.deliveriesThrottled),
     ]);
   });
 
@@ -729,10 +778,10 @@ describe('dashboard', () => {
       'NewConnections',
       'ConnectionSetupTime',
     ]);
-    expect(deliveryMetricsOf('New connections per minute')).toEqual(bothLanes(names.newConnections));
+    expect(deliveryMetricsOf('New connections per minute')).toEqual(everyLane(names.newConnections));
     // Percentiles over five minutes: CloudWatch's default period, which the widget leaves unsaid.
     expect(deliveryMetricsOf('Connection setup time (ms)')).toEqual(
-      ['main', 'slow'].flatMap((lane) =>
+      allLanes.flatMap((lane) =>
         ['p50', 'p99'].map((stat) => [names.connectionSetupTime, lane, stat, undefined]),
       ),
     );
