@@ -151,6 +151,7 @@ describe('one order event, end to end', () => {
       metadata: {},
       previous_secret_expires_at: null,
       rate_limit: null,
+      ordering: 'none',
       circuit: { state: 'closed' },
       lane: 'main',
       slow_since: null,
