@@ -41,15 +41,16 @@ export const BACKLOG_EVALUATION_PERIODS = 3;
  * with their whole age: an ordered subscription whose endpoint is down holds messages as old as a delivery's
  * whole retry schedule (about 28 hours by default, 33 with jitter), and older while its circuit holds them. That
  * is a customer's outage, which no alarm pages for; the lane's backlog and its function's errors and throttles
- * show a lane that stops or falls behind. Its limit is what no schedule explains: 3 days, a day before the
- * queue's 4-day retention, at which SQS deletes a message unsent (expired messages go to no dead-letter queue).
+ * show a lane that stops or falls behind. Its limit is what no outage explains: 6 days, past the default
+ * `disableAfter` (5 days: a subscription failing that long is disabled, and its waiting messages end at once),
+ * and far from the queue's 14-day retention, at which SQS deletes a message unsent (to no dead-letter queue).
  */
 export const OLDEST_MESSAGE_AGE_LIMITS: Readonly<Record<QueueName, Duration>> = {
   fanOut: Duration.minutes(5),
   delivery: Duration.minutes(20),
   // Slow endpoints together get at most the slow lane's invocations: a backlog there is expected sooner.
   slowDelivery: Duration.minutes(30),
-  orderedDelivery: Duration.days(3),
+  orderedDelivery: Duration.days(6),
   retry: Duration.minutes(20),
 };
 /** Consecutive periods a queue's oldest message must stay older than its limit. */

@@ -129,7 +129,9 @@ export const queues = {
   orderedDelivery: {
     // The lane waits the full timeout (up to 30 s): 6x the function's timeout.
     visibilityTimeoutSeconds: 180,
-    retentionPeriodSeconds: 4 * 24 * 3600,
+    // SQS's most: a resource's messages wait behind its head for as long as its endpoint fails (up to the
+    // deployment's disableAfter, 5 days by default), and an expired message goes to no dead-letter queue.
+    retentionPeriodSeconds: 14 * 24 * 3600,
     // Every wait (a retry's, a turn's, an open circuit's) is a receive: SQS's most, so that only a message whose
     // invocations keep crashing ever reaches the dead-letter queue.
     maxReceiveCount: 1000,

@@ -199,13 +199,15 @@ describe('queues', () => {
       orderedDelivery: 1000,
       retry: 5,
     };
+    // The ordered lane keeps its messages SQS's most: a resource's wait behind an outage lasts up to disableAfter.
+    const retention = (name: QueueName) => (name === 'orderedDelivery' ? 14 * days : 4 * days);
     expect(Object.keys(queues).sort()).toEqual(Object.keys(visibility).sort());
     expect(ofType(resources, 'AWS::SQS::Queue')).toHaveLength(10);
     for (const [name, seconds] of Object.entries(visibility) as [QueueName, number][]) {
       const queue = resource(queueId(name)).Properties;
       expect(queue, name).toMatchObject({
         VisibilityTimeout: seconds,
-        MessageRetentionPeriod: 4 * days,
+        MessageRetentionPeriod: retention(name),
         RedrivePolicy: { maxReceiveCount: maxReceives[name] },
       });
       expect(resource(deadLetterQueueId(name)).Properties.MessageRetentionPeriod, `${name} DLQ`).toBe(
@@ -775,7 +777,7 @@ describe('alarms', () => {
       delivery: 1200,
       slowDelivery: 1800,
       // Three days: see the next test.
-      orderedDelivery: 3 * days,
+      orderedDelivery: 6 * days,
       retry: 1200,
     };
     for (const [name, seconds] of Object.entries(limits) as [QueueName, number][]) {
@@ -800,18 +802,21 @@ describe('alarms', () => {
     }
   });
 
-  it("alarms on the ordered lane's oldest message only beyond what a customer's outage explains, a day before SQS deletes it", () => {
+  it("alarms on the ordered lane's oldest message only beyond what a customer's outage explains, long before SQS deletes it", () => {
     // A retry there keeps its message and waits in flight; the messages behind it in its group wait unreceived
     // and count in ApproximateAgeOfOldestMessage all along: as long as a delivery's whole schedule, with jitter.
     const scheduleSeconds = settings.retrySchedule.default.reduce((sum, wait) => sum + wait, 0);
     expect(scheduleSeconds).toBe(99_305);
     const longestSchedule = scheduleSeconds * 1.2;
     const [alarm] = alarms(resources, 'ApproximateAgeOfOldestMessage', queueId('orderedDelivery'));
-    expect(alarm?.Threshold).toBe(3 * days);
+    // An endpoint down for good keeps its circuit open, its resources' messages waiting, until the subscription
+    // is disabled (disableAfter, 5 days by default): an outage explains messages up to that old.
+    expect(alarm?.Threshold).toBe(6 * days);
     expect(alarm?.Threshold).toBeGreaterThan(longestSchedule + days);
-    expect(alarm?.Threshold).toBe(queues.orderedDelivery.retentionPeriodSeconds - days);
-    expect(alarm?.AlarmDescription).toContain('older than 3 days');
-    expect(alarm?.AlarmDescription).toContain('SQS deletes the message unsent when it is 4 days old');
+    expect(alarm?.Threshold).toBeGreaterThan(settings.disableAfterSeconds.default);
+    expect(alarm?.Threshold).toBeLessThan(queues.orderedDelivery.retentionPeriodSeconds - 7 * days);
+    expect(alarm?.AlarmDescription).toContain('older than 6 days');
+    expect(alarm?.AlarmDescription).toContain('SQS deletes the message unsent when it is 14 days old');
   });
 
   it('says that only crashing invocations fill the ordered dead-letter queue, and what a redrive does', () => {

@@ -71,6 +71,9 @@ export interface OrderedReceipt extends Receipt {
 /** The longest a message stays invisible: SQS's 12 hours, less a margin for the time since it was received. */
 export const maxWaitSeconds = 12 * 3600 - 300;
 
+/** The longest an ordered delivery waits between looks at an open circuit (once it has been open this long). */
+export const circuitPatienceSeconds = 15 * 60;
+
 const terminal = new Set<DeliveryRecord['status']>(['succeeded', 'failed', 'superseded']);
 
 /**
@@ -169,9 +172,14 @@ export async function deliverInOrder(
   }
   const circuit = subscription.circuit;
   if (scheduled && circuit !== undefined) {
+    // Each look is a receive, and SQS dead-letters a message after 1,000: a circuit open for long is looked at
+    // less often (every 15 minutes at most), so a resource can wait out days of an outage.
+    const patience = Math.min(circuitPatienceSeconds, (now - Date.parse(circuit.openedAt)) / 1000);
     const probeAt = Date.parse(circuit.probeAt);
-    if (probeAt > now) return wait((probeAt - now) / 1000 + 1, 'circuit');
-    if (!(await ports.claimProbe(subscription))) return wait(circuit.probeDelaySeconds, 'circuit');
+    if (probeAt > now) return wait(Math.max((probeAt - now) / 1000 + 1, patience), 'circuit');
+    if (!(await ports.claimProbe(subscription))) {
+      return wait(Math.max(circuit.probeDelaySeconds, patience), 'circuit');
+    }
   }
   const turn = await turnOf(
     subscription,
