@@ -29,6 +29,7 @@ const {
   deliveryPorts,
   orderedDeliveryPorts,
   keepInFlight,
+  releaseInFlight,
   circuitPorts,
 } = deliveryAdapters(env, logger);
 const queueNameOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
@@ -244,6 +245,7 @@ async function processOrderedRecord(record: SQSRecord, batch: Batch): Promise<Fi
 const consumeInOrder = fifoConsumer(
   processOrderedRecord,
   keepInFlight,
+  releaseInFlight,
   (record, error) =>
     logger.error('Ordered delivery could not be completed; SQS hands it back after its visibility timeout', {
       messageId: record.messageId,

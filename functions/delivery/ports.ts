@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { ChangeMessageVisibilityCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  ChangeMessageVisibilityCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { documentClient } from '#core/aws/dynamodb.ts';
 import { deadLetter, sendAll } from '#core/aws/queues.ts';
@@ -302,6 +306,22 @@ export function deliveryAdapters(env: DeliveryEnvironment, logger: Logger) {
     );
   };
 
+  /** Makes ordered lane messages visible again at once (those a batch left unprocessed behind a wait). */
+  const releaseInFlight = async (receiptHandles: readonly string[]) => {
+    for (let start = 0; start < receiptHandles.length; start += 10) {
+      await sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: env.ORDERED_DELIVERY_QUEUE_URL,
+          Entries: receiptHandles.slice(start, start + 10).map((handle, index) => ({
+            Id: String(index),
+            ReceiptHandle: handle,
+            VisibilityTimeout: 0,
+          })),
+        }),
+      );
+    }
+  };
+
   return {
     sqs,
     sender,
@@ -310,6 +330,7 @@ export function deliveryAdapters(env: DeliveryEnvironment, logger: Logger) {
     deliveryPorts,
     orderedDeliveryPorts,
     keepInFlight,
+    releaseInFlight,
     circuitPorts,
     deliveryDlq: env.DELIVERY_DLQ_URL,
   };
