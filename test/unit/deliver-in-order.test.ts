@@ -1,0 +1,257 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeliverySettings } from '#core/deliveries/deliver.ts';
+import {
+  circuitPatienceSeconds,
+  deliverInOrder,
+  type OrderedDeliveryPorts,
+} from '#core/deliveries/deliver-in-order.ts';
+import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
+import type { DeliveryRecord } from '#core/deliveries/delivery-record.ts';
+import type { AttemptWrite } from '#core/deliveries/delivery-store.ts';
+import type { EventOrder, ResourcePosition } from '#core/deliveries/resource-order.ts';
+import { WebhookSender } from '#core/egress/webhook-sender.ts';
+import { newSigningSecret } from '#core/payloads/signing.ts';
+import type { Subscription } from '#core/subscriptions/subscription.ts';
+import { healthIgnored } from '../support/delivery-ports.ts';
+import { type Receiver, startReceiver } from '../support/receiver.ts';
+import { aSubscription } from '../support/subscriptions.ts';
+
+/**
+ * The ordered lane's decisions, one receipt at a time, against a real receiver: what waits in its group (and for
+ * how long), what is superseded, what a client's attempt may do. The crash points and the whole path against
+ * the sandbox are in test/integration/ordered-*.test.ts.
+ */
+let receiver: Receiver;
+const sender = new WebhookSender('allow-private', 2000);
+beforeAll(async () => {
+  receiver = await startReceiver();
+});
+afterAll(async () => {
+  await receiver.close();
+  await sender.close();
+});
+
+const t0 = Date.now();
+const order: EventOrder = { resource: 'order/ord_1', occurredAt: '2026-12-01T10:00:05Z' };
+const message: DeliveryMessage & { order: EventOrder } = {
+  id: 'msg_1',
+  accountId: 'acct_1',
+  subscriptionId: 'sub_1',
+  eventId: 'evt_5',
+  eventType: 'order.status_updated',
+  body: JSON.stringify({
+    id: 'evt_5',
+    type: 'order.status_updated',
+    occurred_at: order.occurredAt,
+    data: {},
+  }),
+  attempt: 1,
+  trigger: 'event',
+  order,
+};
+const settings: Omit<DeliverySettings, 'lane'> = {
+  schedule: [5, 300],
+  mainLaneWaitMs: 300,
+  timeoutMs: 2000,
+  disableAfterMs: 5 * 86_400_000,
+  retentionSeconds: 86_400,
+  successRecords: 1,
+  attemptReserveMs: 500,
+  connectMs: 1000,
+  laneRule: { toSlow: 3, toMain: 5, quickMs: 1500 },
+  circuitBreakAfter: 0,
+  maxBackOffSeconds: 900,
+};
+const receipt = { count: 1, firstReceivedAt: t0, messageId: 'sqs-1' };
+
+function portsFor(
+  options: {
+    subscription?: Partial<Subscription>;
+    record?: Partial<DeliveryRecord>;
+    position?: ResourcePosition;
+    claim?: boolean;
+    turn?: number;
+    remainingMs?: number;
+  } = {},
+) {
+  const writes: AttemptWrite[] = [];
+  const advanced: string[] = [];
+  const subscription = aSubscription({
+    id: 'sub_1',
+    accountId: 'acct_1',
+    url: receiver.url,
+    secret: newSigningSecret(),
+    ordering: 'resource',
+    ...options.subscription,
+  });
+  const ports: OrderedDeliveryPorts = {
+    ...healthIgnored,
+    subscription: async () => subscription,
+    record: async () =>
+      options.record === undefined
+        ? undefined
+        : ({ status: 'pending', scheduledAttempt: 0, attempts: [], ...options.record } as DeliveryRecord),
+    send: (request, bounds) => sender.send(request, bounds),
+    recordAttempts: async (write) => {
+      writes.push(write);
+      return true;
+    },
+    forward: async () => {
+      throw new Error('no follow-up messages on the ordered lane');
+    },
+    deadLetter: async () => undefined,
+    newToken: () => 'token',
+    remainingMs: () => options.remainingMs ?? 60_000,
+    takeTurn: async (_s, from) => options.turn ?? from,
+    position: async () => options.position,
+    advancePosition: async (_s, _o, delivered) => {
+      advanced.push(delivered.eventId);
+      return true;
+    },
+    claimProbe: async () => options.claim ?? true,
+    now: () => t0,
+  };
+  return { ports, writes, advanced };
+}
+
+const position = (occurredAt: string, eventId: string): ResourcePosition => ({
+  occurredAtMs: Date.parse(occurredAt),
+  sequence: 0,
+  eventId,
+  deliveryId: 'msg_x',
+  deliveredAt: occurredAt,
+});
+
+describe('an ordered delivery', () => {
+  it('is delivered and moves its resource forward', async () => {
+    receiver.answerWith(() => ({ status: 204 }));
+    const { ports, writes, advanced } = portsFor();
+    const decision = await deliverInOrder(message, ports, settings, receipt);
+
+    expect(decision).toMatchObject({ kind: 'done', summary: 'delivered' });
+    expect(advanced).toEqual(['evt_5']);
+    expect(writes.at(-1)?.change).toEqual({ kind: 'succeed', scheduledAttempt: 1 });
+    expect(writes.at(-1)?.receipt).toEqual({ messageId: 'sqs-1', count: 1 });
+  });
+
+  it('is superseded, unsent, when a newer event of its resource was delivered, or another at its place', async () => {
+    for (const [at, id] of [
+      ['2026-12-01T10:00:06Z', 'evt_6'],
+      ['2026-12-01T10:00:05Z', 'evt_other'],
+    ] as const) {
+      const before = receiver.received.length;
+      const { ports, writes } = portsFor({ position: position(at, id) });
+      const decision = await deliverInOrder(message, ports, settings, receipt);
+
+      expect(decision).toMatchObject({ kind: 'done', superseded: true });
+      expect(writes.map((write) => write.change)).toEqual([{ kind: 'supersede', by: id }]);
+      expect(receiver.received.length).toBe(before);
+    }
+  });
+
+  it('is sent again when its resource stands at itself (a crash between the 2xx and the record)', async () => {
+    receiver.answerWith(() => ({ status: 204 }));
+    const { ports } = portsFor({ position: position(order.occurredAt, 'evt_5') });
+    expect(await deliverInOrder(message, ports, settings, receipt)).toMatchObject({ summary: 'delivered' });
+  });
+
+  it('waits in its group for its retry, with the attempt rescheduled on its record', async () => {
+    receiver.answerWith(() => ({ status: 503 }));
+    const { ports, writes } = portsFor();
+    const decision = await deliverInOrder(message, ports, settings, receipt);
+
+    expect(decision).toMatchObject({ kind: 'wait', reason: 'retry' });
+    expect(decision.kind === 'wait' && decision.seconds).toBeGreaterThanOrEqual(4);
+    expect(writes.at(-1)?.change).toMatchObject({ kind: 'reschedule', scheduledAttempt: 1 });
+  });
+
+  it('makes its next scheduled attempt from its record, and an unrecorded receipt in between is on record', async () => {
+    receiver.answerWith(() => ({ status: 204 }));
+    const { ports, writes } = portsFor({
+      record: {
+        scheduledAttempt: 1,
+        receipts: 1,
+        receivedBy: 'sqs-1',
+        nextAttemptAt: new Date(t0 - 1).toISOString(),
+      },
+    });
+    await deliverInOrder(message, ports, settings, { ...receipt, count: 3 });
+
+    const last = writes.at(-1);
+    expect(last?.change).toEqual({ kind: 'succeed', scheduledAttempt: 2 });
+    expect(last?.attempts.map((attempt) => attempt.error ?? attempt.trigger)).toEqual([
+      'outcome_unknown',
+      'retry',
+    ]);
+  });
+
+  it('waits again when it comes back before its retry is due (its wait outlasted 12 hours, or was never set)', async () => {
+    const { ports } = portsFor({
+      record: { scheduledAttempt: 1, nextAttemptAt: new Date(t0 + 3_600_000).toISOString() },
+    });
+    expect(await deliverInOrder(message, ports, settings, receipt)).toEqual({
+      kind: 'wait',
+      seconds: 3600,
+      reason: 'not due',
+    });
+  });
+
+  it('waits for an open circuit: until its probe, then takes the probe or waits for the next one', async () => {
+    const circuit = (openedAgoMs: number, probeInMs: number) => ({
+      circuit: {
+        openedAt: new Date(t0 - openedAgoMs).toISOString(),
+        probeAt: new Date(t0 + probeInMs).toISOString(),
+        probeDelaySeconds: 20,
+        token: 't',
+      },
+    });
+    const early = portsFor({ subscription: circuit(5000, 10_000) });
+    expect(await deliverInOrder(message, early.ports, settings, receipt)).toMatchObject({
+      kind: 'wait',
+      reason: 'circuit',
+      seconds: 11,
+    });
+    // Open for an hour: it looks again no sooner than every 15 minutes (SQS dead-letters after 1,000 receives).
+    const long = portsFor({ subscription: circuit(3_600_000, 10_000) });
+    expect(await deliverInOrder(message, long.ports, settings, receipt)).toMatchObject({
+      seconds: circuitPatienceSeconds,
+    });
+    const lost = portsFor({ subscription: circuit(5000, -1000), claim: false });
+    expect(await deliverInOrder(message, lost.ports, settings, receipt)).toMatchObject({
+      kind: 'wait',
+      reason: 'circuit',
+      seconds: 20,
+    });
+    receiver.answerWith(() => ({ status: 204 }));
+    const claimed = portsFor({ subscription: circuit(5000, -1000), claim: true });
+    expect(await deliverInOrder(message, claimed.ports, settings, receipt)).toMatchObject({
+      kind: 'done',
+      summary: 'delivered',
+      changes: { circuit: 'closed' },
+    });
+  });
+
+  it('waits for a turn more than a second away, kept on its record; hands back when time is short', async () => {
+    const turned = portsFor({ subscription: { rateLimit: 1 }, turn: t0 + 4500 });
+    expect(await deliverInOrder(message, turned.ports, settings, receipt)).toEqual({
+      kind: 'wait',
+      seconds: 4,
+      reason: 'turn',
+    });
+    expect(turned.writes.at(-1)?.receipt?.slotAt).toBe(t0 + 4500);
+    const short = portsFor({ remainingMs: 1000 });
+    expect(await deliverInOrder(message, short.ports, settings, receipt)).toMatchObject({
+      kind: 'wait',
+      reason: 'hand-back',
+    });
+    expect(short.writes.at(-1)?.receipt?.slotAt).toBeUndefined();
+  });
+
+  it("drops a client's retry that would reorder, writing nothing", async () => {
+    const { ports, writes } = portsFor({ position: position('2026-12-01T10:00:09Z', 'evt_9') });
+    const decision = await deliverInOrder({ ...message, trigger: 'manual' }, ports, settings, receipt);
+    expect(decision).toMatchObject({ kind: 'done' });
+    expect(decision.kind === 'done' && decision.summary).toContain('newer event');
+    expect(writes).toEqual([]);
+  });
+});
