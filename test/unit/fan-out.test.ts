@@ -370,3 +370,38 @@ describe('fanOut', () => {
     expect(enqueued).toEqual([]);
   });
 });
+
+describe('fan-out to an ordered subscription', () => {
+  it("gives its delivery the event's place in its resource's order; an unordered one none", async () => {
+    const { enqueued } = await fanOutTo([
+      subscription('sub_ordered', { ordering: 'resource' }),
+      subscription('sub_plain'),
+    ]);
+
+    const bySubscription = new Map(enqueued.map((message) => [message.subscriptionId, message]));
+    expect(bySubscription.get('sub_ordered')?.order).toEqual({
+      resource: 'order/ord_01JD4X7K2M',
+      occurredAt: '2026-11-27T10:14:59.120Z',
+    });
+    expect(bySubscription.get('sub_plain')?.order).toBeUndefined();
+  });
+
+  it("carries the publisher's sequence, which also tells two events at the same time apart", async () => {
+    const withSequence = (sequence: number) => {
+      const event = JSON.parse(orderEvent) as { detail: Record<string, unknown> };
+      event.detail.sequence = sequence;
+      return JSON.stringify(event);
+    };
+    const first = await fanOutTo([subscription('sub_ordered', { ordering: 'resource' })], withSequence(1));
+    const second = await fanOutTo([subscription('sub_ordered', { ordering: 'resource' })], withSequence(2));
+
+    expect(first.enqueued[0]?.order?.sequence).toBe(1);
+    expect(second.enqueued[0]?.order?.sequence).toBe(2);
+    expect(first.enqueued[0]?.eventId).not.toBe(second.enqueued[0]?.eventId);
+    expect(JSON.parse(second.enqueued[0]?.body ?? '{}').sequence).toBe(2);
+    // An event without one keeps the id it had before sequences existed (so a replay is still a repeat).
+    expect((await fanOutTo([subscription('sub_plain')])).enqueued[0]?.eventId).toBe(
+      'evt_7cctcsmgxsa4x4147mt1ztm34g',
+    );
+  });
+});
