@@ -9,7 +9,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { MeterSnapshot } from '../sandbox/meter.ts';
 import { startReceivers } from './receiver-process.ts';
-import { createSubscriptions, orderEvent, publish, startBenchSandbox } from './sandbox-bench.ts';
+import {
+  createSubscriptions,
+  orderEvent,
+  publish,
+  startBenchSandbox,
+  untilSettled,
+} from './sandbox-bench.ts';
 import { benchRuns, fixed, ranged, spread, usd, waitFor } from './stats.ts';
 
 const run = promisify(execFile);
@@ -50,6 +56,11 @@ export const prices = {
     what: 'SQS standard queue requests, first 100 billion a month, per 64 KB request',
     source: 'cloudburn.io, “Amazon SQS Pricing: Complete Guide” (2026-03-14); factualminds.com (2026-06-13)',
   },
+  sqsFifoRequest: {
+    usd: 0.5 / 1e6,
+    what: 'SQS FIFO queue requests (send, receive, delete, change visibility), per 64 KB request',
+    source: 'cloudburn.io, “Amazon SQS Pricing: Complete Guide” (2026-03-14); factualminds.com (2026-06-13)',
+  },
   sqsFairQueueSurcharge: {
     usd: 0.1 / 1e6,
     what: 'SQS fair queues (messages with a MessageGroupId on a standard queue), surcharge per request: NOT confirmed on AWS’s page',
@@ -76,13 +87,23 @@ export const prices = {
 /** Queues that are fair queues (their messages carry a MessageGroupId). */
 const fairQueues = new Set(['delivery', 'delivery-slow']);
 
-interface Measured {
+/** A standard queue's request, a fair queue's with its surcharge, or a FIFO queue's (its name ends in `.fifo`). */
+const sqsRequestPrice = (queue: string): number =>
+  queue.endsWith('.fifo')
+    ? prices.sqsFifoRequest.usd
+    : prices.sqsRequest.usd + (fairQueues.has(queue) ? prices.sqsFairQueueSurcharge.usd : 0);
+
+/** What a run's cost is computed from: the meter's count, and the deliveries it made. */
+export interface Metered {
+  readonly deliveries: number;
+  readonly meter: MeterSnapshot;
+}
+
+interface Measured extends Metered {
   readonly share: number;
   readonly fanOut: number;
   readonly traffic: Traffic;
-  readonly deliveries: number;
   readonly events: number;
-  readonly meter: MeterSnapshot;
 }
 
 /** One run in this process's sandbox: reset the meter, publish, wait for every receipt and for quiet. */
@@ -119,20 +140,7 @@ async function measureInSandbox(share: number): Promise<Measured[]> {
         const expected = Math.min(count, start + perCall) * fanOut;
         await waitFor(async () => (await receivers.count()) >= expected, 60_000, `${label} deliveries`, 5);
       }
-      // Until every invocation has ended (records written, messages deleted): nothing moves for 500 ms.
-      let last = '';
-      await waitFor(
-        () => {
-          const usage = bench.sandbox.meter();
-          const moved = JSON.stringify([usage.lambda, usage.dynamodb]);
-          const settled = moved === last;
-          last = moved;
-          return settled;
-        },
-        60_000,
-        'the pipeline to settle',
-        500,
-      );
+      await untilSettled(bench.sandbox);
       return {
         share,
         fanOut,
@@ -158,7 +166,7 @@ async function measureInSandbox(share: number): Promise<Measured[]> {
 }
 
 /** A priced line of one run, per delivery: what it is, how many billed units, what they cost. */
-interface Line {
+export interface Line {
   readonly service: 'EventBridge' | 'SQS' | 'DynamoDB' | 'Lambda';
   readonly what: string;
   readonly units: number;
@@ -166,7 +174,7 @@ interface Line {
 }
 
 /** Every billed line of a run, per delivery (empty receives left out: they cost per hour, not per delivery). */
-function linesOf(m: Measured): Line[] {
+export function linesOf(m: Metered): Line[] {
   const per = (value: number) => value / m.deliveries;
   const lines: Line[] = [];
   const eb = m.meter.eventBridge;
@@ -180,12 +188,11 @@ function linesOf(m: Measured): Line[] {
     for (const [action, usage] of Object.entries(actions)) {
       const billed = action === 'ReceiveMessage' ? usage.billed - usage.empty : usage.billed;
       if (billed === 0) continue;
-      const price = prices.sqsRequest.usd + (fairQueues.has(queue) ? prices.sqsFairQueueSurcharge.usd : 0);
       lines.push({
         service: 'SQS',
         what: `${queue} ${action}`,
         units: per(billed),
-        usd: per(billed) * price,
+        usd: per(billed) * sqsRequestPrice(queue),
       });
     }
   }
@@ -223,16 +230,17 @@ function linesOf(m: Measured): Line[] {
   return lines;
 }
 
-const perMillion = (lines: readonly Line[], service?: Line['service']) =>
+/** Dollars per million deliveries of a run's lines, all of them or one service's. */
+export const perMillion = (lines: readonly Line[], service?: Line['service']): number =>
   lines
     .filter((line) => service === undefined || line.service === service)
     .reduce((sum, line) => sum + line.usd, 0) * 1e6;
 
-/** The median run's lines (by total), for the detail tables. */
-function medianRun(rows: readonly Measured[]): Measured {
+/** The median run (by total cost), for the detail tables. */
+export function medianRun<T extends Metered>(rows: readonly T[]): T {
   const totals = rows.map((row) => perMillion(linesOf(row)));
   const target = spread(totals).median;
-  return rows[totals.indexOf(target)] ?? (rows[0] as Measured);
+  return rows[totals.indexOf(target)] ?? (rows[0] as T);
 }
 
 export function render(all: readonly Measured[]): string {

@@ -22,6 +22,7 @@ const sections = {
   'end-to-end': 'end-to-end.ts',
   scale: 'scale.ts',
   isolation: 'isolation.ts',
+  ordered: 'ordered.ts',
   'real-endpoints': 'real-endpoints.ts',
 } as const;
 type Section = keyof typeof sections;

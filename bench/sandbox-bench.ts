@@ -6,12 +6,14 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { documentClient } from '#core/aws/dynamodb.ts';
+import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
 import { newId } from '#core/ids.ts';
 import { newSigningSecret } from '#core/payloads/signing.ts';
+import type { Ordering } from '#core/subscriptions/subscription.ts';
 import { SubscriptionRecordStore } from '#core/subscriptions/subscription-records.ts';
 import { type Sandbox, type SandboxOptions, startSandbox } from '../sandbox/sandbox.ts';
 import { aSubscription } from '../test/support/subscriptions.ts';
-import { now } from './stats.ts';
+import { now, waitFor } from './stats.ts';
 
 const credentials = { accessKeyId: 'bench', secretAccessKey: 'bench' };
 const tableName = 'webhooks';
@@ -21,6 +23,7 @@ export interface BenchSandbox {
   readonly sandbox: Sandbox;
   readonly bus: EventBridgeClient;
   readonly subscriptions: SubscriptionRecordStore;
+  readonly deliveries: DeliveryStore;
   close(): Promise<void>;
 }
 
@@ -32,6 +35,7 @@ export async function startBenchSandbox(options: SandboxOptions = {}): Promise<B
     sandbox,
     bus,
     subscriptions: new SubscriptionRecordStore(documentClient(dynamo), tableName),
+    deliveries: new DeliveryStore(documentClient(dynamo), tableName),
     close: async () => {
       bus.destroy();
       dynamo.destroy();
@@ -41,16 +45,38 @@ export async function startBenchSandbox(options: SandboxOptions = {}): Promise<B
 }
 
 /**
+ * Until every invocation has ended (records written, messages deleted): the meter's Lambda and DynamoDB counts
+ * do not move for `quietMs`.
+ */
+export async function untilSettled(sandbox: Sandbox, timeoutMs = 60_000, quietMs = 500): Promise<void> {
+  let last = '';
+  await waitFor(
+    () => {
+      const usage = sandbox.meter();
+      const moved = JSON.stringify([usage.lambda, usage.dynamodb]);
+      const settled = moved === last;
+      last = moved;
+      return settled;
+    },
+    timeoutMs,
+    'the pipeline to settle',
+    quietMs,
+  );
+}
+
+/**
  * Creates an account's subscriptions to `order.*`, one per URL, straight in the table (with the store the API
- * uses, so they are exactly what the API would have written), `concurrency` at a time.
+ * uses, so they are exactly what the API would have written), `concurrency` at a time (16 by default), with
+ * the `ordering` given (none by default).
  */
 export async function createSubscriptions(
   store: SubscriptionRecordStore,
   accountId: string,
   urls: readonly string[],
   limit: number,
-  concurrency = 16,
+  options: { readonly ordering?: Ordering; readonly concurrency?: number } = {},
 ): Promise<string[]> {
+  const { ordering = 'none', concurrency = 16 } = options;
   const ids: string[] = [];
   let next = 0;
   await Promise.all(
@@ -66,6 +92,8 @@ export async function createSubscriptions(
           secret: newSigningSecret(),
           createdAt: at,
           updatedAt: at,
+          // As the API stores it: only an ordered subscription has the field.
+          ...(ordering === 'resource' ? { ordering } : {}),
         });
         await store.create(subscription, limit);
         ids.push(subscription.id);
@@ -75,16 +103,26 @@ export async function createSubscriptions(
   return ids;
 }
 
-/** An order status change of `accountId`, as a publisher puts it on the bus; `data.id` is `orderId`. */
-export function orderEvent(busName: string, accountId: string, orderId: string): PutEventsRequestEntry {
+/**
+ * An order status change of `accountId`, as a publisher puts it on the bus; `data.id` is `orderId` (what the
+ * receivers tell webhooks apart by). The resource it changes (`detail.id`, what ordered subscriptions keep the
+ * order of) is `orderId` too unless `change.resourceId` names another, and it occurred now unless
+ * `change.occurredAt` says when.
+ */
+export function orderEvent(
+  busName: string,
+  accountId: string,
+  orderId: string,
+  change: { readonly resourceId?: string; readonly occurredAt?: string } = {},
+): PutEventsRequestEntry {
   return {
     EventBusName: busName,
     Source: 'shipping.orders',
     DetailType: 'order.status_updated',
     Detail: JSON.stringify({
       account_id: accountId,
-      id: orderId,
-      occurred_at: new Date().toISOString(),
+      id: change.resourceId ?? orderId,
+      occurred_at: change.occurredAt ?? new Date().toISOString(),
       data: { id: orderId, order_number: orderId.slice(-6), status: 'Shipped', total: '149.50' },
       previous: { status: 'Initiated' },
     }),
