@@ -26,6 +26,8 @@ Puts demo events of the shipping platform on the event bus, as its services do (
   --account ID      the account whose subscriptions get them (default demo, the sandbox's account)
   --endpoint URL    the sandbox (default http://127.0.0.1:4566); '' for AWS, with your credentials and region
   --bus NAME        the event bus (default webhooks)
+  --occurred-at T   when it happened, an ISO 8601 time with an offset (default now); an older time than one
+                    already delivered shows what an ordered subscription does with a late event
   -h, --help        this text`;
 
 const values = parseOptions(
@@ -35,6 +37,7 @@ const values = parseOptions(
     account: { type: 'string', default: 'demo' },
     endpoint: { type: 'string', default: 'http://127.0.0.1:4566' },
     bus: { type: 'string', default: 'webhooks' },
+    'occurred-at': { type: 'string' },
   },
   usage,
 );
@@ -48,6 +51,19 @@ if (!isDemoEventType(type)) {
 const count = wholeNumber('count', values.count, 1, 1000, usage);
 if (!/^.{1,128}$/.test(values.account)) usageError('--account must be 1 to 128 characters', usage);
 if (values.bus === '') usageError('--bus must name an event bus', usage);
+const occurredAt = values['occurred-at'];
+if (
+  occurredAt !== undefined &&
+  !(
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(occurredAt) &&
+    !Number.isNaN(Date.parse(occurredAt))
+  )
+) {
+  usageError(
+    `--occurred-at must be an ISO 8601 time with an offset, e.g. 2026-12-01T10:00:00Z, not '${occurredAt}'`,
+    usage,
+  );
+}
 if (values.endpoint !== '' && !/^https?:\/\/[^/]/.test(values.endpoint)) {
   usageError(`--endpoint must be an http:// or https:// URL, or '' for AWS, not '${values.endpoint}'`, usage);
 }
@@ -87,7 +103,9 @@ function explain(error: unknown): string {
   );
 }
 
-const toPublish: DemoEvent[] = Array.from({ length: count }, (_, n) => demoEvent(type, values.account, n));
+const toPublish: DemoEvent[] = Array.from({ length: count }, (_, n) =>
+  demoEvent(type, values.account, n, occurredAt),
+);
 let failed = 0;
 // PutEvents takes at most 10 entries; each entry of the answer belongs to the request entry at its index.
 for (let start = 0; start < toPublish.length; start += 10) {

@@ -160,6 +160,12 @@ describe('the demo scripts on the command line', () => {
     ['publish-event', ['--count', '0'], "--count must be a whole number from 1 to 1000, not '0'"],
     ['publish-event', ['--count', '1001'], "--count must be a whole number from 1 to 1000, not '1001'"],
     ['publish-event', ['--endpoint', '127.0.0.1:4566'], '--endpoint must be an http:// or https:// URL'],
+    [
+      'publish-event',
+      ['--occurred-at', 'yesterday'],
+      '--occurred-at must be an ISO 8601 time with an offset',
+    ],
+    ['publish-event', ['--occurred-at', '2026-12-01T10:00:00'], "not '2026-12-01T10:00:00'"],
     ['demo-receiver', ['--port', 'http'], "--port must be a whole number from 0 to 65535, not 'http'"],
     ['demo-receiver', ['webhooks'], "Unexpected argument 'webhooks'"],
     ['sandbox', ['--port', '70000'], "--port must be a whole number from 0 to 65535, not '70000'"],
