@@ -155,6 +155,24 @@ describe('an ordered delivery', () => {
     expect(await deliverInOrder(message, ports, settings, receipt)).toMatchObject({ summary: 'delivered' });
   });
 
+  it("reads no record at its message's first receive (none can be there), but after a fan-out that ran again", async () => {
+    receiver.answerWith(() => ({ status: 204 }));
+    const reads: string[] = [];
+    for (const fannedOutAgain of [false, true]) {
+      const { ports } = portsFor();
+      const counted = {
+        ...ports,
+        record: async (subscriptionId: string, id: string) => {
+          reads.push(`${fannedOutAgain}`);
+          return ports.record(subscriptionId, id);
+        },
+      };
+      const copy = fannedOutAgain ? { ...message, fannedOutAgain: true as const } : message;
+      await deliverInOrder(copy, counted, settings, receipt);
+    }
+    expect(reads).toEqual(['true']);
+  });
+
   it('waits in its group for its retry, with the attempt rescheduled on its record', async () => {
     receiver.answerWith(() => ({ status: 503 }));
     const { ports, writes } = portsFor();
@@ -187,9 +205,14 @@ describe('an ordered delivery', () => {
 
   it('waits again when it comes back before its retry is due (its wait outlasted 12 hours, or was never set)', async () => {
     const { ports } = portsFor({
-      record: { scheduledAttempt: 1, nextAttemptAt: new Date(t0 + 3_600_000).toISOString() },
+      record: {
+        scheduledAttempt: 1,
+        receipts: 1,
+        receivedBy: 'sqs-1',
+        nextAttemptAt: new Date(t0 + 3_600_000).toISOString(),
+      },
     });
-    expect(await deliverInOrder(message, ports, settings, receipt)).toEqual({
+    expect(await deliverInOrder(message, ports, settings, { ...receipt, count: 2 })).toEqual({
       kind: 'wait',
       seconds: 3600,
       reason: 'not due',

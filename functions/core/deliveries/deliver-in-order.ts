@@ -100,9 +100,12 @@ export async function deliverInOrder(
   receipt: OrderedReceipt,
 ): Promise<OrderedDecision> {
   const scheduled = message.trigger === 'event' || message.trigger === 'retry';
+  // A message's first receive finds no record of its own making; only a fan-out that ran again may have left
+  // one (another message of the same delivery): the read is saved on the common path.
+  const firstReceive = receipt.count === 1 && message.fannedOutAgain !== true;
   const [subscription, found, position] = await Promise.all([
     ports.subscription(message.accountId, message.subscriptionId),
-    ports.record(message.subscriptionId, message.id),
+    firstReceive ? Promise.resolve(undefined) : ports.record(message.subscriptionId, message.id),
     ports.position(message.subscriptionId, message.order.resource),
   ]);
   const earlier = found?.receivedBy === receipt.messageId ? (found.receipts ?? 0) : 0;

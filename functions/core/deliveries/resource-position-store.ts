@@ -1,8 +1,19 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod/mini';
 import { conditionally } from '../storage/conditions.ts';
 import { resourcePositionKey } from '../storage/table-keys.ts';
 import { type EventOrder, placeOf, type ResourcePosition } from './resource-order.ts';
+
+/** A position as stored (beside its keys and `expiresAt`). */
+const storedPositionSchema = z.object({
+  occurredAtMs: z.number(),
+  sequence: z.number(),
+  eventId: z.string(),
+  deliveryId: z.string(),
+  deliveredAt: z.string(),
+  expiresAt: z.number(),
+});
 
 /**
  * The positions of ordered subscriptions' resources in the single table: the newest event delivered of each,
@@ -27,15 +38,9 @@ export class ResourcePositionStore {
         ConsistentRead: true,
       }),
     );
-    if (Item === undefined || (Item.expiresAt as number) <= Math.floor(now.getTime() / 1000))
-      return undefined;
-    return {
-      occurredAtMs: Item.occurredAtMs as number,
-      sequence: Item.sequence as number,
-      eventId: Item.eventId as string,
-      deliveryId: Item.deliveryId as string,
-      deliveredAt: Item.deliveredAt as string,
-    };
+    if (Item === undefined) return undefined;
+    const { expiresAt, ...position } = z.parse(storedPositionSchema, Item);
+    return expiresAt > Math.floor(now.getTime() / 1000) ? position : undefined;
   }
 
   /**
