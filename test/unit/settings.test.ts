@@ -69,6 +69,7 @@ describe('the settings table', () => {
       mainLaneBatchSize: 10,
       slowLaneConcurrency: 30,
       slowLaneBatchSize: 10,
+      orderedLaneConcurrency: 20,
       subscriptionsPerAccount: 100,
     });
   });
@@ -141,6 +142,7 @@ describe('the settings table', () => {
       MAIN_LANE_BATCH_SIZE: '10',
       SLOW_LANE_CONCURRENCY: '30',
       SLOW_LANE_BATCH_SIZE: '10',
+      ORDERED_LANE_CONCURRENCY: '20',
       SUBSCRIPTIONS_PER_ACCOUNT: '100',
     });
     expect(() => settingsEnvironment({ subscriptionsPerAccount: 0 })).toThrow(
@@ -165,6 +167,7 @@ describe('every setting of the table', () => {
       'mainLaneBatchSize',
       'slowLaneConcurrency',
       'slowLaneBatchSize',
+      'orderedLaneConcurrency',
     ]);
   });
 

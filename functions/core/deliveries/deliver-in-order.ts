@@ -8,21 +8,22 @@ import {
   type DeliveryPorts,
   type DeliverySettings,
   disable,
+  lastAttemptFailed,
   markRecovered,
-  noteFailure,
   type Receipt,
   type SubscriptionChanges,
   sampled,
   tellFailed,
   unknownAttempts,
   webhookRequest,
+  weighFailure,
 } from './deliver.ts';
 import type { DeliveryMessage } from './delivery-message.ts';
 import type { AttemptRecord, DeliveryRecord } from './delivery-record.ts';
 import type { DeliveryChange } from './delivery-store.ts';
 import { sleepWithinMs, turnOf } from './pacing.ts';
 import { type EventOrder, type ResourcePosition, supersedes } from './resource-order.ts';
-import { attemptsOf, nextRetryDelaySeconds, parseRetryAfter } from './retry-policy.ts';
+import { nextRetryDelaySeconds } from './retry-policy.ts';
 
 /**
  * What became of an ordered delivery's message. `done`: it can be deleted (delivered, failed for good,
@@ -249,21 +250,14 @@ export async function deliverInOrder(
     });
     return { kind: 'done', summary: `failed: ${reason}`, outcome };
   }
-  const honoursRetryAfter =
-    outcome.kind === 'response' && (outcome.statusCode === 429 || outcome.statusCode === 503);
-  const retryAfter = honoursRetryAfter ? parseRetryAfter(outcome.retryAfter, at.getTime()) : undefined;
-  if (retryAfter !== undefined && retryAfter > 0) {
-    const backOffSeconds = Math.min(retryAfter, settings.maxBackOffSeconds);
-    await ports.backOff(subscription, new Date(at.getTime() + backOffSeconds * 1000));
-  }
-  const { disabled, failuresInARow } = await noteFailure(subscription, outcome, ports, settings, at);
-  const breakCircuit = async () => {
-    const bound = settings.circuitBreakAfter;
-    if (bound === 0 || disabled !== undefined || circuit !== undefined) return;
-    if (failuresInARow === undefined || failuresInARow < bound) return;
-    if (await ports.openCircuit(subscription, describeOutcome(outcome), failuresInARow))
-      changes.circuit = 'opened';
-  };
+  const { retryAfter, disabled, breakCircuit } = await weighFailure(
+    subscription,
+    outcome,
+    ports,
+    settings,
+    at,
+    changes,
+  );
   if (!scheduled) {
     await write(attempts, { kind: 'append' });
     await breakCircuit();
@@ -276,9 +270,7 @@ export async function deliverInOrder(
   }
   const delaySeconds = nextRetryDelaySeconds(settings.schedule, current.attempt, retryAfter);
   if (delaySeconds === undefined || disabled !== undefined) {
-    const reason =
-      disabled ??
-      `Attempt ${current.attempt} of ${attemptsOf(settings.schedule)} failed: ${describeOutcome(outcome)}`;
+    const reason = disabled ?? lastAttemptFailed(current.attempt, settings.schedule, outcome);
     await tellFailed(current, subscription, reason, ports, at);
     await write(attempts, { kind: 'fail', token: undefined, scheduledAttempt: current.attempt });
     await breakCircuit();

@@ -457,23 +457,14 @@ export async function deliver(
     return { kind: 'done', summary: `failed: ${reason}`, outcome };
   }
 
-  const honoursRetryAfter =
-    outcome.kind === 'response' && (outcome.statusCode === 429 || outcome.statusCode === 503);
-  const retryAfter = honoursRetryAfter ? parseRetryAfter(outcome.retryAfter, now.getTime()) : undefined;
-  if (retryAfter !== undefined && retryAfter > 0) {
-    // The endpoint asked for time: its other deliveries wait too (this one waits as its schedule says).
-    const backOffSeconds = Math.min(retryAfter, settings.maxBackOffSeconds);
-    await ports.backOff(subscription, new Date(now.getTime() + backOffSeconds * 1000));
-  }
-  const { disabled, failuresInARow } = await noteFailure(subscription, outcome, ports, settings, now);
-  /** Opens the circuit once the failures in a row reach the deployment's bound (after the delivery is carried on). */
-  const breakCircuit = async () => {
-    const bound = settings.circuitBreakAfter;
-    if (bound === 0 || disabled !== undefined || subscription.circuit !== undefined) return;
-    if (failuresInARow === undefined || failuresInARow < bound) return;
-    if (await ports.openCircuit(subscription, describeOutcome(outcome), failuresInARow))
-      changes.circuit = 'opened';
-  };
+  const { retryAfter, disabled, breakCircuit } = await weighFailure(
+    subscription,
+    outcome,
+    ports,
+    settings,
+    now,
+    changes,
+  );
 
   if (!scheduled) {
     await write(attempts, { kind: 'append' }, now);
@@ -488,9 +479,7 @@ export async function deliver(
 
   const delaySeconds = nextRetryDelaySeconds(settings.schedule, message.attempt, retryAfter);
   if (delaySeconds === undefined || disabled !== undefined) {
-    const reason =
-      disabled ??
-      `Attempt ${message.attempt} of ${attemptsOf(settings.schedule)} failed: ${describeOutcome(outcome)}`;
+    const reason = disabled ?? lastAttemptFailed(message.attempt, settings.schedule, outcome);
     // Told before the record says so: a crash in between makes the attempt again, and tells again.
     await tellFailed(message, subscription, reason, ports, now);
     if (!(await write(attempts, { kind: 'fail', token, scheduledAttempt: message.attempt }, now))) {
@@ -530,6 +519,46 @@ export async function deliver(
   await breakCircuit();
   return { kind: 'retry', message: next, delaySeconds, lane: settings.lane, outcome, changes };
 }
+
+/**
+ * What a failed attempt does to its subscription, on every lane: a `Retry-After` on a 429 or 503 holds the
+ * endpoint's other deliveries back (this one waits as its schedule says), and the failure is noted, which may
+ * disable the subscription. `breakCircuit`, called once the delivery is carried on, opens the circuit when the
+ * failures in a row reach the deployment's bound (unless it is open already, or the subscription was disabled).
+ */
+export async function weighFailure(
+  subscription: Subscription,
+  outcome: AttemptOutcome,
+  ports: Pick<DeliveryPorts, 'backOff' | 'noteFailure' | 'disable' | 'publish' | 'openCircuit'>,
+  settings: Pick<DeliverySettings, 'maxBackOffSeconds' | 'disableAfterMs' | 'circuitBreakAfter'>,
+  now: Date,
+  changes: SubscriptionChanges,
+): Promise<{ retryAfter?: number; disabled?: string; breakCircuit: () => Promise<void> }> {
+  const honoursRetryAfter =
+    outcome.kind === 'response' && (outcome.statusCode === 429 || outcome.statusCode === 503);
+  const retryAfter = honoursRetryAfter ? parseRetryAfter(outcome.retryAfter, now.getTime()) : undefined;
+  if (retryAfter !== undefined && retryAfter > 0) {
+    const backOffSeconds = Math.min(retryAfter, settings.maxBackOffSeconds);
+    await ports.backOff(subscription, new Date(now.getTime() + backOffSeconds * 1000));
+  }
+  const { disabled, failuresInARow } = await noteFailure(subscription, outcome, ports, settings, now);
+  const breakCircuit = async () => {
+    const bound = settings.circuitBreakAfter;
+    if (bound === 0 || disabled !== undefined || subscription.circuit !== undefined) return;
+    if (failuresInARow === undefined || failuresInARow < bound) return;
+    if (await ports.openCircuit(subscription, describeOutcome(outcome), failuresInARow))
+      changes.circuit = 'opened';
+  };
+  return {
+    ...(retryAfter === undefined ? {} : { retryAfter }),
+    ...(disabled === undefined ? {} : { disabled }),
+    breakCircuit,
+  };
+}
+
+/** Why a delivery whose last scheduled attempt failed ended. */
+export const lastAttemptFailed = (attempt: number, schedule: RetrySchedule, outcome: AttemptOutcome) =>
+  `Attempt ${attempt} of ${attemptsOf(schedule)} failed: ${describeOutcome(outcome)}`;
 
 /** Keeps a delivery that failed for good in the dead-letter queue and says `delivery.failed` on the bus. */
 export async function tellFailed(
