@@ -212,12 +212,15 @@ describe("the sandbox's mappings of platform.ts", () => {
       '4',
       '--slow-lane-batch-size',
       '1',
+      '--ordered-lane-concurrency',
+      '6',
     ]);
 
     expect(sizes(mappingDefinitionsOf(given))).toEqual({
       fanOut: { batch: 10, concurrency: 5 },
       delivery: { batch: 3, concurrency: 7 },
       slowDelivery: { batch: 1, concurrency: 4 },
+      orderedDelivery: { batch: 10, concurrency: 6 },
       retry: { batch: 10, concurrency: 2 },
     });
   });
@@ -227,13 +230,14 @@ describe("the sandbox's mappings of platform.ts", () => {
       fanOut: { batch: 10, concurrency: 5 },
       delivery: { batch: 10, concurrency: 150 },
       slowDelivery: { batch: 10, concurrency: 30 },
+      orderedDelivery: { batch: 10, concurrency: 20 },
       retry: { batch: 10, concurrency: 2 },
     });
     const capped = mappingDefinitionsOf({
       ...settingsOfArgs(['--main-lane-concurrency', '7']),
       maximumConcurrency: 3,
     });
-    expect(capped.map((m) => m.maximumConcurrency)).toEqual([3, 3, 3, 2]);
+    expect(capped.map((m) => m.maximumConcurrency)).toEqual([3, 3, 3, 3, 2]);
   });
 
   describe('against the SQS emulator', () => {
