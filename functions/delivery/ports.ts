@@ -6,7 +6,7 @@ import {
   ChangeMessageVisibilityCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Context } from 'aws-lambda';
+import type { Context, SQSRecord } from 'aws-lambda';
 import { documentClient } from '#core/aws/dynamodb.ts';
 import { deadLetter, sendAll } from '#core/aws/queues.ts';
 import {
@@ -33,6 +33,7 @@ import { HeldDeliveryStore } from '#core/deliveries/held-delivery-store.ts';
 import { RateLimitStore } from '#core/deliveries/rate-limit-store.ts';
 import { ResourcePositionStore } from '#core/deliveries/resource-position-store.ts';
 import { nextHop } from '#core/deliveries/retry-route.ts';
+import { SkippedReceiveStore } from '#core/deliveries/skipped-receive-store.ts';
 import { targetPolicyOf } from '#core/egress/target-guard.ts';
 import { WebhookSender } from '#core/egress/webhook-sender.ts';
 import type { Environment } from '#core/environment.ts';
@@ -83,6 +84,7 @@ export function deliveryAdapters(env: DeliveryEnvironment, logger: Logger) {
   const held = new HeldDeliveryStore(db, env.TABLE_NAME);
   const rateLimits = new RateLimitStore(db, env.TABLE_NAME);
   const positions = new ResourcePositionStore(db, env.TABLE_NAME);
+  const skips = new SkippedReceiveStore(db, env.TABLE_NAME);
   const timeoutMs = env.DELIVERY_TIMEOUT_SECONDS * 1000;
   const sender = new WebhookSender(targetPolicyOf(env), timeoutMs);
   const retentionSeconds = env.DELIVERY_RETENTION_DAYS * 86_400;
@@ -282,6 +284,7 @@ export function deliveryAdapters(env: DeliveryEnvironment, logger: Logger) {
         delivered,
         Math.floor(delivered.at.getTime() / 1000) + retentionSeconds,
       ),
+    skippedReceives: (groupId, messageId) => skips.of(groupId, messageId),
     claimProbe: (subscription) => {
       const circuit = subscription.circuit;
       if (circuit === undefined) return Promise.resolve(true);
@@ -306,15 +309,27 @@ export function deliveryAdapters(env: DeliveryEnvironment, logger: Logger) {
     );
   };
 
-  /** Makes ordered lane messages visible again at once (those a batch left unprocessed behind a wait). */
-  const releaseInFlight = async (receiptHandles: readonly string[]) => {
-    for (let start = 0; start < receiptHandles.length; start += 10) {
+  /**
+   * Makes ordered lane messages of one group visible again at once (those a batch left unprocessed behind a
+   * wait), after noting that they were received and skipped (noted first: a crash in between leaves a receive
+   * noted as skipped, never a skipped one taken for an interrupted attempt).
+   */
+  const releaseInFlight = async (records: readonly SQSRecord[]) => {
+    const groupId = records[0]?.attributes.MessageGroupId;
+    if (groupId !== undefined) {
+      await skips.add(
+        groupId,
+        records.map((record) => record.messageId),
+        Math.floor(Date.now() / 1000) + 14 * 86_400,
+      );
+    }
+    for (let start = 0; start < records.length; start += 10) {
       await sqs.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: env.ORDERED_DELIVERY_QUEUE_URL,
-          Entries: receiptHandles.slice(start, start + 10).map((handle, index) => ({
+          Entries: records.slice(start, start + 10).map((record, index) => ({
             Id: String(index),
-            ReceiptHandle: handle,
+            ReceiptHandle: record.receiptHandle,
             VisibilityTimeout: 0,
           })),
         }),

@@ -163,6 +163,8 @@ async function run(answers: (place: number, attemptOfDelivery: number) => number
         positions.advance(subscriptionId, order, delivered, Math.floor(clock / 1000) + 86_400),
       ),
     claimProbe: async () => true,
+    // One message is handed out at a time here: none is received and skipped.
+    skippedReceives: async () => 0,
     now: () => clock,
   };
 

@@ -72,6 +72,7 @@ function portsFor(
     claim?: boolean;
     turn?: number;
     remainingMs?: number;
+    skipped?: number;
   } = {},
 ) {
   const writes: AttemptWrite[] = [];
@@ -109,6 +110,7 @@ function portsFor(
       return true;
     },
     claimProbe: async () => options.claim ?? true,
+    skippedReceives: async () => options.skipped ?? 0,
     now: () => t0,
   };
   return { ports, writes, advanced };
@@ -201,6 +203,19 @@ describe('an ordered delivery', () => {
       'outcome_unknown',
       'retry',
     ]);
+  });
+
+  it('takes receives its batch skipped (behind a wait in its group) for no attempt, and the others for unknown ones', async () => {
+    receiver.answerWith(() => ({ status: 204 }));
+    for (const [skipped, unknown] of [
+      [2, 0],
+      [1, 1],
+    ] as const) {
+      const { ports, writes } = portsFor({ skipped });
+      await deliverInOrder(message, ports, settings, { ...receipt, count: 3 });
+      const attempts = writes.at(-1)?.attempts ?? [];
+      expect(attempts.filter((attempt) => attempt.error === 'outcome_unknown')).toHaveLength(unknown);
+    }
   });
 
   it('waits again when it comes back before its retry is due (its wait outlasted 12 hours, or was never set)', async () => {

@@ -31,7 +31,7 @@ function harness(verdicts: Record<string, FifoVerdict | Error>, delays: Record<s
       return verdict;
     },
     async (handle, seconds) => void waits.push([handle, seconds]),
-    async (handles) => void released.push([...handles]),
+    async (records) => void released.push(records.map((r) => r.receiptHandle)),
     (r) => void errors.push(r.messageId),
     () => undefined,
   );

@@ -10,14 +10,15 @@ export type FifoVerdict = 'done' | { readonly waitSeconds: number };
  * failed, and so is every record after it in its group, unprocessed: SQS hands none of them out again before it,
  * so the group keeps its order (as Lambda's guide asks of FIFO consumers, and Powertools'
  * `SqsFifoPartialProcessor` does with `skipGroupOnError`, which processes groups one after another instead).
- * Those unprocessed records are made visible again at once (`release`): SQS still hands none of them out while
- * the one before them is in flight, and without it they would stay invisible for the queue's whole visibility
- * timeout, holding their group up long after the wait before them ended.
+ * Those unprocessed records are made visible again at once (`release`, which also notes that they were received
+ * and skipped: SQS counts the receive): SQS still hands none of them out while the one before them is in flight,
+ * and without it they would stay invisible for the queue's whole visibility timeout, holding their group up long
+ * after the wait before them ended.
  */
 export function fifoConsumer<State>(
   processRecord: (record: SQSRecord, batch: State) => Promise<FifoVerdict>,
   changeVisibility: (receiptHandle: string, seconds: number) => Promise<void>,
-  release: (receiptHandles: readonly string[]) => Promise<void>,
+  release: (records: readonly SQSRecord[]) => Promise<void>,
   onError: (record: SQSRecord, error: unknown) => void,
   newBatchState: (context: Context) => State,
 ): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
@@ -47,7 +48,7 @@ export function fifoConsumer<State>(
           }
           if (stopped) {
             for (const rest of records.slice(index)) failures.push({ itemIdentifier: rest.messageId });
-            const unprocessed = records.slice(index + 1).map((rest) => rest.receiptHandle);
+            const unprocessed = records.slice(index + 1);
             if (unprocessed.length > 0) await release(unprocessed).catch((error) => onError(record, error));
             return;
           }

@@ -22,7 +22,7 @@ import type { DeliveryMessage } from './delivery-message.ts';
 import type { AttemptRecord, DeliveryRecord } from './delivery-record.ts';
 import type { DeliveryChange } from './delivery-store.ts';
 import { sleepWithinMs, turnOf } from './pacing.ts';
-import { type EventOrder, type ResourcePosition, supersedes } from './resource-order.ts';
+import { type EventOrder, messageGroupOf, type ResourcePosition, supersedes } from './resource-order.ts';
 import { nextRetryDelaySeconds } from './retry-policy.ts';
 
 /**
@@ -62,6 +62,8 @@ export interface OrderedDeliveryPorts extends DeliveryPorts {
    * the other resources' deliveries wait for that one. False when another took it first.
    */
   readonly claimProbe: (subscription: Subscription) => Promise<boolean>;
+  /** How often a message of the group was received and skipped behind another that waited. */
+  readonly skippedReceives: (groupId: string, messageId: string) => Promise<number>;
 }
 
 /** An ordered receipt: SQS's count, first receipt and message id (one message carries the whole delivery). */
@@ -109,7 +111,17 @@ export async function deliverInOrder(
     firstReceive ? Promise.resolve(undefined) : ports.record(message.subscriptionId, message.id),
     ports.position(message.subscriptionId, message.order.resource),
   ]);
-  const earlier = found?.receivedBy === receipt.messageId ? (found.receipts ?? 0) : 0;
+  // Receives that made no attempt: up to the one that last wrote the record, if this message wrote it (from its
+  // first processing on it is the head of its group); before that, the ones a batch skipped behind a wait.
+  const earlier =
+    found?.receivedBy === receipt.messageId
+      ? (found.receipts ?? 0)
+      : receipt.count > 1
+        ? await ports.skippedReceives(
+            messageGroupOf(message.subscriptionId, message.order.resource),
+            receipt.messageId,
+          )
+        : 0;
   const unknown = unknownAttempts(Math.max(0, receipt.count - 1 - earlier), message, receipt);
   const scheduledAttempt = (found?.scheduledAttempt ?? 0) + 1;
   const current: DeliveryMessage = scheduled

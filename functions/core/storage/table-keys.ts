@@ -54,3 +54,10 @@ export const resourcePositionKey = (subscriptionId: string, resource: string) =>
   pk: `ORDER#${subscriptionId}#${resource}`,
   sk: 'ORDER',
 });
+
+/**
+ * The receives of an ordered lane's messages that their invocation skipped (they came in a batch behind one of
+ * their group that waited): one small item per message group, so a message's receive count can be read as its
+ * own attempts.
+ */
+export const skippedReceivesKey = (groupId: string) => ({ pk: `SKIPPED#${groupId}`, sk: 'SKIPPED' });
