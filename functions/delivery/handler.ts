@@ -206,6 +206,7 @@ async function processOrderedRecord(record: SQSRecord, batch: Batch): Promise<Fi
     lane: 'ordered',
     receiveCount: receipt.count,
   };
+  const sent = Number.parseInt(record.attributes.SentTimestamp, 10);
   const decision = await deliverInOrder(
     { ...message, order: message.order },
     orderedDeliveryPorts(batch),
@@ -213,6 +214,7 @@ async function processOrderedRecord(record: SQSRecord, batch: Batch): Promise<Fi
     {
       ...receipt,
       messageId: record.messageId,
+      sentAt: Number.isFinite(sent) ? sent : Date.now(),
     },
   );
   observeOrdered(decision);

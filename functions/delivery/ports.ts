@@ -285,6 +285,7 @@ export function deliveryAdapters(env: DeliveryEnvironment, logger: Logger) {
         Math.floor(delivered.at.getTime() / 1000) + retentionSeconds,
       ),
     skippedReceives: (groupId, messageId) => skips.of(groupId, messageId),
+    forgetSkipped: (groupId, messageId) => skips.forget(groupId, messageId),
     claimProbe: (subscription) => {
       const circuit = subscription.circuit;
       if (circuit === undefined) return Promise.resolve(true);
@@ -324,7 +325,7 @@ export function deliveryAdapters(env: DeliveryEnvironment, logger: Logger) {
       );
     }
     for (let start = 0; start < records.length; start += 10) {
-      await sqs.send(
+      const result = await sqs.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: env.ORDERED_DELIVERY_QUEUE_URL,
           Entries: records.slice(start, start + 10).map((record, index) => ({
@@ -334,6 +335,13 @@ export function deliveryAdapters(env: DeliveryEnvironment, logger: Logger) {
           })),
         }),
       );
+      const failed = result.Failed?.[0];
+      if (failed !== undefined) {
+        // They stay invisible for the queue's visibility timeout: their group waits that long, nothing is lost.
+        throw new Error(
+          `${result.Failed?.length} messages not released: ${failed.Code} ${failed.Message ?? ''}`,
+        );
+      }
     }
   };
 

@@ -144,6 +144,7 @@ async function run(answers: (place: number, attemptOfDelivery: number) => number
   };
   // Time, played: a wait moves it on by its seconds (SQS hands the message out again then).
   let clock = Date.now();
+  const sentAt = clock;
   const deadLetters: string[] = [];
   const ports: OrderedDeliveryPorts = {
     ...healthIgnored,
@@ -165,6 +166,7 @@ async function run(answers: (place: number, attemptOfDelivery: number) => number
     claimProbe: async () => true,
     // One message is handed out at a time here: none is received and skipped.
     skippedReceives: async () => 0,
+    forgetSkipped: async () => undefined,
     now: () => clock,
   };
 
@@ -182,6 +184,7 @@ async function run(answers: (place: number, attemptOfDelivery: number) => number
         count: head.count,
         firstReceivedAt: clock,
         messageId: `sqs-${head.message.id}`,
+        sentAt,
       });
       decisions.push(`${placeOf.get(head.message.id)}:${decision.kind}`);
       if (decision.kind === 'wait') {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { useApiSandbox } from '../support/api-sandbox.ts';
 import { eventually } from '../support/eventually.ts';
 import type { ReceivedRequest, Reply } from '../support/receiver.ts';
+import { shuffled } from '../support/shuffle.ts';
 
 /**
  * Issue 16, against the sandbox with real receivers: an ordered subscription (`ordering: "resource"`) and an
@@ -23,20 +24,6 @@ interface Change {
   readonly orderId: string;
   readonly step: number;
   readonly occurredAt: string;
-}
-
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const copy = [...items];
-  let state = seed;
-  const random = () => {
-    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
-    return state / 2 ** 31;
-  };
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
-  }
-  return copy;
 }
 
 /** A request as the receiver answered it: its delivery, its event's resource and time, and the status. */
@@ -158,12 +145,19 @@ describe('an ordered subscription', () => {
       const orderId = `ord_seq_${r}`;
       let newest = -1;
       let newestId = '';
-      for (const answered of orderedLog.filter((entry) => entry.orderId === orderId)) {
+      const requests = orderedLog.filter((entry) => entry.orderId === orderId);
+      for (const [n, answered] of requests.entries()) {
         const repeat = answered.webhookId === newestId;
         expect(answered.step > newest || repeat, `${orderId}: ${report(orderId)}`).toBe(true);
         if (answered.status === 200) {
           newest = answered.step;
           newestId = answered.webhookId;
+        }
+        // ... and nothing else of the resource went out while a failed one waited for its retry (every retry
+        // here succeeds: the next request of the resource after a failure is that delivery again).
+        const next = requests[n + 1];
+        if (answered.status !== 200 && next !== undefined) {
+          expect(next.webhookId, `${orderId}: ${report(orderId)}`).toBe(answered.webhookId);
         }
       }
       // ... the newest change of each resource delivered ...

@@ -62,7 +62,7 @@ const settings: Omit<DeliverySettings, 'lane'> = {
   circuitBreakAfter: 0,
   maxBackOffSeconds: 900,
 };
-const receipt = { count: 1, firstReceivedAt: t0, messageId: 'sqs-1' };
+const receipt = { count: 1, firstReceivedAt: t0, messageId: 'sqs-1', sentAt: t0 };
 
 function portsFor(
   options: {
@@ -111,6 +111,7 @@ function portsFor(
     },
     claimProbe: async () => options.claim ?? true,
     skippedReceives: async () => options.skipped ?? 0,
+    forgetSkipped: async () => undefined,
     now: () => t0,
   };
   return { ports, writes, advanced };

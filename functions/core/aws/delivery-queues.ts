@@ -50,10 +50,12 @@ export async function enqueueDeliveries(
         ),
     ordered.length === 0
       ? undefined
-      : sendAll(
+      : // One batch after another: a resource's messages (a recovery's) reach its group in the order given.
+        sendAll(
           sqs,
           urls.ordered,
           ordered.map((message) => orderedMessageOf(message, deduplicationIdOf(message))),
+          1,
         ),
   ]);
 }

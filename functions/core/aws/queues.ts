@@ -45,13 +45,14 @@ export class QueueSendError extends Error {
 export const sendConcurrency = 16;
 
 /**
- * Sends every message, in as few batch calls as SQS allows, up to {@link sendConcurrency} of them at once;
- * throws if any could not be sent, naming how many.
+ * Sends every message, in as few batch calls as SQS allows, up to `concurrency` of them at once (1 keeps their
+ * order, as a FIFO group needs); throws if any could not be sent, naming how many.
  */
 export async function sendAll(
   sqs: SQSClient,
   queueUrl: string,
   messages: readonly (string | OutgoingMessage)[],
+  concurrency: number = sendConcurrency,
 ): Promise<void> {
   const failures: string[] = [];
   const batches = batchesOf(messages);
@@ -77,7 +78,7 @@ export async function sendAll(
       for (const failed of result.Failed ?? []) failures.push(`${failed.Code}: ${failed.Message}`);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(sendConcurrency, batches.length) }, sendNext));
+  await Promise.all(Array.from({ length: Math.min(concurrency, batches.length) }, sendNext));
   if (failures.length > 0) {
     throw new QueueSendError(`${failures.length} of ${messages.length} messages not sent (${failures[0]})`);
   }

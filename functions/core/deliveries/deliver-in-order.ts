@@ -64,11 +64,15 @@ export interface OrderedDeliveryPorts extends DeliveryPorts {
   readonly claimProbe: (subscription: Subscription) => Promise<boolean>;
   /** How often a message of the group was received and skipped behind another that waited. */
   readonly skippedReceives: (groupId: string, messageId: string) => Promise<number>;
+  /** Forgets a message's skipped receives once it is its group's head (its record accounts for the rest). */
+  readonly forgetSkipped: (groupId: string, messageId: string) => Promise<void>;
 }
 
 /** An ordered receipt: SQS's count, first receipt and message id (one message carries the whole delivery). */
 export interface OrderedReceipt extends Receipt {
   readonly messageId: string;
+  /** When SQS took the message (epoch ms): one older than its 5-minute de-duplication may have a twin before it. */
+  readonly sentAt: number;
 }
 
 /** The longest a message stays invisible: SQS's 12 hours, less a margin for the time since it was received. */
@@ -76,6 +80,21 @@ export const maxWaitSeconds = 12 * 3600 - 300;
 
 /** The longest an ordered delivery waits between looks at an open circuit (once it has been open this long). */
 export const circuitPatienceSeconds = 15 * 60;
+
+/** After a day open, a circuit is looked at hourly: its resources' receives stay far from SQS's 1,000. */
+export const longCircuitPatienceSeconds = 3600;
+
+/**
+ * A receive count at which a delivery that must wait again ends instead (failed, kept in the dead-letter queue,
+ * `recover` sends it again): the queue dead-letters messages after 1,000 receives, without a record.
+ */
+export const receiveBudget = 900;
+
+/** At most this many attempts of unknown outcome are put on record for one receive (a crash loop's). */
+const maxUnknownAttempts = 5;
+
+/** SQS FIFO de-duplicates a message id for five minutes. */
+const deduplicationWindowMs = 5 * 60 * 1000;
 
 const terminal = new Set<DeliveryRecord['status']>(['succeeded', 'failed', 'superseded']);
 
@@ -103,9 +122,12 @@ export async function deliverInOrder(
   receipt: OrderedReceipt,
 ): Promise<OrderedDecision> {
   const scheduled = message.trigger === 'event' || message.trigger === 'retry';
-  // A message's first receive finds no record of its own making; only a fan-out that ran again may have left
-  // one (another message of the same delivery): the read is saved on the common path.
-  const firstReceive = receipt.count === 1 && message.fannedOutAgain !== true;
+  // A message's first receive finds no record of its own making; only a twin may have left one (a fan-out that
+  // ran again, a dead letter redriven: sent after the 5-minute de-duplication): the read is saved on the common path.
+  const firstReceive =
+    receipt.count === 1 &&
+    message.fannedOutAgain !== true &&
+    ports.now() - receipt.sentAt < deduplicationWindowMs;
   const [subscription, found, position] = await Promise.all([
     ports.subscription(message.accountId, message.subscriptionId),
     firstReceive ? Promise.resolve(undefined) : ports.record(message.subscriptionId, message.id),
@@ -113,47 +135,78 @@ export async function deliverInOrder(
   ]);
   // Receives that made no attempt: up to the one that last wrote the record, if this message wrote it (from its
   // first processing on it is the head of its group); before that, the ones a batch skipped behind a wait.
-  const earlier =
-    found?.receivedBy === receipt.messageId
-      ? (found.receipts ?? 0)
-      : receipt.count > 1
-        ? await ports.skippedReceives(
-            messageGroupOf(message.subscriptionId, message.order.resource),
-            receipt.messageId,
-          )
-        : 0;
-  const unknown = unknownAttempts(Math.max(0, receipt.count - 1 - earlier), message, receipt);
+  const groupId = messageGroupOf(message.subscriptionId, message.order.resource);
+  let earlier = 0;
+  if (found?.receivedBy === receipt.messageId) earlier = found.receipts ?? 0;
+  else if (receipt.count > 1) {
+    earlier = await ports.skippedReceives(groupId, receipt.messageId);
+    if (earlier > 0) await ports.forgetSkipped(groupId, receipt.messageId);
+  }
+  const unknown = unknownAttempts(
+    Math.min(maxUnknownAttempts, Math.max(0, receipt.count - 1 - earlier)),
+    message,
+    receipt,
+  );
   const scheduledAttempt = (found?.scheduledAttempt ?? 0) + 1;
   const current: DeliveryMessage = scheduled
     ? { ...message, attempt: scheduledAttempt, trigger: scheduledAttempt > 1 ? 'retry' : message.trigger }
     : message;
-  const write = (attempts: readonly AttemptRecord[], change: DeliveryChange, slotAt?: number) => {
+  /** Writes the attempts with the change; when its condition fails (the delivery ended), still adds the attempts. */
+  const write = async (
+    attempts: readonly AttemptRecord[],
+    change: DeliveryChange,
+    turn?: { readonly slotAt: number; readonly retaken: boolean },
+  ) => {
     const now = new Date(ports.now());
-    return ports.recordAttempts({
+    const stamp = {
       id: message.id,
       accountId: message.accountId,
       subscriptionId: message.subscriptionId,
       eventId: message.eventId,
       eventType: message.eventType,
-      attempts,
-      change,
       now,
       expiresAt: Math.floor(now.getTime() / 1000) + settings.retentionSeconds,
       receipt: {
         messageId: receipt.messageId,
         count: receipt.count,
-        ...(slotAt === undefined ? {} : { slotAt }),
+        ...(turn === undefined
+          ? {}
+          : { slotAt: turn.slotAt, ...(turn.retaken ? { turnRetaken: true as const } : {}) }),
       },
-    });
+    };
+    if (await ports.recordAttempts({ ...stamp, attempts, change })) return true;
+    if (attempts.length > 0) await ports.recordAttempts({ ...stamp, attempts, change: { kind: 'append' } });
+    return false;
   };
-  /** Keeps the message in its group for `seconds`; its record notes this receive (and the turn it waits for). */
+  /**
+   * Keeps the message in its group for `seconds`; its record notes this receive (and the turn it waits for). A
+   * message near SQS's 1,000 receives ends instead: failed, dead-lettered, for `recover` to send again.
+   */
   const wait = async (
     seconds: number,
     reason: Extract<OrderedDecision, { kind: 'wait' }>['reason'],
-    slotAt?: number,
+    turn?: { readonly slotAt: number; readonly retaken: boolean },
+    attempts: readonly AttemptRecord[] = unknown,
+    outcome?: AttemptOutcome,
   ): Promise<OrderedDecision> => {
-    await write(unknown, { kind: 'append' }, slotAt);
-    return { kind: 'wait', seconds: Math.min(Math.max(0, Math.ceil(seconds)), maxWaitSeconds), reason };
+    if (receipt.count >= receiveBudget && scheduled && subscription !== undefined) {
+      const why = `Not sent again: it waited ${receipt.count} receives in its resource's group (${reason}), near SQS's 1,000`;
+      await tellFailed(current, subscription, why, ports, new Date(ports.now()));
+      await write(attempts, { kind: 'fail', token: undefined, reason: why });
+      return {
+        kind: 'done',
+        summary: `failed: ${why}`,
+        failed: why,
+        ...(outcome === undefined ? {} : { outcome }),
+      };
+    }
+    await write(attempts, { kind: 'append' }, turn);
+    return {
+      kind: 'wait',
+      seconds: Math.min(Math.max(0, Math.ceil(seconds)), maxWaitSeconds),
+      reason,
+      ...(outcome === undefined ? {} : { outcome }),
+    };
   };
   const drop = async (summary: string): Promise<OrderedDecision> => {
     if (found !== undefined && unknown.length > 0) await write(unknown, { kind: 'append' });
@@ -165,7 +218,10 @@ export async function deliverInOrder(
   }
   if (supersedes(position, message.order, message.eventId)) {
     const by = position?.eventId ?? '';
-    if (!scheduled) return drop(`dropped: a newer event of ${message.order.resource} (${by}) was delivered`);
+    // A twin with no record may be of a delivery that succeeded unrecorded (success records sampled): not marked.
+    if (!scheduled || (found === undefined && !firstReceive && receipt.count === 1)) {
+      return drop(`dropped: a newer event of ${message.order.resource} (${by}) was delivered`);
+    }
     await write(unknown, { kind: 'supersede', by });
     return { kind: 'done', summary: `superseded by ${by}`, superseded: true };
   }
@@ -187,31 +243,40 @@ export async function deliverInOrder(
     return wait((dueAt - now) / 1000, 'not due');
   }
   const circuit = subscription.circuit;
-  if (scheduled && circuit !== undefined) {
-    // Each look is a receive, and SQS dead-letters a message after 1,000: a circuit open for long is looked at
-    // less often (every 15 minutes at most), so a resource can wait out days of an outage.
-    const patience = Math.min(circuitPatienceSeconds, (now - Date.parse(circuit.openedAt)) / 1000);
-    const probeAt = Date.parse(circuit.probeAt);
-    if (probeAt > now) return wait(Math.max((probeAt - now) / 1000 + 1, patience), 'circuit');
-    if (!(await ports.claimProbe(subscription))) {
-      return wait(Math.max(circuit.probeDelaySeconds, patience), 'circuit');
-    }
+  // Each look at an open circuit is a receive, and SQS dead-letters a message after 1,000: a circuit open for
+  // long is looked at less often (every 15 minutes, hourly after a day), so a resource waits out days of it.
+  const openForSeconds = circuit === undefined ? 0 : (now - Date.parse(circuit.openedAt)) / 1000;
+  const patience =
+    openForSeconds > 86_400 ? longCircuitPatienceSeconds : Math.min(circuitPatienceSeconds, openForSeconds);
+  if (scheduled && circuit !== undefined && Date.parse(circuit.probeAt) > now) {
+    return wait(Math.max((Date.parse(circuit.probeAt) - now) / 1000 + 1, patience), 'circuit');
   }
   const turn = await turnOf(
     subscription,
-    found?.slotAt === undefined ? current : { ...current, slotAt: found.slotAt },
+    found?.slotAt === undefined
+      ? current
+      : { ...current, slotAt: found.slotAt, ...(found.turnRetaken === true ? { turnRetaken: true } : {}) },
     ports,
     ports.now(),
   );
+  const retaken =
+    turn !== undefined &&
+    found?.slotAt !== undefined &&
+    (turn !== found.slotAt || found.turnRetaken === true);
   const pacedAt = ports.now();
   if (turn !== undefined && turn - pacedAt > sleepWithinMs) {
-    return wait(Math.floor((turn - pacedAt) / 1000), 'turn', turn);
+    return wait(Math.floor((turn - pacedAt) / 1000), 'turn', { slotAt: turn, retaken });
   }
   const sleepMs = turn !== undefined && turn > pacedAt ? turn - pacedAt : 0;
   const bounds: AttemptBounds = { connectMs: settings.connectMs, answerMs: settings.timeoutMs };
   if (ports.remainingMs() < sleepMs + settings.connectMs + settings.timeoutMs + settings.attemptReserveMs) {
     // Its turn is given up (it would be missed by then); a new one is taken when it is back.
     return wait(settings.attemptReserveMs / 1000, 'hand-back');
+  }
+  // The probe of an open circuit is taken last, just before the attempt it is: a turn or a hand-back after it
+  // would spend it (and double the circuit's wait) without a request.
+  if (scheduled && circuit !== undefined && !(await ports.claimProbe(subscription))) {
+    return wait(Math.max(circuit.probeDelaySeconds, patience), 'circuit');
   }
   if (sleepMs > 0) await ports.sleep(sleepMs);
 
@@ -289,6 +354,14 @@ export async function deliverInOrder(
     return { kind: 'done', summary: `failed: ${reason}`, failed: reason, outcome, changes };
   }
   const nextAttemptAt = new Date(at.getTime() + delaySeconds * 1000).toISOString();
+  if (receipt.count >= receiveBudget) {
+    // Near SQS's 1,000 receives: it ends here rather than in the dead-letter queue without a record.
+    const reason = `Not retried: its message was received ${receipt.count} times in its resource's group, near SQS's 1,000`;
+    await tellFailed(current, subscription, reason, ports, at);
+    await write(attempts, { kind: 'fail', token: undefined, scheduledAttempt: current.attempt, reason });
+    await breakCircuit();
+    return { kind: 'done', summary: `failed: ${reason}`, failed: reason, outcome, changes };
+  }
   await write(attempts, { kind: 'reschedule', scheduledAttempt: current.attempt, nextAttemptAt });
   await breakCircuit();
   return {

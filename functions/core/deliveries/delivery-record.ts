@@ -61,6 +61,8 @@ export const deliveryRecordSchema = z.object({
   receivedBy: z.optional(z.string()),
   /** Ordered deliveries only: the turn its rate limit gave it, while it waits for it. */
   slotAt: z.optional(z.number()),
+  /** Ordered deliveries only: that turn was taken again once (a late return): the next late one is kept. */
+  turnRetaken: z.optional(z.literal(true)),
   attempts: z.array(attemptSchema),
   createdAt: z.string(),
   updatedAt: z.string(),

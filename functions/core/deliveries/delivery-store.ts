@@ -63,7 +63,12 @@ export interface AttemptWrite {
    * Ordered deliveries only: which receive of which message writes (see `DeliveryRecord.receipts`), and the turn
    * it waits for under its rate limit (none: the record keeps no turn).
    */
-  readonly receipt?: { readonly messageId: string; readonly count: number; readonly slotAt?: number };
+  readonly receipt?: {
+    readonly messageId: string;
+    readonly count: number;
+    readonly slotAt?: number;
+    readonly turnRetaken?: true;
+  };
 }
 
 /** A page of a subscription's deliveries, newest first. */
@@ -147,6 +152,9 @@ export class DeliveryStore {
         set.push('slotAt = :slotAt');
         values[':slotAt'] = write.receipt.slotAt;
       }
+      if (write.receipt.turnRetaken === true) set.push('turnRetaken = :retaken');
+      else remove.push('turnRetaken');
+      if (write.receipt.turnRetaken === true) values[':retaken'] = true;
     }
     let condition: string | undefined;
     switch (change.kind) {

@@ -30,6 +30,23 @@ export class SkippedReceiveStore {
     );
   }
 
+  /** Forgets one message's skipped receives (it is its group's head now: its record accounts for the rest). */
+  async forget(groupId: string, messageId: string): Promise<void> {
+    await this.db
+      .send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: skippedReceivesKey(groupId),
+          UpdateExpression: 'REMOVE #m',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#m': messageId },
+        }),
+      )
+      .catch((error: unknown) => {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      });
+  }
+
   /** The skipped receives of one message of the group (0 when none was noted). */
   async of(groupId: string, messageId: string): Promise<number> {
     const { Item } = await this.db.send(
