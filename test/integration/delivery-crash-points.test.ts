@@ -1,8 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentClient } from '#core/aws/dynamodb.ts';
 import { deliveryIdOf } from '#core/deliveries/delivery-id.ts';
 import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
 import type { DeliveryRecord } from '#core/deliveries/delivery-record.ts';
@@ -16,9 +12,8 @@ import {
   deliver,
   type Lane,
 } from '../../functions/core/deliveries/deliver.ts';
-import { LocalDynamoDb } from '../../sandbox/dynamodb.ts';
-import { credentials } from '../support/clients.ts';
 import { healthIgnored } from '../support/delivery-ports.ts';
+import { useLocalTable } from '../support/local-table.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 import { aSubscription } from '../support/subscriptions.ts';
 
@@ -30,33 +25,19 @@ import { aSubscription } from '../support/subscriptions.ts';
  * one higher), the record is the real store on the sandbox's DynamoDB, the endpoint a real HTTP receiver.
  */
 
-let dynamo: LocalDynamoDb;
-let server: Server;
-let client: DynamoDBClient;
+const table = useLocalTable();
 let store: DeliveryStore;
 let receiver: Receiver;
 const sender = new WebhookSender('allow-private', 2000);
 
 beforeAll(async () => {
-  dynamo = await LocalDynamoDb.start();
-  server = createServer((req, res) => dynamo.handle(req, res)).listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    region: 'us-east-1',
-    credentials,
-  });
-  await dynamo.ensureTable(client, 'webhooks');
-  store = new DeliveryStore(documentClient(client), 'webhooks');
+  store = new DeliveryStore(table(), 'webhooks');
   receiver = await startReceiver();
 });
 
 afterAll(async () => {
   await receiver?.close();
   await sender.close();
-  client?.destroy();
-  server?.close();
-  await dynamo?.close();
 });
 
 /** Thrown by a port where the test stops the invocation, as a crash would. */

@@ -1,43 +1,24 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentClient } from '#core/aws/dynamodb.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
 import { HeldDeliveryStore } from '#core/deliveries/held-delivery-store.ts';
 import { RateLimitStore } from '#core/deliveries/rate-limit-store.ts';
 import { SubscriptionHealthStore } from '#core/subscriptions/subscription-health.ts';
 import { SubscriptionRecordStore } from '#core/subscriptions/subscription-records.ts';
-import { LocalDynamoDb } from '../../sandbox/dynamodb.ts';
-import { credentials } from '../support/clients.ts';
+import { useLocalTable } from '../support/local-table.ts';
 import { aSubscription } from '../support/subscriptions.ts';
 
-let dynamo: LocalDynamoDb;
-let server: Server;
-let client: DynamoDBClient;
+const table = useLocalTable();
 let rateLimits: RateLimitStore;
 let held: HeldDeliveryStore;
 let health: SubscriptionHealthStore;
 let records: SubscriptionRecordStore;
 
-beforeAll(async () => {
-  dynamo = await LocalDynamoDb.start();
-  server = createServer((req, res) => dynamo.handle(req, res)).listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials });
-  await dynamo.ensureTable(client, 'webhooks');
-  const db = documentClient(client);
+beforeAll(() => {
+  const db = table();
   rateLimits = new RateLimitStore(db, 'webhooks');
   held = new HeldDeliveryStore(db, 'webhooks');
   health = new SubscriptionHealthStore(db, 'webhooks');
   records = new SubscriptionRecordStore(db, 'webhooks');
-});
-
-afterAll(async () => {
-  client?.destroy();
-  server?.close();
-  await dynamo?.close();
 });
 
 describe('RateLimitStore', () => {

@@ -1,8 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { documentClient } from '#core/aws/dynamodb.ts';
 import type { DeliverySettings } from '#core/deliveries/deliver.ts';
 import {
   deliverInOrder,
@@ -17,9 +13,8 @@ import { ResourcePositionStore } from '#core/deliveries/resource-position-store.
 import { WebhookSender } from '#core/egress/webhook-sender.ts';
 import { newSigningSecret } from '#core/payloads/signing.ts';
 import { defaults } from '#core/platform.ts';
-import { LocalDynamoDb } from '../../sandbox/dynamodb.ts';
-import { credentials } from '../support/clients.ts';
 import { healthIgnored } from '../support/delivery-ports.ts';
+import { useLocalTable } from '../support/local-table.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 import { aSubscription } from '../support/subscriptions.ts';
 
@@ -33,35 +28,21 @@ import { aSubscription } from '../support/subscriptions.ts';
  * delivered after a retry.
  */
 
-let dynamo: LocalDynamoDb;
-let server: Server;
-let client: DynamoDBClient;
+const table = useLocalTable();
 let records: DeliveryStore;
 let positions: ResourcePositionStore;
 let receiver: Receiver;
 const sender = new WebhookSender('allow-private', 2000);
 
 beforeAll(async () => {
-  dynamo = await LocalDynamoDb.start();
-  server = createServer((req, res) => dynamo.handle(req, res)).listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  client = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    region: 'us-east-1',
-    credentials,
-  });
-  await dynamo.ensureTable(client, 'webhooks');
-  records = new DeliveryStore(documentClient(client), 'webhooks');
-  positions = new ResourcePositionStore(documentClient(client), 'webhooks');
+  records = new DeliveryStore(table(), 'webhooks');
+  positions = new ResourcePositionStore(table(), 'webhooks');
   receiver = await startReceiver();
 });
 
 afterAll(async () => {
   await receiver?.close();
   await sender.close();
-  client?.destroy();
-  server?.close();
-  await dynamo?.close();
 });
 
 class Crash extends Error {
