@@ -142,7 +142,7 @@ export async function runColdStartBench(): Promise<string> {
     '## Cold start',
     '',
     'Each function bundled exactly as the CDK app bundles it (`handlerBuildOptions` of lib/bundling.ts: ES module,',
-    'minified, node22, source maps without sources, the SDK’s credential chain cut to the environment provider),',
+    'minified, node24, source maps without sources, the SDK’s credential chain cut to the environment provider),',
     `and imported in ${processes} fresh \`node\` processes with Lambda’s \`NODE_OPTIONS\` (\`--enable-source-maps\`) and the`,
     'stand-in environment of test/infra/bundles.test.ts, and as many without source maps. Init is the time the',
     `\`import()\` of the bundle takes (loading, compiling, module init); median of ${processes} (min–max). Baseline, in the`,

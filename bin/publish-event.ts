@@ -68,7 +68,7 @@ if (values.endpoint !== '' && !/^https?:\/\/[^/]/.test(values.endpoint)) {
   usageError(`--endpoint must be an http:// or https:// URL, or '' for AWS, not '${values.endpoint}'`, usage);
 }
 
-// Lambda runs Node.js 22; the SDK's notice about Node.js 20 is noise here.
+// Lambda runs Node.js 24; the SDK's notice about Node.js 20 is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const events = new EventBridgeClient(
   values.endpoint === ''

@@ -7,10 +7,10 @@ import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodej
 import type { BuildOptions } from 'esbuild';
 
 /** The Lambda runtime of every function. */
-export const lambdaRuntime = Runtime.NODEJS_22_X;
+export const lambdaRuntime = Runtime.NODEJS_24_X;
 
 /** The esbuild target matching {@link lambdaRuntime}. */
-export const esbuildTarget = 'node22';
+export const esbuildTarget = 'node24';
 
 if (lambdaRuntime.name !== `nodejs${esbuildTarget.slice('node'.length)}.x`) {
   throw new Error(`esbuild target ${esbuildTarget} does not match the Lambda runtime ${lambdaRuntime.name}`);

@@ -51,7 +51,7 @@ export interface PlatformFunctionProps {
 }
 
 /**
- * A Lambda function built from a `platform.ts` definition: Node.js 22 on ARM64, an ES module bundle, JSON logs in
+ * A Lambda function built from a `platform.ts` definition: Node.js 24 on ARM64, an ES module bundle, JSON logs in
  * a log group of its own (application level INFO), active tracing, and Lambda's recursive-loop detection on
  * unless {@link PlatformFunctionProps.recursiveLoop} allows a loop the design needs.
  *
@@ -114,7 +114,7 @@ export class PlatformFunction extends Construct implements IGrantable {
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
-        'Node.js 22 is the runtime the platform is built and tested for; bundles target node22. ' +
+        'Node.js 24 is the runtime the platform is built and tested for; bundles target node24. ' +
         'Moving to a newer runtime is a deliberate change of lambdaRuntime and esbuildTarget in lib/bundling.ts.',
     });
     Validations.of(this.role).acknowledge({

@@ -108,7 +108,7 @@ async function demoApiKey(options: SandboxOptions): Promise<string> {
  * one sandbox per process.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  // Lambda runs Node.js 22; the SDK's notice about Node.js 20 is noise on a developer's machine.
+  // Lambda runs Node.js 24; the SDK's notice about Node.js 20 is noise on a developer's machine.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const eventBusName = options.eventBusName ?? defaultEventBusName;
   const { dataDir } = options;

@@ -345,10 +345,10 @@ describe('event source mappings', () => {
 });
 
 describe('functions', () => {
-  it('deploys exactly the platform.ts functions on Node.js 22, ARM64, JSON logs, tracing', () => {
+  it('deploys exactly the platform.ts functions on Node.js 24, ARM64, JSON logs, tracing', () => {
     const deployed = ofType(resources, 'AWS::Lambda::Function');
     expect(deployed).toHaveLength(Object.keys(functions).length);
-    expect(lambdaRuntime.name).toBe('nodejs22.x');
+    expect(lambdaRuntime.name).toBe('nodejs24.x');
     for (const [name, definition] of Object.entries(functions) as [
       FunctionName,
       (typeof functions)[FunctionName],
