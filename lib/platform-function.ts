@@ -98,7 +98,9 @@ export class PlatformFunction extends Construct implements IGrantable {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: LoggingFormat.JSON,
-      // Lambda drops JSON log lines below this level; Powertools Logger reads it as AWS_LAMBDA_LOG_LEVEL too.
+      // Lambda drops JSON log lines below this level; Powertools Logger reads it as AWS_LAMBDA_LOG_LEVEL too. It is
+      // also the floor: the embedded metrics carry no level, which Lambda reads as INFO, so a level raised above it
+      // would drop every metric the dashboard and the failure-rate alarm read (README: Watching it).
       applicationLogLevelV2: ApplicationLogLevel.INFO,
       systemLogLevelV2: SystemLogLevel.WARN,
       tracing: Tracing.ACTIVE,

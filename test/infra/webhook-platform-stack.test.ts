@@ -361,6 +361,9 @@ describe('functions', () => {
       expect(fn.MemorySize).toBe(definition.memorySizeMb);
       expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
       expect(fn.LoggingConfig).toMatchObject({ LogFormat: 'JSON', LogGroup: { Ref: expect.any(String) } });
+      // The floor: the embedded metrics carry no level, which Lambda reads as INFO, so a function whose level is
+      // raised above INFO would drop the dashboard's and the failure-rate alarm's figures (README: Watching it).
+      expect(fn.LoggingConfig.ApplicationLogLevel).toBe('INFO');
     }
   });
 
