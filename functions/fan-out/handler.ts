@@ -6,7 +6,7 @@ import { deadLetter } from '#core/aws/queues.ts';
 import { sqsConsumer } from '#core/aws/sqs-consumer.ts';
 import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
 import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
-import { EventStore } from '#core/deliveries/event-store.ts';
+import { EventStore, EventTooLargeToKeepError } from '#core/deliveries/event-store.ts';
 import { loadEnvironment } from '#core/environment.ts';
 import { createLogger } from '#core/logger.ts';
 import { functions } from '#core/platform.ts';
@@ -26,7 +26,12 @@ const expiry = () => Math.floor(Date.now() / 1000) + retentionSeconds;
 
 const ports: FanOutPorts = {
   subscriptionsOf: (accountId) => subscriptions.listRouting(accountId),
-  claimEvent: (event) => events.claim({ ...event, expiresAt: expiry() }),
+  claimEvent: (event) =>
+    events.claim({ ...event, expiresAt: expiry() }).catch((error: unknown) => {
+      // A body that no item can keep could never be retried or recovered: the event is poison, with its reason.
+      if (error instanceof EventTooLargeToKeepError) throw new InvalidEventError(error.message);
+      throw error;
+    }),
   now: Date.now,
   markFannedOut: (eventId) => events.markFannedOut(eventId, expiry()),
   filterFailed: (subscription: SubscriptionRouting, error: Error) =>

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import {
@@ -244,16 +244,47 @@ describe('routing and isolation', () => {
     expect(dead.MessageAttributes?.reason?.StringValue).toBe('detail.account_id: is required');
   });
 
-  it('accepts an event over 256 KiB, as EventBridge does, and dead-letters it at fan-out with the reason', async () => {
-    const { accountId } = await newAccount();
-    const event = orderStatusUpdated(accountId, 'ord_large');
-    const large = { ...event, data: { ...event.data, notes: 'x'.repeat(300 * 1024) } };
+  it('delivers an event of 1 MB (EventBridge takes them since 2026), its kept copy compressed', async () => {
+    const own = await newReceiver();
+    const { accountId, apiKey } = await newAccount();
+    await createWebhook(apiKey, own.url);
+    const event = orderStatusUpdated(accountId, 'ord_1mb');
+    const notes = 'Line item notes. '.repeat(Math.floor((1000 * 1024) / 17));
+    const large = { ...event, data: { ...event.data, notes } };
 
     const result = await publish(large);
-    const dead = await fanOutDeadLetter('ord_large');
+    const request = await own.next();
 
     expect(result.FailedEntryCount).toBe(0);
-    expect(dead.MessageAttributes?.reason?.StringValue).toMatch(/more than the 262144 a webhook carries/);
+    expect(Buffer.byteLength(request.body)).toBeGreaterThan(1000 * 1024);
+    expect(JSON.parse(request.body).data.notes).toBe(notes);
+  });
+
+  it('dead-letters at fan-out, with the reason, an event whose body no item can keep, even compressed', async () => {
+    const { accountId } = await newAccount();
+    const event = orderStatusUpdated(accountId, 'ord_incompressible');
+    // Random bytes as base64 compress to about three quarters: more than an item holds.
+    const notes = randomBytes(600 * 1024).toString('base64');
+    const result = await publish({ ...event, data: { ...event.data, notes } });
+    const dead = await fanOutDeadLetter('ord_incompressible');
+
+    expect(result.FailedEntryCount).toBe(0);
+    expect(dead.MessageAttributes?.reason?.StringValue).toMatch(
+      /compressed, more than the 389120 an event is kept in/,
+    );
+  });
+
+  it("dead-letters at fan-out an event whose body, escaped in its delivery's message, outgrows an SQS message", async () => {
+    const { accountId } = await newAccount();
+    const event = orderStatusUpdated(accountId, 'ord_quotes');
+    // 300 KB of quotes: 600 KB as the event's JSON, 1.2 MB once escaped again in the delivery's message.
+    const result = await publish({ ...event, data: { ...event.data, notes: '"'.repeat(300 * 1024) } });
+    const dead = await fanOutDeadLetter('ord_quotes');
+
+    expect(result.FailedEntryCount).toBe(0);
+    expect(dead.MessageAttributes?.reason?.StringValue).toMatch(
+      /in its delivery's message, more than the 1044480 a webhook carries/,
+    );
   });
 
   it('retries a failed attempt with the same webhook-id until the receiver accepts it', async () => {

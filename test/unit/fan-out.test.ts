@@ -332,14 +332,14 @@ describe('fanOut', () => {
       ...JSON.parse(orderEvent),
       detail: {
         ...JSON.parse(orderEvent).detail,
-        data: { ...JSON.parse(orderEvent).detail.data, note: 'x'.repeat(300 * 1024) },
+        data: { ...JSON.parse(orderEvent).detail.data, note: 'x'.repeat(1024 * 1024) },
       },
     });
 
     const fanning = fanOutTo([subscription('sub_1')], large);
 
     await expect(fanning).rejects.toThrow(InvalidEventError);
-    await expect(fanning).rejects.toThrow('more than the 262144 a webhook carries');
+    await expect(fanning).rejects.toThrow('more than the 1044480 a webhook carries');
   });
 
   it('keeps a "__proto__" key of the data as an own key: in the webhook body, for filters, and not as a prototype', async () => {

@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { BatchGetCommand, type BatchGetCommandOutput, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
@@ -20,6 +21,40 @@ export const storedEventSchema = z.object({
 
 export type StoredEvent = z.infer<typeof storedEventSchema>;
 
+/** Bodies larger than this are kept gzip-compressed (`bodyGzip`): a DynamoDB item holds at most 400 KB. */
+export const compressAboveBytes = 64 * 1024;
+
+/** The most a kept body may take, compressed, with the event's other attributes in one 400 KB item. */
+export const maxKeptBodyBytes = 380 * 1024;
+
+/** An event whose body, even compressed, does not fit an item: it cannot be kept for retries, so not fanned out. */
+export class EventTooLargeToKeepError extends Error {
+  override name = 'EventTooLargeToKeepError';
+}
+
+/** The item of an event: its body as it is, or compressed when large (webhook bodies reach 1 MiB). */
+function itemOf(event: StoredEvent): Record<string, unknown> {
+  if (Buffer.byteLength(event.body) <= compressAboveBytes) return { ...eventKey(event.eventId), ...event };
+  const bodyGzip = gzipSync(event.body);
+  if (bodyGzip.length > maxKeptBodyBytes) {
+    throw new EventTooLargeToKeepError(
+      `detail: the webhook body takes ${bodyGzip.length} bytes compressed, more than the ${maxKeptBodyBytes} ` +
+        'an event is kept in (for retries and recovery)',
+    );
+  }
+  const { body: _body, ...rest } = event;
+  return { ...eventKey(event.eventId), ...rest, bodyGzip };
+}
+
+/** An event as its item keeps it, its body decompressed if it was compressed. */
+function eventOf(item: Record<string, unknown>): StoredEvent {
+  const { bodyGzip, ...rest } = item;
+  return z.parse(
+    storedEventSchema,
+    bodyGzip instanceof Uint8Array ? { ...rest, body: gunzipSync(bodyGzip).toString('utf8') } : rest,
+  );
+}
+
 /** Webhook bodies of events in the single table, expiring with their deliveries' records. */
 export class EventStore {
   constructor(
@@ -40,7 +75,7 @@ export class EventStore {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...eventKey(event.eventId), ...event },
+          Item: itemOf(event),
           // An expired record that TTL has not deleted yet does not count.
           ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
           ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
@@ -60,7 +95,7 @@ export class EventStore {
     );
     const stored = Items.find((item) => item.sk === eventKey(event.eventId).sk);
     return {
-      fannedOutAt: stored === undefined ? event.fannedOutAt : z.parse(storedEventSchema, stored).fannedOutAt,
+      fannedOutAt: stored === undefined ? event.fannedOutAt : eventOf(stored).fannedOutAt,
       done: Items.some((item) => item.sk === eventFannedOutKey(event.eventId).sk),
       again: true,
     };
@@ -84,7 +119,7 @@ export class EventStore {
           new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
         );
         for (const item of result.Responses?.[this.tableName] ?? []) {
-          const event = z.parse(storedEventSchema, item);
+          const event = eventOf(item);
           if (event.expiresAt > now.getTime() / 1000) events.push(event);
         }
         keys = result.UnprocessedKeys?.[this.tableName]?.Keys;

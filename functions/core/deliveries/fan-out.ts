@@ -11,11 +11,16 @@ import { passesContentFilter } from '#core/subscriptions/content-filter.ts';
 import { type SubscriptionRouting, selectsEventType } from '#core/subscriptions/subscription.ts';
 import { type EventOrder, resourceOfEvent } from './resource-order.ts';
 
+/** The largest SQS message (1 MiB, since 2025), which carries a delivery with its webhook body. */
+export const maxQueueMessageBytes = 1024 * 1024;
+
 /**
- * The largest webhook body: 256 KiB, what receivers commonly accept and what fits, with its delivery's
- * bookkeeping, in one SQS message. EventBridge takes larger events (up to 1 MB); those are dead-lettered.
+ * The most a webhook body may take in its delivery's message, written as a JSON string (quotes and controls
+ * escaped): an SQS message, less what the delivery's bookkeeping takes beside it (ids, the attempt, a turn, a
+ * token, and a dead-letter copy's reason, at most 1 KB). EventBridge takes events up to 1 MB, so about as large
+ * a webhook body goes out; the event's kept copy is compressed (event-store.ts).
  */
-export const maxWebhookBodyBytes = 256 * 1024;
+export const maxWebhookBodyBytes = maxQueueMessageBytes - 4 * 1024;
 
 /**
  * How deeply a bus event may nest: far beyond any real resource, far below what overflows the stack of the
@@ -113,10 +118,11 @@ export async function fanOut(event: FanOutEvent, ports: FanOutPorts): Promise<re
   const type = event['detail-type'];
   const envelope = envelopeOf(event);
   const body = JSON.stringify(envelope);
-  const bodyBytes = Buffer.byteLength(body);
+  // As its delivery's message carries it: a JSON string, its quotes and controls escaped.
+  const bodyBytes = Buffer.byteLength(JSON.stringify(body));
   if (bodyBytes > maxWebhookBodyBytes) {
     throw new InvalidEventError(
-      `detail: the webhook body would be ${bodyBytes} bytes, more than the ${maxWebhookBodyBytes} a webhook carries`,
+      `detail: the webhook body would take ${bodyBytes} bytes in its delivery's message, more than the ${maxWebhookBodyBytes} a webhook carries`,
     );
   }
   const eventId = eventIdOf(event);
