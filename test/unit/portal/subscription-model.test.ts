@@ -6,6 +6,7 @@ import {
   endpointWords,
   fingerprintOf,
   offersMore,
+  offersRetry,
   openingList,
   rateLimitWords,
   recentDeliveries,
@@ -221,5 +222,15 @@ describe('the subscription page’s model', () => {
       backOff:
         'The endpoint asked to be left alone (Retry-After) until <2026-11-27T10:10:00.000Z>: its deliveries wait till then, using no attempt',
     });
+  });
+});
+
+describe('offersRetry', () => {
+  it('offers a retry of any delivery but a superseded one, which the API would refuse as reordering', () => {
+    expect(
+      (['pending', 'succeeded', 'failed', 'superseded'] as const).map((status) =>
+        offersRetry(deliveryView({ status })),
+      ),
+    ).toEqual([true, true, true, false]);
   });
 });

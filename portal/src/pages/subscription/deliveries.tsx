@@ -10,7 +10,7 @@ import {
   triggerLabel,
 } from '../../format.ts';
 import type { Notice } from '../../session.ts';
-import type { DeliveryFilter } from './model.ts';
+import { type DeliveryFilter, offersRetry } from './model.ts';
 
 const statusTone: Record<Delivery['status'], string> = {
   pending: 'pending',
@@ -201,7 +201,7 @@ export function DeliveryList({
                 <summary>Attempts ({delivery.attempts.length})</summary>
                 <Attempts delivery={delivery} />
               </details>
-              {canRetry ? (
+              {canRetry && offersRetry(delivery) ? (
                 <ActionButton onClick={() => onRetry(delivery)} busyLabel="Retrying…">
                   Retry now
                 </ActionButton>

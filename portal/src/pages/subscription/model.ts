@@ -31,6 +31,12 @@ export const withMoreShown = (list: DeliveryListState): DeliveryListState => ({
 export const offersMore = (list: DeliveryListState, page: Page<Delivery> | undefined): boolean =>
   page?.next_cursor != null && list.shown < most;
 
+/**
+ * Whether a delivery offers "Retry now" (its subscription active): not a superseded one, which the API refuses to
+ * send (a newer event of its resource was delivered; sending it would reorder them).
+ */
+export const offersRetry = (delivery: Pick<Delivery, 'status'>): boolean => delivery.status !== 'superseded';
+
 /** The address of the deliveries the list shows. */
 export function deliveriesPath(id: string, list: DeliveryListState): string {
   const status = list.filter === '' ? '' : `&status=${list.filter}`;
