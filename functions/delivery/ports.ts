@@ -13,6 +13,7 @@ import {
   type CircuitPorts,
   type CircuitSettings,
   closeCircuit,
+  nextProbe,
   openCircuit,
   restartProbe,
 } from '#core/deliveries/circuit-breaker.ts';
@@ -38,7 +39,7 @@ import { targetPolicyOf } from '#core/egress/target-guard.ts';
 import { WebhookSender } from '#core/egress/webhook-sender.ts';
 import type { Environment } from '#core/environment.ts';
 import { platformEventEntry } from '#core/events/platform-events.ts';
-import { defaults, type functions } from '#core/platform.ts';
+import { defaults, type functions, queues } from '#core/platform.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
 import { SubscriptionHealthStore } from '#core/subscriptions/subscription-health.ts';
 
@@ -289,13 +290,8 @@ export function deliveryAdapters(env: DeliveryEnvironment, logger: Logger) {
     claimProbe: (subscription) => {
       const circuit = subscription.circuit;
       if (circuit === undefined) return Promise.resolve(true);
-      const delaySeconds = Math.min(circuit.probeDelaySeconds * 2, circuitSettings.probeMaxSeconds);
-      return subscriptions.reprobeCircuit(subscription.accountId, subscription.id, circuit.token, {
-        ...circuit,
-        token: newToken(),
-        probeAt: new Date(Date.now() + delaySeconds * 1000).toISOString(),
-        probeDelaySeconds: delaySeconds,
-      });
+      const next = nextProbe(circuit, circuitSettings.probeMaxSeconds, Date.now(), newToken());
+      return subscriptions.reprobeCircuit(subscription.accountId, subscription.id, circuit.token, next);
     },
   });
 
@@ -321,7 +317,8 @@ export function deliveryAdapters(env: DeliveryEnvironment, logger: Logger) {
       await skips.add(
         groupId,
         records.map((record) => record.messageId),
-        Math.floor(Date.now() / 1000) + 14 * 86_400,
+        // As long as the messages can be kept.
+        Math.floor(Date.now() / 1000) + queues.orderedDelivery.retentionPeriodSeconds,
       );
     }
     for (let start = 0; start < records.length; start += 10) {

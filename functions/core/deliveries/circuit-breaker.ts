@@ -154,6 +154,15 @@ export async function closeCircuit(
   return true;
 }
 
+/**
+ * The circuit after a probe was spent (failed, or taken by an ordered delivery): the next probe, under `token`,
+ * twice as far as the last, up to the deployment's most.
+ */
+export function nextProbe(circuit: Circuit, probeMaxSeconds: number, now: number, token: string): Circuit {
+  const delaySeconds = Math.min(circuit.probeDelaySeconds * 2, probeMaxSeconds);
+  return { ...circuit, probeAt: iso(now + delaySeconds * 1000), probeDelaySeconds: delaySeconds, token };
+}
+
 /** What a circuit message came to, for the function's logs and metrics. */
 export interface CircuitDecision {
   readonly summary: string;
@@ -248,18 +257,14 @@ export async function probeCircuit(
     const closed = await closeCircuit(subscription, ports, circuit.token);
     return { summary: `closed: the subscription was disabled (${disabled})`, outcome, closed };
   }
-  const delaySeconds = Math.min(circuit.probeDelaySeconds * 2, settings.probeMaxSeconds);
   const next: Circuit = {
-    ...circuit,
-    probeAt: iso(now + delaySeconds * 1000),
-    probeDelaySeconds: delaySeconds,
-    token: ports.newToken(),
+    ...nextProbe(circuit, settings.probeMaxSeconds, now, ports.newToken()),
     lastError: describeOutcome(outcome),
   };
-  await ports.sendCircuitMessage({ ...message, token: next.token, after: held.id }, delaySeconds);
+  await ports.sendCircuitMessage({ ...message, token: next.token, after: held.id }, next.probeDelaySeconds);
   await ports.reprobeCircuit(subscription, circuit.token, next);
   return {
-    summary: `still open: the probe failed (${describeOutcome(outcome)}); next in ${delaySeconds} s`,
+    summary: `still open: the probe failed (${describeOutcome(outcome)}); next in ${next.probeDelaySeconds} s`,
     outcome,
   };
 }
