@@ -4,6 +4,7 @@ import {
   circuitPatienceSeconds,
   deliverInOrder,
   type OrderedDeliveryPorts,
+  receiveBudget,
 } from '#core/deliveries/deliver-in-order.ts';
 import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
 import type { DeliveryRecord } from '#core/deliveries/delivery-record.ts';
@@ -284,6 +285,24 @@ describe('an ordered delivery', () => {
       reason: 'hand-back',
     });
     expect(short.writes.at(-1)?.receipt?.slotAt).toBeUndefined();
+  });
+
+  it("ends failed on record, near SQS's 1,000 receives, instead of waiting again (for a retry or a turn)", async () => {
+    receiver.answerWith(() => ({ status: 503 }));
+    const record = { scheduledAttempt: 0, receipts: receiveBudget - 1, receivedBy: 'sqs-1' };
+    const near = { ...receipt, count: receiveBudget };
+    const retried = portsFor({ record });
+    expect(await deliverInOrder(message, retried.ports, settings, near)).toMatchObject({
+      kind: 'done',
+      failed: expect.stringContaining(`received ${receiveBudget} times`),
+    });
+    expect(retried.writes.at(-1)?.change).toMatchObject({ kind: 'fail', scheduledAttempt: 1 });
+    const turned = portsFor({ record, subscription: { rateLimit: 1 }, turn: t0 + 4500 });
+    expect(await deliverInOrder(message, turned.ports, settings, near)).toMatchObject({
+      kind: 'done',
+      failed: expect.stringContaining(`waited ${receiveBudget} receives`),
+    });
+    expect(turned.writes.at(-1)?.change).toMatchObject({ kind: 'fail' });
   });
 
   it("drops a client's retry that would reorder, writing nothing", async () => {

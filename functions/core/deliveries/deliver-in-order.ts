@@ -186,27 +186,15 @@ export async function deliverInOrder(
     seconds: number,
     reason: Extract<OrderedDecision, { kind: 'wait' }>['reason'],
     turn?: { readonly slotAt: number; readonly retaken: boolean },
-    attempts: readonly AttemptRecord[] = unknown,
-    outcome?: AttemptOutcome,
   ): Promise<OrderedDecision> => {
     if (receipt.count >= receiveBudget && scheduled && subscription !== undefined) {
       const why = `Not sent again: it waited ${receipt.count} receives in its resource's group (${reason}), near SQS's 1,000`;
       await tellFailed(current, subscription, why, ports, new Date(ports.now()));
-      await write(attempts, { kind: 'fail', token: undefined, reason: why });
-      return {
-        kind: 'done',
-        summary: `failed: ${why}`,
-        failed: why,
-        ...(outcome === undefined ? {} : { outcome }),
-      };
+      await write(unknown, { kind: 'fail', token: undefined, reason: why });
+      return { kind: 'done', summary: `failed: ${why}`, failed: why };
     }
-    await write(attempts, { kind: 'append' }, turn);
-    return {
-      kind: 'wait',
-      seconds: Math.min(Math.max(0, Math.ceil(seconds)), maxWaitSeconds),
-      reason,
-      ...(outcome === undefined ? {} : { outcome }),
-    };
+    await write(unknown, { kind: 'append' }, turn);
+    return { kind: 'wait', seconds: Math.min(Math.max(0, Math.ceil(seconds)), maxWaitSeconds), reason };
   };
   const drop = async (summary: string): Promise<OrderedDecision> => {
     if (found !== undefined && unknown.length > 0) await write(unknown, { kind: 'append' });
@@ -346,22 +334,25 @@ export async function deliverInOrder(
     };
   }
   const delaySeconds = nextRetryDelaySeconds(settings.schedule, current.attempt, retryAfter);
-  if (delaySeconds === undefined || disabled !== undefined) {
-    const reason = disabled ?? lastAttemptFailed(current.attempt, settings.schedule, outcome);
+  // Near SQS's 1,000 receives, a retry ends the delivery here rather than in the dead-letter queue without a record.
+  const outOfReceives =
+    delaySeconds !== undefined && disabled === undefined && receipt.count >= receiveBudget;
+  if (delaySeconds === undefined || disabled !== undefined || outOfReceives) {
+    const reason = outOfReceives
+      ? `Not retried: its message was received ${receipt.count} times in its resource's group, near SQS's 1,000`
+      : (disabled ?? lastAttemptFailed(current.attempt, settings.schedule, outcome));
     await tellFailed(current, subscription, reason, ports, at);
-    await write(attempts, { kind: 'fail', token: undefined, scheduledAttempt: current.attempt });
+    // The record's last attempt says why, unless it ended for want of receives.
+    await write(attempts, {
+      kind: 'fail',
+      token: undefined,
+      scheduledAttempt: current.attempt,
+      ...(outOfReceives ? { reason } : {}),
+    });
     await breakCircuit();
     return { kind: 'done', summary: `failed: ${reason}`, failed: reason, outcome, changes };
   }
   const nextAttemptAt = new Date(at.getTime() + delaySeconds * 1000).toISOString();
-  if (receipt.count >= receiveBudget) {
-    // Near SQS's 1,000 receives: it ends here rather than in the dead-letter queue without a record.
-    const reason = `Not retried: its message was received ${receipt.count} times in its resource's group, near SQS's 1,000`;
-    await tellFailed(current, subscription, reason, ports, at);
-    await write(attempts, { kind: 'fail', token: undefined, scheduledAttempt: current.attempt, reason });
-    await breakCircuit();
-    return { kind: 'done', summary: `failed: ${reason}`, failed: reason, outcome, changes };
-  }
   await write(attempts, { kind: 'reschedule', scheduledAttempt: current.attempt, nextAttemptAt });
   await breakCircuit();
   return {
