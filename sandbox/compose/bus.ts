@@ -8,7 +8,7 @@ import { LocalEventBuses, refusalReason, type TargetFailure } from '../eventbrid
 import { UndeliverableEvents } from '../eventbridge/undeliverable.ts';
 import type { Meter } from '../meter.ts';
 import type { SqsEmulator } from '../sqs/index.ts';
-import { queueNames } from './queues.ts';
+import { deadLetterQueueName, queueNames } from './queues.ts';
 
 /** Where the sandbox routes the platform's own events. */
 export const platformEventsQueue = 'platform-events';
@@ -76,7 +76,7 @@ export function startBus(options: {
         // the attributes EventBridge gives it. The DLQ has the same limits as the queue, so an event too large
         // or with characters SQS refuses is refused there too: the bus counts it, says so and keeps it.
         deadLetter: (event: string, refusal: Error) => {
-          sqs.sendMessage(`${queue}-dlq`, event, {
+          sqs.sendMessage(deadLetterQueueName(rule.targetQueue), event, {
             messageAttributes: {
               ERROR_CODE: {
                 dataType: 'String',

@@ -2,7 +2,7 @@
 import type { EnvironmentVariable } from '../../functions/core/platform.ts';
 import type { settingsEnvironment } from '../../functions/core/settings.ts';
 import type { SqsEmulator } from '../sqs/index.ts';
-import { queueNames } from './queues.ts';
+import { deadLetterQueueName, queueNames } from './queues.ts';
 
 /** The variables platform.ts gives the functions, with the sandbox's queue URLs and the settings' variables. */
 export function functionEnvironment(options: {
@@ -17,8 +17,8 @@ export function functionEnvironment(options: {
   return {
     TABLE_NAME: options.tableName,
     DELIVERY_QUEUE_URL: sqs.queueUrl(queueNames.delivery),
-    FAN_OUT_DLQ_URL: sqs.queueUrl(`${queueNames.fanOut}-dlq`),
-    DELIVERY_DLQ_URL: sqs.queueUrl(`${queueNames.delivery}-dlq`),
+    FAN_OUT_DLQ_URL: sqs.queueUrl(deadLetterQueueName('fanOut')),
+    DELIVERY_DLQ_URL: sqs.queueUrl(deadLetterQueueName('delivery')),
     FAN_OUT_QUEUE_URL: sqs.queueUrl(queueNames.fanOut),
     SLOW_DELIVERY_QUEUE_URL: sqs.queueUrl(queueNames.slowDelivery),
     ORDERED_DELIVERY_QUEUE_URL: sqs.queueUrl(queueNames.orderedDelivery),
