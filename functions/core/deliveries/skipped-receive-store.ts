@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { conditionally } from '../storage/conditions.ts';
 import { skippedReceivesKey } from '../storage/table-keys.ts';
 
 /**
@@ -32,8 +33,9 @@ export class SkippedReceiveStore {
 
   /** Forgets one message's skipped receives (it is its group's head now: its record accounts for the rest). */
   async forget(groupId: string, messageId: string): Promise<void> {
-    await this.db
-      .send(
+    // Only on an item that exists (a REMOVE alone would create an empty one); none is nothing to forget.
+    await conditionally(
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: skippedReceivesKey(groupId),
@@ -41,10 +43,8 @@ export class SkippedReceiveStore {
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: { '#m': messageId },
         }),
-      )
-      .catch((error: unknown) => {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      });
+      ),
+    );
   }
 
   /** The skipped receives of one message of the group (0 when none was noted). */
