@@ -3,6 +3,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { describe, expect, it } from 'vitest';
 import { useApiSandbox } from '../support/api-sandbox.ts';
 import { eventually } from '../support/eventually.ts';
+import { type Answered, answered, expectAcceptedInOrder, storyOf } from '../support/ordered-log.ts';
 import type { ReceivedRequest, Reply } from '../support/receiver.ts';
 import { shuffled } from '../support/shuffle.ts';
 
@@ -26,14 +27,6 @@ interface Change {
   readonly occurredAt: string;
 }
 
-/** A request as the receiver answered it: its delivery, its event's resource and time, and the status. */
-interface Answered {
-  readonly webhookId: string;
-  readonly orderId: string;
-  readonly step: number;
-  readonly status: number;
-}
-
 /**
  * A receiver's answers: it fails the first attempt of a third of the deliveries (by their webhook-id) with a 503,
  * and answers after 0 to 80 ms; each request is logged, in arrival order, with the status it got.
@@ -41,11 +34,10 @@ interface Answered {
 function flaky(log: Answered[]) {
   return (request: ReceivedRequest): Reply => {
     const webhookId = String(request.headers['webhook-id']);
-    const first = !log.some((answered) => answered.webhookId === webhookId);
+    const first = !log.some((entry) => entry.webhookId === webhookId);
     const third = (createHash('sha256').update(webhookId).digest()[0] ?? 0) % 3 === 0;
     const status = first && third ? 503 : 200;
-    const { data, occurred_at } = JSON.parse(request.body) as { data: { id: string }; occurred_at: string };
-    log.push({ webhookId, orderId: data.id, step: (Date.parse(occurred_at) - base) / 1000, status });
+    log.push(answered(request, base, status));
     return { status, delayMs: Math.floor(Math.random() * 80) };
   };
 }
@@ -136,35 +128,23 @@ describe('an ordered subscription', () => {
 
     // Assert: per resource, the ordered receiver accepted strictly newer events each time (a repeat of the same
     // webhook-id aside: at least once), and was never sent one older than one it had accepted.
-    const report = (orderId: string) =>
-      orderedLog
-        .filter((answered) => answered.orderId === orderId)
-        .map((answered) => `${answered.step}${answered.status === 200 ? '' : '!'}`)
-        .join(' ');
     for (let r = 0; r < resources; r++) {
       const orderId = `ord_seq_${r}`;
-      let newest = -1;
-      let newestId = '';
       const requests = orderedLog.filter((entry) => entry.orderId === orderId);
-      for (const [n, answered] of requests.entries()) {
-        const repeat = answered.webhookId === newestId;
-        expect(answered.step > newest || repeat, `${orderId}: ${report(orderId)}`).toBe(true);
-        if (answered.status === 200) {
-          newest = answered.step;
-          newestId = answered.webhookId;
-        }
-        // ... and nothing else of the resource went out while a failed one waited for its retry (every retry
-        // here succeeds: the next request of the resource after a failure is that delivery again).
+      const newest = expectAcceptedInOrder(requests, orderId);
+      // ... and nothing else of the resource went out while a failed one waited for its retry (every retry
+      // here succeeds: the next request of the resource after a failure is that delivery again).
+      for (const [n, request] of requests.entries()) {
         const next = requests[n + 1];
-        if (answered.status !== 200 && next !== undefined) {
-          expect(next.webhookId, `${orderId}: ${report(orderId)}`).toBe(answered.webhookId);
+        if (request.status !== 200 && next !== undefined) {
+          expect(next.webhookId, `${orderId}: ${storyOf(requests)}`).toBe(request.webhookId);
         }
       }
       // ... the newest change of each resource delivered ...
-      expect(newest, `${orderId}: ${report(orderId)}`).toBe(changes - 1);
+      expect(newest, `${orderId}: ${storyOf(requests)}`).toBe(changes - 1);
     }
     // ... every other delivery superseded by a newer event and never sent; the delivered ones succeeded.
-    const sent = new Set(orderedLog.map((answered) => answered.webhookId));
+    const sent = new Set(orderedLog.map((entry) => entry.webhookId));
     const superseded = settled.filter((record) => record.status === 'superseded');
     const succeeded = settled.filter((record) => record.status === 'succeeded');
     expect(superseded.filter((record) => sent.has(record.id))).toEqual([]);
@@ -176,12 +156,12 @@ describe('an ordered subscription', () => {
     const unknown = settled.filter((record) => record.attempts.some((a) => a.error === 'outcome_unknown'));
     expect(unknown.map((record) => record.id)).toEqual([]);
     // The run met what the guarantee is about: first attempts failed and were retried, events came late.
-    expect(orderedLog.filter((answered) => answered.status === 503).length).toBeGreaterThan(0);
+    expect(orderedLog.filter((entry) => entry.status === 503).length).toBeGreaterThan(0);
     expect(superseded.length).toBeGreaterThan(0);
     // A retry of a superseded delivery, or of a delivered one older than its resource's newest, is refused.
     const older = succeeded.find((record) => {
-      const answered = orderedLog.find((entry) => entry.webhookId === record.id);
-      return answered !== undefined && answered.step < changes - 1;
+      const request = orderedLog.find((entry) => entry.webhookId === record.id);
+      return request !== undefined && request.step < changes - 1;
     });
     for (const record of [superseded[0], older]) {
       if (record === undefined) continue;

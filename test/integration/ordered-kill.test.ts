@@ -2,6 +2,7 @@ import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, describe, expect, it } from 'vitest';
 import { awsClients } from '../support/clients.ts';
 import { eventually } from '../support/eventually.ts';
+import { type Answered, answered, expectAcceptedInOrder } from '../support/ordered-log.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 import {
   createWebhook,
@@ -29,13 +30,6 @@ afterAll(async () => {
 const orders = 30;
 const changes = 5;
 const base = Date.parse('2026-12-02T08:00:00Z');
-
-interface Answered {
-  readonly webhookId: string;
-  readonly orderId: string;
-  readonly step: number;
-  readonly status: number;
-}
 
 async function publish(sandbox: SandboxProcess, all: readonly { orderId: string; step: number }[]) {
   const { eventBridge } = awsClients(sandbox.endpoint);
@@ -70,10 +64,9 @@ describe('an ordered subscription whose sandbox is killed mid-stream', () => {
     const log: Answered[] = [];
     const receiver = await startReceiver((request) => {
       const webhookId = String(request.headers['webhook-id']);
-      const first = !log.some((answered) => answered.webhookId === webhookId);
-      const { data, occurred_at } = JSON.parse(request.body) as { data: { id: string }; occurred_at: string };
+      const first = !log.some((entry) => entry.webhookId === webhookId);
       const status = first ? 500 : 200;
-      log.push({ webhookId, orderId: data.id, step: (Date.parse(occurred_at) - base) / 1000, status });
+      log.push(answered(request, base, status));
       return { status, delayMs: 300 };
     });
     receivers.push(receiver);
@@ -106,8 +99,7 @@ describe('an ordered subscription whose sandbox is killed mid-stream', () => {
     const second = await sandboxes.start(args, 60_000);
     // The orders whose messages waited for a retry at the kill go on at once (those in an invocation in 180 s).
     await eventually(
-      async () =>
-        log.slice(atKill).filter((answered) => answered.status === 200).length >= 5 ? true : undefined,
+      async () => (log.slice(atKill).filter((entry) => entry.status === 200).length >= 5 ? true : undefined),
       'the restarted sandbox to deliver again',
       30_000,
     );
@@ -116,23 +108,16 @@ describe('an ordered subscription whose sandbox is killed mid-stream', () => {
     // no request older than one accepted, across the kill.
     for (let n = 0; n < orders; n++) {
       const orderId = `ord_kill_${n}`;
-      const mine = log.filter((answered) => answered.orderId === orderId);
-      const story = mine.map((answered) => `${answered.step}${answered.status === 200 ? '' : '!'}`).join(' ');
-      let newest = -1;
-      let newestId = '';
-      for (const answered of mine) {
-        expect(answered.step > newest || answered.webhookId === newestId, `${orderId}: ${story}`).toBe(true);
-        if (answered.status === 200) {
-          newest = answered.step;
-          newestId = answered.webhookId;
-        }
-      }
+      expectAcceptedInOrder(
+        log.filter((request) => request.orderId === orderId),
+        orderId,
+      );
     }
     // ... and nothing superseded was sent.
     const superseded = (await deliveriesOf(second, webhook.id)).filter(
       (record) => record.status === 'superseded',
     );
-    const sent = new Set(log.map((answered) => answered.webhookId));
+    const sent = new Set(log.map((entry) => entry.webhookId));
     expect(superseded.filter((record) => sent.has(record.id))).toEqual([]);
   }, 150_000);
 });
