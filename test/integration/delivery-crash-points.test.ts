@@ -12,6 +12,7 @@ import {
   deliver,
   type Lane,
 } from '../../functions/core/deliveries/deliver.ts';
+import { Crash, type CrashPoint, crashableSteps, crashPointsOf } from '../support/crash-points.ts';
 import { healthIgnored } from '../support/delivery-ports.ts';
 import { useLocalTable } from '../support/local-table.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
@@ -41,17 +42,8 @@ afterAll(async () => {
 });
 
 /** Thrown by a port where the test stops the invocation, as a crash would. */
-class Crash extends Error {
-  override name = 'Crash';
-}
 
 type Step = 'send' | 'forward' | 'dead-letter' | 'record' | 'delete';
-interface CrashPoint {
-  readonly step: Step;
-  /** Which occurrence of the step (1 for the first) in the whole run. */
-  readonly occurrence: number;
-  readonly when: 'before' | 'after';
-}
 
 interface Queued {
   readonly message: DeliveryMessage;
@@ -82,7 +74,7 @@ let runs = 0;
  */
 async function run(
   answers: (requestNumber: number) => number,
-  crash?: CrashPoint,
+  crash?: CrashPoint<Step>,
   /** Whether a message that was not deleted comes back before what was queued meanwhile, or after. */
   comesBack: 'first' | 'last' | 'duplicated' | 'follow-up first' = 'last',
 ) {
@@ -94,8 +86,6 @@ async function run(
     secret: newSigningSecret(),
   });
   const id = deliveryIdOf({ id: `event-${runs}`, time: new Date().toISOString() }, subscription.id);
-  const steps: string[] = [];
-  const seen = new Map<Step, number>();
   const deadLetters: string[] = [];
   let requests = 0;
   let successes = 0;
@@ -107,16 +97,7 @@ async function run(
     return { status };
   });
   /** Makes a step's effect, crashing before or after it where the test says. */
-  const step = async <T>(name: Step, effect: () => Promise<T>): Promise<T> => {
-    const occurrence = (seen.get(name) ?? 0) + 1;
-    seen.set(name, occurrence);
-    const here = crash?.step === name && crash.occurrence === occurrence;
-    if (here && crash.when === 'before') throw new Crash(`before ${name} ${occurrence}`);
-    const result = await effect();
-    steps.push(name);
-    if (here && crash.when === 'after') throw new Crash(`after ${name} ${occurrence}`);
-    return result;
-  };
+  const { step, steps } = crashableSteps(crash);
 
   let followUpSeen = false;
   const queue: Queued[] = [
@@ -192,16 +173,6 @@ async function run(
   }
   const record = await store.get(subscription.id, id);
   return { steps, requests, successes, record, deadLetters };
-}
-
-/** Every crash point of a run: each step it makes, before and after its effect. */
-function crashPointsOf(steps: readonly string[]): CrashPoint[] {
-  const counts = new Map<string, number>();
-  return steps.flatMap((name) => {
-    const occurrence = (counts.get(name) ?? 0) + 1;
-    counts.set(name, occurrence);
-    return (['before', 'after'] as const).map((when) => ({ step: name as Step, occurrence, when }));
-  });
 }
 
 /** What every run must end with, whatever stopped it: nothing pending, every request on record. */

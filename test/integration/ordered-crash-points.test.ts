@@ -13,6 +13,7 @@ import { ResourcePositionStore } from '#core/deliveries/resource-position-store.
 import { WebhookSender } from '#core/egress/webhook-sender.ts';
 import { newSigningSecret } from '#core/payloads/signing.ts';
 import { defaults } from '#core/platform.ts';
+import { Crash, type CrashPoint, crashableSteps, crashPointsOf } from '../support/crash-points.ts';
 import { healthIgnored } from '../support/delivery-ports.ts';
 import { useLocalTable } from '../support/local-table.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
@@ -45,16 +46,7 @@ afterAll(async () => {
   await sender.close();
 });
 
-class Crash extends Error {
-  override name = 'Crash';
-}
-
 type Step = 'send' | 'record' | 'position' | 'dead-letter' | 'keep' | 'delete';
-interface CrashPoint {
-  readonly step: Step;
-  readonly occurrence: number;
-  readonly when: 'before' | 'after';
-}
 
 const settings: Omit<DeliverySettings, 'lane'> = {
   schedule: [5, 5],
@@ -77,7 +69,7 @@ const queuedOrder = [1, 0, 2] as const;
 let runs = 0;
 
 /** Runs the group to its end, stopping one invocation at `crash` if given; answers what the receiver and stores saw. */
-async function run(answers: (place: number, attemptOfDelivery: number) => number, crash?: CrashPoint) {
+async function run(answers: (place: number, attemptOfDelivery: number) => number, crash?: CrashPoint<Step>) {
   runs++;
   const subscription = aSubscription({
     id: `sub_order${String(runs).padStart(4, '0')}`,
@@ -111,18 +103,7 @@ async function run(answers: (place: number, attemptOfDelivery: number) => number
     requests.push({ place, status });
     return { status };
   });
-  const seen = new Map<Step, number>();
-  const steps: string[] = [];
-  const step = async <T>(name: Step, effect: () => Promise<T>): Promise<T> => {
-    const occurrence = (seen.get(name) ?? 0) + 1;
-    seen.set(name, occurrence);
-    const here = crash?.step === name && crash.occurrence === occurrence;
-    if (here && crash.when === 'before') throw new Crash(`before ${name} ${occurrence}`);
-    const result = await effect();
-    steps.push(name);
-    if (here && crash.when === 'after') throw new Crash(`after ${name} ${occurrence}`);
-    return result;
-  };
+  const { step, steps } = crashableSteps(crash);
   // Time, played: a wait moves it on by its seconds (SQS hands the message out again then).
   let clock = Date.now();
   const sentAt = clock;
@@ -184,16 +165,6 @@ async function run(answers: (place: number, attemptOfDelivery: number) => number
   const ends = await Promise.all(messages.map((message) => records.get(subscription.id, message.id)));
   const position = await positions.get(subscription.id, resource);
   return { steps, requests, ends, position, deadLetters, decisions };
-}
-
-/** Every crash point of a run: each step it makes, before and after its effect. */
-function crashPointsOf(steps: readonly string[]): CrashPoint[] {
-  const counts = new Map<string, number>();
-  return steps.flatMap((name) => {
-    const occurrence = (counts.get(name) ?? 0) + 1;
-    counts.set(name, occurrence);
-    return (['before', 'after'] as const).map((when) => ({ step: name as Step, occurrence, when }));
-  });
 }
 
 /**
