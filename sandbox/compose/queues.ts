@@ -35,8 +35,11 @@ export const deadLetterQueueName = (queue: QueueName): string => {
   return name.endsWith('.fifo') ? `${name.slice(0, -'.fifo'.length)}-dlq.fifo` : `${name}-dlq`;
 };
 
-/** A FIFO queue's attributes: high-throughput mode, deduplication by id (never by content). */
-const fifoAttributes = {
+/**
+ * A FIFO queue's attributes: high-throughput mode, deduplication by id (never by content), as lib/work-queue.ts
+ * deploys them (test/infra checks that the two agree).
+ */
+export const fifoAttributes = {
   FifoQueue: 'true',
   ContentBasedDeduplication: 'false',
   DeduplicationScope: 'messageGroup',

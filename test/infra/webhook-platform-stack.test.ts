@@ -29,6 +29,7 @@ import { lambdaRuntime } from '../../lib/bundling.ts';
 import { VISIBILITY_TO_TIMEOUT_RATIO } from '../../lib/delivery-pipeline.ts';
 import { runtimeEnvironment } from '../../lib/platform-function.ts';
 import { WebhookPlatformStack } from '../../lib/webhook-platform-stack.ts';
+import { fifoAttributes } from '../../sandbox/compose/queues.ts';
 import { type CfnResource, ofType, referencedId, synthPlatform, testApp } from './synth.ts';
 
 let stack: WebhookPlatformStack;
@@ -225,6 +226,13 @@ describe('queues', () => {
       // De-duplicated by the id each sender gives, never by the body.
       ContentBasedDeduplication: false,
     };
+    // The sandbox creates its FIFO queues with the same attributes, as SQS's API writes them.
+    expect(fifoAttributes).toEqual({
+      FifoQueue: 'true',
+      DeduplicationScope: fifo.DeduplicationScope,
+      FifoThroughputLimit: fifo.FifoThroughputLimit,
+      ContentBasedDeduplication: String(fifo.ContentBasedDeduplication),
+    });
     for (const id of [queueId('orderedDelivery'), deadLetterQueueId('orderedDelivery')]) {
       const queue = resource(id).Properties;
       expect(queue, id).toMatchObject(fifo);
