@@ -1,7 +1,7 @@
 /**
  * What AWS would bill for, counted by the sandbox's emulators as requests pass through them: EventBridge
  * PutEvents entries, each SQS action (the event source mappings' own polling included), DynamoDB read and write
- * units, and Lambda invocations with their billed duration. One meter per sandbox; a benchmark reads a
+ * units, KMS requests, and Lambda invocations with their billed duration. One meter per sandbox; a benchmark reads a
  * {@link MeterSnapshot} and resets it between runs.
  */
 
@@ -63,6 +63,8 @@ export interface MeterSnapshot {
   readonly dynamodb: Readonly<Record<string, DynamoDbUsage>>;
   /** By function name. */
   readonly lambda: Readonly<Record<string, LambdaUsage>>;
+  /** KMS requests answered, by operation (`Encrypt`, `Decrypt`): billed per request, whatever their size. */
+  readonly kms: Readonly<Record<string, number>>;
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -81,6 +83,7 @@ export class Meter {
   #sqs = new Map<string, Map<string, Mutable<SqsUsage>>>();
   #dynamodb = new Map<string, Mutable<DynamoDbUsage>>();
   #lambda = new Map<string, Mutable<LambdaUsage>>();
+  #kms = new Map<string, number>();
 
   /** A PutEvents call, with the sizes of the entries it accepted. */
   putEvents(acceptedEntryBytes: readonly number[]): void {
@@ -106,6 +109,11 @@ export class Meter {
     usage.readUnits += readUnits;
     usage.writeUnits += writeUnits;
     if (failedCondition) usage.failedConditions++;
+  }
+
+  /** One KMS request answered. */
+  kms(operation: string): void {
+    this.#kms.set(operation, (this.#kms.get(operation) ?? 0) + 1);
   }
 
   /** One invocation of `fn` that took `durationMs`. */
@@ -134,6 +142,7 @@ export class Meter {
       sqs: Object.fromEntries([...this.#sqs].map(([queue, actions]) => [queue, copy(actions)])),
       dynamodb: copy(this.#dynamodb),
       lambda: copy(this.#lambda),
+      kms: Object.fromEntries(this.#kms),
     };
   }
 
@@ -143,6 +152,7 @@ export class Meter {
     this.#sqs.clear();
     this.#dynamodb.clear();
     this.#lambda.clear();
+    this.#kms.clear();
   }
 
   #function(fn: string, memoryMb: number): Mutable<LambdaUsage> {

@@ -16,11 +16,14 @@ import { LocalDynamoDb } from './dynamodb.ts';
 import type { EventSourceMapping } from './event-source-mapping.ts';
 import type { RuleMetrics } from './eventbridge/event-bus.ts';
 import type { UndeliverableEvent } from './eventbridge/undeliverable.ts';
+import { KmsEmulator } from './kms/index.ts';
 import { Meter, type MeterSnapshot } from './meter.ts';
 
 const region = 'us-east-1';
 const awsAccountId = '000000000000';
 const tableName = 'webhooks';
+/** The alias of the sandbox's KMS key for the subscriptions' signing secrets, made at the first start. */
+export const signingSecretKeyAlias = 'alias/hookbridge/signing-secrets';
 /** The account the sandbox creates at start, with the API key it prints. */
 export const demoAccountId = 'demo';
 
@@ -102,9 +105,9 @@ async function demoApiKey(options: SandboxOptions): Promise<string> {
 }
 
 /**
- * Starts the whole platform in this process: one HTTP server that serves DynamoDB (dynalite), SQS and
- * EventBridge over their wire protocols and the management API as API Gateway would, and runs the deployed
- * handler modules from event source mappings. Handlers read their configuration when they load, so there is
+ * Starts the whole platform in this process: one HTTP server that serves DynamoDB (dynalite), SQS,
+ * EventBridge and KMS over their wire protocols and the management API as API Gateway would, and runs the
+ * deployed handler modules from event source mappings. Handlers read their configuration when they load, so there is
  * one sandbox per process.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -141,6 +144,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const sqs = await openSqs({ endpoint, accountId: awsAccountId, region, dataDir, meter });
     started.push(() => sqs.close());
     ensureQueues(sqs);
+    // Its keys under the data directory, so the signing secrets' ciphertexts decrypt after a restart.
+    const kms = KmsEmulator.open({
+      accountId: awsAccountId,
+      region,
+      dataDir: dataDir && join(dataDir, 'kms'),
+      meter,
+    });
 
     applyEnvironment(
       functionEnvironment({
@@ -163,7 +173,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
 
     let api: LocalHttpApi | undefined;
-    server.route(sandboxRoute({ dynamo, sqs, buses, api: () => api }));
+    server.route(sandboxRoute({ dynamo, sqs, buses, kms, api: () => api }));
 
     const dynamoClient = new DynamoDBClient({ endpoint, region });
     started.push(async () => dynamoClient.destroy());

@@ -1,6 +1,6 @@
 /**
  * The sandbox's one HTTP server on 127.0.0.1 and its routing: first the check that a request comes from a local
- * caller by the sandbox's own name, then DynamoDB, SQS and EventBridge by `X-Amz-Target`, and everything else
+ * caller by the sandbox's own name, then DynamoDB, SQS, EventBridge and KMS by `X-Amz-Target`, and everything else
  * to the HTTP API as API Gateway would (the API function also serves the portal).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -10,6 +10,7 @@ import { handleAwsJsonRequest, unknownOperationError } from '../aws-json-protoco
 import type { LocalDynamoDb } from '../dynamodb.ts';
 import type { LocalEventBuses } from '../eventbridge/event-bus.ts';
 import { testEventPattern } from '../eventbridge/test-event-pattern.ts';
+import { KMS_NAMESPACE, KMS_TARGET_PREFIX, type KmsEmulator } from '../kms/index.ts';
 import { refusalOf, refuse } from '../local-callers.ts';
 import { SQS_NAMESPACE, SQS_TARGET_PREFIX, type SqsEmulator } from '../sqs/index.ts';
 
@@ -76,9 +77,10 @@ export function sandboxRoute(parts: {
   readonly dynamo: LocalDynamoDb;
   readonly sqs: SqsEmulator;
   readonly buses: LocalEventBuses;
+  readonly kms: KmsEmulator;
   readonly api: () => LocalHttpApi | undefined;
 }): Route {
-  const { dynamo, sqs, buses } = parts;
+  const { dynamo, sqs, buses, kms } = parts;
   return async (req, res) => {
     const target = String(req.headers['x-amz-target'] ?? '');
     const service = target.split('.')[0];
@@ -100,6 +102,14 @@ export function sandboxRoute(parts: {
           if (name === 'TestEventPattern') return testEventPattern(input);
           throw unknownOperationError(name);
         },
+      });
+    }
+    if (service === KMS_TARGET_PREFIX) {
+      return handleAwsJsonRequest(req, res, {
+        namespace: KMS_NAMESPACE,
+        jsonVersion: '1.1',
+        targetPrefix: KMS_TARGET_PREFIX,
+        handle: (name, input) => kms.handle(name, input),
       });
     }
     const api = parts.api();
