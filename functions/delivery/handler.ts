@@ -1,7 +1,7 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { type FifoVerdict, fifoConsumer } from '#core/aws/fifo-consumer.ts';
-import { deadLetter } from '#core/aws/queues.ts';
+import { deadLetter, sendAll } from '#core/aws/queues.ts';
 import { sqsConsumer } from '#core/aws/sqs-consumer.ts';
 import { type CircuitDecision, probeCircuit, releaseHeld } from '#core/deliveries/circuit-breaker.ts';
 import { type DeliveryDecision, deliver, type Lane, type Receipt } from '#core/deliveries/deliver.ts';
@@ -13,6 +13,7 @@ import {
   deliveryMessageSchema,
 } from '#core/deliveries/delivery-message.ts';
 import { attemptErrorKind, DeliveryMetrics } from '#core/deliveries/delivery-metrics.ts';
+import { carryPack, type DeliveryPack, deliveryPackSchema } from '#core/deliveries/delivery-pack.ts';
 import { loadEnvironment } from '#core/environment.ts';
 import { createLogger } from '#core/logger.ts';
 import { functions } from '#core/platform.ts';
@@ -42,12 +43,19 @@ const laneOf = (record: SQSRecord): Lane | 'ordered' => {
   return record.eventSourceARN.endsWith(`:${slowQueueName}`) ? 'slow' : 'main';
 };
 
-/** A record's body: a delivery, a circuit's probe or release, or neither (dead-lettered). */
-function parseMessage(body: string): DeliveryMessage | CircuitMessage | undefined {
+const laneQueueUrls: Record<Lane, string> = {
+  main: env.DELIVERY_QUEUE_URL,
+  slow: env.SLOW_DELIVERY_QUEUE_URL,
+};
+
+/** A record's body: a delivery, a pack of deliveries, a circuit's probe or release, or none (dead-lettered). */
+function parseMessage(body: string): DeliveryMessage | DeliveryPack | CircuitMessage | undefined {
   try {
     const parsed: unknown = JSON.parse(body);
     const circuit = z.safeParse(circuitMessageSchema, parsed);
     if (circuit.success) return circuit.data;
+    const pack = z.safeParse(deliveryPackSchema, parsed);
+    if (pack.success) return pack.data;
     const delivery = z.safeParse(deliveryMessageSchema, parsed);
     return delivery.success ? delivery.data : undefined;
   } catch {
@@ -116,6 +124,26 @@ async function processRecord(record: SQSRecord, batch: Batch) {
   if ('circuit' in message) return processCircuitMessage(message, lane, batch);
   if (lane === 'ordered') throw new Error('An ordered lane record reached the unordered consumer');
   const receipt = receiptOf(record);
+  if ('pack' in message) {
+    await carryPack(message, receipt.count, {
+      process: (delivery) => processDelivery(delivery, lane, receipt, batch),
+      sendAlone: (deliveries) =>
+        sendAll(
+          sqs,
+          laneQueueUrls[lane],
+          deliveries.map((delivery) => ({
+            body: JSON.stringify(delivery),
+            groupId: delivery.subscriptionId,
+          })),
+        ),
+    });
+    return;
+  }
+  return processDelivery(message, lane, receipt, batch);
+}
+
+/** One delivery, alone in its message or one of a pack's: attempted, recorded, logged and counted. */
+async function processDelivery(message: DeliveryMessage, lane: Lane, receipt: Receipt, batch: Batch) {
   const context = {
     deliveryId: message.id,
     subscriptionId: message.subscriptionId,
@@ -127,7 +155,8 @@ async function processRecord(record: SQSRecord, batch: Batch) {
   };
   const decision = await deliver(message, deliveryPorts(batch), { ...settings, lane }, receipt).catch(
     (error: unknown) => {
-      logger.error('Delivery could not be completed; SQS hands it back after its visibility timeout', {
+      // Alone, SQS hands its message back after the visibility timeout; in a pack, it is sent again alone.
+      logger.error('Delivery could not be completed; it will be made again', {
         ...context,
         error: error as Error,
       });
@@ -192,7 +221,7 @@ function observeOrdered(decision: OrderedDecision): void {
 /** One record of the ordered lane: an ordered delivery's one message, which waits in its group or is done. */
 async function processOrderedRecord(record: SQSRecord, batch: Batch): Promise<FifoVerdict> {
   const message = parseMessage(record.body);
-  if (message === undefined || 'circuit' in message || message.order === undefined) {
+  if (message === undefined || 'circuit' in message || 'pack' in message || message.order === undefined) {
     await deadLetter(sqs, env.DELIVERY_DLQ_URL, record.body, 'not an ordered delivery message');
     logger.warn('Invalid ordered delivery message dead-lettered', { messageId: record.messageId });
     return 'done';

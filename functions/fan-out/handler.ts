@@ -1,5 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSRecord } from 'aws-lambda';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { BatchGathering } from '#core/aws/batch-gathering.ts';
 import { enqueueDeliveries } from '#core/aws/delivery-queues.ts';
 import { documentClient } from '#core/aws/dynamodb.ts';
 import { deadLetter } from '#core/aws/queues.ts';
@@ -24,7 +25,7 @@ const deliveries = new DeliveryStore(db, env.TABLE_NAME);
 const retentionSeconds = env.DELIVERY_RETENTION_DAYS * 86_400;
 const expiry = () => Math.floor(Date.now() / 1000) + retentionSeconds;
 
-const ports: FanOutPorts = {
+const ports: Omit<FanOutPorts, 'enqueueDeliveries'> = {
   subscriptionsOf: (accountId) => subscriptions.listRouting(accountId),
   claimEvent: (event) =>
     events.claim({ ...event, expiresAt: expiry() }).catch((error: unknown) => {
@@ -39,12 +40,6 @@ const ports: FanOutPorts = {
       subscriptionId: subscription.id,
       error,
     }),
-  enqueueDeliveries: (messages) =>
-    enqueueDeliveries(
-      sqs,
-      { main: env.DELIVERY_QUEUE_URL, ordered: env.ORDERED_DELIVERY_QUEUE_URL },
-      messages,
-    ),
   recordPending: (message: DeliveryMessage) => {
     const now = new Date().toISOString();
     return deliveries.createPending({
@@ -81,12 +76,23 @@ async function deadLetterInvalid(record: SQSRecord, invalid: InvalidEventError):
   logger.warn('Invalid event dead-lettered', { messageId: record.messageId, reason: invalid.message });
 }
 
-async function processRecord(record: SQSRecord): Promise<void> {
+/** Every delivery of a batch's events, queued together: a subscription's deliveries travel in packs. */
+const newGathering = (_context: unknown, batch: SQSEvent) =>
+  new BatchGathering<DeliveryMessage>(batch.Records.length, (messages) =>
+    enqueueDeliveries(
+      sqs,
+      { main: env.DELIVERY_QUEUE_URL, ordered: env.ORDERED_DELIVERY_QUEUE_URL },
+      messages,
+    ),
+  );
+
+async function processRecord(record: SQSRecord, gathering: BatchGathering<DeliveryMessage>): Promise<void> {
   let event: ReturnType<typeof parseBusEvent>;
   let queued: Awaited<ReturnType<typeof fanOut>>;
+  const place = gathering.place();
   try {
     event = parseBusEvent(record.body);
-    queued = await fanOut(event, ports);
+    queued = await fanOut(event, { ...ports, enqueueDeliveries: place.add });
   } catch (error) {
     if (error instanceof InvalidEventError) {
       await deadLetterInvalid(record, error);
@@ -97,6 +103,8 @@ async function processRecord(record: SQSRecord): Promise<void> {
       error: error as Error,
     });
     throw error;
+  } finally {
+    place.leave();
   }
   logger.info('Event fanned out', {
     eventId: event.id,
@@ -106,5 +114,8 @@ async function processRecord(record: SQSRecord): Promise<void> {
   });
 }
 
-/** SQS consumer of the fan-out queue: a failed record is retried alone, never the whole batch. */
-export const handler = sqsConsumer(processRecord);
+/**
+ * SQS consumer of the fan-out queue: the batch's events are fanned out side by side and their deliveries queued
+ * together; a failed record is retried alone, never the whole batch.
+ */
+export const handler = sqsConsumer(processRecord, newGathering);

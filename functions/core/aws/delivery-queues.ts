@@ -1,5 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DeliveryMessage } from '../deliveries/delivery-message.ts';
+import { packsOf } from '../deliveries/delivery-pack.ts';
 import { messageGroupOf } from '../deliveries/resource-order.ts';
 import { type OutgoingMessage, sendAll } from './queues.ts';
 
@@ -30,7 +31,7 @@ export function orderedMessageOf(
 /**
  * Queues deliveries where they are attempted: those with a place in their resource's order on the ordered lane
  * (in the order given, which a FIFO group keeps), the others on the main lane in their subscription's fair-queue
- * group. `deduplicationIdOf` names an ordered message's de-duplication id (by default, the delivery's id).
+ * group, a subscription's deliveries packed together (delivery-pack.ts). `deduplicationIdOf` names an ordered message's de-duplication id (by default, the delivery's id).
  */
 export async function enqueueDeliveries(
   sqs: SQSClient,
@@ -46,7 +47,7 @@ export async function enqueueDeliveries(
       : sendAll(
           sqs,
           urls.main,
-          unordered.map((message) => ({ body: JSON.stringify(message), groupId: message.subscriptionId })),
+          packsOf(unordered).map(({ body, subscriptionId }) => ({ body, groupId: subscriptionId })),
         ),
     ordered.length === 0
       ? undefined

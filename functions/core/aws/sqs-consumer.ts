@@ -10,11 +10,11 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 export function sqsConsumer<State = undefined>(
   processRecord: (record: SQSRecord, batch: State) => Promise<void>,
   /** What the records of one batch share (e.g. what they read), made anew for each invocation. */
-  newBatchState: (context: Context) => State = () => undefined as State,
+  newBatchState: (context: Context, event: SQSEvent) => State = () => undefined as State,
 ): (event: SQSEvent, context: Context) => Promise<SQSBatchResponse> {
   const processor = new BatchProcessor(EventType.SQS);
   return (event, context) => {
-    const batch = newBatchState(context);
+    const batch = newBatchState(context, event);
     return processPartialResponse(event, (record: SQSRecord) => processRecord(record, batch), processor, {
       context,
       throwOnFullBatchFailure: false,
