@@ -190,6 +190,13 @@ async function processDelivery(message: DeliveryMessage, lane: Lane, receipt: Re
         outcome: decision.outcome,
       });
       return;
+    case 'deadLettered':
+      // The platform's failure, not the endpoint's: the dead-letter queue's alarm and runbook take it from here.
+      logger.error('Delivery dead-lettered: its processing failed on every receive', {
+        ...context,
+        reason: decision.reason,
+      });
+      return;
     case 'held':
       logger.info('Delivery held: the endpoint’s circuit is open', context);
       return;

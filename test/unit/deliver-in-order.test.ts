@@ -6,11 +6,13 @@ import {
   type OrderedDeliveryPorts,
   receiveBudget,
 } from '#core/deliveries/deliver-in-order.ts';
+import { deliveryIdOf } from '#core/deliveries/delivery-id.ts';
 import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
 import type { DeliveryRecord } from '#core/deliveries/delivery-record.ts';
 import type { AttemptWrite } from '#core/deliveries/delivery-store.ts';
 import type { EventOrder, ResourcePosition } from '#core/deliveries/resource-order.ts';
 import { WebhookSender } from '#core/egress/webhook-sender.ts';
+import type { PlatformEvent } from '#core/events/platform-events.ts';
 import { newSigningSecret } from '#core/payloads/signing.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
 import { healthIgnored } from '../support/delivery-ports.ts';
@@ -78,6 +80,8 @@ function portsFor(
 ) {
   const writes: AttemptWrite[] = [];
   const advanced: string[] = [];
+  const published: PlatformEvent[] = [];
+  const deadLettered: string[] = [];
   const subscription = aSubscription({
     id: 'sub_1',
     accountId: 'acct_1',
@@ -101,7 +105,12 @@ function portsFor(
     forward: async () => {
       throw new Error('no follow-up messages on the ordered lane');
     },
-    deadLetter: async () => undefined,
+    deadLetter: async (_message, reason) => {
+      deadLettered.push(reason);
+    },
+    publish: async (event) => {
+      published.push(event);
+    },
     newToken: () => 'token',
     remainingMs: () => options.remainingMs ?? 60_000,
     takeTurn: async (_s, from) => options.turn ?? from,
@@ -115,7 +124,7 @@ function portsFor(
     forgetSkipped: async () => undefined,
     now: () => t0,
   };
-  return { ports, writes, advanced };
+  return { ports, writes, advanced, published, deadLettered };
 }
 
 const position = (occurredAt: string, eventId: string): ResourcePosition => ({
@@ -303,6 +312,94 @@ describe('an ordered delivery', () => {
       failed: expect.stringContaining(`waited ${receiveBudget} receives`),
     });
     expect(turned.writes.at(-1)?.change).toMatchObject({ kind: 'fail' });
+    // An endpoint's outage, not the platform's: said on the bus, never dead-lettered.
+    for (const ended of [retried, turned]) {
+      expect(ended.deadLettered).toEqual([]);
+      expect(ended.published).toEqual([
+        { type: 'delivery.failed', detail: expect.objectContaining({ delivery_id: message.id }) },
+      ]);
+    }
+  });
+
+  it('fails on 410 Gone, saying delivery.failed after webhook.disabled, without a dead letter', async () => {
+    receiver.answerWith(() => ({ status: 410 }));
+    const { ports, writes, published, deadLettered } = portsFor();
+    const disabled: string[] = [];
+    const decision = await deliverInOrder(
+      message,
+      { ...ports, disable: async (_s, reason) => disabled.push(reason) > 0 },
+      settings,
+      receipt,
+    );
+
+    expect(decision).toMatchObject({ kind: 'done', failed: 'The endpoint answered 410 Gone' });
+    expect(disabled).toEqual(['The endpoint answered 410 Gone']);
+    expect(writes.at(-1)?.change).toMatchObject({ kind: 'fail', scheduledAttempt: 1 });
+    expect(published.map((event) => event.type)).toEqual(['webhook.disabled', 'delivery.failed']);
+    expect(deadLettered).toEqual([]);
+  });
+
+  it('fails a delivery whose body has no XML form, on record and on the bus, without a request or a dead letter', async () => {
+    const before = receiver.received.length;
+    const deep = `{"id":"evt_5","data":${'{"a":'.repeat(120)}1${'}'.repeat(120)}}`;
+    const { ports, writes, published, deadLettered } = portsFor({ subscription: { format: 'xml' } });
+    const decision = await deliverInOrder({ ...message, body: deep }, ports, settings, receipt);
+
+    expect(decision).toMatchObject({ kind: 'done', failed: expect.stringMatching(/^No XML form: /) });
+    expect(writes.at(-1)?.change).toMatchObject({
+      kind: 'fail',
+      reason: expect.stringMatching(/^No XML form/),
+    });
+    expect(published.map((event) => event.type)).toEqual(['delivery.failed']);
+    expect(deadLettered).toEqual([]);
+    expect(receiver.received.length).toBe(before);
+  });
+
+  describe('redriven from the dead-letter queue (a new message to SQS: new id, new send time, first receive)', () => {
+    // Its delivery was fanned out three days ago; its predecessor wrote the record at its third receive, then
+    // every receive failed until SQS moved it to the dead-letter queue.
+    const redriven = {
+      ...message,
+      id: deliveryIdOf(
+        { id: 'evt_5', time: new Date(t0 - 3 * 86_400_000).toISOString() },
+        'sub_01m8re8jc558cthvp60cjb7yj5',
+      ),
+    };
+    const redrive = { ...receipt, messageId: 'sqs-redriven' };
+    const left = {
+      scheduledAttempt: 2,
+      receipts: 3,
+      receivedBy: 'sqs-original',
+      nextAttemptAt: new Date(t0 - 3_600_000).toISOString(),
+    };
+
+    it('reads its record, makes the next scheduled attempt, and puts its predecessor’s unrecorded receives on record as outcome_unknown (one receive’s cap)', async () => {
+      receiver.answerWith(() => ({ status: 204 }));
+      const { ports, writes } = portsFor({ record: left });
+      const decision = await deliverInOrder(redriven, ports, settings, redrive);
+
+      expect(decision).toMatchObject({ kind: 'done', summary: 'delivered' });
+      expect(writes.at(-1)?.change).toEqual({ kind: 'succeed', scheduledAttempt: 3 });
+      expect(writes.at(-1)?.attempts.map((attempt) => attempt.error ?? attempt.statusCode)).toEqual([
+        ...Array(5).fill('outcome_unknown'),
+        204,
+      ]);
+    });
+
+    it('sends nothing twice: one whose delivery ended meanwhile is dropped, one whose resource moved on is superseded', async () => {
+      const before = receiver.received.length;
+      const delivered = portsFor({ record: { ...left, status: 'succeeded' } });
+      expect(await deliverInOrder(redriven, delivered.ports, settings, redrive)).toMatchObject({
+        kind: 'done',
+        summary: 'dropped: the delivery is succeeded already',
+      });
+      const overtaken = portsFor({ record: left, position: position('2026-12-01T10:00:09Z', 'evt_9') });
+      expect(await deliverInOrder(redriven, overtaken.ports, settings, redrive)).toMatchObject({
+        kind: 'done',
+        superseded: true,
+      });
+      expect(receiver.received.length).toBe(before);
+    });
   });
 
   it("drops a client's retry that would reorder, writing nothing", async () => {

@@ -76,6 +76,7 @@ function world(found: Subscription | undefined, record?: DeliveryRecord) {
     health: [] as string[],
     forwarded: [] as { message: DeliveryMessage; lane: string; delaySeconds: number }[],
     deadLettered: [] as string[],
+    deadLetters: [] as DeliveryMessage[],
     /** Every side effect in the order made: what carries a delivery on must come before its record. */
     steps: [] as string[],
     remainingMs: 60_000,
@@ -102,8 +103,9 @@ function world(found: Subscription | undefined, record?: DeliveryRecord) {
       state.forwarded.push({ message: forwarded, lane, delaySeconds });
       state.steps.push(`forward ${lane}`);
     },
-    deadLetter: async (_message, reason) => {
+    deadLetter: async (kept, reason) => {
       state.deadLettered.push(reason);
+      state.deadLetters.push(kept);
       state.steps.push('dead-letter');
     },
     newToken: () => `token-${state.forwarded.length + 1}`,
@@ -326,14 +328,14 @@ describe('deliver', () => {
     expect(redirected).toMatchObject({ kind: 'retry', outcome: { statusCode: 302 } });
   });
 
-  it('disables the subscription on 410 Gone, says so on the bus, and stops', async () => {
+  it('disables the subscription on 410 Gone, says so and delivery.failed on the bus, and stops: failed, never dead-lettered', async () => {
     receiver.answerWith(() => ({ status: 410 }));
     const { ports, state } = world(subscription());
 
     const decision = await deliver(message, ports, settings);
     await receiver.next();
 
-    expect(decision).toMatchObject({ kind: 'done', summary: 'failed: The endpoint answered 410 Gone' });
+    expect(decision).toMatchObject({ kind: 'failed', reason: 'The endpoint answered 410 Gone' });
     expect(state.writes[0]).toMatchObject({ change: { kind: 'fail', token: undefined } });
     // Disabled before the record ends: a crash between them leaves a message that ends it as disabled.
     expect(state.health).toEqual(['disabled: The endpoint answered 410 Gone']);
@@ -345,10 +347,18 @@ describe('deliver', () => {
           reason: 'The endpoint answered 410 Gone',
         }),
       },
+      {
+        type: 'delivery.failed',
+        detail: expect.objectContaining({
+          delivery_id: message.id,
+          reason: 'The endpoint answered 410 Gone',
+        }),
+      },
     ]);
+    expect(state.deadLettered).toEqual([]);
   });
 
-  it('fails for good after the last attempt and says delivery.failed', async () => {
+  it('fails for good after the last attempt: on record, with delivery.failed on the bus, and no dead letter (the endpoint failed, not the platform)', async () => {
     receiver.answerWith(() => ({ status: 500 }));
     const { ports, state } = world(subscription({ failingSince: at(-3600_000) }));
 
@@ -356,11 +366,43 @@ describe('deliver', () => {
     await receiver.next();
 
     expect(decision).toMatchObject({ kind: 'failed', reason: 'Attempt 4 of 4 failed: HTTP 500' });
-    expect(state.steps).toEqual(['dead-letter', 'record fail']);
-    expect(state.deadLettered).toEqual(['Attempt 4 of 4 failed: HTTP 500']);
+    expect(state.steps).toEqual(['record fail']);
+    expect(state.deadLettered).toEqual([]);
     expect(state.writes[0]).toMatchObject({ change: { kind: 'fail', scheduledAttempt: 4 } });
     expect(state.events).toEqual([
-      { type: 'delivery.failed', detail: expect.objectContaining({ delivery_id: message.id, attempts: 4 }) },
+      {
+        type: 'delivery.failed',
+        detail: expect.objectContaining({
+          delivery_id: message.id,
+          attempts: 4,
+          reason: 'Attempt 4 of 4 failed: HTTP 500',
+        }),
+      },
+    ]);
+  });
+
+  it('fails a delivery whose body has no XML form, saying why on record and on the bus, without a request or a dead letter', async () => {
+    const deep = JSON.stringify({
+      ...JSON.parse(body),
+      data: JSON.parse(`${'{"a":'.repeat(120)}1${'}'.repeat(120)}`),
+    });
+    const { ports, state } = world(subscription({ format: 'xml' }));
+
+    const decision = await deliver({ ...message, body: deep }, ports, settings);
+
+    expect(decision).toMatchObject({ kind: 'failed', reason: expect.stringMatching(/^No XML form: /) });
+    expect(state.deadLettered).toEqual([]);
+    expect(state.writes).toEqual([
+      expect.objectContaining({
+        attempts: [],
+        change: { kind: 'fail', token: undefined, reason: expect.stringMatching(/deeper than 100 levels/) },
+      }),
+    ]);
+    expect(state.events).toEqual([
+      {
+        type: 'delivery.failed',
+        detail: expect.objectContaining({ reason: expect.stringMatching(/^No XML form/) }),
+      },
     ]);
   });
 
@@ -529,6 +571,68 @@ describe('deliver', () => {
         attempts: [],
         change: { kind: 'fail', token: 'token-2', reason: 'Not sent: the subscription was paused' },
       }),
+    ]);
+  });
+
+  it("dead-letters, on its lane's last receive, a delivery whose processing throws, with the error and its receives counted as interrupted", async () => {
+    const broken = world(subscription());
+    const failing = {
+      ...broken.ports,
+      subscription: async () => {
+        throw new TypeError('a bug that throws every time');
+      },
+    };
+    const retry = { ...message, attempt: 2, trigger: 'retry' as const, token: 'token-2', interrupted: 1 };
+
+    // Before the last receive SQS hands the message back.
+    await expect(deliver(retry, failing, settings, { count: 4, firstReceivedAt: t0 })).rejects.toThrow(
+      'a bug that throws every time',
+    );
+    const decision = await deliver(retry, failing, settings, { count: 5, firstReceivedAt: t0 });
+
+    expect(decision).toEqual({
+      kind: 'deadLettered',
+      reason:
+        'Not processed: each of its 5 receives failed; the last with TypeError: a bug that throws every time',
+    });
+    expect(broken.state.deadLetters).toEqual([{ ...retry, interrupted: 6 }]);
+    expect(broken.state.writes).toEqual([]);
+  });
+
+  it('carries a redriven delivery on, putting the receives it was dead-lettered after on record as outcome_unknown', async () => {
+    receiver.answerWith(() => ({ status: 200 }));
+    const { ports, state } = world(subscription(), { ...aRecord(), liveToken: 'token-2' });
+    const redriven = { ...message, attempt: 2, trigger: 'retry' as const, token: 'token-2', interrupted: 5 };
+
+    // A redriven message is a new one to SQS: received for the first time.
+    const decision = await deliver(redriven, ports, settings, { count: 1, firstReceivedAt: t0 });
+    await receiver.next();
+
+    expect(decision).toMatchObject({ kind: 'done', summary: 'delivered' });
+    expect(state.writes).toEqual([
+      expect.objectContaining({
+        attempts: [
+          ...Array(5).fill(expect.objectContaining({ error: 'outcome_unknown' })),
+          expect.anything(),
+        ],
+        change: { kind: 'succeed', scheduledAttempt: 2 },
+      }),
+    ]);
+  });
+
+  it('sends nothing twice on a redrive: a delivery that succeeded meanwhile is dropped, its unknown receives still on record', async () => {
+    const before = receiver.received.length;
+    const { ports, state } = world(subscription(), { ...aRecord(), status: 'succeeded' });
+
+    const decision = await deliver({ ...message, interrupted: 5 }, ports, settings, {
+      count: 1,
+      firstReceivedAt: t0,
+    });
+
+    expect(decision).toMatchObject({ kind: 'done', summary: 'dropped: delivered meanwhile' });
+    expect(receiver.received.length).toBe(before);
+    expect(state.writes).toEqual([
+      expect.objectContaining({ attempts: Array(5).fill(expect.anything()), change: { kind: 'append' } }),
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { type AttemptOutcome, describeOutcome, isSuccess } from '../egress/attempt.ts';
 import type { AttemptBounds, WebhookRequest } from '../egress/webhook-sender.ts';
 import { XmlPayloadError } from '../payloads/xml-payload.ts';
-import { testEventType } from '../platform.ts';
+import { queues, testEventType } from '../platform.ts';
 import type { Subscription } from '../subscriptions/subscription.ts';
 import {
   attemptOf,
@@ -18,6 +18,7 @@ import {
   webhookRequest,
   weighFailure,
 } from './deliver.ts';
+import { eventTimeOfDelivery } from './delivery-id.ts';
 import type { DeliveryMessage } from './delivery-message.ts';
 import type { AttemptRecord, DeliveryRecord } from './delivery-record.ts';
 import type { DeliveryChange } from './delivery-store.ts';
@@ -35,7 +36,10 @@ export type OrderedDecision = (
       readonly kind: 'done';
       readonly summary: string;
       readonly outcome?: AttemptOutcome;
-      /** The delivery failed for good (its message was copied to the dead-letter queue). */
+      /**
+       * The delivery failed for good (its endpoint's failure, or its event's): its record says why and
+       * `delivery.failed` is on the bus; no dead-letter queue keeps it.
+       */
       readonly failed?: string;
       readonly superseded?: true;
     }
@@ -85,8 +89,8 @@ export const circuitPatienceSeconds = 15 * 60;
 export const longCircuitPatienceSeconds = 3600;
 
 /**
- * A receive count at which a delivery that must wait again ends instead (failed, kept in the dead-letter queue,
- * `recover` sends it again): the queue dead-letters messages after 1,000 receives, without a record.
+ * A receive count at which a delivery that must wait again ends instead (failed on its record, `recover` sends it
+ * again): the queue dead-letters messages after 1,000 receives, and an endpoint's outage must not get that far.
  */
 export const receiveBudget = 900;
 
@@ -108,8 +112,12 @@ const terminal = new Set<DeliveryRecord['status']>(['succeeded', 'failed', 'supe
  *
  * - An event older than one of its resource already delivered (or another at the same place) is not sent: its
  *   delivery ends `superseded`. After a 2xx the resource's position moves forward to this event.
- * - Retries, Retry-After, 410, disabling and dead-lettering follow the schedule as on the other lanes; a delivery
- *   that fails for good lets its group go on.
+ * - Retries, Retry-After, 410, disabling and failing for good follow the schedule as on the other lanes; a
+ *   delivery that fails for good (on its record, with `delivery.failed`, never dead-lettered) lets its group go on.
+ * - A message redriven from the dead-letter queue (its invocations kept failing until SQS moved it there) is a
+ *   new message at the end of its group: it reads its record, is superseded if a newer event of its resource was
+ *   delivered meanwhile, and puts the receives its predecessor made after its last write on record as
+ *   `outcome_unknown` (up to the cap of one receive).
  * - An open circuit: the delivery waits for its probe's time; then it takes the probe (one delivery of the
  *   subscription does) and its attempt tests the endpoint; the others wait for the next probe.
  * - A rate limit: it waits for its turn (in SQS for whole seconds, then a sleep), the turn kept on its record.
@@ -123,11 +131,16 @@ export async function deliverInOrder(
 ): Promise<OrderedDecision> {
   const scheduled = message.trigger === 'event' || message.trigger === 'retry';
   // A message's first receive finds no record of its own making; only a twin may have left one (a fan-out that
-  // ran again, a dead letter redriven: sent after the 5-minute de-duplication): the read is saved on the common path.
+  // ran again after the 5-minute de-duplication, or a dead letter redriven: SQS gives a redriven message a new
+  // id and send time, so the delivery's own time, in its id, tells). The read is saved on the common path: a
+  // fresh delivery received at once.
+  const receivedAt = ports.now();
+  const fannedOutAt = eventTimeOfDelivery(message.id) ?? receipt.sentAt;
   const firstReceive =
     receipt.count === 1 &&
     message.fannedOutAgain !== true &&
-    ports.now() - receipt.sentAt < deduplicationWindowMs;
+    receivedAt - receipt.sentAt < deduplicationWindowMs &&
+    receivedAt - fannedOutAt < deduplicationWindowMs;
   const [subscription, found, position] = await Promise.all([
     ports.subscription(message.accountId, message.subscriptionId),
     firstReceive ? Promise.resolve(undefined) : ports.record(message.subscriptionId, message.id),
@@ -143,7 +156,10 @@ export async function deliverInOrder(
     if (earlier > 0) await ports.forgetSkipped(groupId, receipt.messageId);
   }
   const unknown = unknownAttempts(
-    Math.min(maxUnknownAttempts, Math.max(0, receipt.count - 1 - earlier)),
+    Math.min(
+      maxUnknownAttempts,
+      Math.max(0, receipt.count - 1 - earlier) + (scheduled ? leftBehind(found, receipt) : 0),
+    ),
     message,
     receipt,
   );
@@ -180,7 +196,7 @@ export async function deliverInOrder(
   };
   /**
    * Keeps the message in its group for `seconds`; its record notes this receive (and the turn it waits for). A
-   * message near SQS's 1,000 receives ends instead: failed, dead-lettered, for `recover` to send again.
+   * message near SQS's 1,000 receives ends instead: failed on its record, for `recover` to send again.
    */
   const wait = async (
     seconds: number,
@@ -273,9 +289,10 @@ export async function deliverInOrder(
   try {
     request = webhookRequest(subscription, current, startedAt);
   } catch (error) {
+    // Its publisher's failure, as on the other lanes (deliver.ts): on record, never dead-lettered.
     if (!(error instanceof XmlPayloadError)) throw error;
     const reason = `No XML form: ${error.message}`;
-    await ports.deadLetter(current, reason);
+    if (scheduled) await tellFailed(current, subscription, reason, ports, startedAt);
     await write(unknown, { kind: 'fail', token: scheduled ? undefined : 'any', reason });
     return { kind: 'done', summary: `failed: ${reason}`, failed: reason };
   }
@@ -308,12 +325,13 @@ export async function deliverInOrder(
   if (outcome.kind === 'response' && outcome.statusCode === 410) {
     const reason = 'The endpoint answered 410 Gone';
     await disable(subscription, reason, ports, at);
+    if (scheduled) await tellFailed(current, subscription, reason, ports, at);
     await write(attempts, {
       kind: 'fail',
       token: scheduled ? undefined : 'any',
       scheduledAttempt: ofSchedule,
     });
-    return { kind: 'done', summary: `failed: ${reason}`, outcome };
+    return { kind: 'done', summary: `failed: ${reason}`, failed: reason, outcome };
   }
   const { retryAfter, disabled, breakCircuit } = await weighFailure(
     subscription,
@@ -334,7 +352,7 @@ export async function deliverInOrder(
     };
   }
   const delaySeconds = nextRetryDelaySeconds(settings.schedule, current.attempt, retryAfter);
-  // Near SQS's 1,000 receives, a retry ends the delivery here rather than in the dead-letter queue without a record.
+  // Near SQS's 1,000 receives, a retry ends the delivery here, on its record, rather than in the dead-letter queue.
   const outOfReceives =
     delaySeconds !== undefined && disabled === undefined && receipt.count >= receiveBudget;
   if (delaySeconds === undefined || disabled !== undefined || outOfReceives) {
@@ -362,4 +380,17 @@ export async function deliverInOrder(
     outcome,
     changes,
   };
+}
+
+/**
+ * The receives a scheduled delivery's earlier message made after its last write, when this message finds the
+ * record pending and written by another one: that message left the queue without ending the delivery, which only
+ * SQS does (it moves a message to the dead-letter queue after `maxReceiveCount` receives, each of which may have
+ * sent a request before failing), so this is its redrive (or a twin behind it). Counted up to the queue's
+ * `maxReceiveCount`; the caller caps them as one receive's.
+ */
+function leftBehind(found: DeliveryRecord | undefined, receipt: OrderedReceipt): number {
+  if (found?.status !== 'pending' || found.receivedBy === undefined) return 0;
+  if (found.receivedBy === receipt.messageId) return 0;
+  return Math.max(0, queues.orderedDelivery.maxReceiveCount - (found.receipts ?? 0));
 }

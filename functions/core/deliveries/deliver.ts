@@ -15,6 +15,7 @@ import { toXml, XmlPayloadError, xmlContentType } from '#core/payloads/xml-paylo
 import { testEventType } from '#core/platform.ts';
 import { type Circuit, type Subscription, signingSecrets } from '#core/subscriptions/subscription.ts';
 import { countsAgainstCircuit } from './circuit-breaker.ts';
+import { crashLoopDeadLetter, lastReceiveOf } from './crash-loop.ts';
 import {
   cutOff,
   type Lane,
@@ -29,7 +30,7 @@ export type { Lane } from './lane-evidence.ts';
 
 /**
  * What became of a delivery's message, for the function's logs and metrics: {@link deliver} has sent what
- * follows (the retry, the move, the dead-letter copy) and recorded it; the message itself can be deleted.
+ * follows (the retry, the move, a dead letter) and recorded it; the message itself can be deleted.
  */
 export type DeliveryDecision =
   /** Nothing more: delivered, dropped, handed back, or a client's attempt that needs no follow-up. */
@@ -51,8 +52,17 @@ export type DeliveryDecision =
         /** The attempt the main lane cut off, if it made one (a slow-marked subscription moves without trying). */
         readonly outcome?: AttemptOutcome;
       }
-    /** The delivery ended without success; its message was copied to the dead-letter queue. */
+    /**
+     * The delivery ended without success, for a reason of its endpoint's (its last attempt failed, 410 Gone, its
+     * subscription disabled) or of its event's (a body with no XML form): its record says `failed` and why, and
+     * `delivery.failed` is on the bus. No dead-letter queue keeps it: `recover` sends it again from its record.
+     */
     | { readonly kind: 'failed'; readonly reason: string; readonly outcome?: AttemptOutcome }
+    /**
+     * The platform could not process it on any of the receives its lane allows (every one threw): its message is
+     * in the dead-letter queue with the reason, for a redrive once the cause is fixed (crash-loop.ts).
+     */
+    | { readonly kind: 'deadLettered'; readonly reason: string }
     /** Not attempted: its subscription's circuit is open, and it waits, held, for a probe's answer. */
     | { readonly kind: 'held' }
     /** Not attempted yet: it waits in SQS for its turn under a rate limit or the endpoint's Retry-After. */
@@ -121,7 +131,10 @@ export interface DeliveryPorts extends LanePorts, PacingPorts {
   readonly recordAttempts: (write: AttemptWrite) => Promise<boolean>;
   /** Queues a delivery's message on a lane after a delay (waits over 15 minutes go through the retry queue). */
   readonly forward: (message: DeliveryMessage, lane: Lane, delaySeconds: number) => Promise<void>;
-  /** Keeps a delivery that ended without success in the dead-letter queue, with the reason. */
+  /**
+   * Keeps a delivery the platform could not process in the dead-letter queue, with the reason: never one that
+   * failed for its endpoint's sake, which its record and `delivery.failed` tell.
+   */
   readonly deadLetter: (message: DeliveryMessage, reason: string) => Promise<void>;
   /** A new, unguessable turn token for a follow-up message. */
   readonly newToken: () => string;
@@ -241,8 +254,8 @@ export function unknownAttempts(
  * own events say when a delivery fails for good, a subscription recovers, or one is disabled.
  *
  * Nothing is lost at any crash point, and every request that left is on record:
- * - What carries the delivery on (the follow-up message, the dead-letter copy, the move to the slow lane) is
- *   sent before the record says so, and the record names the one live follow-up by its turn token. A message
+ * - What carries the delivery on (the follow-up message, the move to the slow lane) is sent before the record
+ *   says so, and the record names the one live follow-up by its turn token. A message
  *   whose token the record does not name is stale (an orphan of a crash, or a repeat) and is dropped; the one
  *   it names comes back after any crash and makes its attempt again.
  * - A message received again (its earlier receipt stopped before recording its attempt) adds an attempt
@@ -250,6 +263,9 @@ export function unknownAttempts(
  *   `succeeded`, whatever a concurrent copy did; an attempt whose copy lost the race is still recorded.
  * - An attempt that could not end, with time kept for what follows it, before the invocation's timeout is not
  *   started: its message goes back to its lane as a fresh copy (so its receive count keeps its meaning).
+ * - A message whose processing throws on the last receive its lane allows is dead-lettered, counting its
+ *   receives as interrupted ones (crash-loop.ts): redriven once the cause is fixed, it carries the delivery on
+ *   (or is dropped, if the delivery ended meanwhile) and puts those receives on record as `outcome_unknown`.
  *
  * Outcomes:
  * - A delivery of a deleted, paused or disabled subscription is dropped, as fan-out drops new events for it; a
@@ -259,12 +275,33 @@ export function unknownAttempts(
  * - A 2xx succeeds; 410 Gone disables the subscription; anything else is retried on the schedule (honouring
  *   `Retry-After` on 429 and 503) until the last attempt fails, or the subscription has failed without a
  *   success for too long, which disables it. A client's attempt (retry, recover) is made once, never retried.
+ * - A scheduled delivery that ends so (or whose body has no XML form) fails: its record says why, and
+ *   `delivery.failed` goes on the bus. That is its endpoint's failure, or its publisher's, never the platform's:
+ *   no dead-letter queue keeps it, and `recover` sends it again from its record.
  */
 export async function deliver(
   message: DeliveryMessage,
   ports: DeliveryPorts,
   settings: DeliverySettings,
   receipt: Receipt = { count: 1, firstReceivedAt: ports.now() },
+): Promise<DeliveryDecision> {
+  try {
+    return await deliverOnce(message, ports, settings, receipt);
+  } catch (error) {
+    // Before its last receive SQS hands the message back; after it SQS would move it to the dead-letter queue
+    // as it is, and its redrive could not tell that those receives may have sent requests.
+    if (receipt.count < lastReceiveOf(settings.lane)) throw error;
+    const kept = crashLoopDeadLetter(message, receipt.count, error);
+    await ports.deadLetter(kept.message, kept.reason);
+    return { kind: 'deadLettered', reason: kept.reason };
+  }
+}
+
+async function deliverOnce(
+  message: DeliveryMessage,
+  ports: DeliveryPorts,
+  settings: DeliverySettings,
+  receipt: Receipt,
 ): Promise<DeliveryDecision> {
   const scheduled = message.trigger === 'event' || message.trigger === 'retry';
   const repeated =
@@ -389,15 +426,14 @@ export async function deliver(
   try {
     request = webhookRequest(subscription, message, startedAt);
   } catch (error) {
-    // A body that has no XML form never will: keep it in the dead-letter queue, do not retry it.
+    // A body that has no XML form never will: a retry or a redrive could not send it. Its publisher's failure
+    // (an event nested deeper than XML is built), not the platform's: it fails on record, with the reason, and
+    // `recover` sends it once the subscription takes JSON (design notes: Failures and dead letters).
     if (!(error instanceof XmlPayloadError)) throw error;
     const reason = `No XML form: ${error.message}`;
-    await ports.deadLetter(message, reason);
-    await write(
-      unknown,
-      { kind: 'fail', token: scheduled ? message.token : 'any', reason },
-      new Date(ports.now()),
-    );
+    const now = new Date(ports.now());
+    if (scheduled) await tellFailed(message, subscription, reason, ports, now);
+    await write(unknown, { kind: 'fail', token: scheduled ? message.token : 'any', reason }, now);
     return { kind: 'failed', reason };
   }
   const outcome = await ports.send(request, bounds);
@@ -453,8 +489,9 @@ export async function deliver(
     const reason = 'The endpoint answered 410 Gone';
     // Disabled first: if the record below is never written, the message comes back and ends it as disabled.
     await disable(subscription, reason, ports, now);
+    if (scheduled) await tellFailed(message, subscription, reason, ports, now);
     await write(attempts, { kind: 'fail', token, scheduledAttempt: ofSchedule }, now);
-    return { kind: 'done', summary: `failed: ${reason}`, outcome };
+    return { kind: 'failed', reason, outcome };
   }
 
   const { retryAfter, disabled, breakCircuit } = await weighFailure(
@@ -560,15 +597,17 @@ export async function weighFailure(
 export const lastAttemptFailed = (attempt: number, schedule: RetrySchedule, outcome: AttemptOutcome) =>
   `Attempt ${attempt} of ${attemptsOf(schedule)} failed: ${describeOutcome(outcome)}`;
 
-/** Keeps a delivery that failed for good in the dead-letter queue and says `delivery.failed` on the bus. */
+/**
+ * Says `delivery.failed` on the bus for a delivery that failed for good: its endpoint's failure (or its event's),
+ * told to whoever routes the platform's events, never kept in a dead-letter queue (whose alarm is the platform's).
+ */
 export async function tellFailed(
   message: DeliveryMessage,
   subscription: Subscription,
   reason: string,
-  ports: Pick<DeliveryPorts, 'deadLetter' | 'publish'>,
+  ports: Pick<DeliveryPorts, 'publish'>,
   now: Date,
 ): Promise<void> {
-  await ports.deadLetter(message, reason);
   await ports.publish({
     type: 'delivery.failed',
     detail: {
