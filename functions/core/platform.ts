@@ -426,7 +426,7 @@ export const deliveryMetrics = {
     failures: 'DeliveryFailures',
     /** Time from sending an attempt to its answer or cut-off (Milliseconds). */
     attemptLatency: 'AttemptLatency',
-    /** Deliveries whose last attempt failed: they are `failed` and in the delivery DLQ (Count). */
+    /** Deliveries that failed for good (their endpoint's failure): `failed` on record, in no DLQ (Count). */
     deliveriesFailed: 'DeliveriesFailed',
     /** Deliveries moved from the main lane to the slow lane (Count). */
     movedToSlowLane: 'MovedToSlowLane',

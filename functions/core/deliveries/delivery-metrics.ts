@@ -113,7 +113,7 @@ export class DeliveryMetrics {
     else tally.failures.set(errorKind, (tally.failures.get(errorKind) ?? 0) + 1);
   }
 
-  /** A delivery whose last attempt failed (or that can never be sent): it ends `failed`, in the DLQ. */
+  /** A delivery whose last attempt failed (or that can never be sent): it ends `failed` on its record, in no DLQ. */
   public deliveryFailed(lane: MetricsLane): void {
     this.tally(lane).deliveriesFailed += 1;
   }

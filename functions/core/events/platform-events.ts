@@ -11,7 +11,11 @@ export interface WebhookDisabledEvent {
   };
 }
 
-/** A delivery's last attempt failed: it is `failed`, and its message in the delivery DLQ. */
+/**
+ * A delivery failed for good: its last scheduled attempt failed, its endpoint answered 410 Gone, its subscription
+ * was disabled, or its body has no form the subscription takes. It is `failed` on its record (`recover` sends it
+ * again); no dead-letter queue keeps it: the customer's endpoint failed, not the platform.
+ */
 export interface DeliveryFailedEvent {
   readonly type: 'delivery.failed';
   readonly detail: {
