@@ -13,8 +13,14 @@ import {
   deliveryMessageSchema,
 } from '#core/deliveries/delivery-message.ts';
 import { attemptErrorKind, DeliveryMetrics } from '#core/deliveries/delivery-metrics.ts';
-import { carryPack, type DeliveryPack, deliveryPackSchema } from '#core/deliveries/delivery-pack.ts';
+import {
+  carryPack,
+  type DeliveryPack,
+  deliveryPackSchema,
+  maxDeliveriesPerPack,
+} from '#core/deliveries/delivery-pack.ts';
 import { loadEnvironment } from '#core/environment.ts';
+import { KeyedLimiter } from '#core/keyed-limiter.ts';
 import { createLogger } from '#core/logger.ts';
 import { functions } from '#core/platform.ts';
 import { type Batch, deliveryAdapters, newBatch } from './ports.ts';
@@ -41,6 +47,17 @@ const orderedQueueName = queueNameOf(env.ORDERED_DELIVERY_QUEUE_URL);
 const laneOf = (record: SQSRecord): Lane | 'ordered' => {
   if (record.eventSourceARN.endsWith(`:${orderedQueueName}`)) return 'ordered';
   return record.eventSourceARN.endsWith(`:${slowQueueName}`) ? 'slow' : 'main';
+};
+
+/**
+ * Per batch, how many of a subscription's packed deliveries are attempted side by side: as many as a batch of
+ * single messages could hold, however many of its packs the batch has.
+ */
+const packSlots = new WeakMap<Batch, KeyedLimiter>();
+const packSlotsOf = (batch: Batch) => {
+  const slots = packSlots.get(batch) ?? new KeyedLimiter(maxDeliveriesPerPack);
+  packSlots.set(batch, slots);
+  return slots;
 };
 
 const laneQueueUrls: Record<Lane, string> = {
@@ -126,7 +143,10 @@ async function processRecord(record: SQSRecord, batch: Batch) {
   const receipt = receiptOf(record);
   if ('pack' in message) {
     await carryPack(message, receipt.count, {
-      process: (delivery) => processDelivery(delivery, lane, receipt, batch),
+      process: (delivery) =>
+        packSlotsOf(batch).run(delivery.subscriptionId, () =>
+          processDelivery(delivery, lane, receipt, batch),
+        ),
       sendAlone: (deliveries) =>
         sendAll(
           sqs,

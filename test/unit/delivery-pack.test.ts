@@ -9,6 +9,7 @@ import {
   maxPackBytes,
   packsOf,
 } from '#core/deliveries/delivery-pack.ts';
+import { KeyedLimiter } from '#core/keyed-limiter.ts';
 
 const delivery = (subscriptionId: string, n: number, body = '{"a":1}'): DeliveryMessage => ({
   id: `msg_${subscriptionId}_${n}`,
@@ -163,5 +164,50 @@ describe('BatchGathering', () => {
     const parts = [gathering.place().add([1]), gathering.place().add([2])];
     const settled = await Promise.allSettled(parts);
     expect(settled.map((one) => one.status)).toEqual(['rejected', 'rejected']);
+  });
+});
+
+describe('KeyedLimiter', () => {
+  it('runs at most the limit per key at once, the rest in the order they came, other keys alongside', async () => {
+    const limiter = new KeyedLimiter(2);
+    const running = new Map<string, number>();
+    const most = new Map<string, number>();
+    const started: string[] = [];
+    const gates: (() => void)[] = [];
+    const task = (key: string, name: string) =>
+      limiter.run(key, async () => {
+        started.push(name);
+        running.set(key, (running.get(key) ?? 0) + 1);
+        most.set(key, Math.max(most.get(key) ?? 0, running.get(key) ?? 0));
+        await new Promise<void>((open) => gates.push(open));
+        running.set(key, (running.get(key) ?? 0) - 1);
+        return name;
+      });
+    const all = Promise.all([
+      task('a', 'a1'),
+      task('a', 'a2'),
+      task('a', 'a3'),
+      task('b', 'b1'),
+      task('a', 'a4'),
+    ]);
+    await Promise.resolve();
+    expect(started).toEqual(['a1', 'a2', 'b1']);
+    while (started.length < 5 || gates.length > 0) {
+      gates.shift()?.();
+      await new Promise((tick) => setTimeout(tick, 0));
+    }
+    expect(await all).toEqual(['a1', 'a2', 'a3', 'b1', 'a4']);
+    expect(started).toEqual(['a1', 'a2', 'b1', 'a3', 'a4']);
+    expect(most.get('a')).toBe(2);
+  });
+
+  it('gives the place of a task that threw to the next one', async () => {
+    const limiter = new KeyedLimiter(1);
+    const first = limiter.run('a', async () => {
+      throw new Error('no');
+    });
+    const second = limiter.run('a', async () => 'ran');
+    await expect(first).rejects.toThrow('no');
+    expect(await second).toBe('ran');
   });
 });
