@@ -6,6 +6,7 @@ import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamod
 import dynalite from 'dynalite';
 import { table } from '../functions/core/platform.ts';
 import { readBodyBytes } from './aws-json-protocol.ts';
+import type { CallLog } from './call-log.ts';
 import type { Meter } from './meter.ts';
 
 /** dynalite's own bound on a request body. */
@@ -103,19 +104,21 @@ class CapturedResponse {
  * its consumed capacity asks dynalite for it (`ReturnConsumedCapacity: TOTAL`, which dynalite computes as
  * DynamoDB does: reads per 4 KB, halved when eventually consistent; writes per 1 KB of the larger of the old
  * and new item), the meter counts it, and the answer goes back as the client asked (without it, unless it
- * asked). A refused conditional write counts as one write unit, as DynamoDB bills it.
+ * asked). A refused conditional write counts as one write unit, as DynamoDB bills it. Given a call log, every
+ * request is logged once answered.
  */
 export class LocalDynamoDb {
   private constructor(
     private readonly server: Server,
     private readonly meter?: Meter,
+    private readonly calls?: CallLog,
   ) {}
 
   /**
    * Starts dynalite, on disk under `dataDir` or in memory. It listens on an unexposed loopback port only so
    * that closing it flushes and closes its LevelDB store; requests reach it through {@link handle}.
    */
-  static async start(dataDir?: string, meter?: Meter): Promise<LocalDynamoDb> {
+  static async start(dataDir?: string, meter?: Meter, calls?: CallLog): Promise<LocalDynamoDb> {
     const server = dynalite({
       ...(dataDir === undefined ? {} : { path: dataDir }),
       createTableMs: 0,
@@ -124,28 +127,34 @@ export class LocalDynamoDb {
     }) as Server;
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
-    return new LocalDynamoDb(server, meter);
+    return new LocalDynamoDb(server, meter, calls);
   }
 
   /** Serves one DynamoDB wire request. */
   handle(req: IncomingMessage, res: ServerResponse): void | Promise<void> {
-    if (this.meter === undefined) {
+    if (this.meter === undefined && this.calls === undefined) {
       this.server.emit('request', req, res);
       return;
     }
-    return this.metered(req, res, this.meter);
+    return this.inspected(req, res);
   }
 
-  private async metered(req: IncomingMessage, res: ServerResponse, meter: Meter): Promise<void> {
+  /** Serves a request whose body is read first: for the meter (see the class) and the call log. */
+  private async inspected(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const { meter } = this;
     const body = await readBodyBytes(req, maxRequestBytes);
     if (body === undefined) {
       res.writeHead(413, { 'transfer-encoding': 'chunked' }).end();
       return;
     }
-    const operation = String(req.headers['x-amz-target'] ?? '').split('.')[1] ?? '';
-    const access = Object.hasOwn(capacityOperations, operation) ? capacityOperations[operation] : undefined;
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const operation = target.split('.')[1] ?? '';
+    const access =
+      meter !== undefined && Object.hasOwn(capacityOperations, operation)
+        ? capacityOperations[operation]
+        : undefined;
     let data: Json | undefined;
-    if (access !== undefined) {
+    if (access !== undefined || this.calls !== undefined) {
       try {
         const parsed: unknown = JSON.parse(body.toString('utf8'));
         if (isObject(parsed)) data = parsed;
@@ -155,7 +164,7 @@ export class LocalDynamoDb {
     }
     const asked = data?.ReturnConsumedCapacity === 'TOTAL' || data?.ReturnConsumedCapacity === 'INDEXES';
     const forwarded =
-      data !== undefined && !asked
+      data !== undefined && access !== undefined && !asked
         ? Buffer.from(JSON.stringify({ ...data, ReturnConsumedCapacity: 'TOTAL' }))
         : body;
     const request = Object.assign(Readable.from([forwarded]), {
@@ -166,7 +175,8 @@ export class LocalDynamoDb {
     const captured = new CapturedResponse();
     this.server.emit('request', request, captured);
     let answer = await captured.done;
-    if (data !== undefined && access !== undefined) {
+    if (data !== undefined) this.calls?.request(req.headers, target, data);
+    if (meter !== undefined && data !== undefined && access !== undefined) {
       const kind = `${operation} ${itemKind(operation, data)}`.trim();
       if (captured.statusCode === 200) {
         const result: unknown = JSON.parse(answer.toString('utf8'));

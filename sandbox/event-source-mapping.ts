@@ -1,5 +1,6 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { EventSourceMappingDefinition } from '../functions/core/platform.ts';
+import type { CallLog } from './call-log.ts';
 import type { LocalFunction } from './lambda-runtime.ts';
 import type { Meter } from './meter.ts';
 import { messageSize } from './sqs/message.ts';
@@ -67,7 +68,8 @@ const deleteBatchSize = 10;
  * Plays Lambda's SQS event source mapping: pollers long-poll the queue, invoke the function with a batch, and
  * delete what succeeded. Failed messages stay, invisible until their visibility timeout ends (which a handler
  * may have changed), exactly as on AWS. Given a meter, the pollers' calls count as the billed SQS requests they
- * are on AWS: every receive (empty ones too) and one DeleteMessageBatch per ten messages deleted.
+ * are on AWS: every receive (empty ones too) and one DeleteMessageBatch per ten messages deleted. Given a call
+ * log, the same calls are logged as the function's: Lambda makes them with the function's role.
  */
 export class EventSourceMapping {
   private readonly abort = new AbortController();
@@ -80,7 +82,12 @@ export class EventSourceMapping {
     private readonly definition: EventSourceMappingDefinition,
     private readonly region: string,
     private readonly meter?: Meter,
+    private readonly calls?: CallLog,
   ) {}
+
+  private logCall(operation: 'ReceiveMessage' | 'DeleteMessageBatch'): void {
+    this.calls?.madeFor(this.fn.name, { service: 'sqs', operation, resource: this.queueName });
+  }
 
   start(): void {
     for (let i = 0; i < this.definition.maximumConcurrency; i++) this.pollers.push(this.poll());
@@ -108,6 +115,7 @@ export class EventSourceMapping {
         batch.reduce((bytes, message) => bytes + receivedSize(message), 0),
         batch.length,
       );
+      this.logCall('ReceiveMessage');
       if (batch.length === 0) continue;
       const event: SQSEvent = { Records: batch.map((message) => recordOf(message, queueArn, this.region)) };
       const outcome = await this.fn.invoke(event).catch((error: unknown) => {
@@ -123,6 +131,7 @@ export class EventSourceMapping {
           0,
           Math.min(deleteBatchSize, done.length - start),
         );
+        this.logCall('DeleteMessageBatch');
       }
     }
   }

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { type FunctionDefinition, type FunctionName, functions } from '../functions/core/platform.ts';
+import { runAs } from './call-log.ts';
 import type { Meter } from './meter.ts';
 
 /** A Lambda handler as its module exports it. */
@@ -50,7 +51,11 @@ export class LocalFunction {
       definition,
       async (environment) => {
         // A distinct URL is a distinct module instance: the environment's own copy of the handler's module scope.
-        const module = (await import(`${url}?environment=${environment}`)) as { handler?: Handler };
+        // The function's name is part of it, since functions may share an entry (the three delivery lanes): on
+        // AWS each has its own environments, and an SDK client of one never sends another's requests.
+        const module = (await import(`${url}?function=${name}&environment=${environment}`)) as {
+          handler?: Handler;
+        };
         if (typeof module.handler !== 'function') {
           throw new TypeError(`${entry} does not export a handler function`);
         }
@@ -91,7 +96,11 @@ export class LocalFunction {
       );
     });
     try {
-      const result = await Promise.race([handler(event, this.context(deadline)), timeout]);
+      // Run as this function: the AWS calls the invocation makes are its own (sandbox/call-log.ts).
+      const result = await Promise.race([
+        runAs(this.name, () => handler(event, this.context(deadline))),
+        timeout,
+      ]);
       this.idle.push(handler);
       return result;
     } catch (error) {
@@ -105,7 +114,7 @@ export class LocalFunction {
 
   private async coldStart(): Promise<Handler> {
     const started = performance.now();
-    const handler = await this.loadHandler(this.environments++);
+    const handler = await runAs(this.name, () => this.loadHandler(this.environments++));
     this.meter?.coldStart(this.name, this.definition.memorySizeMb, performance.now() - started);
     return handler;
   }

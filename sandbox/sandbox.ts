@@ -6,6 +6,7 @@ import { documentClient } from '../functions/core/aws/dynamodb.ts';
 import { defaultEventBusName, httpApi, type QueueName } from '../functions/core/platform.ts';
 import { type SettingValues, settingsEnvironment } from '../functions/core/settings.ts';
 import { LocalHttpApi } from './api-gateway.ts';
+import { type AwsCall, CallLog } from './call-log.ts';
 import { platformEventsQueue, startBus } from './compose/bus.ts';
 import { applyEnvironment, functionEnvironment } from './compose/environment.ts';
 import { loadFunctions } from './compose/functions.ts';
@@ -58,6 +59,12 @@ export interface SandboxOptions extends Partial<SettingValues> {
    * duration is its own, not stretched by its neighbours sharing the sandbox's one CPU. @default each mapping's own
    */
   readonly maximumConcurrency?: number;
+  /**
+   * Logs which function made which AWS call, for {@link Sandbox.calls} (the least-privilege proof). Off by
+   * default: it reads every DynamoDB request's body.
+   * @default false
+   */
+  readonly recordCalls?: boolean;
 }
 
 export interface Sandbox {
@@ -78,6 +85,11 @@ export interface Sandbox {
   meter(): MeterSnapshot;
   /** Starts the meter from zero. */
   resetMeter(): void;
+  /**
+   * Every AWS call a function made since the start, its event source mapping's receives and deletes included
+   * (start the sandbox with `recordCalls: true`).
+   */
+  calls(): AwsCall[];
   /**
    * What EventBridge would have published to CloudWatch for each rule of the bus since the start, by rule
    * name: `Invocations`, `FailedInvocations`, `InvocationsSentToDlq`, `InvocationsFailedToBeSentToDlq`.
@@ -124,6 +136,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // stop (their handlers still call the stores through the server), then the server, then the stores.
   const started: (() => Promise<void>)[] = [];
   const meter = options.meter ? new Meter() : undefined;
+  const calls = options.recordCalls ? CallLog.start() : undefined;
   const pollers: EventSourceMapping[] = [];
   let stopping: Promise<void> | undefined;
   const stopAll = () => {
@@ -131,6 +144,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await Promise.all(pollers.map((mapping) => mapping.stop()));
       await server.close();
       for (const stop of [...started].reverse()) await stop();
+      calls?.stop();
     })();
     return stopping;
   };
@@ -139,7 +153,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await mkdir(dataDir, { recursive: true });
       started.push(await lockDataDir(dataDir));
     }
-    const dynamo = await LocalDynamoDb.start(dataDir && join(dataDir, 'dynamodb'), meter);
+    const dynamo = await LocalDynamoDb.start(dataDir && join(dataDir, 'dynamodb'), meter, calls);
     started.push(() => dynamo.close());
     const sqs = await openSqs({ endpoint, accountId: awsAccountId, region, dataDir, meter });
     started.push(() => sqs.close());
@@ -173,7 +187,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     });
 
     let api: LocalHttpApi | undefined;
-    server.route(sandboxRoute({ dynamo, sqs, buses, kms, api: () => api }));
+    server.route(sandboxRoute({ dynamo, sqs, buses, kms, calls, api: () => api }));
 
     const dynamoClient = new DynamoDBClient({ endpoint, region });
     started.push(async () => dynamoClient.destroy());
@@ -186,6 +200,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const mappings = eventSourceMappingsOf(sqs, lambdas, {
       region,
       meter,
+      calls,
       // Checked with the other settings above (settingsEnvironment).
       mainLaneConcurrency: options.mainLaneConcurrency,
       mainLaneBatchSize: options.mainLaneBatchSize,
@@ -210,6 +225,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return meter.snapshot();
       },
       resetMeter: () => meter?.reset(),
+      calls: () => {
+        if (calls === undefined) throw new Error('The sandbox was started without recordCalls: true');
+        return calls.calls();
+      },
       ruleMetrics: () => buses.ruleMetrics(eventBusName),
       undeliverableEvents: () => undeliverable.list(),
       close: stopAll,

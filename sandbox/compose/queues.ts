@@ -12,6 +12,7 @@ import {
   queues,
 } from '../../functions/core/platform.ts';
 import type { SettingValues } from '../../functions/core/settings.ts';
+import type { CallLog } from '../call-log.ts';
 import { EventSourceMapping } from '../event-source-mapping.ts';
 import type { LocalFunction } from '../lambda-runtime.ts';
 import type { Meter } from '../meter.ts';
@@ -122,6 +123,8 @@ export function eventSourceMappingsOf(
   options: MappingCapacity & {
     readonly region: string;
     readonly meter: Meter | undefined;
+    /** Logs the mappings' receives and deletes as their functions' calls. */
+    readonly calls?: CallLog | undefined;
   },
 ): EventSourceMapping[] {
   return mappingDefinitionsOf(options).map(
@@ -133,6 +136,7 @@ export function eventSourceMappingsOf(
         mapping,
         options.region,
         options.meter,
+        options.calls,
       ),
   );
 }

@@ -6,7 +6,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { LocalHttpApi } from '../api-gateway.ts';
-import { handleAwsJsonRequest, unknownOperationError } from '../aws-json-protocol.ts';
+import { type AwsJsonService, handleAwsJsonRequest, unknownOperationError } from '../aws-json-protocol.ts';
+import type { CallLog } from '../call-log.ts';
 import type { LocalDynamoDb } from '../dynamodb.ts';
 import type { LocalEventBuses } from '../eventbridge/event-bus.ts';
 import { testEventPattern } from '../eventbridge/test-event-pattern.ts';
@@ -71,7 +72,8 @@ export async function listen(port: number): Promise<SandboxServer> {
 
 /**
  * Routes the AWS endpoints by `X-Amz-Target` and the rest to the HTTP API, which answers 503 as API Gateway
- * would while `api()` is undefined (the functions are still loading).
+ * would while `api()` is undefined (the functions are still loading). Given a call log, every SQS, EventBridge
+ * and KMS request is logged once served (DynamoDB's are logged by the LocalDynamoDb it was given).
  */
 export function sandboxRoute(parts: {
   readonly dynamo: LocalDynamoDb;
@@ -79,17 +81,30 @@ export function sandboxRoute(parts: {
   readonly buses: LocalEventBuses;
   readonly kms: KmsEmulator;
   readonly api: () => LocalHttpApi | undefined;
+  readonly calls?: CallLog | undefined;
 }): Route {
-  const { dynamo, sqs, buses, kms } = parts;
+  const { dynamo, sqs, buses, kms, calls } = parts;
   return async (req, res) => {
     const target = String(req.headers['x-amz-target'] ?? '');
     const service = target.split('.')[0];
+    const logged = (handle: AwsJsonService['handle']): AwsJsonService['handle'] =>
+      calls === undefined
+        ? handle
+        : async (name, input, signal) => {
+            let output: unknown;
+            try {
+              output = await handle(name, input, signal);
+              return output;
+            } finally {
+              calls.request(req.headers, target, input, output);
+            }
+          };
     if (service === 'DynamoDB_20120810') return dynamo.handle(req, res);
     if (service === SQS_TARGET_PREFIX) {
       return handleAwsJsonRequest(req, res, {
         namespace: SQS_NAMESPACE,
         targetPrefix: SQS_TARGET_PREFIX,
-        handle: (name, input, signal) => sqs.handle(name, input, signal),
+        handle: logged((name, input, signal) => sqs.handle(name, input, signal)),
       });
     }
     if (service === 'AWSEvents') {
@@ -97,11 +112,11 @@ export function sandboxRoute(parts: {
         namespace: 'com.amazonaws.eventbridge',
         jsonVersion: '1.1',
         targetPrefix: 'AWSEvents',
-        handle: async (name, input) => {
+        handle: logged(async (name, input) => {
           if (name === 'PutEvents') return buses.putEvents(input);
           if (name === 'TestEventPattern') return testEventPattern(input);
           throw unknownOperationError(name);
-        },
+        }),
       });
     }
     if (service === KMS_TARGET_PREFIX) {
@@ -109,7 +124,7 @@ export function sandboxRoute(parts: {
         namespace: KMS_NAMESPACE,
         jsonVersion: '1.1',
         targetPrefix: KMS_TARGET_PREFIX,
-        handle: (name, input) => kms.handle(name, input),
+        handle: logged((name, input) => kms.handle(name, input)),
       });
     }
     const api = parts.api();
