@@ -15,6 +15,7 @@ import {
 } from './errors.ts';
 import { md5OfMessageAttributes } from './md5.ts';
 import { messageSize } from './message.ts';
+import type { MoveTaskEntry } from './move-tasks.ts';
 import type {
   MessageAttributeValue,
   ReceivedMessage,
@@ -43,6 +44,13 @@ export interface SqsOperations {
   receiveMessages(queueUrlOrName: string, options?: ReceiveMessagesOptions): Promise<ReceivedMessage[]>;
   deleteMessage(queueUrlOrName: string, receiptHandle: string): void;
   changeMessageVisibility(queueUrlOrName: string, receiptHandle: string, seconds: number): void;
+  startMessageMoveTask(
+    sourceArn: string,
+    destinationArn?: string,
+    maxNumberOfMessagesPerSecond?: number,
+  ): string;
+  listMessageMoveTasks(sourceArn: string, maxResults?: number): readonly MoveTaskEntry[];
+  cancelMessageMoveTask(taskHandle: string): number;
 }
 
 type Input = Readonly<Record<string, unknown>>;
@@ -125,6 +133,26 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
     );
     return {};
   },
+  StartMessageMoveTask: (emulator, input) => {
+    const destinationArn = optionalString(input, 'DestinationArn');
+    const perSecond = optionalInteger(input, 'MaxNumberOfMessagesPerSecond');
+    return {
+      TaskHandle: emulator.startMessageMoveTask(
+        requiredString(input, 'SourceArn'),
+        destinationArn === '' ? undefined : destinationArn,
+        perSecond,
+      ),
+    };
+  },
+  ListMessageMoveTasks: (emulator, input) => ({
+    Results: emulator.listMessageMoveTasks(
+      requiredString(input, 'SourceArn'),
+      optionalInteger(input, 'MaxResults'),
+    ),
+  }),
+  CancelMessageMoveTask: (emulator, input) => ({
+    ApproximateNumberOfMessagesMoved: emulator.cancelMessageMoveTask(requiredString(input, 'TaskHandle')),
+  }),
   ChangeMessageVisibilityBatch: (emulator, input) => {
     const queueUrl = requiredString(input, 'QueueUrl');
     emulator.getQueueUrl(queueUrl);
@@ -147,9 +175,6 @@ const NOT_IMPLEMENTED = new Set([
   'UntagQueue',
   'ListQueueTags',
   'ListDeadLetterSourceQueues',
-  'StartMessageMoveTask',
-  'CancelMessageMoveTask',
-  'ListMessageMoveTasks',
 ]);
 
 /** Runs one wire operation against the emulator; throws {@link AwsServiceError}s in SQS's shapes. */

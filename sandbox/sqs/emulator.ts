@@ -33,6 +33,7 @@ import {
   MAX_VISIBILITY_SECONDS,
   messageSize,
 } from './message.ts';
+import { MessageMoveTasks, type MoveTaskEntry } from './move-tasks.ts';
 import { Queue } from './queue.ts';
 import { checkQueueName, queueNameOf } from './queue-name.ts';
 import { newReceiptHandle, parseReceiptHandle } from './receipt-handle.ts';
@@ -100,6 +101,8 @@ export class SqsEmulator implements SqsOperations {
    * only guards).
    */
   readonly #deletedAt = new Map<string, number>();
+  /** Dead-letter queue redrives under way and done (in memory: see move-tasks.ts). */
+  readonly #moveTasks: MessageMoveTasks;
   #closed = false;
 
   private constructor(options: SqsEmulatorOptions, state: SqsState, journal: Journal | undefined) {
@@ -110,6 +113,28 @@ export class SqsEmulator implements SqsOperations {
     this.#state = state;
     this.#journal = journal;
     this.#meter = options.meter;
+    this.#moveTasks = new MessageMoveTasks(
+      {
+        queueType: (arn) => {
+          const queue = this.#queueByArn(arn);
+          return queue === undefined ? undefined : queue.fifo === undefined ? 'standard' : 'fifo';
+        },
+        isDeadLetterQueue: (arn) =>
+          [...this.#state.queues.values()].some(
+            (queue) => redrivePolicyOf(queue.settings)?.deadLetterTargetArn === arn,
+          ),
+        messageCount: (arn) => {
+          const counts = this.#queueByArn(arn)?.counts(this.#now());
+          return counts === undefined ? 0 : counts.visible + counts.inFlight + counts.delayed;
+        },
+        oldestVisible: (arn) => {
+          const queue = this.#queueByArn(arn);
+          return queue === undefined ? undefined : queue.visibleMessages(this.#now()).next().value;
+        },
+        move: (message, sourceArn, destinationArn) => this.#move(message, sourceArn, destinationArn),
+      },
+      this.#now,
+    );
   }
 
   /** Opens the emulator, replaying the state kept in `dataDir` if given. */
@@ -469,6 +494,48 @@ export class SqsEmulator implements SqsOperations {
     if (seconds === 0) this.#wake(queue.name);
   }
 
+  /**
+   * Starts moving a dead-letter queue's messages back to the queues they came from, or to `destinationArn`
+   * (`StartMessageMoveTask`, see move-tasks.ts); answers the task's handle.
+   */
+  startMessageMoveTask(
+    sourceArn: string,
+    destinationArn?: string,
+    maxNumberOfMessagesPerSecond?: number,
+  ): string {
+    if (this.#closed) throw new Error('The SQS emulator is closed');
+    return this.#moveTasks.start(sourceArn, destinationArn, maxNumberOfMessagesPerSecond);
+  }
+
+  /** The most recent move tasks of a dead-letter queue, newest first (`ListMessageMoveTasks`). */
+  listMessageMoveTasks(sourceArn: string, maxResults?: number): readonly MoveTaskEntry[] {
+    return this.#moveTasks.list(sourceArn, maxResults);
+  }
+
+  /** Stops a running move task; answers how many messages it moved (`CancelMessageMoveTask`). */
+  cancelMessageMoveTask(taskHandle: string): number {
+    return this.#moveTasks.cancel(taskHandle);
+  }
+
+  /**
+   * A redrive's move of one message: a new message in the destination (new id, new enqueue time, received 0 times;
+   * body, attributes, and on a FIFO queue group and de-duplication id kept), and the original deleted.
+   */
+  #move(message: StoredMessage, sourceArn: string, destinationArn: string): void {
+    const source = this.#queueByArn(sourceArn);
+    const destination = this.#queueByArn(destinationArn);
+    if (source === undefined || destination === undefined) throw queueDoesNotExist();
+    this.sendMessage(destination.name, message.body, {
+      ...(message.messageAttributes === undefined ? {} : { messageAttributes: message.messageAttributes }),
+      ...(message.awsTraceHeader === undefined ? {} : { awsTraceHeader: message.awsTraceHeader }),
+      ...(message.messageGroupId === undefined ? {} : { messageGroupId: message.messageGroupId }),
+      ...(destination.fifo === undefined || message.deduplicationId === undefined
+        ? {}
+        : { messageDeduplicationId: message.deduplicationId }),
+    });
+    this.#commit([{ type: 'delete', queue: source.name, id: message.id }]);
+  }
+
   /** Writes the whole state as a snapshot and empties the journal (no-op in memory). */
   compact(): void {
     if (this.#journal === undefined) return;
@@ -479,6 +546,7 @@ export class SqsEmulator implements SqsOperations {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#moveTasks.close();
     for (const { timer } of this.#delayWakes.values()) clearTimeout(timer);
     this.#delayWakes.clear();
     for (const name of [...this.#waiters.keys()]) this.#wake(name);

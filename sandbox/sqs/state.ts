@@ -134,6 +134,10 @@ export class SqsState {
           ...kept,
           visibleAt: change.at,
           deadLetterSourceArn: change.sourceArn,
+          // Into a FIFO dead-letter queue, SQS replaces the de-duplication id with the message's id (so two
+          // messages that shared one are both kept) and starts its enqueue time again (SQS Developer Guide:
+          // dead-letter queue redrive; dead-letter queue retention).
+          ...(target.fifo === undefined ? {} : { deduplicationId: change.id, sentAt: change.at }),
           ...(change.sequenceNumber === undefined ? {} : { sequenceNumber: change.sequenceNumber }),
         });
         if (change.sequenceNumber !== undefined) target.fifo?.arrived(change.sequenceNumber);

@@ -605,7 +605,7 @@ describe('SQS FIFO queues: receiving in group order', () => {
     ]);
   });
 
-  it('moves a message received maxReceiveCount times to the FIFO dead-letter queue with its group and deduplication ids, and the group’s next message follows (SQS Developer Guide: Using dead-letter queues in Amazon SQS)', async () => {
+  it('moves a message received maxReceiveCount times to the FIFO dead-letter queue in its group, its deduplication id replaced by its message id, and the group’s next message follows (SQS Developer Guide: Using dead-letter queues; dead-letter queue redrive)', async () => {
     const dlq = await createQueue('poison-dlq.fifo');
     const QueueUrl = await createQueue('poison.fifo', {
       VisibilityTimeout: '10',
@@ -630,9 +630,11 @@ describe('SQS FIFO queues: receiving in group order', () => {
       ['already-there', earlier.MessageId],
       ['poison', poison.MessageId],
     ]);
+    // "The original message's deduplication ID will be replaced with the original message's ID", so that the
+    // dead-letter queue's de-duplication keeps two messages that shared one.
     expect(dead[1]?.Attributes).toMatchObject({
       MessageGroupId: 'g',
-      MessageDeduplicationId: 'dedup-poison',
+      MessageDeduplicationId: poison.MessageId,
       DeadLetterQueueSourceArn: 'arn:aws:sqs:us-east-1:000000000000:poison.fifo',
     });
     // The dead-letter queue numbers the message after what it held, keeping its own group order.
