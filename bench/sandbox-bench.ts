@@ -5,7 +5,9 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { documentClient } from '#core/aws/dynamodb.ts';
+import { KmsSecretSealer } from '#core/aws/kms-secrets.ts';
 import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
 import { newId } from '#core/ids.ts';
 import { newSigningSecret } from '#core/payloads/signing.ts';
@@ -31,13 +33,20 @@ export async function startBenchSandbox(options: SandboxOptions = {}): Promise<B
   const sandbox = await startSandbox({ port: 0, logLevel: 'SILENT', meter: true, ...options });
   const dynamo = new DynamoDBClient({ endpoint: sandbox.endpoint, region: 'us-east-1', credentials });
   const bus = new EventBridgeClient({ endpoint: sandbox.endpoint, region: 'us-east-1', credentials });
+  const kms = new KMSClient({ endpoint: sandbox.endpoint, region: 'us-east-1', credentials });
   return {
     sandbox,
     bus,
-    subscriptions: new SubscriptionRecordStore(documentClient(dynamo), tableName),
+    // Secrets sealed as the API seals them, so the delivery functions' decrypts are metered as on AWS.
+    subscriptions: new SubscriptionRecordStore(
+      documentClient(dynamo),
+      tableName,
+      new KmsSecretSealer(kms, sandbox.signingSecretKeyArn),
+    ),
     deliveries: new DeliveryStore(documentClient(dynamo), tableName),
     close: async () => {
       bus.destroy();
+      kms.destroy();
       dynamo.destroy();
       await sandbox.close();
     },

@@ -16,6 +16,7 @@ import {
 } from '../functions/core/platform.ts';
 import type { SettingValues } from '../functions/core/settings.ts';
 import { blockPrivateTargets, PlatformFunction } from './platform-function.ts';
+import type { SecretKey } from './secret-key.ts';
 import { bindSettings, checkedSetting, settingOfProp } from './setting-props.ts';
 import type { WebhookTable } from './webhook-table.ts';
 import type { WorkQueue } from './work-queue.ts';
@@ -26,6 +27,8 @@ export const VISIBILITY_TO_TIMEOUT_RATIO = 6;
 export interface DeliveryPipelineProps {
   /** The platform's table (subscriptions, deliveries, attempts). */
   readonly table: WebhookTable;
+  /** The key the signing secrets are sealed with: the delivery functions decrypt them to sign. */
+  readonly secretKey: SecretKey;
   /** The platform's queues, by their platform.ts name. */
   readonly queues: Readonly<Record<QueueName, WorkQueue>>;
   /**
@@ -162,6 +165,8 @@ export class DeliveryPipeline extends Construct {
       });
       // Reads the subscription, records each attempt, and notes an endpoint's health on its subscription.
       table.grantReadWriteTo(fn);
+      // Signs with the subscription's secrets: the only functions that may decrypt them.
+      props.secretKey.grantDecryptTo(fn);
       // A retry is a new message, delayed: to a lane, or to the retry queue to wait longer than 15 minutes.
       queues.delivery.grantSendTo(fn, 'DELIVERY_QUEUE_URL');
       queues.slowDelivery.grantSendTo(fn, 'SLOW_DELIVERY_QUEUE_URL');

@@ -15,6 +15,7 @@ import { Construct } from 'constructs';
 import { functions, httpApi } from '../functions/core/platform.ts';
 import type { SettingValues } from '../functions/core/settings.ts';
 import { blockPrivateTargets, PlatformFunction } from './platform-function.ts';
+import type { SecretKey } from './secret-key.ts';
 import { bindSettings, checkedSetting, settingOfProp } from './setting-props.ts';
 import type { WebhookTable } from './webhook-table.ts';
 import type { WorkQueue } from './work-queue.ts';
@@ -30,6 +31,8 @@ export interface ApiThrottle {
 export interface SubscriptionApiProps {
   /** The platform's table (API keys, subscriptions, deliveries). */
   readonly table: WebhookTable;
+  /** The key the signing secrets are sealed with: the API encrypts the secrets it makes, and reads none. */
+  readonly secretKey: SecretKey;
   /** The fan-out queue, where the API puts the test events it sends through the delivery path. */
   readonly fanOutQueue: WorkQueue;
   /** The main delivery lane, where the API puts the attempts clients ask for (retry, recover). */
@@ -109,6 +112,7 @@ export class SubscriptionApi extends Construct {
       },
     });
     props.table.grantReadWriteTo(this.apiFunction);
+    props.secretKey.grantEncryptTo(this.apiFunction);
     props.fanOutQueue.grantSendTo(this.apiFunction, 'FAN_OUT_QUEUE_URL');
     props.deliveryQueue.grantSendTo(this.apiFunction, 'DELIVERY_QUEUE_URL');
     props.orderedDeliveryQueue.grantSendTo(this.apiFunction, 'ORDERED_DELIVERY_QUEUE_URL');

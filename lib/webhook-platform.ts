@@ -21,6 +21,7 @@ import { PlatformDashboard } from './dashboard.ts';
 import { DeliveryPipeline } from './delivery-pipeline.ts';
 import { EventRouting } from './event-routing.ts';
 import type { PlatformFunction } from './platform-function.ts';
+import { SecretKey } from './secret-key.ts';
 import { bindSettings, type SettingProps, settingsOfProps } from './setting-props.ts';
 import { type ApiThrottle, SubscriptionApi } from './subscription-api.ts';
 import { WebhookTable } from './webhook-table.ts';
@@ -201,6 +202,8 @@ export interface WebhookPlatformProps extends SettingProps {
  */
 export class WebhookPlatform extends Construct {
   public readonly table: WebhookTable;
+  /** The KMS key the subscriptions' signing secrets are sealed with. */
+  public readonly secretKey: SecretKey;
   public readonly queues: Readonly<Record<QueueName, WorkQueue>>;
   public readonly routing: EventRouting;
   public readonly pipeline: DeliveryPipeline;
@@ -256,6 +259,8 @@ export class WebhookPlatform extends Construct {
       removalPolicy,
       deletionProtection: removalPolicy !== RemovalPolicy.DESTROY,
     });
+    // Kept as long as the table: without it, no stored signing secret can be read.
+    this.secretKey = new SecretKey(this, 'SecretKey', { removalPolicy });
     this.queues = Object.fromEntries(
       Object.entries(queueDefinitions).map(([name, definition]) => [
         name,
@@ -269,6 +274,7 @@ export class WebhookPlatform extends Construct {
     });
     this.pipeline = new DeliveryPipeline(this, 'Pipeline', {
       table: this.table,
+      secretKey: this.secretKey,
       queues: this.queues,
       eventBus: this.routing.eventBus,
       retryScheduleSeconds: settings.retrySchedule,
@@ -285,6 +291,7 @@ export class WebhookPlatform extends Construct {
     });
     this.api = new SubscriptionApi(this, 'Api', {
       table: this.table,
+      secretKey: this.secretKey,
       fanOutQueue: this.queues.fanOut,
       deliveryQueue: this.queues.delivery,
       orderedDeliveryQueue: this.queues.orderedDelivery,

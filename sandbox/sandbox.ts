@@ -72,6 +72,8 @@ export interface Sandbox {
   readonly endpoint: string;
   readonly apiKey: string;
   readonly eventBusName: string;
+  /** The KMS key the signing secrets are sealed with (what the functions' `SIGNING_SECRET_KEY_ARN` names). */
+  readonly signingSecretKeyArn: string;
   readonly queueUrl: (queue: QueueName | `${QueueName}Dlq`) => string;
   /**
    * A queue that gets every event the platform itself puts on the bus (webhook.disabled, delivery.failed,
@@ -166,11 +168,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       meter,
     });
 
+    const signingSecretKeyArn = kms.ensureKey(signingSecretKeyAlias);
     applyEnvironment(
       functionEnvironment({
         sqs,
         tableName,
         eventBusName,
+        signingSecretKeyArn,
         allowPrivateTargets: options.allowPrivateTargets ?? true,
         settingsVariables,
       }),
@@ -218,6 +222,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       endpoint,
       apiKey,
       eventBusName,
+      signingSecretKeyArn,
       queueUrl: (queue: QueueName | `${QueueName}Dlq`) => queueUrlOf(sqs, queue),
       platformEventsQueueUrl: sqs.queueUrl(platformEventsQueue),
       meter: () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
@@ -8,6 +9,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { PortalSigningKeys } from '#core/accounts/portal-signing-key.ts';
 import { enqueueDeliveries } from '#core/aws/delivery-queues.ts';
 import { documentClient } from '#core/aws/dynamodb.ts';
+import { KmsSecretSealer } from '#core/aws/kms-secrets.ts';
 import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
 import { EventStore } from '#core/deliveries/event-store.ts';
 import { ResourcePositionStore } from '#core/deliveries/resource-position-store.ts';
@@ -31,7 +33,12 @@ const env = loadEnvironment(functions.api.environment);
 const logger = createLogger('api');
 const db = documentClient();
 const sqs = new SQSClient({});
-const subscriptions = new SubscriptionRecordStore(db, env.TABLE_NAME);
+// Secrets are stored sealed; the API may seal them, never open one (only the delivery functions may).
+const subscriptions = new SubscriptionRecordStore(
+  db,
+  env.TABLE_NAME,
+  new KmsSecretSealer(new KMSClient({}), env.SIGNING_SECRET_KEY_ARN),
+);
 const deliveries = new DeliveryStore(db, env.TABLE_NAME);
 const events = new EventStore(db, env.TABLE_NAME);
 const positions = new ResourcePositionStore(db, env.TABLE_NAME);

@@ -15,6 +15,9 @@ const flag = z.enum(['true', 'false']);
 /** The variables that name the resources a function uses, and where it may send webhooks. */
 const wiringShape = {
   TABLE_NAME: z.string().check(z.minLength(1)),
+  SIGNING_SECRET_KEY_ARN: z
+    .string()
+    .check(z.regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/)),
   DELIVERY_QUEUE_URL: z.url(),
   SLOW_DELIVERY_QUEUE_URL: z.url(),
   ORDERED_DELIVERY_QUEUE_URL: z.url(),

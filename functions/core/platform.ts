@@ -36,10 +36,12 @@ export interface QueueDefinition {
 
 /**
  * Environment variables a function reads: the resources' names (from the resources in CDK, or the sandbox), where
- * webhooks may go, and the settings of settings.ts.
+ * webhooks may go, and the settings of settings.ts. `SIGNING_SECRET_KEY_ARN` names the KMS key that seals the
+ * signing secrets: the API may encrypt under it, the delivery functions decrypt.
  */
 export type EnvironmentVariable =
   | 'TABLE_NAME'
+  | 'SIGNING_SECRET_KEY_ARN'
   | 'DELIVERY_QUEUE_URL'
   | 'SLOW_DELIVERY_QUEUE_URL'
   | 'ORDERED_DELIVERY_QUEUE_URL'
@@ -156,6 +158,7 @@ export type QueueName = keyof typeof queues;
 /** The delivery functions' shared settings, and where each lane's queue is. */
 const deliveryEnvironment = [
   'TABLE_NAME',
+  'SIGNING_SECRET_KEY_ARN',
   'DELIVERY_QUEUE_URL',
   'SLOW_DELIVERY_QUEUE_URL',
   'ORDERED_DELIVERY_QUEUE_URL',
@@ -187,6 +190,7 @@ export const functions = {
     memorySizeMb: 512,
     environment: [
       'TABLE_NAME',
+      'SIGNING_SECRET_KEY_ARN',
       'ALLOW_PRIVATE_TARGETS',
       'FAN_OUT_QUEUE_URL',
       'DELIVERY_QUEUE_URL',

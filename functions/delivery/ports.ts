@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { KMSClient } from '@aws-sdk/client-kms';
 import {
   ChangeMessageVisibilityBatchCommand,
   ChangeMessageVisibilityCommand,
@@ -8,6 +9,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSRecord } from 'aws-lambda';
 import { documentClient } from '#core/aws/dynamodb.ts';
+import { KmsSecretOpener } from '#core/aws/kms-secrets.ts';
 import { deadLetter, sendAll } from '#core/aws/queues.ts';
 import {
   type CircuitPorts,
@@ -79,7 +81,9 @@ export function deliveryAdapters(env: DeliveryEnvironment, logger: Logger) {
   const sqs = new SQSClient({});
   const eventBridge = new EventBridgeClient({});
   const db = documentClient();
-  const subscriptions = new SubscriptionHealthStore(db, env.TABLE_NAME);
+  // Subscriptions come with their signing secrets opened (each decrypted once per environment).
+  const secrets = new KmsSecretOpener(new KMSClient({}), env.SIGNING_SECRET_KEY_ARN);
+  const subscriptions = new SubscriptionHealthStore(db, env.TABLE_NAME, secrets);
   const deliveries = new DeliveryStore(db, env.TABLE_NAME);
   const events = new EventStore(db, env.TABLE_NAME);
   const held = new HeldDeliveryStore(db, env.TABLE_NAME);

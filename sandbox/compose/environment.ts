@@ -9,6 +9,8 @@ export function functionEnvironment(options: {
   readonly sqs: SqsEmulator;
   readonly tableName: string;
   readonly eventBusName: string;
+  /** The ARN of the sandbox KMS's key for the signing secrets. */
+  readonly signingSecretKeyArn: string;
   readonly allowPrivateTargets: boolean;
   /** The settings' variables (`settingsEnvironment`), checked before anything starts. */
   readonly settingsVariables: ReturnType<typeof settingsEnvironment>;
@@ -16,6 +18,7 @@ export function functionEnvironment(options: {
   const { sqs } = options;
   return {
     TABLE_NAME: options.tableName,
+    SIGNING_SECRET_KEY_ARN: options.signingSecretKeyArn,
     DELIVERY_QUEUE_URL: sqs.queueUrl(queueNames.delivery),
     FAN_OUT_DLQ_URL: sqs.queueUrl(deadLetterQueueName('fanOut')),
     DELIVERY_DLQ_URL: sqs.queueUrl(deadLetterQueueName('delivery')),

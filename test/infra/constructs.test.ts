@@ -12,6 +12,7 @@ import { PlatformAlarms, type PlatformAlarmsProps } from '../../lib/alarms.ts';
 import { DeliveryPipeline, type DeliveryPipelineProps } from '../../lib/delivery-pipeline.ts';
 import { EventRouting } from '../../lib/event-routing.ts';
 import { PlatformFunction } from '../../lib/platform-function.ts';
+import { SecretKey } from '../../lib/secret-key.ts';
 import { SubscriptionApi, type SubscriptionApiProps } from '../../lib/subscription-api.ts';
 import { WebhookTable } from '../../lib/webhook-table.ts';
 import { WorkQueue } from '../../lib/work-queue.ts';
@@ -37,6 +38,7 @@ function pipeline(props: Partial<DeliveryPipelineProps> = {}): DeliveryPipeline 
   const stack = newStack();
   return new DeliveryPipeline(stack, 'Pipeline', {
     table: new WebhookTable(stack, 'Table'),
+    secretKey: new SecretKey(stack, 'SecretKey'),
     queues: platformQueues(stack),
     eventBus: new EventBus(stack, 'Bus'),
     ...props,
@@ -49,6 +51,7 @@ function subscriptionApi(props: Partial<SubscriptionApiProps> = {}): Subscriptio
   const all = platformQueues(stack);
   return new SubscriptionApi(stack, 'Api', {
     table: new WebhookTable(stack, 'Table'),
+    secretKey: new SecretKey(stack, 'SecretKey'),
     fanOutQueue: all.fanOut,
     deliveryQueue: all.delivery,
     orderedDeliveryQueue: all.orderedDelivery,
@@ -134,6 +137,7 @@ describe('DeliveryPipeline checks', () => {
       () =>
         new DeliveryPipeline(stack, 'Pipeline', {
           table: new WebhookTable(stack, 'Table'),
+          secretKey: new SecretKey(stack, 'SecretKey'),
           queues: platformQueues(stack, {
             slowDelivery: { ...queues.slowDelivery, visibilityTimeoutSeconds: tooShort },
           }),
@@ -157,6 +161,7 @@ describe('DeliveryPipeline checks', () => {
       () =>
         new DeliveryPipeline(stack, 'Pipeline', {
           table: new WebhookTable(stack, 'Table'),
+          secretKey: new SecretKey(stack, 'SecretKey'),
           queues: withoutRetry as Record<QueueName, WorkQueue>,
           eventBus: new EventBus(stack, 'Bus'),
         }),

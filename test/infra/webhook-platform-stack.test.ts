@@ -45,6 +45,7 @@ const logicalId = (construct: { node: { defaultChild?: unknown } }): string =>
 const queueId = (name: QueueName): string => logicalId(stack.platform.queues[name].queue);
 const deadLetterQueueId = (name: QueueName): string => logicalId(stack.platform.queues[name].deadLetterQueue);
 const busId = (): string => logicalId(stack.platform.routing.eventBus);
+const secretKeyId = (): string => logicalId(stack.platform.secretKey.key);
 
 function resource(id: string): CfnResource {
   const found = resources[id];
@@ -435,6 +436,7 @@ describe('functions', () => {
       { value: unknown; sendsTo?: string; putsEventsOn?: string; withoutSendFor?: readonly FunctionName[] }
     > = {
       TABLE_NAME: { value: { Ref: logicalId(stack.platform.table.table) } },
+      SIGNING_SECRET_KEY_ARN: { value: { 'Fn::GetAtt': [secretKeyId(), 'Arn'] } },
       DELIVERY_QUEUE_URL: { value: { Ref: queueId('delivery') }, sendsTo: queueId('delivery') },
       SLOW_DELIVERY_QUEUE_URL: {
         value: { Ref: queueId('slowDelivery') },
@@ -577,6 +579,35 @@ describe('functions', () => {
     }
   });
 
+  it('lets only the functions that sign webhooks decrypt the signing secrets, and only the API encrypt them', () => {
+    const signers: readonly FunctionName[] = ['delivery', 'slowDelivery', 'orderedDelivery'];
+    for (const name of functionNames) {
+      const onKms = roleStatements(functionId(name)).filter((s) =>
+        [s.Action].flat().some((a) => a.startsWith('kms:') || a === '*'),
+      );
+      const action = signers.includes(name) ? 'kms:Decrypt' : name === 'api' ? 'kms:Encrypt' : undefined;
+      expect(onKms, name).toEqual(
+        action === undefined
+          ? []
+          : [
+              {
+                Effect: 'Allow',
+                Action: action,
+                Resource: { 'Fn::GetAtt': [secretKeyId(), 'Arn'] },
+                Condition: { StringEquals: { 'kms:EncryptionContext:purpose': 'webhook-signing-secret' } },
+              },
+            ],
+      );
+    }
+    // The functions that call webhookRequest with a subscription's secrets are exactly those.
+    expect(signers.map((name) => functions[name].entry)).toEqual(
+      Array(signers.length).fill('functions/delivery/handler.ts'),
+    );
+    expect(
+      functionNames.filter((name) => functions[name].entry === 'functions/delivery/handler.ts').sort(),
+    ).toEqual([...signers].sort());
+  });
+
   it('grants no wildcard action, and a wildcard resource only to X-Ray', () => {
     for (const name of functionNames) {
       const statements = roleStatements(functionId(name));
@@ -612,6 +643,38 @@ describe('table', () => {
         TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true },
       }),
     });
+  });
+});
+
+describe('signing secrets’ key', () => {
+  it('keeps the signing secrets’ key: rotated yearly, retained, with an alias, its use granted through IAM', () => {
+    const key = resource(secretKeyId());
+    expect(key.DeletionPolicy).toBe('Retain');
+    expect(key.UpdateReplacePolicy).toBe('Retain');
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.Properties.KeySpec ?? 'SYMMETRIC_DEFAULT').toBe('SYMMETRIC_DEFAULT');
+    // KMS's default key policy: the account's IAM policies decide (above), no principal is named in it.
+    expect(key.Properties.KeyPolicy.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: {
+          AWS: {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, ':root'],
+            ],
+          },
+        },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+    ]);
+    const aliases = ofType(resources, 'AWS::KMS::Alias').filter(
+      ([, alias]) => referencedId(alias.Properties.TargetKeyId) === secretKeyId(),
+    );
+    expect(aliases.map(([, alias]) => alias.Properties.AliasName)).toEqual([
+      `alias/${stack.stackName}/signing-secrets`,
+    ]);
   });
 });
 

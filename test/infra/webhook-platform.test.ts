@@ -72,7 +72,7 @@ const readersOf = (variable: EnvironmentVariable) =>
   );
 
 describe('WebhookPlatform defaults', () => {
-  const { resources, template, platform } = embed();
+  const { resources, template, platform, idOf } = embed();
 
   it("creates a bus named 'webhooks', routes it with the platform.ts rules and lets the lanes put events on it", () => {
     const buses = ofType(resources, 'AWS::Events::EventBus');
@@ -119,7 +119,8 @@ describe('WebhookPlatform defaults', () => {
     const topics = ofType(resources, 'AWS::SNS::Topic');
     expect(topics).toHaveLength(1);
     const [topicId, topic] = topics[0] ?? [];
-    const keys = ofType(resources, 'AWS::KMS::Key');
+    // The alarm topic's key, beside the signing secrets' key.
+    const keys = ofType(resources, 'AWS::KMS::Key').filter(([id]) => id !== idOf(platform.secretKey.key));
     expect(keys).toHaveLength(1);
     const [keyId, key] = keys[0] ?? [];
     expect(referencedId(topic?.Properties.KmsMasterKeyId)).toBe(keyId);
@@ -247,10 +248,13 @@ describe('WebhookPlatform props', () => {
 
   it('sends the alarms to a given topic and creates none', () => {
     const topicArn = 'arn:aws:sns:eu-west-1:123456789012:on-call';
-    const { resources } = embed((stack) => ({ alarmTopic: Topic.fromTopicArn(stack, 'OnCall', topicArn) }));
+    const { resources, platform, idOf } = embed((stack) => ({
+      alarmTopic: Topic.fromTopicArn(stack, 'OnCall', topicArn),
+    }));
 
     expect(ofType(resources, 'AWS::SNS::Topic')).toEqual([]);
-    expect(ofType(resources, 'AWS::KMS::Key')).toEqual([]);
+    // No key for a topic: the signing secrets' key only.
+    expect(ofType(resources, 'AWS::KMS::Key').map(([id]) => id)).toEqual([idOf(platform.secretKey.key)]);
     const alarms = ofType(resources, 'AWS::CloudWatch::Alarm');
     expect(alarms.length).toBeGreaterThan(0);
     for (const [id, alarm] of alarms) {

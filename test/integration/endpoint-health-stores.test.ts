@@ -4,10 +4,12 @@ import { HeldDeliveryStore } from '#core/deliveries/held-delivery-store.ts';
 import { RateLimitStore } from '#core/deliveries/rate-limit-store.ts';
 import { SubscriptionHealthStore } from '#core/subscriptions/subscription-health.ts';
 import { SubscriptionRecordStore } from '#core/subscriptions/subscription-records.ts';
+import { useLocalSecretKey } from '../support/local-kms.ts';
 import { useLocalTable } from '../support/local-table.ts';
 import { aSubscription } from '../support/subscriptions.ts';
 
 const table = useLocalTable();
+const secretKey = useLocalSecretKey();
 let rateLimits: RateLimitStore;
 let held: HeldDeliveryStore;
 let health: SubscriptionHealthStore;
@@ -17,8 +19,8 @@ beforeAll(() => {
   const db = table();
   rateLimits = new RateLimitStore(db, 'webhooks');
   held = new HeldDeliveryStore(db, 'webhooks');
-  health = new SubscriptionHealthStore(db, 'webhooks');
-  records = new SubscriptionRecordStore(db, 'webhooks');
+  health = new SubscriptionHealthStore(db, 'webhooks', secretKey().opener);
+  records = new SubscriptionRecordStore(db, 'webhooks', secretKey().sealer);
 });
 
 describe('RateLimitStore', () => {

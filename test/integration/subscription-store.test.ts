@@ -12,6 +12,7 @@ import { SubscriptionRecordStore } from '#core/subscriptions/subscription-record
 import { SubscriptionRoutingStore } from '#core/subscriptions/subscription-routing.ts';
 import { LocalDynamoDb } from '../../sandbox/dynamodb.ts';
 import { credentials } from '../support/clients.ts';
+import { useLocalSecretKey } from '../support/local-kms.ts';
 import { aSubscription } from '../support/subscriptions.ts';
 
 let dynamo: LocalDynamoDb;
@@ -20,6 +21,9 @@ let client: DynamoDBClient;
 let records: SubscriptionRecordStore;
 let routes: SubscriptionRoutingStore;
 let health: SubscriptionHealthStore;
+const secretKey = useLocalSecretKey();
+/** A record as the table holds it, its signing secrets opened (they are stored sealed). */
+const opened = async (read: Promise<Subscription | undefined>) => secretKey().opened(await read);
 
 beforeAll(async () => {
   dynamo = await LocalDynamoDb.start();
@@ -29,9 +33,9 @@ beforeAll(async () => {
   client = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials });
   await dynamo.ensureTable(client, 'webhooks');
   const db = documentClient(client);
-  records = new SubscriptionRecordStore(db, 'webhooks');
+  records = new SubscriptionRecordStore(db, 'webhooks', secretKey().sealer);
   routes = new SubscriptionRoutingStore(db, 'webhooks');
-  health = new SubscriptionHealthStore(db, 'webhooks');
+  health = new SubscriptionHealthStore(db, 'webhooks', secretKey().opener);
 });
 
 afterAll(async () => {
@@ -57,7 +61,8 @@ describe('The subscription stores (records, routing, health) against DynamoDB (d
   it('stores a subscription and reads it back whole, within its account only', async () => {
     await records.create(subscription('sub_a'), 100);
 
-    expect(await records.get('acct_store', 'sub_a')).toEqual(subscription('sub_a'));
+    expect(await opened(records.get('acct_store', 'sub_a'))).toEqual(subscription('sub_a'));
+    expect((await records.get('acct_store', 'sub_a'))?.secret).toMatch(/^kms:/);
     expect(await records.get('acct_other', 'sub_a')).toBeUndefined();
   });
 
@@ -142,7 +147,7 @@ describe('The subscription stores (records, routing, health) against DynamoDB (d
     const written = await records.replace({ ...read, name: 'renamed', rateLimit: 20, version: 2 }, 1);
 
     expect(written).toBe(true);
-    expect(await records.get('acct_kept', 'sub_kept')).toEqual({
+    expect(await opened(records.get('acct_kept', 'sub_kept'))).toEqual({
       ...stored,
       name: 'renamed',
       rateLimit: 20,
@@ -194,7 +199,7 @@ describe('The subscription stores (records, routing, health) against DynamoDB (d
     expect(atWrongVersion).toBe(false);
     expect(afterWrongVersion).toMatchObject(kept);
     expect(written).toBe(true);
-    expect(await records.get('acct_kept', 'sub_reset')).toEqual({
+    expect(await opened(records.get('acct_kept', 'sub_reset'))).toEqual({
       ...stored,
       slowSince: kept.slowSince,
       version: 3,
@@ -221,7 +226,7 @@ describe('The subscription stores (records, routing, health) against DynamoDB (d
     await records.create(full, 100);
 
     expect(await health.get('acct_full', 'sub_full')).toEqual(full);
-    expect(await records.get('acct_full', 'sub_full')).toEqual(full);
+    expect(await opened(records.get('acct_full', 'sub_full'))).toEqual(full);
     expect(await routes.listRouting('acct_full')).toEqual([
       { id: 'sub_full', accountId: 'acct_full', status: 'active', events: ['order.*'] },
     ]);
@@ -244,7 +249,7 @@ describe('The subscription stores (records, routing, health) against DynamoDB (d
       }),
     );
 
-    const read = await records.get('acct_legacy', 'sub_legacy');
+    const read = await opened(records.get('acct_legacy', 'sub_legacy'));
     const written = await records.replace({ ...stored, name: 'renamed', version: 2 }, 1);
     const { Item } = await client.send(
       new GetItemCommand({ TableName: 'webhooks', Key: key, ConsistentRead: true }),

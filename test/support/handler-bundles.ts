@@ -12,6 +12,7 @@ import { projectRoot } from '../../lib/platform-function.ts';
 /** Stand-ins for what the stack binds; a new variable in platform.ts fails to compile until it has one. */
 export const standInEnvironment: Readonly<Record<EnvironmentVariable, string>> = {
   TABLE_NAME: 'hookbridge-test-table',
+  SIGNING_SECRET_KEY_ARN: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
   DELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/delivery',
   SLOW_DELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/slow-delivery',
   ORDERED_DELIVERY_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/ordered-delivery.fifo',

@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { conditionally, isConditionFailure } from '../storage/conditions.ts';
+import { openSecrets, type SecretOpener } from './secret-box.ts';
 import type { Circuit, Subscription } from './subscription.ts';
 import { readSubscription, subscriptionKey } from './subscription-items.ts';
 
@@ -13,10 +14,16 @@ export class SubscriptionHealthStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly secrets: SecretOpener,
   ) {}
 
+  /**
+   * The subscription with the secrets that sign now opened by `secrets` (plain, as a webhook is signed with
+   * them); throws `SigningSecretError` when one cannot be opened.
+   */
   async get(accountId: string, id: string): Promise<Subscription | undefined> {
-    return readSubscription(this.db, this.tableName, accountId, id);
+    const subscription = await readSubscription(this.db, this.tableName, accountId, id);
+    return subscription === undefined ? undefined : openSecrets(subscription, this.secrets, new Date());
   }
 
   /**

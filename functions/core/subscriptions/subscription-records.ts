@@ -16,6 +16,7 @@ import {
   type Subscription,
   type SubscriptionStatus,
 } from './subscription.ts';
+import { type SecretSealer, sealSecrets } from './secret-box.ts';
 import { SubscriptionLimitError } from './subscription-errors.ts';
 import {
   parseSubscription,
@@ -58,11 +59,14 @@ const counterSchema = z.object({ count: z.number() });
  * partition, beside a counter of them that enforces the per-account limit without transactions: a slot is
  * reserved before the item is written and released after it is deleted, so a crash in between can only leave
  * the counter high, and a count that seems to be at the limit is checked against the items and set right.
+ * Every write stores the subscription's signing secrets sealed by `secrets` (a plain one, of an item written
+ * before secrets were sealed, is sealed then); reads give them as stored, sealed.
  */
 export class SubscriptionRecordStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    private readonly secrets: SecretSealer,
   ) {}
 
   /**
@@ -70,12 +74,13 @@ export class SubscriptionRecordStore {
    * at the limit, and DynamoDB's ConditionalCheckFailedException if the id is taken.
    */
   async create(subscription: Subscription, limit: number): Promise<void> {
+    const stored = await sealSecrets(subscription, this.secrets);
     await this.reserveSlot(subscription.accountId, limit);
     try {
       await this.db.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...subscriptionKey(subscription.accountId, subscription.id), ...subscription },
+          Item: { ...subscriptionKey(subscription.accountId, subscription.id), ...stored },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -150,7 +155,7 @@ export class SubscriptionRecordStore {
     const names: Record<string, string> = {};
     const values: Record<string, unknown> = { ':expected': expectedVersion };
     const set: string[] = [];
-    for (const [field, value] of Object.entries(subscription)) {
+    for (const [field, value] of Object.entries(await sealSecrets(subscription, this.secrets))) {
       if (deliveryKept.has(field) || value === undefined) continue;
       names[`#${field}`] = field;
       values[`:${field}`] = value;
