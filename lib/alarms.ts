@@ -17,6 +17,7 @@ import {
   type QueueName,
 } from '../functions/core/platform.ts';
 import { settings } from '../functions/core/settings.ts';
+import { deadLetterRunbook } from './dead-letter-runbooks.ts';
 import type { PlatformFunction } from './platform-function.ts';
 import type { WorkQueue } from './work-queue.ts';
 
@@ -189,29 +190,10 @@ export function deliveryTotal(
   return new MathExpression({ expression: terms.join(' + '), usingMetrics, label, period });
 }
 
-/** What the dead-letter alarm of a queue says: where its messages come from, and what to do with them. */
-function deadLettersDescription(name: QueueName, queue: WorkQueue): string {
-  const redrive = 'then redrive them to their queue (SQS console: Start DLQ redrive)';
-  if (queue.definition.fifo !== true) {
-    return (
-      `Messages in the ${name} dead-letter queue. Read them (each carries its reason as a message attribute), ` +
-      `fix the cause, ${redrive}.`
-    );
-  }
-  // Every wait on the ordered lane (a retry's, a turn's, an open circuit's) is a receive, and the delivery code
-  // ends a delivery itself (failed, in its record): only invocations that crash every time get this far.
-  return (
-    `Messages in the ${name} dead-letter queue: SQS moved each after ${queue.definition.maxReceiveCount} ` +
-    'receives, which only a message whose invocations crashed or timed out every time reaches (the delivery ' +
-    "code ends a delivery itself long before, so an endpoint's outage should never land here). Read the " +
-    `function's errors and logs for the cause and fix it, ${redrive}: each goes to the end of its message ` +
-    'group, and one older than an event of its resource delivered meanwhile is recorded superseded, not sent.'
-  );
-}
-
 /**
  * The platform's alarms, each with what to do in its description:
- * - any message in a dead-letter queue;
+ * - any message in a dead-letter queue: the platform could not process it, never a customer's outage; its runbook
+ *   (dead-letter-runbooks.ts) ends in the redrive that delivers what can be delivered;
  * - a work queue's backlog of visible messages that does not drain (its consumer is failing, throttled or too
  *   slow for the load), and its oldest message older than the queue's limit ({@link OLDEST_MESSAGE_AGE_LIMITS});
  * - the share of failed delivery attempts (from the delivery metrics), over a minimum of attempts;
@@ -219,10 +201,11 @@ function deadLettersDescription(name: QueueName, queue: WorkQueue): string {
  * - each rule's events that EventBridge could not deliver to its queue (`FailedInvocations`), and those its
  *   dead-letter queue refused too (`InvocationsFailedToBeSentToDlq`): lost, and counted nowhere else.
  *
- * Deliberately none on customers' endpoints (circuits opened, deliveries held or throttled, lane moves): an
- * endpoint that is down or slow is its owner's to fix, not the operator's page. The dashboard shows them, and
- * `webhook.circuit_opened` / `webhook.circuit_closed` go on the bus for whoever wants to route them; the platform's
- * own trouble still alarms (failure rate, backlogs, old messages, DLQs).
+ * Deliberately none on customers' endpoints (circuits opened, deliveries held or throttled, lane moves, deliveries
+ * failed for good): an endpoint that is down or slow is its owner's to fix, not the operator's page; many failing
+ * at once show in the failure rate. The dashboard shows them, and `webhook.circuit_opened`,
+ * `webhook.circuit_closed` and `delivery.failed` go on the bus for whoever wants to route them; the platform's own
+ * trouble still alarms (failure rate, backlogs, old messages, DLQs).
  */
 export class PlatformAlarms extends Construct {
   /** All alarms created. */
@@ -272,7 +255,7 @@ export class PlatformAlarms extends Construct {
           : "raise the mapping's maximumConcurrency in platform.ts";
       alarms.push(
         new Alarm(this, `${name}-DeadLetters`, {
-          alarmDescription: deadLettersDescription(name, queue),
+          alarmDescription: deadLetterRunbook(name, queue),
           metric: queue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
             period: ALARM_PERIOD,
             statistic: 'Maximum',
