@@ -7,6 +7,7 @@ import { openSecrets } from '#core/subscriptions/secret-box.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
 import { handleAwsJsonRequest } from '../../sandbox/aws-json-protocol.ts';
 import { KMS_NAMESPACE, KMS_TARGET_PREFIX, KmsEmulator } from '../../sandbox/kms/index.ts';
+import type { Meter } from '../../sandbox/meter.ts';
 import { credentials } from './clients.ts';
 
 /** The signing secrets' key on the sandbox's KMS, and the API's and the delivery functions' adapters of it. */
@@ -22,12 +23,13 @@ export interface LocalSecretKey {
 /**
  * A key for the signing secrets on the sandbox's KMS (in memory), served over HTTP on loopback for the test
  * file (started before its tests, closed after them): the secret adapters talk to it as they talk to KMS.
+ * Given a meter, it counts the KMS requests.
  */
-export function useLocalSecretKey(): () => LocalSecretKey {
+export function useLocalSecretKey(meter?: Meter): () => LocalSecretKey {
   let server: Server | undefined;
   let local: LocalSecretKey | undefined;
   beforeAll(async () => {
-    const emulator = KmsEmulator.open({ accountId: '000000000000', region: 'us-east-1' });
+    const emulator = KmsEmulator.open({ accountId: '000000000000', region: 'us-east-1', meter });
     const keyArn = emulator.ensureKey('alias/test/signing-secrets');
     server = createServer((req, res) => {
       void handleAwsJsonRequest(req, res, {
