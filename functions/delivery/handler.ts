@@ -271,6 +271,9 @@ async function processOrderedRecord(record: SQSRecord, batch: Batch): Promise<Fi
       ...receipt,
       messageId: record.messageId,
       sentAt: Number.isFinite(sent) ? sent : Date.now(),
+      ...(record.attributes.MessageDeduplicationId === undefined
+        ? {}
+        : { deduplicationId: record.attributes.MessageDeduplicationId }),
     },
   );
   observeOrdered(decision);

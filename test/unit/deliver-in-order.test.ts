@@ -168,22 +168,27 @@ describe('an ordered delivery', () => {
     expect(await deliverInOrder(message, ports, settings, receipt)).toMatchObject({ summary: 'delivered' });
   });
 
-  it("reads no record at its message's first receive (none can be there), but after a fan-out that ran again", async () => {
+  it("reads no record at fan-out's message's first receive (none can be there), but after a fan-out that ran again, and for a redriven message", async () => {
     receiver.answerWith(() => ({ status: 204 }));
     const reads: string[] = [];
-    for (const fannedOutAgain of [false, true]) {
+    const cases = {
+      fresh: [message, { ...receipt, deduplicationId: message.id }],
+      'fanned out again': [{ ...message, fannedOutAgain: true as const }, receipt],
+      // A redrive keeps nothing of fan-out's message but its body: SQS gave it the dead letter's message id.
+      redriven: [message, { ...receipt, deduplicationId: 'sqs-dead-lettered' }],
+    } as const;
+    for (const [name, [copy, received]] of Object.entries(cases)) {
       const { ports } = portsFor();
       const counted = {
         ...ports,
         record: async (subscriptionId: string, id: string) => {
-          reads.push(`${fannedOutAgain}`);
+          reads.push(name);
           return ports.record(subscriptionId, id);
         },
       };
-      const copy = fannedOutAgain ? { ...message, fannedOutAgain: true as const } : message;
-      await deliverInOrder(copy, counted, settings, receipt);
+      await deliverInOrder(copy, counted, settings, received);
     }
-    expect(reads).toEqual(['true']);
+    expect(reads).toEqual(['fanned out again', 'redriven']);
   });
 
   it('waits in its group for its retry, with the attempt rescheduled on its record', async () => {

@@ -77,6 +77,11 @@ export interface OrderedReceipt extends Receipt {
   readonly messageId: string;
   /** When SQS took the message (epoch ms): one older than its 5-minute de-duplication may have a twin before it. */
   readonly sentAt: number;
+  /**
+   * Its de-duplication id: fan-out's first message of a delivery has the delivery's id; any other (a client's
+   * attempt, or a redriven message, which SQS gave the id of the message it dead-lettered) is not that.
+   */
+  readonly deduplicationId?: string;
 }
 
 /** The longest a message stays invisible: SQS's 12 hours, less a margin for the time since it was received. */
@@ -132,13 +137,14 @@ export async function deliverInOrder(
   const scheduled = message.trigger === 'event' || message.trigger === 'retry';
   // A message's first receive finds no record of its own making; only a twin may have left one (a fan-out that
   // ran again after the 5-minute de-duplication, or a dead letter redriven: SQS gives a redriven message a new
-  // id and send time, so the delivery's own time, in its id, tells). The read is saved on the common path: a
-  // fresh delivery received at once.
+  // id and send time, but not the de-duplication id fan-out gave, and the delivery's own time, in its id, is
+  // old). The read is saved on the common path: fan-out's message of a fresh delivery, received at once.
   const receivedAt = ports.now();
   const fannedOutAt = eventTimeOfDelivery(message.id) ?? receipt.sentAt;
   const firstReceive =
     receipt.count === 1 &&
     message.fannedOutAgain !== true &&
+    (receipt.deduplicationId === undefined || receipt.deduplicationId === message.id) &&
     receivedAt - receipt.sentAt < deduplicationWindowMs &&
     receivedAt - fannedOutAt < deduplicationWindowMs;
   const [subscription, found, position] = await Promise.all([
