@@ -255,7 +255,10 @@ export class PlatformAlarms extends Construct {
           : "raise the mapping's maximumConcurrency in platform.ts";
       alarms.push(
         new Alarm(this, `${name}-DeadLetters`, {
-          alarmDescription: deadLetterRunbook(name, queue),
+          alarmDescription: deadLetterRunbook(name, {
+            deadLetterQueue: queue.deadLetterQueue.queueArn,
+            queue: queue.queue.queueArn,
+          }),
           metric: queue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
             period: ALARM_PERIOD,
             statistic: 'Maximum',

@@ -1,5 +1,4 @@
 import type { QueueName } from '../functions/core/platform.ts';
-import type { WorkQueue } from './work-queue.ts';
 
 /**
  * The runbook of each dead-letter queue's alarm: what its messages mean and what to do, down to the command. A
@@ -50,15 +49,21 @@ const whatARedriveDoes: Readonly<Record<QueueName, string>> = {
   retry: 'A retry due goes to its lane and is made; one whose delivery ended meanwhile is dropped.',
 };
 
+/** The ARNs a runbook names: of the dead-letter queue and of the queue it serves (tokens in the CDK app). */
+export interface RunbookQueues {
+  readonly deadLetterQueue: string;
+  readonly queue: string;
+}
+
 /**
  * The description of the dead-letter alarm of `name`'s queue: what its messages are, how to find the cause, the
  * redrive command with the queues' ARNs, and what the redrive does.
  */
-export function deadLetterRunbook(name: QueueName, queue: WorkQueue): string {
-  const dlq = queue.deadLetterQueue.queueArn;
+export function deadLetterRunbook(name: QueueName, arns: RunbookQueues): string {
+  const dlq = arns.deadLetterQueue;
   return (
     `${whatItHolds[name]} Fix the cause, then redrive: aws sqs start-message-move-task --source-arn ${dlq} ` +
-    `--destination-arn ${queue.queue.queueArn} (progress: aws sqs list-message-move-tasks --source-arn ${dlq}). ` +
+    `--destination-arn ${arns.queue} (progress: aws sqs list-message-move-tasks --source-arn ${dlq}). ` +
     whatARedriveDoes[name]
   );
 }
