@@ -82,6 +82,12 @@ export const prices = {
     source:
       'cloudburn.io, “Amazon EventBridge Pricing: Complete Guide” (2026-03-13); factualminds.com (June 2026)',
   },
+  kmsRequest: {
+    usd: 0.03 / 1e4,
+    what: 'KMS requests to a symmetric key (Encrypt, Decrypt), beyond 20,000 free a month, per request ($0.03 per 10,000)',
+    source:
+      'wring.co, “AWS KMS Pricing Guide”; factualminds.com, “AWS KMS Pricing” (June 2026); aws.amazon.com/kms/pricing for the free tier and the key’s $1 a month',
+  },
 } as const;
 
 /** Queues that are fair queues (their messages carry a MessageGroupId). */
@@ -167,7 +173,7 @@ async function measureInSandbox(share: number): Promise<Measured[]> {
 
 /** A priced line of one run, per delivery: what it is, how many billed units, what they cost. */
 export interface Line {
-  readonly service: 'EventBridge' | 'SQS' | 'DynamoDB' | 'Lambda';
+  readonly service: 'EventBridge' | 'SQS' | 'DynamoDB' | 'Lambda' | 'KMS';
   readonly what: string;
   readonly units: number;
   readonly usd: number;
@@ -211,6 +217,15 @@ export function linesOf(m: Metered): Line[] {
         units: per(usage.writeUnits),
         usd: per(usage.writeUnits) * prices.dynamoWrite.usd,
       });
+  }
+  // The delivery functions' decrypts of signing secrets (once per environment and secret) and the API's encrypts.
+  for (const [operation, requests] of Object.entries(m.meter.kms)) {
+    lines.push({
+      service: 'KMS',
+      what: `${operation} requests`,
+      units: per(requests),
+      usd: per(requests) * prices.kmsRequest.usd,
+    });
   }
   for (const [fn, usage] of Object.entries(m.meter.lambda)) {
     if (usage.invocations === 0) continue;
@@ -260,7 +275,7 @@ export function render(all: readonly Measured[]): string {
             usd,
           );
         summary.push(
-          `| ${fanOut} | ${recordsLabel(share)} | ${kind} | **${figure()}** | ${figure('EventBridge')} | ${figure('SQS')} | ${figure('DynamoDB')} | ${figure('Lambda')} |`,
+          `| ${fanOut} | ${recordsLabel(share)} | ${kind} | **${figure()}** | ${figure('EventBridge')} | ${figure('SQS')} | ${figure('DynamoDB')} | ${figure('Lambda')} | ${figure('KMS')} |`,
         );
       }
     }
@@ -313,6 +328,8 @@ export function render(all: readonly Measured[]): string {
     'SQS call, the event source mappings’ own receives and deletes included, in 64 KB chunks; DynamoDB read and',
     'write units as DynamoDB computes them (dynalite’s `ReturnConsumedCapacity`, added to every request); Lambda',
     'invocations and their duration rounded up to the millisecond, times each function’s memory (platform.ts).',
+    'KMS requests by operation: the delivery functions decrypt each signing secret once per execution environment,',
+    'so after the warm-up a run makes next to none (design notes: Signing secrets at rest, for what that is on AWS).',
     'Each run publishes `order.status_updated` events for one account whose subscriptions all succeed at once.',
     'Traffic comes in rounds: one PutEvents call, then a wait for all its deliveries. Batched: ten events a call',
     `(${traffic.batched.events[10]} events at fan-out 10, ${traffic.batched.events[1]} at fan-out 1), so fan-out and delivery batches are full. One at a time: one event`,
@@ -320,8 +337,8 @@ export function render(all: readonly Measured[]): string {
     'invocation’s billed duration is its own rather than stretched by its neighbours on the one CPU.',
     `Each \`successRecords\` setting in a sandbox of its own; median of ${runs} runs (min–max), after a warm-up.`,
     '',
-    '| Fan-out | Success records | Traffic | $ per million deliveries | EventBridge | SQS | DynamoDB | Lambda |',
-    '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |',
+    '| Fan-out | Success records | Traffic | $ per million deliveries | EventBridge | SQS | DynamoDB | Lambda | KMS |',
+    '| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...summary,
     '',
     'Prices, us-east-1, each as published by the source named (AWS’s own pricing pages render their price tables',
