@@ -57,7 +57,7 @@ export async function runScaleBench(): Promise<string> {
         async () => {
           if (
             fanOutAt === undefined &&
-            (bench.sandbox.meter().dynamodb['PutItem EVENT/FANNED-OUT']?.requests ?? 0) > 0
+            (bench.sandbox.meter().dynamodb['PutItem FANOUT/FANOUT']?.requests ?? 0) > 0
           )
             fanOutAt = now();
           return (await receivers.count()) >= level;
@@ -71,7 +71,7 @@ export async function runScaleBench(): Promise<string> {
       await waitFor(
         () => {
           const usage = bench.sandbox.meter();
-          if (fanOutAt === undefined && (usage.dynamodb['PutItem EVENT/FANNED-OUT']?.requests ?? 0) > 0)
+          if (fanOutAt === undefined && (usage.dynamodb['PutItem FANOUT/FANOUT']?.requests ?? 0) > 0)
             fanOutAt = now();
           const moved = JSON.stringify([usage.lambda, usage.dynamodb]);
           const settled = moved === last;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { BatchGathering } from '#core/aws/batch-gathering.ts';
@@ -25,16 +26,17 @@ const deliveries = new DeliveryStore(db, env.TABLE_NAME);
 const retentionSeconds = env.DELIVERY_RETENTION_DAYS * 86_400;
 const expiry = () => Math.floor(Date.now() / 1000) + retentionSeconds;
 
-const ports: Omit<FanOutPorts, 'enqueueDeliveries'> = {
+/** Keeps the event the first time, claimed by the fan-out batch `fanOutBatch` (whose marker will name it). */
+const claimEvent = (event: Parameters<FanOutPorts['claimEvent']>[0], fanOutBatch: string) =>
+  events.claim({ ...event, fanOutBatch, expiresAt: expiry() }).catch((error: unknown) => {
+    // A body that no item can keep could never be retried or recovered: the event is poison, with its reason.
+    if (error instanceof EventTooLargeToKeepError) throw new InvalidEventError(error.message);
+    throw error;
+  });
+
+const ports: Omit<FanOutPorts, 'claimEvent' | 'enqueueDeliveries' | 'markFannedOut'> = {
   subscriptionsOf: (accountId) => subscriptions.listRouting(accountId),
-  claimEvent: (event) =>
-    events.claim({ ...event, expiresAt: expiry() }).catch((error: unknown) => {
-      // A body that no item can keep could never be retried or recovered: the event is poison, with its reason.
-      if (error instanceof EventTooLargeToKeepError) throw new InvalidEventError(error.message);
-      throw error;
-    }),
   now: Date.now,
-  markFannedOut: (eventId) => events.markFannedOut(eventId, expiry()),
   filterFailed: (subscription: SubscriptionRouting, error: Error) =>
     logger.error('Content filter could not be evaluated; subscription left out', {
       subscriptionId: subscription.id,
@@ -76,23 +78,47 @@ async function deadLetterInvalid(record: SQSRecord, invalid: InvalidEventError):
   logger.warn('Invalid event dead-lettered', { messageId: record.messageId, reason: invalid.message });
 }
 
-/** Every delivery of a batch's events, queued together: a subscription's deliveries travel in packs. */
-const newGathering = (_context: unknown, batch: SQSEvent) =>
-  new BatchGathering<DeliveryMessage>(batch.Records.length, (messages) =>
-    enqueueDeliveries(
-      sqs,
-      { main: env.DELIVERY_QUEUE_URL, ordered: env.ORDERED_DELIVERY_QUEUE_URL },
-      messages,
-    ),
-  );
+/**
+ * What the records of one fan-out invocation share: the deliveries of all its events, queued together (a
+ * subscription's travel in packs), and one marker for the events whose every delivery is queued.
+ */
+interface FanOutBatch {
+  readonly id: string;
+  readonly deliveries: BatchGathering<DeliveryMessage>;
+  readonly fannedOut: BatchGathering<string>;
+}
 
-async function processRecord(record: SQSRecord, gathering: BatchGathering<DeliveryMessage>): Promise<void> {
+const newFanOutBatch = (_context: unknown, batch: SQSEvent): FanOutBatch => {
+  const id = randomUUID();
+  const urls = { main: env.DELIVERY_QUEUE_URL, ordered: env.ORDERED_DELIVERY_QUEUE_URL };
+  return {
+    id,
+    deliveries: new BatchGathering(batch.Records.length, (messages) =>
+      enqueueDeliveries(sqs, urls, messages),
+    ),
+    fannedOut: new BatchGathering(batch.Records.length, (eventIds) =>
+      events.markFannedOut(id, eventIds, expiry()),
+    ),
+  };
+};
+
+async function processRecord(record: SQSRecord, batch: FanOutBatch): Promise<void> {
   let event: ReturnType<typeof parseBusEvent>;
   let queued: Awaited<ReturnType<typeof fanOut>>;
-  const place = gathering.place();
+  const deliveries = batch.deliveries.place();
+  const fannedOut = batch.fannedOut.place();
   try {
     event = parseBusEvent(record.body);
-    queued = await fanOut(event, { ...ports, enqueueDeliveries: place.add });
+    queued = await fanOut(event, {
+      ...ports,
+      claimEvent: (claimed) => claimEvent(claimed, batch.id),
+      enqueueDeliveries: deliveries.add,
+      markFannedOut: (eventId) => {
+        // Past its deliveries' queueing (an event for no subscription queues none): the others need not wait.
+        deliveries.leave();
+        return fannedOut.add([eventId]);
+      },
+    });
   } catch (error) {
     if (error instanceof InvalidEventError) {
       await deadLetterInvalid(record, error);
@@ -104,7 +130,8 @@ async function processRecord(record: SQSRecord, gathering: BatchGathering<Delive
     });
     throw error;
   } finally {
-    place.leave();
+    deliveries.leave();
+    fannedOut.leave();
   }
   logger.info('Event fanned out', {
     eventId: event.id,
@@ -118,4 +145,4 @@ async function processRecord(record: SQSRecord, gathering: BatchGathering<Delive
  * SQS consumer of the fan-out queue: the batch's events are fanned out side by side and their deliveries queued
  * together; a failed record is retried alone, never the whole batch.
  */
-export const handler = sqsConsumer(processRecord, newGathering);
+export const handler = sqsConsumer(processRecord, newFanOutBatch);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import {
   compressAboveBytes,
@@ -7,7 +7,7 @@ import {
   EventTooLargeToKeepError,
   type StoredEvent,
 } from '#core/deliveries/event-store.ts';
-import { eventKey } from '#core/storage/table-keys.ts';
+import { eventFannedOutKey, eventKey } from '#core/storage/table-keys.ts';
 import { useLocalTable } from '../support/local-table.ts';
 
 /**
@@ -56,5 +56,40 @@ describe('the event store', () => {
 
     await expect(store.claim(eventWith('evt_noise', noise))).rejects.toThrow(EventTooLargeToKeepError);
     expect(await store.getAll(['evt_noise'])).toEqual([]);
+  });
+
+  it('tells a repeat of an event whose fan-out batch queued everything from one that stopped half-way', async () => {
+    const store = new EventStore(table(), 'webhooks');
+    const expiresAt = Math.floor(Date.now() / 1000) + 3600;
+    const claimBy = (eventId: string, fanOutBatch: string) =>
+      store.claim({ ...eventWith(eventId, '{}'), fanOutBatch });
+
+    // Batch A claims two events and queues every delivery of the first only.
+    expect(await claimBy('evt_done', 'batch_a')).toMatchObject({ done: false, again: false });
+    const first = await claimBy('evt_half', 'batch_a');
+    await store.markFannedOut('batch_a', ['evt_done'], expiresAt);
+
+    // A repeat of the first (a duplicate from the bus) is dropped; the second is done again, at its first time.
+    expect(await claimBy('evt_done', 'batch_b')).toMatchObject({ done: true, again: true });
+    const again = await claimBy('evt_half', 'batch_b');
+    expect(again).toEqual({ done: false, again: true, fannedOutAt: first.fannedOutAt });
+
+    // Batch B finishes it: a later repeat looks at B's marker, which names it.
+    await store.markFannedOut('batch_b', ['evt_half'], expiresAt);
+    expect(await claimBy('evt_half', 'batch_c')).toMatchObject({ done: true });
+  });
+
+  it('still reads the per-event marker that fan-outs wrote before batch markers', async () => {
+    const store = new EventStore(table(), 'webhooks');
+    await store.claim(eventWith('evt_old', '{}'));
+    await table().send(
+      new PutCommand({
+        TableName: 'webhooks',
+        Item: { ...eventFannedOutKey('evt_old'), expiresAt: Math.floor(Date.now() / 1000) + 3600 },
+      }),
+    );
+    expect(await store.claim({ ...eventWith('evt_old', '{}'), fanOutBatch: 'batch_x' })).toMatchObject({
+      done: true,
+    });
   });
 });

@@ -1,9 +1,16 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BatchGetCommand, type BatchGetCommandOutput, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandOutput,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { isConditionFailure } from '../storage/conditions.ts';
-import { eventFannedOutKey, eventKey } from '../storage/table-keys.ts';
+import { eventFannedOutKey, eventKey, fanOutBatchKey } from '../storage/table-keys.ts';
 import { eventOrderSchema } from './resource-order.ts';
 
 /** An event's webhook body as kept for retries and recovery: once per event, for all its deliveries. */
@@ -16,8 +23,13 @@ export const storedEventSchema = z.object({
   fannedOutAt: z.number(),
   /** Its place in its resource's order (ordered subscriptions' retries and recovery need it); absent for tests. */
   order: z.optional(eventOrderSchema),
+  /** The fan-out batch that claimed it last: its marker says whether that fan-out queued every delivery. */
+  fanOutBatch: z.optional(z.string()),
   expiresAt: z.number(),
 });
+
+/** A fan-out batch's marker: the events whose every delivery that batch queued. */
+const batchMarkerSchema = z.object({ events: z.array(z.string()) });
 
 export type StoredEvent = z.infer<typeof storedEventSchema>;
 
@@ -93,18 +105,43 @@ export class EventStore {
         ConsistentRead: true,
       }),
     );
-    const stored = Items.find((item) => item.sk === eventKey(event.eventId).sk);
-    return {
-      fannedOutAt: stored === undefined ? event.fannedOutAt : eventOf(stored).fannedOutAt,
-      done: Items.some((item) => item.sk === eventFannedOutKey(event.eventId).sk),
-      again: true,
-    };
+    const item = Items.find((one) => one.sk === eventKey(event.eventId).sk);
+    const stored = item === undefined ? undefined : eventOf(item);
+    const done =
+      Items.some((one) => one.sk === eventFannedOutKey(event.eventId).sk) ||
+      (stored?.fanOutBatch !== undefined && (await this.#batchQueued(stored.fanOutBatch, event.eventId)));
+    // Done again under this batch: a later repeat must look at this batch's marker.
+    if (!done && stored !== undefined && event.fanOutBatch !== undefined) {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: eventKey(event.eventId),
+          UpdateExpression: 'SET fanOutBatch = :batch',
+          ExpressionAttributeValues: { ':batch': event.fanOutBatch },
+        }),
+      );
+    }
+    return { fannedOutAt: stored?.fannedOutAt ?? event.fannedOutAt, done, again: true };
   }
 
-  /** Notes that every delivery of the event is queued: a tiny item beside the event, so the body is not rewritten. */
-  async markFannedOut(eventId: string, expiresAt: number): Promise<void> {
+  /** Whether the batch's marker names the event (its fan-out queued every delivery). */
+  async #batchQueued(batchId: string, eventId: string): Promise<boolean> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: fanOutBatchKey(batchId), ConsistentRead: true }),
+    );
+    return Item !== undefined && z.parse(batchMarkerSchema, Item).events.includes(eventId);
+  }
+
+  /**
+   * Notes that every delivery of these events, all claimed by one fan-out batch, is queued: one small item for
+   * the batch, so neither the bodies nor an item per event are written again.
+   */
+  async markFannedOut(batchId: string, eventIds: readonly string[], expiresAt: number): Promise<void> {
     await this.db.send(
-      new PutCommand({ TableName: this.tableName, Item: { ...eventFannedOutKey(eventId), expiresAt } }),
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...fanOutBatchKey(batchId), events: [...eventIds], expiresAt },
+      }),
     );
   }
 

@@ -1,8 +1,19 @@
 /**
  * The single table's key layout, in one place. Every item of an account lives in the account's partition
- * (`ACCOUNT#<id>`), its kind in the sort key's prefix, so one query lists one kind of one account.
+ * (`ACCOUNT#<id>`), its kind in the sort key's prefix, so one query lists one kind of one account. Each other
+ * kind of item has a partition prefix of its own, so that an IAM policy can name it (`dynamodb:LeadingKeys`,
+ * lib/table-access.ts): a role that may read API keys reads nothing else.
  */
 export const accountPartition = (accountId: string) => `ACCOUNT#${accountId}`;
+
+/**
+ * An API key's lookup item, by the SHA-256 hash of the key: the account it belongs to, which the authorizer
+ * reads on every request. (Its listing item lives in the account's partition.)
+ */
+export const apiKeyLookupKey = (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, sk: 'APIKEY' });
+
+/** The one item that holds the key portal tokens are signed with. */
+export const portalSigningKeyKey = { pk: 'PORTAL#SIGNING_KEY', sk: 'PORTAL#SIGNING_KEY' } as const;
 
 /** Sort-key prefixes of the items in an account's partition. */
 export const sortKeyPrefix = {
@@ -34,8 +45,14 @@ export const deliverySortKey = (deliveryId: string) => `${deliveryPrefix}${deliv
 /** An event's webhook body, kept once for all its deliveries (for retries and recovery). */
 export const eventKey = (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'EVENT' });
 
-/** Beside an event: its fan-out queued every delivery. */
+/** Beside an event: its fan-out queued every delivery (written by fan-outs before batch markers; still read). */
 export const eventFannedOutKey = (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'FANNED-OUT' });
+
+/**
+ * A fan-out batch's marker: the events of one fan-out invocation whose every delivery is queued, in one small
+ * item (one write per batch instead of one per event); an event's item names the batch that claimed it last.
+ */
+export const fanOutBatchKey = (batchId: string) => ({ pk: `FANOUT#${batchId}`, sk: 'FANOUT' });
 
 /** The sort-key prefix of deliveries held while their subscription's circuit is open (beside their records). */
 export const heldPrefix = 'HELD#';
