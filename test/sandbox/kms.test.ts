@@ -4,8 +4,6 @@
  * Guide: Encryption context) that it holds the emulator to.
  */
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -13,13 +11,13 @@ import {
   DisableKeyCommand,
   EnableKeyCommand,
   EncryptCommand,
-  KMSClient,
+  type KMSClient,
   KMSServiceException,
 } from '@aws-sdk/client-kms';
 import { afterEach, describe, expect, it } from 'vitest';
-import { handleAwsJsonRequest } from '#sandbox/aws-json-protocol.ts';
-import { KMS_NAMESPACE, KMS_TARGET_PREFIX, KmsEmulator } from '#sandbox/kms/index.ts';
+import type { KmsEmulator } from '#sandbox/kms/index.ts';
 import { Meter } from '#sandbox/meter.ts';
+import { startLocalKms } from '../support/local-kms.ts';
 
 const region = 'us-east-1';
 const accountId = '000000000000';
@@ -38,29 +36,9 @@ afterEach(async () => {
 
 /** An emulator behind an HTTP server on 127.0.0.1, as the sandbox serves it, with the SDK's client. */
 async function startKms(options: { dataDir?: string; meter?: Meter } = {}): Promise<KmsTestServer> {
-  const kms = KmsEmulator.open({ accountId, region, ...options });
-  const keyArn = kms.ensureKey(alias);
-  const server: Server = createServer((req, res) => {
-    void handleAwsJsonRequest(req, res, {
-      namespace: KMS_NAMESPACE,
-      jsonVersion: '1.1',
-      targetPrefix: KMS_TARGET_PREFIX,
-      handle: (operation, input) => kms.handle(operation, input),
-    });
-  });
-  await new Promise<void>((ready) => server.listen(0, '127.0.0.1', ready));
-  const client = new KMSClient({
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    region,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    maxAttempts: 1,
-  });
-  cleanups.push(async () => {
-    client.destroy();
-    server.closeAllConnections();
-    await new Promise<void>((done) => server.close(() => done()));
-  });
-  return { kms, client, keyArn };
+  const started = await startLocalKms({ ...options, alias });
+  cleanups.push(started.close);
+  return { kms: started.emulator, client: started.client, keyArn: started.keyArn };
 }
 
 async function tempDir(): Promise<string> {

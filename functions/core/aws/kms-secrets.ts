@@ -23,6 +23,23 @@ function refusal(error: unknown): string {
   return `${name}${message}`;
 }
 
+/** KMS's answer to `call`, or a {@link SigningSecretError} that names the secret, the key and KMS's refusal. */
+async function askKms<T>(
+  doing: 'encrypted' | 'decrypted',
+  owner: SecretOwner,
+  keyArn: string,
+  call: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new SigningSecretError(
+      `The signing secret of ${whose(owner)} could not be ${doing} with ${keyArn}: ${refusal(error)}`,
+      { cause: error },
+    );
+  }
+}
+
 /** Seals secrets with KMS `Encrypt` under the signing secrets' key (the API's role may only encrypt). */
 export class KmsSecretSealer implements SecretSealer {
   constructor(
@@ -31,23 +48,18 @@ export class KmsSecretSealer implements SecretSealer {
   ) {}
 
   async seal(secret: string, owner: SecretOwner): Promise<string> {
-    let blob: Uint8Array | undefined;
-    try {
-      ({ CiphertextBlob: blob } = await this.kms.send(
+    const { CiphertextBlob } = await askKms('encrypted', owner, this.keyArn, () =>
+      this.kms.send(
         new EncryptCommand({
           KeyId: this.keyArn,
           Plaintext: Buffer.from(secret, 'utf8'),
           EncryptionContext: secretContext(owner),
         }),
-      ));
-    } catch (error) {
-      throw new SigningSecretError(
-        `The signing secret of ${whose(owner)} could not be encrypted with ${this.keyArn}: ${refusal(error)}`,
-        { cause: error },
-      );
-    }
-    if (blob === undefined) throw new SigningSecretError('KMS answered Encrypt without a CiphertextBlob');
-    return sealedSecretPrefix + Buffer.from(blob).toString('base64');
+      ),
+    );
+    if (CiphertextBlob === undefined)
+      throw new SigningSecretError('KMS answered Encrypt without a CiphertextBlob');
+    return sealedSecretPrefix + Buffer.from(CiphertextBlob).toString('base64');
   }
 }
 
@@ -89,22 +101,16 @@ export class KmsSecretOpener implements SecretOpener {
   }
 
   async #decrypt(sealed: string, owner: SecretOwner): Promise<string> {
-    let plaintext: Uint8Array | undefined;
-    try {
-      ({ Plaintext: plaintext } = await this.kms.send(
+    const { Plaintext } = await askKms('decrypted', owner, this.keyArn, () =>
+      this.kms.send(
         new DecryptCommand({
           KeyId: this.keyArn,
           CiphertextBlob: Buffer.from(sealed.slice(sealedSecretPrefix.length), 'base64'),
           EncryptionContext: secretContext(owner),
         }),
-      ));
-    } catch (error) {
-      throw new SigningSecretError(
-        `The signing secret of ${whose(owner)} could not be decrypted with ${this.keyArn}: ${refusal(error)}`,
-        { cause: error },
-      );
-    }
-    if (plaintext === undefined) throw new SigningSecretError('KMS answered Decrypt without a Plaintext');
-    return Buffer.from(plaintext).toString('utf8');
+      ),
+    );
+    if (Plaintext === undefined) throw new SigningSecretError('KMS answered Decrypt without a Plaintext');
+    return Buffer.from(Plaintext).toString('utf8');
   }
 }
