@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deliveryMetrics, type QueueName, queues } from '#core/platform.ts';
-import { type TestAccount, useApiSandbox } from '../support/api-sandbox.ts';
+import { useApiSandbox } from '../support/api-sandbox.ts';
 import { orderStatusUpdated } from '../support/clients.ts';
 import { eventually } from '../support/eventually.ts';
-import { useRunbooks } from '../support/runbooks.ts';
+import { deliveryOf, useRunbooks } from '../support/runbooks.ts';
 
 /**
  * A customer's endpoint down past the whole retry schedule is the customer's failure, not the platform's: each
@@ -44,14 +44,6 @@ function metricSum(name: string): Record<string, number> {
   return sums;
 }
 
-async function failedDelivery(account: TestAccount, id: string) {
-  return eventually(async () => {
-    const answer = await account.call('GET', `/v1/deliveries/${id}`);
-    const delivery = answer.json as { status?: string; attempts: { status_code: number | null }[] };
-    return answer.status === 200 && delivery.status === 'failed' ? delivery : undefined;
-  }, `delivery ${id} to fail`);
-}
-
 describe("a customer's endpoint down past the retry schedule", () => {
   it('fails its deliveries on record, says delivery.failed, counts them, and leaves every dead-letter queue empty', async () => {
     const account = await newAccount();
@@ -67,7 +59,7 @@ describe("a customer's endpoint down past the retry schedule", () => {
     await publish(orderStatusUpdated(account.accountId, 'ord_during_the_outage'));
     const [unordered, ordered] = await Promise.all([down.next(), orderedDown.next()]);
     const ids = [unordered, ordered].map((request) => request.headers['webhook-id'] as string);
-    const records = await Promise.all(ids.map((id) => failedDelivery(account, id)));
+    const records = await Promise.all(ids.map((id) => deliveryOf(account, id, 'failed')));
     const told = await eventually(async () => {
       const failed = (await platformEvents()).filter((event) => event['detail-type'] === 'delivery.failed');
       return failed.length >= 2 ? failed : undefined;
@@ -99,15 +91,7 @@ describe("a customer's endpoint down past the retry schedule", () => {
       const recovered = await account.call('POST', `/v1/webhooks/${id}/recover`, { since: before });
       expect(recovered.json).toMatchObject({ recovered: 1 });
     }
-    const resent = await Promise.all(
-      ids.map((id) =>
-        eventually(async () => {
-          const answer = await account.call('GET', `/v1/deliveries/${id}`);
-          const delivery = answer.json as { status?: string; attempts: { trigger: string }[] };
-          return delivery.status === 'succeeded' ? delivery : undefined;
-        }, `delivery ${id} recovered`),
-      ),
-    );
+    const resent = await Promise.all(ids.map((id) => deliveryOf(account, id, 'succeeded')));
     for (const delivery of resent) expect(delivery.attempts.at(-1)).toMatchObject({ trigger: 'recover' });
   }, 60_000);
 });

@@ -3,10 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
 import { queues } from '#core/platform.ts';
 import { deadLetterQueueName, queueNames } from '../../sandbox/compose/queues.ts';
-import { type TestAccount, useApiSandbox } from '../support/api-sandbox.ts';
+import { useApiSandbox } from '../support/api-sandbox.ts';
 import { orderStatusUpdated } from '../support/clients.ts';
-import { eventually } from '../support/eventually.ts';
-import { useRunbooks } from '../support/runbooks.ts';
+import { deliveryOf, outcomesOf, useRunbooks } from '../support/runbooks.ts';
 
 /**
  * The runbooks of the fan-out and ordered-lane queues' dead-letter alarms, followed in the sandbox: fan-out failing
@@ -21,19 +20,6 @@ const { tune, breakSubscription, deadLetters, deadLetterCount, followRunbook } =
   dynamo,
 );
 const arn = (name: string) => `arn:aws:sqs:us-east-1:000000000000:${name}`;
-
-type Delivery = { status: string; attempts: { status_code: number | null; error: string | null }[] };
-
-async function deliveryOf(account: TestAccount, id: string, status: string): Promise<Delivery> {
-  return eventually(async () => {
-    const answer = await account.call('GET', `/v1/deliveries/${id}`);
-    const delivery = answer.json as Delivery | undefined;
-    return answer.status === 200 && delivery?.status === status ? delivery : undefined;
-  }, `delivery ${id} ${status}`);
-}
-
-const outcomes = (delivery: Delivery) =>
-  delivery.attempts.map((attempt) => attempt.status_code ?? attempt.error);
 
 describe("the fan-out DLQ's runbook", () => {
   it('takes events fan-out failed on 5 times and events it can never fan out; the redrive fans the first out once fixed, and the poison comes back with its reason, to be deleted', async () => {
@@ -121,7 +107,7 @@ describe("the ordered lane DLQ's runbook", () => {
     expect(task).toMatchObject({ Status: 'COMPLETED', ApproximateNumberOfMessagesMoved: 1 });
     expect(again.headers['webhook-id']).toBe(deliveryId);
     // The 5 receives after its last write crashed (6 allowed here); the cap of one receive's is 5 as well.
-    expect(outcomes(delivery)).toEqual([503, ...Array(5).fill('outcome_unknown'), 200]);
+    expect(outcomesOf(delivery)).toEqual([503, ...Array(5).fill('outcome_unknown'), 200]);
     expect(await deadLetterCount('orderedDelivery')).toBe(0);
     expect(receiver.received).toHaveLength(2);
     expect(queues.orderedDelivery.maxReceiveCount).toBe(1000);

@@ -3,10 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { deliveryIdOf } from '#core/deliveries/delivery-id.ts';
 import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
 import { queueNames } from '../../sandbox/compose/queues.ts';
-import { type TestAccount, useApiSandbox } from '../support/api-sandbox.ts';
+import { useApiSandbox } from '../support/api-sandbox.ts';
 import { orderStatusUpdated } from '../support/clients.ts';
-import { eventually } from '../support/eventually.ts';
-import { useRunbooks } from '../support/runbooks.ts';
+import { deliveryOf, outcomesOf, useRunbooks } from '../support/runbooks.ts';
 
 /**
  * The runbooks of the delivery (main lane) and retry queues' dead-letter alarms, followed in the sandbox: each
@@ -19,19 +18,6 @@ const { tune, breakSubscription, deadLetters, deadLetterCount, followRunbook } =
   () => aws().sqs,
   dynamo,
 );
-
-type Delivery = { status: string; attempts: { status_code: number | null; error: string | null }[] };
-
-async function deliveryOf(account: TestAccount, id: string, status: string): Promise<Delivery> {
-  return eventually(async () => {
-    const answer = await account.call('GET', `/v1/deliveries/${id}`);
-    const delivery = answer.json as Delivery | undefined;
-    return answer.status === 200 && delivery?.status === status ? delivery : undefined;
-  }, `delivery ${id} ${status}`);
-}
-
-const outcomes = (delivery: Delivery) =>
-  delivery.attempts.map((attempt) => attempt.status_code ?? attempt.error);
 
 describe("the delivery DLQ's runbook", () => {
   it('takes a delivery whose processing threw on every receive (dead-lettered with the error), and once the cause is fixed its redrive delivers it once, its failed receives on record as outcome_unknown', async () => {
@@ -61,7 +47,7 @@ describe("the delivery DLQ's runbook", () => {
 
     expect(task).toMatchObject({ Status: 'COMPLETED', ApproximateNumberOfMessagesMoved: 1 });
     expect(request.headers['webhook-id']).toBe(kept.id);
-    expect(outcomes(delivery)).toEqual([...Array(5).fill('outcome_unknown'), 200]);
+    expect(outcomesOf(delivery)).toEqual([...Array(5).fill('outcome_unknown'), 200]);
     expect(await deadLetterCount('delivery')).toBe(0);
     expect(receiver.received).toHaveLength(1);
   }, 60_000);
@@ -118,7 +104,7 @@ describe("the retry queue DLQ's runbook", () => {
 
     expect(task).toMatchObject({ Status: 'COMPLETED', ApproximateNumberOfMessagesMoved: 1 });
     expect(request.headers['webhook-id']).toBe(waiting.id);
-    expect(outcomes(delivery)).toEqual([204]);
+    expect(outcomesOf(delivery)).toEqual([204]);
     expect(await deadLetterCount('retry')).toBe(0);
   }, 60_000);
 });

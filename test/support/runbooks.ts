@@ -14,7 +14,31 @@ import {
 import type { QueueName } from '#core/platform.ts';
 import { deadLetterRunbook } from '../../lib/dead-letter-runbooks.ts';
 import type { Sandbox } from '../../sandbox/sandbox.ts';
+import type { TestAccount } from './api-sandbox.ts';
 import { eventually } from './eventually.ts';
+
+/** A delivery as the API shows it, with what the runbook tests look at. */
+export interface DeliveryView {
+  readonly status: string;
+  readonly attempts: readonly {
+    readonly trigger: string;
+    readonly status_code: number | null;
+    readonly error: string | null;
+  }[];
+}
+
+/** The delivery, through the API, once its status is `status`. */
+export function deliveryOf(account: TestAccount, id: string, status: string): Promise<DeliveryView> {
+  return eventually(async () => {
+    const answer = await account.call('GET', `/v1/deliveries/${id}`);
+    const delivery = answer.json as DeliveryView | undefined;
+    return answer.status === 200 && delivery?.status === status ? delivery : undefined;
+  }, `delivery ${id} ${status}`);
+}
+
+/** Each attempt's status code, or its error kind. */
+export const outcomesOf = (delivery: DeliveryView) =>
+  delivery.attempts.map((attempt) => attempt.status_code ?? attempt.error);
 
 /**
  * What the runbook tests do to the sandbox and then as its operator: make a queue fail the way an outage or a bug
