@@ -5,7 +5,7 @@ import * as z from 'zod/mini';
 import { table } from '../platform.ts';
 import { isConditionFailure } from '../storage/conditions.ts';
 import { queryPages } from '../storage/query-pages.ts';
-import { accountPartition } from '../storage/table-keys.ts';
+import { accountPartition, apiKeyLookupKey } from '../storage/table-keys.ts';
 
 /** A new API key: `whk_` + 32 random bytes, base64url. */
 export function newApiKey(): string {
@@ -52,12 +52,12 @@ export class ApiKeyConflictError extends Error {
 const listingPrefix = 'APIKEY#';
 
 /**
- * Where API key items live; the one place that names the table's key attributes for them. Each key has two
- * items: the lookup item, read by the authorizer on every request, and a listing item in the account's
- * partition (beside its `SUBSCRIPTION#...` items), which makes the key listable and revocable by its id.
+ * Where API key items live. Each key has two items: the lookup item (storage/table-keys.ts), read by the
+ * authorizer on every request, and a listing item in the account's partition (beside its `SUBSCRIPTION#...`
+ * items), which makes the key listable and revocable by its id.
  */
 const items = {
-  lookup: (hash: string) => ({ [table.partitionKey]: `APIKEY#${hash}`, [table.sortKey]: 'APIKEY' }),
+  lookup: apiKeyLookupKey,
   listing: (accountId: string, id: string) => ({
     [table.partitionKey]: accountPartition(accountId),
     [table.sortKey]: `${listingPrefix}${id}`,

@@ -4,9 +4,7 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { table } from '../platform.ts';
 import { isConditionFailure } from '../storage/conditions.ts';
-
-/** The one item that holds the key portal tokens are signed with. */
-const keyItem = { [table.partitionKey]: 'PORTAL#SIGNING_KEY', [table.sortKey]: 'PORTAL#SIGNING_KEY' };
+import { portalSigningKeyKey as keyItem } from '../storage/table-keys.ts';
 
 const keyItemSchema = z.object({
   key: z.string().check(z.regex(/^[A-Za-z0-9_-]{43}$/)),
