@@ -1,14 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { RecursiveLoop } from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import {
+  type EnvironmentVariable,
   type EventSourceMappingDefinition,
   eventSourceMappingDeclarations,
   eventSourceMappingsWith,
-  type FunctionDefinition,
   type FunctionName,
   functions,
   queues as platformQueues,
@@ -18,11 +17,46 @@ import type { SettingValues } from '../functions/core/settings.ts';
 import { blockPrivateTargets, PlatformFunction } from './platform-function.ts';
 import type { SecretKey } from './secret-key.ts';
 import { bindSettings, checkedSetting, settingOfProp } from './setting-props.ts';
+import { tableAccess } from './table-access.ts';
 import type { WebhookTable } from './webhook-table.ts';
 import type { WorkQueue } from './work-queue.ts';
 
 /** Lambda requires a queue's visibility timeout to be at least this many times its consumer's timeout. */
 export const VISIBILITY_TO_TIMEOUT_RATIO = 6;
+
+/** The delivery lanes' functions, which share a handler and its environment. */
+type LaneFunction = 'delivery' | 'slowDelivery' | 'orderedDelivery';
+
+/** The lanes' queues, each by the variable that names it to the delivery functions. */
+const laneQueueVariables = {
+  delivery: 'DELIVERY_QUEUE_URL',
+  slowDelivery: 'SLOW_DELIVERY_QUEUE_URL',
+  orderedDelivery: 'ORDERED_DELIVERY_QUEUE_URL',
+  retry: 'RETRY_QUEUE_URL',
+} as const satisfies Partial<Record<QueueName, EnvironmentVariable>>;
+
+type LaneQueue = keyof typeof laneQueueVariables;
+
+/**
+ * What each lane's code does with the lanes' queues: the queues it sends to, and the one whose messages'
+ * visibility it changes. Every lane binds every queue's URL (one handler, one environment); a queue it neither
+ * sends to nor changes is only bound.
+ */
+const laneQueueAccess: Record<
+  LaneFunction,
+  { sendsTo: readonly LaneQueue[]; changesVisibilityOn?: LaneQueue }
+> = {
+  // A retry is a new message, delayed: to its lane, or to the retry queue to wait longer than 15 minutes; an
+  // endpoint too slow for the main lane moves to the slow lane; an opened circuit's probe goes to the slow lane,
+  // a closed circuit's release to the main lane.
+  delivery: { sendsTo: ['delivery', 'slowDelivery', 'retry'] },
+  // The same on the slow lane (a failed probe sends the next one, a probe answered the release).
+  slowDelivery: { sendsTo: ['delivery', 'slowDelivery', 'retry'] },
+  // An ordered retry keeps its message and waits by visibility in its group, and the messages a batch held up
+  // behind it are made visible again; an ordered delivery that opens a circuit sends its probe to the slow lane,
+  // one that closes it the release to the main lane. It never sends to its own queue nor to the retry queue.
+  orderedDelivery: { sendsTo: ['delivery', 'slowDelivery'], changesVisibilityOn: 'orderedDelivery' },
+};
 
 export interface DeliveryPipelineProps {
   /** The platform's table (subscriptions, deliveries, attempts). */
@@ -150,32 +184,34 @@ export class DeliveryPipeline extends Construct {
       logRetention: props.logRetention,
     });
     // Fan-out lists subscriptions, and keeps each event's body (and a test event's pending record).
-    table.grantReadWriteTo(this.fanOut);
+    table.grantItemsTo(this.fanOut, tableAccess.fanOut);
     // Ordered subscriptions' deliveries to the ordered lane, the others to the main lane.
     queues.delivery.grantSendTo(this.fanOut, 'DELIVERY_QUEUE_URL');
     queues.orderedDelivery.grantSendTo(this.fanOut, 'ORDERED_DELIVERY_QUEUE_URL');
     queues.fanOut.grantDeadLetterSendTo(this.fanOut, 'FAN_OUT_DLQ_URL');
     bindSettings(this.fanOut, settings);
 
-    const deliveryFunction = (name: string, definition: FunctionDefinition, recursiveLoop: RecursiveLoop) => {
-      const fn = new PlatformFunction(this, name, {
-        definition,
+    const deliveryFunction = (id: string, name: LaneFunction, recursiveLoop: RecursiveLoop) => {
+      const fn = new PlatformFunction(this, id, {
+        definition: functions[name],
         logRetention: props.logRetention,
         recursiveLoop,
       });
       // Reads the subscription, records each attempt, and notes an endpoint's health on its subscription.
-      table.grantReadWriteTo(fn);
+      table.grantItemsTo(fn, tableAccess[name]);
       // Signs with the subscription's secrets: the only functions that may decrypt them.
       props.secretKey.grantDecryptTo(fn);
-      // A retry is a new message, delayed: to a lane, or to the retry queue to wait longer than 15 minutes.
-      queues.delivery.grantSendTo(fn, 'DELIVERY_QUEUE_URL');
-      queues.slowDelivery.grantSendTo(fn, 'SLOW_DELIVERY_QUEUE_URL');
-      queues.retry.grantSendTo(fn, 'RETRY_QUEUE_URL');
+      const { sendsTo, changesVisibilityOn } = laneQueueAccess[name];
+      for (const [queue, variable] of Object.entries(laneQueueVariables) as [
+        LaneQueue,
+        EnvironmentVariable,
+      ][]) {
+        if (sendsTo.includes(queue)) queues[queue].grantSendTo(fn, variable);
+        else if (changesVisibilityOn === queue) queues[queue].grantChangeVisibilityTo(fn, variable);
+        else queues[queue].bindUrlTo(fn, variable);
+      }
+      // What a lane cannot process: not a delivery message, or one whose processing kept throwing.
       queues.delivery.grantDeadLetterSendTo(fn, 'DELIVERY_DLQ_URL');
-      // No lane sends to the ordered lane: the ordered lane's function changes the visibility of the messages it
-      // received (a retry waits by visibility in its group), which its mapping's consume grant allows; the
-      // others share its handler and environment.
-      queues.orderedDelivery.bindUrlTo(fn, 'ORDERED_DELIVERY_QUEUE_URL');
       props.eventBus.grantPutEventsTo(fn);
       fn.bindEnvironment('EVENT_BUS_NAME', props.eventBus.eventBusName);
       bindSettings(fn, settings);
@@ -184,15 +220,11 @@ export class DeliveryPipeline extends Construct {
     };
     // Each attempt of a delivery is invoked by the message of the one before (up to 21 with the longest
     // schedule), all in one chain of requests; the schedule bounds it, not Lambda's 16.
-    this.delivery = deliveryFunction('Delivery', functions.delivery, RecursiveLoop.ALLOW);
-    this.slowDelivery = deliveryFunction('SlowDelivery', functions.slowDelivery, RecursiveLoop.ALLOW);
+    this.delivery = deliveryFunction('Delivery', 'delivery', RecursiveLoop.ALLOW);
+    this.slowDelivery = deliveryFunction('SlowDelivery', 'slowDelivery', RecursiveLoop.ALLOW);
     // The ordered lane keeps a delivery's message across its attempts and nothing sends to its queue but
     // fan-out and the API: no chain of requests leads back to it, so Lambda's loop detection stays on.
-    this.orderedDelivery = deliveryFunction(
-      'OrderedDelivery',
-      functions.orderedDelivery,
-      RecursiveLoop.TERMINATE,
-    );
+    this.orderedDelivery = deliveryFunction('OrderedDelivery', 'orderedDelivery', RecursiveLoop.TERMINATE);
 
     this.retryRelay = new PlatformFunction(this, 'RetryRelay', {
       definition: functions.retryRelay,
@@ -221,17 +253,16 @@ export class DeliveryPipeline extends Construct {
       }
       const queue = queues[mapping.queue];
       checkMapping(this.node.path, mapping, queue, consumer);
-      consumer.function.addEventSource(
-        new SqsEventSource(queue.queue, {
-          batchSize: mapping.batchSize,
-          // Lambda takes no batching window from a FIFO queue (checkMapping makes sure none is asked for).
-          ...(queue.definition.fifo === true
-            ? {}
-            : { maxBatchingWindow: Duration.seconds(mapping.maxBatchingWindowSeconds) }),
-          maxConcurrency: mapping.maximumConcurrency,
-          reportBatchItemFailures: true,
-        }),
-      );
+      // The mapping, with the grants of what Lambda does with the queue on the function's behalf.
+      queue.feedTo(consumer, {
+        batchSize: mapping.batchSize,
+        // Lambda takes no batching window from a FIFO queue (checkMapping makes sure none is asked for).
+        ...(queue.definition.fifo === true
+          ? {}
+          : { maxBatchingWindow: Duration.seconds(mapping.maxBatchingWindowSeconds) }),
+        maxConcurrency: mapping.maximumConcurrency,
+        reportBatchItemFailures: true,
+      });
     }
   }
 }

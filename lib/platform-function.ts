@@ -56,7 +56,7 @@ export interface PlatformFunctionProps {
  * unless {@link PlatformFunctionProps.recursiveLoop} allows a loop the design needs.
  *
  * Its environment is set only through {@link bindEnvironment}, which the resource constructs call together with
- * the IAM grant (`table.grantReadWriteTo(fn)`, `queue.grantSendTo(fn, 'DELIVERY_QUEUE_URL')`). Synthesis fails if
+ * the IAM grant (`table.grantItemsTo(fn, access)`, `queue.grantSendTo(fn, 'DELIVERY_QUEUE_URL')`). Synthesis fails if
  * a variable the definition declares is left unbound; binding one it does not declare throws at once.
  */
 export class PlatformFunction extends Construct implements IGrantable {
@@ -133,7 +133,7 @@ export class PlatformFunction extends Construct implements IGrantable {
           : [
               `${definition.entry} reads ${missing.join(', ')} (functions/core/platform.ts) but nothing binds ` +
                 `${missing.length === 1 ? 'it' : 'them'}: bind each with the resource it names (e.g. ` +
-                `table.grantReadWriteTo(fn), queue.grantSendTo(fn, 'DELIVERY_QUEUE_URL'), fn.bindEnvironment(...)).`,
+                `table.grantItemsTo(fn, access), queue.grantSendTo(fn, 'DELIVERY_QUEUE_URL'), fn.bindEnvironment(...)).`,
             ];
       },
     });

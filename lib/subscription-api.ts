@@ -17,6 +17,7 @@ import type { SettingValues } from '../functions/core/settings.ts';
 import { blockPrivateTargets, PlatformFunction } from './platform-function.ts';
 import type { SecretKey } from './secret-key.ts';
 import { bindSettings, checkedSetting, settingOfProp } from './setting-props.ts';
+import { tableAccess } from './table-access.ts';
 import type { WebhookTable } from './webhook-table.ts';
 import type { WorkQueue } from './work-queue.ts';
 
@@ -111,7 +112,7 @@ export class SubscriptionApi extends Construct {
         ],
       },
     });
-    props.table.grantReadWriteTo(this.apiFunction);
+    props.table.grantItemsTo(this.apiFunction, tableAccess.api);
     props.secretKey.grantEncryptTo(this.apiFunction);
     props.fanOutQueue.grantSendTo(this.apiFunction, 'FAN_OUT_QUEUE_URL');
     props.deliveryQueue.grantSendTo(this.apiFunction, 'DELIVERY_QUEUE_URL');
@@ -123,7 +124,8 @@ export class SubscriptionApi extends Construct {
       definition: functions[httpApi.authorizer],
       logRetention: props.logRetention,
     });
-    props.table.grantReadTo(this.authorizerFunction);
+    // API keys' lookup items and the portal signing key, by GetItem only: nothing else of the table.
+    props.table.grantItemsTo(this.authorizerFunction, tableAccess.authorizer);
 
     this.api = new HttpApi(this, 'HttpApi', {
       description: 'Webhook subscriptions, deliveries and retries',

@@ -1,8 +1,10 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { table as tableDefinition } from '../functions/core/platform.ts';
 import type { PlatformFunction } from './platform-function.ts';
+import { type ItemAccess, partitions } from './table-access.ts';
 
 export interface WebhookTableProps {
   /**
@@ -45,15 +47,27 @@ export class WebhookTable extends Construct {
     });
   }
 
-  /** Lets the function read and write items and binds `TABLE_NAME`. */
-  public grantReadWriteTo(fn: PlatformFunction): void {
-    this.table.grantReadWriteData(fn);
-    fn.bindEnvironment('TABLE_NAME', this.table.tableName);
-  }
-
-  /** Lets the function read items only and binds `TABLE_NAME`. */
-  public grantReadTo(fn: PlatformFunction): void {
-    this.table.grantReadData(fn);
+  /**
+   * Lets the function take exactly the given actions on the items of each kind (one statement per kind, limited
+   * to its partitions by `ForAllValues:StringLike` on `dynamodb:LeadingKeys`; see lib/table-access.ts) and binds
+   * `TABLE_NAME`. Never a `Scan`, nor `grantReadData`'s table-wide reads (`DescribeTable`, streams).
+   */
+  public grantItemsTo(fn: PlatformFunction, access: readonly ItemAccess[]): void {
+    if (access.length === 0)
+      throw new Error(`${this.node.path}: ${fn.node.path} is given no access to grant`);
+    for (const { partition, actions } of access) {
+      if (actions.length === 0 || (actions as readonly string[]).includes('Scan')) {
+        throw new Error(
+          `${this.node.path}: ${fn.node.path} may not Scan, nor have no action, on ${partition}`,
+        );
+      }
+      Grant.addToPrincipal({
+        grantee: fn,
+        actions: actions.map((action) => `dynamodb:${action}`),
+        resourceArns: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [partitions[partition]] } },
+      });
+    }
     fn.bindEnvironment('TABLE_NAME', this.table.tableName);
   }
 }

@@ -1,4 +1,6 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Names, Token } from 'aws-cdk-lib';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import type { EventSourceMappingOptions } from 'aws-cdk-lib/aws-lambda';
 import {
   DeduplicationScope,
   FifoThroughputLimit,
@@ -70,26 +72,60 @@ export class WorkQueue extends Construct {
     });
   }
 
-  /** Lets the function send to the work queue and binds the queue's URL to `variable`. */
+  /**
+   * Lets the function send to the work queue (`sqs:SendMessage`, which `SendMessageBatch` needs too; not
+   * `GetQueueUrl` or `GetQueueAttributes`, which CDK's `grantSendMessages` adds and no function calls) and binds
+   * the queue's URL to `variable`.
+   */
   public grantSendTo(fn: PlatformFunction, variable: EnvironmentVariable): void {
-    this.queue.grantSendMessages(fn);
+    grantOn(fn, this.queue, ['sqs:SendMessage']);
     fn.bindEnvironment(variable, this.queue.queueUrl);
   }
 
   /**
-   * Binds the work queue's URL to `variable` and grants nothing: for its consumer, which changes the visibility
-   * of the messages it received (an SQS event source mapping's consume grant allows that, on this queue only),
-   * and for functions that share the consumer's handler and environment but never call the queue.
+   * Feeds the work queue to the function through an SQS event source mapping, and lets the function's role do
+   * what the mapping does with it: `sqs:ReceiveMessage`, `sqs:DeleteMessage` and `sqs:GetQueueAttributes`, the
+   * three the SQS Developer Guide requires of a Lambda trigger's execution role. Not `ChangeMessageVisibility`
+   * or `GetQueueUrl`, which CDK's `SqsEventSource` grants as well: only the ordered lane's code changes
+   * visibility ({@link grantChangeVisibilityTo}).
+   */
+  public feedTo(fn: PlatformFunction, options: Omit<EventSourceMappingOptions, 'eventSourceArn'>): void {
+    // SqsEventSource's id, so that the mappings keep their logical ids.
+    fn.function.addEventSourceMapping(`SqsEventSource:${Names.nodeUniqueId(this.queue.node)}`, {
+      ...options,
+      eventSourceArn: this.queue.queueArn,
+    });
+    grantOn(fn, this.queue, ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']);
+  }
+
+  /**
+   * Lets the function change the visibility of the work queue's messages (`sqs:ChangeMessageVisibility`, which
+   * the batch call needs too) and binds the queue's URL to `variable`: for the ordered lane, whose retry waits
+   * by visibility in its group and which releases the messages a batch left behind a wait.
+   */
+  public grantChangeVisibilityTo(fn: PlatformFunction, variable: EnvironmentVariable): void {
+    grantOn(fn, this.queue, ['sqs:ChangeMessageVisibility']);
+    fn.bindEnvironment(variable, this.queue.queueUrl);
+  }
+
+  /**
+   * Binds the work queue's URL to `variable` and grants nothing: for functions that share a consumer's handler
+   * and environment but never call the queue.
    */
   public bindUrlTo(fn: PlatformFunction, variable: EnvironmentVariable): void {
     fn.bindEnvironment(variable, this.queue.queueUrl);
   }
 
-  /** Lets the function send to the dead-letter queue and binds its URL to `variable`. */
+  /** Lets the function send to the dead-letter queue (`sqs:SendMessage` only) and binds its URL to `variable`. */
   public grantDeadLetterSendTo(fn: PlatformFunction, variable: EnvironmentVariable): void {
-    this.deadLetterQueue.grantSendMessages(fn);
+    grantOn(fn, this.deadLetterQueue, ['sqs:SendMessage']);
     fn.bindEnvironment(variable, this.deadLetterQueue.queueUrl);
   }
+}
+
+/** Lets the function's role take exactly `actions` on the queue. */
+function grantOn(fn: PlatformFunction, queue: Queue, actions: readonly string[]): void {
+  Grant.addToPrincipal({ grantee: fn, actions: [...actions], resourceArns: [queue.queueArn] });
 }
 
 function checkDefinition(path: string, definition: QueueDefinition): void {

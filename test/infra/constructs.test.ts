@@ -14,6 +14,7 @@ import { EventRouting } from '../../lib/event-routing.ts';
 import { PlatformFunction } from '../../lib/platform-function.ts';
 import { SecretKey } from '../../lib/secret-key.ts';
 import { SubscriptionApi, type SubscriptionApiProps } from '../../lib/subscription-api.ts';
+import { tableAccess } from '../../lib/table-access.ts';
 import { WebhookTable } from '../../lib/webhook-table.ts';
 import { WorkQueue } from '../../lib/work-queue.ts';
 import { testApp } from './synth.ts';
@@ -63,7 +64,7 @@ describe('PlatformFunction environment binding', () => {
   it('fails synth naming each declared variable that nothing binds', () => {
     const stack = newStack();
     const fn = new PlatformFunction(stack, 'FanOut', { definition: functions.fanOut });
-    new WebhookTable(stack, 'Table').grantReadWriteTo(fn);
+    new WebhookTable(stack, 'Table').grantItemsTo(fn, tableAccess.fanOut);
 
     expect(() => (stack.node.root as App).synth()).toThrow(
       /functions\/fan-out\/handler\.ts reads DELIVERY_QUEUE_URL, ORDERED_DELIVERY_QUEUE_URL, FAN_OUT_DLQ_URL, DELIVERY_RETENTION_DAYS .*but nothing binds them/,
@@ -93,7 +94,7 @@ describe('PlatformFunction environment binding', () => {
   it('synthesizes once every declared variable is bound', () => {
     const stack = newStack();
     const fn = new PlatformFunction(stack, 'Authorizer', { definition: functions.authorizer });
-    new WebhookTable(stack, 'Table').grantReadTo(fn);
+    new WebhookTable(stack, 'Table').grantItemsTo(fn, tableAccess.authorizer);
 
     expect(() => (stack.node.root as App).synth()).not.toThrow();
     expect([...fn.boundEnvironment.keys()]).toEqual(['TABLE_NAME']);

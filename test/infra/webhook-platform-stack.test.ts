@@ -28,6 +28,7 @@ import {
 import { lambdaRuntime } from '../../lib/bundling.ts';
 import { VISIBILITY_TO_TIMEOUT_RATIO } from '../../lib/delivery-pipeline.ts';
 import { runtimeEnvironment } from '../../lib/platform-function.ts';
+import { partitions, tableAccess } from '../../lib/table-access.ts';
 import { WebhookPlatformStack } from '../../lib/webhook-platform-stack.ts';
 import { fifoAttributes } from '../../sandbox/compose/queues.ts';
 import { type CfnResource, ofType, referencedId, synthPlatform, testApp } from './synth.ts';
@@ -109,24 +110,6 @@ function consumedQueueId(name: FunctionName): string | undefined {
   return mapping === undefined ? undefined : referencedId(mapping[1].Properties.EventSourceArn);
 }
 
-type TableAccess = 'none' | 'read-only' | 'read-write';
-
-/** The table access each function's code needs; a function added to platform.ts must be listed here. */
-const tableAccess: Record<FunctionName, TableAccess> = {
-  // Resolves API keys to accounts.
-  authorizer: 'read-only',
-  // Creates and changes subscriptions, lists deliveries, records the attempts clients ask for.
-  api: 'read-write',
-  // Lists an account's subscriptions; stores each event's body and a test event's pending delivery record.
-  fanOut: 'read-write',
-  // Read the subscription, record each attempt, note an endpoint's health, disable a failing subscription.
-  delivery: 'read-write',
-  slowDelivery: 'read-write',
-  orderedDelivery: 'read-write',
-  // Only moves messages between queues.
-  retryRelay: 'none',
-};
-
 /** A work queue, or the dead-letter queue beside it. */
 type QueueRef = QueueName | `${QueueName} DLQ`;
 
@@ -144,12 +127,13 @@ const queueSends: Record<FunctionName, readonly QueueRef[]> = {
   // One delivery per matching subscription to the main lane (the ordered lane for ordered subscriptions); an
   // event it cannot handle to its own DLQ.
   fanOut: ['delivery', 'orderedDelivery', 'fanOut DLQ'],
-  // A retry is a new message, delayed: to a lane, or to the retry queue to wait longer than 15 minutes.
+  // A retry is a new message, delayed: to a lane, or to the retry queue to wait longer than 15 minutes; a circuit's
+  // probe goes to the slow lane, its release to the main lane.
   delivery: ['delivery', 'slowDelivery', 'retry', 'delivery DLQ'],
   slowDelivery: ['delivery', 'slowDelivery', 'retry', 'delivery DLQ'],
-  // An ordered retry waits by visibility in its group (no send), but the ordered lane may send what the other
-  // lanes send.
-  orderedDelivery: ['delivery', 'slowDelivery', 'retry', 'delivery DLQ'],
+  // An ordered retry waits by visibility in its group (no send): the ordered lane sends only the probe of a
+  // circuit it opens (slow lane) and the release of one it closes (main lane).
+  orderedDelivery: ['delivery', 'slowDelivery', 'delivery DLQ'],
   // A waiting retry hops through the retry queue until it is due within 15 minutes, then to the main lane.
   retryRelay: ['delivery', 'retry'],
 };
@@ -449,7 +433,12 @@ describe('functions', () => {
         // grant); the other lanes share its handler and environment. None of them sends there.
         withoutSendFor: ['delivery', 'slowDelivery', 'orderedDelivery'],
       },
-      RETRY_QUEUE_URL: { value: { Ref: queueId('retry') }, sendsTo: queueId('retry') },
+      RETRY_QUEUE_URL: {
+        value: { Ref: queueId('retry') },
+        sendsTo: queueId('retry'),
+        // An ordered delivery keeps its message while it waits, however long: it shares the lanes' environment.
+        withoutSendFor: ['orderedDelivery'],
+      },
       FAN_OUT_DLQ_URL: {
         value: { Ref: deadLetterQueueId('fanOut') },
         sendsTo: deadLetterQueueId('fanOut'),
@@ -505,32 +494,24 @@ describe('functions', () => {
     }
   });
 
-  it('lets no function change message visibility beyond the grant of its event source mapping', () => {
-    // On the standard lanes a retry is a new message sent with a delay; on the ordered lane it keeps its message
-    // and waits by visibility, which CDK's standard consume grant of an event source mapping allows, on the
-    // consumed queue only.
-    const consume = [
-      'sqs:ChangeMessageVisibility',
-      'sqs:DeleteMessage',
-      'sqs:GetQueueAttributes',
-      'sqs:GetQueueUrl',
-      'sqs:ReceiveMessage',
-    ];
+  it("lets each consumer do on its queue what Lambda's mapping does, and only the ordered lane change visibility", () => {
+    // What the SQS Developer Guide requires of a Lambda trigger's execution role; not CDK's consume grant, whose
+    // GetQueueUrl and ChangeMessageVisibility no mapping needs. On the standard lanes a retry is a new message sent
+    // with a delay; on the ordered lane it keeps its message and waits by visibility, a grant of its own.
+    const mapping = ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'];
     for (const name of functionNames) {
-      const changing = roleStatements(functionId(name)).filter((s) =>
-        [s.Action].flat().some((a) => a === 'sqs:ChangeMessageVisibility' || a === 'sqs:*' || a === '*'),
+      const onQueues = roleStatements(functionId(name)).filter((s) =>
+        [s.Action].flat().some((a) => (a.startsWith('sqs:') && a !== 'sqs:SendMessage') || a === '*'),
       );
       const consumed = consumedQueueId(name);
-      expect(changing, name).toEqual(
+      const actions = name === 'orderedDelivery' ? ['sqs:ChangeMessageVisibility', ...mapping] : mapping;
+      expect(onQueues, name).toEqual(
         consumed === undefined
           ? []
-          : [{ Effect: 'Allow', Action: consume, Resource: { 'Fn::GetAtt': [consumed, 'Arn'] } }],
+          : [{ Effect: 'Allow', Action: actions, Resource: { 'Fn::GetAtt': [consumed, 'Arn'] } }],
       );
     }
     expect(consumedQueueId('orderedDelivery')).toBe(queueId('orderedDelivery'));
-    expect(
-      mayCall(functionId('orderedDelivery'), 'sqs:ChangeMessageVisibility', queueId('orderedDelivery')),
-    ).toBe(true);
   });
 
   it('lets only the delivery lanes put events, on the platform bus, and nothing else on EventBridge', () => {
@@ -546,37 +527,46 @@ describe('functions', () => {
     }
   });
 
-  it('gives each function the table access it needs and no more', () => {
-    const tableId = logicalId(stack.platform.table.table);
-    const readActions = ['dynamodb:GetItem', 'dynamodb:Query'];
-    const writeActions = [
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:BatchWriteItem',
-    ];
-    for (const [name, access] of Object.entries(tableAccess) as [FunctionName, TableAccess][]) {
+  it('gives each function item actions on named partitions of the table only: no Scan, nothing table-wide', () => {
+    const tableArn = { 'Fn::GetAtt': [logicalId(stack.platform.table.table), 'Arn'] };
+    /** Each DynamoDB statement of the function as `<actions> on <LeadingKeys patterns>`. */
+    const itemGrants = (name: FunctionName) =>
+      roleStatements(functionId(name))
+        .filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:') || a === '*'))
+        .map((s) => {
+          // One statement per kind of item, on the table itself (no index, no stream), never without a partition.
+          expect(s.Resource, name).toEqual(tableArn);
+          const conditions = (s.Condition ?? {}) as Record<string, Record<string, string[]>>;
+          expect(Object.keys(conditions), name).toEqual(['ForAllValues:StringLike']);
+          const limits = conditions['ForAllValues:StringLike'] ?? {};
+          expect(Object.keys(limits), name).toEqual(['dynamodb:LeadingKeys']);
+          const patterns = limits['dynamodb:LeadingKeys'] ?? [];
+          // Each a kind's prefix (`ACCOUNT#`), never a pattern that any partition matches.
+          for (const pattern of patterns) expect(pattern, name).toMatch(/^[A-Z][A-Z-]*#/);
+          return `${[s.Action].flat().sort().join(' ')} on ${patterns.join(' ')}`;
+        });
+    for (const name of functionNames) {
+      const grants = itemGrants(name);
+      expect(grants.join(' '), name).not.toMatch(/dynamodb:(Scan|\*)/);
+      expect(grants, name).toEqual(
+        tableAccess[name].map(
+          ({ partition, actions }) =>
+            `${actions
+              .map((a) => `dynamodb:${a}`)
+              .sort()
+              .join(' ')} on ${partitions[partition]}`,
+        ),
+      );
       const declares = (functions[name].environment as readonly EnvironmentVariable[]).includes('TABLE_NAME');
-      expect(access !== 'none', `${name}: table access iff it declares TABLE_NAME in platform.ts`).toBe(
+      expect(grants.length > 0, `${name}: table access iff it declares TABLE_NAME in platform.ts`).toBe(
         declares,
       );
-      const fnId = functionId(name);
-      const onTable = allowedActions(fnId, tableId);
-      const anywhere = allowedActions(fnId);
-      for (const action of readActions) {
-        expect(onTable.includes(action), `${name} may ${action}`).toBe(access !== 'none');
-      }
-      for (const action of writeActions) {
-        const granted = access === 'read-write' ? onTable.includes(action) : anywhere.includes(action);
-        expect(granted, `${name} may ${action}`).toBe(access === 'read-write');
-      }
-      if (access === 'none') {
-        expect(
-          anywhere.filter((a) => a.startsWith('dynamodb:')),
-          `${name} DynamoDB actions`,
-        ).toEqual([]);
-      }
     }
+    // What the authorizer may read, written out: an API key's lookup item and the portal signing key, by key.
+    expect(itemGrants('authorizer')).toEqual([
+      'dynamodb:GetItem on APIKEY#*',
+      'dynamodb:GetItem on PORTAL#SIGNING_KEY',
+    ]);
   });
 
   it('lets only the functions that sign webhooks decrypt the signing secrets, and only the API encrypt them', () => {
