@@ -1,0 +1,124 @@
+/**
+ * What each function may do to the table's items: per kind of item, the DynamoDB actions its code calls there
+ * and nothing else. A kind of item is named by its partition key's prefix (functions/core/storage/table-keys.ts),
+ * which IAM checks as `dynamodb:LeadingKeys`; `WebhookTable.grantItemsTo` writes one statement per kind.
+ *
+ * No function may `Scan`: `ForAllValues:StringLike` on `LeadingKeys` holds vacuously for a request that names no
+ * partition, so a Scan would read every item whatever the patterns say. Every action below names its items'
+ * partition key (the table has no index a Query could name another key of). A `Query` reads a whole partition:
+ * it is granted only where an item's neighbours are meant to be read with it.
+ *
+ * test/integration/least-privilege.test.ts proves these lists against the code and a run through every path.
+ */
+import type { FunctionName } from '../functions/core/platform.ts';
+import {
+  accountPartition,
+  apiKeyLookupKey,
+  eventKey,
+  fanOutBatchKey,
+  portalSigningKeyKey,
+  rateLimitKey,
+  resourcePositionKey,
+  skippedReceivesKey,
+  webhookPartition,
+} from '../functions/core/storage/table-keys.ts';
+
+/** The table's partitions by kind, as the `dynamodb:LeadingKeys` pattern (IAM `StringLike`) of their items. */
+export const partitions = {
+  /** An account's subscriptions (their signing secrets sealed), their counter, idempotent answers, API key listings. */
+  account: accountPartition('*'),
+  /** API keys' lookup items: each the account of one key's hash. */
+  apiKey: apiKeyLookupKey('*').pk,
+  /** The key portal tokens are signed with: one item. */
+  portalSigningKey: portalSigningKeyKey.pk,
+  /** A subscription's delivery records, and the deliveries its open circuit holds. */
+  webhook: webhookPartition('*'),
+  /** An event's body kept for retries (and the fanned-out mark earlier fan-outs wrote beside it). */
+  event: eventKey('*').pk,
+  /** A fan-out batch's marker: the events whose every delivery it queued. */
+  fanOutBatch: fanOutBatchKey('*').pk,
+  /** A subscription's rate-limit turns. */
+  rateLimit: rateLimitKey('*').pk,
+  /** How far an ordered subscription's deliveries of a resource have come. */
+  resourcePosition: resourcePositionKey('*', '*').pk,
+  /** An ordered lane's message group's skipped receives. */
+  skippedReceives: skippedReceivesKey('*').pk,
+} as const;
+
+/** A kind of item. */
+export type Partition = keyof typeof partitions;
+
+/** The DynamoDB actions a function may be granted on items (never `Scan`, see above). */
+export type ItemAction =
+  | 'GetItem'
+  | 'Query'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'BatchGetItem'
+  | 'BatchWriteItem';
+
+/** What a function may do to one kind of item. */
+export interface ItemAccess {
+  readonly partition: Partition;
+  readonly actions: readonly ItemAction[];
+}
+
+/** The delivery lanes' common access: the subscription, the records, the held deliveries, the bodies, the turns. */
+const deliveryAccess = [
+  // Reads the subscription; notes its endpoint's health, circuit, lane and back-off on it.
+  { partition: 'account', actions: ['GetItem', 'UpdateItem'] },
+  // Reads and writes a delivery's record; holds deliveries while a circuit is open (put), pages through and
+  // removes them when it closes (query, batch delete).
+  { partition: 'webhook', actions: ['GetItem', 'UpdateItem', 'PutItem', 'Query', 'BatchWriteItem'] },
+  // Reads the kept bodies of released held deliveries.
+  { partition: 'event', actions: ['BatchGetItem'] },
+  // Takes turns under a subscription's rate limit.
+  { partition: 'rateLimit', actions: ['UpdateItem'] },
+] as const satisfies readonly ItemAccess[];
+
+/** Each function's access to the table's items; a function without any reads no `TABLE_NAME`. */
+export const tableAccess = {
+  // Resolves an API key (its lookup item) or a portal token (the signing key) to an account: reads only.
+  authorizer: [
+    { partition: 'apiKey', actions: ['GetItem'] },
+    { partition: 'portalSigningKey', actions: ['GetItem'] },
+  ],
+  api: [
+    // Subscriptions (create, read, list, update, delete, rotate), their counter, and idempotent answers.
+    { partition: 'account', actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] },
+    // Delivery records: read, listed, and the failed ones found for recovery.
+    { partition: 'webhook', actions: ['GetItem', 'Query'] },
+    // The bodies of the deliveries a client retries or recovers.
+    { partition: 'event', actions: ['BatchGetItem'] },
+    // Whether a retry of an ordered delivery would reorder its resource.
+    { partition: 'resourcePosition', actions: ['GetItem'] },
+    // Signs portal sessions; the first one makes the key.
+    { partition: 'portalSigningKey', actions: ['GetItem', 'PutItem'] },
+  ],
+  fanOut: [
+    // Lists an account's subscriptions to match an event against.
+    { partition: 'account', actions: ['Query'] },
+    // Claims the event by keeping its body (a put); a repeat reads it back, and takes over the claim of a fan-out
+    // that stopped half-way.
+    { partition: 'event', actions: ['PutItem', 'Query', 'UpdateItem'] },
+    // Marks its batch's events fanned out; a repeat reads the marker of the batch that claimed its event.
+    { partition: 'fanOutBatch', actions: ['PutItem', 'GetItem'] },
+    // A test event's pending record, which its sender looks up at once.
+    { partition: 'webhook', actions: ['PutItem'] },
+  ],
+  delivery: deliveryAccess,
+  slowDelivery: deliveryAccess,
+  orderedDelivery: [
+    // Reads the subscription; notes its health and circuit (an ordered delivery takes the probe itself).
+    { partition: 'account', actions: ['GetItem', 'UpdateItem'] },
+    // A delivery's record: its attempts and waits (an ordered delivery keeps its message and holds nothing).
+    { partition: 'webhook', actions: ['GetItem', 'UpdateItem'] },
+    { partition: 'rateLimit', actions: ['UpdateItem'] },
+    // Its resource's position: read before sending, moved forward after a 2xx.
+    { partition: 'resourcePosition', actions: ['GetItem', 'UpdateItem'] },
+    // The receives a batch skipped (noted, read, forgotten).
+    { partition: 'skippedReceives', actions: ['GetItem', 'UpdateItem'] },
+  ],
+  retryRelay: [],
+} as const satisfies Record<FunctionName, readonly ItemAccess[]>;
