@@ -16,6 +16,7 @@ import {
   apiKeyLookupKey,
   eventKey,
   fanOutBatchKey,
+  idempotencyKey,
   portalSigningKeyKey,
   rateLimitKey,
   resourcePositionKey,
@@ -25,8 +26,10 @@ import {
 
 /** The table's partitions by kind, as the `dynamodb:LeadingKeys` pattern (IAM `StringLike`) of their items. */
 export const partitions = {
-  /** An account's subscriptions (their signing secrets sealed), their counter, idempotent answers, API key listings. */
+  /** An account's subscriptions (their signing secrets sealed), their counter, its API keys' listings. */
   account: accountPartition('*'),
+  /** An account's stored answers to `Idempotency-Key`s: a create's or a rotation's shows the new secret. */
+  idempotency: idempotencyKey('*', '').pk,
   /** API keys' lookup items: each the account of one key's hash. */
   apiKey: apiKeyLookupKey('*').pk,
   /** The key portal tokens are signed with: one item. */
@@ -85,8 +88,11 @@ export const tableAccess = {
     { partition: 'portalSigningKey', actions: ['GetItem'] },
   ],
   api: [
-    // Subscriptions (create, read, list, update, delete, rotate), their counter, and idempotent answers.
+    // Subscriptions (create, read, list, update, delete, rotate) and their counter; idempotent answers kept there
+    // before they had a partition of their own are read (GetItem) while they last.
     { partition: 'account', actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] },
+    // Idempotent answers: claimed, read, completed, released. Only the API's: they may show a new secret.
+    { partition: 'idempotency', actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
     // Delivery records: read, listed, and the failed ones found for recovery.
     { partition: 'webhook', actions: ['GetItem', 'Query'] },
     // The bodies of the deliveries a client retries or recovers.

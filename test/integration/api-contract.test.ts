@@ -1,9 +1,11 @@
+import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
+import { documentClient } from '#core/aws/dynamodb.ts';
 import { problem, useApiSandbox } from '../support/api-sandbox.ts';
 import { api } from '../support/clients.ts';
 
-const { sandbox, newAccount } = useApiSandbox();
+const { sandbox, newAccount, dynamo } = useApiSandbox();
 const hook = { name: 'Idempotent', url: 'https://hooks.example.com/in', events: ['order.*'] };
 
 describe('Idempotency-Key', () => {
@@ -117,6 +119,38 @@ describe('Idempotency-Key', () => {
     for (const answer of answers.filter((candidate) => candidate.status === 409)) {
       expect(answer.json).toEqual(problem('idempotency-key-in-use', 409));
     }
+    expect(listed.json?.data).toHaveLength(1);
+  });
+
+  it('keeps answers where only the API may read them, and still gives one answered before they moved there', async () => {
+    const { accountId, call } = await newAccount();
+    const db = documentClient(dynamo());
+    const first = await call('POST', '/v1/webhooks', hook, { 'idempotency-key': 'before-the-move' });
+    // Where the answer is kept: a partition of its own, not the account's, which fan-out may list.
+    const { Items: kept = [] } = await db.send(
+      new QueryCommand({
+        TableName: 'webhooks',
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `IDEMPOTENCY#${accountId}` },
+      }),
+    );
+    const [answer] = kept;
+    // As the API kept it before: in the account's partition.
+    await db.send(
+      new PutCommand({
+        TableName: 'webhooks',
+        Item: { ...answer, pk: `ACCOUNT#${accountId}`, sk: `IDEMPOTENCY#${answer?.sk}` },
+      }),
+    );
+    await db.send(new DeleteCommand({ TableName: 'webhooks', Key: { pk: answer?.pk, sk: answer?.sk } }));
+
+    const again = await call('POST', '/v1/webhooks', hook, { 'idempotency-key': 'before-the-move' });
+    const listed = await call('GET', '/v1/webhooks');
+
+    expect(kept).toHaveLength(1);
+    expect(JSON.stringify(answer)).toContain(String(first.json?.secret));
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.json).toEqual(first.json);
     expect(listed.json?.data).toHaveLength(1);
   });
 });

@@ -123,7 +123,10 @@ class EveryPath {
     return eventually(async () => (this.context.sandbox().calls().some(matches) ? true : undefined), what);
   }
 
-  /** Create (with an Idempotency-Key, replayed), list, read, update, rotate, test and delete a subscription. */
+  /**
+   * Create (with an Idempotency-Key, replayed; and a refused one, whose key is let go), list, read, update,
+   * rotate, test and delete a subscription.
+   */
   async manageSubscriptions(): Promise<void> {
     const account = await this.context.newAccount();
     const receiver = await this.context.newReceiver(() => ({ status: 200 }));
@@ -131,6 +134,13 @@ class EveryPath {
     const idempotent = { 'idempotency-key': randomUUID() };
     const created = await account.call('POST', '/v1/webhooks', fields, idempotent);
     const replayed = await account.call('POST', '/v1/webhooks', fields, idempotent);
+    // Refused: its key is let go (only 2xx answers are kept), so the request can be retried with it.
+    const refused = await account.call(
+      'POST',
+      '/v1/webhooks',
+      { name: 'No URL' },
+      { 'idempotency-key': 'x' },
+    );
     const id = String(created.json?.id);
     const listed = await account.call('GET', '/v1/webhooks');
     const read = await account.call('GET', `/v1/webhooks/${id}`);
@@ -142,8 +152,10 @@ class EveryPath {
     const deleted = await account.call('DELETE', `/v1/webhooks/${id}`);
 
     expect(
-      [created, replayed, listed, read, updated, rotated, tested, deliveries, deleted].map((r) => r.status),
-    ).toEqual([201, 201, 200, 200, 200, 200, 202, 200, 204]);
+      [created, replayed, refused, listed, read, updated, rotated, tested, deliveries, deleted].map(
+        (r) => r.status,
+      ),
+    ).toEqual([201, 201, 422, 200, 200, 200, 200, 202, 200, 204]);
     expect(replayed.json?.id).toBe(id);
   }
 

@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { isConditionFailure } from '../storage/conditions.ts';
-import { accountPartition, idempotencySortKey } from '../storage/table-keys.ts';
+import { accountPartition, idempotencyKey } from '../storage/table-keys.ts';
 import {
   type IdempotencyPorts,
   type IdempotencyRecord,
@@ -14,12 +14,27 @@ import {
 const recordSchema = z.object({
   fingerprint: z.string(),
   expiresAt: z.number(),
+  lockedUntil: z.optional(z.number()),
   answer: z.optional(
     z.object({ statusCode: z.number(), headers: z.record(z.string(), z.string()), body: z.string() }),
   ),
 });
 
-/** `Idempotency-Key` records in the single table, under the account's partition, expiring by TTL. */
+/**
+ * Where a record was kept before records had a partition of their own: in the account's, beside its
+ * subscriptions. One from before the upgrade is honoured while it lasts (24 hours at most), so that a retry of a
+ * request answered before gets the same answer, not a second subscription: drop this read once every deployment
+ * has run the upgrade for a day.
+ */
+const earlierKey = (accountId: string, keyHash: string) => ({
+  pk: accountPartition(accountId),
+  sk: `IDEMPOTENCY#${keyHash}`,
+});
+
+/**
+ * `Idempotency-Key` records in the single table, in a partition per account of their own (storage/table-keys.ts
+ * says why), expiring by TTL.
+ */
 export class IdempotencyStore implements IdempotencyPorts {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -28,7 +43,7 @@ export class IdempotencyStore implements IdempotencyPorts {
   ) {}
 
   private key(accountId: string, keyHash: string) {
-    return { pk: accountPartition(accountId), sk: idempotencySortKey(keyHash) };
+    return idempotencyKey(accountId, keyHash);
   }
 
   readonly claim = async (
@@ -37,6 +52,8 @@ export class IdempotencyStore implements IdempotencyPorts {
     fingerprint: string,
   ): Promise<'claimed' | IdempotencyRecord> => {
     const now = this.now();
+    const earlier = await this.earlier(accountId, keyHash, now);
+    if (earlier !== undefined) return earlier;
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         await this.db.send(
@@ -88,4 +105,24 @@ export class IdempotencyStore implements IdempotencyPorts {
   readonly release = async (accountId: string, keyHash: string): Promise<void> => {
     await this.db.send(new DeleteCommand({ TableName: this.tableName, Key: this.key(accountId, keyHash) }));
   };
+
+  /** A record kept where records were kept before (see {@link earlierKey}) that still holds: answered, or claimed. */
+  private async earlier(
+    accountId: string,
+    keyHash: string,
+    now: number,
+  ): Promise<IdempotencyRecord | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: earlierKey(accountId, keyHash),
+        ConsistentRead: true,
+      }),
+    );
+    if (Item === undefined) return undefined;
+    const record = z.parse(recordSchema, Item);
+    if (record.expiresAt < Math.floor(now / 1000)) return undefined;
+    if (record.answer !== undefined) return record;
+    return (record.lockedUntil ?? 0) < now ? undefined : { fingerprint: record.fingerprint };
+  }
 }

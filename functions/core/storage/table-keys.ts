@@ -18,7 +18,6 @@ export const portalSigningKeyKey = { pk: 'PORTAL#SIGNING_KEY', sk: 'PORTAL#SIGNI
 /** Sort-key prefixes of the items in an account's partition. */
 export const sortKeyPrefix = {
   subscription: 'SUBSCRIPTION#',
-  idempotency: 'IDEMPOTENCY#',
 } as const;
 
 /** The sort key of a subscription: its id, which sorts by creation time. */
@@ -27,8 +26,17 @@ export const subscriptionSortKey = (id: string) => `${sortKeyPrefix.subscription
 /** The counter of an account's subscriptions, kept beside them to enforce the per-account limit. */
 export const subscriptionCounterSortKey = 'COUNTER#subscriptions';
 
-/** The sort key of a stored answer to an `Idempotency-Key` (its hash, so any key fits). */
-export const idempotencySortKey = (keyHash: string) => `${sortKeyPrefix.idempotency}${keyHash}`;
+/**
+ * A stored answer to an `Idempotency-Key`, by the key's hash (so any key fits). Not in the account's partition:
+ * the answer to a create or a rotation shows the new signing secret, and fan-out (which lists the account's
+ * partition) and the delivery lanes (which read subscriptions from it) may not read it; only the API may
+ * (lib/table-access.ts). Until issue 17 these lived there, as `IDEMPOTENCY#<hash>`, and the API reads such a
+ * record too while one may still be unexpired (functions/core/http/idempotency-store.ts).
+ */
+export const idempotencyKey = (accountId: string, keyHash: string) => ({
+  pk: `IDEMPOTENCY#${accountId}`,
+  sk: keyHash,
+});
 
 /**
  * A subscription's deliveries live in a partition of their own (not the account's), so one busy account
