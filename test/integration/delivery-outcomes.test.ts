@@ -5,7 +5,7 @@ import { Webhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
 import { describe, expect, it } from 'vitest';
 import { type TestAccount, useApiSandbox } from '../support/api-sandbox.ts';
-import { orderStatusUpdated } from '../support/clients.ts';
+import { busEvent, orderStatusUpdated } from '../support/clients.ts';
 import { eventually } from '../support/eventually.ts';
 import type { Receiver, Reply } from '../support/receiver.ts';
 
@@ -242,17 +242,7 @@ describe('delivery outcomes, against real receivers on loopback', () => {
 
   it('delivers an event that reaches fan-out twice (at-least-once) only once', async () => {
     const { account, receiver } = await subscribed(() => ({ status: 204 }));
-    const event = JSON.stringify({
-      version: '0',
-      id: randomUUID(),
-      'detail-type': 'order.status_updated',
-      source: 'shipping.orders',
-      account: '000000000000',
-      time: new Date().toISOString(),
-      region: 'us-east-1',
-      resources: [],
-      detail: orderStatusUpdated(account.accountId, 'ord_twice'),
-    });
+    const event = JSON.stringify(busEvent(orderStatusUpdated(account.accountId, 'ord_twice')));
 
     for (let copy = 0; copy < 2; copy++) {
       await aws().sqs.send(

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
@@ -19,6 +20,28 @@ export function orderStatusUpdated(accountId: string, orderId = 'ord_1042') {
     occurred_at: '2026-11-27T10:14:59.120Z',
     data: { id: orderId, order_number: '1042', status: 'Shipped' },
     previous: { status: 'Initiated' },
+  };
+}
+
+/**
+ * A bus event as EventBridge hands it to a rule's target (the fan-out queue), with an id of its own: for a test
+ * that sends fan-out the same event more than once.
+ */
+export function busEvent<Detail extends object>(
+  detail: Detail,
+  type = 'order.status_updated',
+  source = 'shipping.orders',
+) {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': type,
+    source,
+    account: '000000000000',
+    time: new Date().toISOString(),
+    region: 'us-east-1',
+    resources: [],
+    detail,
   };
 }
 

@@ -17,7 +17,7 @@ import type { QueueName } from '../../functions/core/platform.ts';
 import type { AwsCall } from '../../sandbox/call-log.ts';
 import type { SandboxOptions } from '../../sandbox/sandbox.ts';
 import type { TestAccount, useApiSandbox } from './api-sandbox.ts';
-import { api, orderStatusUpdated } from './clients.ts';
+import { api, busEvent, orderStatusUpdated } from './clients.ts';
 import { eventually } from './eventually.ts';
 import type { Receiver, Reply } from './receiver.ts';
 
@@ -166,17 +166,7 @@ class EveryPath {
    */
   async fanOutAgain(): Promise<void> {
     const { account, receiver } = await this.subscribed(() => ({ status: 200 }));
-    const event = {
-      version: '0',
-      id: randomUUID(),
-      'detail-type': 'order.status_updated',
-      source: 'shipping.orders',
-      account: '000000000000',
-      time: new Date().toISOString(),
-      region: 'us-east-1',
-      resources: [],
-      detail: orderStatusUpdated(account.accountId, 'ord_again'),
-    };
+    const event = busEvent(orderStatusUpdated(account.accountId, 'ord_again'));
     await new EventStore(documentClient(this.context.dynamo()), 'webhooks').claim({
       eventId: eventIdOf(event),
       accountId: account.accountId,
