@@ -9,6 +9,11 @@
  * its parsed input, and for KMS the answer, which names the key) with the same header, and the two halves are
  * joined by it. The sandbox's own event source mappings, which call the SQS emulator directly, report their
  * receives and deletes as the mapped function's ({@link CallLog.madeFor}), as Lambda makes them with its role.
+ *
+ * Node publishes that channel when the request's body is written, which for a request that waited for a free
+ * socket of its client's pool happens in the context of the request that freed it. That one is the same
+ * function's: each function loads its own handler module instances (sandbox/lambda-runtime.ts), whose scope makes
+ * its SDK clients, and so its connection pools.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
