@@ -9,6 +9,7 @@ import {
   subscriptionCounterSortKey,
   subscriptionSortKey,
 } from '../storage/table-keys.ts';
+import { type SecretSealer, sealSecrets } from './secret-box.ts';
 import {
   type DeliveryKeptField,
   deliveryKeptFields,
@@ -16,7 +17,6 @@ import {
   type Subscription,
   type SubscriptionStatus,
 } from './subscription.ts';
-import { type SecretSealer, sealSecrets } from './secret-box.ts';
 import { SubscriptionLimitError } from './subscription-errors.ts';
 import {
   parseSubscription,
