@@ -61,7 +61,7 @@ describe('packs of deliveries', () => {
       webhooks.map((webhook) =>
         eventually(async () => {
           const listed = await account.call('GET', `/v1/webhooks/${webhook.id}/deliveries`);
-          const { data } = listed.json as Listed;
+          const { data } = listed.json as unknown as Listed;
           return data.length === orders.length && data.every((record) => record.status === 'succeeded')
             ? data
             : undefined;
