@@ -10,9 +10,9 @@
 import {
   type AccessRequest,
   allows,
+  coversAction,
   type Grant,
   grantsOf,
-  like,
   type ResourceNames,
   type Statement,
   uses,
@@ -100,11 +100,7 @@ export function checkCode(
   exemptions: readonly UngrantedCode[],
 ): CodeFindings {
   const granted = (action: string) =>
-    statements.some(
-      (statement) =>
-        statement.Effect === 'Allow' &&
-        [statement.Action].flat().some((pattern) => like(pattern, action, true)),
-    );
+    statements.some((statement) => statement.Effect === 'Allow' && coversAction(statement, action));
   const ungrantedOperations = inCode.filter((operation) => !granted(operation.action));
   const exempts = (exemption: UngrantedCode, operation: CodeOperation) =>
     exemption.actions.includes(operation.action) && operation.module === exemption.module;
