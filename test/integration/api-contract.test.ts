@@ -122,6 +122,28 @@ describe('Idempotency-Key', () => {
     expect(listed.json?.data).toHaveLength(1);
   });
 
+  it('keeps a create’s answer sealed under its Idempotency-Key: the table never shows the secret, the key gets it again', async () => {
+    const { accountId, call } = await newAccount();
+    const db = documentClient(dynamo());
+    const key = '6f1c2d9e-5a47-4b8e-9d0f-3c2b1a0e9f87';
+    const first = await call('POST', '/v1/webhooks', hook, { 'idempotency-key': key });
+    const { Items: kept = [] } = await db.send(
+      new QueryCommand({
+        TableName: 'webhooks',
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `IDEMPOTENCY#${accountId}` },
+      }),
+    );
+    const again = await call('POST', '/v1/webhooks', hook, { 'idempotency-key': key });
+
+    expect(first.json?.secret).toMatch(/^whsec_/);
+    expect(kept).toHaveLength(1);
+    expect(String(kept[0]?.answer?.body)).toMatch(/^sealed:v1:/);
+    expect(JSON.stringify(kept)).not.toContain(String(first.json?.secret).slice('whsec_'.length));
+    expect(JSON.stringify(kept)).not.toContain(key);
+    expect(again.json).toEqual(first.json);
+  });
+
   it('keeps answers where only the API may read them, and still gives one answered before they moved there', async () => {
     const { accountId, call } = await newAccount();
     const db = documentClient(dynamo());
@@ -135,11 +157,16 @@ describe('Idempotency-Key', () => {
       }),
     );
     const [answer] = kept;
-    // As the API kept it before: in the account's partition.
+    // As the API kept it before: in the account's partition, its body as it was sent (before answers were sealed).
     await db.send(
       new PutCommand({
         TableName: 'webhooks',
-        Item: { ...answer, pk: `ACCOUNT#${accountId}`, sk: `IDEMPOTENCY#${answer?.sk}` },
+        Item: {
+          ...answer,
+          pk: `ACCOUNT#${accountId}`,
+          sk: `IDEMPOTENCY#${answer?.sk}`,
+          answer: { ...answer?.answer, body: JSON.stringify(first.json) },
+        },
       }),
     );
     await db.send(new DeleteCommand({ TableName: 'webhooks', Key: { pk: answer?.pk, sk: answer?.sk } }));
@@ -148,7 +175,6 @@ describe('Idempotency-Key', () => {
     const listed = await call('GET', '/v1/webhooks');
 
     expect(kept).toHaveLength(1);
-    expect(JSON.stringify(answer)).toContain(String(first.json?.secret));
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.json).toEqual(first.json);
     expect(listed.json?.data).toHaveLength(1);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { problems } from './problem.ts';
+import { openAnswerBody, sealAnswerBody } from './sealed-answer.ts';
 
 /** How long an answer is given again for the same `Idempotency-Key`. */
 export const idempotencyWindowSeconds = 24 * 3600;
@@ -46,7 +47,7 @@ export function requestFingerprint(method: string, path: string, body: string): 
 
 /**
  * Runs a POST at most once per `Idempotency-Key` within 24 hours: the same key with the same request gives the
- * first (successful) answer again, marked `idempotent-replayed: true`; with another request it is a 422; while
+ * first (successful) answer again, marked `idempotent-replayed: true` (its body kept sealed under the key); with another request it is a 422; while
  * the first request with it is still running, a 409. Only 2xx answers are kept, so a request that failed may
  * be retried with its key.
  */
@@ -77,7 +78,11 @@ export async function idempotent(
         'A request with this Idempotency-Key is still being processed; retry in a few seconds',
       );
     }
-    return { ...claimed.answer, headers: { ...claimed.answer.headers, 'idempotent-replayed': 'true' } };
+    return {
+      ...claimed.answer,
+      body: openAnswerBody(claimed.answer.body, key, accountId),
+      headers: { ...claimed.answer.headers, 'idempotent-replayed': 'true' },
+    };
   }
   let answer: StoredAnswer;
   try {
@@ -86,7 +91,12 @@ export async function idempotent(
     await ports.release(accountId, keyHash);
     throw error;
   }
-  if (answer.statusCode >= 200 && answer.statusCode < 300) await ports.complete(accountId, keyHash, answer);
+  // Kept sealed under the key: a create's or a rotation's answer shows a signing secret (sealed-answer.ts).
+  if (answer.statusCode >= 200 && answer.statusCode < 300)
+    await ports.complete(accountId, keyHash, {
+      ...answer,
+      body: sealAnswerBody(answer.body, key, accountId),
+    });
   else await ports.release(accountId, keyHash);
   return answer;
 }
