@@ -86,6 +86,8 @@ interface FanOutBatch {
   readonly id: string;
   readonly deliveries: BatchGathering<DeliveryMessage>;
   readonly fannedOut: BatchGathering<string>;
+  /** The events claimed by a record of this batch so far: a twin in the same batch is a repeat. */
+  readonly claimed: Set<string>;
 }
 
 const newFanOutBatch = (_context: unknown, batch: SQSEvent): FanOutBatch => {
@@ -99,6 +101,7 @@ const newFanOutBatch = (_context: unknown, batch: SQSEvent): FanOutBatch => {
     fannedOut: new BatchGathering(batch.Records.length, (eventIds) =>
       events.markFannedOut(id, eventIds, expiry()),
     ),
+    claimed: new Set(),
   };
 };
 
@@ -111,7 +114,14 @@ async function processRecord(record: SQSRecord, batch: FanOutBatch): Promise<voi
     event = parseBusEvent(record.body);
     queued = await fanOut(event, {
       ...ports,
-      claimEvent: (claimed) => claimEvent(claimed, batch.id),
+      claimEvent: async (claimed) => {
+        // The same event twice in one batch (a publisher's retry, the bus's at-least-once): the first record
+        // carries it, and SQS hands that one back if it fails; the twin is a repeat, whose deliveries would
+        // otherwise share a pack with the first's and go out twice.
+        if (batch.claimed.has(claimed.eventId)) return { fannedOutAt: claimed.fannedOutAt, done: true };
+        batch.claimed.add(claimed.eventId);
+        return claimEvent(claimed, batch.id);
+      },
       enqueueDeliveries: deliveries.add,
       markFannedOut: (eventId) => {
         // Past its deliveries' queueing (an event for no subscription queues none): the others need not wait.

@@ -95,4 +95,27 @@ describe('packs of deliveries', () => {
     expect(sent - orders.length, report).toBe(3 * fanOuts);
     expect(fanOuts, report).toBeLessThan(orders.length);
   });
+
+  it('delivers once an event that comes twice in one fan-out batch', async () => {
+    const account = await platform.newAccount();
+    const receiver = await platform.newReceiver();
+    const webhook = await account.createWebhook({ url: receiver.url, events: ['order.status_updated'] });
+    const entry = {
+      EventBusName: platform.sandbox().eventBusName,
+      Source: 'shipping.orders',
+      DetailType: 'order.status_updated',
+      Detail: JSON.stringify(orderStatusUpdated(account.accountId, 'ord_twice')),
+    };
+    // A publisher's retry, as its SDK may make it: the same event twice, here in one call.
+    await platform.aws().eventBridge.send(new PutEventsCommand({ Entries: [entry, entry] }));
+
+    const [record] = await eventually(async () => {
+      const listed = await account.call('GET', `/v1/webhooks/${webhook.id}/deliveries`);
+      const { data } = listed.json as unknown as Listed;
+      return data.length === 1 && data[0]?.status === 'succeeded' ? data : undefined;
+    }, 'the delivery');
+    await new Promise((settle) => setTimeout(settle, 1500));
+    expect(receiver.received).toHaveLength(1);
+    expect(record?.attempts).toHaveLength(1);
+  });
 });
