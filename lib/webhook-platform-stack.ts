@@ -30,6 +30,10 @@ export class WebhookPlatformStack extends Stack {
       description: 'The table, for npm run keys -- --table',
       value: platform.table.table.tableName,
     });
+    new CfnOutput(this, 'SigningSecretKeyArn', {
+      description: 'The KMS key that seals signing secrets, for npm run seal-secrets -- --key-arn',
+      value: platform.secretKey.key.keyArn,
+    });
     const dashboardName = platform.dashboard.dashboard.dashboardName;
     new CfnOutput(this, 'DashboardName', { description: 'The CloudWatch dashboard', value: dashboardName });
     new CfnOutput(this, 'DashboardUrl', {

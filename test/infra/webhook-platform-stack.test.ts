@@ -771,10 +771,11 @@ describe('HTTP API', () => {
     });
   });
 
-  it('outputs the API URL, the bus name and the table name (for issuing API keys)', () => {
+  it('outputs the API URL, the bus name, the table name (for issuing API keys) and the signing secrets’ key ARN (for sealing)', () => {
     template.hasOutput('ApiUrl', {});
     template.hasOutput('EventBusName', { Value: { Ref: busId() } });
     template.hasOutput('TableName', { Value: { Ref: logicalId(stack.platform.table.table) } });
+    template.hasOutput('SigningSecretKeyArn', { Value: { 'Fn::GetAtt': [secretKeyId(), 'Arn'] } });
   });
 });
 

@@ -820,7 +820,7 @@ describe('dashboard', () => {
 describe('WebhookPlatformStack outputs', () => {
   const outputsOf = (stack: WebhookPlatformStack) => Template.fromStack(stack).toJSON().Outputs;
 
-  it('outputs the API, bus, table, dashboard and alarm topic; the archive and its rules only with one', () => {
+  it('outputs the API, bus, table, signing secrets’ key, dashboard and alarm topic; the archive and its rules only with one', () => {
     const plain = outputsOf(new WebhookPlatformStack(testApp(), 'Plain'));
     expect(Object.keys(plain).sort()).toEqual([
       'AlarmTopicArn',
@@ -829,6 +829,7 @@ describe('WebhookPlatformStack outputs', () => {
       'DashboardUrl',
       'EventBusArn',
       'EventBusName',
+      'SigningSecretKeyArn',
       'TableName',
     ]);
     expect(JSON.stringify(plain.DashboardUrl.Value)).toContain('#dashboards/dashboard/');
