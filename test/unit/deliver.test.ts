@@ -14,6 +14,7 @@ import {
   type DeliveryPorts,
   type DeliverySettings,
   deliver,
+  redriveAfterMs,
   sampled,
 } from '../../functions/core/deliveries/deliver.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
@@ -634,6 +635,38 @@ describe('deliver', () => {
     expect(state.writes).toEqual([
       expect.objectContaining({ attempts: Array(5).fill(expect.anything()), change: { kind: 'append' } }),
     ]);
+  });
+
+  it('reads the record of a first attempt whose message comes long after its fan-out (a redrive SQS made), and sends nothing twice', async () => {
+    const before = receiver.received.length;
+    const { ports } = world(subscription(), { ...aRecord(), status: 'succeeded' });
+    // Its id says when fan-out took the event: longer ago than a lane's receives before its DLQ.
+    const redriven = {
+      ...message,
+      id: deliveryIdOf(
+        { id: 'bus-event-1', time: new Date(t0 - redriveAfterMs - 1000).toISOString() },
+        subscriptionId,
+      ),
+    };
+
+    const decision = await deliver(redriven, ports, settings, { count: 1, firstReceivedAt: t0 });
+
+    expect(decision).toMatchObject({ kind: 'done', summary: 'dropped: delivered meanwhile' });
+    expect(receiver.received.length).toBe(before);
+  });
+
+  it('reads no record for a fresh first attempt (the common path): fan-out’s message, received at once', async () => {
+    receiver.answerWith(() => ({ status: 200 }));
+    const { ports } = world(subscription(), { ...aRecord(), status: 'succeeded' });
+    const fresh = {
+      ...message,
+      id: deliveryIdOf({ id: 'bus-event-1', time: new Date(t0 - 1000).toISOString() }, subscriptionId),
+    };
+
+    const decision = await deliver(fresh, ports, settings, { count: 1, firstReceivedAt: t0 });
+    await receiver.next();
+
+    expect(decision).toMatchObject({ kind: 'done', summary: 'delivered' });
   });
 
   it('records an attempt of unknown outcome for each earlier receipt that stopped before recording it', async () => {

@@ -12,10 +12,11 @@ import type { AttemptBounds, WebhookRequest } from '#core/egress/webhook-sender.
 import type { PlatformEvent } from '#core/events/platform-events.ts';
 import { webhookHeaders } from '#core/payloads/signing.ts';
 import { toXml, XmlPayloadError, xmlContentType } from '#core/payloads/xml-payload.ts';
-import { testEventType } from '#core/platform.ts';
+import { queues, testEventType } from '#core/platform.ts';
 import { type Circuit, type Subscription, signingSecrets } from '#core/subscriptions/subscription.ts';
 import { countsAgainstCircuit } from './circuit-breaker.ts';
 import { crashLoopDeadLetter, lastReceiveOf } from './crash-loop.ts';
+import { eventTimeOfDelivery } from './delivery-id.ts';
 import {
   cutOff,
   type Lane,
@@ -297,6 +298,14 @@ export async function deliver(
   }
 }
 
+/**
+ * How old (since its fan-out) a first attempt's message must be to have its record read before the attempt: no
+ * redrive comes sooner than a lane's receives before its DLQ (5 × 60 s on the main lane), and fresh messages are
+ * rarely that late (a backlog's cost one read each).
+ */
+export const redriveAfterMs =
+  queues.delivery.visibilityTimeoutSeconds * queues.delivery.maxReceiveCount * 1000;
+
 async function deliverOnce(
   message: DeliveryMessage,
   ports: DeliveryPorts,
@@ -304,7 +313,13 @@ async function deliverOnce(
   receipt: Receipt,
 ): Promise<DeliveryDecision> {
   const scheduled = message.trigger === 'event' || message.trigger === 'retry';
+  // A first attempt's message long after its fan-out may be a redrive of one SQS moved to the DLQ after receives
+  // it counted (timeouts, kills): a redriven message is new, received 0 times, so only its age tells.
+  const lateFirst =
+    message.token === undefined &&
+    ports.now() - (eventTimeOfDelivery(message.id) ?? ports.now()) > redriveAfterMs;
   const repeated =
+    lateFirst ||
     receipt.count > 1 ||
     (message.interrupted ?? 0) > 0 ||
     message.fannedOutAgain === true ||
