@@ -22,7 +22,7 @@ import {
 import { loadEnvironment } from '#core/environment.ts';
 import { KeyedLimiter } from '#core/keyed-limiter.ts';
 import { createLogger } from '#core/logger.ts';
-import { functions } from '#core/platform.ts';
+import { functions, queues } from '#core/platform.ts';
 import { type Batch, deliveryAdapters, newBatch } from './ports.ts';
 
 const env = loadEnvironment(functions.delivery.environment);
@@ -58,6 +58,11 @@ const packSlotsOf = (batch: Batch) => {
   const slots = packSlots.get(batch) ?? new KeyedLimiter(maxDeliveriesPerPack);
   packSlots.set(batch, slots);
   return slots;
+};
+
+const laneVisibilitySeconds: Record<Lane, number> = {
+  main: queues.delivery.visibilityTimeoutSeconds,
+  slow: queues.slowDelivery.visibilityTimeoutSeconds,
 };
 
 const laneQueueUrls: Record<Lane, string> = {
@@ -154,6 +159,8 @@ async function processRecord(record: SQSRecord, batch: Batch) {
           deliveries.map((delivery) => ({
             body: JSON.stringify(delivery),
             groupId: delivery.subscriptionId,
+            // As SQS would hand a message of its own back: after the visibility timeout, not into a failing store.
+            delaySeconds: laneVisibilitySeconds[lane],
           })),
         ),
     });

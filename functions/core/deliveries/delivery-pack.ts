@@ -6,8 +6,8 @@ import { type DeliveryMessage, deliveryMessageSchema } from './delivery-message.
  * fan-out batch's events for it). SQS bills per request, not per delivery, so a pack of ten costs a tenth of
  * ten messages to send, receive and delete, and the ten share one invocation's read of their subscription. It
  * stays in its subscription's fair-queue group, so packing changes nothing of the isolation between tenants.
- * A pack only carries deliveries to their first attempt: what follows one (a retry, a move, a hand-back) is a
- * message of its own, as before.
+ * A pack only carries what is queued anew (fan-out's deliveries, a client's retries and recoveries): what
+ * follows an attempt (a retry, a move, a hand-back) is a message of its own, as before.
  */
 export const maxDeliveriesPerPack = 10;
 
@@ -68,13 +68,13 @@ export type PackMemberResult = { readonly ok: true } | { readonly ok: false; rea
 export interface PackPorts {
   /** Processes one delivery of the pack, as a delivery alone with the pack's receipt would be. */
   readonly process: (message: DeliveryMessage) => Promise<void>;
-  /** Sends deliveries on the lane again, each as a message of its own (received at once). */
+  /** Sends deliveries on the lane again, each as a message of its own, after the lane's visibility timeout. */
   readonly sendAlone: (messages: readonly DeliveryMessage[]) => Promise<void>;
 }
 
 /**
  * Processes a pack's deliveries side by side. A delivery that threw goes back on its lane as a message of its
- * own, counting this receipt among its interrupted ones (its request may have left, as when SQS hands a single
+ * own (after the wait SQS would have made it wait), counting this receipt among its interrupted ones (its request may have left, as when SQS hands a single
  * message back), so the pack's other deliveries, done, are not made again. Only if that send fails does the
  * error reach SQS, which hands the whole pack back after its visibility timeout: the pack's done deliveries
  * then find their records and are dropped. `receiveCount` is the pack's receipts so far (1 the first time).
