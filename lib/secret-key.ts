@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { signingSecretPurpose } from '../functions/core/subscriptions/secret-box.ts';
@@ -19,15 +19,58 @@ export interface SecretKeyProps {
   readonly aliasName?: string;
 }
 
+/** What opens a secret: `Decrypt`, and `ReEncryptFrom`, which would move it under a key the caller can decrypt. */
+const secretReadingActions = ['kms:Decrypt', 'kms:ReEncrypt*'] as const;
+
+/**
+ * The key policy's statement that only the roles given {@link SecretKey.grantDecryptTo} read a secret: a Deny of
+ * {@link secretReadingActions} to every principal whose `aws:PrincipalArn` (for a role's session, the role's
+ * ARN) is not one of theirs. The list is written when the policy is rendered, from the grants made, so the key
+ * policy and the roles' policies cannot disagree; with no grant at all it denies everyone.
+ */
+class OnlyGrantedRolesRead extends PolicyStatement {
+  private readonly roles: IRole[] = [];
+
+  public constructor() {
+    super({
+      sid: 'OnlyTheSigningRolesReadSecrets',
+      effect: Effect.DENY,
+      // Every principal, service principals included: a negated operator holds when the key is absent.
+      principals: [new AnyPrincipal()],
+      actions: [...secretReadingActions],
+      resources: ['*'],
+    });
+  }
+
+  /** Leaves the role out of the Deny. */
+  public except(role: IRole): void {
+    if (this.frozen) {
+      throw new Error('The signing secrets’ key policy is already rendered: grant before synthesis');
+    }
+    this.roles.push(role);
+  }
+
+  /** Writes the roles left out, once, as the policy is rendered (CDK calls this more than once). */
+  public override freeze(): PolicyStatement {
+    if (!this.frozen && this.roles.length > 0) {
+      this.addCondition('ArnNotEquals', { 'aws:PrincipalArn': this.roles.map((role) => role.roleArn) });
+    }
+    return super.freeze();
+  }
+}
+
 /**
  * The KMS key that seals the subscriptions' signing secrets at rest (design notes: Signing secrets at rest):
- * symmetric, rotated yearly by KMS, retained when the stack goes. Its key policy is KMS's default (the account
- * delegates to IAM); which roles may use it is said by {@link grantEncryptTo} and {@link grantDecryptTo}, each
- * for the secrets' encryption context only, beside the variable that names the key.
+ * symmetric, rotated yearly by KMS, retained when the stack goes. Its key policy keeps KMS's default statement
+ * (the account administers the key and delegates its use to IAM) and adds a Deny: no principal but the roles
+ * given {@link grantDecryptTo} may decrypt under it, whatever its IAM policies allow. Which roles use it is said
+ * by {@link grantEncryptTo} and {@link grantDecryptTo}, each for the secrets' encryption context only, beside
+ * the variable that names the key.
  */
 export class SecretKey extends Construct {
   /** The key. */
   public readonly key: Key;
+  private readonly readers = new OnlyGrantedRolesRead();
 
   public constructor(scope: Construct, id: string, props: SecretKeyProps = {}) {
     super(scope, id);
@@ -45,6 +88,8 @@ export class SecretKey extends Construct {
       // The longest wait KMS allows, should a throwaway stack's key be deleted.
       pendingWindow: Duration.days(30),
     });
+    // In the key policy itself, so an admin's or a CI role's `kms:*` on `*` does not open the secrets.
+    this.key.addToResourcePolicy(this.readers);
   }
 
   /** Lets the function seal secrets (`kms:Encrypt` only: it can never read one back) and binds the key's ARN. */
@@ -52,8 +97,12 @@ export class SecretKey extends Construct {
     this.grant(fn, 'kms:Encrypt');
   }
 
-  /** Lets the function open secrets (`kms:Decrypt`) and binds the key's ARN: the functions that sign webhooks. */
+  /**
+   * Lets the function open secrets (`kms:Decrypt`) and binds the key's ARN: the functions that sign webhooks.
+   * Its role is also left out of the key policy's Deny, the only way a role is.
+   */
   public grantDecryptTo(fn: PlatformFunction): void {
+    this.readers.except(fn.role);
     this.grant(fn, 'kms:Decrypt');
   }
 

@@ -1,5 +1,6 @@
 import { type App, Duration, Stack } from 'aws-cdk-lib';
 import { EventBus } from 'aws-cdk-lib/aws-events';
+import type { CfnKey } from 'aws-cdk-lib/aws-kms';
 import { describe, expect, it } from 'vitest';
 import {
   type FunctionName,
@@ -260,6 +261,32 @@ describe('SubscriptionApi checks', () => {
     expect(() => subscriptionApi({ throttle: { rateLimit: 10, burstLimit: 1.5 } })).toThrow(
       /throttle needs a positive rateLimit and a whole positive burstLimit/,
     );
+  });
+});
+
+describe('SecretKey', () => {
+  /** The key policy's Deny statements, as the stack renders them. */
+  const denies = (key: SecretKey) =>
+    (
+      Stack.of(key).resolve((key.key.node.defaultChild as CfnKey).keyPolicy) as {
+        Statement: { Effect: string; Condition?: unknown }[];
+      }
+    ).Statement.filter((s) => s.Effect === 'Deny');
+
+  it('denies reading a secret to everyone while no role is granted decrypt (an encrypt grant opens nothing)', () => {
+    const stack = newStack();
+    const key = new SecretKey(stack, 'SecretKey');
+    key.grantEncryptTo(new PlatformFunction(stack, 'Api', { definition: functions.api }));
+    expect(denies(key)).toEqual([expect.objectContaining({ Action: ['kms:Decrypt', 'kms:ReEncrypt*'] })]);
+    expect(denies(key)[0]?.Condition).toBeUndefined();
+  });
+
+  it('refuses a decrypt grant once its key policy is rendered, which would leave the role denied', () => {
+    const stack = newStack();
+    const key = new SecretKey(stack, 'SecretKey');
+    denies(key);
+    const fn = new PlatformFunction(stack, 'Delivery', { definition: functions.delivery });
+    expect(() => key.grantDecryptTo(fn)).toThrow(/already rendered: grant before synthesis/);
   });
 });
 

@@ -31,7 +31,15 @@ import { runtimeEnvironment } from '../../lib/platform-function.ts';
 import { partitions, tableAccess } from '../../lib/table-access.ts';
 import { WebhookPlatformStack } from '../../lib/webhook-platform-stack.ts';
 import { fifoAttributes } from '../../sandbox/compose/queues.ts';
-import { type CfnResource, ofType, referencedId, synthPlatform, testApp } from './synth.ts';
+import {
+  type CfnResource,
+  dependenciesOf,
+  dependencyCycle,
+  ofType,
+  referencedId,
+  synthPlatform,
+  testApp,
+} from './synth.ts';
 
 let stack: WebhookPlatformStack;
 let resources: Record<string, CfnResource>;
@@ -55,6 +63,8 @@ function resource(id: string): CfnResource {
 }
 
 const functionNames = Object.keys(functions) as FunctionName[];
+/** The functions that sign webhooks, and so open the subscriptions' signing secrets. */
+const signers: readonly FunctionName[] = ['delivery', 'slowDelivery', 'orderedDelivery'];
 
 /** The function platform.ts defines as `name`, found by its description. */
 function functionId(name: FunctionName): string {
@@ -570,7 +580,6 @@ describe('functions', () => {
   });
 
   it('lets only the functions that sign webhooks decrypt the signing secrets, and only the API encrypt them', () => {
-    const signers: readonly FunctionName[] = ['delivery', 'slowDelivery', 'orderedDelivery'];
     for (const name of functionNames) {
       const onKms = roleStatements(functionId(name)).filter((s) =>
         [s.Action].flat().some((a) => a.startsWith('kms:') || a === '*'),
@@ -637,14 +646,24 @@ describe('table', () => {
 });
 
 describe('signing secrets’ key', () => {
-  it('keeps the signing secrets’ key: rotated yearly, retained, with an alias, its use granted through IAM', () => {
+  interface KeyPolicyStatement extends Statement {
+    readonly Sid?: string;
+    readonly Principal: unknown;
+    readonly Condition?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  }
+  const keyPolicy = (): KeyPolicyStatement[] => resource(secretKeyId()).Properties.KeyPolicy.Statement;
+  const roleArnOf = (name: FunctionName) => ({
+    'Fn::GetAtt': [referencedId(resource(functionId(name)).Properties.Role), 'Arn'],
+  });
+
+  it('keeps the signing secrets’ key: rotated yearly, retained, with an alias, administered by the account', () => {
     const key = resource(secretKeyId());
     expect(key.DeletionPolicy).toBe('Retain');
     expect(key.UpdateReplacePolicy).toBe('Retain');
     expect(key.Properties.EnableKeyRotation).toBe(true);
     expect(key.Properties.KeySpec ?? 'SYMMETRIC_DEFAULT').toBe('SYMMETRIC_DEFAULT');
-    // KMS's default key policy: the account's IAM policies decide (above), no principal is named in it.
-    expect(key.Properties.KeyPolicy.Statement).toEqual([
+    // KMS's default statement stays: the account administers the key (no lock-out) and delegates its use to IAM.
+    expect(keyPolicy().filter((s) => s.Effect === 'Allow')).toEqual([
       {
         Effect: 'Allow',
         Principal: {
@@ -665,6 +684,42 @@ describe('signing secrets’ key', () => {
     expect(aliases.map(([, alias]) => alias.Properties.AliasName)).toEqual([
       `alias/${stack.stackName}/signing-secrets`,
     ]);
+  });
+
+  it('denies Decrypt and ReEncrypt in the key policy to every principal but the three delivery roles', () => {
+    const denies = keyPolicy().filter((s) => s.Effect === 'Deny');
+    expect(denies).toEqual([
+      {
+        Sid: 'OnlyTheSigningRolesReadSecrets',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: ['kms:Decrypt', 'kms:ReEncrypt*'],
+        Resource: '*',
+        Condition: { ArnNotEquals: { 'aws:PrincipalArn': expect.any(Array) } },
+      },
+    ]);
+    const excepted = denies[0]?.Condition?.ArnNotEquals?.['aws:PrincipalArn'];
+    expect(excepted).toHaveLength(signers.length);
+    expect(excepted).toEqual(expect.arrayContaining(signers.map(roleArnOf)));
+    // The roles whose IAM policies let them decrypt are these same three (the roles' test above): the grants and
+    // the key policy agree.
+  });
+
+  it('has no circular dependency: the key policy names the delivery roles, their policies name the key', () => {
+    const keyDependencies = dependenciesOf(resource(secretKeyId()), resources);
+    for (const name of signers) {
+      const roleId = referencedId(resource(functionId(name)).Properties.Role) ?? '';
+      expect(keyDependencies.has(roleId), `the key waits for ${name}'s role`).toBe(true);
+    }
+    expect(dependencyCycle(resources)).toBeUndefined();
+    // The check sees one when there is one: a role whose policy the key's own policy would wait for.
+    expect(
+      dependencyCycle({
+        Key: { Properties: { KeyPolicy: { Resource: { 'Fn::GetAtt': ['Policy', 'Id'] } } } },
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's own placeholder
+        Policy: { Properties: { Resource: { 'Fn::Sub': 'arn:${Key.Arn}' } } },
+      }),
+    ).toEqual(['Key', 'Policy', 'Key']);
   });
 });
 
