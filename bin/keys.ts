@@ -13,6 +13,14 @@ import {
   newApiKey,
 } from '../functions/core/accounts/api-key-store.ts';
 import { documentClient } from '../functions/core/aws/dynamodb.ts';
+import {
+  clientConfig,
+  explainAwsFailure,
+  invocationOf,
+  isEndpointUrl,
+  parseFailure,
+  UsageError,
+} from './operator-cli.ts';
 
 const usage = `Usage: npm run keys -- <command> --account ID (--endpoint URL | --table NAME) [options]
 
@@ -44,11 +52,6 @@ Exit status: 0 done; 1 failed (no such key, table or endpoint; no credentials); 
 const commands = ['create', 'list', 'revoke'] as const;
 type Command = (typeof commands)[number];
 
-/** A wrong command line: exit code 2. */
-class UsageError extends Error {
-  override name = 'UsageError';
-}
-
 interface Invocation {
   readonly command: Command;
   readonly account: string;
@@ -63,9 +66,7 @@ function parse(args: string[]): Invocation | 'help' {
   try {
     parsed = parseOptions(args);
   } catch (error) {
-    // Node's own messages go on with advice over several lines; the first sentence is the point.
-    const sentence = (error as Error).message.split('\n')[0]?.split('. ')[0]?.replace(/\.$/, '');
-    throw new UsageError(sentence || 'Invalid arguments');
+    throw new UsageError(parseFailure(error));
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';
@@ -82,7 +83,7 @@ function parse(args: string[]): Invocation | 'help' {
   if (values.endpoint === undefined && values.table === undefined) {
     throw new UsageError('Give --endpoint URL (the sandbox) or --table NAME (a deployed stack)');
   }
-  if (values.endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(values.endpoint)) {
+  if (values.endpoint !== undefined && !isEndpointUrl(values.endpoint)) {
     throw new UsageError(`--endpoint must be an http(s) URL, e.g. http://127.0.0.1:4566`);
   }
   if (values.table === '') throw new UsageError('--table must not be empty');
@@ -111,25 +112,6 @@ function parseOptions(args: string[]) {
     },
     allowPositionals: true,
     strict: true,
-  });
-}
-
-function clientFor(invocation: Invocation): DynamoDBClient {
-  const { endpoint, region } = invocation;
-  return new DynamoDBClient({
-    ...(region === undefined ? {} : { region }),
-    ...(endpoint === undefined
-      ? {}
-      : {
-          endpoint,
-          region: region ?? 'us-east-1',
-          // Real ones when set: DynamoDB Local keeps a database per access key.
-          ...(process.env.AWS_ACCESS_KEY_ID === undefined
-            ? { credentials: { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' } }
-            : {}),
-        }),
-    // An address that never answers fails within seconds (over the retries) instead of hanging.
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
   });
 }
 
@@ -168,52 +150,15 @@ function table(listed: readonly ListedApiKey[]): string {
 /** What went wrong, in one line an operator can act on. */
 function explain(error: unknown, invocation: Invocation, region: string | undefined): string {
   if (!(error instanceof Error)) return String(error);
-  const where = invocation.endpoint ?? `AWS region ${region ?? '(none configured)'}`;
-  const code = errorCode(error);
   if (error instanceof ApiKeyNotFoundError) return `${error.message}.`;
-  if (error.name === 'ResourceNotFoundException') {
-    return `There is no table "${invocation.table}" at ${where}${invocation.endpoint === undefined ? ' (give the stack\u2019s TableName output, and --region if it is elsewhere)' : ''}.`;
-  }
-  if (error.name === 'CredentialsProviderError') {
-    return 'No AWS credentials found: configure them (aws configure, AWS_PROFILE or AWS_ACCESS_KEY_ID), or give --endpoint for the sandbox.';
-  }
-  if (/region is missing/i.test(error.message))
-    return 'No AWS region configured: give --region or set AWS_REGION.';
-  if (code === 'ECONNREFUSED') {
-    return `Cannot connect to ${invocation.endpoint ?? 'DynamoDB'} (ECONNREFUSED): is the sandbox running (npm start)?`;
-  }
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `Cannot resolve the host of ${where} (${code}).`;
-  if (code === 'ETIMEDOUT') return `DynamoDB at ${where} did not answer in time (ETIMEDOUT).`;
-  if (code !== undefined) return `Cannot reach DynamoDB at ${where} (${code}).`;
-  const status = (error as Error & { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  if (error.name === 'Unknown' && status !== undefined) {
-    return `${where} answered HTTP ${status}, not as DynamoDB does: is it the right endpoint?`;
-  }
-  return `${error.name}: ${error.message.split('\n')[0]}`;
-}
-
-function errorCode(error: Error): string | undefined {
-  const withCode = error as Error & { code?: unknown; errors?: unknown[] };
-  if (typeof withCode.code === 'string') return withCode.code;
-  // Node reports a failed connection to each address of a name as one AggregateError.
-  const first = withCode.errors?.[0] ?? withCode.cause;
-  return first instanceof Error ? errorCode(first) : undefined;
+  return explainAwsFailure(error, invocation, region, 'DynamoDB');
 }
 
 async function main(args: string[]): Promise<number> {
-  let invocation: Invocation | 'help';
-  try {
-    invocation = parse(args);
-  } catch (error) {
-    console.error(`${(error as Error).message} (npm run keys -- --help)`);
-    return 2;
-  }
-  if (invocation === 'help') {
-    console.log(usage);
-    return 0;
-  }
+  const invocation = invocationOf(args, parse, usage, 'keys');
+  if (typeof invocation === 'number') return invocation;
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const client = clientFor(invocation);
+  const client = new DynamoDBClient(clientConfig(invocation));
   try {
     await run(invocation, new ApiKeyStore(documentClient(client), invocation.table));
     return 0;

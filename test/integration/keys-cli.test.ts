@@ -1,14 +1,10 @@
-import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyId } from '#core/accounts/api-key-store.ts';
 import { type Sandbox, startSandbox } from '../../sandbox/sandbox.ts';
 import { api } from '../support/clients.ts';
+import { expectOneLineError, lines, runOperatorCli } from '../support/operator-cli.ts';
 import { freePort } from '../support/sandbox-process.ts';
-
-const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 let sandbox: Sandbox;
 
@@ -20,37 +16,8 @@ afterAll(async () => {
   await sandbox?.close();
 });
 
-/**
- * Runs `bin/keys.ts` as an operator does, in a process of its own. It sees none of this process's AWS
- * settings (the sandbox puts its own in `process.env`), only those given.
- */
-async function keys(args: string[], env: Record<string, string> = {}) {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')),
-  );
-  try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', 'bin/keys.ts', ...args],
-      { cwd: projectRoot, env: { ...inherited, ...env }, timeout: 25_000 },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: unknown; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
-
-const lines = (text: string) => text.split('\n').filter((line) => line !== '');
-
-/** A failure as the CLI must report it: one line on stderr, no stack trace, nothing on stdout. */
-function expectOneLineError(run: { code: unknown; stdout: string; stderr: string }, code: number) {
-  expect(run.code).toBe(code);
-  expect(run.stdout).toBe('');
-  expect(lines(run.stderr)).toHaveLength(1);
-  expect(run.stderr.split('\n').filter((line) => line.startsWith('    at '))).toEqual([]);
-  return run.stderr.trim();
-}
+/** Runs `bin/keys.ts` as an operator does, in a process of its own. */
+const keys = (args: string[], env: Record<string, string> = {}) => runOperatorCli('keys.ts', args, env);
 
 const newAccount = () => `acct_${randomUUID().slice(0, 8)}`;
 
