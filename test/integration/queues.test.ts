@@ -1,5 +1,6 @@
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enqueueDeliveries } from '#core/aws/delivery-queues.ts';
 import {
   batchesOf,
   batchLimits,
@@ -10,6 +11,8 @@ import {
   sendConcurrency,
   sqsSafeReason,
 } from '#core/aws/queues.ts';
+import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
+import { fifoAttributes } from '#sandbox/compose/queues.ts';
 import { type SqsTestServer, startSqsServer } from '../sandbox/sqs/sqs-server.ts';
 
 describe('batchesOf', () => {
@@ -59,6 +62,54 @@ describe('sendAll and deadLetter, through the SQS wire protocol', () => {
         new ReceiveMessageCommand({ QueueUrl, MaxNumberOfMessages: 10, MessageAttributeNames: ['All'] }),
       )
     ).Messages ?? [];
+
+  it('queues ordered deliveries with each resource’s in the order given, resources side by side', async () => {
+    const main = sqs.emulator.createQueue('main-lane');
+    const ordered = sqs.emulator.createQueue('ordered-lane.fifo', fifoAttributes);
+    const delivery = (resource: string, n: number): DeliveryMessage => ({
+      id: `msg_${resource}_${n}`,
+      accountId: 'acct_1',
+      subscriptionId: 'sub_1',
+      eventId: `evt_${resource}_${n}`,
+      eventType: 'order.status_updated',
+      body: '{}',
+      attempt: 1,
+      trigger: 'event',
+      order: {
+        resource: `order/${resource}`,
+        occurredAt: new Date(Date.UTC(2026, 11, 7, 8, 0, n)).toISOString(),
+      },
+    });
+    // Twelve of one resource (more than a batch holds) interleaved with two of another.
+    const messages = [
+      ...Array.from({ length: 12 }, (_, n) => delivery('a', n)),
+      delivery('b', 0),
+      delivery('b', 1),
+    ];
+    await enqueueDeliveries(sqs.client, { main, ordered }, messages);
+
+    const received: string[] = [];
+    for (let round = 0; round < 20 && received.length < messages.length; round++) {
+      const batch = await receiveAll(ordered);
+      received.push(...batch.map((message) => (JSON.parse(message.Body ?? '{}') as DeliveryMessage).id));
+      if (batch.length > 0)
+        await sqs.client.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: ordered,
+            Entries: batch.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.ReceiptHandle,
+            })),
+          }),
+        );
+    }
+    for (const resource of ['a', 'b']) {
+      expect(received.filter((id) => id.startsWith(`msg_${resource}_`))).toEqual(
+        messages.filter((m) => m.id.startsWith(`msg_${resource}_`)).map((m) => m.id),
+      );
+    }
+    expect(received).toHaveLength(messages.length);
+  });
 
   it('sends every body, in batches', async () => {
     const url = sqs.emulator.createQueue('all-sent');

@@ -31,7 +31,8 @@ export function orderedMessageOf(
 /**
  * Queues deliveries where they are attempted: those with a place in their resource's order on the ordered lane
  * (in the order given, which a FIFO group keeps), the others on the main lane in their subscription's fair-queue
- * group, a subscription's deliveries packed together (delivery-pack.ts). `deduplicationIdOf` names an ordered message's de-duplication id (by default, the delivery's id).
+ * group, a subscription's deliveries packed together (delivery-pack.ts). `deduplicationIdOf` names an ordered
+ * message's de-duplication id (by default, the delivery's id).
  */
 export async function enqueueDeliveries(
   sqs: SQSClient,
@@ -51,12 +52,32 @@ export async function enqueueDeliveries(
         ),
     ordered.length === 0
       ? undefined
-      : // One batch after another: a resource's messages (a recovery's) reach its group in the order given.
-        sendAll(
+      : sendInGroupOrder(
           sqs,
           urls.ordered,
           ordered.map((message) => orderedMessageOf(message, deduplicationIdOf(message))),
-          1,
         ),
   ]);
+}
+
+/**
+ * Sends FIFO messages so that each group gets its own in the order given, the groups side by side: in rounds,
+ * the first message of every group, then the second, and so on (a fan-out batch's events seldom give one group
+ * more than one, so most batches are one round of parallel calls, not one call after another).
+ */
+async function sendInGroupOrder(
+  sqs: SQSClient,
+  queueUrl: string,
+  messages: readonly OutgoingMessage[],
+): Promise<void> {
+  const rounds: OutgoingMessage[][] = [];
+  const sentOfGroup = new Map<string | undefined, number>();
+  for (const message of messages) {
+    const round = sentOfGroup.get(message.groupId) ?? 0;
+    sentOfGroup.set(message.groupId, round + 1);
+    const messagesOfRound = rounds[round] ?? [];
+    rounds[round] = messagesOfRound;
+    messagesOfRound.push(message);
+  }
+  for (const round of rounds) await sendAll(sqs, queueUrl, round);
 }
