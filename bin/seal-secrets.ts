@@ -128,7 +128,7 @@ function describe(report: SealReport, invocation: Invocation): string[] {
     invocation.dryRun
       ? `Dry run: would seal ${found}; nothing was written.`
       : `Sealed ${found} with ${invocation.keyArn}.`,
-    `${plural(report.alreadySealed, 'subscription')} held no plain secret.`,
+    `Already sealed: ${plural(report.alreadySealed, 'subscription')}.`,
     ...(report.sealedMeanwhile > 0
       ? [`${plural(report.sealedMeanwhile, 'subscription')} sealed meanwhile by the API.`]
       : []),

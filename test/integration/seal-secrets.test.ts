@@ -278,7 +278,7 @@ describe('npm run seal-secrets against the sandbox', () => {
     expect(lines(run.stdout)).toEqual([
       expect.stringMatching(/^Scanned \d+ items of table webhooks: \d+ subscriptions\.$/),
       `Sealed 2 plain secrets in 1 subscription with ${signingSecretKeyAlias}.`,
-      expect.stringMatching(/^\d+ subscriptions held no plain secret\.$/),
+      expect.stringMatching(/^Already sealed: \d+ subscriptions?\.$/),
     ]);
     for (const output of [dryRun.stdout, run.stdout]) expect(output).not.toContain('whsec_');
     expect((await itemOf(legacy.id)).secret).toEqual(sealed);
