@@ -1,9 +1,10 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { type FifoVerdict, fifoConsumer } from '#core/aws/fifo-consumer.ts';
-import { deadLetter, sendAll } from '#core/aws/queues.ts';
+import { deadLetter } from '#core/aws/queues.ts';
 import { sqsConsumer } from '#core/aws/sqs-consumer.ts';
 import { type CircuitDecision, probeCircuit, releaseHeld } from '#core/deliveries/circuit-breaker.ts';
+import { laneQueueOf } from '#core/deliveries/crash-loop.ts';
 import { type DeliveryDecision, deliver, type Lane, type Receipt } from '#core/deliveries/deliver.ts';
 import { deliverInOrder, type OrderedDecision } from '#core/deliveries/deliver-in-order.ts';
 import {
@@ -13,16 +14,10 @@ import {
   deliveryMessageSchema,
 } from '#core/deliveries/delivery-message.ts';
 import { attemptErrorKind, DeliveryMetrics } from '#core/deliveries/delivery-metrics.ts';
-import {
-  carryPack,
-  type DeliveryPack,
-  deliveryPackSchema,
-  maxDeliveriesPerPack,
-} from '#core/deliveries/delivery-pack.ts';
+import { carryPack, type DeliveryPack, deliveryPackSchema } from '#core/deliveries/delivery-pack.ts';
 import { loadEnvironment } from '#core/environment.ts';
-import { KeyedLimiter } from '#core/keyed-limiter.ts';
 import { createLogger } from '#core/logger.ts';
-import { functions, queues } from '#core/platform.ts';
+import { functions } from '#core/platform.ts';
 import { type Batch, deliveryAdapters, newBatch } from './ports.ts';
 
 const env = loadEnvironment(functions.delivery.environment);
@@ -47,27 +42,6 @@ const orderedQueueName = queueNameOf(env.ORDERED_DELIVERY_QUEUE_URL);
 const laneOf = (record: SQSRecord): Lane | 'ordered' => {
   if (record.eventSourceARN.endsWith(`:${orderedQueueName}`)) return 'ordered';
   return record.eventSourceARN.endsWith(`:${slowQueueName}`) ? 'slow' : 'main';
-};
-
-/**
- * Per batch, how many of a subscription's packed deliveries are attempted side by side: as many as a batch of
- * single messages could hold, however many of its packs the batch has.
- */
-const packSlots = new WeakMap<Batch, KeyedLimiter>();
-const packSlotsOf = (batch: Batch) => {
-  const slots = packSlots.get(batch) ?? new KeyedLimiter(maxDeliveriesPerPack);
-  packSlots.set(batch, slots);
-  return slots;
-};
-
-const laneVisibilitySeconds: Record<Lane, number> = {
-  main: queues.delivery.visibilityTimeoutSeconds,
-  slow: queues.slowDelivery.visibilityTimeoutSeconds,
-};
-
-const laneQueueUrls: Record<Lane, string> = {
-  main: env.DELIVERY_QUEUE_URL,
-  slow: env.SLOW_DELIVERY_QUEUE_URL,
 };
 
 /** A record's body: a delivery, a pack of deliveries, a circuit's probe or release, or none (dead-lettered). */
@@ -149,20 +123,13 @@ async function processRecord(record: SQSRecord, batch: Batch) {
   if ('pack' in message) {
     await carryPack(message, receipt.count, {
       process: (delivery) =>
-        packSlotsOf(batch).run(delivery.subscriptionId, () =>
-          processDelivery(delivery, lane, receipt, batch),
-        ),
-      sendAlone: (deliveries) =>
-        sendAll(
-          sqs,
-          laneQueueUrls[lane],
-          deliveries.map((delivery) => ({
-            body: JSON.stringify(delivery),
-            groupId: delivery.subscriptionId,
-            // As SQS would hand a message of its own back: after the visibility timeout, not into a failing store.
-            delaySeconds: laneVisibilitySeconds[lane],
-          })),
-        ),
+        batch.packSlots.run(delivery.subscriptionId, () => processDelivery(delivery, lane, receipt, batch)),
+      // As SQS would hand a message of its own back: after the visibility timeout, not into a failing store.
+      sendAlone: async (deliveries) => {
+        const { forward } = deliveryPorts(batch);
+        const wait = laneQueueOf(lane).visibilityTimeoutSeconds;
+        await Promise.all(deliveries.map((delivery) => forward(delivery, lane, wait)));
+      },
     });
     return;
   }

@@ -30,6 +30,7 @@ import {
 } from '#core/deliveries/deliver.ts';
 import type { OrderedDeliveryPorts } from '#core/deliveries/deliver-in-order.ts';
 import type { CircuitMessage, DeliveryMessage } from '#core/deliveries/delivery-message.ts';
+import { maxDeliveriesPerPack } from '#core/deliveries/delivery-pack.ts';
 import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
 import { EventStore } from '#core/deliveries/event-store.ts';
 import { HeldDeliveryStore } from '#core/deliveries/held-delivery-store.ts';
@@ -41,6 +42,7 @@ import { targetPolicyOf } from '#core/egress/target-guard.ts';
 import { WebhookSender } from '#core/egress/webhook-sender.ts';
 import type { Environment } from '#core/environment.ts';
 import { platformEventEntry } from '#core/events/platform-events.ts';
+import { KeyedLimiter } from '#core/keyed-limiter.ts';
 import { defaults, type functions, queues } from '#core/platform.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
 import { SubscriptionHealthStore } from '#core/subscriptions/subscription-health.ts';
@@ -50,12 +52,14 @@ type DeliveryEnvironment = Pick<Environment, (typeof functions.delivery.environm
 /**
  * What the records of one invocation share: each subscription's read, the changes of its health made so far
  * (a batch of one subscription's failures marks it failing once, not ten times), the rate-limit turns being
- * taken together, and the invocation's deadline.
+ * taken together, how many of each subscription's packed deliveries are attempted side by side (as many as a
+ * batch of single messages could hold, however many of its packs the batch has), and the invocation's deadline.
  */
 export interface Batch {
   readonly read: Map<string, Promise<Subscription | undefined>>;
   readonly marked: Set<string>;
   readonly turns: Map<string, TurnRequest>;
+  readonly packSlots: KeyedLimiter;
   readonly context: Context;
 }
 
@@ -69,6 +73,7 @@ export const newBatch = (context: Context): Batch => ({
   read: new Map(),
   marked: new Set(),
   turns: new Map(),
+  packSlots: new KeyedLimiter(maxDeliveriesPerPack),
   context,
 });
 

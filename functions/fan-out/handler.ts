@@ -153,6 +153,7 @@ async function processRecord(record: SQSRecord, batch: FanOutBatch): Promise<voi
 
 /**
  * SQS consumer of the fan-out queue: the batch's events are fanned out side by side and their deliveries queued
- * together; a failed record is retried alone, never the whole batch.
+ * together; a record that fails is handed back alone, but a failed send of the gathered deliveries (or of the
+ * batch's marker) hands back every record that added to it.
  */
 export const handler = sqsConsumer(processRecord, newFanOutBatch);

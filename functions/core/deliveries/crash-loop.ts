@@ -5,12 +5,17 @@ import type { Lane } from './lane-evidence.ts';
 /** Each lane's queue in platform.ts. */
 const laneQueues = { main: 'delivery', slow: 'slowDelivery' } as const satisfies Record<Lane, string>;
 
+/** The settings of the lane's queue (platform.ts). */
+export function laneQueueOf(lane: Lane) {
+  return queues[laneQueues[lane]];
+}
+
 /**
  * The last receive SQS gives a message of the lane: after it, SQS moves the message to the queue's dead-letter
  * queue (its `maxReceiveCount`).
  */
 export function lastReceiveOf(lane: Lane): number {
-  return queues[laneQueues[lane]].maxReceiveCount;
+  return laneQueueOf(lane).maxReceiveCount;
 }
 
 /** A delivery kept in the dead-letter queue because the platform could not process it, and why. */
