@@ -2,6 +2,7 @@
  * `npm start`: the whole webhook platform on this machine, no AWS account and no Docker.
  * Usage: npm start -- [options]; see the usage text below.
  */
+import { apiKeyId } from '../functions/core/accounts/api-key-store.ts';
 import { SettingError } from '../functions/core/settings.ts';
 import { buildPortal } from '../portal/build.ts';
 import { DataDirInUseError } from '../sandbox/data-dir-lock.ts';
@@ -10,7 +11,8 @@ import { durationsNote, settingOptions, settingsFromFlags, settingsUsage } from 
 import { parseOptions, usageError, wholeNumber } from './cli.ts';
 
 const usage = `Usage: npm start -- [options]
-Prints the endpoint, the demo account's API key and a link to its portal (valid 24 hours).
+Prints the endpoint, the demo account's API key and API user (the key's id, for HTTP Basic), and a link
+to its portal (valid 24 hours).
   --port N                  port on 127.0.0.1 (default 4566; 0 picks a free one)
   --memory                  keep all state in memory instead of on disk
   --data-dir DIR            where state lives across restarts (default .sandbox)
@@ -87,6 +89,8 @@ const sandbox = await startSandbox({
 
 console.log(`Endpoint: ${sandbox.endpoint}`);
 console.log(`API key: ${sandbox.apiKey}`);
+// The key's id is the user of HTTP Basic authentication, as the Shipmondo-compatible API's clients send it.
+console.log(`API user: ${apiKeyId(sandbox.apiKey)}`);
 console.log(`Event bus: ${sandbox.eventBusName}`);
 console.log(`State: ${values.memory ? 'in memory' : `on disk in ${values['data-dir']}/`}`);
 const undeliverable = sandbox.undeliverableEvents().length;
