@@ -18,14 +18,14 @@ export type Reply =
   | { status: number; headers?: Record<string, string>; body?: string; delayMs?: number }
   | { reset: true };
 
+/** Decides the reply to a request; it may take its time (a receiver that verifies a token first). */
+export type Replier = (request: ReceivedRequest) => Reply | Promise<Reply>;
+
 /**
  * A real HTTP receiver on loopback that records every request and answers with `reply` (which a test may change
  * between requests). `next()` resolves with the next request, waiting for it if needed.
  */
-export async function startReceiver(
-  reply: (request: ReceivedRequest) => Reply = () => ({ status: 204 }),
-  port = 0,
-) {
+export async function startReceiver(reply: Replier = () => ({ status: 204 }), port = 0) {
   const received: ReceivedRequest[] = [];
   const waiters: ((request: ReceivedRequest) => void)[] = [];
   let answer = reply;
@@ -39,8 +39,10 @@ export async function startReceiver(
       body: Buffer.concat(chunks).toString('utf8'),
     };
     received.push(request);
-    const reply = answer(request);
+    const replying = answer(request);
+    // Waiters are served in arrival order, even when a later request's reply is decided sooner.
     waiters.shift()?.(request);
+    const reply = await replying;
     if ('reset' in reply) {
       req.socket.destroy();
       return;
@@ -57,7 +59,7 @@ export async function startReceiver(
     url: `http://127.0.0.1:${boundPort}/webhooks`,
     port: boundPort,
     received,
-    answerWith(next: (request: ReceivedRequest) => Reply) {
+    answerWith(next: Replier) {
       answer = next;
     },
     /** The next request not yet taken by an earlier `next()`. */
