@@ -31,14 +31,13 @@ const basic = (pair: string, scheme = 'Basic') => `${scheme} ${Buffer.from(pair,
 const resolve = (authorization: string | undefined, callerPorts = ports()) =>
   resolveCaller({ authorization }, callerPorts);
 const refusal = (authError: string) => ({ accountId: '', credential: '', authError });
+const apiKeyCaller = (accountId: string) => ({ accountId, credential: 'api-key', authError: '' });
 
 describe('resolving a caller from HTTP Basic credentials', () => {
   it('takes the key’s id as the user and the key as the password, as an API key', async () => {
-    await expect(resolve(basic(`${apiKeyId(demoKey)}:${demoKey}`))).resolves.toEqual({
-      accountId: 'acct_demo',
-      credential: 'api-key',
-      authError: '',
-    });
+    await expect(resolve(basic(`${apiKeyId(demoKey)}:${demoKey}`))).resolves.toEqual(
+      apiKeyCaller('acct_demo'),
+    );
   });
 
   it('takes the scheme in any case, as RFC 9110 has it', async () => {
@@ -49,11 +48,9 @@ describe('resolving a caller from HTTP Basic credentials', () => {
   });
 
   it('reads the password from the first colon on, so a key may hold colons', async () => {
-    await expect(resolve(basic(`${apiKeyId(colonKey)}:${colonKey}`))).resolves.toEqual({
-      accountId: 'acct_colon',
-      credential: 'api-key',
-      authError: '',
-    });
+    await expect(resolve(basic(`${apiKeyId(colonKey)}:${colonKey}`))).resolves.toEqual(
+      apiKeyCaller('acct_colon'),
+    );
   });
 
   it('refuses a key given with another key’s id, saying what the API user is', async () => {
@@ -104,11 +101,7 @@ describe('resolving a caller from HTTP Basic credentials', () => {
 describe('resolving a caller from a Bearer credential, or none', () => {
   it('takes an API key, in any case of the scheme', async () => {
     for (const scheme of ['Bearer', 'bearer']) {
-      await expect(resolve(`${scheme} ${demoKey}`)).resolves.toEqual({
-        accountId: 'acct_demo',
-        credential: 'api-key',
-        authError: '',
-      });
+      await expect(resolve(`${scheme} ${demoKey}`)).resolves.toEqual(apiKeyCaller('acct_demo'));
     }
   });
 
