@@ -14,6 +14,7 @@ import type { FunctionName } from '../functions/core/platform.ts';
 import {
   accountPartition,
   apiKeyLookupKey,
+  compatibleIdCounterKey,
   eventKey,
   fanOutBatchKey,
   idempotencyKey,
@@ -34,6 +35,8 @@ export const partitions = {
   apiKey: apiKeyLookupKey('*').pk,
   /** The key portal tokens are signed with: one item. */
   portalSigningKey: portalSigningKeyKey.pk,
+  /** The deployment's counter of compatible ids: one item. */
+  compatibleIdCounter: compatibleIdCounterKey.pk,
   /** A subscription's delivery records, and the deliveries its open circuit holds. */
   webhook: webhookPartition('*'),
   /** An event's body kept for retries (and the fanned-out mark earlier fan-outs wrote beside it). */
@@ -101,6 +104,8 @@ export const tableAccess = {
     { partition: 'resourcePosition', actions: ['GetItem'] },
     // Signs portal sessions; the first one makes the key.
     { partition: 'portalSigningKey', actions: ['GetItem', 'PutItem'] },
+    // Gives each jwt subscription its compatible id.
+    { partition: 'compatibleIdCounter', actions: ['UpdateItem'] },
   ],
   fanOut: [
     // Lists an account's subscriptions to match an event against.

@@ -14,6 +14,7 @@ import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
 import { EventStore } from '#core/deliveries/event-store.ts';
 import { ResourcePositionStore } from '#core/deliveries/resource-position-store.ts';
 import { resolvedTargetProblem, systemResolver, targetPolicyOf } from '#core/egress/target-guard.ts';
+import { WebhookSender } from '#core/egress/webhook-sender.ts';
 import { loadEnvironment } from '#core/environment.ts';
 import { IdempotencyStore } from '#core/http/idempotency-store.ts';
 import { problemJsonErrors } from '#core/http/problem-middleware.ts';
@@ -21,6 +22,8 @@ import { newId } from '#core/ids.ts';
 import { createLogger } from '#core/logger.ts';
 import { newSigningSecret } from '#core/payloads/signing.ts';
 import { functions } from '#core/platform.ts';
+import { CompatibleIdCounter } from '#core/subscriptions/compatible-ids.ts';
+import { verificationProblem } from '#core/subscriptions/endpoint-verification.ts';
 import { SubscriptionRecordStore } from '#core/subscriptions/subscription-records.ts';
 import { type ApiEvent, createApi } from './api-app.ts';
 import { catalogRoutes } from './catalog-routes.ts';
@@ -44,6 +47,9 @@ const events = new EventStore(db, env.TABLE_NAME);
 const positions = new ResourcePositionStore(db, env.TABLE_NAME);
 const deliveryQueues = { main: env.DELIVERY_QUEUE_URL, ordered: env.ORDERED_DELIVERY_QUEUE_URL };
 const targetPolicy = targetPolicyOf(env);
+const compatibleIds = new CompatibleIdCounter(db, env.TABLE_NAME);
+// Sends the verification request a jwt subscription's endpoint gets at creation (through the address guard).
+const sender = new WebhookSender(targetPolicy);
 const subscriptionLimit = env.SUBSCRIPTIONS_PER_ACCOUNT;
 const portalSigningKeys = new PortalSigningKeys(db, env.TABLE_NAME);
 // The portal's built files: beside the bundle when deployed (the CDK copies them there), portal/dist/ in a
@@ -61,6 +67,13 @@ const api = createApi(
       replace: (next, expectedVersion, reset) => subscriptions.replace(next, expectedVersion, reset),
       remove: (accountId, id, expectedVersion) => subscriptions.remove(accountId, id, expectedVersion),
       urlProblem: (url) => resolvedTargetProblem(url, targetPolicy, systemResolver),
+      verificationProblem: (subscription) =>
+        verificationProblem(
+          subscription,
+          (request, timeoutMs) => sender.send(request, timeoutMs),
+          new Date(),
+        ),
+      newCompatibleId: () => compatibleIds.next(),
       enqueue: async (event) => {
         await sqs.send(
           new SendMessageCommand({ QueueUrl: env.FAN_OUT_QUEUE_URL, MessageBody: JSON.stringify(event) }),

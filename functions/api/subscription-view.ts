@@ -28,7 +28,7 @@ export const lanes = ['main', 'slow'] as const;
 /** Subscription ids as `newId('sub')` makes them (Crockford's base32): in views and in paths. */
 export const subscriptionIdPattern = /^sub_[0-9a-hjkmnp-tv-z]{26}$/;
 
-/** A subscription as the API shows it: everything but the secrets, in the API's snake_case. */
+/** A subscription as the API shows it: everything but the secrets (and a `jwt` one's key), in the API's snake_case. */
 export const subscriptionViewSchema = z.object({
   id: z.string().check(z.regex(subscriptionIdPattern)),
   name: z.string(),
@@ -44,6 +44,8 @@ export const subscriptionViewSchema = z.object({
   previous_secret_expires_at: z.nullable(dateTime),
   rate_limit: z.nullable(z.number().check(z.int(), z.minimum(minRateLimit), z.maximum(maxRateLimit))),
   ordering: z.enum(orderings),
+  /** Its id in the compatible API (`/api/public/v3/webhooks/{id}`); given to `jwt` subscriptions. */
+  compatible_id: z.nullable(z.number().check(z.int(), z.positive())),
   // Kept by the delivery path, shown read-only:
   circuit: circuitViewSchema,
   lane: z.enum(lanes),
@@ -91,6 +93,7 @@ export function subscriptionView(subscription: Subscription, now: Date): Subscri
     previous_secret_expires_at: lastExpiry,
     rate_limit: subscription.rateLimit ?? null,
     ordering: subscription.ordering ?? 'none',
+    compatible_id: subscription.compatibleId ?? null,
     circuit: circuitView(subscription),
     lane: subscription.slowSince === undefined ? 'main' : 'slow',
     slow_since: subscription.slowSince ?? null,

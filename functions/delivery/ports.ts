@@ -26,7 +26,6 @@ import {
   type Lane,
   markRecovered,
   noteFailure,
-  webhookRequest,
 } from '#core/deliveries/deliver.ts';
 import type { OrderedDeliveryPorts } from '#core/deliveries/deliver-in-order.ts';
 import type { CircuitMessage, DeliveryMessage } from '#core/deliveries/delivery-message.ts';
@@ -43,6 +42,7 @@ import { WebhookSender } from '#core/egress/webhook-sender.ts';
 import type { Environment } from '#core/environment.ts';
 import { platformEventEntry } from '#core/events/platform-events.ts';
 import { KeyedLimiter } from '#core/keyed-limiter.ts';
+import { webhookRequest } from '#core/payloads/webhook-request.ts';
 import { defaults, type functions, queues } from '#core/platform.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
 import { SubscriptionHealthStore } from '#core/subscriptions/subscription-health.ts';

@@ -32,6 +32,7 @@ export const statusLabel: Record<Subscription['status'], string> = {
 export const payloadFormatLabel: Record<Subscription['format'], string> = {
   json: 'JSON',
   xml: 'XML',
+  jwt: 'JWT (Shipmondo)',
 };
 
 /** The words for a subscription's ordering. */

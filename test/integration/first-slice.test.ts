@@ -152,6 +152,7 @@ describe('one order event, end to end', () => {
       previous_secret_expires_at: null,
       rate_limit: null,
       ordering: 'none',
+      compatible_id: null,
       circuit: { state: 'closed' },
       lane: 'main',
       slow_since: null,

@@ -24,6 +24,7 @@ export function subscriptionView(change: Partial<SubscriptionView> = {}): Subscr
     previous_secret_expires_at: null,
     rate_limit: null,
     ordering: 'none',
+    compatible_id: null,
     circuit: { state: 'closed' },
     lane: 'main',
     slow_since: null,

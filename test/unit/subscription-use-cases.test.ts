@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type HostResolver, resolvedTargetProblem } from '#core/egress/target-guard.ts';
+import { encodeJwtKey } from '#core/payloads/jwt-payload.ts';
 import { createSubscription } from '#core/subscriptions/create-subscription.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
 import { InvalidSubscriptionError } from '#core/subscriptions/subscription-errors.ts';
@@ -28,6 +29,8 @@ function createPorts(inserted: Subscription[] = []) {
     urlProblem: (url: string) => resolvedTargetProblem(url, 'public-only', resolver),
     newId: () => 'sub_01m8re8jc558cthvp60cjb7yj5',
     newSecret: () => 'whsec_bmV3',
+    verificationProblem: async () => undefined,
+    newCompatibleId: async () => 7,
     now: () => now,
   };
 }
@@ -182,6 +185,7 @@ describe('updateSubscription', () => {
         return true;
       },
       urlProblem: async () => undefined,
+      newCompatibleId: async () => 7,
       now: () => now,
     });
     const disabled = aSubscription({ status: 'disabled', consecutiveFailures: 9 });
@@ -216,6 +220,7 @@ describe('updateSubscription', () => {
         asked.push(url);
         return resolvedTargetProblem(url, 'public-only', resolver);
       },
+      newCompatibleId: async () => 7,
       now: () => now,
     };
 
@@ -231,5 +236,126 @@ describe('updateSubscription', () => {
     await expect(refused).rejects.toBeInstanceOf(InvalidSubscriptionError);
     expect(asked).toEqual(['https://imds.example.com/']);
     expect(written).toEqual([[{ ...stored, name: 'Renamed', version: 2, updatedAt: now.toISOString() }, 1]]);
+  });
+});
+
+describe('jwt subscriptions', () => {
+  const key = 'k'.repeat(32);
+
+  it('takes the key and a compatible id, and is made only once its endpoint took the verification', async () => {
+    const inserted: Subscription[] = [];
+    const verified: Subscription[] = [];
+    const ports = {
+      ...createPorts(inserted),
+      verificationProblem: async (subscription: Subscription) => {
+        verified.push(subscription);
+        return undefined;
+      },
+    };
+
+    await createSubscription(
+      'acct_1',
+      {
+        name: 'x',
+        url: 'https://hooks.example.com/in',
+        events: ['order.created'],
+        format: 'jwt',
+        jwt_key: key,
+      },
+      ports,
+    );
+
+    expect(inserted).toHaveLength(1);
+    expect(inserted[0]).toMatchObject({ format: 'jwt', compatibleId: 7, jwtKey: encodeJwtKey(key) });
+    expect(verified).toEqual(inserted);
+  });
+
+  it('is not made when its endpoint did not take the verification, naming url', async () => {
+    const inserted: Subscription[] = [];
+    const ports = { ...createPorts(inserted), verificationProblem: async () => 'answered HTTP 500' };
+
+    const creating = createSubscription(
+      'acct_1',
+      {
+        name: 'x',
+        url: 'https://hooks.example.com/in',
+        events: ['order.created'],
+        format: 'jwt',
+        jwt_key: key,
+      },
+      ports,
+    );
+
+    await expect(creating).rejects.toMatchObject({
+      errors: [{ field: 'url', message: 'answered HTTP 500' }],
+    });
+    expect(inserted).toEqual([]);
+  });
+
+  it.each([
+    [{ format: 'jwt' as const }, 'is required when format is jwt'],
+    [{ jwt_key: key }, 'is only for format jwt'],
+    [{ format: 'xml' as const, jwt_key: key }, 'is only for format jwt'],
+  ])('refuses %o, naming jwt_key', async (fields, message) => {
+    const inserted: Subscription[] = [];
+
+    const creating = createSubscription(
+      'acct_1',
+      { name: 'x', url: 'https://hooks.example.com/in', events: ['order.created'], ...fields },
+      createPorts(inserted),
+    );
+
+    await expect(creating).rejects.toMatchObject({
+      errors: [{ field: 'jwt_key', message: expect.stringContaining(message) }],
+    });
+    expect(inserted).toEqual([]);
+  });
+
+  it('keeps its compatible id when it leaves jwt and comes back, and drops its key when it leaves', async () => {
+    let stored = aSubscription({ format: 'jwt', jwtKey: encodeJwtKey(key), compatibleId: 3 });
+    let given = 0;
+    const ports = {
+      get: async () => stored,
+      replace: async (next: Subscription) => {
+        stored = next;
+        return true;
+      },
+      urlProblem: async () => undefined,
+      newCompatibleId: async () => {
+        given++;
+        return 99;
+      },
+      now: () => now,
+    };
+
+    await updateSubscription('acct_1', 'sub_1', { format: 'json' }, undefined, ports);
+    expect(stored).not.toHaveProperty('jwtKey');
+    await expect(
+      updateSubscription('acct_1', 'sub_1', { format: 'jwt' }, undefined, ports),
+    ).rejects.toMatchObject({
+      errors: [{ field: 'jwt_key' }],
+    });
+    await updateSubscription('acct_1', 'sub_1', { format: 'jwt', jwt_key: key }, undefined, ports);
+
+    expect(stored).toMatchObject({ format: 'jwt', compatibleId: 3, jwtKey: encodeJwtKey(key) });
+    expect(given).toBe(0);
+  });
+
+  it('gives a subscription that becomes jwt a compatible id', async () => {
+    let stored = aSubscription();
+    const ports = {
+      get: async () => stored,
+      replace: async (next: Subscription) => {
+        stored = next;
+        return true;
+      },
+      urlProblem: async () => undefined,
+      newCompatibleId: async () => 12,
+      now: () => now,
+    };
+
+    await updateSubscription('acct_1', 'sub_1', { format: 'jwt', jwt_key: key }, undefined, ports);
+
+    expect(stored).toMatchObject({ format: 'jwt', compatibleId: 12 });
   });
 });

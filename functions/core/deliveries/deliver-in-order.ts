@@ -1,5 +1,6 @@
 import { type AttemptOutcome, describeOutcome, isSuccess } from '../egress/attempt.ts';
 import type { AttemptBounds, WebhookRequest } from '../egress/webhook-sender.ts';
+import { webhookRequest } from '../payloads/webhook-request.ts';
 import { XmlPayloadError } from '../payloads/xml-payload.ts';
 import { queues, testEventType } from '../platform.ts';
 import type { Subscription } from '../subscriptions/subscription.ts';
@@ -15,7 +16,6 @@ import {
   sampled,
   tellFailed,
   unknownAttempts,
-  webhookRequest,
   weighFailure,
 } from './deliver.ts';
 import { eventTimeOfDelivery } from './delivery-id.ts';

@@ -10,10 +10,10 @@ import {
 import { type AttemptOutcome, describeOutcome, isSuccess } from '#core/egress/attempt.ts';
 import type { AttemptBounds, WebhookRequest } from '#core/egress/webhook-sender.ts';
 import type { PlatformEvent } from '#core/events/platform-events.ts';
-import { webhookHeaders } from '#core/payloads/signing.ts';
-import { toXml, XmlPayloadError, xmlContentType } from '#core/payloads/xml-payload.ts';
+import { webhookRequest } from '#core/payloads/webhook-request.ts';
+import { XmlPayloadError } from '#core/payloads/xml-payload.ts';
 import { queues, testEventType } from '#core/platform.ts';
-import { type Circuit, type Subscription, signingSecrets } from '#core/subscriptions/subscription.ts';
+import type { Circuit, Subscription } from '#core/subscriptions/subscription.ts';
 import { countsAgainstCircuit } from './circuit-breaker.ts';
 import { crashLoopDeadLetter, lastReceiveOf } from './crash-loop.ts';
 import { eventTimeOfDelivery } from './delivery-id.ts';
@@ -196,29 +196,6 @@ export function attemptOf(
     ...base,
     error: slowCut ? 'slow_endpoint' : outcome.errorKind,
     errorDetail: slowCut ? 'No answer within the main lane’s wait; moved to the slow lane' : outcome.error,
-  };
-}
-
-/** The request for one attempt: the body in the subscription's format, signed with its current secrets. */
-export function webhookRequest(
-  subscription: Subscription,
-  message: DeliveryMessage,
-  now: Date,
-): WebhookRequest {
-  const xml = subscription.format === 'xml';
-  const body = xml ? toXml(JSON.parse(message.body)) : message.body;
-  return {
-    url: subscription.url,
-    body,
-    contentType: xml ? xmlContentType : 'application/json',
-    headers: {
-      ...subscription.headers,
-      ...webhookHeaders(signingSecrets(subscription, now), {
-        id: message.id,
-        timestamp: Math.floor(now.getTime() / 1000),
-        body,
-      }),
-    },
   };
 }
 

@@ -54,7 +54,7 @@ const resourceState = z.custom<Record<string, unknown>>(
 
 /**
  * The `detail` of a bus event: the account it belongs to, the resource's id, when it happened, the current
- * state and, for changes, the previous values.
+ * state, for changes the previous values, and who acted.
  */
 export const eventDetailSchema = z.object({
   account_id: z.string().check(z.minLength(1), z.maxLength(128)),
@@ -67,6 +67,11 @@ export const eventDetailSchema = z.object({
   sequence: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(Number.MAX_SAFE_INTEGER))),
   data: resourceState,
   previous: z.optional(resourceState),
+  /**
+   * Who acted (a user's name or id, as the publisher knows them), when the publisher says: webhooks carry it as
+   * `actor`, and `jwt` ones in their `SMD-User` header.
+   */
+  actor: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
 });
 
 export type EventDetail = z.infer<typeof eventDetailSchema>;

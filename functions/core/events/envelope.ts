@@ -12,6 +12,8 @@ export interface WebhookEnvelope {
   readonly sequence?: number;
   readonly data: Record<string, unknown>;
   readonly previous?: Record<string, unknown>;
+  /** Who acted, when the publisher said. */
+  readonly actor?: string;
 }
 
 /** What identifies a bus event whatever EventBridge calls it: who published what. */
@@ -25,9 +27,9 @@ export type EventContent = Pick<BusEvent, 'source' | 'detail-type' | 'detail'>;
  */
 export function eventIdOf(event: EventContent): string {
   // The detail's fields the platform reads, and nothing a publisher (or the API) adds beside them.
-  const { account_id, id, occurred_at, sequence, data, previous } = event.detail;
-  // canonicalJson leaves out what is undefined: events without a sequence keep the ids they always had.
-  const detail = { account_id, id, occurred_at, sequence, data, previous };
+  const { account_id, id, occurred_at, sequence, data, previous, actor } = event.detail;
+  // canonicalJson leaves out what is undefined: events without a sequence or an actor keep the ids they always had.
+  const detail = { account_id, id, occurred_at, sequence, data, previous, actor };
   return derivedId('evt', event.source, event['detail-type'], canonicalJson(detail));
 }
 
@@ -36,7 +38,7 @@ export function eventIdOf(event: EventContent): string {
  * resource's id is in `data`).
  */
 export function envelopeOf(event: BusEvent): WebhookEnvelope {
-  const { occurred_at, sequence, data, previous } = event.detail;
+  const { occurred_at, sequence, data, previous, actor } = event.detail;
   return {
     id: eventIdOf(event),
     type: event['detail-type'],
@@ -44,5 +46,6 @@ export function envelopeOf(event: BusEvent): WebhookEnvelope {
     ...(sequence === undefined ? {} : { sequence }),
     data,
     ...(previous === undefined ? {} : { previous }),
+    ...(actor === undefined ? {} : { actor }),
   };
 }

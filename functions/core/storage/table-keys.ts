@@ -15,6 +15,9 @@ export const apiKeyLookupKey = (keyHash: string) => ({ pk: `APIKEY#${keyHash}`, 
 /** The one item that holds the key portal tokens are signed with. */
 export const portalSigningKeyKey = { pk: 'PORTAL#SIGNING_KEY', sk: 'PORTAL#SIGNING_KEY' } as const;
 
+/** The deployment's counter of compatible ids (the integer ids of the compatible API): one item. */
+export const compatibleIdCounterKey = { pk: 'COUNTER#compatible-ids', sk: 'COUNTER' } as const;
+
 /** Sort-key prefixes of the items in an account's partition. */
 export const sortKeyPrefix = {
   subscription: 'SUBSCRIPTION#',

@@ -1,13 +1,19 @@
+import { type JwtFormatPorts, withJwtKey } from './jwt-format.ts';
 import type { Subscription } from './subscription.ts';
 import { InvalidSubscriptionError } from './subscription-errors.ts';
 import type { CreateSubscriptionInput } from './subscription-input.ts';
 
 /** What creating a subscription needs from the world. */
-export interface CreateSubscriptionPorts {
+export interface CreateSubscriptionPorts extends JwtFormatPorts {
   /** Stores a new subscription; throws SubscriptionLimitError when the account has its maximum. */
   readonly insert: (subscription: Subscription) => Promise<void>;
   /** Why the URL may not receive webhooks as far as DNS tells now, or undefined. */
   readonly urlProblem: (url: string) => Promise<string | undefined>;
+  /**
+   * Sends a `jwt` subscription's endpoint the verification request the reference platform sends at creation;
+   * why it did not take it (no 2xx in time, an address webhooks never go to), or undefined.
+   */
+  readonly verificationProblem: (subscription: Subscription) => Promise<string | undefined>;
   readonly newId: () => string;
   readonly newSecret: () => string;
   readonly now: () => Date;
@@ -28,7 +34,10 @@ export async function assertDeliverableUrl(
   if (problem !== undefined) throw new InvalidSubscriptionError([{ field: 'url', message: problem }]);
 }
 
-/** Creates an active subscription with a new signing secret from validated input. */
+/**
+ * Creates an active subscription with a new signing secret from validated input. A `jwt` subscription takes its
+ * key and a compatible id, and is created only once its endpoint took the verification request.
+ */
 export async function createSubscription(
   accountId: string,
   input: CreateSubscriptionInput,
@@ -37,7 +46,7 @@ export async function createSubscription(
   await assertDeliverableUrl(input.url, ports.urlProblem);
   const now = ports.now().toISOString();
   const secret = ports.newSecret();
-  const subscription: Subscription = {
+  const made: Subscription = {
     id: ports.newId(),
     accountId,
     name: input.name,
@@ -57,6 +66,11 @@ export async function createSubscription(
     updatedAt: now,
     version: 1,
   };
+  const subscription = await withJwtKey(made, input.jwt_key, ports);
+  if (subscription.format === 'jwt') {
+    const problem = await ports.verificationProblem(subscription);
+    if (problem !== undefined) throw new InvalidSubscriptionError([{ field: 'url', message: problem }]);
+  }
   await ports.insert(subscription);
   return { subscription, secret };
 }

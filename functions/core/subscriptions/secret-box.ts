@@ -1,8 +1,8 @@
 import { type PreviousSecret, previousSecretsAt, type Subscription } from './subscription.ts';
 
 /**
- * Signing secrets at rest: a subscription's secrets (the current one and those still signing after a rotation)
- * are stored sealed, as `kms:` + the base64 of a KMS ciphertext whose encryption context names their account
+ * Signing secrets at rest: a subscription's secrets (the current one and those still signing after a rotation,
+ * and the key a `jwt` subscription's JWTs are signed with) are stored sealed, as `kms:` + the base64 of a KMS ciphertext whose encryption context names their account
  * and subscription, so only a role that may decrypt under the key (the delivery functions) can read them, and a
  * ciphertext copied onto another subscription does not open there. Items written before secrets were sealed
  * hold them as they are shown (`whsec_...`): such a secret is read as it is, and sealed by the next write of
@@ -67,13 +67,15 @@ const ownerOf = (subscription: Subscription): SecretOwner => ({
 export async function sealSecrets(subscription: Subscription, sealer: SecretSealer): Promise<Subscription> {
   const owner = ownerOf(subscription);
   const sealed = (secret: string) => (isSealedSecret(secret) ? secret : sealer.seal(secret, owner));
-  const [secret, ...previous] = await Promise.all([
+  const [secret, jwtKey, ...previous] = await Promise.all([
     sealed(subscription.secret),
+    subscription.jwtKey === undefined ? undefined : sealed(subscription.jwtKey),
     ...(subscription.previousSecrets ?? []).map((p) => sealed(p.secret)),
   ]);
   return {
     ...subscription,
     secret: secret ?? subscription.secret,
+    ...(jwtKey === undefined ? {} : { jwtKey }),
     ...(subscription.previousSecrets === undefined
       ? {}
       : { previousSecrets: withSecrets(subscription.previousSecrets, previous) }),
@@ -92,13 +94,15 @@ export async function openSecrets(
   const owner = ownerOf(subscription);
   const opened = (secret: string) => (isSealedSecret(secret) ? opener.open(secret, owner) : secret);
   const stillSigning = previousSecretsAt(subscription, now);
-  const [secret, ...previous] = await Promise.all([
+  const [secret, jwtKey, ...previous] = await Promise.all([
     opened(subscription.secret),
+    subscription.jwtKey === undefined ? undefined : opened(subscription.jwtKey),
     ...stillSigning.map((p) => opened(p.secret)),
   ]);
   return {
     ...subscription,
     secret: secret ?? subscription.secret,
+    ...(jwtKey === undefined ? {} : { jwtKey }),
     ...(subscription.previousSecrets === undefined
       ? {}
       : { previousSecrets: withSecrets(stillSigning, previous) }),

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { normalizedTargetUrl, type TargetPolicy, targetUrlProblem } from '../egress/target-guard.ts';
+import { jwtKeyByteLength } from '../payloads/jwt-payload.ts';
 import { contentFilterProblem } from './content-filter.ts';
 import { isEventSelector, maxRateLimit, minRateLimit, orderings, payloadFormats } from './subscription.ts';
 
@@ -15,15 +16,42 @@ export const subscriptionLimits = {
   metadataKeys: 20,
   metadataKeyLength: 64,
   metadataValueLength: 512,
+  /** A `jwt` webhook's key, in bytes (UTF-8): HS256 wants at least the hash's size (RFC 7518, 3.2). */
+  jwtKeyMinBytes: 32,
+  jwtKeyMaxBytes: 1024,
 } as const;
 
 /**
- * Headers a subscription may not set: the signature's, the body's framing and encoding, the connection's, and
- * the host. Prefixes end with `-`.
+ * A `jwt` webhook's key, between `minBytes` and {@link subscriptionLimits.jwtKeyMaxBytes} bytes of UTF-8: 32 at
+ * least through `/v1` (RFC 7518), any length through the compatible API (whose reference takes short keys).
+ */
+export const jwtKeySchema = (minBytes: number) =>
+  z.string().check(
+    z.superRefine((key, context) => {
+      const bytes = jwtKeyByteLength(key);
+      const message =
+        bytes < minBytes
+          ? minBytes === 1
+            ? 'must not be empty'
+            : `must be at least ${minBytes} bytes (HS256 wants a key as long as its hash, RFC 7518)`
+          : bytes > subscriptionLimits.jwtKeyMaxBytes
+            ? `must be at most ${subscriptionLimits.jwtKeyMaxBytes} bytes`
+            : loneSurrogate.test(key)
+              ? 'must be valid Unicode text'
+              : undefined;
+      if (message !== undefined) context.issues.push({ code: 'custom', message, input: key });
+    }),
+    z.meta({ minLength: minBytes === 1 ? 1 : Math.ceil(minBytes / 4) }),
+  );
+
+/**
+ * Headers a subscription may not set: the signature's, the `jwt` format's (`SMD-*`), the body's framing and
+ * encoding, the connection's, and the host. Prefixes end with `-`.
  */
 const reservedHeaders = [
   'webhook-',
   'svix-',
+  'smd-',
   'content-',
   'host',
   'user-agent',
@@ -292,7 +320,8 @@ const fields = (policy: TargetPolicy) => ({
   url: urlSchema(policy),
   events: eventsSchema,
   filter: filterSchema,
-  format: z.enum(payloadFormats, 'must be json or xml'),
+  format: z.enum(payloadFormats, 'must be json, xml or jwt'),
+  jwt_key: jwtKeySchema(subscriptionLimits.jwtKeyMinBytes),
   headers: headersSchema,
   metadata: metadataSchema,
   rate_limit: rateLimitSchema,
@@ -309,6 +338,7 @@ export const createSubscriptionSchema = (policy: TargetPolicy) => {
     events: field.events,
     filter: z.optional(field.filter),
     format: z.optional(field.format),
+    jwt_key: z.optional(field.jwt_key),
     headers: z.optional(field.headers),
     metadata: z.optional(field.metadata),
     // null is the default said out loud: no limit.
@@ -339,6 +369,7 @@ export const updateSubscriptionSchema = (policy: TargetPolicy) => {
     filter: z.optional(z.nullable(field.filter)),
     status: z.optional(clientStatus),
     format: z.optional(field.format),
+    jwt_key: z.optional(field.jwt_key),
     headers: z.optional(z.nullable(field.headers)),
     metadata: z.optional(z.nullable(field.metadata)),
     rate_limit: z.optional(z.nullable(field.rate_limit)),

@@ -50,6 +50,7 @@ const removableFields = [
   'previousSecrets',
   'rateLimit',
   'ordering',
+  'jwtKey',
 ] as const satisfies readonly (keyof Subscription)[];
 const deliveryKept: ReadonlySet<string> = new Set(deliveryKeptFields);
 const counterSchema = z.object({ count: z.number() });
@@ -138,6 +139,28 @@ export class SubscriptionRecordStore {
     return items.length > query.limit && last !== undefined
       ? { items: pageItems, lastId: last.id }
       : { items };
+  }
+
+  /**
+   * An account's subscriptions that have a compatible id (or the one with `compatibleId`), newest first: all of
+   * them, since the compatible API counts and pages them by number. A read of the account's subscriptions, which
+   * are at most the account's limit (100 unless the deployment says otherwise).
+   */
+  async compatible(accountId: string, compatibleId?: number): Promise<Subscription[]> {
+    const found: Subscription[] = [];
+    for await (const page of queryPages(this.db, {
+      ...subscriptionsOf(this.tableName, accountId),
+      FilterExpression:
+        compatibleId === undefined ? 'attribute_exists(compatibleId)' : 'compatibleId = :compatibleId',
+      ExpressionAttributeValues: {
+        ...subscriptionsOf(this.tableName, accountId).ExpressionAttributeValues,
+        ...(compatibleId === undefined ? {} : { ':compatibleId': compatibleId }),
+      },
+      ScanIndexForward: false,
+    })) {
+      for (const item of page.Items ?? []) found.push(parseSubscription(item));
+    }
+    return found;
   }
 
   /**

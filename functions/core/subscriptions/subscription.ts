@@ -5,8 +5,11 @@ import { eventCatalog, isEventType, resourceOf } from '../events/catalog.ts';
 export const subscriptionStatuses = ['active', 'paused', 'disabled'] as const;
 export type SubscriptionStatus = (typeof subscriptionStatuses)[number];
 
-/** How a subscription's webhooks are encoded. */
-export const payloadFormats = ['json', 'xml'] as const;
+/**
+ * How a subscription's webhooks are encoded: the JSON envelope, the same as XML, or the reference platform's
+ * (Shipmondo's) own form, `{"data":"<JWT>"}` with `SMD-*` headers (payloads/jwt-payload.ts).
+ */
+export const payloadFormats = ['json', 'xml', 'jwt'] as const;
 export type PayloadFormat = (typeof payloadFormats)[number];
 
 /**
@@ -80,6 +83,16 @@ export const subscriptionSchema = z.object({
   rateLimit: z.optional(z.number().check(z.int(), z.minimum(minRateLimit), z.maximum(maxRateLimit))),
   /** `none` when absent (items written before ordering existed). */
   ordering: z.optional(z.enum(orderings)),
+  /**
+   * The key a `jwt` subscription's JWTs are signed with, stored sealed as its signing secrets are (plain, it is
+   * `encodeJwtKey`'s form); present exactly when the format is `jwt`. Never shown.
+   */
+  jwtKey: z.optional(z.string().check(z.minLength(1))),
+  /**
+   * Its id in the compatible API (`/api/public/v3/webhooks/{id}`, the `SMD-Webhook-Id` header): a positive
+   * integer, unique in the deployment, given when it first has the `jwt` format and kept.
+   */
+  compatibleId: z.optional(z.number().check(z.int(), z.positive())),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   /** Bumped by every change; the API's ETag. */

@@ -7,11 +7,12 @@ import {
   type VersionPrecondition,
 } from './change-subscription.ts';
 import { assertDeliverableUrl } from './create-subscription.ts';
+import { type JwtFormatPorts, withJwtKey } from './jwt-format.ts';
 import type { DeliveryKeptField, Subscription } from './subscription.ts';
 import type { UpdateSubscriptionInput } from './subscription-input.ts';
 
 /** What updating a subscription needs from the world. */
-export interface UpdateSubscriptionPorts extends SubscriptionRecords {
+export interface UpdateSubscriptionPorts extends SubscriptionRecords, JwtFormatPorts {
   readonly urlProblem: (url: string) => Promise<string | undefined>;
   readonly now: () => Date;
 }
@@ -67,7 +68,8 @@ export function applyPatch(current: Subscription, patch: UpdateSubscriptionInput
 }
 
 /**
- * Applies a client's patch. Setting `status: active` re-enables a disabled subscription and clears its
+ * Applies a client's patch. A `jwt_key` sets a `jwt` subscription's key (a subscription that becomes `jwt`
+ * needs one, and takes a compatible id); one that leaves `jwt` drops its key. Setting `status: active` re-enables a disabled subscription and clears its
  * reason, and in the same conditional write what the delivery path kept of its endpoint
  * ({@link resetWhenReenabled}). A patch that changes nothing writes nothing and keeps the version.
  */
@@ -83,7 +85,7 @@ export async function updateSubscription(
     id,
     precondition,
     async (current): Promise<Subscription | ChangeWithReset> => {
-      const patched = applyPatch(current, patch);
+      const patched = await withJwtKey(applyPatch(current, patch), patch.jwt_key, ports);
       if (isDeepStrictEqual(patched, current)) return current;
       if (patched.url !== current.url) await assertDeliverableUrl(patched.url, ports.urlProblem);
       const next = nextVersion(patched, ports.now());

@@ -7,7 +7,7 @@ export interface Values {
   readonly url: string;
   readonly events: readonly string[];
   readonly filter: string;
-  readonly format: 'json' | 'xml';
+  readonly format: Subscription['format'];
   readonly ordering: 'none' | 'resource';
   readonly headers: string;
   /** Deliveries a second, as typed; blank for no limit. */

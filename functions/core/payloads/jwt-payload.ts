@@ -1,0 +1,86 @@
+/*
+ * The webhook body for subscriptions whose format is `jwt`, as the reference platform (Shipmondo) sends its own:
+ * `{"data":"<JWT>"}`, the JWT signed HS256 with the webhook's key (header `{"alg":"HS256"}`), its claims the
+ * webhook's name (`webhook`), the resource as it is now (`data`) and the endpoint (`url`), and five `SMD-*`
+ * headers that say what it is about. Nothing else is claimed (no `iat`, no `exp`): the same delivery sent again
+ * is the same body, and a retry days later still verifies.
+ */
+import { createHmac } from 'node:crypto';
+
+/** What a webhook key is stored as before it is sealed: this prefix and the key's UTF-8 bytes in base64url. */
+const jwtKeyPrefix = 'jwtkey_';
+
+/**
+ * A webhook key as the subscription holds it: any text a client gives (the reference takes keys of any length
+ * and characters), in a form that cannot be mistaken for a sealed one (`kms:...`).
+ */
+export function encodeJwtKey(key: string): string {
+  return jwtKeyPrefix + Buffer.from(key, 'utf8').toString('base64url');
+}
+
+/** The bytes a key signs with (its UTF-8 bytes, as JWT libraries take a text key). */
+export function jwtKeyBytes(encoded: string): Buffer {
+  if (!encoded.startsWith(jwtKeyPrefix)) throw new TypeError('A webhook key is stored as jwtkey_...');
+  return Buffer.from(encoded.slice(jwtKeyPrefix.length), 'base64url');
+}
+
+/** The length in bytes of a key as a client gives it (RFC 7518 wants 32 for HS256). */
+export const jwtKeyByteLength = (key: string) => Buffer.byteLength(key, 'utf8');
+
+const header = Buffer.from('{"alg":"HS256"}').toString('base64url');
+
+/** A JWT (JWS compact form) of `claims`, HS256 with `key`. */
+export function signJwt(key: Buffer, claims: object): string {
+  const signingInput = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+  return `${signingInput}.${createHmac('sha256', key).update(signingInput).digest('base64url')}`;
+}
+
+/** The claims of a `jwt` webhook. */
+export interface JwtClaims {
+  /** The webhook's (subscription's) name. */
+  readonly webhook: string;
+  /** The resource as it is now: the event's `data`. */
+  readonly data: unknown;
+  /** The endpoint it is sent to. */
+  readonly url: string;
+}
+
+/** The body of a `jwt` webhook: `{"data":"<JWT>"}`. */
+export function jwtBody(key: Buffer, claims: JwtClaims): string {
+  // The claims in this order, and nothing else, as the reference sends them.
+  const { webhook, data, url } = claims;
+  return JSON.stringify({ data: signJwt(key, { webhook, data, url }) });
+}
+
+/** What the five `SMD-*` headers of a `jwt` webhook say. */
+export interface ShipmondoHeaderValues {
+  /** The reference's resource name (`Orders`). */
+  readonly resource: string;
+  /** The reference's action (`create`). */
+  readonly action: string;
+  /** The resource's id; empty for a request about no resource (the verification at creation). */
+  readonly resourceId: string;
+  /** The webhook's (subscription's) compatible id. */
+  readonly webhookId: string;
+  /** Who acted, when the event says; empty otherwise. */
+  readonly user: string;
+}
+
+/**
+ * A header value for text a publisher chose (a resource id, who acted): as it is when it is printable ASCII,
+ * else percent-encoded as UTF-8 (`Søren` is `S%C3%B8ren`), since HTTP header values carry no other text safely.
+ */
+export function headerSafe(text: string): string {
+  return /^[\x20-\x7e]*$/.test(text) ? text : encodeURIComponent(text);
+}
+
+/** The `SMD-*` headers of a `jwt` webhook. */
+export function shipmondoHeaders(values: ShipmondoHeaderValues): Record<string, string> {
+  return {
+    'smd-resource-type': values.resource,
+    'smd-resource-id': headerSafe(values.resourceId),
+    'smd-webhook-id': values.webhookId,
+    'smd-action': values.action,
+    'smd-user': headerSafe(values.user),
+  };
+}

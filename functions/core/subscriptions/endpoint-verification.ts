@@ -1,0 +1,40 @@
+import { type AttemptOutcome, describeOutcome, isSuccess } from '../egress/attempt.ts';
+import type { WebhookRequest } from '../egress/webhook-sender.ts';
+import { webhookRequest } from '../payloads/webhook-request.ts';
+import type { Subscription } from './subscription.ts';
+
+/** How long an endpoint has to answer the verification request (the reference asks for an answer in seconds). */
+export const verificationTimeoutMs = 5_000;
+
+/**
+ * The request the reference platform sends a `jwt` webhook's endpoint when the webhook is made, which must be
+ * answered 2xx for it to be made: a webhook like any other, in its format (its `SMD-*` headers name the
+ * subscription's resource and action, `SMD-Resource-Id` is empty, the JWT's `data` is `{}`) and signed as every
+ * webhook is.
+ */
+export function verificationRequest(subscription: Subscription, now: Date): WebhookRequest {
+  return webhookRequest(
+    subscription,
+    { id: `msg_verification_${subscription.id}`, eventType: '', body: '{"data":{}}' },
+    now,
+  );
+}
+
+/**
+ * Sends `subscription`'s endpoint the verification request; why it was not taken (said so that it follows the
+ * field's name: "url did not take..."), or undefined when it was answered 2xx in time. `send` goes through the
+ * address guard, as every delivery does.
+ */
+export async function verificationProblem(
+  subscription: Subscription,
+  send: (request: WebhookRequest, timeoutMs: number) => Promise<AttemptOutcome>,
+  now: Date,
+): Promise<string | undefined> {
+  const outcome = await send(verificationRequest(subscription, now), verificationTimeoutMs);
+  if (isSuccess(outcome)) return undefined;
+  const said =
+    outcome.kind === 'response'
+      ? `answered ${describeOutcome(outcome)}`
+      : `could not be reached (${describeOutcome(outcome)})`;
+  return `did not take the verification request: the endpoint ${said}; it must answer 200 within ${verificationTimeoutMs / 1000} s`;
+}
