@@ -145,6 +145,13 @@ class EveryPath {
     const listed = await account.call('GET', '/v1/webhooks');
     const read = await account.call('GET', `/v1/webhooks/${id}`);
     const updated = await account.call('PATCH', `/v1/webhooks/${id}`, { description: 'updated' });
+    // A jwt subscription takes a compatible id from the deployment's counter (its endpoint takes the verification).
+    const jwt = await account.call('POST', '/v1/webhooks', {
+      ...fields,
+      name: 'Managed JWT',
+      format: 'jwt',
+      jwt_key: 'a-key-of-thirty-two-bytes-or-more',
+    });
     const rotated = await account.call('POST', `/v1/webhooks/${id}/rotate-secret`);
     const tested = await account.call('POST', `/v1/webhooks/${id}/test`);
     await this.deliveryWhen(account, String(tested.json?.delivery_id), (d) => d.status === 'succeeded');
@@ -152,10 +159,10 @@ class EveryPath {
     const deleted = await account.call('DELETE', `/v1/webhooks/${id}`);
 
     expect(
-      [created, replayed, refused, listed, read, updated, rotated, tested, deliveries, deleted].map(
+      [created, replayed, refused, listed, read, updated, jwt, rotated, tested, deliveries, deleted].map(
         (r) => r.status,
       ),
-    ).toEqual([201, 201, 422, 200, 200, 200, 200, 202, 200, 204]);
+    ).toEqual([201, 201, 422, 200, 200, 200, 201, 200, 202, 200, 204]);
     expect(replayed.json?.id).toBe(id);
   }
 
