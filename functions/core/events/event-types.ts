@@ -301,7 +301,7 @@ const payloadSchemas = new Map<string, z.ZodMiniType<WebhookEnvelope>>();
 
 /**
  * The zod schema of the body a receiver gets for an event of `type`: `{ id, type, occurred_at, sequence?,
- * data, previous? }`. Loose, like the resources: the platform may add envelope fields, and receivers should ignore
+ * data, previous?, actor? }`. Loose, like the resources: the platform may add envelope fields, and receivers should ignore
  * what they do not know. Built the first time it is asked for.
  */
 export function webhookPayloadSchema(type: WebhookEventType): z.ZodMiniType<WebhookEnvelope> {
@@ -323,6 +323,12 @@ export function webhookPayloadSchema(type: WebhookEventType): z.ZodMiniType<Webh
         ),
         data: definition.data,
         ...(definition.previous === undefined ? {} : { previous: definition.previous }),
+        actor: z.optional(
+          described(
+            z.string().check(z.minLength(1), z.maxLength(256)),
+            'Who acted (a user’s name or id, as the publisher knows them), when the publisher said. Webhooks of the `jwt` format carry it in their `SMD-User` header instead.',
+          ),
+        ),
       }),
       definition.description,
     ) as z.ZodMiniType<WebhookEnvelope>;
