@@ -404,4 +404,15 @@ describe('fan-out to an ordered subscription', () => {
       'evt_7cctcsmgxsa4x4147mt1ztm34g',
     );
   });
+
+  it('carries who acted in the webhook body, as part of what the event is', async () => {
+    const event = JSON.parse(orderEvent) as { detail: Record<string, unknown> };
+    event.detail.actor = 'ada@example.com';
+    const withActor = await fanOutTo([subscription('sub_plain')], JSON.stringify(event));
+    const without = await fanOutTo([subscription('sub_plain')]);
+
+    expect(JSON.parse(withActor.enqueued[0]?.body ?? '{}').actor).toBe('ada@example.com');
+    expect(JSON.parse(without.enqueued[0]?.body ?? '{}')).not.toHaveProperty('actor');
+    expect(withActor.enqueued[0]?.eventId).not.toBe(without.enqueued[0]?.eventId);
+  });
 });
