@@ -8,7 +8,9 @@ import {
   eventGroups,
   failureOf,
   formTitle,
+  jwtKeyField,
   parsed,
+  payloadFormats,
   rateLimitOf,
   savedEvents,
   saveOf,
@@ -27,6 +29,7 @@ const typed: Values = {
   events: ['order.created'],
   filter: '',
   format: 'json',
+  jwt_key: '',
   ordering: 'none',
   headers: '',
   rate_limit: '',
@@ -55,6 +58,7 @@ describe('the subscription form’s model: what it shows', () => {
       events: ['order.created', 'shipment.*'],
       filter: '{\n  "data": {\n    "status": [\n      "Shipped"\n    ]\n  }\n}',
       format: 'xml',
+      jwt_key: '',
       ordering: 'resource',
       headers: 'X-Team: fulfilment\nX-Region: eu',
       rate_limit: '50',
@@ -326,5 +330,111 @@ describe('the subscription form’s model: what a refusal shows', () => {
       'Content filter: must match a known pattern',
     );
     expect(summaryLine('rate_limit', 'must be 1 to 10000')).toBe('Rate limit: must be 1 to 10000');
+  });
+});
+
+describe('the subscription form’s model: the JWT (Shipmondo) format', () => {
+  const key = 'k'.repeat(40);
+  const jwtSaved = valuesOf(
+    subscriptionView({
+      name: 'Shipmondo orders',
+      format: 'jwt',
+      compatible_id: 7,
+      events: ['order.created'],
+    }),
+  );
+
+  it('offers JSON, XML and JWT (Shipmondo), every format the API takes', () => {
+    expect(payloadFormats).toEqual(['json', 'xml', 'jwt']);
+  });
+
+  it('shows a jwt subscription’s key field empty: the API never shows the key', () => {
+    expect(jwtSaved).toMatchObject({ format: 'jwt', jwt_key: '' });
+  });
+
+  it('asks for a key only for the jwt format: required when creating, with the verification request said', () => {
+    expect(jwtKeyField(typed, undefined)).toBeUndefined();
+    expect(jwtKeyField({ ...typed, format: 'jwt' }, undefined)).toEqual({
+      required: true,
+      hint: expect.stringMatching(/at least 32 bytes.*verification request first and must answer 200/),
+    });
+  });
+
+  it('requires a key for a subscription an edit turns into jwt, and says no verification request then', () => {
+    const field = jwtKeyField({ ...saved, format: 'jwt' }, saved);
+
+    expect(field?.required).toBe(true);
+    expect(field?.hint).toContain('at least 32 bytes');
+    expect(field?.hint).not.toContain('verification');
+  });
+
+  it('lets an edit of a jwt subscription keep its key with the field left empty', () => {
+    expect(jwtKeyField(jwtSaved, jwtSaved)).toEqual({
+      required: false,
+      hint: expect.stringMatching(/^Leave it empty to keep the current key/),
+    });
+  });
+
+  it('creates a jwt subscription with the key as typed, spaces and all', () => {
+    const spaced = ` ${key} `;
+
+    expect(saveOf({ ...typed, format: 'jwt', jwt_key: spaced }, undefined).body).toEqual({
+      name: 'Orders',
+      url: 'https://example.com/webhooks',
+      events: ['order.created'],
+      format: 'jwt',
+      jwt_key: spaced,
+      ordering: 'none',
+    });
+  });
+
+  it('creates a jwt subscription without a key when none is typed, for the API to say it is required', () => {
+    expect(saveOf({ ...typed, format: 'jwt' }, undefined).body).not.toHaveProperty('jwt_key');
+  });
+
+  it('leaves a jwt subscription’s key alone unless a new one is typed', () => {
+    expect(saveOf({ ...jwtSaved, name: 'Renamed' }, jwtSaved).body).toEqual({ name: 'Renamed' });
+    expect(saveOf(jwtSaved, jwtSaved)).toMatchObject({ body: {}, changesNothing: true });
+    expect(saveOf({ ...jwtSaved, jwt_key: key }, jwtSaved)).toMatchObject({
+      body: { jwt_key: key },
+      changesNothing: false,
+    });
+  });
+
+  it('sends the format and the key of a subscription an edit turns into jwt', () => {
+    expect(saveOf({ ...saved, format: 'jwt', jwt_key: key }, saved).body).toEqual({
+      format: 'jwt',
+      jwt_key: key,
+    });
+  });
+
+  it('sends no key when the format is switched away from jwt, even one typed before the switch', () => {
+    expect(saveOf({ ...jwtSaved, format: 'json', jwt_key: key }, jwtSaved).body).toEqual({ format: 'json' });
+    expect(saveOf({ ...typed, format: 'xml', jwt_key: key }, undefined).body).not.toHaveProperty('jwt_key');
+  });
+
+  it('puts the API’s errors about the key by its field, and a failed verification request by the URL', () => {
+    const refused = new ApiError(422, 'validation', 'The request is not valid.', [
+      {
+        field: 'jwt_key',
+        message: 'must be at least 32 bytes (HS256 wants a key as long as its hash, RFC 7518)',
+      },
+      {
+        field: 'url',
+        message:
+          'did not take the verification request: the endpoint answered HTTP 500; it must answer 200 within 5 s',
+      },
+    ]);
+
+    const { errors } = failureOf(refused, {});
+
+    expect(errors).toEqual({
+      jwt_key: ['must be at least 32 bytes (HS256 wants a key as long as its hash, RFC 7518)'],
+      url: [
+        'did not take the verification request: the endpoint answered HTTP 500; it must answer 200 within 5 s',
+      ],
+    });
+    expect(summaryOf(errors).map(({ field }) => field)).toEqual(['url', 'jwt_key']);
+    expect(summaryLine('jwt_key', 'is only for format jwt')).toBe('JWT key: is only for format jwt');
   });
 });

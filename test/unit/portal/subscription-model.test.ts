@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Delivery, Page } from '../../../portal/src/api.ts';
 import {
   actionsFor,
+  compatibleWords,
   deliveriesPath,
   endpointWords,
   fingerprintOf,
@@ -232,5 +233,50 @@ describe('offersRetry', () => {
         offersRetry(deliveryView({ status })),
       ),
     ).toEqual([true, true, true, false]);
+  });
+});
+
+describe('the subscription page’s model: the JWT (Shipmondo) format', () => {
+  it('shows no compatible id for a subscription that never had the jwt format', () => {
+    expect(compatibleWords(subscriptionView())).toBeUndefined();
+  });
+
+  it('shows a listed jwt subscription’s compatible id with its address in the compatible API', () => {
+    const listed = subscriptionView({ format: 'jwt', compatible_id: 42, events: ['order.created'] });
+
+    expect(compatibleWords(listed)).toEqual({
+      id: 42,
+      path: '/api/public/v3/webhooks/42',
+      unlisted: undefined,
+    });
+  });
+
+  it('says why the compatible API does not list a subscription that has an id, rather than an address that is 404', () => {
+    const wildcard = subscriptionView({ format: 'jwt', compatible_id: 42, events: ['order.*'] });
+    const several = subscriptionView({
+      format: 'jwt',
+      compatible_id: 42,
+      events: ['order.created', 'order.deleted'],
+    });
+    const json = subscriptionView({ format: 'json', compatible_id: 42 });
+
+    expect(compatibleWords(wildcard)).toEqual({
+      id: 42,
+      path: undefined,
+      unlisted:
+        'not listed by the Shipmondo-compatible API while it has more than one event type or a wildcard',
+    });
+    expect(compatibleWords(several)?.unlisted).toBe(compatibleWords(wildcard)?.unlisted);
+    expect(compatibleWords(json)).toEqual({
+      id: 42,
+      path: undefined,
+      unlisted: 'not listed by the Shipmondo-compatible API while its format is not JWT',
+    });
+  });
+
+  it('tells a created jwt subscription’s secret apart from its JWT key', () => {
+    expect(secretWords('created', 'jwt').note).toContain('receivers written for Shipmondo verify its JWT');
+    expect(secretWords('created', 'json').note).not.toContain('JWT');
+    expect(secretWords('rotated', 'jwt')).toEqual(secretWords('rotated'));
   });
 });

@@ -1,4 +1,8 @@
 import { ApiError, type EventType, type FieldError, messageOf, type Subscription } from '../../api.ts';
+import { payloadFormatLabel } from '../../format.ts';
+
+/** The payload formats the form offers, in the order of their labels: JSON, XML, JWT (Shipmondo). */
+export const payloadFormats = Object.keys(payloadFormatLabel) as Subscription['format'][];
 
 /** The form's fields, as typed. */
 export interface Values {
@@ -8,6 +12,11 @@ export interface Values {
   readonly events: readonly string[];
   readonly filter: string;
   readonly format: Subscription['format'];
+  /**
+   * A `jwt` subscription's key, as typed (write-only: the API never shows it, so an edit starts blank, and blank
+   * keeps the key it has).
+   */
+  readonly jwt_key: string;
   readonly ordering: 'none' | 'resource';
   readonly headers: string;
   /** Deliveries a second, as typed; blank for no limit. */
@@ -21,6 +30,7 @@ export type Field =
   | 'events'
   | 'filter'
   | 'format'
+  | 'jwt_key'
   | 'ordering'
   | 'headers'
   | 'rate_limit';
@@ -33,6 +43,7 @@ export const fields: readonly Field[] = [
   'events',
   'filter',
   'format',
+  'jwt_key',
   'ordering',
   'headers',
   'rate_limit',
@@ -45,6 +56,7 @@ export const fieldLabels: Record<Field, string> = {
   events: 'Event types',
   filter: 'Content filter',
   format: 'Payload format',
+  jwt_key: 'JWT key',
   ordering: 'Delivery order',
   headers: 'Custom headers',
   rate_limit: 'Rate limit',
@@ -58,6 +70,7 @@ export const emptyValues: Values = {
   events: [],
   filter: '',
   format: 'json',
+  jwt_key: '',
   ordering: 'none',
   headers: '',
   rate_limit: '',
@@ -72,6 +85,7 @@ export function valuesOf(subscription: Subscription): Values {
     events: subscription.events,
     filter: subscription.filter === null ? '' : JSON.stringify(subscription.filter, null, 2),
     format: subscription.format,
+    jwt_key: '',
     ordering: subscription.ordering,
     headers: Object.entries(subscription.headers)
       .map(([name, value]) => `${name}: ${value}`)
@@ -162,7 +176,48 @@ export function savedEvents(events: readonly string[]): string[] {
   );
 }
 
-/** The body of a create, or of a PATCH with only what changed (`null` removes an optional field). */
+/**
+ * The JWT key to send: the one typed, for the `jwt` format only (the API takes no key for another, and drops a
+ * subscription's key when it leaves `jwt`); none when the field is blank, which keeps an edited subscription's
+ * key (a create without one is refused by the API, in its words, by the field).
+ */
+export const jwtKeyOf = (values: Values): string | undefined =>
+  values.format === 'jwt' && values.jwt_key !== '' ? values.jwt_key : undefined;
+
+/** The JWT key's field as the form shows it: whether it must be filled in, and what its hint says. */
+export interface JwtKeyField {
+  readonly required: boolean;
+  readonly hint: string;
+}
+
+/**
+ * The JWT key's field, shown for the `jwt` format only (undefined otherwise). The key is required unless an
+ * edited subscription has one already (it was `jwt` when the form opened), which a blank field keeps. Only a
+ * create sends the verification request (the API's), so only a create's hint warns of it.
+ */
+export function jwtKeyField(current: Values, before: Values | undefined): JwtKeyField | undefined {
+  if (current.format !== 'jwt') return undefined;
+  if (before?.format === 'jwt') {
+    return {
+      required: false,
+      hint: 'Leave it empty to keep the current key, which is never shown again. To replace it, type a new one of at least 32 bytes.',
+    };
+  }
+  const hint =
+    'The key each webhook’s JWT is signed with (HS256), at least 32 bytes: your receiver verifies the JWT with it. It is never shown again.';
+  return {
+    required: true,
+    hint:
+      before === undefined
+        ? `${hint} When you create the subscription, its endpoint gets a verification request first and must answer 200 within 5 seconds.`
+        : hint,
+  };
+}
+
+/**
+ * The body of a create, or of a PATCH with only what changed (`null` removes an optional field). A key typed is
+ * always a change: the API never shows the key there is, so it cannot be compared.
+ */
 export function bodyOf(
   values: Values,
   before: Values | undefined,
@@ -181,7 +236,10 @@ export function bodyOf(
     rate_limit: rateLimitOf(values.rate_limit),
   };
   if (before === undefined) {
-    return Object.fromEntries(Object.entries(wanted).filter(([, value]) => value !== null));
+    return withJwtKey(
+      Object.fromEntries(Object.entries(wanted).filter(([, value]) => value !== null)),
+      values,
+    );
   }
   const previous = parsed(before);
   const was: Record<string, unknown> = {
@@ -195,7 +253,14 @@ export function bodyOf(
     headers: before.headers.trim() === '' ? null : previous.headers,
     rate_limit: rateLimitOf(before.rate_limit),
   };
-  return Object.fromEntries(Object.entries(wanted).filter(([key, value]) => !same(value, was[key])));
+  const changed = Object.fromEntries(Object.entries(wanted).filter(([key, value]) => !same(value, was[key])));
+  return withJwtKey(changed, values);
+}
+
+/** The body with the JWT key to send, if any ({@link jwtKeyOf}). */
+function withJwtKey(body: Record<string, unknown>, values: Values): Record<string, unknown> {
+  const key = jwtKeyOf(values);
+  return key === undefined ? body : { ...body, jwt_key: key };
 }
 
 /** What pressing save sends, with the portal's own errors about it. */

@@ -13,6 +13,8 @@ import {
   type Field,
   failureOf,
   formTitle,
+  jwtKeyField,
+  payloadFormats,
   saveOf,
   summaryLine,
   summaryOf,
@@ -69,6 +71,7 @@ export function SubscriptionFormPage({ id, session }: { id?: string; session: Se
   }
 
   const set = (patch: Partial<Values>) => setValues({ ...current, ...patch });
+  const keyField = jwtKeyField(current, before);
   const describe = (field: Field) => describedBy(`${form}-${field}`, false, errors[field]);
   const showErrors = (found: Errors) => {
     setErrors(found);
@@ -240,9 +243,19 @@ export function SubscriptionFormPage({ id, session }: { id?: string; session: Se
           )}
         />
 
-        <fieldset class="field" id={`${form}-format`} tabIndex={-1} aria-describedby={describe('format')}>
+        <fieldset
+          class="field"
+          id={`${form}-format`}
+          tabIndex={-1}
+          aria-describedby={describedBy(`${form}-format`, true, errors.format)}
+        >
           <legend>Payload format</legend>
-          {(['json', 'xml'] as const).map((format) => (
+          <p class="hint" id={`${form}-format-hint`}>
+            JWT (Shipmondo) sends webhooks as Shipmondo does, for receivers written for it: the body{' '}
+            <code>{'{"data": "<JWT>"}'}</code>, the JWT signed with a key you choose, and the{' '}
+            <code>SMD-*</code> headers.
+          </p>
+          {payloadFormats.map((format) => (
             <div class="check" key={format}>
               <input
                 type="radio"
@@ -256,6 +269,26 @@ export function SubscriptionFormPage({ id, session }: { id?: string; session: Se
           ))}
           <FieldErrors id={`${form}-format-error`} errors={errors.format} />
         </fieldset>
+
+        {keyField === undefined ? null : (
+          <TextField
+            id={`${form}-jwt_key`}
+            label="JWT key"
+            hint={keyField.hint}
+            errors={errors.jwt_key}
+            control={(wiring) => (
+              <input
+                {...wiring}
+                type="password"
+                value={current.jwt_key}
+                required={keyField.required}
+                autocomplete="new-password"
+                spellcheck={false}
+                onInput={(event) => set({ jwt_key: event.currentTarget.value })}
+              />
+            )}
+          />
+        )}
 
         <fieldset
           class="field"

@@ -171,12 +171,21 @@ export const rotated = (id: string, secret: string): Rotation => ({
 /** A rotation the API refused, in its words. */
 export const rotationFailed = (message: string): Rotation => ({ notice: { tone: 'error', text: message } });
 
-/** What the panel of a new secret says: a created subscription's, or a rotated one's. */
-export function secretWords(kind: RevealedSecret['kind']): { readonly title: string; readonly note: string } {
+/**
+ * What the panel of a new secret says: a created subscription's, or a rotated one's. A `jwt` subscription's
+ * webhooks are signed both ways, so its panel says which receivers use the secret and which the JWT key.
+ */
+export function secretWords(
+  kind: RevealedSecret['kind'],
+  format: Subscription['format'] = 'json',
+): { readonly title: string; readonly note: string } {
   return kind === 'created'
     ? {
         title: 'Subscription created: its signing secret',
-        note: 'Copy it now: it is shown only this once. Your endpoint verifies each webhook’s signature with it.',
+        note:
+          format === 'jwt'
+            ? 'Copy it now: it is shown only this once. Standard Webhooks receivers verify each webhook’s signature with it; receivers written for Shipmondo verify its JWT with your JWT key instead.'
+            : 'Copy it now: it is shown only this once. Your endpoint verifies each webhook’s signature with it.',
       }
     : {
         title: 'The new signing secret',
@@ -225,3 +234,38 @@ export function endpointWords(subscription: Subscription, at: (iso: string) => s
         : `The endpoint asked to be left alone (Retry-After) until ${at(backOffUntil)}: its deliveries wait till then, using no attempt`,
   };
 }
+
+/** Where the Shipmondo-compatible API keeps its webhooks: `/api/public/v3/webhooks/{compatible id}`. */
+export const compatibleWebhooksPath = '/api/public/v3/webhooks';
+
+/** What the page says of a subscription's id in the Shipmondo-compatible API. */
+export interface CompatibleWords {
+  readonly id: number;
+  /** Its address in the compatible API; undefined while that API does not list it. */
+  readonly path: string | undefined;
+  /** Why the compatible API does not list it now (`not listed ... while ...`); undefined when it does. */
+  readonly unlisted: string | undefined;
+}
+
+/**
+ * A subscription's compatible id in words, or undefined for one that has none (it is given when a subscription
+ * first has the `jwt` format, and kept). The compatible API lists only a `jwt` subscription with exactly one
+ * event type, not a wildcard (its webhooks have one resource and action), so an id it cannot be reached by says
+ * why rather than show an address that answers 404.
+ */
+export function compatibleWords(subscription: Subscription): CompatibleWords | undefined {
+  const id = subscription.compatible_id;
+  if (id === null) return undefined;
+  const [only, ...others] = subscription.events;
+  const unlisted =
+    subscription.format !== 'jwt'
+      ? 'not listed by the Shipmondo-compatible API while its format is not JWT'
+      : only === undefined || others.length > 0 || only.endsWith('.*')
+        ? 'not listed by the Shipmondo-compatible API while it has more than one event type or a wildcard'
+        : undefined;
+  return { id, path: unlisted === undefined ? `${compatibleWebhooksPath}/${id}` : undefined, unlisted };
+}
+
+/** What the page says of a `jwt` subscription's key, which the API takes but never shows. */
+export const jwtKeyWords =
+  'Set, and never shown again. To replace it, edit the subscription and type a new one.';

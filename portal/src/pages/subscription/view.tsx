@@ -18,10 +18,12 @@ import { DeliveryList, RecoverForm } from './deliveries.tsx';
 import { DeleteDialog, RotateDialog } from './dialogs.tsx';
 import {
   actionsFor,
+  compatibleWords,
   type DeliveryListState,
   deliveriesPath,
   endpointWords,
   fingerprintOf,
+  jwtKeyWords,
   offersMore,
   openingList,
   type Recovery,
@@ -40,6 +42,7 @@ import {
  */
 function Details({ subscription }: { subscription: Subscription }) {
   const endpoint = endpointWords(subscription, formatDateTime);
+  const compatible = compatibleWords(subscription);
   return (
     <dl class="facts">
       <dt>Endpoint</dt>
@@ -58,6 +61,21 @@ function Details({ subscription }: { subscription: Subscription }) {
       <dd>{subscription.filter === null ? 'None' : <code>{JSON.stringify(subscription.filter)}</code>}</dd>
       <dt>Format</dt>
       <dd>{payloadFormatLabel[subscription.format]}</dd>
+      {subscription.format === 'jwt' ? (
+        <>
+          <dt>JWT key</dt>
+          <dd>{jwtKeyWords}</dd>
+        </>
+      ) : null}
+      {compatible === undefined ? null : (
+        <>
+          <dt>Compatible id</dt>
+          <dd>
+            {compatible.id} (
+            {compatible.path === undefined ? compatible.unlisted : <code>{compatible.path}</code>})
+          </dd>
+        </>
+      )}
       {Object.keys(subscription.headers).length > 0 ? (
         <>
           <dt>Custom headers</dt>
@@ -168,7 +186,7 @@ export function SubscriptionPage({ id, session }: { id: string; session: Session
         <SecretPanel
           key={secret.secret}
           secret={secret.secret}
-          {...secretWords(secret.kind)}
+          {...secretWords(secret.kind, current.format)}
           onDone={() => setSecret(undefined)}
         />
       ) : null}
