@@ -4,8 +4,9 @@ import { resourceOf } from './catalog.ts';
 /*
  * The reference platform's (Shipmondo's) names for the catalog's event types: each type is one resource and one
  * action there, and each resource and action one type here. The compatible API takes and shows these names, and
- * `jwt` deliveries carry them in their `SMD-Resource-Type` and `SMD-Action` headers. Shipmondo does not document
- * the resource name of drafts; `Drafts` follows its other plural names.
+ * `jwt` deliveries carry them in their `SMD-Resource-Type` and `SMD-Action` headers. Shipmondo's developer pages
+ * do not name the drafts resource; `Drafts` is the name in its API document's enum (and follows its other plural
+ * names).
  */
 
 /** Every resource name and action of the reference platform, with the catalog type each one is. */
