@@ -15,6 +15,7 @@ import { documentClient } from '#core/aws/dynamodb.ts';
 import { launchChromium } from '../../portal/chromium.ts';
 import { credentials } from '../support/clients.ts';
 import { eventually } from '../support/eventually.ts';
+import { type JwtReceiver, startJwtReceiver } from '../support/jwt-receiver.ts';
 import { freePort, type SandboxProcess, startSandboxProcess } from '../support/sandbox-process.ts';
 import { startVerifyingReceiver, type VerifyingReceiver } from '../support/verifying-receiver.ts';
 import { screenshot, seriousViolations, type Violation } from './support.ts';
@@ -23,6 +24,8 @@ const step = 60_000;
 
 let sandbox: SandboxProcess;
 let receiver: VerifyingReceiver;
+/** A Shipmondo integration's endpoint: it verifies each JWT with jose, pinned to HS256. */
+let jwtReceiver: JwtReceiver;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
@@ -99,6 +102,7 @@ beforeAll(async () => {
   // Launched first: without Chromium the walk fails at once, saying how to install it.
   browser = await launchChromium();
   receiver = await startVerifyingReceiver();
+  jwtReceiver = await startJwtReceiver();
   sandbox = await startSandboxProcess([
     '--memory',
     '--port',
@@ -125,6 +129,7 @@ afterAll(async () => {
   await browser?.close();
   await sandbox?.kill();
   await receiver?.close();
+  await jwtReceiver?.close();
 });
 
 describe('the portal, in a browser', () => {
@@ -476,6 +481,129 @@ describe('the portal, in a browser', () => {
     await page.getByText('No subscriptions yet').waitFor();
   });
 
+  it('creates a JWT (Shipmondo) subscription: the key refused by its field, a failed verification by the URL, then its compatible id', {
+    timeout: step,
+  }, async () => {
+    const key = randomBytes(24).toString('base64url');
+    jwtReceiver.useKey(key);
+    await page.getByRole('link', { name: 'New subscription' }).click();
+    await heading('New subscription');
+    await page.getByLabel('Name').fill('Shipmondo orders');
+    await page.getByLabel('Endpoint URL').fill(jwtReceiver.url);
+    await page.getByLabel('order.created', { exact: true }).check();
+    const jwtKey = page.getByLabel('JWT key');
+    expect(await jwtKey.count()).toBe(0);
+    await page.getByLabel('JWT (Shipmondo)').check();
+    expect(await jwtKey.getAttribute('type')).toBe('password');
+    expect(await jwtKey.getAttribute('required')).not.toBeNull();
+    const summary = page.locator('.error-summary');
+    const create = page.getByRole('button', { name: 'Create subscription' });
+
+    await jwtKey.fill('fifteen chars!!');
+    await create.click();
+    await summary.waitFor();
+    expect(await summary.getByRole('listitem').allTextContents()).toEqual([
+      'JWT key: must be at least 32 bytes (HS256 wants a key as long as its hash, RFC 7518)',
+    ]);
+    expect(await jwtKey.getAttribute('aria-invalid')).toBe('true');
+    expect(jwtReceiver.messages).toEqual([]);
+
+    // The endpoint gets the verification request first; refused, nothing is created and the URL says why.
+    jwtReceiver.answer(500);
+    await jwtKey.fill(key);
+    await create.click();
+    const url = page.getByLabel('Endpoint URL');
+    await eventually(
+      async () => ((await url.getAttribute('aria-invalid')) === 'true' ? true : undefined),
+      'the URL refused',
+    );
+    expect(await summary.getByRole('listitem').allTextContents()).toEqual([
+      expect.stringMatching(/^Endpoint URL: did not take the verification request: .*500.*must answer 200/),
+    ]);
+    expect(await jwtKey.getAttribute('aria-invalid')).toBeNull();
+    expect(jwtReceiver.messages).toEqual([expect.objectContaining({ verified: true, status: 500 })]);
+    await look('14b-jwt-verification-refused');
+
+    jwtReceiver.answer(200);
+    await create.click();
+    await heading('Subscription created: its signing secret', 2);
+    await heading('Shipmondo orders');
+    expect(await page.locator('.panel-secret').textContent()).toContain(
+      'receivers written for Shipmondo verify its JWT with your JWT key',
+    );
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    const verification = jwtReceiver.messages.at(-1);
+    expect(verification).toMatchObject({
+      verified: true,
+      status: 200,
+      claims: { webhook: 'Shipmondo orders', url: jwtReceiver.url },
+      smd: { resourceType: 'Orders', action: 'create' },
+    });
+    expect(await fact('Format').textContent()).toBe('JWT (Shipmondo)');
+    expect(await fact('JWT key').textContent()).toBe(
+      'Set, and never shown again. To replace it, edit the subscription and type a new one.',
+    );
+    const compatibleId = verification?.smd.webhookId;
+    expect(compatibleId).toMatch(/^[1-9]\d*$/);
+    expect(await fact('Compatible id').textContent()).toBe(
+      `${compatibleId} (/api/public/v3/webhooks/${compatibleId})`,
+    );
+    await look('14c-jwt-subscription');
+  });
+
+  it('edits a JWT subscription: its key kept unless a new one is typed, and none sent when it leaves JWT', {
+    timeout: step,
+  }, async () => {
+    const jwtKey = page.getByLabel('JWT key');
+    const edit = async (title: string) => {
+      await page.getByRole('link', { name: 'Edit' }).click();
+      await heading(title);
+    };
+    const save = async (title: string) => {
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await heading(title);
+      await page.getByRole('status').filter({ hasText: 'Saved your changes.' }).waitFor({ timeout: 10_000 });
+    };
+    /** Sends a test event and gives what the receiver made of it. */
+    const testEvent = async () => {
+      const before = jwtReceiver.messages.length;
+      await page.getByRole('button', { name: 'Send test event' }).click();
+      return eventually(async () => jwtReceiver.messages[before], 'the test event at the JWT receiver');
+    };
+
+    await edit('Edit Shipmondo orders');
+    expect(await jwtKey.inputValue()).toBe('');
+    expect(await jwtKey.getAttribute('required')).toBeNull();
+    await page.getByLabel('Name').fill('Shipmondo orders (EU)');
+    await look('14d-jwt-edit');
+    await save('Shipmondo orders (EU)');
+    // Still signed with the key given at creation (the receiver's), under the new name.
+    expect(await testEvent()).toMatchObject({ verified: true, claims: { webhook: 'Shipmondo orders (EU)' } });
+
+    const newKey = randomBytes(24).toString('base64url');
+    await edit('Edit Shipmondo orders (EU)');
+    await jwtKey.fill(newKey);
+    await save('Shipmondo orders (EU)');
+    expect(await testEvent()).toMatchObject({
+      verified: false,
+      rejection: 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+    });
+    jwtReceiver.useKey(newKey);
+    expect(await testEvent()).toMatchObject({ verified: true, status: 200 });
+
+    // A key typed, then another format chosen: the API would refuse a key for JSON, so none may be sent.
+    await edit('Edit Shipmondo orders (EU)');
+    await jwtKey.fill(randomBytes(24).toString('base64url'));
+    await page.getByLabel('JSON', { exact: true }).check();
+    expect(await jwtKey.count()).toBe(0);
+    await save('Shipmondo orders (EU)');
+    expect(await fact('Format').textContent()).toBe('JSON');
+    expect(await fact('JWT key').count()).toBe(0);
+    expect(await fact('Compatible id').textContent()).toMatch(
+      /^\d+ \(not listed by the Shipmondo-compatible API while its format is not JWT\)$/,
+    );
+  });
+
   it.each([
     ['expired', 'This link has expired', /expired/gi],
     ['forged', 'This link is not valid', /not valid/gi],
@@ -524,7 +652,7 @@ describe('the portal, in a browser', () => {
   });
 
   it('had no serious or critical accessibility violation on any page, and no console error', () => {
-    expect(checked.map(({ name }) => name)).toHaveLength(18);
+    expect(checked.map(({ name }) => name)).toHaveLength(21);
     expect(checked.filter(({ violations }) => violations.length > 0)).toEqual([]);
     expect(consoleErrors).toEqual([]);
   });
