@@ -1,19 +1,25 @@
 /**
  * A webhook receiver for trying the platform: listens on 127.0.0.1, verifies each request's Standard Webhooks
- * signature over the raw body with the subscription's secret, and prints what arrived, JSON or XML.
+ * signature over the raw body with the subscription's secret, and prints what arrived, JSON or XML. With
+ * `JWT_KEY` it takes `jwt` webhooks as a Shipmondo integration does: the body's JWT verified (HS256) with that key.
  * Usage: WEBHOOK_SECRET=whsec_... npm run demo:receiver -- [--port 3000] [--path /webhooks]
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { fail, parseOptions, usageError, wholeNumber } from './cli.ts';
+import { type SmdHeaders, verifyJwtWebhook } from './jwt-webhook.ts';
 
 const usage = `Usage: WEBHOOK_SECRET=whsec_... npm run demo:receiver -- [options]
-Receives webhooks on 127.0.0.1, verifies each signature (Standard Webhooks) and prints what arrived.
+       JWT_KEY=<the webhook's key> npm run demo:receiver -- [options]
+Receives webhooks on 127.0.0.1, verifies each signature (Standard Webhooks, or the JWT of jwt webhooks) and
+prints what arrived.
   --port N        the port (default 3000; 0 picks a free one)
   --path PATH     accept webhooks only on this path, e.g. /webhooks (default: any path)
   -h, --help      this text
-Environment:
-  WEBHOOK_SECRET  the subscription's signing secret (whsec_...), as POST /v1/webhooks returned it`;
+Environment (one or both):
+  WEBHOOK_SECRET  the subscription's signing secret (whsec_...), as POST /v1/webhooks returned it
+  JWT_KEY         a jwt webhook's key: each body {"data": "<JWT>"} is verified with it (HS256), as a Shipmondo
+                  integration does, and answered 200`;
 
 const values = parseOptions({ port: { type: 'string', default: '3000' }, path: { type: 'string' } }, usage);
 const port = wholeNumber('port', values.port, 0, 65_535, usage);
@@ -21,9 +27,11 @@ const path = values.path;
 if (path !== undefined && !path.startsWith('/')) usageError(`--path must start with /, not '${path}'`, usage);
 
 const secret = process.env.WEBHOOK_SECRET ?? '';
-const verifier = ((): Webhook => {
+const jwtKey = process.env.JWT_KEY ?? '';
+const verifier = ((): Webhook | undefined => {
   const hint = 'Set WEBHOOK_SECRET to the subscription secret (whsec_...) that POST /v1/webhooks returned';
-  if (secret === '') fail(`${hint}.`);
+  if (secret === '' && jwtKey === '') fail(`${hint} (or JWT_KEY to a jwt webhook's key).`);
+  if (secret === '') return undefined;
   if (!secret.startsWith('whsec_')) fail(`WEBHOOK_SECRET does not start with whsec_. ${hint}.`);
   try {
     return new Webhook(secret);
@@ -77,21 +85,39 @@ async function receive(req: IncomingMessage, res: ServerResponse) {
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const raw = Buffer.concat(chunks);
   const id = req.headers['webhook-id'];
+  const refuse = (reason: string, hint: string) => {
+    console.error(`Rejected ${id ?? '(no webhook-id)'} on ${url} with 401: ${reason} (${hint})`);
+    res.writeHead(401).end(`${reason}\n`);
+  };
+  const jwt = jwtKey === '' ? undefined : await verifyJwtWebhook(raw.toString('utf8'), req.headers, jwtKey);
+  if (jwt !== undefined && !jwt.verified) return refuse(jwt.reason, "is JWT_KEY this webhook's key?");
   try {
     // Over the bytes as they came, whatever the format: a parsed and re-serialized body would not match.
-    verifier.verify(raw, req.headers as Record<string, string>, { jsonParse: false });
+    verifier?.verify(raw, req.headers as Record<string, string>, { jsonParse: false });
   } catch (error) {
     const reason = error instanceof WebhookVerificationError ? error.message : String(error);
-    console.error(
-      `Rejected ${id ?? '(no webhook-id)'} on ${url} with 401: ${reason} (is WEBHOOK_SECRET this subscription's secret?)`,
-    );
-    res.writeHead(401).end(`${reason}\n`);
+    return refuse(reason, "is WEBHOOK_SECRET this subscription's secret?");
+  }
+  if (jwt?.verified) {
+    printJwt(id, jwt.claims, jwt.smd);
+    // The reference platform asks its integrations for a 200.
+    res.writeHead(200).end();
     return;
   }
   const { type, printed } = describe(raw.toString('utf8'), req.headers['content-type'] ?? '');
   console.log(`Verified ${id} ${type}`);
   console.log(printed);
   res.writeHead(204).end();
+}
+
+/** Prints a verified jwt webhook: what its SMD headers say, then its claims. */
+function printJwt(id: string | string[] | undefined, claims: Record<string, unknown>, smd: SmdHeaders) {
+  const about =
+    smd.resourceId === ''
+      ? `${smd.resourceType} ${smd.action}: the verification request of webhook ${smd.webhookId}`
+      : `${smd.resourceType} ${smd.action} ${smd.resourceId} (webhook ${smd.webhookId}${smd.user === '' ? '' : `, by ${smd.user}`})`;
+  console.log(`Verified JWT ${id ?? ''} ${about}`);
+  console.log(JSON.stringify(claims, null, 2));
 }
 
 const server = createServer((req, res) => {

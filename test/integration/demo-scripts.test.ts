@@ -297,6 +297,45 @@ describe('the demo end to end: publish an event and watch it arrive', () => {
     );
   });
 
+  it('with JWT_KEY the receiver takes a jwt webhook as a Shipmondo integration does: its verification, then the event', async () => {
+    const port = await freePort();
+    const key = 'my-webhook-key-of-thirty-two-bytes';
+    const receiver = startScript('demo-receiver', ['--port', String(port)], { JWT_KEY: key });
+    running.push(receiver);
+    await receiver.waitForLine([`Receiving webhooks on http://127.0.0.1:${port}`]);
+    const subscribe = (jwtKey: string) =>
+      api(sandbox.endpoint, sandbox.apiKey, 'POST', '/v1/webhooks', {
+        name: 'Orders to the ERP',
+        url: `http://127.0.0.1:${port}/shipmondo`,
+        events: ['order.status_updated'],
+        format: 'jwt',
+        jwt_key: jwtKey,
+      });
+
+    // Signed with another key, its verification request is refused: nothing is created.
+    const refused = await subscribe(`another-${key}`);
+    expect(refused.status).toBe(422);
+    expect(refused.json).toMatchObject({ errors: [{ field: 'url' }] });
+    await receiver.waitForLine(['Rejected ', "is JWT_KEY this webhook's key?"]);
+    const created = await subscribe(key);
+    expect(created.status).toBe(201);
+    const webhookId = String(created.json?.compatible_id);
+    await receiver.waitForLine([`Orders status_update: the verification request of webhook ${webhookId}`]);
+
+    const published = await run('publish-event', ['--endpoint', sandbox.endpoint]);
+
+    expect(published.code).toBe(0);
+    const verified = await receiver.waitForLine(['Verified JWT msg_', 'ord_1042']);
+    expect(verified).toMatch(
+      new RegExp(`^Verified JWT msg_\\S+ Orders status_update ord_1042 \\(webhook ${webhookId}\\)$`),
+    );
+    const start = receiver.lines.indexOf(verified) + 1;
+    await receiver.waitForLine([`"url": "http://127.0.0.1:${port}/shipmondo"`], start);
+    expect(receiver.lines.slice(start)).toEqual(
+      expect.arrayContaining(['  "webhook": "Orders to the ERP",', '    "id": "ord_1042",']),
+    );
+  });
+
   it('demo:publish --count sends PutEvents batches of at most 10 and prints one line per event', async () => {
     const { code, stdout, stderr } = await run('publish-event', [
       ...['--type', 'order.created', '--count', '12', '--account', 'acct_count'],
