@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
@@ -50,6 +51,18 @@ describe('the reference platform’s names', () => {
     }
   });
 
+  it('are README’s table of resources and actions, row for row', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const rows = [...readme.matchAll(/^\| `([^`]+)` \| `([a-z_]+)` \| `([a-z_.]+)` \|$/gm)].map(
+      ([, resource, action, type]) => [resource, action, type],
+    );
+    const mapping = shipmondoResources.flatMap((resource) =>
+      Object.entries(shipmondoActions[resource]).map(([action, type]) => [resource, action, type]),
+    );
+
+    expect(rows).toEqual(mapping);
+  });
+
   it('take a subscription’s first type, or its resource’s first action, for requests about no event', () => {
     expect(shipmondoActionOfSelection(['shipment.delivered', 'order.created'])).toEqual({
       resource: 'Shipment Monitor',
@@ -89,7 +102,8 @@ describe('a jwt webhook', () => {
 
   it('carries the five SMD headers, percent-encoding who acted, and the Standard Webhooks signature', () => {
     const subscription = jwtSubscription();
-    const request = webhookRequest(subscription, content, now);
+    // Now: a Standard Webhooks verifier refuses a timestamp more than 5 minutes off its clock.
+    const request = webhookRequest(subscription, content, new Date());
 
     expect(request.headers).toMatchObject({
       'smd-resource-type': 'Orders',
