@@ -132,4 +132,42 @@ describe('jwt subscriptions, delivered to a receiver that verifies with jose', (
       await receiver.close();
     }
   });
+
+  it('keeps a resource’s order for a jwt subscription ordered per resource', async () => {
+    const { receiver, account, subscribe } = await jwtReceiverAndAccount();
+    try {
+      const subscription = await subscribe('order.status_updated', 'Ordered');
+      const patched = await account.call('PATCH', `/v1/webhooks/${subscription.id}`, {
+        ordering: 'resource',
+      });
+      expect(patched.status).toBe(200);
+      receiver.answer(500);
+      const statuses = ['Initiated', 'Packed', 'Shipped'];
+      for (const [index, status] of statuses.entries()) {
+        await publish({
+          account_id: account.accountId,
+          id: 'ord_7',
+          occurred_at: `2026-12-07T08:00:0${index}Z`,
+          data: { id: 'ord_7', order_number: '7', status },
+          previous: { status: 'Initiated' },
+        });
+      }
+      // The first fails once; nothing newer of the resource goes out before it succeeds.
+      const failed = await receiver.next();
+      receiver.answer(200);
+      const delivered = [await receiver.next(), await receiver.next(), await receiver.next()];
+
+      const statusOf = (message: JwtMessage) =>
+        message.verified ? (message.claims.data as { status: string }).status : message.rejection;
+      expect(statusOf(failed)).toBe('Initiated');
+      expect(delivered.map(statusOf)).toEqual(statuses);
+      expect(delivered.map((message) => message.smd.action)).toEqual([
+        'status_update',
+        'status_update',
+        'status_update',
+      ]);
+    } finally {
+      await receiver.close();
+    }
+  });
 });
