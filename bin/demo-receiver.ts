@@ -112,10 +112,11 @@ async function receive(req: IncomingMessage, res: ServerResponse) {
 
 /** Prints a verified jwt webhook: what its SMD headers say, then its claims. */
 function printJwt(id: string | string[] | undefined, claims: Record<string, unknown>, smd: SmdHeaders) {
-  const about =
-    smd.resourceId === ''
-      ? `${smd.resourceType} ${smd.action}: the verification request of webhook ${smd.webhookId}`
-      : `${smd.resourceType} ${smd.action} ${smd.resourceId} (webhook ${smd.webhookId}${smd.user === '' ? '' : `, by ${smd.user}`})`;
+  // The verification request at a webhook's creation is about no resource: its JWT's data is {}.
+  const verification = smd.resourceId === '' && JSON.stringify(claims.data) === '{}';
+  const about = verification
+    ? `${smd.resourceType} ${smd.action}: the verification request of webhook ${smd.webhookId}`
+    : `${smd.resourceType} ${smd.action} ${smd.resourceId} (webhook ${smd.webhookId}${smd.user === '' ? '' : `, by ${smd.user}`})`;
   console.log(`Verified JWT ${id ?? ''} ${about}`);
   console.log(JSON.stringify(claims, null, 2));
 }
