@@ -10,7 +10,7 @@ import { type IdempotencyPorts, idempotent, requestFingerprint } from '#core/htt
 import { parseJsonBody } from '#core/http/json-body.ts';
 import { isLoopbackHost } from '#core/http/loopback.ts';
 import { HttpProblem, problems } from '#core/http/problem.ts';
-import type { ApiRequest, Route } from './api-request.ts';
+import type { ApiAnswer, ApiRequest, Route } from './api-request.ts';
 import { toResult } from './api-request.ts';
 import { problemOf } from './domain-problems.ts';
 
@@ -63,18 +63,38 @@ function decodedPath(rawPath: string): string {
 }
 
 /**
+ * How the errors of every path under `prefix` (the prefix itself, or it and `/...`) are answered instead of
+ * problem+json: a compatible API whose clients expect another platform's error bodies. `render` gets the
+ * problem the API would otherwise answer (a 401, 404, 405, 422, 500, ...), to say it in its own way.
+ */
+export interface ErrorStyle {
+  /** A path prefix without a trailing slash, e.g. `/api/public/v3`. */
+  readonly prefix: string;
+  readonly render: (problem: HttpProblem) => ApiAnswer;
+}
+
+/**
  * The API's HTTP layer on Powertools' router: it matches routes and their `{id}`s; around each route this
  * checks the caller (except on public routes), parses the JSON body, and keeps the answer of a POST that
- * carries an `Idempotency-Key`. Every error is problem+json: unknown paths 404, known paths with another
- * method 405 (the router itself knows no 405, so the route table answers which methods a path has). No
- * answer may be cached (`Cache-Control: no-store`) unless its route sets its own `Cache-Control`. A route that
- * is `apiKeyOnly` refuses portal tokens with a 403.
+ * carries an `Idempotency-Key`. Every error is problem+json, unless an {@link ErrorStyle} of `errorStyles`
+ * covers its path: unknown paths 404, known paths with another method 405 (the router itself knows no 405, so
+ * the route table answers which methods a path has). No answer may be cached (`Cache-Control: no-store`)
+ * unless its route sets its own `Cache-Control`. A route that is `apiKeyOnly` refuses portal tokens with a 403.
  */
 export function createApi(
   routes: readonly Route[],
-  deps: { readonly idempotency: IdempotencyPorts; readonly logger: Logger },
+  deps: {
+    readonly idempotency: IdempotencyPorts;
+    readonly logger: Logger;
+    readonly errorStyles?: readonly ErrorStyle[];
+  },
 ) {
   const router = new Router({ logger: deps.logger });
+  const styleOf = (path: string) =>
+    deps.errorStyles?.find(({ prefix }) => path === prefix || path.startsWith(`${prefix}/`));
+  /** The problem as the path's error style says it, or as problem+json. */
+  const answer = (problem: HttpProblem, path: string) =>
+    styleOf(path)?.render(problem) ?? problem.toResponse();
   const patterns = routes.map((route) => ({ route, pattern: pathPattern(route.path) }));
   const allowedMethods = (path: string) => [
     ...new Set(patterns.filter(({ pattern }) => pattern.test(path)).map(({ route }) => route.method)),
@@ -87,17 +107,17 @@ export function createApi(
       ? problems.methodNotAllowed(allowed)
       : problems.notFound(`No resource at ${path.slice(0, 200)}`);
   };
-  const fail = (error: unknown, event: ApiEvent) => {
-    if (error instanceof NotFoundError) return unroutable(event.rawPath).toResponse();
+  const problemFor = (error: unknown, path: string): HttpProblem => {
+    if (error instanceof NotFoundError) return unroutable(path);
     // A path parameter that is blank once decoded (`/v1/webhooks/%20`): no such resource.
-    if (error instanceof ParameterValidationError) {
-      return problems.notFound(`No resource at ${event.rawPath.slice(0, 200)}`).toResponse();
-    }
+    if (error instanceof ParameterValidationError)
+      return problems.notFound(`No resource at ${path.slice(0, 200)}`);
     const problem = problemOf(error);
-    if (problem !== undefined) return problem.toResponse();
+    if (problem !== undefined) return problem;
     deps.logger.error('Request failed', { error: error as Error });
-    return problems.internal().toResponse();
+    return problems.internal();
   };
+  const fail = (error: unknown, event: ApiEvent) => answer(problemFor(error, event.rawPath), event.rawPath);
   router.errorHandler(Error, async (error, { event }) => fail(error, event as ApiEvent));
 
   // The event each routed event was made from (the router is given a copy without `Host`).
@@ -158,7 +178,7 @@ export function createApi(
       decodedPath(event.rawPath);
       if (!knownMethods.has(method)) throw unroutable(event.rawPath);
     } catch (error) {
-      return notStored(error instanceof HttpProblem ? error.toResponse() : fail(error, event));
+      return notStored(fail(error, event));
     }
     // The router builds a web Request from the event: it needs a sane host, and no body on GET or HEAD.
     const { host: _host, 'x-forwarded-proto': _proto, ...headers } = event.headers;

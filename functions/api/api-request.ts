@@ -32,7 +32,8 @@ export interface ApiAnswer {
 
 /** A route: method, a path template such as `/v1/webhooks/{id}`, and its handler. */
 export interface Route {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** PUT only where a compatible API's clients send it (`/api/public/v3`); /v1 changes with PATCH. */
+  readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly path: string;
   /** Served without an API key (the API's own description, the portal's files). @default false */
   readonly public?: boolean;
