@@ -6,15 +6,30 @@ import { problems } from '#core/http/problem.ts';
 /** Page sizes of every list: 1 to 100, 20 by default. */
 export const pageSize = { default: 20, max: 100 } as const;
 
-const limitSchema = z.string().check(
-  z.refine((value) => /^\d{1,3}$/.test(value) && Number(value) >= 1 && Number(value) <= pageSize.max, {
-    message: `must be a whole number from 1 to ${pageSize.max}`,
-  }),
-);
+/**
+ * A query parameter that must be a whole number, written in decimal digits, from `min` to `max` (no `max`: as
+ * large as a safe integer); kept as the text it came as.
+ */
+export function wholeNumberQuery(min: number, max?: number) {
+  const message =
+    max === undefined
+      ? `must be a whole number of at least ${min}`
+      : `must be a whole number from ${min} to ${max}`;
+  // At most as many digits as `max` has (leading zeros count), or 15: a safe integer whatever the digits.
+  const digits = new RegExp(`^\\d{1,${max === undefined ? 15 : String(max).length}}$`);
+  return z
+    .string()
+    .check(
+      z.refine(
+        (value) => digits.test(value) && Number(value) >= min && (max === undefined || Number(value) <= max),
+        { message },
+      ),
+    );
+}
 
 /** The query parameters every list takes: `limit` and `cursor`. */
 export const pagingQuery = {
-  limit: z.optional(limitSchema),
+  limit: z.optional(wholeNumberQuery(1, pageSize.max)),
   cursor: z.optional(z.string().check(z.maxLength(512, 'is not a cursor this API gave'))),
 };
 
