@@ -32,6 +32,32 @@ export type Examples = Record<string, { readonly summary: string; readonly value
 export const jsonContent = (schema: object, examples?: Examples) => ({
   'application/json': { schema, ...(examples === undefined ? {} : { examples }) },
 });
+/** The `Idempotency-Key` parameter, as every POST of either API takes it (api-app.ts). */
+export const idempotencyKeyParameter = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Makes a POST safe to retry. Keys are per account and kept 24 h. The same key with the same method, path and body (compared byte for byte: the same JSON written differently is another body) gives the first answer again, with `Idempotent-Replayed: true`; with another request, 422; while the first request is still running, 409 `idempotency-key-in-use`. Only 2xx answers are kept, so a failed request may be retried with its key.',
+  schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' },
+} as const;
+
+/** The headers both APIs' answers may carry, as components.headers. */
+export const sharedHeaders = {
+  Allow: {
+    description: 'The methods the path has, e.g. "GET, PATCH, DELETE"',
+    schema: { type: 'string' },
+  },
+  IdempotentReplayed: {
+    description: '`true` when this is the stored answer of an earlier request with the same Idempotency-Key',
+    schema: { type: 'string', const: 'true' },
+  },
+  CacheControl: {
+    description: 'Every answer is no-store: some carry a signing secret, none is meant to be cached',
+    schema: { type: 'string', const: 'no-store' },
+  },
+} as const;
+
 /** The headers of every answer, and those of a POST's answer (which may be a replay). */
 export const everyAnswer = { 'Cache-Control': header('CacheControl') };
 export const problem = (description: string, headers: Record<string, object> = {}) => ({

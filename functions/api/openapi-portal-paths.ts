@@ -67,7 +67,7 @@ export function portalPaths() {
             ),
           },
         }),
-        security: [{ apiKey: [] }],
+        security: [{ apiKey: [] }, { basicAuth: [] }],
       },
     },
     [portalPath]: {

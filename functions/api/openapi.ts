@@ -17,6 +17,7 @@ import {
   bodyProblems,
   everyAnswer,
   header,
+  idempotencyKeyParameter,
   jsonContent,
   jsonSchema,
   operation,
@@ -25,6 +26,7 @@ import {
   problem,
   ref,
   response,
+  sharedHeaders,
 } from './openapi-parts.ts';
 import { portalPaths, portalSchemas } from './openapi-portal-paths.ts';
 import { eventTypeListSchema, testEventAcceptedSchema } from './response-schemas.ts';
@@ -80,6 +82,9 @@ const filterHelp = `A content filter in EventBridge event-pattern syntax, matche
 const headersHelp = `At most ${subscriptionLimits.headers} custom headers sent on every attempt: names are RFC 7230 tokens of at most ${subscriptionLimits.headerNameLength} characters, each given once (ignoring case); values printable ASCII (and tabs) of at most ${subscriptionLimits.headerValueLength} characters. Not webhook-*, svix-*, content-*, proxy-*, host, user-agent, connection or other hop-by-hop headers, nor the names constructor, __proto__ or prototype. Replaced as a whole by PATCH.`;
 const metadataHelp = `At most ${subscriptionLimits.metadataKeys} string pairs for your own use: keys of 1 to ${subscriptionLimits.metadataKeyLength} characters (not constructor, __proto__ or prototype), values of at most ${subscriptionLimits.metadataValueLength}, without control characters. Replaced as a whole by PATCH.`;
 const nameHelp = `Trimmed; 1 to ${subscriptionLimits.nameLength} characters without control characters.`;
+const formatHelp =
+  '`json` (the default): the envelope as JSON. `xml`: the same content as XML. `jwt`: the reference platform\u2019s (Shipmondo\u2019s) own form, `{"data": "<JWT>"}` with the JWT signed HS256 with `jwt_key` (header `{"alg":"HS256"}`, claims `webhook` (the name), `data` (the resource as it is now), `url`) and the headers SMD-Resource-Type, SMD-Resource-Id, SMD-Webhook-Id (the `compatible_id`), SMD-Action, SMD-User; a `jwt` subscription takes a `compatible_id`, and its endpoint must answer a verification request 2xx within 5 s when it is made. Every format is signed per Standard Webhooks too.';
+const jwtKeyHelp = `Write-only, never shown: the key a \`jwt\` subscription\u2019s JWTs are signed with (HS256 over its UTF-8 bytes), ${subscriptionLimits.jwtKeyMinBytes} to ${subscriptionLimits.jwtKeyMaxBytes} bytes (RFC 7518 wants at least the hash\u2019s size; the compatible API, /api/public/v3, takes shorter ones as its reference does). Required with \`format: jwt\` (when it becomes jwt), refused with any other format; a subscription that leaves jwt drops its key.`;
 const descriptionHelp = `At most ${subscriptionLimits.descriptionLength} characters; line breaks (\\n) and tabs are kept, other control characters refused.`;
 const backOffMinutes = defaults.maxBackOffSeconds / 60;
 const rateLimitHelp = `At most this many deliveries a second to the endpoint: a whole number from ${minRateLimit} to ${maxRateLimit}, or null for no limit (the default). Deliveries over the rate wait their turn; they are not failed and use no attempt. A 429 or 503 with Retry-After also holds the endpoint's deliveries until then (at most ${backOffMinutes} minutes; see \`back_off_until\`).`;
@@ -103,7 +108,12 @@ const inputHelp: Record<string, string> = {
   metadata: metadataHelp,
   rate_limit: rateLimitHelp,
   ordering: orderingHelp,
+  format: formatHelp,
+  jwt_key: jwtKeyHelp,
 };
+
+/** Input fields that are never shown (JSON Schema `writeOnly`). */
+const writeOnlyFields = ['jwt_key'];
 
 const probeMaxMinutes = settings.circuitProbeMaxSeconds.default / 60;
 const circuitHelp = [
@@ -125,14 +135,23 @@ const viewHelp: Record<string, string> = {
   circuit: circuitHelp,
   lane: laneHelp,
   slow_since: 'Read-only: since when the subscription is in the slow lane; null in the main lane.',
+  format: formatHelp,
+  compatible_id:
+    'Read-only: its id in the Shipmondo-compatible API (`/api/public/v3/webhooks/{id}`, and the SMD-Webhook-Id header of its webhooks), a positive integer given to `jwt` subscriptions and kept; null for the others. That API lists it only while its format is jwt and it selects exactly one event type that the reference platform names (see /api/public/v3/openapi.json for the mapping).',
   back_off_until: `Read-only: until when the endpoint asked, with Retry-After on a 429 or 503, to be left alone (at most ${backOffMinutes} minutes ahead): its deliveries wait till then, using no attempt. null when no such wait lies ahead.`,
 };
 
-/** Adds descriptions of what JSON Schema cannot state to a generated schema's properties. */
+/**
+ * Adds descriptions of what JSON Schema cannot state to a generated schema's properties, and marks the fields
+ * that are never shown `writeOnly`.
+ */
 function describeFields(schema: JsonSchema, help: Record<string, string>): JsonSchema {
   const properties = { ...(schema.properties as Record<string, Record<string, unknown>>) };
   for (const [name, description] of Object.entries(help)) {
     if (properties[name] !== undefined) properties[name] = { ...properties[name], description };
+  }
+  for (const name of writeOnlyFields) {
+    if (properties[name] !== undefined) properties[name] = { ...properties[name], writeOnly: true };
   }
   return { ...schema, properties };
 }
@@ -158,6 +177,7 @@ const exampleWebhook = {
   disabled_reason: null,
   format: 'json',
   previous_secret_expires_at: null,
+  compatible_id: null,
   circuit: { state: 'closed' },
   lane: 'main',
   slow_since: null,
@@ -167,7 +187,19 @@ const exampleWebhook = {
   version: 1,
 };
 const examples = {
-  create: { warehouse: { summary: 'Shipped orders and every shipment event', value: exampleCreate } },
+  create: {
+    warehouse: { summary: 'Shipped orders and every shipment event', value: exampleCreate },
+    jwt: {
+      summary: 'The reference platform\u2019s form: a JWT signed with your key, SMD-* headers',
+      value: {
+        name: 'Order status',
+        url: 'https://shop.example.com/shipmondo/webhooks',
+        events: ['order.status_updated'],
+        format: 'jwt',
+        jwt_key: 'a-key-of-at-least-thirty-two-bytes-0042',
+      },
+    },
+  },
   created: {
     warehouse: {
       summary: 'The subscription and its secret, shown only now',
@@ -427,7 +459,7 @@ function sentWebhooks() {
         post: {
           summary: document.description,
           description:
-            'Sent as JSON (or, for subscriptions with format xml, the same content as XML), signed per Standard Webhooks.',
+            'Sent as JSON (or, for subscriptions with format xml, the same content as XML; with format jwt, `{"data": "<JWT>"}` whose claim `data` is this body\u2019s `data`, with SMD-* headers), signed per Standard Webhooks.',
           parameters: [
             {
               name: 'webhook-id',
@@ -461,6 +493,12 @@ function components() {
   return {
     securitySchemes: {
       apiKey: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <API key> (whk_...)' },
+      basicAuth: {
+        type: 'http',
+        scheme: 'basic',
+        description:
+          'Authorization: Basic base64(<API user>:<API key>), the API user being the key\u2019s id (key_..., as `npm run keys -- list` and `npm start` show it): the same credential as the key as Bearer. A refused pair gets the same 401 as a refused key (WWW-Authenticate: Bearer).',
+      },
       portalToken: {
         type: 'http',
         scheme: 'bearer',
@@ -496,32 +534,13 @@ function components() {
           'The ETag (or a list of them, or `*`) the change is meant for; another version gives 412 with the current ETag and changes nothing. Weak tags never match.',
         schema: { type: 'string' },
       },
-      IdempotencyKey: {
-        name: 'Idempotency-Key',
-        in: 'header',
-        required: false,
-        description:
-          'Makes a POST safe to retry. Keys are per account and kept 24 h. The same key with the same method, path and body (compared byte for byte: the same JSON written differently is another body) gives the first answer again, with `Idempotent-Replayed: true`; with another request, 422; while the first request is still running, 409 `idempotency-key-in-use`. Only 2xx answers are kept, so a failed request may be retried with its key.',
-        schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,255}$' },
-      },
+      IdempotencyKey: idempotencyKeyParameter,
     },
     headers: {
       ETag: { description: 'The version, for If-Match (e.g. "3")', schema: { type: 'string' } },
       Location: { description: 'Where the new resource is', schema: { type: 'string' } },
-      Allow: {
-        description: 'The methods the path has, e.g. "GET, PATCH, DELETE"',
-        schema: { type: 'string' },
-      },
       WWWAuthenticate: { description: 'Bearer', schema: { type: 'string', const: 'Bearer' } },
-      IdempotentReplayed: {
-        description:
-          '`true` when this is the stored answer of an earlier request with the same Idempotency-Key',
-        schema: { type: 'string', const: 'true' },
-      },
-      CacheControl: {
-        description: 'Every answer is no-store: some carry a signing secret, none is meant to be cached',
-        schema: { type: 'string', const: 'no-store' },
-      },
+      ...sharedHeaders,
     },
     responses: {
       NotFound: problem('No such resource: an unknown path, or no webhook with this id in your account'),
@@ -529,7 +548,7 @@ function components() {
         Allow: header('Allow'),
       }),
       Unauthorized: problem(
-        'No API key, or not a valid one; or a portal link that expired, was forged or was used outside the portal',
+        'No API key, or not a valid one (as Bearer or as a Basic pair); or a portal link that expired, was forged or was used outside the portal',
         {
           'WWW-Authenticate': header('WWWAuthenticate'),
         },
@@ -604,10 +623,11 @@ function buildDocument() {
         'Bodies are JSON in UTF-8, uncompressed, at most 256 KiB; all text must be well-formed Unicode (no lone surrogates).',
         'No answer may be cached (`Cache-Control: no-store`).',
         'Webhooks are signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature).',
+        'A Shipmondo-compatible API works on the same subscriptions at /api/public/v3/webhooks (its own document: /api/public/v3/openapi.json): its webhooks are `jwt` subscriptions of one event type, shown here with their `compatible_id`.',
       ].join(' '),
     },
     servers: [{ url: '/', description: 'This deployment' }],
-    security: [{ apiKey: [] }, { portalToken: [] }],
+    security: [{ apiKey: [] }, { basicAuth: [] }, { portalToken: [] }],
     paths: { ...webhookPaths(), ...deliveryPaths(), ...portalPaths(), ...catalogPaths() },
     webhooks: sentWebhooks(),
     components: components(),

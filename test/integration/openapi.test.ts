@@ -12,6 +12,7 @@ import { type DeliveryRoutesDependencies, deliveryRoutes } from '../../functions
 import { portalPageRoutes } from '../../functions/api/portal-page-routes.ts';
 import { portalSessionRoutes } from '../../functions/api/portal-session-routes.ts';
 import { type WebhookRoutesDependencies, webhookRoutes } from '../../functions/api/webhook-routes.ts';
+import { apiKeyId } from '../../functions/core/accounts/api-key-store.ts';
 import type { PortalSessionPorts } from '../../functions/core/accounts/portal-session.ts';
 import { documentClient } from '../../functions/core/aws/dynamodb.ts';
 import { deliveryIdOf } from '../../functions/core/deliveries/delivery-id.ts';
@@ -448,6 +449,57 @@ describe('GET /v1/openapi.json', () => {
     expectDocumented('/v1/deliveries/{id}', 'get', delivery);
     expectDocumented('/v1/webhooks/{id}/deliveries', 'get', superseded);
     expectDocumented('/v1/deliveries/{id}/retry', 'post', retry);
+  });
+
+  it('documents the jwt format, its write-only key, compatible_id and Basic beside Bearer, as the API answers a jwt subscription', async () => {
+    const { schemas } = document.components;
+    const { securitySchemes } = (document as unknown as { components: { securitySchemes: object } })
+      .components;
+    const { security } = document as unknown as { security: object[] };
+    const account = await newAccount();
+    const receiver = await newReceiver();
+    const basic = `Basic ${Buffer.from(`${apiKeyId(account.apiKey)}:${account.apiKey}`).toString('base64')}`;
+
+    const created = await api(
+      sandbox().endpoint,
+      undefined,
+      'POST',
+      '/v1/webhooks',
+      {
+        name: 'Reference form',
+        url: receiver.url,
+        events: ['order.created'],
+        format: 'jwt',
+        jwt_key: 'a-key-of-at-least-thirty-two-bytes-0042',
+      },
+      { authorization: basic },
+    );
+    const read = await account.call('GET', `/v1/webhooks/${created.json?.id}`);
+
+    for (const schema of ['CreateWebhook', 'UpdateWebhook']) {
+      expect(schemas[schema]?.properties?.format).toMatchObject({ enum: ['json', 'xml', 'jwt'] });
+      expect(schemas[schema]?.properties?.jwt_key).toMatchObject({
+        type: 'string',
+        writeOnly: true,
+        description: expect.stringMatching(/Write-only.*32 to 1024 bytes.*Required with `format: jwt`/),
+      });
+    }
+    expect(schemas.Webhook?.properties?.jwt_key).toBeUndefined();
+    expect(schemas.Webhook?.properties?.compatible_id).toMatchObject({
+      anyOf: [{ type: 'integer' }, { type: 'null' }],
+      description: expect.stringContaining('/api/public/v3/webhooks/{id}'),
+    });
+    expect(schemas.Webhook?.required).toContain('compatible_id');
+    expect(securitySchemes).toMatchObject({
+      apiKey: { type: 'http', scheme: 'bearer' },
+      basicAuth: { type: 'http', scheme: 'basic' },
+    });
+    expect(security).toEqual(expect.arrayContaining([{ apiKey: [] }, { basicAuth: [] }]));
+    expect(created.status, JSON.stringify(created.json)).toBe(201);
+    expect(read.json).toMatchObject({ format: 'jwt', compatible_id: expect.any(Number) });
+    expect(JSON.stringify(read.json)).not.toContain('thirty-two');
+    expectDocumented('/v1/webhooks', 'post', created);
+    expectDocumented('/v1/webhooks/{id}', 'get', read);
   });
 
   it('gives examples that match their own schemas, for create, update, list and test', () => {
