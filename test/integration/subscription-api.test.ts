@@ -3,6 +3,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { TOO_MANY_COMBINATIONS } from '#core/event-pattern/limits.ts';
 import { problem, useApiSandbox } from '../support/api-sandbox.ts';
+import { disableBehindTheApi } from '../support/behind-the-api.ts';
 
 const { newAccount, dynamo } = useApiSandbox({ subscriptionsPerAccount: 3 });
 
@@ -55,23 +56,6 @@ const failingEndpoint = (now = Date.now()) => ({
   },
   backOffUntil: new Date(now + 600_000).toISOString(),
 });
-
-/** Disables a subscription as the delivery function does after a 410 Gone. */
-async function disableBehindTheApi(accountId: string, id: string, reason: string) {
-  await dynamo().send(
-    new UpdateItemCommand({
-      TableName: 'webhooks',
-      Key: { pk: { S: `ACCOUNT#${accountId}` }, sk: { S: `SUBSCRIPTION#${id}` } },
-      UpdateExpression: 'SET #status = :disabled, disabledReason = :reason, version = version + :one',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: {
-        ':disabled': { S: 'disabled' },
-        ':reason': { S: reason },
-        ':one': { N: '1' },
-      },
-    }),
-  );
-}
 
 describe('POST /v1/webhooks', () => {
   it('creates a subscription with every field, shows its secret once, and tags it with its version', async () => {
@@ -544,7 +528,7 @@ describe('PATCH /v1/webhooks/{id}', () => {
     const { id } = await createWebhook();
 
     const paused = await call('PATCH', `/v1/webhooks/${id}`, { status: 'paused' });
-    await disableBehindTheApi(accountId, id, 'The endpoint answered 410 Gone');
+    await disableBehindTheApi(dynamo(), accountId, id, 'The endpoint answered 410 Gone');
     const disabled = await call('GET', `/v1/webhooks/${id}`);
     const enabled = await call('PATCH', `/v1/webhooks/${id}`, { status: 'active' });
 
@@ -648,7 +632,7 @@ describe('PATCH /v1/webhooks/{id}', () => {
       const { id } = await createWebhook();
       const kept = failingEndpoint();
       await keepBehindTheApi(accountId, id, kept);
-      await disableBehindTheApi(accountId, id, 'The endpoint failed for 5 days');
+      await disableBehindTheApi(dynamo(), accountId, id, 'The endpoint failed for 5 days');
 
       const changed = await call('PATCH', `/v1/webhooks/${id}`, { status });
       const item = await storedItem(accountId, id);
@@ -800,7 +784,7 @@ describe('PATCH /v1/webhooks/{id}', () => {
   it('pauses a disabled subscription and clears its reason too', async () => {
     const { accountId, call, createWebhook } = await newAccount();
     const { id } = await createWebhook();
-    await disableBehindTheApi(accountId, id, 'The endpoint answered 410 Gone');
+    await disableBehindTheApi(dynamo(), accountId, id, 'The endpoint answered 410 Gone');
 
     const paused = await call('PATCH', `/v1/webhooks/${id}`, { status: 'paused' });
 
