@@ -100,3 +100,21 @@ export function operation<T extends { responses: Record<string, unknown> }>(
     },
   };
 }
+
+/** `GET .../openapi.json` of either API: the document itself, served without a key. */
+export function documentOperation() {
+  return operation(
+    {
+      operationId: 'getOpenApi',
+      summary: 'This document',
+      responses: {
+        '200': {
+          description: 'OpenAPI 3.1',
+          headers: everyAnswer,
+          content: jsonContent({ type: 'object' }),
+        },
+      },
+    },
+    { public: true },
+  );
+}

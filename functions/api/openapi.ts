@@ -15,6 +15,7 @@ import { pageSize } from './list-query.ts';
 import { deliveryIdParameter, deliveryPaths, deliverySchemas } from './openapi-delivery-paths.ts';
 import {
   bodyProblems,
+  documentOperation,
   everyAnswer,
   header,
   idempotencyKeyParameter,
@@ -432,20 +433,7 @@ function catalogPaths() {
       ),
     },
     '/v1/openapi.json': {
-      get: operation(
-        {
-          operationId: 'getOpenApi',
-          summary: 'This document',
-          responses: {
-            '200': {
-              description: 'OpenAPI 3.1',
-              headers: everyAnswer,
-              content: jsonContent({ type: 'object' }),
-            },
-          },
-        },
-        { public: true },
-      ),
+      get: documentOperation(),
     },
   };
 }
