@@ -30,7 +30,9 @@ import { catalogRoutes } from './catalog-routes.ts';
 import { deliveryRoutes } from './delivery-routes.ts';
 import { portalFilesFrom, portalPageRoutes } from './portal-page-routes.ts';
 import { portalSessionRoutes } from './portal-session-routes.ts';
-import { webhookRoutes } from './webhook-routes.ts';
+import { shipmondoErrorStyle } from './shipmondo-errors.ts';
+import { type ShipmondoRoutesDependencies, shipmondoRoutes } from './shipmondo-routes.ts';
+import { type WebhookRoutesDependencies, webhookRoutes } from './webhook-routes.ts';
 
 const env = loadEnvironment(functions.api.environment);
 const logger = createLogger('api');
@@ -57,33 +59,34 @@ const portalSigningKeys = new PortalSigningKeys(db, env.TABLE_NAME);
 const here = dirname(fileURLToPath(import.meta.url));
 const portalFiles = portalFilesFrom([join(here, 'portal'), join(here, '..', '..', 'portal', 'dist')]);
 
+/** The subscription use cases' ports, which /v1 and the compatible API (/api/public/v3) share. */
+const subscriptionPorts: WebhookRoutesDependencies & ShipmondoRoutesDependencies = {
+  targetPolicy,
+  get: (accountId, id) => subscriptions.get(accountId, id),
+  page: (accountId, query) => subscriptions.page(accountId, query),
+  insert: (subscription) => subscriptions.create(subscription, subscriptionLimit),
+  replace: (next, expectedVersion, reset) => subscriptions.replace(next, expectedVersion, reset),
+  remove: (accountId, id, expectedVersion) => subscriptions.remove(accountId, id, expectedVersion),
+  compatible: (accountId, compatibleId) => subscriptions.compatible(accountId, compatibleId),
+  urlProblem: (url) => resolvedTargetProblem(url, targetPolicy, systemResolver),
+  verificationProblem: (subscription) =>
+    verificationProblem(subscription, (request, timeoutMs) => sender.send(request, timeoutMs), new Date()),
+  newCompatibleId: () => compatibleIds.next(),
+  enqueue: async (event) => {
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: env.FAN_OUT_QUEUE_URL, MessageBody: JSON.stringify(event) }),
+    );
+  },
+  newId: () => newId('sub'),
+  newSecret: newSigningSecret,
+  newEventId: randomUUID,
+  now: () => new Date(),
+};
+
 const api = createApi(
   [
-    ...webhookRoutes({
-      targetPolicy,
-      get: (accountId, id) => subscriptions.get(accountId, id),
-      page: (accountId, query) => subscriptions.page(accountId, query),
-      insert: (subscription) => subscriptions.create(subscription, subscriptionLimit),
-      replace: (next, expectedVersion, reset) => subscriptions.replace(next, expectedVersion, reset),
-      remove: (accountId, id, expectedVersion) => subscriptions.remove(accountId, id, expectedVersion),
-      urlProblem: (url) => resolvedTargetProblem(url, targetPolicy, systemResolver),
-      verificationProblem: (subscription) =>
-        verificationProblem(
-          subscription,
-          (request, timeoutMs) => sender.send(request, timeoutMs),
-          new Date(),
-        ),
-      newCompatibleId: () => compatibleIds.next(),
-      enqueue: async (event) => {
-        await sqs.send(
-          new SendMessageCommand({ QueueUrl: env.FAN_OUT_QUEUE_URL, MessageBody: JSON.stringify(event) }),
-        );
-      },
-      newId: () => newId('sub'),
-      newSecret: newSigningSecret,
-      newEventId: randomUUID,
-      now: () => new Date(),
-    }),
+    ...webhookRoutes(subscriptionPorts),
+    ...shipmondoRoutes(subscriptionPorts),
     ...deliveryRoutes({
       subscription: (accountId, id) => subscriptions.get(accountId, id),
       record: (subscriptionId, id) => deliveries.get(subscriptionId, id),
@@ -100,7 +103,7 @@ const api = createApi(
     ...catalogRoutes(),
     ...portalPageRoutes(portalFiles),
   ],
-  { idempotency: new IdempotencyStore(db, env.TABLE_NAME), logger },
+  { idempotency: new IdempotencyStore(db, env.TABLE_NAME), logger, errorStyles: [shipmondoErrorStyle] },
 );
 
 /**

@@ -1,0 +1,94 @@
+import * as z from 'zod/mini';
+import { wholeNumberQuery } from './list-query.ts';
+import type { ShipmondoWebhook } from './shipmondo-view.ts';
+
+/** Page sizes of the compatible API's list, as the reference platform has them: 1 to 50, 20 by default. */
+export const shipmondoPageSize = { default: 20, max: 50 } as const;
+
+const timeMessage =
+  'must be an ISO 8601 date-time (2026-11-27T10:15:00Z, or with an offset) or a date (2026-11-27)';
+
+/** A time bound: a date-time with its offset, or a date alone, which means its midnight UTC. */
+const timeBound = z.pipe(
+  z.string().check(
+    z.refine(
+      (value) =>
+        z.safeParse(z.iso.datetime({ offset: true }), value).success ||
+        z.safeParse(z.iso.date(), value).success,
+      timeMessage,
+    ),
+    z.meta({ format: 'date-time' }),
+  ),
+  z.transform((value) => Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value)),
+);
+
+/**
+ * The query of `GET /api/public/v3/webhooks`: paging (`page` from 1, `per_page` 1 to 50) and filters, each of
+ * them optional. Unknown parameters are ignored, as the reference platform ignores them.
+ */
+export const shipmondoListQuerySchema = z.object({
+  page: z.optional(wholeNumberQuery(1)),
+  per_page: z.optional(wholeNumberQuery(1, shipmondoPageSize.max)),
+  id: z.optional(wholeNumberQuery(1)),
+  name: z.optional(z.string()),
+  active: z.optional(z.enum(['true', 'false'], 'must be true or false')),
+  created_at_min: z.optional(timeBound),
+  created_at_max: z.optional(timeBound),
+  updated_at_min: z.optional(timeBound),
+  updated_at_max: z.optional(timeBound),
+});
+
+export type ShipmondoListQuery = z.infer<typeof shipmondoListQuerySchema>;
+
+/** One page of webhooks and where it stands, for the `X-*` headers. */
+export interface ShipmondoPage {
+  readonly webhooks: readonly ShipmondoWebhook[];
+  readonly perPage: number;
+  readonly currentPage: number;
+  readonly totalCount: number;
+  readonly totalPages: number;
+}
+
+const within = (time: string, min: number | undefined, max: number | undefined) => {
+  const at = Date.parse(time);
+  return (min === undefined || at >= min) && (max === undefined || at <= max);
+};
+
+/** Whether a webhook passes every filter of the query (bounds are inclusive; `name` is exact). */
+function matches(webhook: ShipmondoWebhook, query: ShipmondoListQuery): boolean {
+  return (
+    (query.id === undefined || webhook.id === Number(query.id)) &&
+    (query.name === undefined || webhook.name === query.name) &&
+    (query.active === undefined || webhook.active === (query.active === 'true')) &&
+    within(webhook.created_at, query.created_at_min, query.created_at_max) &&
+    within(webhook.updated_at, query.updated_at_min, query.updated_at_max)
+  );
+}
+
+/** The page the query asks for of `webhooks` (newest first); a page beyond the last is empty. */
+export function shipmondoPageOf(
+  webhooks: readonly ShipmondoWebhook[],
+  query: ShipmondoListQuery,
+): ShipmondoPage {
+  const perPage = query.per_page === undefined ? shipmondoPageSize.default : Number(query.per_page);
+  const currentPage = query.page === undefined ? 1 : Number(query.page);
+  const matching = webhooks.filter((webhook) => matches(webhook, query));
+  const start = (currentPage - 1) * perPage;
+  return {
+    webhooks: matching.slice(start, start + perPage),
+    perPage,
+    currentPage,
+    totalCount: matching.length,
+    totalPages: Math.ceil(matching.length / perPage),
+  };
+}
+
+/** The reference platform's paging headers of a page. */
+export function pagingHeaders(page: ShipmondoPage): Record<string, string> {
+  return {
+    'x-per-page': String(page.perPage),
+    'x-current-page': String(page.currentPage),
+    'x-total-count': String(page.totalCount),
+    'x-total-pages': String(page.totalPages),
+  };
+}
