@@ -40,8 +40,11 @@ export function shipmondoError(problem: HttpProblem): ApiAnswer {
     return answer(401, shipmondoMessages.unauthorized, { 'www-authenticate': shipmondoChallenge });
   }
   if (problem.status === 404) return answer(404, shipmondoMessages.notFound);
-  if (problem.status === 405)
-    return answer(405, `Method not allowed; ${problem.detail}`, { ...problem.headers });
+  if (problem.status === 405) {
+    return answer(405, `Method not allowed; this path takes ${problem.headers.allow}`, {
+      ...problem.headers,
+    });
+  }
   if (problem.status >= 500) return answer(problem.status, shipmondoMessages.internal);
   if (problem.status === 409 && problem.problemType !== 'limit-reached') return answer(409, said(problem));
   return answer(422, said(problem));
