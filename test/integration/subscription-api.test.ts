@@ -94,6 +94,7 @@ describe('POST /v1/webhooks', () => {
       previous_secret_expires_at: null,
       rate_limit: 250,
       ordering: 'resource',
+      compatible_id: null,
       circuit: { state: 'closed' },
       lane: 'main',
       slow_since: null,
@@ -126,7 +127,7 @@ describe('POST /v1/webhooks', () => {
         [{ events: [] }, 'events', 'must name at least one event type'],
         [{ events: ['order.shipped'] }, 'events.0', expect.stringContaining('is not an event type')],
         [{ events: ['webhook.test'] }, 'events.0', expect.stringContaining('is not an event type')],
-        [{ format: 'yaml' }, 'format', 'must be json or xml'],
+        [{ format: 'yaml' }, 'format', 'must be json, xml or jwt'],
         [
           { filter: { data: { status: 'Shipped' } } },
           'filter',
