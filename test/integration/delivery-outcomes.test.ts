@@ -3,7 +3,7 @@ import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { Webhook } from 'standardwebhooks';
 import { Webhook as SvixWebhook } from 'svix';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { type TestAccount, useApiSandbox } from '../support/api-sandbox.ts';
 import { busEvent, orderStatusUpdated } from '../support/clients.ts';
 import { eventually } from '../support/eventually.ts';
@@ -60,8 +60,11 @@ async function deliveryWhen(account: TestAccount, id: string, done: (delivery: D
 const statuses = (delivery: Delivery) =>
   delivery.attempts.map((attempt) => attempt.status_code ?? attempt.error);
 
-describe('delivery outcomes, against real receivers on loopback', () => {
-  it('records a success with its status code and what the endpoint answered', async () => {
+// Every test has an account, a subscription and a receiver of its own, and finds its delivery, its platform
+// event and its dead letter by their ids: they run at once, their waits (retries, a slow lane's timeout, a
+// Retry-After) overlapping instead of adding up.
+describe.concurrent('delivery outcomes, against real receivers on loopback', () => {
+  it('records a success with its status code and what the endpoint answered', async ({ expect }) => {
     const { account, receiver } = await subscribed(() => ({ status: 200, body: 'thanks' }));
 
     const { deliveryId } = await publishFor(account, receiver);
@@ -74,7 +77,9 @@ describe('delivery outcomes, against real receivers on loopback', () => {
     });
   });
 
-  it('retries a 500 with the same webhook-id and a fresh timestamp, each signature valid for both libraries', async () => {
+  it('retries a 500 with the same webhook-id and a fresh timestamp, each signature valid for both libraries', async ({
+    expect,
+  }) => {
     let calls = 0;
     const { account, receiver, webhook } = await subscribed(() =>
       ++calls === 1 ? { status: 500 } : { status: 200 },
@@ -101,7 +106,9 @@ describe('delivery outcomes, against real receivers on loopback', () => {
     expect(delivery.attempts.map((attempt) => attempt.trigger)).toEqual(['event', 'retry']);
   });
 
-  it('records a timeout: a main-lane cut, then the slow lane’s full wait, then retries', async () => {
+  it('records a timeout: a main-lane cut, then the slow lane’s full wait, then retries', async ({
+    expect,
+  }) => {
     const { account, receiver } = await subscribed(() => ({ status: 200, delayMs: 6000 }));
 
     const { deliveryId } = await publishFor(account, receiver);
@@ -113,7 +120,7 @@ describe('delivery outcomes, against real receivers on loopback', () => {
     expect(delivery.status).not.toBe('succeeded');
   });
 
-  it('records a connection reset, and retries it', async () => {
+  it('records a connection reset, and retries it', async ({ expect }) => {
     let calls = 0;
     const { account, receiver } = await subscribed(() => (++calls === 1 ? { reset: true } : { status: 204 }));
 
@@ -123,7 +130,9 @@ describe('delivery outcomes, against real receivers on loopback', () => {
     expect(statuses(delivery)).toEqual(['connection_reset', 204]);
   });
 
-  it('disables the subscription on 410 Gone, with its reason, and says webhook.disabled on the bus', async () => {
+  it('disables the subscription on 410 Gone, with its reason, and says webhook.disabled on the bus', async ({
+    expect,
+  }) => {
     const { account, receiver, webhook } = await subscribed(() => ({ status: 410 }));
 
     const { deliveryId } = await publishFor(account, receiver);
@@ -145,7 +154,7 @@ describe('delivery outcomes, against real receivers on loopback', () => {
     });
   });
 
-  it('waits at least what a 429’s Retry-After asks', async () => {
+  it('waits at least what a 429’s Retry-After asks', async ({ expect }) => {
     let calls = 0;
     const { account, receiver } = await subscribed(() =>
       ++calls === 1 ? { status: 429, headers: { 'retry-after': '3' } } : { status: 200 },
@@ -159,7 +168,9 @@ describe('delivery outcomes, against real receivers on loopback', () => {
     expect(Date.parse(accepted?.at ?? '') - Date.parse(throttled?.at ?? '')).toBeGreaterThanOrEqual(3000);
   });
 
-  it('does not follow a redirect: a 3xx is a failed attempt and the other address gets nothing', async () => {
+  it('does not follow a redirect: a 3xx is a failed attempt and the other address gets nothing', async ({
+    expect,
+  }) => {
     const elsewhere = await newReceiver();
     const { account, receiver } = await subscribed(() => ({
       status: 302,
@@ -174,7 +185,7 @@ describe('delivery outcomes, against real receivers on loopback', () => {
     expect(elsewhere.received).toEqual([]);
   });
 
-  it('keeps at most 1 KiB of a huge response', async () => {
+  it('keeps at most 1 KiB of a huge response', async ({ expect }) => {
     const { account, receiver } = await subscribed(() => ({
       status: 200,
       body: 'é'.repeat(3 * 1024 * 1024),
@@ -188,7 +199,9 @@ describe('delivery outcomes, against real receivers on loopback', () => {
     expect(excerpt).toMatch(/^é+$/);
   });
 
-  it('fails for good after the last attempt: record failed, delivery.failed on the bus, nothing in the delivery DLQ (its endpoint failed, not the platform)', async () => {
+  it('fails for good after the last attempt: record failed, delivery.failed on the bus, nothing in the delivery DLQ (its endpoint failed, not the platform)', async ({
+    expect,
+  }) => {
     const { account, receiver } = await subscribed(() => ({ status: 500, body: 'still broken' }));
 
     const { deliveryId } = await publishFor(account, receiver);
@@ -215,7 +228,7 @@ describe('delivery outcomes, against real receivers on loopback', () => {
     expect(receiver.received).toHaveLength(4);
   });
 
-  it('does not let an endpoint that hangs hold up a healthy one', async () => {
+  it('does not let an endpoint that hangs hold up a healthy one', async ({ expect }) => {
     const hanging = await subscribed(() => ({ status: 200, delayMs: 10_000 }));
     const healthy = await subscribed(() => ({ status: 204 }));
     const orders = Array.from({ length: 30 }, (_, n) => `ord_${n}`);
@@ -240,7 +253,7 @@ describe('delivery outcomes, against real receivers on loopback', () => {
     expect(slow.some((delivery) => delivery.attempts[0]?.error === 'slow_endpoint')).toBe(true);
   }, 60_000);
 
-  it('delivers an event that reaches fan-out twice (at-least-once) only once', async () => {
+  it('delivers an event that reaches fan-out twice (at-least-once) only once', async ({ expect }) => {
     const { account, receiver } = await subscribed(() => ({ status: 204 }));
     const event = JSON.stringify(busEvent(orderStatusUpdated(account.accountId, 'ord_twice')));
 
@@ -256,7 +269,9 @@ describe('delivery outcomes, against real receivers on loopback', () => {
     expect(receiver.received).toHaveLength(1);
   });
 
-  it('sends XML to an xml subscription: well-formed, signed over its bytes, the same content', async () => {
+  it('sends XML to an xml subscription: well-formed, signed over its bytes, the same content', async ({
+    expect,
+  }) => {
     const { account, receiver, webhook } = await subscribed(() => ({ status: 204 }), { format: 'xml' });
 
     const { first } = await publishFor(account, receiver, 'ord_xml & <co>');
