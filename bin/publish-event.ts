@@ -28,6 +28,8 @@ Puts demo events of the shipping platform on the event bus, as its services do (
   --bus NAME        the event bus (default webhooks)
   --occurred-at T   when it happened, an ISO 8601 time with an offset (default now); an older time than one
                     already delivered shows what an ordered subscription does with a late event
+  --actor NAME      who acted (1 to 256 characters), e.g. ada@example.com: webhooks carry it as actor,
+                    jwt ones as SMD-User (default: none)
   -h, --help        this text`;
 
 const values = parseOptions(
@@ -38,6 +40,7 @@ const values = parseOptions(
     endpoint: { type: 'string', default: 'http://127.0.0.1:4566' },
     bus: { type: 'string', default: 'webhooks' },
     'occurred-at': { type: 'string' },
+    actor: { type: 'string' },
   },
   usage,
 );
@@ -51,6 +54,9 @@ if (!isDemoEventType(type)) {
 const count = wholeNumber('count', values.count, 1, 1000, usage);
 if (!/^.{1,128}$/.test(values.account)) usageError('--account must be 1 to 128 characters', usage);
 if (values.bus === '') usageError('--bus must name an event bus', usage);
+const actor = values.actor;
+if (actor !== undefined && !/^.{1,256}$/u.test(actor))
+  usageError('--actor must be 1 to 256 characters', usage);
 const occurredAt = values['occurred-at'];
 if (
   occurredAt !== undefined &&
@@ -103,9 +109,10 @@ function explain(error: unknown): string {
   );
 }
 
-const toPublish: DemoEvent[] = Array.from({ length: count }, (_, n) =>
-  demoEvent(type, values.account, n, occurredAt),
-);
+const toPublish: DemoEvent[] = Array.from({ length: count }, (_, n) => {
+  const event = demoEvent(type, values.account, n, occurredAt);
+  return actor === undefined ? event : { ...event, detail: { ...event.detail, actor } };
+});
 let failed = 0;
 // PutEvents takes at most 10 entries; each entry of the answer belongs to the request entry at its index.
 for (let start = 0; start < toPublish.length; start += 10) {

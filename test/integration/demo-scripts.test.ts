@@ -166,6 +166,7 @@ describe('the demo scripts on the command line', () => {
       '--occurred-at must be an ISO 8601 time with an offset',
     ],
     ['publish-event', ['--occurred-at', '2026-12-01T10:00:00'], "not '2026-12-01T10:00:00'"],
+    ['publish-event', ['--actor', ''], '--actor must be 1 to 256 characters'],
     ['demo-receiver', ['--port', 'http'], "--port must be a whole number from 0 to 65535, not 'http'"],
     ['demo-receiver', ['webhooks'], "Unexpected argument 'webhooks'"],
     ['sandbox', ['--port', '70000'], "--port must be a whole number from 0 to 65535, not '70000'"],
@@ -322,12 +323,19 @@ describe('the demo end to end: publish an event and watch it arrive', () => {
     const webhookId = String(created.json?.compatible_id);
     await receiver.waitForLine([`Orders status_update: the verification request of webhook ${webhookId}`]);
 
-    const published = await run('publish-event', ['--endpoint', sandbox.endpoint]);
+    const published = await run('publish-event', [
+      '--endpoint',
+      sandbox.endpoint,
+      '--actor',
+      'ada@example.com',
+    ]);
 
     expect(published.code).toBe(0);
     const verified = await receiver.waitForLine(['Verified JWT msg_', 'ord_1042']);
     expect(verified).toMatch(
-      new RegExp(`^Verified JWT msg_\\S+ Orders status_update ord_1042 \\(webhook ${webhookId}\\)$`),
+      new RegExp(
+        `^Verified JWT msg_\\S+ Orders status_update ord_1042 \\(webhook ${webhookId}, by ada@example\\.com\\)$`,
+      ),
     );
     const start = receiver.lines.indexOf(verified) + 1;
     await receiver.waitForLine([`"url": "http://127.0.0.1:${port}/shipmondo"`], start);
