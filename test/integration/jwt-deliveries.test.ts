@@ -84,6 +84,15 @@ describe('jwt subscriptions, delivered to a receiver that verifies with jose', (
         });
         if (message === undefined || !message.verified) continue;
         expect(Object.keys(message.payload).sort()).toEqual(['data', 'url', 'webhook']);
+        // On the wire in the reference's case, for receivers that look headers up as sent.
+        const names = message.request.rawHeaders.filter((_, index) => index % 2 === 0);
+        expect(names.filter((name) => name.toLowerCase().startsWith('smd-'))).toEqual([
+          'SMD-Resource-Type',
+          'SMD-Resource-Id',
+          'SMD-Webhook-Id',
+          'SMD-Action',
+          'SMD-User',
+        ]);
         const headers = message.request.headers as Record<string, string>;
         expect(headers['content-type']).toBe('application/json');
         expect(new Webhook(subscription?.secret ?? '').verify(message.request.body, headers)).toEqual(

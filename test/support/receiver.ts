@@ -7,6 +7,8 @@ export interface ReceivedRequest {
   readonly method: string;
   readonly path: string;
   readonly headers: IncomingHttpHeaders;
+  /** The headers as they came on the wire: names in their own case, then values, in order. */
+  readonly rawHeaders: readonly string[];
   readonly body: string;
 }
 
@@ -36,6 +38,7 @@ export async function startReceiver(reply: Replier = () => ({ status: 204 }), po
       method: req.method ?? '',
       path: req.url ?? '',
       headers: req.headers,
+      rawHeaders: req.rawHeaders,
       body: Buffer.concat(chunks).toString('utf8'),
     };
     received.push(request);

@@ -106,11 +106,11 @@ describe('a jwt webhook', () => {
     const request = webhookRequest(subscription, content, new Date());
 
     expect(request.headers).toMatchObject({
-      'smd-resource-type': 'Orders',
-      'smd-resource-id': 'ord_1042',
-      'smd-webhook-id': '42',
-      'smd-action': 'create',
-      'smd-user': 'S%C3%B8ren%20Kierkegaard',
+      'SMD-Resource-Type': 'Orders',
+      'SMD-Resource-Id': 'ord_1042',
+      'SMD-Webhook-Id': '42',
+      'SMD-Action': 'create',
+      'SMD-User': 'S%C3%B8ren%20Kierkegaard',
     });
     const verified = new Webhook(subscription.secret).verify(request.body, {
       'webhook-id': request.headers['webhook-id'] ?? '',
@@ -135,8 +135,8 @@ describe('a jwt webhook', () => {
       now,
     );
 
-    expect(request.headers['smd-user']).toBe('');
-    expect(request.headers['smd-resource-id']).toBe('');
+    expect(request.headers['SMD-User']).toBe('');
+    expect(request.headers['SMD-Resource-Id']).toBe('');
   });
 
   it('keeps a key’s bytes exactly through its stored form', () => {

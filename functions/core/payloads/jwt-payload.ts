@@ -74,13 +74,16 @@ export function headerSafe(text: string): string {
   return /^[\x20-\x7e]*$/.test(text) ? text : encodeURIComponent(text);
 }
 
-/** The `SMD-*` headers of a `jwt` webhook. */
+/**
+ * The `SMD-*` headers of a `jwt` webhook, named in the reference's case: header names ignore case, but a receiver
+ * that looks them up in a map as sent (PHP's `getallheaders()` under Apache) finds them as documented.
+ */
 export function shipmondoHeaders(values: ShipmondoHeaderValues): Record<string, string> {
   return {
-    'smd-resource-type': values.resource,
-    'smd-resource-id': headerSafe(values.resourceId),
-    'smd-webhook-id': values.webhookId,
-    'smd-action': values.action,
-    'smd-user': headerSafe(values.user),
+    'SMD-Resource-Type': values.resource,
+    'SMD-Resource-Id': headerSafe(values.resourceId),
+    'SMD-Webhook-Id': values.webhookId,
+    'SMD-Action': values.action,
+    'SMD-User': headerSafe(values.user),
   };
 }
