@@ -179,4 +179,34 @@ describe('jwt subscriptions, delivered to a receiver that verifies with jose', (
       await receiver.close();
     }
   });
+
+  it('verifies a subscription that becomes jwt, as at creation, with the key the change gives', async () => {
+    const { receiver, account } = await jwtReceiverAndAccount();
+    try {
+      const created = await account.createWebhook({ url: receiver.url, events: ['order.created'] });
+      const becomeJwt = (jwtKey: string) =>
+        account.call('PATCH', `/v1/webhooks/${created.id}`, { format: 'jwt', jwt_key: jwtKey });
+      receiver.useKey(key('changed'));
+
+      const refused = await becomeJwt(key('another'));
+      const unverified = await receiver.next();
+      const accepted = await becomeJwt(key('changed'));
+      const verification = await receiver.next();
+
+      expect(refused.status).toBe(422);
+      expect(refused.json).toMatchObject({ errors: [{ field: 'url' }] });
+      expect(unverified).toMatchObject({ verified: false, status: 401 });
+      expect(accepted.status).toBe(200);
+      const compatibleId = String(accepted.json?.compatible_id);
+      expect(verification).toMatchObject({
+        verified: true,
+        claims: { webhook: 'Order updates', data: {}, url: receiver.url },
+        smd: { resourceType: 'Orders', action: 'create', resourceId: '', webhookId: compatibleId },
+      });
+      // Its signing secret is sealed, which the API may not open: no Standard Webhooks signature.
+      expect(verification.request.headers['webhook-signature']).toBeUndefined();
+    } finally {
+      await receiver.close();
+    }
+  });
 });

@@ -186,6 +186,7 @@ describe('updateSubscription', () => {
       },
       urlProblem: async () => undefined,
       newCompatibleId: async () => 7,
+      verificationProblem: async () => undefined,
       now: () => now,
     });
     const disabled = aSubscription({ status: 'disabled', consecutiveFailures: 9 });
@@ -221,6 +222,7 @@ describe('updateSubscription', () => {
         return resolvedTargetProblem(url, 'public-only', resolver);
       },
       newCompatibleId: async () => 7,
+      verificationProblem: async () => undefined,
       now: () => now,
     };
 
@@ -325,6 +327,7 @@ describe('jwt subscriptions', () => {
         given++;
         return 99;
       },
+      verificationProblem: async () => undefined,
       now: () => now,
     };
 
@@ -341,8 +344,10 @@ describe('jwt subscriptions', () => {
     expect(given).toBe(0);
   });
 
-  it('gives a subscription that becomes jwt a compatible id', async () => {
+  it('gives a subscription that becomes jwt a compatible id, once its endpoint took the verification', async () => {
     let stored = aSubscription();
+    const verified: Subscription[] = [];
+    let verdict: string | undefined = 'answered HTTP 401';
     const ports = {
       get: async () => stored,
       replace: async (next: Subscription) => {
@@ -351,11 +356,25 @@ describe('jwt subscriptions', () => {
       },
       urlProblem: async () => undefined,
       newCompatibleId: async () => 12,
+      verificationProblem: async (subscription: Subscription) => {
+        verified.push(subscription);
+        return verdict;
+      },
       now: () => now,
     };
 
+    const refused = updateSubscription('acct_1', 'sub_1', { format: 'jwt', jwt_key: key }, undefined, ports);
+    await expect(refused).rejects.toMatchObject({ errors: [{ field: 'url', message: 'answered HTTP 401' }] });
+    expect(stored.format).toBe('json');
+    verdict = undefined;
     await updateSubscription('acct_1', 'sub_1', { format: 'jwt', jwt_key: key }, undefined, ports);
+    await updateSubscription('acct_1', 'sub_1', { name: 'renamed' }, undefined, ports);
 
-    expect(stored).toMatchObject({ format: 'jwt', compatibleId: 12 });
+    expect(stored).toMatchObject({ format: 'jwt', compatibleId: 12, name: 'renamed' });
+    // Verified when it became jwt, not when renamed.
+    expect(verified.map((s) => [s.format, s.jwtKey])).toEqual([
+      ['jwt', encodeJwtKey(key)],
+      ['jwt', encodeJwtKey(key)],
+    ]);
   });
 });

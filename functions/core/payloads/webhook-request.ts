@@ -13,7 +13,7 @@ export interface WebhookContent {
 }
 
 /** A body in a subscription's format, its media type, and the headers that go with that format. */
-interface EncodedBody {
+export interface EncodedBody {
   readonly body: string;
   readonly contentType: string;
   readonly headers: Readonly<Record<string, string>>;
@@ -54,8 +54,11 @@ function jwtEncoded(
   };
 }
 
-/** The body of a webhook in the subscription's format. Throws XmlPayloadError for an envelope with no XML form. */
-function encoded(subscription: Subscription, content: WebhookContent): EncodedBody {
+/**
+ * The body of a webhook in the subscription's format (a `jwt` one's key open), and its format's headers, unsigned.
+ * Throws XmlPayloadError for an envelope with no XML form.
+ */
+export function webhookBody(subscription: Subscription, content: WebhookContent): EncodedBody {
   switch (subscription.format) {
     case 'xml':
       return { body: toXml(JSON.parse(content.body)), contentType: xmlContentType, headers: {} };
@@ -75,7 +78,7 @@ export function webhookRequest(
   content: WebhookContent,
   now: Date,
 ): WebhookRequest {
-  const { body, contentType, headers } = encoded(subscription, content);
+  const { body, contentType, headers } = webhookBody(subscription, content);
   return {
     url: subscription.url,
     body,

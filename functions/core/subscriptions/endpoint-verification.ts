@@ -1,6 +1,7 @@
 import { type AttemptOutcome, describeOutcome, isSuccess } from '../egress/attempt.ts';
 import type { WebhookRequest } from '../egress/webhook-sender.ts';
-import { webhookRequest } from '../payloads/webhook-request.ts';
+import { webhookBody, webhookRequest } from '../payloads/webhook-request.ts';
+import { isSealedSecret } from './secret-box.ts';
 import type { Subscription } from './subscription.ts';
 
 /** How long an endpoint has to answer the verification request (the reference asks for an answer in seconds). */
@@ -10,14 +11,25 @@ export const verificationTimeoutMs = 5_000;
  * The request the reference platform sends a `jwt` webhook's endpoint when the webhook is made, which must be
  * answered 2xx for it to be made: a webhook like any other, in its format (its `SMD-*` headers name the
  * subscription's resource and action, `SMD-Resource-Id` is empty, the JWT's `data` is `{}`) and signed as every
- * webhook is.
+ * webhook is. A stored subscription that a change makes `jwt` (or gives a new key) holds its signing secrets
+ * sealed, which the API may not open: its request carries the JWT, signed with the key the change gives, and the
+ * `webhook-id` and `webhook-timestamp` headers, but no `webhook-signature`.
  */
 export function verificationRequest(subscription: Subscription, now: Date): WebhookRequest {
-  return webhookRequest(
-    subscription,
-    { id: `msg_verification_${subscription.id}`, eventType: '', body: '{"data":{}}' },
-    now,
-  );
+  const content = { id: `msg_verification_${subscription.id}`, eventType: '', body: '{"data":{}}' };
+  if (!isSealedSecret(subscription.secret)) return webhookRequest(subscription, content, now);
+  const { body, contentType, headers } = webhookBody(subscription, content);
+  return {
+    url: subscription.url,
+    body,
+    contentType,
+    headers: {
+      ...subscription.headers,
+      ...headers,
+      'webhook-id': content.id,
+      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+    },
+  };
 }
 
 /**

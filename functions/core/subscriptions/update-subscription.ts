@@ -6,13 +6,17 @@ import {
   type SubscriptionRecords,
   type VersionPrecondition,
 } from './change-subscription.ts';
-import { assertDeliverableUrl } from './create-subscription.ts';
+import { assertDeliverableUrl, type CreateSubscriptionPorts } from './create-subscription.ts';
 import { type JwtFormatPorts, withJwtKey } from './jwt-format.ts';
 import type { DeliveryKeptField, Subscription } from './subscription.ts';
+import { InvalidSubscriptionError } from './subscription-errors.ts';
 import type { UpdateSubscriptionInput } from './subscription-input.ts';
 
 /** What updating a subscription needs from the world. */
-export interface UpdateSubscriptionPorts extends SubscriptionRecords, JwtFormatPorts {
+export interface UpdateSubscriptionPorts
+  extends SubscriptionRecords,
+    JwtFormatPorts,
+    Pick<CreateSubscriptionPorts, 'verificationProblem'> {
   readonly urlProblem: (url: string) => Promise<string | undefined>;
   readonly now: () => Date;
 }
@@ -69,7 +73,8 @@ export function applyPatch(current: Subscription, patch: UpdateSubscriptionInput
 
 /**
  * Applies a client's patch. A `jwt_key` sets a `jwt` subscription's key (a subscription that becomes `jwt`
- * needs one, and takes a compatible id); one that leaves `jwt` drops its key. Setting `status: active` re-enables a disabled subscription and clears its
+ * needs one, and takes a compatible id), once its endpoint took the verification request; one that leaves `jwt`
+ * drops its key. Setting `status: active` re-enables a disabled subscription and clears its
  * reason, and in the same conditional write what the delivery path kept of its endpoint
  * ({@link resetWhenReenabled}). A patch that changes nothing writes nothing and keeps the version.
  */
@@ -88,6 +93,12 @@ export async function updateSubscription(
       const patched = await withJwtKey(applyPatch(current, patch), patch.jwt_key, ports);
       if (isDeepStrictEqual(patched, current)) return current;
       if (patched.url !== current.url) await assertDeliverableUrl(patched.url, ports.urlProblem);
+      // A subscription that becomes `jwt`, or takes a new key, is a new webhook for its receiver: its endpoint
+      // must take the verification request, as at creation. (A new URL alone cannot be: the key is sealed.)
+      if (patched.format === 'jwt' && patch.jwt_key !== undefined) {
+        const problem = await ports.verificationProblem(patched);
+        if (problem !== undefined) throw new InvalidSubscriptionError([{ field: 'url', message: problem }]);
+      }
       const next = nextVersion(patched, ports.now());
       return leavesDisabled(current, patch) ? { next, reset: resetWhenReenabled } : next;
     },
