@@ -310,8 +310,10 @@ describe.concurrent('the circuit breaker, against an endpoint that is down', () 
   }) => {
     // Arrange, in a sandbox of its own: an endpoint that answers 503, whose circuit 8 events open and 12 more
     // find open (all 20 held); a subscription limited to 3 deliveries a second, 90 events at once (30 s of
-    // turns); and one more probe failed after the first few paced deliveries.
-    const args = await crashedSandboxes.args(...flags);
+    // turns); and one more probe failed after the first few paced deliveries. The schedule's first wait is 1 s
+    // rather than 5 s: the opening events' attempts that fail after the fifth come back, and are held, that much
+    // sooner, and so the kill comes sooner (what it leaves in flight comes back 60 s after it).
+    const args = await crashedSandboxes.args(...flags, '--retry-schedule', '1s,5m,30m,2h,5h,10h,10h');
     const first = await crashedSandboxes.start(args);
     const down = endpoint('down-through-a-crash');
     const paced = endpoint('paced-through-a-crash');
