@@ -23,6 +23,17 @@ const timeBound = z.pipe(
 );
 
 /**
+ * `active` as the reference's clients send it: `true`/`false` in any case (Python's requests writes `True`),
+ * or `1`/`0` (PHP's http_build_query writes booleans so); anything else is refused rather than guessed.
+ */
+const activeFilter = z.pipe(
+  z
+    .string()
+    .check(z.refine((value) => /^(?:true|false|1|0)$/i.test(value), 'must be true or false (1 or 0 too)')),
+  z.transform((value) => /^(?:true|1)$/i.test(value)),
+);
+
+/**
  * The query of `GET /api/public/v3/webhooks`: paging (`page` from 1, `per_page` 1 to 50) and filters, each of
  * them optional. Unknown parameters are ignored, as the reference platform ignores them.
  */
@@ -31,7 +42,7 @@ export const shipmondoListQuerySchema = z.object({
   per_page: z.optional(wholeNumberQuery(1, shipmondoPageSize.max)),
   id: z.optional(wholeNumberQuery(1)),
   name: z.optional(z.string()),
-  active: z.optional(z.enum(['true', 'false'], 'must be true or false')),
+  active: z.optional(activeFilter),
   created_at_min: z.optional(timeBound),
   created_at_max: z.optional(timeBound),
   updated_at_min: z.optional(timeBound),
@@ -59,7 +70,7 @@ function matches(webhook: ShipmondoWebhook, query: ShipmondoListQuery): boolean 
   return (
     (query.id === undefined || webhook.id === Number(query.id)) &&
     (query.name === undefined || webhook.name === query.name) &&
-    (query.active === undefined || webhook.active === (query.active === 'true')) &&
+    (query.active === undefined || webhook.active === query.active) &&
     within(webhook.created_at, query.created_at_min, query.created_at_max) &&
     within(webhook.updated_at, query.updated_at_min, query.updated_at_max)
   );

@@ -325,6 +325,27 @@ describe('GET /api/public/v3/webhooks', () => {
     expect(await ids(`created_at_min=${tomorrow}`)).toEqual([]);
   });
 
+  it('takes active as clients send it: true and false in any case, 1 and 0 (PHP), True and False (Python)', async () => {
+    const { call, create } = await compatibleAccount();
+    const paused = await create({ name: 'Paused' });
+    const active = await create({ name: 'Active' });
+    await call('PUT', `/webhooks/${paused.id}`, { active: false });
+    const ids = async (value: string) => {
+      const answer = await call('GET', `/webhooks?active=${value}`);
+      expect(answer.status, JSON.stringify(answer.json)).toBe(200);
+      return (answer.json as unknown as Webhook[]).map((webhook) => webhook.id);
+    };
+
+    for (const value of ['true', 'True', 'TRUE', '1']) expect(await ids(value)).toEqual([active.id]);
+    for (const value of ['false', 'False', 'FALSE', '0']) expect(await ids(value)).toEqual([paused.id]);
+    for (const value of ['yes', '2', '', 'truex', '01']) {
+      expect(await call('GET', `/webhooks?active=${value}`)).toMatchObject({
+        status: 422,
+        json: { error: expect.stringMatching(/^active: must be true or false/) },
+      });
+    }
+  });
+
   it('lists only jwt webhooks of one exact event type: not /v1 subscriptions of several types, a whole resource, or json', async () => {
     const { account, call, create } = await compatibleAccount();
     const jwtKey = 'a-key-of-at-least-thirty-two-bytes-for-v1';
