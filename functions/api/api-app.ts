@@ -62,6 +62,9 @@ function decodedPath(rawPath: string): string {
   }
 }
 
+/** Whether `path` is `prefix` itself or below it (`prefix/...`). */
+const isUnder = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
+
 /**
  * How the errors of every path under `prefix` (the prefix itself, or it and `/...`) are answered instead of
  * problem+json: a compatible API whose clients expect another platform's error bodies. `render` gets the
@@ -87,11 +90,16 @@ export function createApi(
     readonly idempotency: IdempotencyPorts;
     readonly logger: Logger;
     readonly errorStyles?: readonly ErrorStyle[];
+    /**
+     * Path prefixes under which repeated slashes count as one (`/api/public/v3//webhooks` is
+     * `/api/public/v3/webhooks`): a compatible API whose clients' SDKs join a base URL ending in `/` with a path
+     * starting with one. Every other path is routed as it came. @default none
+     */
+    readonly mergeSlashesUnder?: readonly string[];
   },
 ) {
   const router = new Router({ logger: deps.logger });
-  const styleOf = (path: string) =>
-    deps.errorStyles?.find(({ prefix }) => path === prefix || path.startsWith(`${prefix}/`));
+  const styleOf = (path: string) => deps.errorStyles?.find(({ prefix }) => isUnder(path, prefix));
   /** The problem as the path's error style says it, or as problem+json. */
   const answer = (problem: HttpProblem, path: string) =>
     styleOf(path)?.render(problem) ?? problem.toResponse();
@@ -172,7 +180,20 @@ export function createApi(
     );
   }
 
-  return async (event: ApiEvent, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+  /** The event with its path's repeated slashes merged, when `mergeSlashesUnder` covers the merged path. */
+  const withMergedSlashes = (event: ApiEvent): ApiEvent => {
+    const path = event.rawPath.replace(/\/{2,}/g, '/');
+    if (path === event.rawPath || !deps.mergeSlashesUnder?.some((prefix) => isUnder(path, prefix)))
+      return event;
+    return {
+      ...event,
+      rawPath: path,
+      requestContext: { ...event.requestContext, http: { ...event.requestContext.http, path } },
+    };
+  };
+
+  return async (received: ApiEvent, context: Context): Promise<APIGatewayProxyStructuredResultV2> => {
+    const event = withMergedSlashes(received);
     const method = event.requestContext.http.method.toUpperCase();
     try {
       decodedPath(event.rawPath);

@@ -30,7 +30,7 @@ import { catalogRoutes } from './catalog-routes.ts';
 import { deliveryRoutes } from './delivery-routes.ts';
 import { portalFilesFrom, portalPageRoutes } from './portal-page-routes.ts';
 import { portalSessionRoutes } from './portal-session-routes.ts';
-import { shipmondoErrorStyle } from './shipmondo-errors.ts';
+import { shipmondoBasePath, shipmondoErrorStyle } from './shipmondo-errors.ts';
 import { type ShipmondoRoutesDependencies, shipmondoRoutes } from './shipmondo-routes.ts';
 import { type WebhookRoutesDependencies, webhookRoutes } from './webhook-routes.ts';
 
@@ -103,7 +103,12 @@ const api = createApi(
     ...catalogRoutes(),
     ...portalPageRoutes(portalFiles),
   ],
-  { idempotency: new IdempotencyStore(db, env.TABLE_NAME), logger, errorStyles: [shipmondoErrorStyle] },
+  {
+    idempotency: new IdempotencyStore(db, env.TABLE_NAME),
+    logger,
+    errorStyles: [shipmondoErrorStyle],
+    mergeSlashesUnder: [shipmondoBasePath],
+  },
 );
 
 /**

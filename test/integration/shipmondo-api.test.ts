@@ -417,6 +417,30 @@ describe('/api/public/v3/webhooks/{id}', () => {
     }
   });
 
+  it('treats repeated slashes as one, as SDKs that join a base ending in / with /webhooks write paths (/v1 does not)', async () => {
+    const { account, call, create } = await compatibleAccount();
+    const webhook = await create();
+
+    const created = await call('POST', '//webhooks', createBody({ name: 'Doubled' }));
+    const [doubled] = created.json as unknown as Webhook[];
+    const listed = await call('GET', '//webhooks');
+    const read = await call('GET', `//webhooks//${webhook.id}`);
+    const updated = await call('PUT', `///webhooks/${webhook.id}`, { name: 'Renamed' });
+    const deleted = await call('DELETE', `//webhooks/${doubled?.id}`);
+    const unknown = await call('GET', '//nothing');
+    const document = await api(sandbox().endpoint, undefined, 'GET', `${base}//openapi.json`);
+    const v1 = await account.call('GET', '/v1//webhooks');
+
+    expect(created.status).toBe(200);
+    expect(listed).toMatchObject({ status: 200, json: [doubled, webhook] });
+    expect(read).toMatchObject({ status: 200, json: webhook });
+    expect(updated).toMatchObject({ status: 200, json: { id: webhook.id, name: 'Renamed' } });
+    expect(deleted).toMatchObject({ status: 200, json: doubled });
+    expect(unknown).toMatchObject({ status: 404, json: notFound });
+    expect(document).toMatchObject({ status: 200, json: { openapi: '3.1.0' } });
+    expect([v1.status, v1.contentType]).toEqual([404, 'application/problem+json']);
+  });
+
   it('answers a method the path does not have with 405 {"error"} and Allow', async () => {
     const { call, create } = await compatibleAccount();
     const webhook = await create();
