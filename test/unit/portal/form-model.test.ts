@@ -356,16 +356,15 @@ describe('the subscription form’s model: the JWT (Shipmondo) format', () => {
     expect(jwtKeyField(typed, undefined)).toBeUndefined();
     expect(jwtKeyField({ ...typed, format: 'jwt' }, undefined)).toEqual({
       required: true,
-      hint: expect.stringMatching(/at least 32 bytes.*verification request first and must answer 200/),
+      hint: expect.stringMatching(/at least 32 bytes.*verification request signed with it and must answer 200/),
     });
   });
 
-  it('requires a key for a subscription an edit turns into jwt, and says no verification request then', () => {
+  it('requires a key for a subscription an edit turns into jwt, whose endpoint is verified then too', () => {
     const field = jwtKeyField({ ...saved, format: 'jwt' }, saved);
 
     expect(field?.required).toBe(true);
-    expect(field?.hint).toContain('at least 32 bytes');
-    expect(field?.hint).not.toContain('verification');
+    expect(field?.hint).toMatch(/at least 32 bytes.*verification request signed with it/);
   });
 
   it('lets an edit of a jwt subscription keep its key with the field left empty', () => {

@@ -190,27 +190,27 @@ export interface JwtKeyField {
   readonly hint: string;
 }
 
+/** What happens when a key is saved: the API's verification request, as the reference platform sends it. */
+const verificationWords =
+  'its endpoint first gets a verification request signed with it and must answer 200 within 5 seconds.';
+
 /**
  * The JWT key's field, shown for the `jwt` format only (undefined otherwise). The key is required unless an
- * edited subscription has one already (it was `jwt` when the form opened), which a blank field keeps. Only a
- * create sends the verification request (the API's), so only a create's hint warns of it.
+ * edited subscription has one already (it was `jwt` when the form opened), which a blank field keeps. Every key
+ * saved (a create, an edit that makes it `jwt` or replaces the key) sends the API's verification request first,
+ * which the hint says.
  */
 export function jwtKeyField(current: Values, before: Values | undefined): JwtKeyField | undefined {
   if (current.format !== 'jwt') return undefined;
   if (before?.format === 'jwt') {
     return {
       required: false,
-      hint: 'Leave it empty to keep the current key, which is never shown again. To replace it, type a new one of at least 32 bytes.',
+      hint: `Leave it empty to keep the current key, which is never shown again. To replace it, type a new one of at least 32 bytes: ${verificationWords}`,
     };
   }
-  const hint =
-    'The key each webhook’s JWT is signed with (HS256), at least 32 bytes: your receiver verifies the JWT with it. It is never shown again.';
   return {
     required: true,
-    hint:
-      before === undefined
-        ? `${hint} When you create the subscription, its endpoint gets a verification request first and must answer 200 within 5 seconds.`
-        : hint,
+    hint: `The key each webhook’s JWT is signed with (HS256), at least 32 bytes: your receiver verifies the JWT with it. It is never shown again. When you save, ${verificationWords}`,
   };
 }
 
