@@ -9,7 +9,7 @@ import {
   SubscriptionNotFoundError,
 } from '#core/subscriptions/subscription-errors.ts';
 import { type UpdateSubscriptionPorts, updateSubscription } from '#core/subscriptions/update-subscription.ts';
-import { type ApiRequest, json, type Route } from './api-request.ts';
+import { type ApiRequest, bodyOrEmpty, json, type Route } from './api-request.ts';
 import { parseQuery } from './list-query.ts';
 import { inCompatibleNames, shipmondoBasePath } from './shipmondo-errors.ts';
 import {
@@ -147,8 +147,10 @@ export function shipmondoRoutes(deps: ShipmondoRoutesDependencies): Route[] {
       apiKeyOnly: true,
       handler: async (request) => {
         const { subscription, webhook } = await found(request.accountId, compatibleIdParam(request));
-        const input = parseRequest(updateSchema, request.body);
-        const problems = unchangeable(request.body as object, input, webhook);
+        // No body is `{}`: the reference's document declares none for PUT, so clients made from it send none.
+        const body = bodyOrEmpty(request);
+        const input = parseRequest(updateSchema, body);
+        const problems = unchangeable(body as object, input, webhook);
         if (problems.length > 0) throw new InvalidSubscriptionError(problems);
         const changed = await inCompatibleNames(() =>
           updateSubscription(

@@ -480,6 +480,19 @@ describe('/api/public/v3/webhooks/{id}', () => {
     expect(resumedInV1).toMatchObject({ status: 'active' });
   });
 
+  it('takes a PUT without a body (as clients generated from a document that declares none send it) as {}: nothing changes', async () => {
+    const { call, create } = await compatibleAccount();
+    const webhook = await create();
+
+    const bare = await call('PUT', `/webhooks/${webhook.id}`);
+    const empty = await call('PUT', `/webhooks/${webhook.id}`, '', { 'content-type': 'application/json' });
+    const unknown = await call('PUT', '/webhooks/999999999');
+
+    expect(bare).toMatchObject({ status: 200, contentType: 'application/json', json: webhook });
+    expect(empty).toMatchObject({ status: 200, json: webhook });
+    expect(unknown).toMatchObject({ status: 404, json: notFound });
+  });
+
   it('shows a webhook the platform disabled as inactive, and active true re-enables it', async () => {
     const { account, call, create } = await compatibleAccount();
     const webhook = await create();
