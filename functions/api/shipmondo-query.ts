@@ -6,20 +6,31 @@ import type { ShipmondoWebhook } from './shipmondo-view.ts';
 export const shipmondoPageSize = { default: 20, max: 50 } as const;
 
 const timeMessage =
-  'must be an ISO 8601 date-time (2026-11-27T10:15:00Z, or with an offset) or a date (2026-11-27)';
+  'must be an ISO 8601 date-time (2026-11-27T10:15:00Z, with an offset such as +02:00 or +0200, or without one for UTC) or a date (2026-11-27)';
 
-/** A time bound: a date-time with its offset, or a date alone, which means its midnight UTC. */
+/** A date-time with `Z`, `+hh:mm`, or no offset at all. */
+const dateTime = z.iso.datetime({ offset: true, local: true });
+const date = z.iso.date();
+/** A date-time's `+hhmm` offset (PHP's DATE_ISO8601), as its hours and minutes. */
+const compactOffset = /(T[\d:.]+[+-]\d{2})(\d{2})$/;
+const hasOffset = /(?:Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * A time bound as the instant it means, or undefined when it is none: a date alone is its midnight UTC, a
+ * `+hhmm` offset is `+hh:mm`, and a date-time without an offset is UTC (Python's naive `isoformat()`; the
+ * platform's times are all UTC, and JavaScript would read it in the server's zone).
+ */
+function instantOf(value: string): number | undefined {
+  if (z.safeParse(date, value).success) return Date.parse(`${value}T00:00:00Z`);
+  const written = value.replace(compactOffset, '$1:$2');
+  if (!z.safeParse(dateTime, written).success) return undefined;
+  return Date.parse(hasOffset.test(written) ? written : `${written}Z`);
+}
+
+/** A time bound: a date-time (see {@link instantOf}) or a date alone; the instant it means. */
 const timeBound = z.pipe(
-  z.string().check(
-    z.refine(
-      (value) =>
-        z.safeParse(z.iso.datetime({ offset: true }), value).success ||
-        z.safeParse(z.iso.date(), value).success,
-      timeMessage,
-    ),
-    z.meta({ format: 'date-time' }),
-  ),
-  z.transform((value) => Date.parse(value.length === 10 ? `${value}T00:00:00Z` : value)),
+  z.string().check(z.refine((value) => instantOf(value) !== undefined, timeMessage)),
+  z.transform((value) => instantOf(value) ?? Number.NaN),
 );
 
 /**

@@ -346,6 +346,39 @@ describe('GET /api/public/v3/webhooks', () => {
     }
   });
 
+  it('takes times as PHP and Python write them: +hhmm offsets (DATE_ISO8601) and no offset, which is UTC (isoformat)', async () => {
+    const { call, create } = await compatibleAccount();
+    const webhook = await create();
+    const ids = async (query: string) => {
+      const answer = await call('GET', `/webhooks?${query}`);
+      expect(answer.status, JSON.stringify(answer.json)).toBe(200);
+      return (answer.json as unknown as Webhook[]).map(({ id }) => id);
+    };
+    /** `at` plus `ms` as wall-clock time `minutes` east of UTC, written with that offset (`+hhmm` or `+hh:mm`). */
+    const written = (at: string, ms: number, minutes: number, separator = '') => {
+      const wall = new Date(Date.parse(at) + ms + minutes * 60_000).toISOString().slice(0, 23);
+      const hours = String(Math.trunc(Math.abs(minutes) / 60)).padStart(2, '0');
+      const rest = String(Math.abs(minutes) % 60).padStart(2, '0');
+      return encodeURIComponent(`${wall}${minutes < 0 ? '-' : '+'}${hours}${separator}${rest}`);
+    };
+    /** `at` plus `ms` in UTC without an offset, with microseconds as Python's isoformat writes them. */
+    const naive = (at: string, ms: number) => `${new Date(Date.parse(at) + ms).toISOString().slice(0, 23)}000`;
+
+    expect(await ids(`created_at_min=${naive(webhook.created_at, 0)}`)).toEqual([webhook.id]);
+    expect(await ids(`created_at_min=${naive(webhook.created_at, 1)}`)).toEqual([]);
+    expect(await ids(`created_at_max=${naive(webhook.created_at, -1).slice(0, 19)}`)).toEqual([]);
+    expect(await ids(`created_at_min=${written(webhook.created_at, 0, 120)}`)).toEqual([webhook.id]);
+    expect(await ids(`created_at_min=${written(webhook.created_at, 1, 120)}`)).toEqual([]);
+    expect(await ids(`updated_at_max=${written(webhook.updated_at, 0, -90)}`)).toEqual([webhook.id]);
+    expect(await ids(`updated_at_max=${written(webhook.updated_at, -1, -90, ':')}`)).toEqual([]);
+    for (const nonsense of ['2026-12-07T25:00:00', '2026-12-07T23:00:00%2B2500', '2026-12-07T23:00:00%2B02']) {
+      expect(await call('GET', `/webhooks?updated_at_min=${nonsense}`)).toMatchObject({
+        status: 422,
+        json: { error: expect.stringMatching(/^updated_at_min: must be an ISO 8601 date-time/) },
+      });
+    }
+  });
+
   it('lists only jwt webhooks of one exact event type: not /v1 subscriptions of several types, a whole resource, or json', async () => {
     const { account, call, create } = await compatibleAccount();
     const jwtKey = 'a-key-of-at-least-thirty-two-bytes-for-v1';
