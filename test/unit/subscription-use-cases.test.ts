@@ -4,7 +4,11 @@ import { encodeJwtKey } from '#core/payloads/jwt-payload.ts';
 import { createSubscription } from '#core/subscriptions/create-subscription.ts';
 import type { Subscription } from '#core/subscriptions/subscription.ts';
 import { InvalidSubscriptionError } from '#core/subscriptions/subscription-errors.ts';
-import { applyPatch, updateSubscription } from '#core/subscriptions/update-subscription.ts';
+import {
+  applyPatch,
+  type UpdateSubscriptionPorts,
+  updateSubscription,
+} from '#core/subscriptions/update-subscription.ts';
 import { aSubscription } from '../support/subscriptions.ts';
 
 /** DNS answers, the one thing with no local form: names and the addresses they resolve to. */
@@ -243,6 +247,31 @@ describe('updateSubscription', () => {
 
 describe('jwt subscriptions', () => {
   const key = 'k'.repeat(32);
+  const jwtInput = {
+    name: 'x',
+    url: 'https://hooks.example.com/in',
+    events: ['order.created'],
+    format: 'jwt' as const,
+    jwt_key: key,
+  };
+
+  /** Update ports over one stored subscription, which a successful write replaces. */
+  function oneStored(initial: Subscription, overrides: Partial<UpdateSubscriptionPorts> = {}) {
+    const store = { current: initial };
+    const ports: UpdateSubscriptionPorts = {
+      get: async () => store.current,
+      replace: async (next: Subscription) => {
+        store.current = next;
+        return true;
+      },
+      urlProblem: async () => undefined,
+      newCompatibleId: async () => 12,
+      verificationProblem: async () => undefined,
+      now: () => now,
+      ...overrides,
+    };
+    return { store, ports };
+  }
 
   it('takes the key and a compatible id, and is made only once its endpoint took the verification', async () => {
     const inserted: Subscription[] = [];
@@ -255,17 +284,7 @@ describe('jwt subscriptions', () => {
       },
     };
 
-    await createSubscription(
-      'acct_1',
-      {
-        name: 'x',
-        url: 'https://hooks.example.com/in',
-        events: ['order.created'],
-        format: 'jwt',
-        jwt_key: key,
-      },
-      ports,
-    );
+    await createSubscription('acct_1', jwtInput, ports);
 
     expect(inserted).toHaveLength(1);
     expect(inserted[0]).toMatchObject({ format: 'jwt', compatibleId: 7, jwtKey: encodeJwtKey(key) });
@@ -276,17 +295,7 @@ describe('jwt subscriptions', () => {
     const inserted: Subscription[] = [];
     const ports = { ...createPorts(inserted), verificationProblem: async () => 'answered HTTP 500' };
 
-    const creating = createSubscription(
-      'acct_1',
-      {
-        name: 'x',
-        url: 'https://hooks.example.com/in',
-        events: ['order.created'],
-        format: 'jwt',
-        jwt_key: key,
-      },
-      ports,
-    );
+    const creating = createSubscription('acct_1', jwtInput, ports);
 
     await expect(creating).rejects.toMatchObject({
       errors: [{ field: 'url', message: 'answered HTTP 500' }],
@@ -314,25 +323,19 @@ describe('jwt subscriptions', () => {
   });
 
   it('keeps its compatible id when it leaves jwt and comes back, and drops its key when it leaves', async () => {
-    let stored = aSubscription({ format: 'jwt', jwtKey: encodeJwtKey(key), compatibleId: 3 });
     let given = 0;
-    const ports = {
-      get: async () => stored,
-      replace: async (next: Subscription) => {
-        stored = next;
-        return true;
+    const { store, ports } = oneStored(
+      aSubscription({ format: 'jwt', jwtKey: encodeJwtKey(key), compatibleId: 3 }),
+      {
+        newCompatibleId: async () => {
+          given++;
+          return 99;
+        },
       },
-      urlProblem: async () => undefined,
-      newCompatibleId: async () => {
-        given++;
-        return 99;
-      },
-      verificationProblem: async () => undefined,
-      now: () => now,
-    };
+    );
 
     await updateSubscription('acct_1', 'sub_1', { format: 'json' }, undefined, ports);
-    expect(stored).not.toHaveProperty('jwtKey');
+    expect(store.current).not.toHaveProperty('jwtKey');
     await expect(
       updateSubscription('acct_1', 'sub_1', { format: 'jwt' }, undefined, ports),
     ).rejects.toMatchObject({
@@ -340,37 +343,28 @@ describe('jwt subscriptions', () => {
     });
     await updateSubscription('acct_1', 'sub_1', { format: 'jwt', jwt_key: key }, undefined, ports);
 
-    expect(stored).toMatchObject({ format: 'jwt', compatibleId: 3, jwtKey: encodeJwtKey(key) });
+    expect(store.current).toMatchObject({ format: 'jwt', compatibleId: 3, jwtKey: encodeJwtKey(key) });
     expect(given).toBe(0);
   });
 
   it('gives a subscription that becomes jwt a compatible id, once its endpoint took the verification', async () => {
-    let stored = aSubscription();
     const verified: Subscription[] = [];
     let verdict: string | undefined = 'answered HTTP 401';
-    const ports = {
-      get: async () => stored,
-      replace: async (next: Subscription) => {
-        stored = next;
-        return true;
-      },
-      urlProblem: async () => undefined,
-      newCompatibleId: async () => 12,
+    const { store, ports } = oneStored(aSubscription(), {
       verificationProblem: async (subscription: Subscription) => {
         verified.push(subscription);
         return verdict;
       },
-      now: () => now,
-    };
+    });
 
     const refused = updateSubscription('acct_1', 'sub_1', { format: 'jwt', jwt_key: key }, undefined, ports);
     await expect(refused).rejects.toMatchObject({ errors: [{ field: 'url', message: 'answered HTTP 401' }] });
-    expect(stored.format).toBe('json');
+    expect(store.current.format).toBe('json');
     verdict = undefined;
     await updateSubscription('acct_1', 'sub_1', { format: 'jwt', jwt_key: key }, undefined, ports);
     await updateSubscription('acct_1', 'sub_1', { name: 'renamed' }, undefined, ports);
 
-    expect(stored).toMatchObject({ format: 'jwt', compatibleId: 12, name: 'renamed' });
+    expect(store.current).toMatchObject({ format: 'jwt', compatibleId: 12, name: 'renamed' });
     // Verified when it became jwt, not when renamed.
     expect(verified.map((s) => [s.format, s.jwtKey])).toEqual([
       ['jwt', encodeJwtKey(key)],

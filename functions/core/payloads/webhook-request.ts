@@ -70,6 +70,24 @@ export function webhookBody(subscription: Subscription, content: WebhookContent)
 }
 
 /**
+ * The request for a body in the subscription's format: to its URL, with its own headers, the format's, and
+ * `standard` (the Standard Webhooks headers) last.
+ */
+export function requestOf(
+  subscription: Subscription,
+  encoded: EncodedBody,
+  standard: Readonly<Record<string, string>>,
+): WebhookRequest {
+  const { body, contentType, headers } = encoded;
+  return {
+    url: subscription.url,
+    body,
+    contentType,
+    headers: { ...subscription.headers, ...headers, ...standard },
+  };
+}
+
+/**
  * The request for one attempt: the body in the subscription's format, its own headers, the format's, and the
  * Standard Webhooks headers signed with its current secrets (`subscription` holds them, and its JWT key, open).
  */
@@ -78,19 +96,14 @@ export function webhookRequest(
   content: WebhookContent,
   now: Date,
 ): WebhookRequest {
-  const { body, contentType, headers } = webhookBody(subscription, content);
-  return {
-    url: subscription.url,
-    body,
-    contentType,
-    headers: {
-      ...subscription.headers,
-      ...headers,
-      ...webhookHeaders(signingSecrets(subscription, now), {
-        id: content.id,
-        timestamp: Math.floor(now.getTime() / 1000),
-        body,
-      }),
-    },
-  };
+  const encoded = webhookBody(subscription, content);
+  return requestOf(
+    subscription,
+    encoded,
+    webhookHeaders(signingSecrets(subscription, now), {
+      id: content.id,
+      timestamp: Math.floor(now.getTime() / 1000),
+      body: encoded.body,
+    }),
+  );
 }

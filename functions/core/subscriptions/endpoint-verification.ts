@@ -1,6 +1,6 @@
 import { type AttemptOutcome, describeOutcome, isSuccess } from '../egress/attempt.ts';
 import type { WebhookRequest } from '../egress/webhook-sender.ts';
-import { webhookBody, webhookRequest } from '../payloads/webhook-request.ts';
+import { requestOf, webhookBody, webhookRequest } from '../payloads/webhook-request.ts';
 import { isSealedSecret } from './secret-box.ts';
 import type { Subscription } from './subscription.ts';
 
@@ -18,18 +18,10 @@ export const verificationTimeoutMs = 5_000;
 export function verificationRequest(subscription: Subscription, now: Date): WebhookRequest {
   const content = { id: `msg_verification_${subscription.id}`, eventType: '', body: '{"data":{}}' };
   if (!isSealedSecret(subscription.secret)) return webhookRequest(subscription, content, now);
-  const { body, contentType, headers } = webhookBody(subscription, content);
-  return {
-    url: subscription.url,
-    body,
-    contentType,
-    headers: {
-      ...subscription.headers,
-      ...headers,
-      'webhook-id': content.id,
-      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-    },
-  };
+  return requestOf(subscription, webhookBody(subscription, content), {
+    'webhook-id': content.id,
+    'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+  });
 }
 
 /**
