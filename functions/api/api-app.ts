@@ -155,6 +155,7 @@ export function createApi(
           path: apiEvent.rawPath,
           params,
           query: { ...apiEvent.queryStringParameters } as Record<string, string>,
+          rawQuery: apiEvent.rawQueryString ?? '',
           headers: apiEvent.headers,
           body: parseJsonBody({
             body: rawBody,

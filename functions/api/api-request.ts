@@ -14,7 +14,10 @@ export interface ApiRequest {
   readonly method: string;
   readonly path: string;
   readonly params: Readonly<Record<string, string>>;
+  /** Query parameters; a repeated one's values joined by commas, as API Gateway gives them. */
   readonly query: Readonly<Record<string, string>>;
+  /** The query string as it came (`id=2&id=3`), where a repeated parameter can be told from a comma. */
+  readonly rawQuery: string;
   /** Lower-case names. */
   readonly headers: Readonly<Record<string, string | undefined>>;
   /** The parsed JSON body, or undefined when there is none. */

@@ -1,5 +1,7 @@
 import * as z from 'zod/mini';
-import { wholeNumberQuery } from './list-query.ts';
+import type { FieldError } from '#core/field-errors.ts';
+import { problems } from '#core/http/problem.ts';
+import { parseQuery, wholeNumberQuery } from './list-query.ts';
 import type { ShipmondoWebhook } from './shipmondo-view.ts';
 
 /** Page sizes of the compatible API's list, as the reference platform has them: 1 to 50, 20 by default. */
@@ -61,6 +63,38 @@ export const shipmondoListQuerySchema = z.object({
 });
 
 export type ShipmondoListQuery = z.infer<typeof shipmondoListQuerySchema>;
+
+const listParameters: ReadonlySet<string> = new Set(Object.keys(shipmondoListQuerySchema.shape));
+
+/**
+ * How the query string gives the list's parameters, wrong: one given twice (`id=2&id=3`, which API Gateway
+ * joins into `2,3`) or as a list (`id[]=2`, PHP's `id[0]=2`). Each filter takes one value, and a list cannot
+ * be answered as it is meant, so it is said, not guessed (taking one value would answer a part as the whole).
+ */
+function repeatedOrListed(rawQuery: string): FieldError[] {
+  const counts = new Map<string, number>();
+  for (const name of new URLSearchParams(rawQuery).keys()) counts.set(name, (counts.get(name) ?? 0) + 1);
+  const found = new Map<string, string>();
+  for (const [name, count] of counts) {
+    const listed = /^([^[\]]+)\[/.exec(name)?.[1];
+    if (listed !== undefined && listParameters.has(listed) && !found.has(listed)) {
+      found.set(listed, `give one value (${listed}=...); a list (${name}=...) is not taken`);
+    } else if (listParameters.has(name) && count > 1) {
+      found.set(name, `give it once (it came ${count} times)`);
+    }
+  }
+  return [...found].map(([field, message]) => ({ field, message }));
+}
+
+/**
+ * The list's query: `query` read by {@link shipmondoListQuerySchema} (unknown parameters ignored), after
+ * `rawQuery` is checked to give each known parameter at most once and none as a list; else a 422 naming it.
+ */
+export function parseShipmondoListQuery(rawQuery: string, query: Record<string, string>): ShipmondoListQuery {
+  const wrong = repeatedOrListed(rawQuery);
+  if (wrong.length > 0) throw problems.validation(wrong);
+  return parseQuery(shipmondoListQuerySchema, query);
+}
 
 /** One page of webhooks and where it stands, for the `X-*` headers. */
 export interface ShipmondoPage {

@@ -10,7 +10,6 @@ import {
 } from '#core/subscriptions/subscription-errors.ts';
 import { type UpdateSubscriptionPorts, updateSubscription } from '#core/subscriptions/update-subscription.ts';
 import { type ApiRequest, bodyOrEmpty, json, type Route } from './api-request.ts';
-import { parseQuery } from './list-query.ts';
 import { inCompatibleNames, shipmondoBasePath } from './shipmondo-errors.ts';
 import {
   eventTypeOfInput,
@@ -19,7 +18,7 @@ import {
   shipmondoUpdateSchema,
 } from './shipmondo-input.ts';
 import { shipmondoOpenApiDocument } from './shipmondo-openapi.ts';
-import { pagingHeaders, shipmondoListQuerySchema, shipmondoPageOf } from './shipmondo-query.ts';
+import { pagingHeaders, parseShipmondoListQuery, shipmondoPageOf } from './shipmondo-query.ts';
 import { type ShipmondoWebhook, shipmondoWebhookOf } from './shipmondo-view.ts';
 
 /** What the compatible API needs: /v1's use cases' ports, and the account's subscriptions with compatible ids. */
@@ -100,7 +99,7 @@ export function shipmondoRoutes(deps: ShipmondoRoutesDependencies): Route[] {
       path: webhooks,
       apiKeyOnly: true,
       handler: async (request) => {
-        const query = parseQuery(shipmondoListQuerySchema, request.query);
+        const query = parseShipmondoListQuery(request.rawQuery, request.query);
         const subscriptions = await deps.compatible(request.accountId);
         const page = shipmondoPageOf(
           subscriptions.flatMap((subscription) => shipmondoWebhookOf(subscription) ?? []),

@@ -362,7 +362,8 @@ describe('GET /api/public/v3/webhooks', () => {
       return encodeURIComponent(`${wall}${minutes < 0 ? '-' : '+'}${hours}${separator}${rest}`);
     };
     /** `at` plus `ms` in UTC without an offset, with microseconds as Python's isoformat writes them. */
-    const naive = (at: string, ms: number) => `${new Date(Date.parse(at) + ms).toISOString().slice(0, 23)}000`;
+    const naive = (at: string, ms: number) =>
+      `${new Date(Date.parse(at) + ms).toISOString().slice(0, 23)}000`;
 
     expect(await ids(`created_at_min=${naive(webhook.created_at, 0)}`)).toEqual([webhook.id]);
     expect(await ids(`created_at_min=${naive(webhook.created_at, 1)}`)).toEqual([]);
@@ -371,12 +372,41 @@ describe('GET /api/public/v3/webhooks', () => {
     expect(await ids(`created_at_min=${written(webhook.created_at, 1, 120)}`)).toEqual([]);
     expect(await ids(`updated_at_max=${written(webhook.updated_at, 0, -90)}`)).toEqual([webhook.id]);
     expect(await ids(`updated_at_max=${written(webhook.updated_at, -1, -90, ':')}`)).toEqual([]);
-    for (const nonsense of ['2026-12-07T25:00:00', '2026-12-07T23:00:00%2B2500', '2026-12-07T23:00:00%2B02']) {
+    for (const nonsense of [
+      '2026-12-07T25:00:00',
+      '2026-12-07T23:00:00%2B2500',
+      '2026-12-07T23:00:00%2B02',
+    ]) {
       expect(await call('GET', `/webhooks?updated_at_min=${nonsense}`)).toMatchObject({
         status: 422,
         json: { error: expect.stringMatching(/^updated_at_min: must be an ISO 8601 date-time/) },
       });
     }
+  });
+
+  it('refuses a filter given twice or as a list (id[]=2, PHP’s id[0]=2) with 422 naming it; a comma in one value is that value', async () => {
+    const { call, create } = await compatibleAccount();
+    const webhook = await create({ name: 'Orders, B' });
+    const refused = async (query: string) => {
+      const answer = await call('GET', `/webhooks?${query}`);
+      expect(answer.status, query).toBe(422);
+      return (answer.json as { error: string }).error;
+    };
+
+    expect(await refused(`id=${webhook.id}&id=${webhook.id + 1}`)).toBe('id: give it once (it came 2 times)');
+    expect(await refused('per_page=5&page=1&per_page=10')).toBe('per_page: give it once (it came 2 times)');
+    expect(await refused(`id[]=${webhook.id}`)).toBe(
+      'id: give one value (id=...); a list (id[]=...) is not taken',
+    );
+    expect(await refused(`id%5B0%5D=${webhook.id}&id%5B1%5D=2&active[]=1`)).toBe(
+      'id: give one value (id=...); a list (id[0]=...) is not taken; active: give one value (active=...); a list (active[]=...) is not taken',
+    );
+    expect(
+      await call('GET', '/webhooks?name=Orders%2C%20B&colour[]=red&colour=blue&colour=green'),
+    ).toMatchObject({
+      status: 200,
+      json: [webhook],
+    });
   });
 
   it('lists only jwt webhooks of one exact event type: not /v1 subscriptions of several types, a whole resource, or json', async () => {
