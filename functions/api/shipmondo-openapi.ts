@@ -48,7 +48,7 @@ const description = [
   '',
   '**What Hookbridge adds** to every webhook made here: retries over about a day, a delivery log with each attempt and recovery of failed deliveries (through /v1, `GET /v1/webhooks/{id}/deliveries` with the subscription\u2019s /v1 id), the portal, and rate limits and ordering when set through /v1.',
   '',
-  '**Resources and actions.** `Drafts` is the resource name of draft shipments (the reference does not document it).',
+  '**Resources and actions.** `Drafts` is the resource name of draft shipments: the reference\u2019s developer pages do not name it, and the `resource_name` enum of its own OpenAPI document does.',
   '',
   mappingTable(),
 ].join('\n');
@@ -114,13 +114,35 @@ const pagingHeaders = {
   'X-Total-Pages': header('XTotalPages'),
 };
 
+/** A time filter: an RFC 3339 date-time, a date alone, or a date-time as PHP (`+hhmm`) or Python (no offset) writes it. */
 const timeFilter = (name: string, description: string) => ({
   name,
   in: 'query',
   required: false,
-  description: `${description} A date alone (2026-11-27) means its midnight UTC; bounds are inclusive.`,
-  schema: { type: 'string', format: 'date-time' },
+  description: `${description} A date-time (2026-11-27T10:15:00Z, 2026-11-27T12:15:00+02:00), with a \`+hhmm\` offset (2026-11-27T12:15:00+0200) or without an offset, which means UTC (2026-11-27T10:15:00); or a date alone (2026-11-27), which means its midnight UTC. Bounds are inclusive.`,
+  schema: {
+    anyOf: [
+      { type: 'string', format: 'date-time' },
+      { type: 'string', format: 'date' },
+      { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?([+-]\\d{4})?$' },
+    ],
+  },
 });
+
+/** `active`: a boolean, also as 1 or 0 (PHP) and in any case (`True`, as Python writes it). */
+const activeFilter = {
+  name: 'active',
+  in: 'query',
+  required: false,
+  description: 'Active (true) or not (false); also 1 and 0, and either word in any case (True, FALSE).',
+  schema: {
+    anyOf: [
+      { type: 'boolean' },
+      { type: 'integer', enum: [0, 1] },
+      { type: 'string', pattern: '^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|[01])$' },
+    ],
+  },
+};
 
 const example = {
   id: 17,
@@ -141,7 +163,7 @@ function paths() {
         operationId: 'webhooks_get',
         summary: 'List webhooks, newest first',
         description:
-          'A bare array; the `X-*` headers tell where the page stands. A page beyond the last is an empty array. Unknown query parameters are ignored.',
+          'A bare array; the `X-*` headers tell where the page stands. A page beyond the last is an empty array. Each parameter takes one value: one given twice (`id=2&id=3`) or as a list (`id[]=2`) is refused (422). Unknown query parameters are ignored.',
         parameters: [
           { name: 'id', in: 'query', required: false, schema: { type: 'integer', minimum: 1 } },
           {
@@ -151,7 +173,7 @@ function paths() {
             description: 'Exactly this name',
             schema: { type: 'string' },
           },
-          { name: 'active', in: 'query', required: false, schema: { type: 'boolean' } },
+          activeFilter,
           timeFilter('created_at_min', 'Created at or after.'),
           timeFilter('created_at_max', 'Created at or before.'),
           timeFilter('updated_at_min', 'Last changed at or after.'),
@@ -210,7 +232,8 @@ function paths() {
       put: operation({
         operationId: 'webhook_update',
         summary: 'Change a webhook\u2019s name or active',
-        requestBody: { required: true, content: jsonContent(ref('WebhookUpdate')) },
+        description: 'No body is `{}`: nothing changes, and the webhook is answered.',
+        requestBody: { required: false, content: jsonContent(ref('WebhookUpdate')) },
         responses: {
           '200': {
             description: 'The changed webhook',

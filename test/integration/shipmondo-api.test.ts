@@ -5,14 +5,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { compileErrors, validate } from '@readme/openapi-parser';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { apiKeyId, newApiKey } from '#core/accounts/api-key-store.ts';
 import { shipmondoActions, shipmondoResources } from '#core/events/shipmondo-actions.ts';
 import { type TestAccount, useApiSandbox } from '../support/api-sandbox.ts';
 import { disableBehindTheApi } from '../support/behind-the-api.ts';
 import { api } from '../support/clients.ts';
 import { type JwtReceiver, startJwtReceiver } from '../support/jwt-receiver.ts';
-import { loadOpenApi } from '../support/openapi-client.ts';
+import { loadOpenApi, UndocumentedRequest } from '../support/openapi-client.ts';
 import type { Receiver } from '../support/receiver.ts';
 
 const limit = 8;
@@ -686,6 +688,52 @@ describe('GET /api/public/v3/openapi.json', () => {
       }
     }
   });
+
+  it('declares the filters as the list takes them: times with +hhmm, without an offset or a date alone; active as 1, 0 or either word in any case', async () => {
+    const answer = await api(sandbox().endpoint, undefined, 'GET', `${base}/openapi.json`);
+    const document = answer.json as {
+      info: { description: string };
+      paths: { '/webhooks': { get: { parameters: { name: string; schema: object }[] } } };
+    };
+    const ajv = new Ajv2020({ strict: true, allErrors: true });
+    ajv.addFormat(
+      'date-time',
+      (value: string) => z.safeParse(z.iso.datetime({ offset: true }), value).success,
+    );
+    ajv.addFormat('date', (value: string) => z.safeParse(z.iso.date(), value).success);
+    const takes = (name: string) => {
+      const parameter = document.paths['/webhooks'].get.parameters.find((p) => p.name === name);
+      const check = ajv.compile(parameter?.schema ?? false);
+      return (value: unknown) => check(value);
+    };
+    const times = [
+      '2026-11-27T10:15:00Z',
+      '2026-11-27T12:15:00.305+02:00',
+      '2026-11-27T12:15:00+0200',
+      '2026-11-27T10:15:00.123456',
+      '2026-11-27',
+      'yesterday',
+      '2026-11-27T10:15:00 02:00',
+    ];
+
+    for (const name of ['created_at_min', 'created_at_max', 'updated_at_min', 'updated_at_max']) {
+      expect(times.map(takes(name)), name).toEqual([true, true, true, true, true, false, false]);
+    }
+    expect([true, false, 1, 0, 'True', 'FALSE', '1', 'yes', 2].map(takes('active'))).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect(document.info.description).toContain(
+      '`Drafts` is the resource name of draft shipments: the reference’s developer pages do not name it, and the `resource_name` enum of its own OpenAPI document does.',
+    );
+  });
 });
 
 describe('clients that know only an OpenAPI document', () => {
@@ -757,5 +805,28 @@ describe('clients that know only an OpenAPI document', () => {
 
   it('the document the compatible API serves, which its answers match', async () => {
     await walkThrough((await api(sandbox().endpoint, undefined, 'GET', `${base}/openapi.json`)).json);
+  });
+
+  it('the document the compatible API serves lets its clients send a date alone, times as PHP and Python write them, active as 1 or True, and a PUT without a body', async () => {
+    const { account, create } = await compatibleAccount();
+    const webhook = await create();
+    const reference = await loadOpenApi(
+      (await api(sandbox().endpoint, undefined, 'GET', `${base}/openapi.json`)).json,
+    );
+    const client = reference.client(sandbox().endpoint, {
+      user: apiKeyId(account.apiKey),
+      password: account.apiKey,
+    });
+    const listed = async (query: Record<string, string | number | boolean>) =>
+      (await client.call<Webhook[]>('webhooks_get', { query })).body;
+
+    expect(await listed({ created_at_min: webhook.created_at.slice(0, 10), active: 1 })).toEqual([webhook]);
+    expect(await listed({ created_at_min: webhook.created_at.slice(0, 19), active: 'True' })).toEqual([
+      webhook,
+    ]);
+    expect(await listed({ updated_at_max: '2026-01-01T00:00:00+0200', active: true })).toEqual([]);
+    expect(await listed({ active: 0 })).toEqual([]);
+    await expect(listed({ active: 'yes' })).rejects.toThrow(UndocumentedRequest);
+    expect((await client.call('webhook_update', { path: { id: webhook.id } })).body).toEqual(webhook);
   });
 });
