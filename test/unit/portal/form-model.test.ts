@@ -356,7 +356,9 @@ describe('the subscription form’s model: the JWT (Shipmondo) format', () => {
     expect(jwtKeyField(typed, undefined)).toBeUndefined();
     expect(jwtKeyField({ ...typed, format: 'jwt' }, undefined)).toEqual({
       required: true,
-      hint: expect.stringMatching(/at least 32 bytes.*verification request signed with it and must answer 200/),
+      hint: expect.stringMatching(
+        /at least 32 bytes.*verification request signed with it and must answer 200/,
+      ),
     });
   });
 
