@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PortalSigningKeys } from '#core/accounts/portal-signing-key.ts';
 import { signPortalToken } from '#core/accounts/portal-token.ts';
 import { documentClient } from '#core/aws/dynamodb.ts';
-import { launchChromium } from '../../portal/chromium.ts';
+import { chromiumPath, launchChromium } from '../../portal/chromium.ts';
 import { credentials } from '../support/clients.ts';
 import { eventually } from '../support/eventually.ts';
 import { type JwtReceiver, startJwtReceiver } from '../support/jwt-receiver.ts';
@@ -99,23 +99,33 @@ const activeElement = (on: Page = page) =>
   })()`);
 
 beforeAll(async () => {
-  // Launched first: without Chromium the walk fails at once, saying how to install it.
-  browser = await launchChromium();
+  // Looked for first: without Chromium the walk fails at once, saying how to install it.
+  chromiumPath();
   receiver = await startVerifyingReceiver();
   jwtReceiver = await startJwtReceiver();
-  sandbox = await startSandboxProcess([
-    '--memory',
-    '--port',
-    String(await freePort()),
-    '--retry-schedule',
-    '1s,1s',
-    '--quiet',
-  ]);
-  await sandbox.waitForOutput('Ready.');
+  // The browser and its page open while the sandbox starts. Both are waited for, even when one fails, so that
+  // afterAll stops whatever started.
+  const opening = (async () => {
+    browser = await launchChromium();
+    context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    page = await context.newPage();
+  })();
+  const starting = (async () => {
+    sandbox = await startSandboxProcess([
+      '--memory',
+      '--port',
+      String(await freePort()),
+      '--retry-schedule',
+      '1s,1s',
+      '--quiet',
+    ]);
+    await sandbox.waitForOutput('Ready.');
+  })();
+  for (const settled of await Promise.allSettled([opening, starting])) {
+    if (settled.status === 'rejected') throw settled.reason;
+  }
   link = (await sandbox.waitForOutput('Portal: ')).split('Portal: ')[1]?.trim() ?? '';
-  context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: sandbox.endpoint });
-  page = await context.newPage();
   page.on('console', (message) => {
     // Chrome logs every 4xx answer as an error; the walk provokes some (a refused create) on purpose.
     if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
@@ -604,45 +614,50 @@ describe('the portal, in a browser', () => {
     );
   });
 
-  it.each([
+  // The links' tests each open a browser context of their own and change nothing: they run at once.
+  it.concurrent.for([
     ['expired', 'This link has expired', /expired/gi],
     ['forged', 'This link is not valid', /not valid/gi],
-  ])('a %s link says so once, and reaches no data', { timeout: step }, async (kind, title, said) => {
-    // A genuine token that has expired is signed with the sandbox's own key (read from its table, as only the
-    // platform could); a forged one with any other key.
-    const dynamo = new DynamoDBClient({ endpoint: sandbox.endpoint, region: 'us-east-1', credentials });
-    const key =
-      kind === 'expired'
-        ? await new PortalSigningKeys(documentClient(dynamo), 'webhooks').existing()
-        : randomBytes(32);
-    dynamo.destroy();
-    if (key === undefined) throw new Error('The sandbox has no portal signing key');
-    const expiresAt = new Date(kind === 'expired' ? Date.now() - 60_000 : Date.now() + 3_600_000);
-    const token = signPortalToken({ accountId: 'demo', expiresAt }, key);
-    const fresh = await browser.newContext();
-    const other = await fresh.newPage();
-    const answered: number[] = [];
-    other.on('response', (response) => {
-      if (new URL(response.url()).pathname.startsWith('/v1/')) answered.push(response.status());
-    });
+  ] as const)(
+    'a %s link says so once, and reaches no data',
+    { timeout: step },
+    async ([kind, title, said], { expect }) => {
+      // A genuine token that has expired is signed with the sandbox's own key (read from its table, as only the
+      // platform could); a forged one with any other key.
+      const dynamo = new DynamoDBClient({ endpoint: sandbox.endpoint, region: 'us-east-1', credentials });
+      const key =
+        kind === 'expired'
+          ? await new PortalSigningKeys(documentClient(dynamo), 'webhooks').existing()
+          : randomBytes(32);
+      dynamo.destroy();
+      if (key === undefined) throw new Error('The sandbox has no portal signing key');
+      const expiresAt = new Date(kind === 'expired' ? Date.now() - 60_000 : Date.now() + 3_600_000);
+      const token = signPortalToken({ accountId: 'demo', expiresAt }, key);
+      const fresh = await browser.newContext();
+      const other = await fresh.newPage();
+      const answered: number[] = [];
+      other.on('response', (response) => {
+        if (new URL(response.url()).pathname.startsWith('/v1/')) answered.push(response.status());
+      });
 
-    await other.goto(`${sandbox.endpoint}/portal/#token=${token}`);
-    await heading(title, 1, other);
+      await other.goto(`${sandbox.endpoint}/portal/#token=${token}`);
+      await heading(title, 1, other);
 
-    expect((await other.locator('main').textContent())?.match(said)).toHaveLength(1);
-    expect(
-      await other
-        .getByText('To open the portal, ask the service that gave you this link for a new one.')
-        .isVisible(),
-    ).toBe(true);
-    expect(answered.length).toBeGreaterThan(0);
-    expect(answered.every((status) => status === 401)).toBe(true);
-    expect(await other.locator('li.card, li.delivery').count()).toBe(0);
-    await look(`15-link-${kind}`, other);
-    await fresh.close();
-  });
+      expect((await other.locator('main').textContent())?.match(said)).toHaveLength(1);
+      expect(
+        await other
+          .getByText('To open the portal, ask the service that gave you this link for a new one.')
+          .isVisible(),
+      ).toBe(true);
+      expect(answered.length).toBeGreaterThan(0);
+      expect(answered.every((status) => status === 401)).toBe(true);
+      expect(await other.locator('li.card, li.delivery').count()).toBe(0);
+      await look(`15-link-${kind}`, other);
+      await fresh.close();
+    },
+  );
 
-  it('without a link, says where to get one', { timeout: step }, async () => {
+  it.concurrent('without a link, says where to get one', { timeout: step }, async () => {
     const fresh = await browser.newContext();
     const other = await fresh.newPage();
     await other.goto(`${sandbox.endpoint}/portal/`);
