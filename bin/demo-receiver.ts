@@ -136,7 +136,8 @@ server.on('error', (error: NodeJS.ErrnoException) => {
 });
 server.listen(port, '127.0.0.1', () => {
   const { port: bound } = server.address() as { port: number };
+  const checks = [secret === '' ? [] : ['signatures'], jwtKey === '' ? [] : ['JWTs (JWT_KEY)']].flat();
   console.log(
-    `Receiving webhooks on http://127.0.0.1:${bound}${path ?? '/webhooks (or any other path)'}. Ctrl+C stops it.`,
+    `Receiving webhooks on http://127.0.0.1:${bound}${path ?? '/webhooks (or any other path)'}, verifying ${checks.join(' and ')}. Ctrl+C stops it.`,
   );
 });

@@ -16,15 +16,20 @@ const date = z.iso.date();
 /** A date-time's `+hhmm` offset (PHP's DATE_ISO8601), as its hours and minutes. */
 const compactOffset = /(T[\d:.]+[+-]\d{2})(\d{2})$/;
 const hasOffset = /(?:Z|[+-]\d{2}:\d{2})$/i;
+/**
+ * A `+` offset written raw in a URL, which a query string reads as a space (`...T10:15:00 02:00`): what else a
+ * space before an offset could mean, nothing does, so it is read as the `+` it was.
+ */
+const spacedOffset = /(T[\d:.]+) (\d{2}:?\d{2})$/;
 
 /**
  * A time bound as the instant it means, or undefined when it is none: a date alone is its midnight UTC, a
- * `+hhmm` offset is `+hh:mm`, and a date-time without an offset is UTC (Python's naive `isoformat()`; the
+ * `+hhmm` offset is `+hh:mm` (and a `+` sent unencoded, which arrives as a space, is a `+`), and a date-time without an offset is UTC (Python's naive `isoformat()`; the
  * platform's times are all UTC, and JavaScript would read it in the server's zone).
  */
 function instantOf(value: string): number | undefined {
   if (z.safeParse(date, value).success) return Date.parse(`${value}T00:00:00Z`);
-  const written = value.replace(compactOffset, '$1:$2');
+  const written = value.replace(spacedOffset, '$1+$2').replace(compactOffset, '$1:$2');
   if (!z.safeParse(dateTime, written).success) return undefined;
   return Date.parse(hasOffset.test(written) ? written : `${written}Z`);
 }

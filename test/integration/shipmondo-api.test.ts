@@ -374,6 +374,13 @@ describe('GET /api/public/v3/webhooks', () => {
     expect(await ids(`created_at_min=${written(webhook.created_at, 1, 120)}`)).toEqual([]);
     expect(await ids(`updated_at_max=${written(webhook.updated_at, 0, -90)}`)).toEqual([webhook.id]);
     expect(await ids(`updated_at_max=${written(webhook.updated_at, -1, -90, ':')}`)).toEqual([]);
+    // A `+` typed raw in a URL (curl, a browser's address bar) arrives as a space, and is still the offset.
+    const raw = decodeURIComponent(written(webhook.created_at, 0, 120, ':'));
+    expect(raw).toContain('+02:00');
+    expect(await ids(`created_at_min=${raw}`)).toEqual([webhook.id]);
+    expect(await ids(`created_at_min=${decodeURIComponent(written(webhook.created_at, 1, 120))}`)).toEqual(
+      [],
+    );
     for (const nonsense of [
       '2026-12-07T25:00:00',
       '2026-12-07T23:00:00%2B2500',

@@ -40,5 +40,5 @@ export async function verificationProblem(
     outcome.kind === 'response'
       ? `answered ${describeOutcome(outcome)}`
       : `could not be reached (${describeOutcome(outcome)})`;
-  return `did not take the verification request: the endpoint ${said}; it must answer 200 within ${verificationTimeoutMs / 1000} s`;
+  return `did not take the verification request: the endpoint ${said}; it must answer 200 (any 2xx) within ${verificationTimeoutMs / 1000} s`;
 }

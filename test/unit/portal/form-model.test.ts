@@ -423,7 +423,7 @@ describe('the subscription form’s model: the JWT (Shipmondo) format', () => {
       {
         field: 'url',
         message:
-          'did not take the verification request: the endpoint answered HTTP 500; it must answer 200 within 5 s',
+          'did not take the verification request: the endpoint answered HTTP 500; it must answer 200 (any 2xx) within 5 s',
       },
     ]);
 
@@ -432,7 +432,7 @@ describe('the subscription form’s model: the JWT (Shipmondo) format', () => {
     expect(errors).toEqual({
       jwt_key: ['must be at least 32 bytes (HS256 wants a key as long as its hash, RFC 7518)'],
       url: [
-        'did not take the verification request: the endpoint answered HTTP 500; it must answer 200 within 5 s',
+        'did not take the verification request: the endpoint answered HTTP 500; it must answer 200 (any 2xx) within 5 s',
       ],
     });
     expect(summaryOf(errors).map(({ field }) => field)).toEqual(['url', 'jwt_key']);
