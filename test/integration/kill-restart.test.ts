@@ -8,8 +8,13 @@ import { type ReceivedRequest, type Receiver, type Reply, startReceiver } from '
 import { type SandboxProcess, useSandboxProcesses } from '../support/sandbox-process.ts';
 
 /**
- * Issue 13's crash run at a size for CI: 90 order events to 3 subscriptions (270 deliveries), endpoints that
- * answer 500 at first and 200 later, and two kill -9 of the sandbox while webhooks are on the wire.
+ * The sandbox killed (kill -9) while it works, as a crash would kill it. Issue 13's crash run at a size for CI:
+ * 90 order events to 3 subscriptions (270 deliveries), endpoints that answer 500 at first and 200 later, and two
+ * kill -9 of the sandbox while webhooks are on the wire. And one webhook whose answer dies with the process.
+ *
+ * Each scenario has sandboxes, a data directory and receivers of its own, and each mostly waits out the main
+ * lane's 60 s visibility timeout for what a kill left in flight: they run at once, so the shorter one's wait
+ * passes within the longer one's.
  */
 const eventsBefore = 50;
 const eventsAfter = 40;
@@ -273,7 +278,7 @@ const requestsSoFar = () =>
     ]),
   );
 
-describe('a sandbox killed twice while endpoints fail', () => {
+describe.concurrent('a sandbox killed twice while endpoints fail', () => {
   it('loses no delivery and leaves every record succeeded, counting every request its endpoint got', async () => {
     // Arrange: the sandbox, three subscriptions, each to an endpoint that answers 500 for now.
     // The breaker off: here every delivery must be tried while the endpoints fail, so that kills cut attempts
@@ -399,4 +404,63 @@ describe('a sandbox killed twice while endpoints fail', () => {
       unverified: 0,
     });
   }, 290_000);
+});
+
+describe.concurrent('a crash between the POST and the record', () => {
+  const inFlightSandboxes = useSandboxProcesses('crash-recovery-');
+  let receiver: Receiver | undefined;
+
+  afterAll(async () => {
+    await receiver?.close();
+  });
+
+  it('loses nothing: the webhook comes again, with the same webhook-id, and both requests are on record', async () => {
+    const args = await inFlightSandboxes.args('--quiet');
+    let answered = false;
+    // The first POST gets no answer: the sandbox is killed while it waits, after the endpoint saw the webhook.
+    receiver = await startReceiver(() => (answered ? { status: 200 } : { status: 200, delayMs: 60_000 }));
+    const first = await inFlightSandboxes.start(args);
+    const created = await api(first.endpoint, first.apiKey, 'POST', '/v1/webhooks', {
+      name: 'Orders',
+      url: receiver.url,
+      events: ['order.*'],
+    });
+    const { secret, id } = created.json as { secret: string; id: string };
+
+    await awsClients(first.endpoint).eventBridge.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: first.eventBus,
+            Source: 'shipping.orders',
+            DetailType: 'order.status_updated',
+            Detail: JSON.stringify(orderStatusUpdated('demo', 'ord_in_flight')),
+          },
+        ],
+      }),
+    );
+    const seen = await receiver.next();
+    await first.kill();
+    answered = true;
+
+    const second = await inFlightSandboxes.start(args);
+    // The message was in flight: SQS hands it back after the main lane's visibility timeout (60 s).
+    const again = await receiver.next(80_000);
+    const deliveryId = seen.headers['webhook-id'] as string;
+    const record = await eventually(async () => {
+      const answer = await api(second.endpoint, second.apiKey, 'GET', `/v1/deliveries/${deliveryId}`);
+      return answer.status === 200 && answer.json?.status === 'succeeded' ? answer.json : undefined;
+    }, 'the delivery record');
+
+    expect(again.headers['webhook-id']).toBe(deliveryId);
+    expect(new Webhook(secret).verify(again.body, again.headers as Record<string, string>)).toMatchObject({
+      data: { id: 'ord_in_flight' },
+    });
+    // Two requests left, so two attempts are on record: the one whose answer died with the process, as such.
+    expect(record).toMatchObject({
+      webhook_id: id,
+      attempt_count: 2,
+      attempts: [{ error: 'outcome_unknown', latency_ms: null }, { status_code: 200 }],
+    });
+  }, 130_000);
 });
