@@ -10,6 +10,19 @@ export const formatDateTime = (iso: string | Date) => dateTime.format(new Date(i
 /** An hour of the day, e.g. "10:00". */
 export const formatTime = (moment: Date) => time.format(moment);
 
+/** A moment written the ISO way in the platform's words (`2026-12-07T09:00:00.000Z`), with or without seconds. */
+const isoMoment = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})/g;
+
+/**
+ * A sentence of the platform's (a subscription's `disabled_reason`) as people read it: the moments in it
+ * written as the portal writes them elsewhere, and ended with a full stop, so that the portal's next sentence
+ * does not run into it.
+ */
+export function platformSentence(text: string): string {
+  const sentence = text.trim().replace(isoMoment, (iso) => formatDateTime(iso));
+  return sentence === '' || /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
+}
+
 /** How long ago (or until), e.g. "2 minutes ago". */
 export function formatRelative(iso: string, now = Date.now()): string {
   const seconds = Math.round((Date.parse(iso) - now) / 1000);

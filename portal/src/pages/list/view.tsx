@@ -9,7 +9,7 @@ import {
   useLoaded,
   useNotice,
 } from '../../components/ui.tsx';
-import { statusLabel } from '../../format.ts';
+import { platformSentence, statusLabel } from '../../format.ts';
 import { href } from '../../router.ts';
 import type { Session } from '../../session.ts';
 import {
@@ -86,7 +86,7 @@ export function SubscriptionListPage({ session }: { session: Session }) {
                 <dd>
                   <Badge tone={subscription.status}>{statusLabel[subscription.status]}</Badge>
                   {subscription.disabled_reason ? (
-                    <span class="hint"> {subscription.disabled_reason}</span>
+                    <span class="hint"> {platformSentence(subscription.disabled_reason)}</span>
                   ) : null}
                 </dd>
                 <dt>Last delivery</dt>

@@ -11,7 +11,13 @@ import {
   useLoaded,
   useNotice,
 } from '../../components/ui.tsx';
-import { formatDateTime, orderingLabel, payloadFormatLabel, statusLabel } from '../../format.ts';
+import {
+  formatDateTime,
+  orderingLabel,
+  payloadFormatLabel,
+  platformSentence,
+  statusLabel,
+} from '../../format.ts';
 import { href, navigate } from '../../router.ts';
 import type { Session } from '../../session.ts';
 import { DeliveryList, RecoverForm } from './deliveries.tsx';
@@ -195,8 +201,8 @@ export function SubscriptionPage({ id, session }: { id: string; session: Session
           <h2>Deliveries are stopped</h2>
           <p>
             The platform disabled this subscription
-            {current.disabled_reason ? `: ${current.disabled_reason}` : '.'} Fix the endpoint, then re-enable
-            it.
+            {current.disabled_reason ? `: ${platformSentence(current.disabled_reason)}` : '.'} Fix the
+            endpoint, then re-enable it.
           </p>
           <ActionButton
             variant="primary"
