@@ -10,6 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { parseOptionsAndArguments, usageError } from '../bin/cli.ts';
 
 const run = promisify(execFile);
 
@@ -27,15 +28,14 @@ const sections = {
 } as const;
 type Section = keyof typeof sections;
 
-const asked = process.argv.slice(2);
+const usage = `Usage: npm run bench [-- section ...]
+Sections: ${Object.keys(sections).join(', ')}.
+With no section named, every one runs and BENCHMARKS.md is rewritten; with some, they are only printed.
+  BENCH_RUNS=N   runs each measurement N times (the figures are medians)
+  -h, --help     this text`;
+const { positionals: asked } = parseOptionsAndArguments({}, usage);
 const unknown = asked.filter((name) => !Object.hasOwn(sections, name));
-if (unknown.length > 0) {
-  console.error(
-    `Usage: npm run bench [-- ${Object.keys(sections).join(' | ')} ...]\n` +
-      'With no section named, every one runs and BENCHMARKS.md is rewritten; with some, they are only printed.',
-  );
-  process.exit(asked.includes('--help') || asked.includes('-h') ? 0 : 2);
-}
+if (unknown.length > 0) usageError(`Unknown section '${unknown[0]}'`, usage);
 const chosen = (asked.length === 0 ? Object.keys(sections) : asked) as Section[];
 const write = asked.length === 0;
 

@@ -3,6 +3,7 @@
  * ends (the message, the usage text, exit 2) as opposed to a failure at run time (one line, exit 1).
  */
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { parseFailure } from './operator-cli.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 const help = { help: { type: 'boolean', short: 'h', default: false } } as const;
@@ -22,17 +23,36 @@ export function usageError(message: string, usage: string): never {
  * `--help` prints the usage text and exits 0; a command line that does not parse is a usage error.
  */
 export function parseOptions<const T extends Options>(options: T, usage: string): Values<T> {
-  let values: Values<T>;
+  return parseCommandLine(options, usage, false).values;
+}
+
+/**
+ * As {@link parseOptions}, for a script that also takes arguments (names, not options): they are returned
+ * in order, for the script to check.
+ */
+export function parseOptionsAndArguments<const T extends Options>(
+  options: T,
+  usage: string,
+): { values: Values<T>; positionals: string[] } {
+  return parseCommandLine(options, usage, true);
+}
+
+function parseCommandLine<const T extends Options>(options: T, usage: string, allowPositionals: boolean) {
+  let parsed: { values: Values<T>; positionals: string[] };
   try {
-    values = parseArgs({ options: { ...options, ...help }, strict: true }).values as Values<T>;
+    parsed = parseArgs({ options: { ...options, ...help }, strict: true, allowPositionals }) as {
+      values: Values<T>;
+      positionals: string[];
+    };
   } catch (error) {
-    usageError((error as Error).message, usage);
+    // Its first sentence: the advice after it, about `--` before a name that starts with -, is not this case.
+    usageError(parseFailure(error), usage);
   }
-  if ((values as { help: boolean }).help) {
+  if ((parsed.values as { help: boolean }).help) {
     console.log(usage);
     process.exit(0);
   }
-  return values;
+  return parsed;
 }
 
 /** The option's value as a whole number from min to max, or a usage error that names the option. */

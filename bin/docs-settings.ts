@@ -13,6 +13,7 @@ import {
   showSetting,
 } from '../functions/core/settings.ts';
 import { propTypeOf } from '../lib/setting-props.ts';
+import { parseOptions } from './cli.ts';
 
 export const readmePath = fileURLToPath(new URL('../README.md', import.meta.url));
 
@@ -72,6 +73,13 @@ export function withSettingsTable(readme: string): string {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  parseOptions(
+    {},
+    `Usage: npm run docs:settings
+Rewrites README's table of settings (between its settings:begin and settings:end markers) from
+functions/core/settings.ts; a test fails while the table is not what this writes.
+  -h, --help   this text`,
+  );
   const readme = await readFile(readmePath, 'utf8');
   const written = withSettingsTable(readme);
   await writeFile(readmePath, written);

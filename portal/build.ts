@@ -2,15 +2,14 @@
  * Builds the portal (portal/src) into a folder the API function serves: `index.html` and `assets/` with
  * content-hashed names. `npm run build:portal` builds into portal/dist/; the sandbox builds it when it starts;
  * the CDK app builds it next to the API function's bundle (`--out-dir <bundle>/portal`).
- *
- * Usage: tsx portal/build.ts [--out-dir DIR]
+ * `npm run build:portal -- --help` says how.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { parseOptions } from '../bin/cli.ts';
 
 const portalRoot = dirname(fileURLToPath(import.meta.url));
 
@@ -93,7 +92,11 @@ export async function buildPortal(outDir: string = defaultPortalOutDir): Promise
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { values } = parseArgs({ options: { 'out-dir': { type: 'string' } }, strict: true });
+  const usage = `Usage: npm run build:portal -- [options]
+Builds the portal (portal/src) into index.html and assets/, as npm start does when it starts.
+  --out-dir DIR   where to write it (default portal/dist)
+  -h, --help      this text`;
+  const values = parseOptions({ 'out-dir': { type: 'string' } }, usage);
   const outDir = resolve(values['out-dir'] ?? defaultPortalOutDir);
   const { files } = await buildPortal(outDir);
   console.log(`Portal built in ${outDir}: ${files.join(', ')}`);
