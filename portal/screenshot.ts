@@ -1,26 +1,33 @@
 /**
- * `npm run portal:screenshot`: the README's picture of the portal (docs/portal.png), taken as a user would see
- * it. It starts a sandbox in memory, subscribes a local receiver to order events, publishes a few (one of which
- * the receiver refuses three times, so that it fails), opens the portal link in headless Chromium and takes
- * the subscription's page with the failed delivery's attempts open.
- *
- * Usage: tsx portal/screenshot.ts [--out FILE]
+ * `npm run portal:screenshot`: the README's picture of the portal, taken as a user would see it. It starts a
+ * sandbox in memory, subscribes a local receiver to order events, publishes a few (one of which the receiver
+ * refuses three times, so that it fails), opens the portal link in headless Chromium and takes the
+ * subscription's page with the failed delivery's attempts open. It writes to test-output/ unless told where:
+ * README's picture, docs/portal.png, is tracked, and is rewritten only when asked for by name.
  */
 import { once } from 'node:events';
+import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { parseOptions } from '../bin/cli.ts';
 import { type DemoEventType, demoEvent } from '../bin/demo-events.ts';
 import { startSandbox } from '../sandbox/sandbox.ts';
 import { buildPortal } from './build.ts';
 import { launchChromium } from './chromium.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const { values } = parseArgs({ options: { out: { type: 'string' } }, strict: true });
-const out = resolve(values.out ?? join(root, 'docs', 'portal.png'));
+const usage = `Usage: npm run portal:screenshot -- [options]
+Takes the picture of the portal that README shows: a sandbox in memory, a few order events (one failing),
+a subscription's page in headless Chromium.
+  --out FILE   where to write the PNG (default test-output/portal.png); --out docs/portal.png
+               replaces README's picture
+  -h, --help   this text`;
+const values = parseOptions({ out: { type: 'string' } }, usage);
+const out = resolve(values.out ?? join(root, 'test-output', 'portal.png'));
+await mkdir(dirname(out), { recursive: true });
 
 await buildPortal();
 const sandbox = await startSandbox({ port: 0, retrySchedule: [1, 1], logLevel: 'SILENT' });
