@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { contentFilterProblem } from '#core/subscriptions/content-filter.ts';
 import { ApiError } from '../../../portal/src/api.ts';
 import {
   bodyOf,
@@ -278,6 +279,26 @@ describe('the subscription form’s model: what a refusal shows', () => {
       filter: ['data.status: must be an array'],
       form: ['metadata.team: is too long', 'is not JSON'],
     });
+  });
+
+  it('leaves out the parser’s location that ends a content filter’s refusal, keeping its reason', () => {
+    // The platform's own words for a filter it refuses, location and all (`...; line: 1, column: 20]`).
+    const refused = contentFilterProblem({ data: { status: 'x' } }) ?? '';
+    const reason = 'Event pattern is not valid. Reason: "status" must be an object or an array';
+    expect(refused).toMatch(
+      /^Event pattern is not valid\. Reason: .+\n at \[Source: \(String\).+; line: 1, column: 20\]$/,
+    );
+
+    expect(
+      errorsFrom([
+        { field: 'filter', message: refused },
+        {
+          field: 'filter.data',
+          message: `${reason} at [Source: (String)"{]"[truncated 3 chars]; line: 2, column: 1]`,
+        },
+        { field: 'filter', message: 'must be an object' },
+      ]),
+    ).toEqual({ filter: [reason, `data: ${reason}`, 'must be an object'] });
   });
 
   it('shows a 422’s field errors beside the portal’s own, which say better what it could not read', () => {

@@ -112,8 +112,16 @@ export const formTitle = (editing: boolean, before: Values | undefined): string 
 export type Errors = Partial<Record<Field | 'form', string[]>>;
 
 /**
+ * Where a JSON parser found a problem, as EventBridge's words for a content filter end
+ * (`\n at [Source: (String)"..."; line: 1, column: 20]`): it quotes the filter as the API wrote it again, on
+ * one line, rather than as it was typed, so its line and column point nowhere a person can look.
+ */
+const parserLocation = /\s*\bat \[Source: [\s\S]*\]\s*$/;
+
+/**
  * The API's errors by field: `headers.X-Team` goes to the headers field as `X-Team: ...`; one about a field
- * the form does not have goes to the form as a whole, named, and one about the whole body unnamed.
+ * the form does not have goes to the form as a whole, named, and one about the whole body unnamed. A parser's
+ * location at the end of a message is left out.
  */
 export function errorsFrom(list: readonly FieldError[]): Errors {
   const errors: Errors = {};
@@ -121,7 +129,8 @@ export function errorsFrom(list: readonly FieldError[]): Errors {
     const [head = '', ...rest] = field.split('.');
     const key: Field | 'form' = (fields as readonly string[]).includes(head) ? (head as Field) : 'form';
     const where = key === 'form' ? (field === 'body' ? '' : field) : rest.join('.');
-    errors[key] = [...(errors[key] ?? []), where === '' ? message : `${where}: ${message}`];
+    const words = message.replace(parserLocation, '');
+    errors[key] = [...(errors[key] ?? []), where === '' ? words : `${where}: ${words}`];
   }
   return errors;
 }
