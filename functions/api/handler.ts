@@ -30,6 +30,7 @@ import { catalogRoutes } from './catalog-routes.ts';
 import { deliveryRoutes } from './delivery-routes.ts';
 import { portalFilesFrom, portalPageRoutes } from './portal-page-routes.ts';
 import { portalSessionRoutes } from './portal-session-routes.ts';
+import { rootRoutes } from './root-routes.ts';
 import { shipmondoBasePath, shipmondoErrorStyle } from './shipmondo-errors.ts';
 import { type ShipmondoRoutesDependencies, shipmondoRoutes } from './shipmondo-routes.ts';
 import { type WebhookRoutesDependencies, webhookRoutes } from './webhook-routes.ts';
@@ -102,6 +103,7 @@ const api = createApi(
     ...portalSessionRoutes({ signingKey: () => portalSigningKeys.current(), now: () => new Date() }),
     ...catalogRoutes(),
     ...portalPageRoutes(portalFiles),
+    ...rootRoutes(),
   ],
   {
     idempotency: new IdempotencyStore(db, env.TABLE_NAME),

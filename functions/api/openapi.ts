@@ -31,6 +31,7 @@ import {
 } from './openapi-parts.ts';
 import { portalPaths, portalSchemas } from './openapi-portal-paths.ts';
 import { eventTypeListSchema, testEventAcceptedSchema } from './response-schemas.ts';
+import { apiIndexSchema } from './root-routes.ts';
 import {
   subscriptionIdPattern,
   subscriptionViewSchema,
@@ -416,6 +417,20 @@ function webhookPaths() {
 
 function catalogPaths() {
   return {
+    '/': {
+      get: operation(
+        {
+          operationId: 'getApiIndex',
+          summary: 'Where things are: the portal, this document, the event catalog, the compatible API',
+          description:
+            'For whoever opens the API\u2019s address. JSON for browsers too (they show it): the portal needs a link that only an API key can make, so a redirect there would open a page with no account to show. Links are absolute when the request\u2019s host is a plain host name, else paths.',
+          responses: {
+            '200': { description: 'The links', headers: everyAnswer, content: jsonContent(ref('ApiIndex')) },
+          },
+        },
+        { public: true },
+      ),
+    },
     '/v1/event-types': {
       get: operation(
         {
@@ -572,6 +587,7 @@ function components() {
       },
       TestEventAccepted: jsonSchema(testEventAcceptedSchema, 'output'),
       EventTypeList: jsonSchema(eventTypeListSchema, 'output'),
+      ApiIndex: jsonSchema(apiIndexSchema, 'output'),
       Problem: {
         type: 'object',
         required: ['type', 'title', 'status', 'detail'],

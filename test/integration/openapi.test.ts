@@ -11,6 +11,7 @@ import { catalogRoutes } from '../../functions/api/catalog-routes.ts';
 import { type DeliveryRoutesDependencies, deliveryRoutes } from '../../functions/api/delivery-routes.ts';
 import { portalPageRoutes } from '../../functions/api/portal-page-routes.ts';
 import { portalSessionRoutes } from '../../functions/api/portal-session-routes.ts';
+import { rootRoutes } from '../../functions/api/root-routes.ts';
 import { type WebhookRoutesDependencies, webhookRoutes } from '../../functions/api/webhook-routes.ts';
 import { apiKeyId } from '../../functions/core/accounts/api-key-store.ts';
 import type { PortalSessionPorts } from '../../functions/core/accounts/portal-session.ts';
@@ -109,6 +110,7 @@ describe('GET /v1/openapi.json', () => {
       ...portalSessionRoutes(deps as unknown as PortalSessionPorts),
       ...catalogRoutes(),
       ...portalPageRoutes(unused),
+      ...rootRoutes(),
     ].map((route) => `${route.method} ${route.path}`);
     const documented = Object.entries(document.paths).flatMap(([path, item]) =>
       Object.keys(item)
@@ -224,12 +226,13 @@ describe('GET /v1/openapi.json', () => {
         await api(sandbox().endpoint, token, 'GET', '/v1/webhooks', undefined, { 'hookbridge-portal': '1' }),
       ],
       ['/v1/webhooks', 'get', await api(sandbox().endpoint, token, 'GET', '/v1/webhooks')],
+      ['/', 'get', await api(sandbox().endpoint, undefined, 'GET', '/')],
     );
 
     for (const [path, method, answer] of answers) expectDocumented(path, method, answer);
     expect(answers.map(([, , answer]) => answer.status)).toEqual([
       201, 422, 200, 422, 401, 200, 200, 412, 200, 202, 200, 404, 422, 405, 415, 400, 413, 422, 200, 404, 200,
-      422, 202, 202, 422, 201, 422, 403, 200, 401,
+      422, 202, 202, 422, 201, 422, 403, 200, 401, 200,
     ]);
   });
 
