@@ -6,8 +6,15 @@ import { apiKeyId } from '../functions/core/accounts/api-key-store.ts';
 import { SettingError } from '../functions/core/settings.ts';
 import { buildPortal } from '../portal/build.ts';
 import { DataDirInUseError } from '../sandbox/data-dir-lock.ts';
+import { optionsLine } from '../sandbox/options-line.ts';
 import { startSandbox } from '../sandbox/sandbox.ts';
-import { durationsNote, settingOptions, settingsFromFlags, settingsUsage } from '../sandbox/setting-flags.ts';
+import {
+  durationsNote,
+  settingFlagsInEffect,
+  settingOptions,
+  settingsFromFlags,
+  settingsUsage,
+} from '../sandbox/setting-flags.ts';
 import { parseOptions, usageError, wholeNumber } from './cli.ts';
 
 const usage = `Usage: npm start -- [options]
@@ -25,18 +32,15 @@ Settings (README: Settings, with their bounds):
 ${settingsUsage(28)}
 ${durationsNote}`;
 
-const values = parseOptions(
-  {
-    port: { type: 'string', default: '4566' },
-    memory: { type: 'boolean', default: false },
-    'data-dir': { type: 'string', default: '.sandbox' },
-    'api-key': { type: 'string' },
-    'block-private-targets': { type: 'boolean', default: false },
-    quiet: { type: 'boolean', default: false },
-    ...settingOptions,
-  },
-  usage,
-);
+const sandboxOptions = {
+  port: { type: 'string', default: '4566' },
+  memory: { type: 'boolean', default: false },
+  'data-dir': { type: 'string', default: '.sandbox' },
+  'api-key': { type: 'string' },
+  'block-private-targets': { type: 'boolean', default: false },
+  quiet: { type: 'boolean', default: false },
+} as const;
+const values = parseOptions({ ...sandboxOptions, ...settingOptions }, usage);
 if (values.memory && process.argv.includes('--data-dir')) {
   usageError('--memory keeps nothing on disk: give --memory or --data-dir DIR, not both', usage);
 }
@@ -101,6 +105,8 @@ if (undeliverable > 0) {
   );
 }
 console.log(`Portal: ${await portalLink(sandbox.endpoint, sandbox.apiKey)}`);
+// The key is not repeated: it has its own line above.
+console.log(optionsLine(sandboxOptions, values, settingFlagsInEffect(settings), ['api-key']));
 console.log('Ready. Ctrl+C stops the sandbox.');
 
 let stopping = false;

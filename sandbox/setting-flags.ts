@@ -66,3 +66,17 @@ export function settingsFromFlags(values: Partial<Record<SettingFlag, string>>):
   };
   return Object.fromEntries(settingNames.flatMap(given)) as Partial<SettingValues>;
 }
+
+/**
+ * The settings given that differ from their defaults, as flags written the way the usage text writes them
+ * (`--retry-schedule 1s,5s`, `--disable-after 3s`), in the table's order: what the startup banner lists.
+ */
+export function settingFlagsInEffect(given: Partial<SettingValues>): string[] {
+  const flagOf = <N extends SettingName>(name: N) => {
+    const value = given[name];
+    if (value === undefined) return [];
+    const shown = showSetting(name, value);
+    return shown === showSetting(name, settingOf(name).default) ? [] : [`--${settings[name].flag} ${shown}`];
+  };
+  return settingNames.flatMap(flagOf);
+}
