@@ -5,6 +5,7 @@ import {
   latestOutcome,
   listShows,
   refreshes,
+  shortId,
   subscriptionsPath,
   withLatest,
   withMoreRows,
@@ -15,6 +16,12 @@ const orders = subscriptionView({ id: 'sub_01jdw3k5v8q2m4n6p8r0s2t4v6', name: 'O
 const shipments = subscriptionView({ id: 'sub_01jdw3k5v8q2m4n6p8r0s2t4v7', name: 'Shipments' });
 
 describe('the subscription list’s model', () => {
+  it('tells apart two subscriptions of the same name by the ends of their ids', () => {
+    expect(shortId(orders.id)).toBe('…s2t4v6');
+    expect(shortId(shipments.id)).toBe('…s2t4v7');
+    expect(shortId('sub_123')).toBe('sub_123');
+  });
+
   it('asks for 20 subscriptions, then for those after the cursor, encoded', () => {
     expect(subscriptionsPath()).toBe('/v1/webhooks?limit=20');
     expect(subscriptionsPath('a+b/c=')).toBe('/v1/webhooks?limit=20&cursor=a%2Bb%2Fc%3D');

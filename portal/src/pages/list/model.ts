@@ -16,6 +16,16 @@ export interface More {
   readonly cursor: string | null;
 }
 
+/** How many of an id's last characters a card shows: enough to tell apart two subscriptions of the same name. */
+const shownIdLength = 6;
+
+/**
+ * A subscription's id as its card shows it: its last characters (the random end of the id, where two ids
+ * differ), with an ellipsis for the rest.
+ */
+export const shortId = (id: string): string =>
+  id.length <= shownIdLength + 1 ? id : `…${id.slice(-shownIdLength)}`;
+
 /** The address of the first page of subscriptions, or of the page at `cursor`. */
 export function subscriptionsPath(cursor: string | null = null): string {
   return cursor === null

@@ -19,6 +19,7 @@ import {
   type More,
   type Row,
   refreshes,
+  shortId,
   subscriptionsPath,
   withLatest,
   withMoreRows,
@@ -76,6 +77,14 @@ export function SubscriptionListPage({ session }: { session: Session }) {
                 <a href={href.subscription(subscription.id)}>{subscription.name}</a>
               </h2>
               <dl class="facts">
+                <dt>Id</dt>
+                <dd>
+                  {/* The end of the id, seen; all of it for a pointer (title) and for a screen reader. */}
+                  <code title={subscription.id} aria-hidden="true">
+                    {shortId(subscription.id)}
+                  </code>
+                  <span class="visually-hidden">{subscription.id}</span>
+                </dd>
                 <dt>Endpoint</dt>
                 <dd>
                   <code class="url">{subscription.url}</code>

@@ -51,6 +51,10 @@ function Details({ subscription }: { subscription: Subscription }) {
   const compatible = compatibleWords(subscription);
   return (
     <dl class="facts">
+      <dt>Id</dt>
+      <dd>
+        <code>{subscription.id}</code>
+      </dd>
       <dt>Endpoint</dt>
       <dd>
         <code class="url">{subscription.url}</code>
