@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { portalRefusals } from '#core/accounts/portal-access.ts';
 import {
   expiredLink,
+  isOnThisMachine,
   msUntilExpiry,
   refusedLink,
   showsDetail,
@@ -52,5 +53,13 @@ describe('the link problem page’s model', () => {
   it('sets no timer for a link without an expiry, or one that looks expired already', () => {
     expect(msUntilExpiry({ ...link, expiresAt: undefined }, before.getTime())).toBeUndefined();
     expect(msUntilExpiry(link, Date.parse('2026-11-27T11:00:00Z'))).toBeUndefined();
+  });
+
+  it('tells a portal opened from this machine (the sandbox) from one opened from a deployment', () => {
+    for (const local of ['localhost', '127.0.0.1', '127.1.2.3', '[::1]'])
+      expect(isOnThisMachine(local)).toBe(true);
+    for (const remote of ['portal.example.com', '10.0.0.1', '127.example.com', 'localhost.example.com']) {
+      expect(isOnThisMachine(remote)).toBe(false);
+    }
   });
 });

@@ -20,6 +20,19 @@ export const problemCauses = {
     'A portal link works only whole, exactly as it was given: one cut short or changed on the way does not open the portal.',
 } as const;
 
+/**
+ * Whether the portal is opened from this machine (`localhost`, `127.x.x.x`, `[::1]`): most likely the sandbox of
+ * a developer, who gets links from `npm start` rather than from a service. A deployed portal never is.
+ */
+export function isOnThisMachine(hostname: string): boolean {
+  return (
+    hostname === 'localhost' ||
+    hostname === '[::1]' ||
+    hostname === '::1' ||
+    /^127(\.\d{1,3}){3}$/.test(hostname)
+  );
+}
+
 /** The problem the API's refusal of the link's token (its `detail`) means: expired, or not valid. */
 export function refusedLink(link: Link, detail: string, now = new Date()): LinkProblem {
   return { kind: hasExpired(link, now) || /expired/i.test(detail) ? 'expired' : 'invalid', detail };

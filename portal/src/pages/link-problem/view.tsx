@@ -1,10 +1,12 @@
 import { PageHeading } from '../../components/ui.tsx';
-import { type LinkProblem, problemCauses, problemTitles, showsDetail } from './model.ts';
+import { isOnThisMachine, type LinkProblem, problemCauses, problemTitles, showsDetail } from './model.ts';
 
 /**
  * The page for a link that cannot open the portal. It shows nothing of any account: the portal has no data
  * without a token the API accepts. The title says what is wrong, once; the page then says what to do. The
- * API's own words are shown only when they say something else (a link opened from another site, say).
+ * API's own words are shown only when they say something else (a link opened from another site, say). Opened
+ * from this machine, it also says where the sandbox prints a link, for the developer who runs it: there is no
+ * service to ask then.
  */
 export function LinkProblemPage({ problem }: { problem: LinkProblem }) {
   return (
@@ -22,6 +24,12 @@ export function LinkProblemPage({ problem }: { problem: LinkProblem }) {
           {showsDetail(problem) ? <p class="hint">The platform said: {problem.detail}</p> : null}
         </>
       )}
+      {isOnThisMachine(location.hostname) ? (
+        <p class="hint">
+          Running the sandbox on this machine? Open the link that <code>npm start</code> prints after
+          “Portal:”; it works for a day, and each start prints a new one.
+        </p>
+      ) : null}
     </div>
   );
 }
