@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -14,11 +15,23 @@ import { freePort } from '../support/sandbox-process.ts';
 const projectRoot = fileURLToPath(new URL('../..', import.meta.url));
 const stackTrace = /^\s+at /m;
 
-type Script = 'publish-event' | 'demo-receiver' | 'sandbox';
+/** A script of bin/ by its name, or any other file by its path from the project root. */
+type Script = 'publish-event' | 'demo-receiver' | 'sandbox' | `${string}.ts`;
+
+const fileOf = (script: Script) => (script.endsWith('.ts') ? script : `bin/${script}.ts`);
+
+/** The npm scripts that run a file of ours, with that file (the others run other tools: cdk, biome, tsc, vitest). */
+const ourNpmScripts = Object.entries(
+  (JSON.parse(readFileSync(`${projectRoot}/package.json`, 'utf8')) as { scripts: Record<string, string> })
+    .scripts,
+).flatMap(([name, command]) => {
+  const file = /^tsx (\S+\.ts)$/.exec(command)?.[1] as `${string}.ts` | undefined;
+  return file === undefined ? [] : [[name, file] as const];
+});
 
 function spawnScript(script: Script, args: string[], env: Record<string, string> = {}): ChildProcess {
   const { WEBHOOK_SECRET: _inherited, ...inherited } = process.env;
-  return spawn(process.execPath, ['--import', 'tsx', `bin/${script}.ts`, ...args], {
+  return spawn(process.execPath, ['--import', 'tsx', fileOf(script), ...args], {
     cwd: projectRoot,
     env: { ...inherited, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -122,18 +135,34 @@ async function startReceiverScript(secret: string) {
 }
 
 describe('the demo scripts on the command line', () => {
-  it.each([
-    ['publish-event', 'Usage: npm run demo:publish'],
-    ['demo-receiver', 'Usage: WEBHOOK_SECRET=whsec_... npm run demo:receiver'],
-    ['sandbox', 'Usage: npm start'],
-  ] as const)('bin/%s.ts --help prints its usage and exits 0', async (script, usage) => {
-    const { code, stdout, stderr } = await run(script, ['--help']);
-
-    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    expect(stdout.startsWith(usage)).toBe(true);
-    expect(stdout).toContain('--help');
-    expect(stdout).not.toMatch(stackTrace);
+  it('every npm script that runs a file of ours is checked below', () => {
+    expect(ourNpmScripts.map(([name]) => name).sort()).toEqual([
+      'bench',
+      'build:portal',
+      'demo:publish',
+      'demo:receiver',
+      'docs:settings',
+      'keys',
+      'portal:screenshot',
+      'seal-secrets',
+      'start',
+    ]);
   });
+
+  // Side by side: each is a process of its own that mostly waits on loading its modules.
+  it.concurrent.for(ourNpmScripts)(
+    'npm run %s -- --help prints its usage and exits 0',
+    async ([name, file], { expect }) => {
+      const { code, stdout, stderr } = await run(file, ['--help']);
+
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+      const command = name === 'start' ? 'npm start' : `npm run ${name}`;
+      // The command as a user types it, after any variable it needs (demo:receiver's WEBHOOK_SECRET=...).
+      expect(stdout.split('\n')[0]).toMatch(new RegExp(`^Usage: (\\S+=\\S+ )?${command}( |$)`));
+      expect(stdout).toContain('--help');
+      expect(stdout).not.toMatch(stackTrace);
+    },
+  );
 
   it('the receiver documents its WEBHOOK_SECRET and the publisher every event type', async () => {
     const receiver = await run('demo-receiver', ['--help']);
@@ -155,7 +184,7 @@ describe('the demo scripts on the command line', () => {
     expect(stderr).not.toMatch(stackTrace);
   });
 
-  it.each([
+  it.concurrent.for([
     ['publish-event', ['--bogus'], "Unknown option '--bogus'"],
     ['publish-event', ['--count', '0'], "--count must be a whole number from 1 to 1000, not '0'"],
     ['publish-event', ['--count', '1001'], "--count must be a whole number from 1 to 1000, not '1001'"],
@@ -172,16 +201,24 @@ describe('the demo scripts on the command line', () => {
     ['sandbox', ['--port', '70000'], "--port must be a whole number from 0 to 65535, not '70000'"],
     ['sandbox', ['--api-key', 'has space'], '--api-key must be printable ASCII characters without spaces'],
     ['sandbox', ['--api-key', 'whp_x'], '--api-key must not start with whp_, which marks portal links'],
-  ] as const)('bin/%s.ts %j is a usage error: one line, the usage, exit 2', async (script, args, message) => {
-    const { code, stdout, stderr } = await run(script, [...args], { WEBHOOK_SECRET: 'whsec_c2VjcmV0' });
+    ['portal/build.ts', ['--bogus'], "Unknown option '--bogus'"],
+    ['portal/screenshot.ts', ['--bogus'], "Unknown option '--bogus'"],
+    ['bin/docs-settings.ts', ['--bogus'], "Unknown option '--bogus'"],
+    ['bench/index.ts', ['--bogus'], "Unknown option '--bogus'"],
+    ['bench/index.ts', ['isolaton'], "Unknown section 'isolaton'"],
+  ] as const)(
+    '%s %j is a usage error: one line, the usage, exit 2',
+    async ([script, args, message], { expect }) => {
+      const { code, stdout, stderr } = await run(script, [...args], { WEBHOOK_SECRET: 'whsec_c2VjcmV0' });
 
-    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
-    const [first, blank, usage] = stderr.split('\n');
-    expect(first).toContain(message);
-    expect(blank).toBe('');
-    expect(usage).toMatch(/^Usage: /);
-    expect(stderr).not.toMatch(stackTrace);
-  });
+      expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+      const [first, blank, usage] = stderr.split('\n');
+      expect(first).toContain(message);
+      expect(blank).toBe('');
+      expect(usage).toMatch(/^Usage: /);
+      expect(stderr).not.toMatch(stackTrace);
+    },
+  );
 
   it('demo:publish to a port where nothing listens says so in one line and exits 1', async () => {
     const endpoint = `http://127.0.0.1:${await freePort()}`;
