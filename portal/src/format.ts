@@ -1,11 +1,15 @@
 import type { Attempt, Delivery, Subscription } from './api.ts';
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+const day = new Intl.DateTimeFormat(undefined, { month: 'short', day: 'numeric' });
 const time = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 
 /** A moment as people read it, e.g. "27 Nov 2026, 10:15:00". */
 export const formatDateTime = (iso: string | Date) => dateTime.format(new Date(iso));
+
+/** A day of the year, short, e.g. "7 Dec". */
+export const formatDay = (moment: Date) => day.format(moment);
 
 /** An hour of the day, e.g. "10:00". */
 export const formatTime = (moment: Date) => time.format(moment);

@@ -1,7 +1,8 @@
 import type { RefObject } from 'preact';
 import { useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Delivery } from '../api.ts';
-import { formatTime, type Outcome, outcomeOf } from '../format.ts';
+import { type Outcome, outcomeOf } from '../format.ts';
+import { hourLabels, inOneLine } from './chart-axis.ts';
 import { ScrollRegion } from './ui.tsx';
 
 const hours = 24;
@@ -37,10 +38,11 @@ export function attemptsByHour(deliveries: readonly Delivery[], now: Date): Hour
 }
 
 // The chart is drawn in CSS pixels, at the width it has on the screen, so that its labels keep their size
-// (styles.css: 12px) on a phone as on a desktop; a narrow chart labels fewer hours instead.
-const height = 160;
+// (styles.css: 12px) on a phone as on a desktop; a narrow chart labels fewer hours instead. Below the axis,
+// two lines: the hours, and under them the date where a day starts.
+const height = 174;
 const top = 12;
-const bottom = 24;
+const bottom = 38;
 const left = 36;
 /** The room an hour's label ("10:00 AM", 12px) needs, with a gap before the next one. */
 const labelRoom = 66;
@@ -85,6 +87,10 @@ export function AttemptsChart({ byHour, partial }: { byHour: readonly HourOfAtte
   // Every 6 hours where there is room, else every 12 (a phone), else only the first.
   const every = [6, 12].find((step) => step * slot >= labelRoom) ?? hours;
   const scale = (count: number) => (count / peak) * (height - top - bottom);
+  const xOf = (index: number) => left + index * slot + 1;
+  const starts = byHour.map((hour) => hour.start);
+  const axis = hourLabels(starts, every);
+  const rows = hourLabels(starts, 1);
   const summary =
     all === 0
       ? 'No attempts in the last 24 hours.'
@@ -108,7 +114,7 @@ export function AttemptsChart({ byHour, partial }: { byHour: readonly HourOfAtte
           </text>
           {byHour.map((hour, index) => {
             let y = height - bottom;
-            const x = left + index * slot + 1;
+            const x = xOf(index);
             return (
               <g key={hour.start.getTime()}>
                 {outcomes.map(({ key }) => {
@@ -118,14 +124,21 @@ export function AttemptsChart({ byHour, partial }: { byHour: readonly HourOfAtte
                     <rect key={key} x={x} y={y} width={slot - 2} height={size} class={`bar bar-${key}`} />
                   ) : null;
                 })}
-                {index % every === 0 ? (
-                  <text x={x} y={height - 6} class="chart-label">
-                    {formatTime(hour.start)}
-                  </text>
-                ) : null}
               </g>
             );
           })}
+          {axis.map(({ index, time, day }) => (
+            <g key={index}>
+              <text x={xOf(index)} y={height - bottom + 16} class="chart-label">
+                {time}
+              </text>
+              {day === undefined ? null : (
+                <text x={xOf(index)} y={height - 4} class="chart-label">
+                  {day}
+                </text>
+              )}
+            </g>
+          ))}
         </svg>
       </div>
       <ul class="legend">
@@ -151,9 +164,9 @@ export function AttemptsChart({ byHour, partial }: { byHour: readonly HourOfAtte
               </tr>
             </thead>
             <tbody>
-              {byHour.map((hour) => (
+              {byHour.map((hour, index) => (
                 <tr key={hour.start.getTime()}>
-                  <th scope="row">{formatTime(hour.start)}</th>
+                  <th scope="row">{rows[index] === undefined ? null : inOneLine(rows[index])}</th>
                   {outcomes.map(({ key }) => (
                     <td key={key}>{hour.counts[key]}</td>
                   ))}

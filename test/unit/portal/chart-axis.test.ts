@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { hourLabels, inOneLine } from '../../../portal/src/components/chart-axis.ts';
+import { formatDay, formatTime } from '../../../portal/src/format.ts';
+
+/** 24 hours from 14:00 on 6 December, local time: they cross midnight. */
+const starts = Array.from({ length: 24 }, (_, hour) => new Date(2026, 11, 6, 14 + hour));
+
+describe('the chart’s time axis', () => {
+  it('dates its first label and the first after midnight; the others give the time alone', () => {
+    expect(hourLabels(starts, 6)).toEqual([
+      { index: 0, time: formatTime(new Date(2026, 11, 6, 14)), day: formatDay(new Date(2026, 11, 6)) },
+      { index: 6, time: formatTime(new Date(2026, 11, 6, 20)), day: undefined },
+      { index: 12, time: formatTime(new Date(2026, 11, 7, 2)), day: formatDay(new Date(2026, 11, 7)) },
+      { index: 18, time: formatTime(new Date(2026, 11, 7, 8)), day: undefined },
+    ]);
+    expect(formatDay(new Date(2026, 11, 6))).toMatch(/6/);
+  });
+
+  it('labels every hour for the table, dating the first and midnight, on one line', () => {
+    const rows = hourLabels(starts, 1);
+    expect(rows).toHaveLength(24);
+    expect(rows.filter((row) => row.day !== undefined).map((row) => row.index)).toEqual([0, 10]);
+    expect(rows.slice(10, 12).map(inOneLine)).toEqual([
+      `${formatDay(new Date(2026, 11, 7))}, ${formatTime(new Date(2026, 11, 7, 0))}`,
+      formatTime(new Date(2026, 11, 7, 1)),
+    ]);
+  });
+
+  it('dates the only label of a chart too narrow for more', () => {
+    expect(hourLabels(starts, 24).map((label) => label.day)).toEqual([formatDay(new Date(2026, 11, 6))]);
+  });
+});
