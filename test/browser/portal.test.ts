@@ -327,6 +327,10 @@ describe('the portal, in a browser', () => {
     await page.getByRole('button', { name: 'Send test event' }).click();
     await heading('Deliveries are stopped', 2);
     expect(await page.locator('.page-head .badge').textContent()).toBe('Disabled');
+    // The platform's reason is a sentence of its own, ended before the portal's next one.
+    expect(await page.locator('.panel-warning p').textContent()).toBe(
+      'The platform disabled this subscription: The endpoint answered 410 Gone. Fix the endpoint, then re-enable it.',
+    );
     await look('09-disabled');
     receiver.answer(204);
     await page.getByRole('button', { name: 'Re-enable' }).click();
@@ -442,6 +446,10 @@ describe('the portal, in a browser', () => {
     );
     const hourLabels = labels.filter((label) => /\d:\d\d/.test(label.text)).sort((a, b) => a.left - b.left);
     expect(hourLabels.length).toBeGreaterThanOrEqual(2);
+    // Under the hours, the date of the first (its month in words, unlike the counts up the side).
+    expect(
+      labels.filter((label) => /\p{L}/u.test(label.text) && !/\d:\d\d/.test(label.text)).length,
+    ).toBeGreaterThan(0);
     for (const [index, label] of hourLabels.entries()) {
       expect(label.right).toBeLessThanOrEqual(label.chartRight);
       expect(label.left).toBeGreaterThan(hourLabels[index - 1]?.right ?? Number.NEGATIVE_INFINITY);
@@ -451,6 +459,9 @@ describe('the portal, in a browser', () => {
     await heading('Subscriptions');
     await page.getByRole('link', { name: 'Warehouse (EU)' }).waitFor();
     expect(await overflow()).toBeLessThanOrEqual(0);
+    // Each card shows the end of its subscription's id, all of it on hover.
+    const id = page.locator('li.card', { hasText: 'Warehouse (EU)' }).locator('code[title^="sub_"]');
+    expect(await id.textContent()).toBe(`…${(await id.getAttribute('title'))?.slice(-6)}`);
     await look('12-subscriptions-narrow');
     await page.setViewportSize({ width: 1200, height: 900 });
   });
@@ -666,6 +677,10 @@ describe('the portal, in a browser', () => {
     const other = await fresh.newPage();
     await other.goto(`${sandbox.endpoint}/portal/`);
     await heading('Open the portal from your link', 1, other);
+    // Opened from this machine, it is a developer's sandbox: there is no service to ask, npm start prints one.
+    await other
+      .getByText(/^Running the sandbox on this machine\? Open the link that npm start prints/)
+      .waitFor();
     await look('16-no-link', other);
     await fresh.close();
   });
