@@ -182,8 +182,9 @@ describe('Idempotency-Key', () => {
 });
 
 describe('routes and errors', () => {
+  // GET / is the API's index (test/integration/front-door.test.ts); other unknown paths are not found.
   it.each([
-    ['GET', '/'],
+    ['GET', '/nothing-here'],
     ['GET', '/v1'],
     ['GET', '/v2/webhooks'],
     ['POST', '/v1/nothing-here'],
