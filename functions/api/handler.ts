@@ -51,8 +51,9 @@ const positions = new ResourcePositionStore(db, env.TABLE_NAME);
 const deliveryQueues = { main: env.DELIVERY_QUEUE_URL, ordered: env.ORDERED_DELIVERY_QUEUE_URL };
 const targetPolicy = targetPolicyOf(env);
 const compatibleIds = new CompatibleIdCounter(db, env.TABLE_NAME);
-// Sends the verification request a jwt subscription's endpoint gets at creation (through the address guard).
-const sender = new WebhookSender(targetPolicy);
+// Sends the verification request a jwt subscription's endpoint gets (through the address guard); made the first
+// time one is sent, not at every cold start, as most calls of the API send none.
+let sender: WebhookSender | undefined;
 const subscriptionLimit = env.SUBSCRIPTIONS_PER_ACCOUNT;
 const portalSigningKeys = new PortalSigningKeys(db, env.TABLE_NAME);
 // The portal's built files: beside the bundle when deployed (the CDK copies them there), portal/dist/ in a
@@ -71,7 +72,11 @@ const subscriptionPorts: WebhookRoutesDependencies & ShipmondoRoutesDependencies
   compatible: (accountId, compatibleId) => subscriptions.compatible(accountId, compatibleId),
   urlProblem: (url) => resolvedTargetProblem(url, targetPolicy, systemResolver),
   verificationProblem: (subscription) =>
-    verificationProblem(subscription, (request, timeoutMs) => sender.send(request, timeoutMs), new Date()),
+    verificationProblem(
+      subscription,
+      (request, timeoutMs) => (sender ??= new WebhookSender(targetPolicy)).send(request, timeoutMs),
+      new Date(),
+    ),
   newCompatibleId: () => compatibleIds.next(),
   enqueue: async (event) => {
     await sqs.send(

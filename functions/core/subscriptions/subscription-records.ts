@@ -148,12 +148,13 @@ export class SubscriptionRecordStore {
    */
   async compatible(accountId: string, compatibleId?: number): Promise<Subscription[]> {
     const found: Subscription[] = [];
+    const all = subscriptionsOf(this.tableName, accountId);
     for await (const page of queryPages(this.db, {
-      ...subscriptionsOf(this.tableName, accountId),
+      ...all,
       FilterExpression:
         compatibleId === undefined ? 'attribute_exists(compatibleId)' : 'compatibleId = :compatibleId',
       ExpressionAttributeValues: {
-        ...subscriptionsOf(this.tableName, accountId).ExpressionAttributeValues,
+        ...all.ExpressionAttributeValues,
         ...(compatibleId === undefined ? {} : { ':compatibleId': compatibleId }),
       },
       ScanIndexForward: false,
