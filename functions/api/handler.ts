@@ -54,6 +54,10 @@ const compatibleIds = new CompatibleIdCounter(db, env.TABLE_NAME);
 // Sends the verification request a jwt subscription's endpoint gets (through the address guard); made the first
 // time one is sent, not at every cold start, as most calls of the API send none.
 let sender: WebhookSender | undefined;
+const verificationSender = (): WebhookSender => {
+  sender ??= new WebhookSender(targetPolicy);
+  return sender;
+};
 const subscriptionLimit = env.SUBSCRIPTIONS_PER_ACCOUNT;
 const portalSigningKeys = new PortalSigningKeys(db, env.TABLE_NAME);
 // The portal's built files: beside the bundle when deployed (the CDK copies them there), portal/dist/ in a
@@ -74,7 +78,7 @@ const subscriptionPorts: WebhookRoutesDependencies & ShipmondoRoutesDependencies
   verificationProblem: (subscription) =>
     verificationProblem(
       subscription,
-      (request, timeoutMs) => (sender ??= new WebhookSender(targetPolicy)).send(request, timeoutMs),
+      (request, timeoutMs) => verificationSender().send(request, timeoutMs),
       new Date(),
     ),
   newCompatibleId: () => compatibleIds.next(),
