@@ -85,7 +85,7 @@ export function formatLatency(latencyMs: number | null): string {
 }
 
 /** What an attempt got: "HTTP 200", "HTTP 500", or the kind of failure without an answer. */
-export function attemptResult(attempt: Attempt): string {
+export function attemptResult(attempt: Pick<Attempt, 'status_code' | 'error'>): string {
   if (attempt.status_code !== null) return `HTTP ${attempt.status_code}`;
   return attempt.error === null ? 'No answer' : errorLabels[attempt.error];
 }
