@@ -136,11 +136,21 @@ async function processRecord(record: SQSRecord, batch: Batch) {
   return processDelivery(message, lane, receipt, batch);
 }
 
+/**
+ * The subscription's name, for the logs (an id alone says little to a reader): from the read the batch already
+ * made of it, so it costs no request; undefined when the delivery never read it (or the read failed).
+ */
+async function subscriptionNameOf(batch: Batch, subscriptionId: string): Promise<string | undefined> {
+  const subscription = await batch.read.get(subscriptionId)?.catch(() => undefined);
+  return subscription?.name === '' ? undefined : subscription?.name;
+}
+
 /** One delivery, alone in its message or one of a pack's: attempted, recorded, logged and counted. */
 async function processDelivery(message: DeliveryMessage, lane: Lane, receipt: Receipt, batch: Batch) {
-  const context = {
+  const started = {
     deliveryId: message.id,
     subscriptionId: message.subscriptionId,
+    eventType: message.eventType,
     // The attempt of the retry schedule (a client's retry or recover repeats the last); the API numbers every attempt.
     scheduledAttempt: message.attempt,
     trigger: message.trigger,
@@ -151,12 +161,13 @@ async function processDelivery(message: DeliveryMessage, lane: Lane, receipt: Re
     (error: unknown) => {
       // Alone, SQS hands its message back after the visibility timeout; in a pack, it is sent again alone.
       logger.error('Delivery could not be completed; it will be made again', {
-        ...context,
+        ...started,
         error: error as Error,
       });
       throw error;
     },
   );
+  const context = { ...started, subscriptionName: await subscriptionNameOf(batch, message.subscriptionId) };
 
   observe(decision, lane);
   switch (decision.kind) {
@@ -168,7 +179,11 @@ async function processDelivery(message: DeliveryMessage, lane: Lane, receipt: Re
       });
       return;
     case 'move':
-      logger.info('Delivery moved to the slow lane', { ...context, reason: decision.reason });
+      logger.info('Delivery moved to the slow lane', {
+        ...context,
+        reason: decision.reason,
+        outcome: decision.outcome,
+      });
       return;
     case 'retry':
       logger.info('Delivery attempt failed; retry scheduled', {
@@ -228,9 +243,10 @@ async function processOrderedRecord(record: SQSRecord, batch: Batch): Promise<Fi
     return 'done';
   }
   const receipt = receiptOf(record);
-  const context = {
+  const started = {
     deliveryId: message.id,
     subscriptionId: message.subscriptionId,
+    eventType: message.eventType,
     resource: message.order.resource,
     trigger: message.trigger,
     lane: 'ordered',
@@ -251,6 +267,7 @@ async function processOrderedRecord(record: SQSRecord, batch: Batch): Promise<Fi
     },
   );
   observeOrdered(decision);
+  const context = { ...started, subscriptionName: await subscriptionNameOf(batch, message.subscriptionId) };
   if (decision.kind === 'wait') {
     logger.info(decision.reason === 'retry' ? 'Delivery attempt failed; retry scheduled' : 'Delivery waits', {
       ...context,
