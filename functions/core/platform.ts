@@ -363,7 +363,22 @@ export const httpApi = {
  * The single table's keys: `pk` partition key, `sk` sort key, `expiresAt` TTL attribute (epoch seconds).
  * DynamoDB deletes expired items late, so readers filter them out themselves.
  */
-export const table = { partitionKey: 'pk', sortKey: 'sk', timeToLiveAttribute: 'expiresAt' } as const;
+export const table = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  timeToLiveAttribute: 'expiresAt',
+  /**
+   * The events log (`GET /v1/events`): a sparse global secondary index over the kept events' items only (no
+   * other item has its keys), an account's events in one partition, newest last by the time fan-out took them.
+   * It projects the small attributes a list shows, never the body.
+   */
+  accountEventsIndex: {
+    name: 'AccountEvents',
+    partitionKey: 'accountEventsPk',
+    sortKey: 'accountEventsSk',
+    projected: ['eventType', 'resourceId', 'fannedOutAt', 'occurredAt', 'expiresAt'],
+  },
+} as const;
 
 /** The default name of the bus publishers put events on. */
 export const defaultEventBusName = 'webhooks';

@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
 import { timeCode } from '../ids.ts';
+import { batchGetItems } from '../storage/batch-get.ts';
 import { conditionally } from '../storage/conditions.ts';
 import { queryPages } from '../storage/query-pages.ts';
 import { deliveryPrefix, deliverySortKey, webhookPartition } from '../storage/table-keys.ts';
@@ -273,17 +274,43 @@ export class DeliveryStore {
     return record.expiresAt > nowSeconds(now) ? record : undefined;
   }
 
-  /** A page of a subscription's deliveries, newest first, filtered by status and event type. */
+  /** The records of these deliveries that exist (and have not expired), in any order: batched reads. */
+  async getAll(
+    deliveries: readonly { subscriptionId: string; id: string }[],
+    now: Date = new Date(),
+  ): Promise<DeliveryRecord[]> {
+    const keys = deliveries.map((delivery) => this.key(delivery.subscriptionId, delivery.id));
+    return (await batchGetItems(this.db, this.tableName, keys))
+      .map((item) => z.parse(deliveryRecordSchema, item))
+      .filter((record) => record.expiresAt > nowSeconds(now));
+  }
+
+  /**
+   * A page of a subscription's deliveries, newest first, filtered by status and event type, and by their events'
+   * times (which their ids sort by) from `since` (inclusive) to `until` (exclusive) as the key condition.
+   */
   async page(
     subscriptionId: string,
-    query: { limit: number; after?: string; status?: DeliveryStatus; eventType?: string },
+    query: {
+      limit: number;
+      after?: string;
+      status?: DeliveryStatus;
+      eventType?: string;
+      since?: Date;
+      until?: Date;
+    },
     now: Date = new Date(),
   ): Promise<DeliveryPage> {
+    const idPrefix = deliverySortKey(`msg_${subscriptionId.slice('sub_'.length)}`);
+    const cursor = query.after === undefined ? undefined : deliverySortKey(query.after);
+    // A window's end (the prefix of its millisecond) sorts before that millisecond's ids: until is exclusive.
+    const until =
+      query.until === undefined ? `${deliveryPrefix}\uffff` : `${idPrefix}${timeCode(query.until.getTime())}`;
     const filters = ['expiresAt > :now'];
     const values: Record<string, unknown> = {
       ':pk': webhookPartition(subscriptionId),
-      ':first': deliveryPrefix,
-      ':last': query.after === undefined ? `${deliveryPrefix}\uffff` : deliverySortKey(query.after),
+      ':first': query.since === undefined ? deliveryPrefix : `${idPrefix}${timeCode(query.since.getTime())}`,
+      ':last': cursor !== undefined && cursor < until ? cursor : until,
       ':now': nowSeconds(now),
     };
     if (query.status !== undefined) {

@@ -1,16 +1,10 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import {
-  BatchGetCommand,
-  type BatchGetCommandOutput,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
+import { batchGetItems } from '../storage/batch-get.ts';
 import { isConditionFailure } from '../storage/conditions.ts';
-import { eventFannedOutKey, eventKey, fanOutBatchKey } from '../storage/table-keys.ts';
+import { accountEventsKeys, eventFannedOutKey, eventKey, fanOutBatchKey } from '../storage/table-keys.ts';
 import { eventOrderSchema } from './resource-order.ts';
 
 /** An event's webhook body as kept for retries and recovery: once per event, for all its deliveries. */
@@ -21,6 +15,10 @@ export const storedEventSchema = z.object({
   body: z.string(),
   /** When fan-out first took the event (epoch ms): its deliveries' time, the same on every repeat. */
   fannedOutAt: z.number(),
+  /** The publisher's resource id (`detail.id`), for the events log's filter; absent for test events. */
+  resourceId: z.optional(z.string()),
+  /** When it happened, as the publisher said (`detail.occurred_at`); absent on events kept before the log. */
+  occurredAt: z.optional(z.string()),
   /** Its place in its resource's order (ordered subscriptions' retries and recovery need it); absent for tests. */
   order: z.optional(eventOrderSchema),
   /** The fan-out batch that claimed it last: its marker says whether that fan-out queued every delivery. */
@@ -46,7 +44,12 @@ export class EventTooLargeToKeepError extends Error {
 
 /** The item of an event: its body as it is, or compressed when large (webhook bodies reach 1 MiB). */
 function itemOf(event: StoredEvent): Record<string, unknown> {
-  if (Buffer.byteLength(event.body) <= compressAboveBytes) return { ...eventKey(event.eventId), ...event };
+  // The events log's index keys ride on the same write: the log costs fan-out no call of its own.
+  const keys = {
+    ...eventKey(event.eventId),
+    ...accountEventsKeys(event.accountId, event.fannedOutAt, event.eventId),
+  };
+  if (Buffer.byteLength(event.body) <= compressAboveBytes) return { ...keys, ...event };
   const bodyGzip = gzipSync(event.body);
   if (bodyGzip.length > maxKeptBodyBytes) {
     throw new EventTooLargeToKeepError(
@@ -55,7 +58,7 @@ function itemOf(event: StoredEvent): Record<string, unknown> {
     );
   }
   const { body: _body, ...rest } = event;
-  return { ...eventKey(event.eventId), ...rest, bodyGzip };
+  return { ...keys, ...rest, bodyGzip };
 }
 
 /** An event as its item keeps it, its body decompressed if it was compressed. */
@@ -147,21 +150,9 @@ export class EventStore {
 
   /** Events by id (those that exist and have not expired), in any order. */
   async getAll(eventIds: readonly string[], now: Date = new Date()): Promise<StoredEvent[]> {
-    const events: StoredEvent[] = [];
-    const ids = [...new Set(eventIds)];
-    for (let start = 0; start < ids.length; start += 100) {
-      let keys: Record<string, unknown>[] | undefined = ids.slice(start, start + 100).map(eventKey);
-      while (keys !== undefined && keys.length > 0) {
-        const result: BatchGetCommandOutput = await this.db.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of result.Responses?.[this.tableName] ?? []) {
-          const event = eventOf(item);
-          if (event.expiresAt > now.getTime() / 1000) events.push(event);
-        }
-        keys = result.UnprocessedKeys?.[this.tableName]?.Keys;
-      }
-    }
-    return events;
+    const keys = [...new Set(eventIds)].map(eventKey);
+    return (await batchGetItems(this.db, this.tableName, keys, true))
+      .map(eventOf)
+      .filter((event) => event.expiresAt > now.getTime() / 1000);
   }
 }

@@ -91,6 +91,10 @@ export interface FanOutPorts {
     eventType: string;
     body: string;
     fannedOutAt: number;
+    /** The publisher's resource id, which the events log filters by (none for a test event). */
+    resourceId?: string;
+    /** When it happened, as the publisher said. */
+    occurredAt: string;
     /** Its place in its resource's order (none for a test event). */
     order?: EventOrder;
   }) => Promise<{ fannedOutAt: number; done: boolean; again?: boolean }>;
@@ -143,6 +147,8 @@ export async function fanOut(event: FanOutEvent, ports: FanOutPorts): Promise<re
     eventType: type,
     body,
     fannedOutAt,
+    occurredAt,
+    ...(event.forSubscription === undefined ? { resourceId } : {}),
     ...(order === undefined ? {} : { order }),
   });
   if (claim.done) return [];

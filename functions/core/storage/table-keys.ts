@@ -1,3 +1,5 @@
+import { table } from '../platform.ts';
+
 /**
  * The single table's key layout, in one place. Every item of an account lives in the account's partition
  * (`ACCOUNT#<id>`), its kind in the sort key's prefix, so one query lists one kind of one account. Each other
@@ -89,3 +91,19 @@ export const resourcePositionKey = (subscriptionId: string, resource: string) =>
  * own attempts.
  */
 export const skippedReceivesKey = (groupId: string) => ({ pk: `SKIPPED#${groupId}`, sk: 'SKIPPED' });
+
+/** The partition of an account's events in the events-log index (platform.ts `table.accountEventsIndex`). */
+export const accountEventsPartition = (accountId: string) => `EVENTS#${accountId}`;
+
+/**
+ * An event's place in its account's events log: the time fan-out took it (epoch ms, 13 digits, so the text
+ * sorts as the times do until the year 2286), then its id, which breaks ties.
+ */
+export const accountEventsSortKey = (fannedOutAt: number, eventId: string) =>
+  `${String(Math.max(0, Math.floor(fannedOutAt))).padStart(13, '0')}#${eventId}`;
+
+/** The events-log index's keys of an event's item: they make the item appear in the (sparse) index. */
+export const accountEventsKeys = (accountId: string, fannedOutAt: number, eventId: string) => ({
+  [table.accountEventsIndex.partitionKey]: accountEventsPartition(accountId),
+  [table.accountEventsIndex.sortKey]: accountEventsSortKey(fannedOutAt, eventId),
+});
