@@ -8,20 +8,36 @@ import { testEventType } from '#core/platform.ts';
 import { SubscriptionNotFoundError } from '#core/subscriptions/subscription-errors.ts';
 import { bodyOrEmpty, json, type Route } from './api-request.ts';
 import { deliveryView, recoverBodySchema } from './delivery-view.ts';
-import { encodeCursor, eventTypeQuery, pageOf, pagingQuery, parseQuery } from './list-query.ts';
+import {
+  encodeCursor,
+  eventTypeQuery,
+  pageOf,
+  pagingQuery,
+  parseQuery,
+  timeWindowQuery,
+  windowOf,
+} from './list-query.ts';
 import { deliveryIdParam, subscriptionIdParam } from './path-ids.ts';
 
 /** What the delivery routes need. */
 export interface DeliveryRoutesDependencies extends ResendPorts {
   readonly page: (
     subscriptionId: string,
-    query: { limit: number; after?: string; status?: (typeof deliveryStatuses)[number]; eventType?: string },
+    query: {
+      limit: number;
+      after?: string;
+      status?: (typeof deliveryStatuses)[number];
+      eventType?: string;
+      since?: Date;
+      until?: Date;
+    },
   ) => Promise<DeliveryPage>;
   readonly now: () => Date;
 }
 
 const listQuerySchema = z.strictObject({
   ...pagingQuery,
+  ...timeWindowQuery,
   status: z.optional(z.enum(deliveryStatuses, 'must be pending, succeeded, failed or superseded')),
   event_type: z.optional(z.union([eventTypeQuery, z.literal(testEventType)])),
 });
@@ -39,6 +55,7 @@ export function deliveryRoutes(deps: DeliveryRoutesDependencies): Route[] {
           throw new SubscriptionNotFoundError(id);
         const page = await deps.page(id, {
           ...pageOf(query),
+          ...windowOf(query),
           ...(query.status === undefined ? {} : { status: query.status }),
           ...(query.event_type === undefined ? {} : { eventType: query.event_type }),
         });

@@ -11,6 +11,7 @@ import { enqueueDeliveries } from '#core/aws/delivery-queues.ts';
 import { documentClient } from '#core/aws/dynamodb.ts';
 import { KmsSecretSealer } from '#core/aws/kms-secrets.ts';
 import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
+import { EventLogStore } from '#core/deliveries/event-log-store.ts';
 import { EventStore } from '#core/deliveries/event-store.ts';
 import { ResourcePositionStore } from '#core/deliveries/resource-position-store.ts';
 import { resolvedTargetProblem, systemResolver, targetPolicyOf } from '#core/egress/target-guard.ts';
@@ -25,9 +26,11 @@ import { functions } from '#core/platform.ts';
 import { CompatibleIdCounter } from '#core/subscriptions/compatible-ids.ts';
 import { verificationProblem } from '#core/subscriptions/endpoint-verification.ts';
 import { SubscriptionRecordStore } from '#core/subscriptions/subscription-records.ts';
+import { SubscriptionRoutingStore } from '#core/subscriptions/subscription-routing.ts';
 import { type ApiEvent, createApi } from './api-app.ts';
 import { catalogRoutes } from './catalog-routes.ts';
 import { deliveryRoutes } from './delivery-routes.ts';
+import { eventRoutes } from './event-routes.ts';
 import { portalFilesFrom, portalPageRoutes } from './portal-page-routes.ts';
 import { portalSessionRoutes } from './portal-session-routes.ts';
 import { rootRoutes } from './root-routes.ts';
@@ -48,6 +51,8 @@ const subscriptions = new SubscriptionRecordStore(
 const deliveries = new DeliveryStore(db, env.TABLE_NAME);
 const events = new EventStore(db, env.TABLE_NAME);
 const positions = new ResourcePositionStore(db, env.TABLE_NAME);
+const eventLog = new EventLogStore(db, env.TABLE_NAME);
+const routing = new SubscriptionRoutingStore(db, env.TABLE_NAME);
 const deliveryQueues = { main: env.DELIVERY_QUEUE_URL, ordered: env.ORDERED_DELIVERY_QUEUE_URL };
 const targetPolicy = targetPolicyOf(env);
 const compatibleIds = new CompatibleIdCounter(db, env.TABLE_NAME);
@@ -108,6 +113,12 @@ const api = createApi(
       enqueue: (messages, deduplicationIdOf) =>
         enqueueDeliveries(sqs, deliveryQueues, messages, deduplicationIdOf),
       now: () => new Date(),
+    }),
+    ...eventRoutes({
+      events: (accountId, query) => eventLog.page(accountId, query),
+      event: async (eventId) => (await events.getAll([eventId]))[0],
+      subscriptionIds: async (accountId) => (await routing.listRouting(accountId)).map(({ id }) => id),
+      records: (keys) => deliveries.getAll(keys),
     }),
     ...portalSessionRoutes({ signingKey: () => portalSigningKeys.current(), now: () => new Date() }),
     ...catalogRoutes(),

@@ -46,15 +46,47 @@ export function parseQuery<T extends z.ZodMiniType>(schema: T, query: Record<str
   return result.data;
 }
 
-const cursorSchema = z.object({ after: z.string().check(z.regex(/^[a-z]+_[0-9a-z]{1,64}$/)) });
+/** `since` (inclusive) and `until` (exclusive): ISO 8601 date-times with an offset, as recover's body takes. */
+export const timeWindowQuery = {
+  since: z.optional(z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with an offset' })),
+  until: z.optional(z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with an offset' })),
+};
 
-/** An opaque cursor for the page after the item with this id. */
-export function encodeCursor(after: string): string {
-  return Buffer.from(JSON.stringify({ after })).toString('base64url');
+/** The window `since`/`until` name, or a 422 on `until` when it ends before it starts. */
+export function windowOf(query: { since?: string; until?: string }): { since?: Date; until?: Date } {
+  const since = query.since === undefined ? undefined : new Date(query.since);
+  const until = query.until === undefined ? undefined : new Date(query.until);
+  if (since !== undefined && until !== undefined && since > until)
+    throw problems.validation([{ field: 'until', message: 'must not be before since' }]);
+  return { ...(since === undefined ? {} : { since }), ...(until === undefined ? {} : { until }) };
+}
+
+const cursorSchema = z.object({
+  after: z.string().check(z.regex(/^[a-z]+_[0-9a-z]{1,64}$/)),
+  /** For a list ordered by a time beside the id (the events log): the time of the item continued after. */
+  at: z.optional(z.number().check(z.int(), z.minimum(0))),
+});
+
+/** An opaque cursor for the page after the item with this id (and, for lists ordered by time, this time). */
+export function encodeCursor(after: string, at?: number): string {
+  return Buffer.from(JSON.stringify(at === undefined ? { after } : { after, at })).toString('base64url');
 }
 
 /** The id a cursor continues after, or a 422 for a cursor this API did not give. */
 export function decodeCursor(cursor: string): string {
+  return decodeCursorOf(cursor).after;
+}
+
+/** The id and time a cursor of a list ordered by time continues after, or a 422 for one this API did not give. */
+export function decodeTimedCursor(cursor: string): { after: string; at: number } {
+  const { after, at } = decodeCursorOf(cursor);
+  if (at === undefined) throw notACursor();
+  return { after, at };
+}
+
+const notACursor = () => problems.validation([{ field: 'cursor', message: 'is not a cursor this API gave' }]);
+
+function decodeCursorOf(cursor: string): z.infer<typeof cursorSchema> {
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -62,9 +94,8 @@ export function decodeCursor(cursor: string): string {
     decoded = undefined;
   }
   const result = z.safeParse(cursorSchema, decoded);
-  if (!result.success)
-    throw problems.validation([{ field: 'cursor', message: 'is not a cursor this API gave' }]);
-  return result.data.after;
+  if (!result.success) throw notACursor();
+  return result.data;
 }
 
 /** Resolves `limit` and `cursor` to a page size and the id to continue after. */
