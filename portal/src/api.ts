@@ -1,4 +1,5 @@
 import type { DeliveryView } from '../../functions/api/delivery-view.ts';
+import type { EventSummaryView, EventView } from '../../functions/api/event-view.ts';
 import type { SubscriptionView } from '../../functions/api/subscription-view.ts';
 import {
   portalRequestHeader,
@@ -9,35 +10,12 @@ export type Subscription = SubscriptionView;
 export type Delivery = DeliveryView;
 export type Attempt = DeliveryView['attempts'][number];
 
-/**
- * An event of the account's log, as `GET /v1/events` lists it: `created_at` is when the platform took it,
- * `occurred_at` when the publisher says it happened.
- */
-export interface EventSummary {
-  readonly id: string;
-  readonly event_type: string;
-  readonly resource_id: string | null;
-  readonly created_at: string;
-  readonly occurred_at: string | null;
-}
-
+/** An event of the account's log, as `GET /v1/events` lists it. */
+export type EventSummary = EventSummaryView;
+/** An event as `GET /v1/events/{id}` shows it: its body's `data` and its deliveries. */
+export type EventDetail = EventView;
 /** A delivery as an event's page lists it: its latest attempt only. */
-export interface EventDelivery {
-  readonly id: string;
-  readonly webhook_id: string;
-  readonly status: Delivery['status'];
-  readonly attempt_count: number;
-  readonly created_at: string;
-  readonly updated_at: string;
-  readonly last_attempt: Pick<Attempt, 'at' | 'status_code' | 'error' | 'latency_ms'> | null;
-}
-
-/** An event as `GET /v1/events/{id}` shows it: its body (`data`, as the webhook has it) and its deliveries. */
-export interface EventDetail extends EventSummary {
-  readonly actor: string | null;
-  readonly data: unknown;
-  readonly deliveries: readonly EventDelivery[];
-}
+export type EventDelivery = EventView['deliveries'][number];
 
 /** An event type of the catalog, as `GET /v1/event-types` gives it (the portal needs no schema). */
 export interface EventType {

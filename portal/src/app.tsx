@@ -2,6 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import { PageHeading } from './components/ui.tsx';
 import { formatDateTime } from './format.ts';
 import iconUrl from './icon.svg';
+import { EventPage } from './pages/event/view.tsx';
+import { EventsPage } from './pages/events/view.tsx';
 import { SubscriptionFormPage } from './pages/form/view.tsx';
 import { expiredLink, type LinkProblem, msUntilExpiry, refusedLink } from './pages/link-problem/model.ts';
 import { LinkProblemPage } from './pages/link-problem/view.tsx';
@@ -17,7 +19,19 @@ function Page({ route, session }: { route: Route; session: Session }) {
     case 'new':
       return <SubscriptionFormPage session={session} />;
     case 'subscription':
-      return <SubscriptionPage key={route.id} id={route.id} session={session} />;
+      // Keyed by the delivery too: another delivery's link opens the page afresh, with that one open.
+      return (
+        <SubscriptionPage
+          key={`${route.id}/${route.delivery ?? ''}`}
+          id={route.id}
+          delivery={route.delivery}
+          session={session}
+        />
+      );
+    case 'events':
+      return <EventsPage session={session} />;
+    case 'event':
+      return <EventPage key={route.id} id={route.id} session={session} />;
     case 'edit':
       return <SubscriptionFormPage key={route.id} id={route.id} session={session} />;
     default:
@@ -33,12 +47,12 @@ function Page({ route, session }: { route: Route; session: Session }) {
 }
 
 function Breadcrumbs({ route }: { route: Route }) {
-  if (route.page === 'list') return null;
+  if (route.page === 'list' || route.page === 'events') return null;
   return (
     <nav aria-label="Breadcrumbs" class="breadcrumbs">
       <ol>
         <li>
-          <a href={href.list}>Subscriptions</a>
+          {route.page === 'event' ? <a href={href.events}>Events</a> : <a href={href.list}>Subscriptions</a>}
         </li>
         {route.page === 'edit' ? (
           <li>
@@ -51,8 +65,28 @@ function Breadcrumbs({ route }: { route: Route }) {
 }
 
 /**
- * The portal: a header, the page of the address (`#/...`), and the expiry page instead of everything once the
- * API refuses the link (or its time is up while the page is open).
+ * The portal's sections, in the header: the one the page belongs to is marked, seen and for screen readers
+ * (`page` on the section's own page, `true` on a page within it).
+ */
+function SectionNav({ route }: { route: Route }) {
+  const inEvents = route.page === 'events' || route.page === 'event';
+  const mark = (inSection: boolean, onItsPage: boolean) =>
+    inSection ? (onItsPage ? 'page' : 'true') : undefined;
+  return (
+    <nav aria-label="Sections" class="sections">
+      <a href={href.list} aria-current={mark(!inEvents, route.page === 'list')}>
+        Subscriptions
+      </a>
+      <a href={href.events} aria-current={mark(inEvents, route.page === 'events')}>
+        Events
+      </a>
+    </nav>
+  );
+}
+
+/**
+ * The portal: a header (with its sections once the link works), the page of the address (`#/...`), and the
+ * expiry page instead of everything once the API refuses the link (or its time is up while the page is open).
  */
 export function App({ session }: { session: Session }) {
   const route = useRoute();
@@ -83,6 +117,7 @@ export function App({ session }: { session: Session }) {
             <img src={iconUrl} alt="" width={28} height={28} />
             Webhooks portal
           </span>
+          {link !== undefined && problem === undefined ? <SectionNav route={route} /> : null}
           {link !== undefined && problem === undefined ? (
             <span class="session">
               <span>

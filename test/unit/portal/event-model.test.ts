@@ -3,10 +3,11 @@ import { ApiError, type Page, type Subscription } from '../../../portal/src/api.
 import {
   deliveryRows,
   eventPath,
-  eventProblem,
   lastAnswerWords,
+  missingEvent,
   prettyJson,
   subscriptionNames,
+  unreadableEvent,
 } from '../../../portal/src/pages/event/model.ts';
 import { subscriptionView } from '../../support/portal-views.ts';
 
@@ -121,11 +122,13 @@ describe('an event’s page model', () => {
     expect(prettyJson(undefined)).toBe('null');
   });
 
-  it('words an unknown event for people, and any other failure in the API’s words', () => {
-    expect(eventProblem(new ApiError(404, 'not_found', 'Event evt_x not found')).title).toBe(
+  it('words an unknown event for people, and leaves any other failure to be tried again', () => {
+    expect(missingEvent(new ApiError(404, 'not_found', 'Event evt_x not found'))?.title).toBe(
       'Event not found',
     );
-    expect(eventProblem(new ApiError(500, 'internal', 'The API answered 500'))).toEqual({
+    expect(missingEvent(new ApiError(500, 'internal', 'The API answered 500'))).toBeUndefined();
+    expect(missingEvent(new ApiError(0, 'network', 'The API could not be reached.'))).toBeUndefined();
+    expect(unreadableEvent('The API answered 500')).toEqual({
       title: 'The event could not be read',
       text: 'The API answered 500',
     });

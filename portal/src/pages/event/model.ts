@@ -3,7 +3,6 @@ import {
   type Delivery,
   type EventDelivery,
   type EventDetail,
-  messageOf,
   type ReadPage,
   type Subscription,
 } from '../../api.ts';
@@ -83,12 +82,27 @@ export const prettyJson = (data: unknown): string => JSON.stringify(data, null, 
 export const noDeliveriesWords =
   'No subscription received this event: none that was active when it arrived takes its type (or a content filter left it out).';
 
-/** What the page says when the event cannot be read: not found (or no longer kept), or the API's own words. */
-export function eventProblem(error: unknown): { readonly title: string; readonly text: string } {
+/** What the page says of an event it cannot show. */
+export interface EventProblem {
+  readonly title: string;
+  readonly text: string;
+}
+
+/**
+ * What the page says when the API has no such event (unknown, another account's, or no longer kept), or
+ * undefined for any other failure: that one may pass, so the page keeps what it showed and tries again.
+ */
+export function missingEvent(error: unknown): EventProblem | undefined {
   return error instanceof ApiError && error.status === 404
     ? {
         title: 'Event not found',
         text: 'Your account’s log has no event with this id. Events are kept as long as their deliveries; older ones are gone.',
       }
-    : { title: 'The event could not be read', text: messageOf(error) };
+    : undefined;
 }
+
+/** What the page says when the event could not be read for another reason, in the API's (or the portal's) words. */
+export const unreadableEvent = (message: string): EventProblem => ({
+  title: 'The event could not be read',
+  text: message,
+});

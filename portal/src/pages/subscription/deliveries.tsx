@@ -115,6 +115,7 @@ export function DeliveryList({
   onRetry,
   canRetry,
   loading,
+  opened,
 }: {
   deliveries: readonly Delivery[];
   filter: DeliveryFilter;
@@ -124,8 +125,10 @@ export function DeliveryList({
   onRetry: (delivery: Delivery) => Promise<void>;
   canRetry: boolean;
   loading: boolean;
+  /** A delivery whose attempts are open from the start (one a link opened). */
+  opened?: string | undefined;
 }) {
-  const [open, setOpen] = useState<ReadonlySet<string>>(new Set());
+  const [open, setOpen] = useState<ReadonlySet<string>>(() => new Set(opened === undefined ? [] : [opened]));
   const id = useId();
   return (
     <div>

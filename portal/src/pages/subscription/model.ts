@@ -44,6 +44,20 @@ export function deliveriesPath(id: string, list: DeliveryListState): string {
 }
 
 /**
+ * The deliveries the list shows, with the one opened by a link (from an event's page) first: as the list has
+ * it when it is there (the list is refreshed), else as it was read on its own (older than the list reaches,
+ * or of another status than the filter's).
+ */
+export function withOpenedFirst(
+  listed: readonly Delivery[],
+  opened: Delivery | undefined,
+): readonly Delivery[] {
+  if (opened === undefined) return listed;
+  const current = listed.find((delivery) => delivery.id === opened.id) ?? opened;
+  return [current, ...listed.filter((delivery) => delivery.id !== opened.id)];
+}
+
+/**
  * What the chart follows: each delivery's id, attempt count and status. When it changes, a delivery's
  * attempts changed, and the chart is counted again.
  */

@@ -40,6 +40,7 @@ import {
   secretWords,
   withFilter,
   withMoreShown,
+  withOpenedFirst,
 } from './model.ts';
 
 /**
@@ -123,7 +124,16 @@ function Details({ subscription }: { subscription: Subscription }) {
  * delete), the last 24 hours of attempts, its deliveries with their attempts (retry one), and recovery of
  * failures since a time. It refreshes itself every few seconds while the tab is visible.
  */
-export function SubscriptionPage({ id, session }: { id: string; session: Session }) {
+export function SubscriptionPage({
+  id,
+  delivery: openedId,
+  session,
+}: {
+  id: string;
+  /** A delivery to show first, its attempts open (a link from an event's page). */
+  delivery?: string | undefined;
+  session: Session;
+}) {
   const ids = useId();
   const [secret, setSecret] = useState(() => session.takeSecret(id));
   const [list, setList] = useState<DeliveryListState>(openingList);
@@ -136,6 +146,16 @@ export function SubscriptionPage({ id, session }: { id: string; session: Session
     () => session.readPage<Delivery>(deliveriesPath(id, list)),
     [id, list.filter, list.shown],
   );
+  const opened = useLoaded(async () => {
+    if (openedId === undefined) return undefined;
+    const { data } = await session.call<Delivery>('GET', `/v1/deliveries/${openedId}`);
+    // An address that pairs a delivery with another subscription shows this subscription's list alone.
+    return data.webhook_id === id ? data : undefined;
+  }, [id, openedId]);
+  useEffect(() => {
+    if (opened.value !== undefined)
+      document.querySelector(`[data-delivery-id="${opened.value.id}"]`)?.scrollIntoView();
+  }, [opened.value?.id]);
   const chart = useLoaded(() => recentDeliveries(id, session.readPage<Delivery>), [id]);
   const refresh = async () => {
     await Promise.all([subscription.reload(), deliveries.reload()]);
@@ -284,7 +304,8 @@ export function SubscriptionPage({ id, session }: { id: string; session: Session
         <h2 id={`${ids}-deliveries`}>Deliveries</h2>
         {deliveries.error ? <p role="alert">{deliveries.error}</p> : null}
         <DeliveryList
-          deliveries={deliveries.value?.data ?? []}
+          deliveries={withOpenedFirst(deliveries.value?.data ?? [], opened.value)}
+          opened={openedId}
           filter={list.filter}
           onFilter={(next) => setList(withFilter(next))}
           hasMore={offersMore(list, deliveries.value)}
