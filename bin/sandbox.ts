@@ -5,6 +5,7 @@
 import { apiKeyId } from '../functions/core/accounts/api-key-store.ts';
 import { SettingError } from '../functions/core/settings.ts';
 import { buildPortal } from '../portal/build.ts';
+import { type LogFormat, logFormats, startConsole } from '../sandbox/console/live-console.ts';
 import { DataDirInUseError } from '../sandbox/data-dir-lock.ts';
 import { optionsLine } from '../sandbox/options-line.ts';
 import { startSandbox } from '../sandbox/sandbox.ts';
@@ -27,6 +28,8 @@ to its portal (valid 24 hours).
                             (default: one generated once and kept in the data dir)
   --block-private-targets   refuse webhook URLs on loopback and private networks, as deployed
   --quiet                   only warnings and errors from the functions
+  --log-format FORMAT       pretty: a line per delivery attempt and per warning or error, and a summary
+                            when stopped (default); json: the functions' own JSON log lines, as CloudWatch has them
   -h, --help                this text
 Settings (README: Settings, with their bounds):
 ${settingsUsage(28)}
@@ -39,6 +42,7 @@ const sandboxOptions = {
   'api-key': { type: 'string' },
   'block-private-targets': { type: 'boolean', default: false },
   quiet: { type: 'boolean', default: false },
+  'log-format': { type: 'string', default: 'pretty' },
 } as const;
 const values = parseOptions({ ...sandboxOptions, ...settingOptions }, usage);
 if (values.memory && process.argv.includes('--data-dir')) {
@@ -54,6 +58,10 @@ function givenSettings() {
   }
 }
 const settings = givenSettings();
+const logFormat = values['log-format'] as LogFormat;
+if (!logFormats.includes(logFormat)) {
+  usageError(`--log-format must be ${logFormats.join(' or ')}, not '${values['log-format']}'`, usage);
+}
 const port = wholeNumber('port', values.port, 0, 65_535, usage);
 // It travels as `Authorization: Bearer <key>`, so it must be printable ASCII without spaces.
 const apiKey = values['api-key'];
@@ -73,13 +81,16 @@ await buildPortal().catch((error: unknown) => {
   process.exit(1);
 });
 
+// The functions' log records, rendered for people (or kept as JSON) and tallied for the summary at the stop.
+const functionConsole = startConsole({ format: logFormat, quiet: values.quiet });
 const sandbox = await startSandbox({
   port,
   ...(values.memory ? {} : { dataDir: values['data-dir'] }),
   ...(apiKey === undefined ? {} : { apiKey }),
   allowPrivateTargets: !values['block-private-targets'],
   ...settings,
-  logLevel: values.quiet ? 'WARN' : 'INFO',
+  // The pretty console leaves out what --quiet hides itself, so that its summary counts every delivery.
+  logLevel: values.quiet && logFormat === 'json' ? 'WARN' : 'INFO',
 }).catch((error: unknown) => {
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     console.error(`Port ${port} is in use (another sandbox?). Stop it, or pick another port with --port N.`);
@@ -115,13 +126,23 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) process.exit(1);
     stopping = true;
     sandbox.close().then(
-      () => process.exit(0),
+      () => {
+        printConsoleSummary();
+        process.exit(0);
+      },
       (error: unknown) => {
         console.error(error);
         process.exit(1);
       },
     );
   });
+}
+
+/** What the deliveries of this run added up to (the console's summary), once the sandbox has stopped. */
+function printConsoleSummary(): void {
+  functionConsole.stop();
+  const summary = functionConsole.summary();
+  if (summary !== undefined) console.log(summary);
 }
 
 /**

@@ -1,0 +1,102 @@
+/**
+ * The sandbox's console: the functions run in this process and Powertools prints each log record as one JSON
+ * line, in one `write` call, on stdout (info) or stderr (warnings and errors). The console takes those writes,
+ * tallies the records and, in the `pretty` format, writes each one's {@link consoleLine} instead (or nothing);
+ * any other output (the banner, the emulators' own messages) passes as it is. A record is turned into its line
+ * inside its one write call, so two invocations logging at once cannot mix their lines.
+ */
+import { colourWanted } from './colour.ts';
+import { consoleLine } from './console-line.ts';
+import { DeliveryTally } from './delivery-tally.ts';
+import { type FunctionRecord, functionRecordOf } from './function-log.ts';
+
+/** How the functions' records are shown: one short line each (`pretty`), or Powertools' JSON as it is. */
+export const logFormats = ['pretty', 'json'] as const;
+export type LogFormat = (typeof logFormats)[number];
+
+export interface ConsoleOptions {
+  readonly format: LogFormat;
+  /** Only warnings and errors get a line (the tally still counts every record it sees). */
+  readonly quiet: boolean;
+  /** @default colourWanted(process.env, the stream's isTTY) */
+  readonly colour?: boolean;
+}
+
+/** The console while it runs. */
+export interface LiveConsole {
+  /**
+   * What the deliveries of this run added up to, for the sandbox's stop to print once it has stopped; undefined
+   * when the console saw only warnings and errors (`--quiet` with the JSON format: the functions log no more).
+   */
+  summary(): string | undefined;
+  /** Gives stdout and stderr their own `write` back. */
+  stop(): void;
+}
+
+type Write = NodeJS.WriteStream['write'];
+
+/** Starts rendering the functions' records written to `streams` (the process's stdout and stderr). */
+export function startConsole(
+  options: ConsoleOptions,
+  streams: readonly NodeJS.WriteStream[] = [process.stdout, process.stderr],
+): LiveConsole {
+  const tally = new DeliveryTally();
+  const restores = streams.map((stream) => {
+    const colour = options.colour ?? colourWanted(process.env, stream.isTTY === true);
+    const line = (record: FunctionRecord): string | undefined => {
+      tally.observe(record);
+      if (options.format === 'json') return undefined;
+      const quietened = options.quiet && !['WARN', 'ERROR', 'CRITICAL'].includes(record.level.toUpperCase());
+      return quietened ? undefined : consoleLine(record, { colour });
+    };
+    const original = stream.write;
+    stream.write = ((...args: unknown[]) => {
+      const [chunk, encoding, callback] = args;
+      const text =
+        typeof chunk === 'string'
+          ? chunk
+          : chunk instanceof Uint8Array
+            ? Buffer.from(chunk).toString('utf8')
+            : undefined;
+      // The fast way for everything that is not a record (a record's line starts with its brace); the JSON
+      // format writes records as they came too, once tallied.
+      if (text === undefined || !text.startsWith('{')) return Reflect.apply(original, stream, args);
+      const shown = rendered(text, line);
+      if (options.format === 'json') return Reflect.apply(original, stream, args);
+      const done = typeof encoding === 'function' ? encoding : callback;
+      if (shown === '') {
+        if (typeof done === 'function') process.nextTick(done);
+        return true;
+      }
+      return Reflect.apply(original, stream, [shown, ...(typeof done === 'function' ? [done] : [])]);
+    }) as Write;
+    return () => {
+      stream.write = original;
+    };
+  });
+  const sawEverything = !(options.quiet && options.format === 'json');
+  return {
+    summary: () => (sawEverything ? tally.summary() : undefined),
+    stop: () => {
+      for (const restore of restores) restore();
+    },
+  };
+}
+
+/**
+ * The text to write for a chunk of printed lines: each line that is a record replaced by its `line` (dropped
+ * when that is undefined), the others kept.
+ */
+function rendered(text: string, line: (record: FunctionRecord) => string | undefined): string {
+  const lines = text.split('\n');
+  return lines
+    .flatMap((printed, index) => {
+      // The text after the chunk's last newline (usually none) is kept as it is.
+      if (index === lines.length - 1) return [printed];
+      const record = functionRecordOf(printed);
+      if (record === undefined) return [`${printed}\n`];
+      const shown = line(record);
+      return shown === undefined ? [] : [`${shown}\n`];
+    })
+    .join('');
+}
