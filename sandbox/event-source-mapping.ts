@@ -74,6 +74,7 @@ const deleteBatchSize = 10;
 export class EventSourceMapping {
   private readonly abort = new AbortController();
   private readonly pollers: Promise<void>[] = [];
+  #inFlight = 0;
 
   constructor(
     private readonly queues: PolledQueues,
@@ -118,10 +119,16 @@ export class EventSourceMapping {
       this.logCall('ReceiveMessage');
       if (batch.length === 0) continue;
       const event: SQSEvent = { Records: batch.map((message) => recordOf(message, queueArn, this.region)) };
-      const outcome = await this.fn.invoke(event).catch((error: unknown) => {
-        console.error(`[event-source-mapping] ${this.fn.name} failed; the batch will be retried:`, error);
-        return error instanceof Error ? error : new Error(String(error));
-      });
+      this.#inFlight += batch.length;
+      const outcome = await this.fn
+        .invoke(event)
+        .catch((error: unknown) => {
+          console.error(`[event-source-mapping] ${this.fn.name} failed; the batch will be retried:`, error);
+          return error instanceof Error ? error : new Error(String(error));
+        })
+        .finally(() => {
+          this.#inFlight -= batch.length;
+        });
       const done = messagesToDelete(batch, outcome);
       for (const message of done) this.queues.deleteMessage(this.queueName, message.receiptHandle);
       for (let start = 0; start < done.length; start += deleteBatchSize) {
@@ -136,7 +143,16 @@ export class EventSourceMapping {
     }
   }
 
-  /** Stops polling; in-flight invocations finish, and their messages' fate follows SQS's rules. */
+  /** Messages of the batches its function is being invoked with now. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /**
+   * Stops polling (a long poll under way ends at once, taking nothing) and resolves once the invocations in
+   * flight have finished, each within its function's timeout, and their messages were deleted or left to
+   * SQS's rules, as after any invocation.
+   */
   async stop(): Promise<void> {
     this.abort.abort();
     await Promise.allSettled(this.pollers);

@@ -10,7 +10,13 @@ import { type AwsCall, CallLog } from './call-log.ts';
 import { platformEventsQueue, startBus } from './compose/bus.ts';
 import { applyEnvironment, functionEnvironment } from './compose/environment.ts';
 import { loadFunctions } from './compose/functions.ts';
-import { ensureQueues, eventSourceMappingsOf, openSqs, queueUrlOf } from './compose/queues.ts';
+import {
+  ensureQueues,
+  eventSourceMappingsOf,
+  openSqs,
+  queueUrlOf,
+  workQueueDepth,
+} from './compose/queues.ts';
 import { listen, sandboxRoute } from './compose/router.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { LocalDynamoDb } from './dynamodb.ts';
@@ -104,7 +110,20 @@ export interface Sandbox {
    * memory.
    */
   undeliverableEvents(): UndeliverableEvent[];
-  close(): Promise<void>;
+  /** Messages the functions are being invoked with now, on every event source mapping. */
+  inFlight(): number;
+  /**
+   * Stops the sandbox gracefully: the HTTP API answers 503 from now on and the event source mappings stop
+   * polling; invocations in flight finish (each within its function's timeout) and their messages are deleted
+   * or left as SQS's rules say; then the server stops and the stores close. Resolves with what the queues kept.
+   */
+  close(): Promise<StopReport>;
+}
+
+/** What a stopped sandbox kept for its next start (or, in memory, lost). */
+export interface StopReport {
+  /** Messages in the platform's work queues (visible, in flight or delayed), dead-letter queues not counted. */
+  readonly waitingMessages: number;
 }
 
 async function demoApiKey(options: SandboxOptions): Promise<string> {
@@ -140,13 +159,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const meter = options.meter ? new Meter() : undefined;
   const calls = options.recordCalls ? CallLog.start() : undefined;
   const pollers: EventSourceMapping[] = [];
-  let stopping: Promise<void> | undefined;
+  let api: LocalHttpApi | undefined;
+  let waitingMessages = () => 0;
+  let stopping: Promise<StopReport> | undefined;
   const stopAll = () => {
     stopping ??= (async () => {
+      // New work is refused (the API answers 503, as API Gateway does while it has no function); what is in
+      // flight finishes and is recorded through the server, which stops only after it.
+      api = undefined;
       await Promise.all(pollers.map((mapping) => mapping.stop()));
+      const report = { waitingMessages: waitingMessages() };
       await server.close();
       for (const stop of [...started].reverse()) await stop();
       calls?.stop();
+      return report;
     })();
     return stopping;
   };
@@ -160,6 +186,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const sqs = await openSqs({ endpoint, accountId: awsAccountId, region, dataDir, meter });
     started.push(() => sqs.close());
     ensureQueues(sqs);
+    waitingMessages = () => workQueueDepth(sqs);
     // Its keys under the data directory, so the signing secrets' ciphertexts decrypt after a restart.
     const kms = KmsEmulator.open({
       accountId: awsAccountId,
@@ -190,7 +217,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       meter,
     });
 
-    let api: LocalHttpApi | undefined;
     server.route(sandboxRoute({ dynamo, sqs, buses, kms, calls, api: () => api }));
 
     const dynamoClient = new DynamoDBClient({ endpoint, region });
@@ -236,6 +262,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
       ruleMetrics: () => buses.ruleMetrics(eventBusName),
       undeliverableEvents: () => undeliverable.list(),
+      inFlight: () => pollers.reduce((sum, mapping) => sum + mapping.inFlight, 0),
       close: stopAll,
     };
   } catch (error) {

@@ -140,3 +140,20 @@ export function eventSourceMappingsOf(
       ),
   );
 }
+
+/**
+ * Messages in platform.ts's work queues (visible, in flight and delayed): the work a stopped sandbox keeps for
+ * its next start. Dead-letter queues are not counted: their messages wait for an operator, not for a start.
+ */
+export function workQueueDepth(sqs: SqsEmulator): number {
+  let depth = 0;
+  for (const queue of Object.keys(queues) as QueueName[]) {
+    const attributes = sqs.getQueueAttributes(queueUrlOf(sqs, queue), [
+      'ApproximateNumberOfMessages',
+      'ApproximateNumberOfMessagesNotVisible',
+      'ApproximateNumberOfMessagesDelayed',
+    ]);
+    for (const count of Object.values(attributes)) depth += Number(count);
+  }
+  return depth;
+}

@@ -417,9 +417,11 @@ export class SqsEmulator implements SqsOperations {
     }
     const deadline = this.#now() + waitSeconds * 1000;
     for (;;) {
-      if (this.#closed || this.#state.queues.get(queue.name) !== queue) return [];
+      // An aborted poll takes nothing: a caller that gave up on it (a mapping stopping) would hold messages it
+      // never processes, hidden for their visibility timeout, their receive count raised.
+      if (this.#closed || options.signal?.aborted || this.#state.queues.get(queue.name) !== queue) return [];
       const received = this.#take(queue, max, options.visibilityTimeout);
-      if (received.length > 0 || options.signal?.aborted) return received;
+      if (received.length > 0) return received;
       const now = this.#now();
       if (now >= deadline) return [];
       const nextVisible = queue.nextVisibleAt(now) ?? Number.POSITIVE_INFINITY;

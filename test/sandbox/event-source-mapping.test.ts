@@ -109,6 +109,44 @@ describe('EventSourceMapping against the SQS emulator', () => {
     });
   });
 
+  it('when stopped, lets the invocation in flight finish and delete its messages, and takes nothing more', async () => {
+    const seen: string[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let entered: () => void = () => undefined;
+    const invoked = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
+    const queues = await run(async (event) => {
+      seen.push(...event.Records.map((record) => record.body));
+      entered();
+      await gate;
+      return undefined;
+    });
+    queues.sendMessage('work', 'in flight');
+    mapping?.start();
+    await invoked;
+
+    // The other poller is waiting on the queue: a message sent as the stop begins must stay there.
+    const stopped = mapping?.stop();
+    queues.sendMessage('work', 'sent while stopping');
+    const inFlightWhileStopping = mapping?.inFlight;
+    release();
+    await stopped;
+
+    expect({ seen, inFlightWhileStopping, inFlightAfter: mapping?.inFlight }).toEqual({
+      seen: ['in flight'],
+      inFlightWhileStopping: 1,
+      inFlightAfter: 0,
+    });
+    const left = await queues.receiveMessages('work', { maxNumberOfMessages: 10, waitTimeSeconds: 0 });
+    expect(left.map((message) => [message.body, message.attributes.ApproximateReceiveCount])).toEqual([
+      ['sent while stopping', '1'],
+    ]);
+  });
+
   it('hands the whole batch back when the function throws', async () => {
     const receiveCounts: string[] = [];
     let resolveDone: () => void = () => undefined;
