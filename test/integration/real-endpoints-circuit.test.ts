@@ -37,7 +37,8 @@ import {
  * The three run at once, the crash in a sandbox of its own.
  */
 const env = { NODE_EXTRA_CA_CERTS: testCaPath };
-const flags = ['--circuit-probe-max', '5s'];
+// The functions' JSON records: functionLogs() reads them.
+const flags = ['--circuit-probe-max', '5s', '--log-format', 'json'];
 const sharedSandboxes = useSandboxProcesses('real-endpoints-circuit-', { env });
 const crashedSandboxes = useSandboxProcesses('real-endpoints-circuit-crash-', { env });
 let farm: ReceiverFarm | undefined;

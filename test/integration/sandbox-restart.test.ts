@@ -14,7 +14,8 @@ afterAll(async () => {
 
 describe('a sandbox with state on disk', () => {
   it('delivers, after a crash and a restart, a webhook that was waiting for its retry', async () => {
-    const args = await sandboxes.args();
+    // JSON records: the test waits for the handler's 'retry scheduled'.
+    const args = await sandboxes.args('--log-format', 'json');
     const receiverPort = await freePort();
     const first = await sandboxes.start(args);
     const created = await api(first.endpoint, first.apiKey, 'POST', '/v1/webhooks', {

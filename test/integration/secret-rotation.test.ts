@@ -5,7 +5,8 @@ import { api } from '../support/clients.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 import { freePort, type SandboxProcess, startSandboxProcess } from '../support/sandbox-process.ts';
 
-// The sandbox as a user runs it, logging every fan-out and attempt, so its output can be searched for secrets.
+// The sandbox as a user runs it, logging every fan-out and attempt as the functions' JSON records (every key
+// they log, not the console's short lines), so its output can be searched for secrets.
 let sandbox: SandboxProcess;
 let receiver: Receiver;
 const secretsSeen: string[] = [];
@@ -14,7 +15,13 @@ const call = (method: string, path: string, body?: unknown, headers?: Record<str
   api(sandbox.endpoint, sandbox.apiKey, method, path, body, headers);
 
 beforeAll(async () => {
-  sandbox = await startSandboxProcess(['--memory', '--port', String(await freePort())]);
+  sandbox = await startSandboxProcess([
+    '--memory',
+    '--port',
+    String(await freePort()),
+    '--log-format',
+    'json',
+  ]);
   receiver = await startReceiver();
 }, 60_000);
 

@@ -24,7 +24,14 @@ const call = (method: string, path: string, body?: unknown) =>
   api(sandbox.endpoint, sandbox.apiKey, method, path, body);
 
 beforeAll(async () => {
-  sandbox = await startSandboxProcess(['--memory', '--port', String(await freePort())]);
+  // The functions' JSON records, whose error lines carry the error's name and cause.
+  sandbox = await startSandboxProcess([
+    '--memory',
+    '--port',
+    String(await freePort()),
+    '--log-format',
+    'json',
+  ]);
   receiver = await startReceiver();
   dynamo = new DynamoDBClient({ endpoint: sandbox.endpoint, region: 'us-east-1', credentials });
   kms = new KMSClient({ endpoint: sandbox.endpoint, region: 'us-east-1', credentials });

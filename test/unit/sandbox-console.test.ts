@@ -1,0 +1,278 @@
+import { Writable } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { colourWanted } from '../../sandbox/console/colour.ts';
+import { consoleLine } from '../../sandbox/console/console-line.ts';
+import { DeliveryTally } from '../../sandbox/console/delivery-tally.ts';
+import { type FunctionRecord, functionRecordOf } from '../../sandbox/console/function-log.ts';
+import { startConsole } from '../../sandbox/console/live-console.ts';
+
+/** 12:04:31.207 on this machine's clock, as Powertools writes it (UTC). */
+const at = (seconds = 31, ms = 207) => new Date(2026, 11, 7, 12, 4, seconds, ms).toISOString();
+
+/** A record as the delivery handler logs it (functions/delivery/handler.ts), read back as the console reads it. */
+function logged(message: string, fields: Record<string, unknown> = {}, level = 'INFO'): FunctionRecord {
+  const line = JSON.stringify({
+    level,
+    message,
+    timestamp: at(),
+    service: 'delivery',
+    cold_start: false,
+    deliveryId: 'msg_1',
+    subscriptionId: 'sub_1',
+    subscriptionName: 'My endpoint',
+    eventType: 'order.created',
+    scheduledAttempt: 1,
+    trigger: 'event',
+    lane: 'main',
+    ...fields,
+  });
+  const record = functionRecordOf(line);
+  if (record === undefined) throw new Error(`not a record: ${line}`);
+  return record;
+}
+
+const answered = (statusCode: number, latencyMs: number) => ({
+  outcome: { kind: 'response', statusCode, excerpt: '', latencyMs, setupMs: 1, answerMs: latencyMs - 1 },
+});
+const failedWith = (errorKind: string, error: string, latencyMs: number) => ({
+  outcome: { kind: 'error', errorKind, error, latencyMs, setupMs: latencyMs },
+});
+const plain = { colour: false };
+
+describe('the console line of a delivery attempt', () => {
+  it('says when it was, what, to whom, the answer, the latency, that it is delivered, and the webhook-id', () => {
+    const record = logged('Webhook delivered', { summary: 'delivered', ...answered(200, 143) });
+
+    expect(consoleLine(record, plain)).toBe(
+      '12:04:31.207  order.created     → My endpoint     200 OK            143 ms  delivered  msg_1',
+    );
+  });
+
+  it('says when an HTTP error is retried', () => {
+    const record = logged('Delivery attempt failed; retry scheduled', {
+      delaySeconds: 30,
+      ...answered(503, 12),
+    });
+
+    expect(consoleLine(record, plain)).toBe(
+      '12:04:31.207  order.created     → My endpoint     503                12 ms  retry in 30s  msg_1',
+    );
+  });
+
+  it('gives a timeout its kind and the wait before the retry in minutes', () => {
+    const record = logged('Delivery attempt failed; retry scheduled', {
+      delaySeconds: 330,
+      ...failedWith('timeout', 'No answer within 30000 ms', 30_004),
+    });
+
+    expect(consoleLine(record, plain)).toBe(
+      '12:04:31.207  order.created     → My endpoint     timeout          30004 ms  retry in 5m 30s  msg_1',
+    );
+  });
+
+  it('says why a delivery to a blocked address failed for good, on one line', () => {
+    const record = logged(
+      'Delivery failed for good',
+      {
+        subscriptionName: 'Old host',
+        eventType: 'shipment.sent',
+        reason: 'the URL resolves to a private address\n(10.0.0.7)',
+        ...failedWith('blocked_address', 'Blocked: 10.0.0.7 is a private address', 2),
+      },
+      'WARN',
+    );
+
+    expect(consoleLine(record, plain)).toBe(
+      '12:04:31.207  shipment.sent     → Old host        blocked_address     2 ms  failed: the URL resolves to a private address (10.0.0.7)  msg_1',
+    );
+  });
+
+  it('says that a cut-off attempt moved its delivery to the slow lane', () => {
+    const record = logged('Delivery moved to the slow lane', {
+      reason: 'no answer within 5000 ms',
+      ...failedWith('timeout', 'No answer within 5000 ms', 5001),
+    });
+
+    expect(consoleLine(record, plain)).toBe(
+      '12:04:31.207  order.created     → My endpoint     timeout          5001 ms  moved to the slow lane  msg_1',
+    );
+  });
+
+  it('gives the reason of a move made without an attempt, and the subscription id when it has no name', () => {
+    const record = logged('Delivery moved to the slow lane', {
+      subscriptionName: undefined,
+      reason: 'the endpoint is slow',
+    });
+
+    expect(consoleLine(record, plain)).toBe(
+      '12:04:31.207  order.created     → sub_1           moved to the slow lane: the endpoint is slow  msg_1',
+    );
+  });
+
+  it('says that a delivery is held while its circuit is open', () => {
+    expect(consoleLine(logged('Delivery held: the endpoint’s circuit is open'), plain)).toBe(
+      '12:04:31.207  order.created     → My endpoint     held: its circuit is open  msg_1',
+    );
+  });
+
+  it('colours a success green, a retry yellow and a failure red, and leaves the words as they are', () => {
+    const colour = { colour: true };
+    const delivered = consoleLine(logged('Webhook delivered', answered(200, 143)), colour) ?? '';
+    const retried =
+      consoleLine(
+        logged('Delivery attempt failed; retry scheduled', { delaySeconds: 5, ...answered(500, 3) }),
+        colour,
+      ) ?? '';
+    const failed =
+      consoleLine(
+        logged('Delivery failed for good', { reason: 'gone', ...answered(410, 3) }, 'WARN'),
+        colour,
+      ) ?? '';
+
+    expect(delivered).toContain('\u001b[32m200 OK');
+    expect(delivered).toContain('\u001b[32mdelivered\u001b[39m');
+    expect(retried).toContain('\u001b[33mretry in 5s\u001b[39m');
+    expect(failed).toContain('\u001b[31mfailed: gone\u001b[39m');
+    expect(stripVTControlCharacters(failed)).toBe(
+      consoleLine(logged('Delivery failed for good', { reason: 'gone', ...answered(410, 3) }, 'WARN'), plain),
+    );
+  });
+});
+
+describe('the console line of other records', () => {
+  it('says that an event matched no subscription, and nothing of one fanned out to some', () => {
+    const fannedOut = (deliveries: number) =>
+      logged('Event fanned out', { service: 'fan-out', eventId: 'evt_1', type: 'order.created', deliveries });
+
+    expect(consoleLine(fannedOut(0), plain)).toBe(
+      '12:04:31.207  order.created     matched no subscription (event evt_1)',
+    );
+    expect(consoleLine(fannedOut(2), plain)).toBeUndefined();
+  });
+
+  it('gives any function’s warning or error its level, function, message and error, on one line', () => {
+    const record = logged(
+      'Request failed',
+      { service: 'api', error: { name: 'TypeError', message: 'x is\nundefined', stack: 'at ...' } },
+      'ERROR',
+    );
+
+    expect(consoleLine(record, plain)).toBe(
+      '12:04:31.207  ERROR  api: Request failed (TypeError: x is undefined)',
+    );
+    expect(consoleLine(logged('Invalid event dead-lettered', { reason: 'no detail' }, 'WARN'), plain)).toBe(
+      '12:04:31.207  WARN   delivery: Invalid event dead-lettered: no detail',
+    );
+  });
+
+  it('leaves out other info records', () => {
+    expect(consoleLine(logged('Something routine'), plain)).toBeUndefined();
+  });
+});
+
+describe('whether the console colours', () => {
+  it.each([
+    [{}, true, true],
+    [{}, false, false],
+    [{ TERM: 'dumb' }, true, false],
+    [{ NO_COLOR: '1' }, true, false],
+    [{ NO_COLOR: '' }, true, true],
+    [{ FORCE_COLOR: '1' }, false, true],
+    [{ FORCE_COLOR: '' }, false, true],
+    [{ FORCE_COLOR: '0' }, true, false],
+    [{ FORCE_COLOR: '1', NO_COLOR: '1' }, false, true],
+  ])('with %j on a terminal: %s gives %s', (env, isTTY, wanted) => {
+    expect(colourWanted(env, isTTY)).toBe(wanted);
+  });
+});
+
+describe('the summary when the sandbox stops', () => {
+  it('counts attempts, deliveries delivered and failed for good, and those still pending, per subscription', () => {
+    const tally = new DeliveryTally();
+    const billing = { subscriptionId: 'sub_2', subscriptionName: 'Billing' };
+    for (const record of [
+      logged('Webhook delivered', answered(200, 5)),
+      logged('Delivery attempt failed; retry scheduled', {
+        deliveryId: 'msg_2',
+        delaySeconds: 5,
+        ...answered(500, 5),
+      }),
+      logged('Webhook delivered', { deliveryId: 'msg_2', ...answered(200, 5) }),
+      logged('Delivery attempt failed; retry scheduled', {
+        ...billing,
+        deliveryId: 'msg_3',
+        ...answered(503, 5),
+      }),
+      logged('Delivery failed for good', { ...billing, deliveryId: 'msg_4', ...answered(410, 5) }, 'WARN'),
+      logged('Event fanned out', { service: 'fan-out', deliveryId: undefined, deliveries: 0 }),
+    ]) {
+      tally.observe(record);
+    }
+
+    expect(tally.summary()).toBe(
+      [
+        'Deliveries this run: 5 attempts, 2 delivered, 1 failed for good, 1 pending (retry, slow lane or held).',
+        '  My endpoint  3 attempts, 2 delivered, 0 failed for good, 0 pending (retry, slow lane or held)',
+        '  Billing      2 attempts, 0 delivered, 1 failed for good, 1 pending (retry, slow lane or held)',
+      ].join('\n'),
+    );
+  });
+
+  it('says so when nothing was attempted', () => {
+    expect(new DeliveryTally().summary()).toBe('Deliveries this run: none attempted.');
+  });
+});
+
+describe('the console on the process’s streams', () => {
+  /** A stream that keeps what is written to it, one entry a write. */
+  function capture() {
+    const writes: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        writes.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    return { writes, stream: stream as Writable & NodeJS.WriteStream };
+  }
+  const recordLine = (message: string, fields: Record<string, unknown> = {}, level = 'INFO') =>
+    `${JSON.stringify(logged(message, fields, level))}\n`;
+
+  it('writes each record’s line in place of its JSON, other output as it is, and counts for the summary', () => {
+    const { writes, stream } = capture();
+    const console = startConsole({ format: 'pretty', quiet: false, colour: false }, [stream]);
+    stream.write('Endpoint: http://127.0.0.1:4566\n');
+    stream.write(recordLine('Webhook delivered', answered(200, 143)));
+    stream.write(recordLine('Something routine'));
+    console.stop();
+    stream.write(recordLine('Webhook delivered'));
+
+    expect(writes).toEqual([
+      'Endpoint: http://127.0.0.1:4566\n',
+      '12:04:31.207  order.created     → My endpoint     200 OK            143 ms  delivered  msg_1\n',
+      recordLine('Webhook delivered'),
+    ]);
+    expect(console.summary()).toContain('1 attempt, 1 delivered');
+  });
+
+  it('keeps the JSON lines exactly in the JSON format, and shows only warnings and errors when quiet', () => {
+    const json = capture();
+    const quiet = capture();
+    const jsonConsole = startConsole({ format: 'json', quiet: false, colour: false }, [json.stream]);
+    const quietConsole = startConsole({ format: 'pretty', quiet: true, colour: false }, [quiet.stream]);
+    const lines = [
+      recordLine('Webhook delivered', answered(200, 143)),
+      recordLine('Delivery failed for good', { reason: 'gone' }, 'WARN'),
+    ];
+    for (const line of lines) {
+      json.stream.write(line);
+      quiet.stream.write(line);
+    }
+    jsonConsole.stop();
+    quietConsole.stop();
+
+    expect(json.writes).toEqual(lines);
+    expect(quiet.writes).toEqual(['12:04:31.207  order.created     → My endpoint     failed: gone  msg_1\n']);
+  });
+});
