@@ -1,13 +1,14 @@
 import * as z from 'zod/mini';
 import { deliveryStatuses } from '#core/deliveries/delivery-record.ts';
 import type { DeliveryPage } from '#core/deliveries/delivery-store.ts';
+import { findRequestAsSent } from '#core/deliveries/request-as-sent.ts';
 import { findDelivery, type ResendPorts, recoverDeliveries, retryDelivery } from '#core/deliveries/resend.ts';
 import { problems } from '#core/http/problem.ts';
 import { parseRequest } from '#core/http/validation.ts';
 import { testEventType } from '#core/platform.ts';
 import { SubscriptionNotFoundError } from '#core/subscriptions/subscription-errors.ts';
 import { bodyOrEmpty, json, type Route } from './api-request.ts';
-import { deliveryView, recoverBodySchema } from './delivery-view.ts';
+import { deliveryDetailView, deliveryView, recoverBodySchema } from './delivery-view.ts';
 import {
   encodeCursor,
   eventTypeQuery,
@@ -68,8 +69,10 @@ export function deliveryRoutes(deps: DeliveryRoutesDependencies): Route[] {
     {
       method: 'GET',
       path: '/v1/deliveries/{id}',
-      handler: async (request) =>
-        json(200, deliveryView(await findDelivery(request.accountId, deliveryIdParam(request), deps.record))),
+      handler: async (request) => {
+        const record = await findDelivery(request.accountId, deliveryIdParam(request), deps.record);
+        return json(200, deliveryDetailView(record, await findRequestAsSent(record, deps)));
+      },
     },
     {
       method: 'POST',

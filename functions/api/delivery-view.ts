@@ -1,7 +1,9 @@
 import * as z from 'zod/mini';
 import { attemptTriggers } from '#core/deliveries/delivery-message.ts';
 import { type DeliveryRecord, deliveryStatuses } from '#core/deliveries/delivery-record.ts';
+import type { RequestAsSent } from '#core/deliveries/request-as-sent.ts';
 import { attemptErrorKinds } from '#core/egress/attempt.ts';
+import { webhookTimestampOf } from '#core/payloads/webhook-request.ts';
 
 const dateTime = z.iso.datetime();
 
@@ -20,7 +22,52 @@ export const attemptViewSchema = z.object({
   response_excerpt: z.nullable(z.string().check(z.describe('At most 1 KiB of what the endpoint answered'))),
   error: z.nullable(z.enum(attemptErrorKinds)),
   error_detail: z.nullable(z.string()),
+  webhook_timestamp: z.nullable(
+    z
+      .number()
+      .check(
+        z.int(),
+        z.describe(
+          'The webhook-timestamp this attempt sent (Unix seconds); null when it sent no request (blocked_address, outcome_unknown) or was made before requests were recorded',
+        ),
+      ),
+  ),
+  webhook_signature: z.nullable(
+    z
+      .string()
+      .check(
+        z.describe(
+          'The webhook-signature this attempt sent: one `v1,<base64>` per signing secret, space-separated (two during a rotation’s overlap); null as for webhook_timestamp',
+        ),
+      ),
+  ),
 });
+
+/** The request a delivery's latest attempt sent, as its endpoint got it. */
+export const requestViewSchema = z.object({
+  method: z.literal('POST'),
+  url: z.string(),
+  headers: z
+    .record(z.string(), z.string())
+    .check(
+      z.describe(
+        'Every header it went out with: content-type, user-agent, the subscription’s own headers, the format’s (SMD-* for jwt) and webhook-id, webhook-timestamp, webhook-signature. Signatures are shown; secrets are never sent',
+      ),
+    ),
+  body: z
+    .string()
+    .check(z.describe('The body exactly as signed: the JSON envelope, its XML form, or {"data":"<JWT>"}')),
+  attempt_at: dateTime.check(z.describe('The attempt it is from (`at` in attempts)')),
+  exact: z
+    .boolean()
+    .check(
+      z.describe(
+        'true: byte for byte what was sent (it matches the digest its attempt recorded). false: the subscription changed since (url, format, name or headers), so this is the request as it would be built now, with the signatures that were sent',
+      ),
+    ),
+});
+
+export type RequestView = z.infer<typeof requestViewSchema>;
 
 /** A delivery as the API shows it: one event to one subscription, with every attempt. */
 export const deliveryViewSchema = z.object({
@@ -68,6 +115,18 @@ export const deliveryViewSchema = z.object({
 
 export type DeliveryView = z.infer<typeof deliveryViewSchema>;
 
+/** One delivery as `GET /v1/deliveries/{id}` shows it: with the request its latest attempt sent. */
+export const deliveryDetailViewSchema = z.object({
+  ...deliveryViewSchema.shape,
+  request: z.nullable(
+    requestViewSchema.check(
+      z.describe(
+        'What the endpoint got at the latest attempt that sent a request; null when none did yet (no attempt, or only blocked_address or outcome_unknown ones), or its event (kept 30 days) or subscription is gone',
+      ),
+    ),
+  ),
+});
+
 /** The view of a delivery record, in the API's snake_case. */
 export function deliveryView(record: DeliveryRecord): DeliveryView {
   return {
@@ -92,7 +151,30 @@ export function deliveryView(record: DeliveryRecord): DeliveryView {
       response_excerpt: attempt.excerpt ?? null,
       error: attempt.error ?? null,
       error_detail: attempt.errorDetail ?? null,
+      webhook_timestamp: attempt.signature === undefined ? null : webhookTimestampOf(new Date(attempt.at)),
+      webhook_signature: attempt.signature ?? null,
     })),
+  };
+}
+
+/** The view of one delivery with the request its latest attempt sent. */
+export function deliveryDetailView(
+  record: DeliveryRecord,
+  request: RequestAsSent | undefined,
+): z.infer<typeof deliveryDetailViewSchema> {
+  return {
+    ...deliveryView(record),
+    request:
+      request === undefined
+        ? null
+        : {
+            method: request.method,
+            url: request.url,
+            headers: { ...request.headers },
+            body: request.body,
+            attempt_at: request.attemptAt,
+            exact: request.exact,
+          },
   };
 }
 

@@ -1,6 +1,7 @@
 import { deliveryStatuses } from '#core/deliveries/delivery-record.ts';
 import { recoverLimit } from '#core/deliveries/resend.ts';
 import {
+  deliveryDetailViewSchema,
   deliveryViewSchema,
   recoverBodySchema,
   recoveryViewSchema,
@@ -67,9 +68,14 @@ export function deliveryPaths() {
       parameters: [parameter('DeliveryId')],
       get: operation({
         operationId: 'getDelivery',
-        summary: 'One delivery with every attempt: time, status code, latency, response excerpt, error',
+        summary:
+          'One delivery with every attempt (time, status code, latency, response excerpt, error, signature) and the request its latest attempt sent',
         responses: {
-          '200': { description: 'The delivery', headers: everyAnswer, content: jsonContent(ref('Delivery')) },
+          '200': {
+            description: 'The delivery',
+            headers: everyAnswer,
+            content: jsonContent(ref('DeliveryWithRequest')),
+          },
         },
       }),
     },
@@ -129,6 +135,7 @@ export const deliveryIdParameter = {
 export function deliverySchemas() {
   return {
     Delivery: jsonSchema(deliveryViewSchema, 'output'),
+    DeliveryWithRequest: jsonSchema(deliveryDetailViewSchema, 'output'),
     DeliveryList: {
       type: 'object',
       required: ['data', 'next_cursor'],

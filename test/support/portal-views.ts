@@ -46,6 +46,8 @@ export function attemptView(change: Partial<Attempt> = {}): Attempt {
     response_excerpt: 'ok',
     error: null,
     error_detail: null,
+    webhook_timestamp: 1_795_773_600,
+    webhook_signature: 'v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=',
     ...change,
   };
 }

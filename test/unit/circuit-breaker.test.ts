@@ -78,6 +78,7 @@ function world(subscription: Subscription | undefined, held: HeldDelivery[], ans
       body: message.body,
       contentType: 'application/json',
       headers: {},
+      proof: { signature: 'v1,c2lnbmVk', digest: 'digest' },
     }),
     send: async () => {
       state.requests++;

@@ -1,9 +1,10 @@
 import { type AttemptOutcome, describeOutcome, isSuccess } from '../egress/attempt.ts';
 import type { AttemptBounds, WebhookRequest } from '../egress/webhook-sender.ts';
 import type { PlatformEvent } from '../events/platform-events.ts';
+import type { RequestProof, SignedWebhookRequest } from '../payloads/webhook-request.ts';
 import type { Circuit, Subscription } from '../subscriptions/subscription.ts';
 import type { CircuitMessage, DeliveryMessage } from './delivery-message.ts';
-import type { AttemptRecord } from './delivery-record.ts';
+import { type AttemptRecord, sentRequestOf } from './delivery-record.ts';
 import type { AttemptWrite } from './delivery-store.ts';
 import type { HeldDelivery } from './held-delivery-store.ts';
 
@@ -43,7 +44,7 @@ export interface CircuitPorts {
   readonly removeHeld: (subscriptionId: string, deliveryIds: readonly string[]) => Promise<void>;
   /** The webhook bodies of events, by event id (those still kept). */
   readonly eventBodies: (eventIds: readonly string[]) => Promise<ReadonlyMap<string, string>>;
-  readonly request: (subscription: Subscription, message: DeliveryMessage, now: Date) => WebhookRequest;
+  readonly request: (subscription: Subscription, message: DeliveryMessage, now: Date) => SignedWebhookRequest;
   readonly send: (request: WebhookRequest, bounds: AttemptBounds) => Promise<AttemptOutcome>;
   readonly recordAttempts: (write: AttemptWrite) => Promise<boolean>;
   /** Queues a circuit message: a probe on the slow lane after its delay, a release on the main lane now. */
@@ -230,15 +231,13 @@ export async function probeCircuit(
   }
   const delivery: DeliveryMessage = { ...held, body };
   const startedAt = ports.now();
-  const outcome = await ports.send(
-    ports.request(subscription, delivery, new Date(startedAt)),
-    settings.probeBounds,
-  );
+  const request = ports.request(subscription, delivery, new Date(startedAt));
+  const outcome = await ports.send(request, settings.probeBounds);
   const now = ports.now();
   if (isSuccess(outcome)) {
     await ports.recordAttempts({
       ...stampOf(held, now, settings),
-      attempts: [attemptOf(outcome, held, startedAt)],
+      attempts: [attemptOf(outcome, held, startedAt, request.proof)],
       change: { kind: 'succeed' },
     });
     await ports.removeHeld(subscription.id, [held.id]);
@@ -249,7 +248,7 @@ export async function probeCircuit(
   // On record, as every request that left is, but not as an attempt of its schedule.
   await ports.recordAttempts({
     ...stampOf(held, now, settings),
-    attempts: [probeAttemptOf(outcome, held, startedAt)],
+    attempts: [probeAttemptOf(outcome, held, startedAt, request.proof)],
     change: { kind: 'append' },
   });
   const disabled = await ports.noteFailedProbe(subscription, outcome);
@@ -311,11 +310,17 @@ function stampOf(held: HeldDelivery, now: number, settings: CircuitSettings) {
   };
 }
 
-function attemptOf(outcome: AttemptOutcome, held: HeldDelivery, startedAt: number): AttemptRecord {
+function attemptOf(
+  outcome: AttemptOutcome,
+  held: HeldDelivery,
+  startedAt: number,
+  proof: RequestProof,
+): AttemptRecord {
   return {
     at: iso(startedAt),
     trigger: held.trigger,
     latencyMs: outcome.latencyMs,
+    ...sentRequestOf(outcome, proof),
     ...(outcome.kind === 'response'
       ? { statusCode: outcome.statusCode, ...(outcome.excerpt === '' ? {} : { excerpt: outcome.excerpt }) }
       : {}),
@@ -326,12 +331,18 @@ function attemptOf(outcome: AttemptOutcome, held: HeldDelivery, startedAt: numbe
  * A failed probe as its delivery's record keeps it: small (no excerpt: a day of probes spread over few held
  * deliveries must not outgrow an item), saying it used up none of the delivery's attempts.
  */
-function probeAttemptOf(outcome: AttemptOutcome, held: HeldDelivery, startedAt: number): AttemptRecord {
+function probeAttemptOf(
+  outcome: AttemptOutcome,
+  held: HeldDelivery,
+  startedAt: number,
+  proof: RequestProof,
+): AttemptRecord {
   const detail = outcome.kind === 'response' ? `HTTP ${outcome.statusCode}` : outcome.error.slice(0, 200);
   return {
     at: iso(startedAt),
     trigger: held.trigger,
     latencyMs: outcome.latencyMs,
+    ...sentRequestOf(outcome, proof),
     ...(outcome.kind === 'response'
       ? { statusCode: outcome.statusCode, error: 'http_status' as const }
       : { error: outcome.errorKind }),

@@ -1,6 +1,6 @@
 import { type AttemptOutcome, describeOutcome, isSuccess } from '../egress/attempt.ts';
-import type { AttemptBounds, WebhookRequest } from '../egress/webhook-sender.ts';
-import { webhookRequest } from '../payloads/webhook-request.ts';
+import type { AttemptBounds } from '../egress/webhook-sender.ts';
+import { type SignedWebhookRequest, webhookRequest } from '../payloads/webhook-request.ts';
 import { XmlPayloadError } from '../payloads/xml-payload.ts';
 import { queues, testEventType } from '../platform.ts';
 import type { Subscription } from '../subscriptions/subscription.ts';
@@ -291,7 +291,7 @@ export async function deliverInOrder(
   if (sleepMs > 0) await ports.sleep(sleepMs);
 
   const startedAt = new Date(ports.now());
-  let request: WebhookRequest;
+  let request: SignedWebhookRequest;
   try {
     request = webhookRequest(subscription, current, startedAt);
   } catch (error) {
@@ -304,7 +304,7 @@ export async function deliverInOrder(
   }
   const outcome = await ports.send(request, bounds);
   const at = new Date(ports.now());
-  const attempts = [...unknown, attemptOf(outcome, current, startedAt)];
+  const attempts = [...unknown, attemptOf(outcome, current, startedAt, request.proof)];
   const ofSchedule = scheduled ? current.attempt : undefined;
   const changes: SubscriptionChanges = {};
 

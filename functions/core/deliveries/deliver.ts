@@ -1,5 +1,5 @@
 import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
-import type { AttemptRecord, DeliveryRecord } from '#core/deliveries/delivery-record.ts';
+import { type AttemptRecord, type DeliveryRecord, sentRequestOf } from '#core/deliveries/delivery-record.ts';
 import type { AttemptWrite, DeliveryChange } from '#core/deliveries/delivery-store.ts';
 import {
   attemptsOf,
@@ -10,7 +10,11 @@ import {
 import { type AttemptOutcome, describeOutcome, isSuccess } from '#core/egress/attempt.ts';
 import type { AttemptBounds, WebhookRequest } from '#core/egress/webhook-sender.ts';
 import type { PlatformEvent } from '#core/events/platform-events.ts';
-import { webhookRequest } from '#core/payloads/webhook-request.ts';
+import {
+  type RequestProof,
+  type SignedWebhookRequest,
+  webhookRequest,
+} from '#core/payloads/webhook-request.ts';
 import { XmlPayloadError } from '#core/payloads/xml-payload.ts';
 import { queues, testEventType } from '#core/platform.ts';
 import type { Circuit, Subscription } from '#core/subscriptions/subscription.ts';
@@ -181,9 +185,15 @@ export function attemptOf(
   outcome: AttemptOutcome,
   message: DeliveryMessage,
   at: Date,
+  proof: RequestProof,
   slowCut = false,
 ): AttemptRecord {
-  const base = { at: at.toISOString(), trigger: message.trigger, latencyMs: outcome.latencyMs };
+  const base = {
+    at: at.toISOString(),
+    trigger: message.trigger,
+    latencyMs: outcome.latencyMs,
+    ...sentRequestOf(outcome, proof),
+  };
   if (outcome.kind === 'response') {
     return {
       ...base,
@@ -414,7 +424,7 @@ async function deliverOnce(
   if (sleepMs > 0) await ports.sleep(sleepMs);
 
   const startedAt = new Date(ports.now());
-  let request: WebhookRequest;
+  let request: SignedWebhookRequest;
   try {
     request = webhookRequest(subscription, message, startedAt);
   } catch (error) {
@@ -450,12 +460,16 @@ async function deliverOnce(
     // Cut off by the main lane's wait: not an attempt of the schedule, but the endpoint saw a request. The
     // delivery goes on in the slow lane; the subscription follows only when its answers keep being slow.
     await ports.forward(paced, 'slow', 0);
-    await write([...unknown, attemptOf(outcome, message, startedAt, true)], { kind: 'append' }, now);
+    await write(
+      [...unknown, attemptOf(outcome, message, startedAt, request.proof, true)],
+      { kind: 'append' },
+      now,
+    );
     await weighLane();
     return { kind: 'move', message, reason: `no answer within ${wait} ms`, outcome, changes };
   }
 
-  const attempt = attemptOf(outcome, message, startedAt);
+  const attempt = attemptOf(outcome, message, startedAt, request.proof);
   const attempts = [...unknown, attempt];
   if (isSuccess(outcome)) {
     // A test event's sender looks its delivery up, which is on record from the start: always kept.

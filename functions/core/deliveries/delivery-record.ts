@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
-import { attemptErrorKinds } from '../egress/attempt.ts';
+import { type AttemptOutcome, attemptErrorKinds } from '../egress/attempt.ts';
+import type { RequestProof } from '../payloads/webhook-request.ts';
 import { attemptTriggers } from './delivery-message.ts';
 
 /**
@@ -21,9 +22,32 @@ export const attemptSchema = z.object({
   excerpt: z.optional(z.string()),
   error: z.optional(z.enum(attemptErrorKinds)),
   errorDetail: z.optional(z.string()),
+  /**
+   * The `webhook-signature` the request carried (its `webhook-timestamp` is `at`'s second): with `jwtSignature`,
+   * what only the signing lanes could make of it; the API rebuilds the rest (design notes: The request as sent).
+   * Absent when no request left (the address guard refused it; an outcome unknown) and on older attempts.
+   */
+  signature: z.optional(z.string()),
+  /** A `jwt` request's JWT signature (its third segment). */
+  jwtSignature: z.optional(z.string()),
+  /** A digest of the whole request (`requestDigest`): a rebuilt request with another was not the one sent. */
+  requestDigest: z.optional(z.string()),
 });
 
 export type AttemptRecord = z.infer<typeof attemptSchema>;
+
+/** What an attempt records of the request it made: nothing when none left (the address guard stopped it). */
+export function sentRequestOf(
+  outcome: AttemptOutcome,
+  proof: RequestProof,
+): Pick<AttemptRecord, 'signature' | 'jwtSignature' | 'requestDigest'> {
+  if (outcome.kind === 'error' && outcome.errorKind === 'blocked_address') return {};
+  return {
+    signature: proof.signature,
+    ...(proof.jwtSignature === undefined ? {} : { jwtSignature: proof.jwtSignature }),
+    requestDigest: proof.digest,
+  };
+}
 
 /** A delivery of one event to one subscription, with every attempt; its id is the `webhook-id`. */
 export const deliveryRecordSchema = z.object({

@@ -1,7 +1,6 @@
 import { lookup } from 'node:dns';
 import type { Agent as UndiciAgent } from 'undici';
 import Agent from 'undici/lib/dispatcher/agent.js';
-import { productVersion } from '../platform.ts';
 import { settings } from '../settings.ts';
 import { Attempt, type AttemptBounds, type AttemptOutcome } from './attempt.ts';
 import {
@@ -10,6 +9,7 @@ import {
   ConnectionTally,
   guardedConnector,
 } from './guarded-connector.ts';
+import { sentHeaders } from './request-headers.ts';
 import type { TargetPolicy } from './target-guard.ts';
 
 export type { AttemptBounds } from './attempt.ts';
@@ -18,8 +18,7 @@ export type { ConnectionStats } from './guarded-connector.ts';
 /** The longest a receiver may take to answer; slower answers count as failures. */
 export const deliveryTimeoutMs = settings.deliveryTimeoutSeconds.default * 1000;
 
-/** How the platform introduces itself to receivers. */
-export const userAgent = `Hookbridge/${productVersion} (webhooks; +https://www.standardwebhooks.com/)`;
+export { userAgent } from './request-headers.ts';
 
 /** One POST to send: where, the exact body, its media type, and the headers (signature included). */
 export interface WebhookRequest {
@@ -125,7 +124,7 @@ export class WebhookSender {
       path: target.path,
       method: 'POST',
       body: webhook.body,
-      headers: { ...webhook.headers, 'content-type': webhook.contentType, 'user-agent': userAgent },
+      headers: sentHeaders(webhook),
     };
     return new Promise((resolve) => {
       const dispatch = () => this.agent.dispatch(request, attempt);

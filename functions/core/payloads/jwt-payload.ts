@@ -29,10 +29,17 @@ export const jwtKeyByteLength = (key: string) => Buffer.byteLength(key, 'utf8');
 
 const header = Buffer.from('{"alg":"HS256"}').toString('base64url');
 
-/** A JWT (JWS compact form) of `claims`, HS256 with `key`. */
-export function signJwt(key: Buffer, claims: object): string {
-  const signingInput = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-  return `${signingInput}.${createHmac('sha256', key).update(signingInput).digest('base64url')}`;
+/**
+ * What a JWT's HS256 signature covers: its header and `claims`, each base64url (`header.claims`). Needs no key,
+ * so a reader that holds none (the API) rebuilds it and completes it with the signature an attempt recorded.
+ */
+export function jwtSigningInput(claims: object): string {
+  return `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
+}
+
+/** The HS256 signature of a signing input with `key`: the JWT's third segment (43 base64url characters). */
+export function jwtSignature(key: Buffer, signingInput: string): string {
+  return createHmac('sha256', key).update(signingInput).digest('base64url');
 }
 
 /** The claims of a `jwt` webhook. */
@@ -45,11 +52,15 @@ export interface JwtClaims {
   readonly url: string;
 }
 
-/** The body of a `jwt` webhook: `{"data":"<JWT>"}`. */
-export function jwtBody(key: Buffer, claims: JwtClaims): string {
-  // The claims in this order, and nothing else, as the reference sends them.
+/** The signing input of a `jwt` webhook's JWT: its claims in this order, and nothing else, as the reference sends them. */
+export function jwtClaimsSigningInput(claims: JwtClaims): string {
   const { webhook, data, url } = claims;
-  return JSON.stringify({ data: signJwt(key, { webhook, data, url }) });
+  return jwtSigningInput({ webhook, data, url });
+}
+
+/** The body of a `jwt` webhook, `{"data":"<JWT>"}`, from its JWT's signing input and signature. */
+export function jwtBodyOf(signingInput: string, signature: string): string {
+  return JSON.stringify({ data: `${signingInput}.${signature}` });
 }
 
 /** What the five `SMD-*` headers of a `jwt` webhook say. */

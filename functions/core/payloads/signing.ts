@@ -35,11 +35,19 @@ export function signatureHeader(secrets: readonly string[], content: SignedConte
   return secrets.map((secret) => signOne(secret, content)).join(' ');
 }
 
-/** The three Standard Webhooks headers for one attempt. */
-export function webhookHeaders(secrets: readonly string[], content: SignedContent): Record<string, string> {
+/** The three Standard Webhooks headers of a message, given its signature (made now, or as an attempt recorded it). */
+export function standardHeaders(
+  content: Omit<SignedContent, 'body'>,
+  signature: string,
+): Record<string, string> {
   return {
     'webhook-id': content.id,
     'webhook-timestamp': String(content.timestamp),
-    'webhook-signature': signatureHeader(secrets, content),
+    'webhook-signature': signature,
   };
+}
+
+/** The three Standard Webhooks headers for one attempt. */
+export function webhookHeaders(secrets: readonly string[], content: SignedContent): Record<string, string> {
+  return standardHeaders(content, signatureHeader(secrets, content));
 }

@@ -1,8 +1,16 @@
+import { createHash } from 'node:crypto';
+import { sentHeaders } from '../egress/request-headers.ts';
 import type { WebhookRequest } from '../egress/webhook-sender.ts';
 import { shipmondoActionOf, shipmondoActionOfSelection } from '../events/shipmondo-actions.ts';
 import { type Subscription, signingSecrets } from '../subscriptions/subscription.ts';
-import { jwtBody, jwtKeyBytes, shipmondoHeaders } from './jwt-payload.ts';
-import { webhookHeaders } from './signing.ts';
+import {
+  jwtBodyOf,
+  jwtClaimsSigningInput,
+  jwtKeyBytes,
+  jwtSignature,
+  shipmondoHeaders,
+} from './jwt-payload.ts';
+import { signatureHeader, standardHeaders } from './signing.ts';
 import { toXml, xmlContentType } from './xml-payload.ts';
 
 /** What one webhook says: its `webhook-id`, its event's type and the JSON envelope (the `json` body). */
@@ -26,19 +34,28 @@ function resourceIdOf(data: unknown): string {
 }
 
 /**
+ * A body in a subscription's format before any key touched it. A `jwt` body is its JWT's signing input, which
+ * the key's signature completes: the delivery lanes sign it, the API (which may open no key) completes it with
+ * the signature an attempt recorded.
+ */
+export type BodyDraft = {
+  readonly contentType: string;
+  readonly headers: Readonly<Record<string, string>>;
+} & ({ readonly body: string } | { readonly jwtSigningInput: string });
+
+/**
  * The reference platform's form: `{"data":"<JWT>"}` and its `SMD-*` headers. An event type the reference has
  * no name for (the test event; the verification at creation, which has none) carries the resource and action of
  * the subscription's first selected type.
  */
-function jwtEncoded(
+function jwtDraft(
   subscription: Subscription,
   envelope: Record<string, unknown>,
   eventType: string,
-): EncodedBody {
-  if (subscription.jwtKey === undefined) throw new TypeError(`Webhook ${subscription.id} has no JWT key`);
+): BodyDraft {
   const named = shipmondoActionOf(eventType) ?? shipmondoActionOfSelection(subscription.events);
   return {
-    body: jwtBody(jwtKeyBytes(subscription.jwtKey), {
+    jwtSigningInput: jwtClaimsSigningInput({
       webhook: subscription.name,
       data: envelope.data,
       url: subscription.url,
@@ -55,18 +72,41 @@ function jwtEncoded(
 }
 
 /**
- * The body of a webhook in the subscription's format (a `jwt` one's key open), and its format's headers, unsigned.
- * Throws XmlPayloadError for an envelope with no XML form.
+ * The body of a webhook in the subscription's format and its format's headers, with no key used: what any
+ * reader of the subscription and the event can build. Throws XmlPayloadError for an envelope with no XML form.
  */
-export function webhookBody(subscription: Subscription, content: WebhookContent): EncodedBody {
+export function bodyDraft(subscription: Subscription, content: WebhookContent): BodyDraft {
   switch (subscription.format) {
     case 'xml':
       return { body: toXml(JSON.parse(content.body)), contentType: xmlContentType, headers: {} };
     case 'jwt':
-      return jwtEncoded(subscription, JSON.parse(content.body), content.eventType);
+      return jwtDraft(subscription, JSON.parse(content.body), content.eventType);
     default:
       return { body: content.body, contentType: 'application/json', headers: {} };
   }
+}
+
+/** A draft's body completed with its JWT's signature (for `json` and `xml`, which have none, `jwtSignature` is unused). */
+export function completedBody(draft: BodyDraft, jwtSignature: string): EncodedBody {
+  const { contentType, headers } = draft;
+  const body = 'body' in draft ? draft.body : jwtBodyOf(draft.jwtSigningInput, jwtSignature);
+  return { body, contentType, headers };
+}
+
+/**
+ * The body of a webhook in the subscription's format (a `jwt` one's key open), and its format's headers, unsigned
+ * by Standard Webhooks; `jwtSignature` is the JWT's signature for a `jwt` body. Throws XmlPayloadError for an
+ * envelope with no XML form.
+ */
+export function webhookBody(
+  subscription: Subscription,
+  content: WebhookContent,
+): EncodedBody & { readonly jwtSignature?: string } {
+  const draft = bodyDraft(subscription, content);
+  if ('body' in draft) return completedBody(draft, '');
+  if (subscription.jwtKey === undefined) throw new TypeError(`Webhook ${subscription.id} has no JWT key`);
+  const signature = jwtSignature(jwtKeyBytes(subscription.jwtKey), draft.jwtSigningInput);
+  return { ...completedBody(draft, signature), jwtSignature: signature };
 }
 
 /**
@@ -88,6 +128,41 @@ export function requestOf(
 }
 
 /**
+ * What an attempt keeps of its request, which only the delivery lanes could make: the `webhook-signature` it
+ * sent, its JWT's signature (`jwt` only), and a digest of the whole request, so that a request rebuilt later
+ * from the subscription and the kept event is known to be, or not to be, the one sent (design notes: The
+ * request as sent).
+ */
+export interface RequestProof {
+  readonly signature: string;
+  readonly jwtSignature?: string;
+  readonly digest: string;
+}
+
+/** A request signed for one attempt, with what its attempt keeps of it. */
+export interface SignedWebhookRequest extends WebhookRequest {
+  readonly proof: RequestProof;
+}
+
+/**
+ * A short digest of a request as it goes out (URL, every header, body): 128 bits of SHA-256, base64url, enough to
+ * tell a rebuilt request from the one sent, not a signature (it holds no secret).
+ */
+export function requestDigest(request: WebhookRequest): string {
+  const headers = Object.entries(sentHeaders(request))
+    .map(([name, value]) => [name.toLowerCase(), value])
+    .sort(([a = ''], [b = '']) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256')
+    .update(JSON.stringify(['POST', request.url, headers, request.body]))
+    .digest()
+    .subarray(0, 16)
+    .toString('base64url');
+}
+
+/** The Unix time (s) an attempt started at `now` signs with: its `webhook-timestamp`. */
+export const webhookTimestampOf = (now: Date): number => Math.floor(now.getTime() / 1000);
+
+/**
  * The request for one attempt: the body in the subscription's format, its own headers, the format's, and the
  * Standard Webhooks headers signed with its current secrets (`subscription` holds them, and its JWT key, open).
  */
@@ -95,15 +170,17 @@ export function webhookRequest(
   subscription: Subscription,
   content: WebhookContent,
   now: Date,
-): WebhookRequest {
-  const encoded = webhookBody(subscription, content);
-  return requestOf(
-    subscription,
-    encoded,
-    webhookHeaders(signingSecrets(subscription, now), {
-      id: content.id,
-      timestamp: Math.floor(now.getTime() / 1000),
-      body: encoded.body,
-    }),
-  );
+): SignedWebhookRequest {
+  const { jwtSignature: jwt, ...encoded } = webhookBody(subscription, content);
+  const timestamp = webhookTimestampOf(now);
+  const signature = signatureHeader(signingSecrets(subscription, now), {
+    id: content.id,
+    timestamp,
+    body: encoded.body,
+  });
+  const request = requestOf(subscription, encoded, standardHeaders({ id: content.id, timestamp }, signature));
+  return {
+    ...request,
+    proof: { signature, ...(jwt === undefined ? {} : { jwtSignature: jwt }), digest: requestDigest(request) },
+  };
 }
