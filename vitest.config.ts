@@ -10,6 +10,7 @@ const timingSensitive = [
   'test/integration/ordered-kill.test.ts',
   'test/integration/real-endpoints-*.test.ts',
   'test/integration/receiver-farm.test.ts',
+  'test/integration/sandbox-console.test.ts',
   'test/integration/tls-errors.test.ts',
   'test/unit/attempt-bounds.test.ts',
   'test/unit/webhook-sender.test.ts',

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Receiver, startReceiver } from '../support/receiver.ts';
+import {
+  createWebhook,
+  freePort,
+  publishOrders,
+  type SandboxProcess,
+  startSandboxProcess,
+} from '../support/sandbox-process.ts';
+
+/**
+ * The sandbox's console (issue 19, item 3) as `npm start` prints it: a sandbox process with its default
+ * `--log-format pretty`, a real loopback receiver that answers 200, then 500, then too slowly, and the lines
+ * the real handlers' log records became. Colour is turned off with FORCE_COLOR=0 (the test runner may set it).
+ */
+let sandbox: SandboxProcess;
+let receiver: Receiver;
+
+beforeAll(async () => {
+  receiver = await startReceiver(() => ({ status: 200 }));
+  sandbox = await startSandboxProcess(
+    ['--memory', '--port', String(await freePort()), '--retry-schedule', '1s,1s', '--delivery-timeout', '2s'],
+    30_000,
+    { env: { FORCE_COLOR: '0' } },
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await sandbox?.kill();
+  await receiver?.close();
+});
+
+/** A delivery line: time, event type, `→` subscription, answer, latency, what comes next, webhook-id. */
+const deliveryLine = (answer: string, next: string) =>
+  new RegExp(
+    `^\\d\\d:\\d\\d:\\d\\d\\.\\d{3}  order\\.status_updated  → Console test\\s+${answer}\\s+\\d+ ms  ${next}  msg_\\w+$`,
+  );
+
+describe('npm start’s console', () => {
+  it('prints one line per delivery attempt, saying what comes next, and a summary when stopped', async () => {
+    // Arrange
+    await createWebhook(sandbox, { name: 'Console test', url: receiver.url });
+
+    // Act: one delivery answered 200; one answered 500, then too slowly twice (past the 2 s timeout), and failed.
+    await publishOrders(sandbox, ['ord_console_ok']);
+    const delivered = await sandbox.waitForOutput('delivered');
+    receiver.answerWith(() => ({ status: 500 }));
+    await publishOrders(sandbox, ['ord_console_failing']);
+    const retried = await sandbox.waitForOutput('retry in');
+    receiver.answerWith(() => ({ status: 200, delayMs: 3000 }));
+    const failed = await sandbox.waitForOutput('failed:', 20_000);
+    const printedBeforeStop = [...sandbox.output];
+    sandbox.child.kill('SIGINT');
+    const summary = await sandbox.waitForOutput('Deliveries this run:', 20_000);
+
+    // Assert
+    expect(delivered).toMatch(deliveryLine('200 OK', 'delivered'));
+    expect(retried).toMatch(deliveryLine('500', 'retry in 1s'));
+    expect(failed).toMatch(deliveryLine('timeout', 'failed: .+'));
+    const attemptLines = printedBeforeStop.filter((line) => line.includes('→ Console test'));
+    expect(attemptLines.map((line) => line.split(/\s{2,}/)[3])).toEqual([
+      '200 OK',
+      '500',
+      'timeout',
+      'timeout',
+    ]);
+    expect(printedBeforeStop.filter((line) => line.startsWith('{'))).toEqual([]);
+    expect(summary).toBe(
+      'Deliveries this run: 4 attempts, 1 delivered, 1 failed for good, 0 pending (retry, slow lane or held).',
+    );
+  });
+});
