@@ -196,12 +196,20 @@ function tableCalls(operation: string, data: Json): [string, string[]][] {
     });
   }
   const name = stringOf(data.TableName) ?? '';
+  // A query of an index is a call on the index (IAM's resource `table/<name>/index/<index>`), and its leading
+  // keys are the values of the index's partition key.
+  const indexName = stringOf(data.IndexName);
+  if (operation === 'Query' && indexName !== undefined) {
+    const partitionKey =
+      indexName === table.accountEventsIndex.name ? table.accountEventsIndex.partitionKey : undefined;
+    return [[`${name}/index/${indexName}`, keys([queriedPartition(data, partitionKey)])]];
+  }
   if (operation === 'Query') return [[name, keys([queriedPartition(data)])]];
   return [[name, keys([leadingKeyOf(data.Key ?? data.Item)])]];
 }
 
 /** The partition a Query's key condition names: the value of its `<partition key> = :value` part. */
-function queriedPartition(data: Json): string | undefined {
+function queriedPartition(data: Json, partitionKey: string = table.partitionKey): string | undefined {
   const names = isObject(data.ExpressionAttributeNames) ? data.ExpressionAttributeNames : {};
   const values = isObject(data.ExpressionAttributeValues) ? data.ExpressionAttributeValues : {};
   for (const part of String(data.KeyConditionExpression ?? '').split(/\s+AND\s+/i)) {
@@ -209,7 +217,7 @@ function queriedPartition(data: Json): string | undefined {
     if (match === undefined || match === null) continue;
     const [, operand = '', placeholder = ''] = match;
     const attribute = operand.startsWith('#') ? stringOf(names[operand]) : operand;
-    if (attribute === table.partitionKey) {
+    if (attribute === partitionKey) {
       const value = values[placeholder];
       return isObject(value) ? stringOf(value.S) : undefined;
     }

@@ -2,12 +2,13 @@ import { once } from 'node:events';
 import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
-import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import { table } from '../functions/core/platform.ts';
 import { readBodyBytes } from './aws-json-protocol.ts';
 import type { CallLog } from './call-log.ts';
 import type { Meter } from './meter.ts';
+import { ensurePlatformTable } from './table-definition.ts';
 
 /** dynalite's own bound on a request body. */
 const maxRequestBytes = 16 * 1024 * 1024;
@@ -202,29 +203,11 @@ export class LocalDynamoDb {
   }
 
   /**
-   * Creates the platform's table with the keys the CDK app deploys, unless it exists. (dynalite has no TTL:
-   * readers filter expired items themselves, as they must on AWS too.)
+   * Creates the platform's table as the CDK app deploys it, unless it exists (state lives on), and gives a table
+   * from before the events log its index (sandbox/table-definition.ts).
    */
   async ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
-    try {
-      await client.send(
-        new CreateTableCommand({
-          TableName: tableName,
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: table.partitionKey, AttributeType: 'S' },
-            { AttributeName: table.sortKey, AttributeType: 'S' },
-          ],
-          KeySchema: [
-            { AttributeName: table.partitionKey, KeyType: 'HASH' },
-            { AttributeName: table.sortKey, KeyType: 'RANGE' },
-          ],
-        }),
-      );
-    } catch (error) {
-      // Already there from an earlier run: state lives on.
-      if ((error as Error).name !== 'ResourceInUseException') throw error;
-    }
+    await ensurePlatformTable(client, tableName);
   }
 
   async close(): Promise<void> {

@@ -42,6 +42,8 @@ export function deliveryPaths() {
         parameters: [
           parameter('Limit'),
           parameter('Cursor'),
+          parameter('Since'),
+          parameter('Until'),
           {
             name: 'status',
             in: 'query',

@@ -13,6 +13,7 @@ import {
 } from '#core/subscriptions/subscription-input.ts';
 import { pageSize } from './list-query.ts';
 import { deliveryIdParameter, deliveryPaths, deliverySchemas } from './openapi-delivery-paths.ts';
+import { eventIdParameter, eventPaths, eventSchemas, timeWindowParameters } from './openapi-event-paths.ts';
 import {
   bodyProblems,
   documentOperation,
@@ -510,6 +511,8 @@ function components() {
     },
     parameters: {
       ...deliveryIdParameter,
+      ...eventIdParameter,
+      ...timeWindowParameters,
       WebhookId: {
         name: 'id',
         in: 'path',
@@ -571,6 +574,7 @@ function components() {
     },
     schemas: {
       ...deliverySchemas(),
+      ...eventSchemas(),
       ...portalSchemas(),
       CreateWebhook: describeFields(jsonSchema(createSubscriptionSchema(policy), 'input'), inputHelp),
       UpdateWebhook: describeFields(jsonSchema(updateSubscriptionSchema(policy), 'input'), inputHelp),
@@ -632,7 +636,7 @@ function buildDocument() {
     },
     servers: [{ url: '/', description: 'This deployment' }],
     security: [{ apiKey: [] }, { basicAuth: [] }, { portalToken: [] }],
-    paths: { ...webhookPaths(), ...deliveryPaths(), ...portalPaths(), ...catalogPaths() },
+    paths: { ...webhookPaths(), ...deliveryPaths(), ...eventPaths(), ...portalPaths(), ...catalogPaths() },
     webhooks: sentWebhooks(),
     components: components(),
   };

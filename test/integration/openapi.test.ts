@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
 import { catalogRoutes } from '../../functions/api/catalog-routes.ts';
 import { type DeliveryRoutesDependencies, deliveryRoutes } from '../../functions/api/delivery-routes.ts';
+import { type EventRoutesDependencies, eventRoutes } from '../../functions/api/event-routes.ts';
 import { portalPageRoutes } from '../../functions/api/portal-page-routes.ts';
 import { portalSessionRoutes } from '../../functions/api/portal-session-routes.ts';
 import { rootRoutes } from '../../functions/api/root-routes.ts';
@@ -107,6 +108,7 @@ describe('GET /v1/openapi.json', () => {
     const served = [
       ...webhookRoutes(deps as unknown as WebhookRoutesDependencies),
       ...deliveryRoutes(deps as unknown as DeliveryRoutesDependencies),
+      ...eventRoutes(deps as unknown as EventRoutesDependencies),
       ...portalSessionRoutes(deps as unknown as PortalSessionPorts),
       ...catalogRoutes(),
       ...portalPageRoutes(unused),
@@ -228,11 +230,19 @@ describe('GET /v1/openapi.json', () => {
       ['/v1/webhooks', 'get', await api(sandbox().endpoint, token, 'GET', '/v1/webhooks')],
       ['/', 'get', await api(sandbox().endpoint, undefined, 'GET', '/')],
     );
+    const events = await account.call('GET', '/v1/events?event_type=webhook.test&limit=1');
+    const eventId = (events.json?.data as { id: string }[] | undefined)?.[0]?.id;
+    answers.push(
+      ['/v1/events', 'get', events],
+      ['/v1/events/{id}', 'get', await account.call('GET', `/v1/events/${eventId}`)],
+      ['/v1/events/{id}', 'get', await account.call('GET', '/v1/events/evt_unknown')],
+      ['/v1/events', 'get', await account.call('GET', '/v1/events?since=yesterday')],
+    );
 
     for (const [path, method, answer] of answers) expectDocumented(path, method, answer);
     expect(answers.map(([, , answer]) => answer.status)).toEqual([
       201, 422, 200, 422, 401, 200, 200, 412, 200, 202, 200, 404, 422, 405, 415, 400, 413, 422, 200, 404, 200,
-      422, 202, 202, 422, 201, 422, 403, 200, 401, 200,
+      422, 202, 202, 422, 201, 422, 403, 200, 401, 200, 200, 200, 404, 422,
     ]);
   });
 
