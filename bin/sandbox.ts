@@ -17,6 +17,7 @@ import {
   settingsUsage,
 } from '../sandbox/setting-flags.ts';
 import { parseOptions, usageError, wholeNumber } from './cli.ts';
+import { stopOnSignals } from './stop-on-signal.ts';
 
 const usage = `Usage: npm start -- [options]
 Prints the endpoint, the demo account's API key and API user (the key's id, for HTTP Basic), and a link
@@ -120,23 +121,10 @@ console.log(`Portal: ${await portalLink(sandbox.endpoint, sandbox.apiKey)}`);
 console.log(optionsLine(sandboxOptions, values, settingFlagsInEffect(settings), ['api-key']));
 console.log('Ready. Ctrl+C stops the sandbox.');
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    sandbox.close().then(
-      () => {
-        printConsoleSummary();
-        process.exit(0);
-      },
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  });
-}
+stopOnSignals(sandbox, {
+  dataDir: values.memory ? undefined : values['data-dir'],
+  afterStop: printConsoleSummary,
+});
 
 /** What the deliveries of this run added up to (the console's summary), once the sandbox has stopped. */
 function printConsoleSummary(): void {
