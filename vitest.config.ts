@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config';
  * the rest, so that no other file shares the CPU with them (docs/design-notes.md: The test suite's run time).
  */
 const timingSensitive = [
+  'test/integration/graceful-stop.test.ts',
   'test/integration/kill-restart.test.ts',
   'test/integration/ordered-kill.test.ts',
   'test/integration/real-endpoints-*.test.ts',

@@ -37,6 +37,13 @@ export interface SandboxProcess {
   waitForOutput(text: string, timeoutMs?: number): Promise<string>;
   /** Kills it at once, as a crash would, and waits for it to exit. */
   kill(): Promise<void>;
+  /**
+   * Sends SIGINT as Ctrl+C in a terminal does: to the whole process group when it was started `asNpmStart`
+   * (npm, the shell and node all get it), else to the one process.
+   */
+  interrupt(): void;
+  /** Resolves when it has exited, with its exit code (null when a signal ended it) and that signal. */
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /** How a sandbox process is started, beyond its arguments. */
@@ -46,6 +53,12 @@ export interface SandboxProcessOptions {
    * which Node reads only at process start, so that the sandbox trusts the farm's test CA.
    */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Started as a user starts it, `npm start -- <args>` (npm's script, its wrappers and their signal relays
+   * included), as the leader of a process group of its own, so that {@link SandboxProcess.interrupt} is a
+   * terminal's Ctrl+C and a kill ends every process of it. @default false: `node --import tsx bin/sandbox.ts`
+   */
+  readonly asNpmStart?: boolean;
 }
 
 /** A TCP port that was free a moment ago. */
@@ -66,11 +79,26 @@ export async function startSandboxProcess(
   startTimeoutMs = 30_000,
   options: SandboxProcessOptions = {},
 ): Promise<SandboxProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'bin/sandbox.ts', ...args], {
+  const group = options.asNpmStart === true;
+  const [command, commandArgs] = group
+    ? ['npm', ['start', '--silent', '--', ...args]]
+    : [process.execPath, ['--import', 'tsx', 'bin/sandbox.ts', ...args]];
+  const child = spawn(command, commandArgs, {
     cwd: projectRoot,
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: group,
   });
+  const exit = once(child, 'exit').then(([code, signal]) => ({
+    code: code as number | null,
+    signal: signal as NodeJS.Signals | null,
+  }));
+  /** Sends `signal` to the process, or to its whole group (npm's children too). */
+  const send = (signal: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    if (group) process.kill(-child.pid, signal);
+    else child.kill(signal);
+  };
   const output: string[] = [];
   const listeners: ((line: string) => void)[] = [];
   let buffered = '';
@@ -111,9 +139,8 @@ export async function startSandboxProcess(
     (await waitForOutput(`${label}: `, startTimeoutMs)).split(`${label}: `)[1]?.trim() ?? '';
   const kill = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = once(child, 'exit');
-    child.kill('SIGKILL');
-    await exited;
+    send('SIGKILL');
+    await exit;
   };
   let endpoint: string;
   let apiKey: string;
@@ -134,6 +161,8 @@ export async function startSandboxProcess(
     output,
     waitForOutput,
     kill,
+    interrupt: () => send('SIGINT'),
+    exited: () => exit,
   };
 }
 
