@@ -1,4 +1,4 @@
-import type { DeliveryView } from '../../functions/api/delivery-view.ts';
+import type { DeliveryView, RequestView } from '../../functions/api/delivery-view.ts';
 import type { EventSummaryView, EventView } from '../../functions/api/event-view.ts';
 import type { SubscriptionView } from '../../functions/api/subscription-view.ts';
 import {
@@ -9,6 +9,8 @@ import {
 export type Subscription = SubscriptionView;
 export type Delivery = DeliveryView;
 export type Attempt = DeliveryView['attempts'][number];
+/** The request a delivery's latest attempt sent, as `GET /v1/deliveries/{id}` shows it. */
+export type SentRequest = RequestView;
 
 /** An event of the account's log, as `GET /v1/events` lists it. */
 export type EventSummary = EventSummaryView;
