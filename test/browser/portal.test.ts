@@ -5,7 +5,9 @@
  * `standardwebhooks` package. axe-core checks every page; each page's screenshot goes to test-output/portal/.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,10 +15,16 @@ import { PortalSigningKeys } from '#core/accounts/portal-signing-key.ts';
 import { signPortalToken } from '#core/accounts/portal-token.ts';
 import { documentClient } from '#core/aws/dynamodb.ts';
 import { chromiumPath, launchChromium } from '../../portal/chromium.ts';
-import { credentials } from '../support/clients.ts';
+import { awsClients, credentials } from '../support/clients.ts';
 import { eventually } from '../support/eventually.ts';
 import { type JwtReceiver, startJwtReceiver } from '../support/jwt-receiver.ts';
-import { freePort, type SandboxProcess, startSandboxProcess } from '../support/sandbox-process.ts';
+import { type Receiver, startReceiver } from '../support/receiver.ts';
+import {
+  createWebhook,
+  freePort,
+  type SandboxProcess,
+  startSandboxProcess,
+} from '../support/sandbox-process.ts';
 import { startVerifyingReceiver, type VerifyingReceiver } from '../support/verifying-receiver.ts';
 import { screenshot, seriousViolations, type Violation } from './support.ts';
 
@@ -689,5 +697,162 @@ describe('the portal, in a browser', () => {
     expect(checked.map(({ name }) => name)).toHaveLength(21);
     expect(checked.filter(({ violations }) => violations.length > 0)).toEqual([]);
     expect(consoleErrors).toEqual([]);
+  });
+});
+
+/** A bus event of the fixtures (test/fixtures/events), as a publisher puts it on the bus. */
+async function fixtureEvent(
+  type: string,
+): Promise<{ source: string; detail: { id: string; data: unknown } }> {
+  const text = await readFile(new URL(`../fixtures/events/${type}.json`, import.meta.url), 'utf8');
+  const parsed = JSON.parse(text) as { source: string; detail: { id: string; data: unknown } };
+  return { source: parsed.source, detail: parsed.detail };
+}
+
+/** The minute a moment falls in, as a `datetime-local` input takes it in this machine's (and Chromium's) time. */
+function localMinute(moment: Date): string {
+  const shifted = new Date(moment.getTime() - moment.getTimezoneOffset() * 60_000);
+  return shifted.toISOString().slice(0, 16);
+}
+
+describe('the events log, in a browser', () => {
+  let eventsReceiver: Receiver | undefined;
+  afterAll(async () => {
+    await eventsReceiver?.close();
+  });
+
+  it('lists two published events newest first, filters them by type and time, and opens one with its data and its delivery', {
+    timeout: 90_000,
+  }, async () => {
+    const errorsBefore = consoleErrors.length;
+    const violations: { name: string; violations: Violation[] }[] = [];
+    const check = async (name: string) => {
+      violations.push({ name, violations: await seriousViolations(page) });
+      await screenshot(page, name);
+    };
+    eventsReceiver = await startReceiver();
+    const got = eventsReceiver;
+    const subscription = await createWebhook(sandbox, {
+      name: 'Events walk',
+      url: got.url,
+      events: ['order.created', 'shipment.created'],
+    });
+    // The walk's minute starts before either event is taken: "From" it lists both, "To" it neither.
+    const minute = localMinute(new Date());
+    const { eventBridge } = awsClients(sandbox.endpoint);
+    const order = await fixtureEvent('order.created');
+    const shipment = await fixtureEvent('shipment.created');
+    try {
+      // One at a time, each delivered before the next is published: the shipment is the newer of the two.
+      for (const [index, [type, event]] of (
+        [
+          ['order.created', order],
+          ['shipment.created', shipment],
+        ] as const
+      ).entries()) {
+        await eventBridge.send(
+          new PutEventsCommand({
+            Entries: [
+              {
+                EventBusName: sandbox.eventBus,
+                Source: event.source,
+                DetailType: type,
+                Detail: JSON.stringify(event.detail),
+              },
+            ],
+          }),
+        );
+        await eventually(
+          async () => (got.received.length > index ? true : undefined),
+          `the ${type} webhook at the receiver`,
+        );
+      }
+    } finally {
+      eventBridge.destroy();
+    }
+    const orderWebhook = JSON.parse(got.received[0]?.body ?? '{}') as { id: string; data: unknown };
+    const shipmentWebhook = JSON.parse(got.received[1]?.body ?? '{}') as { id: string };
+
+    // From the list's header, as a person finds it.
+    // The link again: the walk so far kept its token in this tab, and a run of this test alone has none yet.
+    await page.goto(link);
+    await heading('Subscriptions');
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Events' }).click();
+    await heading('Events');
+    const rows = page.locator('table.events tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.nth(0).getAttribute('data-event-id')).toBe(shipmentWebhook.id);
+    expect(await rows.nth(1).getAttribute('data-event-id')).toBe(orderWebhook.id);
+    expect(await rows.nth(1).textContent()).toContain(order.detail.id);
+    await check('30-events');
+
+    // By type: only order.created, ours among them.
+    await page.getByLabel('Event type').selectOption('order.created');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await eventually(async () => {
+      const types = await page.locator('table.events tbody tr td:nth-child(2)').allTextContents();
+      return types.length > 0 && types.every((type) => type === 'order.created') ? types : undefined;
+    }, 'only order.created events');
+    expect(await page.locator(`tr[data-event-id="${orderWebhook.id}"]`).count()).toBe(1);
+    await check('31-events-by-type');
+
+    // By time: "To" the walk's minute (exclusive) leaves ours out; "From" it keeps them.
+    await page.getByLabel('To', { exact: true }).fill(minute);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await eventually(
+      async () =>
+        (await page.locator(`tr[data-event-id="${orderWebhook.id}"]`).count()) === 0 ? true : undefined,
+      'the walk’s order left out before its minute',
+    );
+    await page.getByLabel('To', { exact: true }).fill('');
+    await page.getByLabel('From', { exact: true }).fill(minute);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.locator(`tr[data-event-id="${orderWebhook.id}"]`).waitFor();
+    // A resource nobody published: said so, in words.
+    await page.getByLabel('Resource id').fill('ord_nobody_published');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.getByText('No events match these filters.').waitFor();
+    await check('32-events-none');
+    await page.getByLabel('Resource id').fill(order.detail.id);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+
+    // The event: its data as the webhook carried it, copyable, and its delivery to the subscription.
+    await page
+      .locator(`tr[data-event-id="${orderWebhook.id}"]`)
+      .getByRole('link', { name: 'order.created' })
+      .click();
+    await heading(/order\.created/);
+    const data = page.getByRole('region', { name: 'The event’s data, as JSON' });
+    expect(JSON.parse((await data.textContent()) ?? '')).toEqual(orderWebhook.data);
+    await page.getByRole('button', { name: 'Copy data' }).click();
+    await page.getByText('Copied to the clipboard.').waitFor();
+    expect(JSON.parse(await page.evaluate<string>('navigator.clipboard.readText()'))).toEqual(
+      orderWebhook.data,
+    );
+    const delivery = page.getByRole('region', { name: 'Deliveries of this event' }).locator('tbody tr');
+    await eventually(
+      async () => ((await delivery.textContent())?.includes('Succeeded') ? true : undefined),
+      'the delivery shown as succeeded',
+    );
+    const deliveryId = String(got.received[0]?.headers['webhook-id']);
+    expect(await delivery.getAttribute('data-delivery-id')).toBe(deliveryId);
+    expect(await delivery.textContent()).toContain('1 attempt');
+    expect(await delivery.textContent()).toContain('HTTP 204');
+    await check('33-event');
+
+    // Its link: the subscription's page with that delivery first, its attempts open.
+    await delivery.getByRole('link', { name: 'Events walk' }).click();
+    await heading('Events walk');
+    expect(page.url()).toContain(`#/webhooks/${subscription.id}/deliveries/${deliveryId}`);
+    const shown = page.locator('li.delivery').first();
+    await eventually(
+      async () => ((await shown.getAttribute('data-delivery-id')) === deliveryId ? true : undefined),
+      'the opened delivery first',
+    );
+    expect(await shown.locator('details').getAttribute('open')).not.toBeNull();
+    await check('34-event-delivery');
+
+    expect(violations.filter((page) => page.violations.length > 0)).toEqual([]);
+    expect(consoleErrors.slice(errorsBefore)).toEqual([]);
   });
 });

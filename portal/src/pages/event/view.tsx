@@ -78,7 +78,7 @@ function EventData({ data }: { data: unknown }) {
           {copied}
         </span>
       </div>
-      <ScrollRegion label="The event’s data, as JSON">
+      <ScrollRegion class="json-scroll" label="The event’s data, as JSON">
         <pre class="json" ref={block}>
           {text}
         </pre>

@@ -189,7 +189,7 @@ export function EventsPage({ session }: { session: Session }) {
   return (
     <>
       <PageHeading title="Events">Events</PageHeading>
-      <p class="lead">
+      <p>
         What was published for your account, newest first. Open an event to see its data and where it was
         delivered.
       </p>
