@@ -29,8 +29,8 @@ to its portal (valid 24 hours).
                             (default: one generated once and kept in the data dir)
   --block-private-targets   refuse webhook URLs on loopback and private networks, as deployed
   --quiet                   only warnings and errors from the functions
-  --log-format FORMAT       pretty: a line per delivery attempt and per warning or error, and a summary
-                            when stopped (default); json: the functions' own JSON log lines, as CloudWatch has them
+  --log-format FORMAT       pretty: a line per delivery attempt and per warning or error, and a summary when
+                            stopped (default); json: the functions' JSON log lines, as CloudWatch keeps them
   -h, --help                this text
 Settings (README: Settings, with their bounds):
 ${settingsUsage(28)}
