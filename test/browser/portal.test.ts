@@ -463,7 +463,10 @@ describe('the portal, in a browser', () => {
       expect(label.left).toBeGreaterThan(hourLabels[index - 1]?.right ?? Number.NEGATIVE_INFINITY);
     }
     await look('11-subscription-narrow');
-    await page.getByRole('link', { name: 'Subscriptions' }).click();
+    await page
+      .getByRole('navigation', { name: 'Breadcrumbs' })
+      .getByRole('link', { name: 'Subscriptions' })
+      .click();
     await heading('Subscriptions');
     await page.getByRole('link', { name: 'Warehouse (EU)' }).waitFor();
     expect(await overflow()).toBeLessThanOrEqual(0);
@@ -774,7 +777,9 @@ describe('the events log, in a browser', () => {
     const shipmentWebhook = JSON.parse(got.received[1]?.body ?? '{}') as { id: string };
 
     // From the list's header, as a person finds it.
-    // The link again: the walk so far kept its token in this tab, and a run of this test alone has none yet.
+    // The link again, loaded afresh (from another address of the portal it would be a change of fragment only):
+    // the walk so far kept its token in this tab, and a run of this test alone has none yet.
+    await page.goto('about:blank');
     await page.goto(link);
     await heading('Subscriptions');
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Events' }).click();
