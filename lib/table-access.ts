@@ -5,13 +5,17 @@
  *
  * No function may `Scan`: `ForAllValues:StringLike` on `LeadingKeys` holds vacuously for a request that names no
  * partition, so a Scan would read every item whatever the patterns say. Every action below names its items'
- * partition key (the table has no index a Query could name another key of). A `Query` reads a whole partition:
- * it is granted only where an item's neighbours are meant to be read with it.
+ * partition key. A `Query` reads a whole partition: it is granted only where an item's neighbours are meant to be
+ * read with it. The one index (the events log's, `AccountEvents`) is granted apart, on its own ARN, with its own
+ * partition key's pattern ({@link indexedPartitions}): a Query of the index names that key, which IAM checks as
+ * `LeadingKeys`, and the table's grants do not cover the index.
  *
  * test/integration/least-privilege.test.ts proves these lists against the code and a run through every path.
  */
 import type { FunctionName } from '../functions/core/platform.ts';
+import { table } from '../functions/core/platform.ts';
 import {
+  accountEventsPartition,
   accountPartition,
   apiKeyLookupKey,
   compatibleIdCounterKey,
@@ -27,6 +31,8 @@ import {
 
 /** The table's partitions by kind, as the `dynamodb:LeadingKeys` pattern (IAM `StringLike`) of their items. */
 export const partitions = {
+  /** An account's events in the events-log index (its partition key's values; see indexedPartitions). */
+  accountEvents: accountEventsPartition('*'),
   /** An account's subscriptions (their signing secrets sealed), their counter, its API keys' listings. */
   account: accountPartition('*'),
   /** An account's stored answers to `Idempotency-Key`s: a create's or a rotation's shows the new secret. */
@@ -53,6 +59,11 @@ export const partitions = {
 
 /** A kind of item. */
 export type Partition = keyof typeof partitions;
+
+/** The partitions that are an index's rather than the table's, with the index's name: granted on its ARN. */
+export const indexedPartitions: Partial<Record<Partition, string>> = {
+  accountEvents: table.accountEventsIndex.name,
+};
 
 /** The DynamoDB actions a function may be granted on items (never `Scan`, see above). */
 export type ItemAction =
@@ -96,10 +107,12 @@ export const tableAccess = {
     { partition: 'account', actions: ['GetItem', 'Query', 'PutItem', 'UpdateItem', 'DeleteItem'] },
     // Idempotent answers: claimed, read, completed, released. Only the API's: they may show a new secret.
     { partition: 'idempotency', actions: ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem'] },
-    // Delivery records: read, listed, and the failed ones found for recovery.
-    { partition: 'webhook', actions: ['GetItem', 'Query'] },
-    // The bodies of the deliveries a client retries or recovers.
+    // Delivery records: read, listed, the failed ones found for recovery, and an event's read by key (batched).
+    { partition: 'webhook', actions: ['GetItem', 'Query', 'BatchGetItem'] },
+    // The bodies of the deliveries a client retries or recovers, and of the events the events log shows.
     { partition: 'event', actions: ['BatchGetItem'] },
+    // The events log: an account's events, listed through the index (never their bodies: not projected).
+    { partition: 'accountEvents', actions: ['Query'] },
     // Whether a retry of an ordered delivery would reorder its resource.
     { partition: 'resourcePosition', actions: ['GetItem'] },
     // Signs portal sessions; the first one makes the key.

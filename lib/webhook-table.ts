@@ -1,10 +1,10 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { table as tableDefinition } from '../functions/core/platform.ts';
 import type { PlatformFunction } from './platform-function.ts';
-import { type ItemAccess, partitions } from './table-access.ts';
+import { type ItemAccess, indexedPartitions, partitions } from './table-access.ts';
 
 export interface WebhookTableProps {
   /**
@@ -45,6 +45,15 @@ export class WebhookTable extends Construct {
       deletionProtection: props.deletionProtection ?? true,
       removalPolicy,
     });
+    // The events log: sparse (only kept events have its keys), small attributes only, never a body.
+    const index = tableDefinition.accountEventsIndex;
+    this.table.addGlobalSecondaryIndex({
+      indexName: index.name,
+      partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: index.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...index.projected],
+    });
   }
 
   /**
@@ -61,10 +70,13 @@ export class WebhookTable extends Construct {
           `${this.node.path}: ${fn.node.path} may not Scan, nor have no action, on ${partition}`,
         );
       }
+      const indexName = indexedPartitions[partition];
       Grant.addToPrincipal({
         grantee: fn,
         actions: actions.map((action) => `dynamodb:${action}`),
-        resourceArns: [this.table.tableArn],
+        resourceArns: [
+          indexName === undefined ? this.table.tableArn : `${this.table.tableArn}/index/${indexName}`,
+        ],
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [partitions[partition]] } },
       });
     }

@@ -69,9 +69,11 @@ const neverSent: Record<FunctionName, readonly UngrantedCode[]> = {
   ],
   fanOut: [
     {
-      module: 'functions/core/deliveries/event-store.ts',
+      module: 'functions/core/storage/batch-get.ts',
       actions: ['dynamodb:BatchGetItem'],
-      why: 'EventStore.getAll reads kept bodies back for retries and releases; fan-out claims events.',
+      why:
+        'The stores’ batched reads: EventStore.getAll reads kept bodies back for retries and releases, ' +
+        'DeliveryStore.getAll an event’s delivery records for the events log; fan-out claims events.',
     },
   ],
   delivery: [laneCode.sealing, laneCode.orderedVisibility],
@@ -90,10 +92,15 @@ const neverSent: Record<FunctionName, readonly UngrantedCode[]> = {
     },
     {
       module: 'functions/core/deliveries/event-store.ts',
-      actions: ['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
+      actions: ['dynamodb:PutItem', 'dynamodb:Query'],
+      why: 'EventStore claims events (fan-out’s); an ordered delivery carries its body in its message.',
+    },
+    {
+      module: 'functions/core/storage/batch-get.ts',
+      actions: ['dynamodb:BatchGetItem'],
       why:
-        'EventStore claims events (fan-out’s) and reads bodies back for the other lanes’ releases of held ' +
-        'deliveries; an ordered delivery carries its body in its message.',
+        'The stores’ batched reads: kept bodies for the other lanes’ releases of held deliveries (an ordered ' +
+        'delivery carries its body in its message), delivery records for the API’s events log.',
     },
     {
       module: 'functions/core/deliveries/held-delivery-store.ts',

@@ -544,13 +544,18 @@ describe('functions', () => {
       roleStatements(functionId(name))
         .filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:') || a === '*'))
         .map((s) => {
-          // One statement per kind of item, on the table itself (no index, no stream), never without a partition.
-          expect(s.Resource, name).toEqual(tableArn);
           const conditions = (s.Condition ?? {}) as Record<string, Record<string, string[]>>;
           expect(Object.keys(conditions), name).toEqual(['ForAllValues:StringLike']);
           const limits = conditions['ForAllValues:StringLike'] ?? {};
           expect(Object.keys(limits), name).toEqual(['dynamodb:LeadingKeys']);
           const patterns = limits['dynamodb:LeadingKeys'] ?? [];
+          // One statement per kind of item, on the table itself (no stream), never without a partition; the
+          // events log's partitions on its index alone.
+          expect(s.Resource, name).toEqual(
+            patterns.includes('EVENTS#*')
+              ? { 'Fn::Join': ['', [tableArn, '/index/AccountEvents']] }
+              : tableArn,
+          );
           // Each a kind's prefix (`ACCOUNT#`), never a pattern that any partition matches.
           for (const pattern of patterns) expect(pattern, name).toMatch(/^[A-Z][A-Z-]*#/);
           return `${[s.Action].flat().sort().join(' ')} on ${patterns.join(' ')}`;
@@ -572,6 +577,11 @@ describe('functions', () => {
         declares,
       );
     }
+    // The events log: the API, and only the API, may query the index, on its accounts' partitions only.
+    expect(
+      functionNames.filter((name) => itemGrants(name).some((grant) => grant.includes('EVENTS#'))),
+    ).toEqual(['api']);
+    expect(itemGrants('api')).toContain('dynamodb:Query on EVENTS#*');
     // What the authorizer may read, written out: an API key's lookup item and the portal signing key, by key.
     expect(itemGrants('authorizer')).toEqual([
       'dynamodb:GetItem on APIKEY#*',
@@ -635,6 +645,22 @@ describe('table', () => {
         AttributeDefinitions: [
           { AttributeName: table.partitionKey, AttributeType: 'S' },
           { AttributeName: table.sortKey, AttributeType: 'S' },
+          { AttributeName: 'accountEventsPk', AttributeType: 'S' },
+          { AttributeName: 'accountEventsSk', AttributeType: 'S' },
+        ],
+        // The events log: sparse, keyed by account and time, only the small attributes (never a body).
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'AccountEvents',
+            KeySchema: [
+              { AttributeName: 'accountEventsPk', KeyType: 'HASH' },
+              { AttributeName: 'accountEventsSk', KeyType: 'RANGE' },
+            ],
+            Projection: {
+              ProjectionType: 'INCLUDE',
+              NonKeyAttributes: ['eventType', 'resourceId', 'fannedOutAt', 'occurredAt', 'expiresAt'],
+            },
+          },
         ],
         BillingMode: 'PAY_PER_REQUEST',
         SSESpecification: { SSEEnabled: true },

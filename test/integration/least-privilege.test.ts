@@ -14,6 +14,7 @@ import {
   functions,
   type QueueName,
   queues,
+  table,
 } from '../../functions/core/platform.ts';
 import type { AwsCall } from '../../sandbox/call-log.ts';
 import { deadLetterQueueName, queueNames } from '../../sandbox/compose/queues.ts';
@@ -92,7 +93,10 @@ function resourceNameOf(): (call: AwsCall) => string {
     sqs.set(deadLetterQueueName(queue), `dlq:${queue}`);
   }
   const named: Record<AwsCall['service'], ReadonlyMap<string, string>> = {
-    dynamodb: new Map([['webhooks', 'table']]),
+    dynamodb: new Map([
+      ['webhooks', 'table'],
+      [`webhooks/index/${table.accountEventsIndex.name}`, `index:${table.accountEventsIndex.name}`],
+    ]),
     sqs,
     events: new Map([[sandbox.eventBusName, 'bus']]),
     kms: new Map([[sandbox.signingSecretKeyArn, 'key:signing-secrets']]),

@@ -156,14 +156,31 @@ class EveryPath {
     const tested = await account.call('POST', `/v1/webhooks/${id}/test`);
     await this.deliveryWhen(account, String(tested.json?.delivery_id), (d) => d.status === 'succeeded');
     const deliveries = await account.call('GET', `/v1/webhooks/${id}/deliveries`);
+    // The events log: listed through its index, one read with its deliveries (found by key).
+    const events = await account.call('GET', '/v1/events?event_type=webhook.test');
+    const [logged] = (events.json?.data ?? []) as { id: string }[];
+    const event = await account.call('GET', `/v1/events/${logged?.id}`);
     const deleted = await account.call('DELETE', `/v1/webhooks/${id}`);
 
     expect(
-      [created, replayed, refused, listed, read, updated, jwt, rotated, tested, deliveries, deleted].map(
-        (r) => r.status,
-      ),
-    ).toEqual([201, 201, 422, 200, 200, 200, 201, 200, 202, 200, 204]);
+      [
+        created,
+        replayed,
+        refused,
+        listed,
+        read,
+        updated,
+        jwt,
+        rotated,
+        tested,
+        deliveries,
+        events,
+        event,
+        deleted,
+      ].map((r) => r.status),
+    ).toEqual([201, 201, 422, 200, 200, 200, 201, 200, 202, 200, 200, 200, 204]);
     expect(replayed.json?.id).toBe(id);
+    expect(event.json?.deliveries).toMatchObject([{ id: tested.json?.delivery_id, status: 'succeeded' }]);
   }
 
   /**

@@ -1,10 +1,10 @@
 /**
  * The functions' roles in the synthesized template, for the least-privilege checks: each role's statements,
- * and the template's resources by the names the checks give them (`table`, `queue:delivery`, `dlq:fanOut`,
+ * and the template's resources by the names the checks give them (`table`, `index:AccountEvents`, `queue:delivery`, `dlq:fanOut`,
  * `bus`, `key:signing-secrets`, `logs:api`), which the sandbox's resources are named by too.
  */
 import type { CfnElement } from 'aws-cdk-lib';
-import type { FunctionName } from '../../functions/core/platform.ts';
+import { type FunctionName, table } from '../../functions/core/platform.ts';
 import type { WebhookPlatformStack } from '../../lib/webhook-platform-stack.ts';
 import type { CfnResource } from '../infra/synth.ts';
 import type { ResourceNames, Statement } from './iam-policy.ts';
@@ -25,6 +25,8 @@ export function platformRoles(
   const named = new Map<string, string>();
   const name = (arn: string, as: string) => named.set(JSON.stringify(stack.resolve(arn)), as);
   name(platform.table.table.tableArn, 'table');
+  const eventsIndex = table.accountEventsIndex.name;
+  name(`${platform.table.table.tableArn}/index/${eventsIndex}`, `index:${eventsIndex}`);
   for (const [queue, workQueue] of Object.entries(platform.queues)) {
     name(workQueue.queue.queueArn, `queue:${queue}`);
     name(workQueue.deadLetterQueue.queueArn, `dlq:${queue}`);
