@@ -8,6 +8,7 @@ import type { ReceivedRequest, Reply } from '../support/receiver.ts';
 const { newAccount, newReceiver, publish } = useApiSandbox({ retrySchedule: [1, 1] });
 
 type AttemptView = {
+  at: string;
   trigger: string;
   status_code: number | null;
   webhook_timestamp: number | null;

@@ -1,5 +1,12 @@
 import { productVersion } from '../platform.ts';
-import type { WebhookRequest } from './webhook-sender.ts';
+
+/** One POST to send: where, the exact body, its media type, and the headers (signature included). */
+export interface WebhookRequest {
+  readonly url: string;
+  readonly body: string;
+  readonly contentType: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
 
 /** How the platform introduces itself to receivers. */
 export const userAgent = `Hookbridge/${productVersion} (webhooks; +https://www.standardwebhooks.com/)`;

@@ -9,7 +9,7 @@ import {
   ConnectionTally,
   guardedConnector,
 } from './guarded-connector.ts';
-import { sentHeaders } from './request-headers.ts';
+import { sentHeaders, type WebhookRequest } from './request-headers.ts';
 import type { TargetPolicy } from './target-guard.ts';
 
 export type { AttemptBounds } from './attempt.ts';
@@ -18,15 +18,8 @@ export type { ConnectionStats } from './guarded-connector.ts';
 /** The longest a receiver may take to answer; slower answers count as failures. */
 export const deliveryTimeoutMs = settings.deliveryTimeoutSeconds.default * 1000;
 
+export type { WebhookRequest } from './request-headers.ts';
 export { userAgent } from './request-headers.ts';
-
-/** One POST to send: where, the exact body, its media type, and the headers (signature included). */
-export interface WebhookRequest {
-  readonly url: string;
-  readonly body: string;
-  readonly contentType: string;
-  readonly headers: Readonly<Record<string, string>>;
-}
 
 /** How often deadlines are checked while attempts are in flight: how late, at most, one is given up. */
 const deadlineTickMs = 10;

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sentHeaders } from '../egress/request-headers.ts';
-import type { WebhookRequest } from '../egress/webhook-sender.ts';
+import { sentHeaders, type WebhookRequest } from '../egress/request-headers.ts';
 import { shipmondoActionOf, shipmondoActionOfSelection } from '../events/shipmondo-actions.ts';
 import { type Subscription, signingSecrets } from '../subscriptions/subscription.ts';
 import {

@@ -1,5 +1,5 @@
 import { useId, useState } from 'preact/hooks';
-import { type Attempt, type Delivery, messageOf } from '../../api.ts';
+import { type Attempt, type Delivery, messageOf, type SentRequest } from '../../api.ts';
 import { ActionButton, Badge, ScrollRegion } from '../../components/ui.tsx';
 import {
   attemptResult,
@@ -11,6 +11,7 @@ import {
 } from '../../format.ts';
 import type { Notice } from '../../session.ts';
 import { type DeliveryFilter, offersRetry } from './model.ts';
+import { SentRequestPanel } from './sent-request.tsx';
 
 const statusTone: Record<Delivery['status'], string> = {
   pending: 'pending',
@@ -113,6 +114,7 @@ export function DeliveryList({
   hasMore,
   onMore,
   onRetry,
+  readRequest,
   canRetry,
   loading,
   opened,
@@ -123,6 +125,8 @@ export function DeliveryList({
   hasMore: boolean;
   onMore: () => Promise<void>;
   onRetry: (delivery: Delivery) => Promise<void>;
+  /** The request a delivery's latest attempt sent (read when its attempts are opened). */
+  readRequest: (deliveryId: string) => Promise<SentRequest | null>;
   canRetry: boolean;
   loading: boolean;
   /** A delivery whose attempts are open from the start (one a link opened). */
@@ -203,6 +207,12 @@ export function DeliveryList({
               >
                 <summary>Attempts ({delivery.attempts.length})</summary>
                 <Attempts delivery={delivery} />
+                {open.has(delivery.id) ? (
+                  <SentRequestPanel
+                    load={() => readRequest(delivery.id)}
+                    attempts={delivery.attempts.length}
+                  />
+                ) : null}
               </details>
               {canRetry && offersRetry(delivery) ? (
                 <ActionButton onClick={() => onRetry(delivery)} busyLabel="Retrying…">

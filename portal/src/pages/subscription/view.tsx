@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'preact/hooks';
-import { type Delivery, messageOf, type Subscription } from '../../api.ts';
+import { type Delivery, messageOf, type SentRequest, type Subscription } from '../../api.ts';
 import { AttemptsChart, attemptsByHour } from '../../components/attempts-chart.tsx';
 import { SecretPanel } from '../../components/secret.tsx';
 import {
@@ -312,6 +312,10 @@ export function SubscriptionPage({
           onMore={async () => setList(withMoreShown)}
           canRetry={canDeliver}
           loading={deliveries.loading}
+          readRequest={async (deliveryId) =>
+            (await session.call<{ request: SentRequest | null }>('GET', `/v1/deliveries/${deliveryId}`)).data
+              .request
+          }
           onRetry={(delivery) =>
             act(async () => {
               await session.call('POST', `/v1/deliveries/${delivery.id}/retry`);

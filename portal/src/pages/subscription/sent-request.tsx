@@ -1,0 +1,74 @@
+import { useState } from 'preact/hooks';
+import type { SentRequest } from '../../api.ts';
+import { useLoaded } from '../../components/ui.tsx';
+import { formatDateTime } from '../../format.ts';
+import { headerLines, headerValue, readableBody } from './sent-request-model.ts';
+
+/** A button that copies `text` exactly (not as laid out), saying so beside it. */
+function CopyButton({ text, what }: { text: string; what: string }) {
+  const [said, setSaid] = useState('');
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(text);
+      setSaid('Copied.');
+    } catch {
+      setSaid('No clipboard here: select the text and press Ctrl+C (or ⌘C).');
+    }
+  };
+  return (
+    <span class="copy-line">
+      <button type="button" class="button button-secondary" onClick={copy}>
+        Copy {what}
+      </button>
+      <span class="hint" role="status">
+        {said}
+      </span>
+    </span>
+  );
+}
+
+/**
+ * The request a delivery's latest attempt sent, as its endpoint got it: address, every header (signatures, no
+ * secret), and the body, laid out for reading where it parses; copies are of the exact bytes. Read when shown,
+ * and again when the delivery has another attempt (`attempts`).
+ */
+export function SentRequestPanel({
+  load,
+  attempts,
+}: {
+  load: () => Promise<SentRequest | null>;
+  attempts: number;
+}) {
+  const loaded = useLoaded(load, [attempts]);
+  if (loaded.error) return <p role="alert">{loaded.error}</p>;
+  if (loaded.loading && loaded.value === undefined) return <p class="hint">Loading the request…</p>;
+  const request = loaded.value;
+  if (request === null || request === undefined) {
+    return (
+      <p class="hint">No request to show: none was sent yet, or its event is no longer kept (30 days).</p>
+    );
+  }
+  const headers = headerLines(request.headers);
+  return (
+    <div class="sent-request">
+      <h3 class="sent-request-title">Request sent {formatDateTime(request.attempt_at)}</h3>
+      {request.exact ? null : (
+        <p class="notice notice-info">
+          The subscription changed since (its address, format, name or headers): this is the request as it
+          would be built now, with the signatures that were sent.
+        </p>
+      )}
+      <p>
+        <code>
+          {request.method} {request.url}
+        </code>
+      </p>
+      <h4>Headers</h4>
+      <pre class="sent-code">{headers}</pre>
+      <CopyButton text={headers} what="headers" />
+      <h4>Body</h4>
+      <pre class="sent-code">{readableBody(request.body, headerValue(request.headers, 'content-type'))}</pre>
+      <CopyButton text={request.body} what="body" />
+    </div>
+  );
+}
