@@ -25,7 +25,8 @@ const ourNpmScripts = Object.entries(
   (JSON.parse(readFileSync(`${projectRoot}/package.json`, 'utf8')) as { scripts: Record<string, string> })
     .scripts,
 ).flatMap(([name, command]) => {
-  const file = /^tsx (\S+\.ts)$/.exec(command)?.[1] as `${string}.ts` | undefined;
+  // npm start runs node --import tsx (bin/stop-on-signal.ts says why); the others tsx.
+  const file = /^(?:tsx|node --import tsx) (\S+\.ts)$/.exec(command)?.[1] as `${string}.ts` | undefined;
   return file === undefined ? [] : [[name, file] as const];
 });
 
