@@ -30,7 +30,7 @@ export function stoppedLine(report: StopReport, dataDir: string | undefined): st
 /** The line a stop at once ends with: what was cut short, and what becomes of it. */
 export function stoppedAtOnceLine(inFlight: number, dataDir: string | undefined): string {
   const cut = `Stopped at once: ${plural(inFlight, 'message was', 'messages were')} in flight`;
-  if (dataDir === undefined) return `${cut}; with --memory they are gone.`;
+  if (dataDir === undefined) return `${cut}; --memory keeps nothing.`;
   return (
     `${cut}; at the next start SQS hands them back after their visibility timeout ` +
     `(${queues.delivery.visibilityTimeoutSeconds} s on the main lane), ` +

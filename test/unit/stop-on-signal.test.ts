@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { stoppedAtOnceLine, stoppedLine } from '../../bin/stop-on-signal.ts';
+
+describe('what npm start says when it stops', () => {
+  it('after a graceful stop, says what the queues keep for the next start, and where', () => {
+    expect(stoppedLine({ waitingMessages: 12 }, '.sandbox')).toBe(
+      'Stopped: nothing left in flight; 12 messages wait in queues for the next start (state in .sandbox/).',
+    );
+    expect(stoppedLine({ waitingMessages: 1 }, '.sandbox')).toBe(
+      'Stopped: nothing left in flight; 1 message waits in queues for the next start (state in .sandbox/).',
+    );
+  });
+
+  it('with --memory, says that what waited is gone', () => {
+    expect(stoppedLine({ waitingMessages: 3 }, undefined)).toBe(
+      'Stopped: nothing left in flight; 3 messages that waited in queues are gone with it (--memory keeps nothing).',
+    );
+  });
+
+  it('after a stop at once, says what was cut short and what becomes of it', () => {
+    expect(stoppedAtOnceLine(2, '.sandbox')).toBe(
+      'Stopped at once: 2 messages were in flight; at the next start SQS hands them back after their visibility ' +
+        'timeout (60 s on the main lane), and a delivery whose request may have left is recorded with an ' +
+        'attempt of unknown outcome.',
+    );
+    expect(stoppedAtOnceLine(1, undefined)).toBe(
+      'Stopped at once: 1 message was in flight; --memory keeps nothing.',
+    );
+  });
+});
