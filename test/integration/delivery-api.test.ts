@@ -101,7 +101,10 @@ describe('GET /v1/webhooks/{id}/deliveries and GET /v1/deliveries/{id}', () => {
     });
     const one = await account.call('GET', `/v1/deliveries/${all[0]?.id}`);
     // The list's delivery, and the request its attempt sent (request-view.test.ts holds it to the receiver's).
-    expect(one.json).toEqual({ ...all[0], request: expect.objectContaining({ method: 'POST', exact: true }) });
+    expect(one.json).toEqual({
+      ...all[0],
+      request: expect.objectContaining({ method: 'POST', exact: true }),
+    });
   });
 
   it('answers 404, never 403, for another account’s subscription or delivery, and for ids that cannot be', async () => {
