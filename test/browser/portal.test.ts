@@ -10,6 +10,7 @@ import { DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PortalSigningKeys } from '#core/accounts/portal-signing-key.ts';
 import { signPortalToken } from '#core/accounts/portal-token.ts';
@@ -234,6 +235,32 @@ describe('the portal, in a browser', () => {
       expect.objectContaining({ type: 'webhook.test', verified: true, status: 204 }),
     ]);
     await look('04-delivered');
+  });
+
+  it('shows the request a delivery sent: its headers and body, readable and copied exactly as signed', {
+    timeout: step,
+  }, async () => {
+    const id = await newestDelivery('Succeeded');
+    const delivery = page.locator(`li.delivery[data-delivery-id="${id}"]`);
+    await delivery.getByText(/^Attempts \(/).click();
+    const panel = delivery.locator('.sent-request');
+    await panel.getByRole('heading', { name: /^Request sent/, level: 3 }).waitFor({ timeout: 15_000 });
+    expect(await panel.textContent()).toContain('"type": "webhook.test"');
+
+    await panel.getByRole('button', { name: 'Copy headers' }).click();
+    const headerText = await page.evaluate('navigator.clipboard.readText()');
+    await panel.getByRole('button', { name: 'Copy body' }).click();
+    const body = String(await page.evaluate('navigator.clipboard.readText()'));
+    const headers = Object.fromEntries(
+      String(headerText)
+        .split('\n')
+        .map((line) => [line.slice(0, line.indexOf(': ')), line.slice(line.indexOf(': ') + 2)]),
+    );
+    // Copied as signed: the subscription's secret verifies the copied body with the shown headers.
+    const { secret } = receiver.received.find((webhook) => webhook.id === id) ?? { secret: '' };
+    expect(headers['webhook-id']).toBe(id);
+    expect(new Webhook(secret).verify(body, headers)).toMatchObject({ type: 'webhook.test' });
+    await look('04b-request-as-sent');
   });
 
   it('shows a failure with its status code, then a retry that succeeds once the receiver is fixed', {
