@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { SentRequest } from '../../api.ts';
-import { useLoaded } from '../../components/ui.tsx';
+import { ScrollRegion, useLoaded } from '../../components/ui.tsx';
 import { formatDateTime } from '../../format.ts';
 import { headerLines, headerValue, readableBody } from './sent-request-model.ts';
 
@@ -64,10 +64,14 @@ export function SentRequestPanel({
         </code>
       </p>
       <h4>Headers</h4>
-      <pre class="sent-code">{headers}</pre>
+      <ScrollRegion class="json-scroll" label="Headers of the request">
+        <pre class="json">{headers}</pre>
+      </ScrollRegion>
       <CopyButton text={headers} what="headers" />
       <h4>Body</h4>
-      <pre class="sent-code">{readableBody(request.body, headerValue(request.headers, 'content-type'))}</pre>
+      <ScrollRegion class="json-scroll" label="Body of the request">
+        <pre class="json">{readableBody(request.body, headerValue(request.headers, 'content-type'))}</pre>
+      </ScrollRegion>
       <CopyButton text={request.body} what="body" />
     </div>
   );
