@@ -112,6 +112,24 @@ describe('SQS emulator persistence', () => {
     await first.close();
   });
 
+  it('keeps a message’s receive count and first receipt across a crash (no close, only the journal), as ApproximateReceiveCount counts every receive', async () => {
+    const first = await SqsEmulator.open({ ...options, baseUrl: 'http://a', dataDir, fsync: false });
+    first.createQueue('q', { VisibilityTimeout: '0' });
+    first.sendMessage('q', 'received, then the process dies');
+    const [before] = await first.receiveMessages('q', { maxNumberOfMessages: 1, waitTimeSeconds: 0 });
+
+    const reopened = await SqsEmulator.open({ ...options, baseUrl: 'http://b', dataDir, fsync: false });
+    const [after] = await reopened.receiveMessages('q', { maxNumberOfMessages: 1, waitTimeSeconds: 0 });
+    await reopened.close();
+    await first.close();
+
+    expect(before?.attributes.ApproximateReceiveCount).toBe('1');
+    expect(after?.attributes).toMatchObject({
+      ApproximateReceiveCount: '2',
+      ApproximateFirstReceiveTimestamp: before?.attributes.ApproximateFirstReceiveTimestamp,
+    });
+  });
+
   it('compacts on its own when the journal grows past the threshold', async () => {
     const emulator = await SqsEmulator.open({
       ...options,
