@@ -180,3 +180,37 @@ describe('GET /v1/events and GET /v1/events/{id}', () => {
     await expectRefused(`?cursor=${Buffer.from('{"after":"msg_x"}').toString('base64url')}`, 'cursor');
   });
 });
+
+describe('GET /v1/webhooks/{id}/deliveries?since&until', () => {
+  it('lists the deliveries of events the platform took from since (inclusive) to until (exclusive)', async () => {
+    const account = await newAccount();
+    const receiver = await newReceiver();
+    const webhook = await account.createWebhook({ url: receiver.url, events: ['order.*'] });
+    const events = [];
+    for (const n of [1, 2, 3]) {
+      events.push(await published(account, orderStatusUpdated(account.accountId, `ord_${n}`)));
+      await receiver.next();
+    }
+    const [first, second, third] = events as [EventSummary, EventSummary, EventSummary];
+    const deliveries = async (query: string) => {
+      const answer = await account.call('GET', `/v1/webhooks/${webhook.id}/deliveries${query}`);
+      expect(answer.status, JSON.stringify(answer.json)).toBe(200);
+      return ((answer.json?.data ?? []) as { event_id: string }[]).map((delivery) => delivery.event_id);
+    };
+    await eventually(async () => ((await deliveries('')).length === 3 ? true : undefined), '3 records');
+
+    expect(await deliveries(`?since=${second.created_at}`)).toEqual([third.id, second.id]);
+    expect(await deliveries(`?until=${second.created_at}`)).toEqual([first.id]);
+    expect(await deliveries(`?since=${first.created_at}&until=${third.created_at}&limit=1`)).toEqual([
+      second.id,
+    ]);
+    const answer = await account.call(
+      'GET',
+      `/v1/webhooks/${webhook.id}/deliveries?since=${third.created_at}&until=${first.created_at}`,
+    );
+    expect(answer.json).toMatchObject({
+      ...problem('validation-failed', 422),
+      errors: [{ field: 'until', message: 'must not be before since' }],
+    });
+  });
+});
