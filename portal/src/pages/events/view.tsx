@@ -1,9 +1,11 @@
 import { useId, useState } from 'preact/hooks';
 import { type EventSummary, type EventType, messageOf } from '../../api.ts';
+import { TimeWindowFields } from '../../components/time-window.tsx';
 import { ActionButton, NoticeBar, PageHeading, ScrollRegion, useLoaded } from '../../components/ui.tsx';
 import { formatDateTime } from '../../format.ts';
 import { href } from '../../router.ts';
 import type { Session } from '../../session.ts';
+import { windowProblem } from '../../time-window.ts';
 import { shortId } from '../list/model.ts';
 import {
   type EventFilters,
@@ -11,7 +13,6 @@ import {
   emptyLogWords,
   eventsPath,
   eventTypeChoices,
-  filtersProblem,
   firstPage,
   noFilters,
   withNextPage,
@@ -38,7 +39,7 @@ function FilterForm({
   const [problem, setProblem] = useState<string | undefined>();
   const set = (change: Partial<EventFilters>) => setDraft((before) => ({ ...before, ...change }));
   const apply = (filters: EventFilters) => {
-    const wrong = filtersProblem(filters);
+    const wrong = windowProblem(filters);
     setProblem(wrong);
     if (wrong === undefined) onApply(filters);
   };
@@ -79,29 +80,11 @@ function FilterForm({
           onInput={(event) => set({ resourceId: event.currentTarget.value })}
         />
       </div>
-      <div class="filter">
-        <label for={`${id}-from`}>From</label>
-        <input
-          id={`${id}-from`}
-          type="datetime-local"
-          value={draft.from}
-          aria-describedby={`${id}-window`}
-          onInput={(event) => set({ from: event.currentTarget.value })}
-        />
-      </div>
-      <div class="filter">
-        <label for={`${id}-to`}>To</label>
-        <input
-          id={`${id}-to`}
-          type="datetime-local"
-          value={draft.to}
-          aria-describedby={`${id}-window`}
-          onInput={(event) => set({ to: event.currentTarget.value })}
-        />
-      </div>
-      <p class="hint filters-hint" id={`${id}-window`}>
-        Your local time. Events the platform received from “From” up to, not including, “To”.
-      </p>
+      <TimeWindowFields
+        window={draft}
+        onChange={(window) => set(window)}
+        what="Events the platform received"
+      />
       <div class="actions filters-actions">
         <button type="submit" class="button button-primary">
           Apply filters
