@@ -19,12 +19,24 @@ export interface StopOptions {
 
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
+/** The line a graceful stop begins with, at the signal. */
+export function stoppingLine(inFlight: number): string {
+  if (inFlight === 0) return 'Stopping: no new work is taken; nothing is in flight.';
+  return (
+    `Stopping: no new work is taken; ${plural(inFlight, 'message', 'messages')} in flight finish first, ` +
+    'each within its function’s timeout. Ctrl+C again stops at once.'
+  );
+}
+
 /** The line a graceful stop ends with: what the queues keep for the next start, or lost with `--memory`. */
 export function stoppedLine(report: StopReport, dataDir: string | undefined): string {
   const waiting = report.waitingMessages;
-  return dataDir === undefined
-    ? `Stopped: nothing left in flight; ${plural(waiting, 'message that waited in a queue is', 'messages that waited in queues are')} gone with it (--memory keeps nothing).`
-    : `Stopped: nothing left in flight; ${plural(waiting, 'message waits', 'messages wait')} in queues for the next start (state in ${dataDir}/).`;
+  if (dataDir !== undefined) {
+    return `Stopped: nothing left in flight; ${plural(waiting, 'message waits', 'messages wait')} in queues for the next start (state in ${dataDir}/).`;
+  }
+  return waiting === 0
+    ? 'Stopped: nothing left in flight, and nothing waited in queues (--memory keeps nothing).'
+    : `Stopped: nothing left in flight; ${plural(waiting, 'message that waited in a queue is', 'messages that waited in queues are')} gone with it (--memory keeps nothing).`;
 }
 
 /** The line a stop at once ends with: what was cut short, and what becomes of it. */
@@ -57,10 +69,7 @@ export function stopOnSignals(sandbox: Pick<Sandbox, 'close' | 'inFlight'>, opti
       process.exit(128 + constants.signals[signal]);
     }
     stopping = true;
-    console.log(
-      `Stopping: no new work is taken; ${plural(sandbox.inFlight(), 'message', 'messages')} in flight finish ` +
-        'first, each within its function’s timeout. Ctrl+C again stops at once.',
-    );
+    console.log(stoppingLine(sandbox.inFlight()));
     sandbox.close().then(
       (report) => {
         console.log(stoppedLine(report, options.dataDir));

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { stoppedAtOnceLine, stoppedLine } from '../../bin/stop-on-signal.ts';
+import { stoppedAtOnceLine, stoppedLine, stoppingLine } from '../../bin/stop-on-signal.ts';
 
 describe('what npm start says when it stops', () => {
+  it('at the signal, says what it waits for and that a second Ctrl+C does not wait', () => {
+    expect(stoppingLine(3)).toBe(
+      'Stopping: no new work is taken; 3 messages in flight finish first, each within its function’s timeout. ' +
+        'Ctrl+C again stops at once.',
+    );
+    expect(stoppingLine(0)).toBe('Stopping: no new work is taken; nothing is in flight.');
+  });
+
   it('after a graceful stop, says what the queues keep for the next start, and where', () => {
     expect(stoppedLine({ waitingMessages: 12 }, '.sandbox')).toBe(
       'Stopped: nothing left in flight; 12 messages wait in queues for the next start (state in .sandbox/).',
@@ -14,6 +22,9 @@ describe('what npm start says when it stops', () => {
   it('with --memory, says that what waited is gone', () => {
     expect(stoppedLine({ waitingMessages: 3 }, undefined)).toBe(
       'Stopped: nothing left in flight; 3 messages that waited in queues are gone with it (--memory keeps nothing).',
+    );
+    expect(stoppedLine({ waitingMessages: 0 }, undefined)).toBe(
+      'Stopped: nothing left in flight, and nothing waited in queues (--memory keeps nothing).',
     );
   });
 
