@@ -724,7 +724,7 @@ describe('the portal, in a browser', () => {
   });
 
   it('had no serious or critical accessibility violation on any page, and no console error', () => {
-    expect(checked.map(({ name }) => name)).toHaveLength(21);
+    expect(checked.map(({ name }) => name)).toHaveLength(22);
     expect(checked.filter(({ violations }) => violations.length > 0)).toEqual([]);
     expect(consoleErrors).toEqual([]);
   });
