@@ -886,6 +886,21 @@ describe('the events log, in a browser', () => {
     expect(await shown.locator('details').getAttribute('open')).not.toBeNull();
     await check('34-event-delivery');
 
+    // The deliveries' time window: "To" the walk's minute leaves out the shipment's delivery (the opened one
+    // stays first, as its link asked); "Any time" brings it back.
+    const shipmentDelivery = page.locator(
+      `li.delivery[data-delivery-id="${String(got.received[1]?.headers['webhook-id'])}"]`,
+    );
+    await shipmentDelivery.waitFor();
+    const deliveryWindow = page.getByRole('form', { name: 'Deliveries’ time window' });
+    await deliveryWindow.getByLabel('To', { exact: true }).fill(minute);
+    await deliveryWindow.getByRole('button', { name: 'Apply time window' }).click();
+    await shipmentDelivery.waitFor({ state: 'detached' });
+    expect(await page.locator('li.delivery').count()).toBe(1);
+    await check('35-deliveries-window');
+    await deliveryWindow.getByRole('button', { name: 'Any time' }).click();
+    await shipmentDelivery.waitFor();
+
     expect(violations.filter((page) => page.violations.length > 0)).toEqual([]);
     expect(consoleErrors.slice(errorsBefore)).toEqual([]);
   });

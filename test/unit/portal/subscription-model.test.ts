@@ -55,7 +55,7 @@ describe('the subscription page’s model', () => {
   it('starts from the first 20 again when filtered by a status, and asks the API for that status only', () => {
     const filtered = withFilter('failed');
 
-    expect(filtered).toEqual({ filter: 'failed', shown: 20 });
+    expect(filtered).toEqual({ filter: 'failed', shown: 20, window: { from: '', to: '' } });
     expect(deliveriesPath(id, filtered)).toBe(`/v1/webhooks/${id}/deliveries?limit=20&status=failed`);
     expect(deliveriesPath(id, withFilter('superseded'))).toBe(
       `/v1/webhooks/${id}/deliveries?limit=20&status=superseded`,
@@ -70,7 +70,7 @@ describe('the subscription page’s model', () => {
     expect(offersMore(openingList, more)).toBe(true);
     expect(offersMore(openingList, last)).toBe(false);
     expect(offersMore(openingList, undefined)).toBe(false);
-    expect(offersMore({ filter: '', shown: 100 }, more)).toBe(false);
+    expect(offersMore({ ...openingList, shown: 100 }, more)).toBe(false);
   });
 
   it('counts the chart again only when a delivery’s attempts or status change', () => {

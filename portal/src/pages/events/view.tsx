@@ -81,8 +81,8 @@ function FilterForm({
         />
       </div>
       <TimeWindowFields
-        window={draft}
-        onChange={(window) => set(window)}
+        value={draft}
+        onChange={(chosen) => set(chosen)}
         what="Events the platform received"
       />
       <div class="actions filters-actions">

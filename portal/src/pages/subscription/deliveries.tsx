@@ -1,5 +1,6 @@
 import { useId, useState } from 'preact/hooks';
 import { type Attempt, type Delivery, messageOf, type SentRequest } from '../../api.ts';
+import { TimeWindowForm } from '../../components/time-window.tsx';
 import { ActionButton, Badge, ScrollRegion } from '../../components/ui.tsx';
 import {
   attemptResult,
@@ -10,7 +11,8 @@ import {
   triggerLabel,
 } from '../../format.ts';
 import type { Notice } from '../../session.ts';
-import { type DeliveryFilter, offersRetry } from './model.ts';
+import type { TimeWindow } from '../../time-window.ts';
+import { type DeliveryFilter, noDeliveriesWords, offersRetry } from './model.ts';
 import { SentRequestPanel } from './sent-request.tsx';
 
 const statusTone: Record<Delivery['status'], string> = {
@@ -111,6 +113,8 @@ export function DeliveryList({
   deliveries,
   filter,
   onFilter,
+  timeWindow,
+  onTimeWindow,
   hasMore,
   onMore,
   onRetry,
@@ -122,6 +126,9 @@ export function DeliveryList({
   deliveries: readonly Delivery[];
   filter: DeliveryFilter;
   onFilter: (filter: DeliveryFilter) => void;
+  /** The time window of the deliveries' events, and what applies another. */
+  timeWindow: TimeWindow;
+  onTimeWindow: (chosen: TimeWindow) => void;
   hasMore: boolean;
   onMore: () => Promise<void>;
   onRetry: (delivery: Delivery) => Promise<void>;
@@ -150,13 +157,15 @@ export function DeliveryList({
           <option value="superseded">Superseded</option>
         </select>
       </div>
+      <TimeWindowForm
+        applied={timeWindow}
+        onApply={onTimeWindow}
+        label="Deliveries’ time window"
+        what="Deliveries of events the platform received"
+      />
       {deliveries.length === 0 ? (
         <p class="empty">
-          {loading
-            ? 'Loading deliveries…'
-            : filter === ''
-              ? 'No deliveries yet. Send a test event to see one here.'
-              : `No ${deliveryStatusLabel[filter].toLowerCase()} deliveries.`}
+          {loading ? 'Loading deliveries…' : noDeliveriesWords({ filter, window: timeWindow })}
         </p>
       ) : (
         <ul class="deliveries">

@@ -1,13 +1,17 @@
 import type { Delivery, Page, ReadPage, Subscription } from '../../api.ts';
+import { deliveryStatusLabel } from '../../format.ts';
 import type { Notice, RevealedSecret } from '../../session.ts';
+import { anyTime, hasWindow, setWindow, type TimeWindow } from '../../time-window.ts';
 
 /** Which deliveries the list shows: all, or those of one status. */
 export type DeliveryFilter = '' | Delivery['status'];
 
-/** The delivery list's state: its filter, and how many deliveries it shows. */
+/** The delivery list's state: its filter, its time window, and how many deliveries it shows. */
 export interface DeliveryListState {
   readonly filter: DeliveryFilter;
   readonly shown: number;
+  /** Deliveries of the events the platform received in this window (the browser's time); open ends for all. */
+  readonly window: TimeWindow;
 }
 
 /** How many deliveries the list shows at first, and how many more each "Show more" adds. */
@@ -16,10 +20,31 @@ const step = 20;
 const most = 100;
 
 /** The list as the page opens: all deliveries, the first 20. */
-export const openingList: DeliveryListState = { filter: '', shown: step };
+export const openingList: DeliveryListState = { filter: '', shown: step, window: anyTime };
 
-/** The list filtered anew: from its first 20 again. */
-export const withFilter = (filter: DeliveryFilter): DeliveryListState => ({ filter, shown: step });
+/** The list filtered anew (in the same window unless another is given): from its first 20 again. */
+export const withFilter = (filter: DeliveryFilter, window: TimeWindow = anyTime): DeliveryListState => ({
+  filter,
+  shown: step,
+  window,
+});
+
+/** The list in another time window, with the same filter: from its first 20 again. */
+export const withWindow = (list: DeliveryListState, window: TimeWindow): DeliveryListState => ({
+  ...list,
+  shown: step,
+  window,
+});
+
+/** What the list says when it has no delivery to show, by its filter and window. */
+export function noDeliveriesWords(list: Pick<DeliveryListState, 'filter' | 'window'>): string {
+  const inWindow = hasWindow(list.window) ? ' in this time window' : '';
+  if (list.filter !== '')
+    return `No ${deliveryStatusLabel[list.filter].toLowerCase()} deliveries${inWindow}.`;
+  return inWindow === ''
+    ? 'No deliveries yet. Send a test event to see one here.'
+    : `No deliveries${inWindow}.`;
+}
 
 /** The list with 20 more shown, 100 at the most. */
 export const withMoreShown = (list: DeliveryListState): DeliveryListState => ({
@@ -38,9 +63,15 @@ export const offersMore = (list: DeliveryListState, page: Page<Delivery> | undef
 export const offersRetry = (delivery: Pick<Delivery, 'status'>): boolean => delivery.status !== 'superseded';
 
 /** The address of the deliveries the list shows. */
-export function deliveriesPath(id: string, list: DeliveryListState): string {
-  const status = list.filter === '' ? '' : `&status=${list.filter}`;
-  return `/v1/webhooks/${id}/deliveries?limit=${Math.min(list.shown, most)}${status}`;
+export function deliveriesPath(
+  id: string,
+  list: DeliveryListState,
+  offsetAt?: (value: string) => number,
+): string {
+  const query = new URLSearchParams({ limit: String(Math.min(list.shown, most)) });
+  if (list.filter !== '') query.set('status', list.filter);
+  setWindow(query, list.window, offsetAt);
+  return `/v1/webhooks/${id}/deliveries?${query.toString()}`;
 }
 
 /**

@@ -41,6 +41,7 @@ import {
   withFilter,
   withMoreShown,
   withOpenedFirst,
+  withWindow,
 } from './model.ts';
 
 /**
@@ -144,7 +145,7 @@ export function SubscriptionPage({
   const [notice, setNotice] = useNotice(session, subscription.value !== undefined);
   const deliveries = useLoaded(
     () => session.readPage<Delivery>(deliveriesPath(id, list)),
-    [id, list.filter, list.shown],
+    [id, list.filter, list.shown, list.window],
   );
   const opened = useLoaded(async () => {
     if (openedId === undefined) return undefined;
@@ -307,7 +308,9 @@ export function SubscriptionPage({
           deliveries={withOpenedFirst(deliveries.value?.data ?? [], opened.value)}
           opened={openedId}
           filter={list.filter}
-          onFilter={(next) => setList(withFilter(next))}
+          onFilter={(next) => setList(withFilter(next, list.window))}
+          timeWindow={list.window}
+          onTimeWindow={(next) => setList(withWindow(list, next))}
           hasMore={offersMore(list, deliveries.value)}
           onMore={async () => setList(withMoreShown)}
           canRetry={canDeliver}
