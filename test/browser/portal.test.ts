@@ -760,6 +760,13 @@ describe('the events log, in a browser', () => {
       violations.push({ name, violations: await seriousViolations(page) });
       await screenshot(page, name);
     };
+    // 375 pixels wide (a phone): nothing wider than the screen but a table's own scrolling region.
+    const checkNarrow = async (name: string) => {
+      await page.setViewportSize({ width: 375, height: 812 });
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth')).toBe(0);
+      await check(name);
+      await page.setViewportSize({ width: 1200, height: 900 });
+    };
     eventsReceiver = await startReceiver();
     const got = eventsReceiver;
     const subscription = await createWebhook(sandbox, {
@@ -817,6 +824,7 @@ describe('the events log, in a browser', () => {
     expect(await rows.nth(1).getAttribute('data-event-id')).toBe(orderWebhook.id);
     expect(await rows.nth(1).textContent()).toContain(order.detail.id);
     await check('30-events');
+    await checkNarrow('30b-events-narrow');
 
     // By type: only order.created, ours among them.
     await page.getByLabel('Event type').selectOption('order.created');
@@ -873,6 +881,7 @@ describe('the events log, in a browser', () => {
     expect(await delivery.textContent()).toContain('1 attempt');
     expect(await delivery.textContent()).toContain('HTTP 204');
     await check('33-event');
+    await checkNarrow('33b-event-narrow');
 
     // Its link: the subscription's page with that delivery first, its attempts open.
     await delivery.getByRole('link', { name: 'Events walk' }).click();

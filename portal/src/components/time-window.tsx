@@ -1,5 +1,6 @@
+import type { ComponentChildren } from 'preact';
 import { useId, useState } from 'preact/hooks';
-import { anyTime, type TimeWindow, windowProblem } from '../time-window.ts';
+import { type TimeWindow, windowProblem } from '../time-window.ts';
 
 /**
  * A time window's two inputs, "From" and "To", in the browser's time, with a hint that says what they hold
@@ -45,23 +46,35 @@ export function TimeWindowFields({
 }
 
 /**
- * A form of its own for a time window (the delivery list's): "From", "To", Apply and Clear. A window the portal
- * can tell is wrong is said in words and not applied.
+ * A filter form with a time window: the fields `extra` renders (none for a window alone), "From" and "To", and
+ * two buttons, one that applies the draft and one that clears it to `cleared`. Nothing applies before a submit
+ * (one request per decision, and a screen reader is not interrupted); a window the portal can tell is wrong is
+ * said in words and not applied.
  */
-export function TimeWindowForm({
+export function FilterForm<Filters extends TimeWindow>({
   applied,
+  cleared,
   onApply,
   label,
+  applyLabel,
+  clearLabel,
   what,
+  extra,
 }: {
-  applied: TimeWindow;
-  onApply: (chosen: TimeWindow) => void;
+  applied: Filters;
+  cleared: Filters;
+  onApply: (chosen: Filters) => void;
   label: string;
+  applyLabel: string;
+  clearLabel: string;
+  /** What the window holds, for its hint: "Events the platform received". */
   what: string;
+  extra?: (draft: Filters, change: (change: Partial<Filters>) => void) => ComponentChildren;
 }) {
   const [draft, setDraft] = useState(applied);
   const [problem, setProblem] = useState<string | undefined>();
-  const apply = (chosen: TimeWindow) => {
+  const change = (part: Partial<Filters>) => setDraft((before) => ({ ...before, ...part }));
+  const apply = (chosen: Filters) => {
     const wrong = windowProblem(chosen);
     setProblem(wrong);
     if (wrong === undefined) onApply(chosen);
@@ -76,20 +89,21 @@ export function TimeWindowForm({
         apply(draft);
       }}
     >
-      <TimeWindowFields value={draft} onChange={setDraft} what={what} />
+      {extra?.(draft, change)}
+      <TimeWindowFields value={draft} onChange={(chosen) => change(chosen as Partial<Filters>)} what={what} />
       <div class="actions filters-actions">
         <button type="submit" class="button button-secondary">
-          Apply time window
+          {applyLabel}
         </button>
         <button
           type="button"
           class="button button-secondary"
           onClick={() => {
-            setDraft(anyTime);
-            apply(anyTime);
+            setDraft(cleared);
+            apply(cleared);
           }}
         >
-          Any time
+          {clearLabel}
         </button>
       </div>
       <p class={problem === undefined ? 'notice-slot' : 'notice notice-error'} role="alert">

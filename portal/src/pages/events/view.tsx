@@ -1,12 +1,11 @@
 import { useId, useState } from 'preact/hooks';
 import { type EventSummary, type EventType, messageOf } from '../../api.ts';
-import { TimeWindowFields } from '../../components/time-window.tsx';
+import { ShortId } from '../../components/short-id.tsx';
+import { FilterForm } from '../../components/time-window.tsx';
 import { ActionButton, NoticeBar, PageHeading, ScrollRegion, useLoaded } from '../../components/ui.tsx';
 import { formatDateTime } from '../../format.ts';
 import { href } from '../../router.ts';
 import type { Session } from '../../session.ts';
-import { windowProblem } from '../../time-window.ts';
-import { shortId } from '../list/model.ts';
 import {
   type EventFilters,
   type EventLog,
@@ -24,41 +23,25 @@ import {
  */
 let lastApplied: EventFilters = noFilters;
 
-/** The filters' form: event type, resource id and a time window in the browser's time; applied on submit. */
-function FilterForm({
-  applied,
+/** The fields of the log's filters besides its time window: the event type and the resource id. */
+function TypeAndResource({
+  draft,
+  change,
   types,
-  onApply,
 }: {
-  applied: EventFilters;
+  draft: EventFilters;
+  change: (change: Partial<EventFilters>) => void;
   types: readonly EventType[];
-  onApply: (filters: EventFilters) => void;
 }) {
   const id = useId();
-  const [draft, setDraft] = useState(applied);
-  const [problem, setProblem] = useState<string | undefined>();
-  const set = (change: Partial<EventFilters>) => setDraft((before) => ({ ...before, ...change }));
-  const apply = (filters: EventFilters) => {
-    const wrong = windowProblem(filters);
-    setProblem(wrong);
-    if (wrong === undefined) onApply(filters);
-  };
   return (
-    <form
-      class="filters"
-      aria-label="Filter events"
-      noValidate
-      onSubmit={(event) => {
-        event.preventDefault();
-        apply(draft);
-      }}
-    >
+    <>
       <div class="filter">
         <label for={`${id}-type`}>Event type</label>
         <select
           id={`${id}-type`}
           value={draft.eventType}
-          onChange={(event) => set({ eventType: event.currentTarget.value })}
+          onChange={(event) => change({ eventType: event.currentTarget.value })}
         >
           <option value="">All event types</option>
           {eventTypeChoices(types).map((choice) => (
@@ -77,33 +60,10 @@ function FilterForm({
           placeholder="e.g. ord_1042"
           spellcheck={false}
           autocomplete="off"
-          onInput={(event) => set({ resourceId: event.currentTarget.value })}
+          onInput={(event) => change({ resourceId: event.currentTarget.value })}
         />
       </div>
-      <TimeWindowFields
-        value={draft}
-        onChange={(chosen) => set(chosen)}
-        what="Events the platform received"
-      />
-      <div class="actions filters-actions">
-        <button type="submit" class="button button-primary">
-          Apply filters
-        </button>
-        <button
-          type="button"
-          class="button button-secondary"
-          onClick={() => {
-            setDraft(noFilters);
-            apply(noFilters);
-          }}
-        >
-          Clear
-        </button>
-      </div>
-      <p class={problem === undefined ? 'notice-slot' : 'notice notice-error'} role="alert">
-        {problem}
-      </p>
-    </form>
+    </>
   );
 }
 
@@ -135,11 +95,7 @@ function EventTable({ events }: { events: readonly EventSummary[] }) {
                 )}
               </td>
               <td>
-                {/* The end of the id, seen; all of it for a pointer (title) and for a screen reader. */}
-                <code title={event.id} aria-hidden="true">
-                  {shortId(event.id)}
-                </code>
-                <span class="visually-hidden">{event.id}</span>
+                <ShortId id={event.id} />
               </td>
             </tr>
           ))}
@@ -178,7 +134,12 @@ export function EventsPage({ session }: { session: Session }) {
       </p>
       <FilterForm
         applied={filters}
-        types={types.value ?? []}
+        cleared={noFilters}
+        label="Filter events"
+        applyLabel="Apply filters"
+        clearLabel="Clear"
+        what="Events the platform received"
+        extra={(draft, change) => <TypeAndResource draft={draft} change={change} types={types.value ?? []} />}
         onApply={(next) => {
           lastApplied = next;
           setFilters(next);

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { Delivery, Page, Subscription } from '../../api.ts';
+import { ShortId } from '../../components/short-id.tsx';
 import {
   ActionButton,
   Badge,
@@ -19,7 +20,6 @@ import {
   type More,
   type Row,
   refreshes,
-  shortId,
   subscriptionsPath,
   withLatest,
   withMoreRows,
@@ -79,11 +79,7 @@ export function SubscriptionListPage({ session }: { session: Session }) {
               <dl class="facts">
                 <dt>Id</dt>
                 <dd>
-                  {/* The end of the id, seen; all of it for a pointer (title) and for a screen reader. */}
-                  <code title={subscription.id} aria-hidden="true">
-                    {shortId(subscription.id)}
-                  </code>
-                  <span class="visually-hidden">{subscription.id}</span>
+                  <ShortId id={subscription.id} />
                 </dd>
                 <dt>Endpoint</dt>
                 <dd>

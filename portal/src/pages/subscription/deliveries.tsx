@@ -1,6 +1,6 @@
 import { useId, useState } from 'preact/hooks';
 import { type Attempt, type Delivery, messageOf, type SentRequest } from '../../api.ts';
-import { TimeWindowForm } from '../../components/time-window.tsx';
+import { FilterForm } from '../../components/time-window.tsx';
 import { ActionButton, Badge, ScrollRegion } from '../../components/ui.tsx';
 import {
   attemptResult,
@@ -11,7 +11,7 @@ import {
   triggerLabel,
 } from '../../format.ts';
 import type { Notice } from '../../session.ts';
-import type { TimeWindow } from '../../time-window.ts';
+import { anyTime, type TimeWindow } from '../../time-window.ts';
 import { type DeliveryFilter, noDeliveriesWords, offersRetry } from './model.ts';
 import { SentRequestPanel } from './sent-request.tsx';
 
@@ -157,10 +157,13 @@ export function DeliveryList({
           <option value="superseded">Superseded</option>
         </select>
       </div>
-      <TimeWindowForm
+      <FilterForm
         applied={timeWindow}
+        cleared={anyTime}
         onApply={onTimeWindow}
         label="Deliveries’ time window"
+        applyLabel="Apply time window"
+        clearLabel="Any time"
         what="Deliveries of events the platform received"
       />
       {deliveries.length === 0 ? (

@@ -1,0 +1,16 @@
+import { shortId } from '../pages/list/model.ts';
+
+/**
+ * An id as a card or a row shows it: its end, seen (where two ids differ); all of it for a pointer (`title`)
+ * and for a screen reader.
+ */
+export function ShortId({ id }: { id: string }) {
+  return (
+    <>
+      <code title={id} aria-hidden="true">
+        {shortId(id)}
+      </code>
+      <span class="visually-hidden">{id}</span>
+    </>
+  );
+}
