@@ -127,7 +127,13 @@ export function EventsPage({ session }: { session: Session }) {
 
   return (
     <>
-      <PageHeading title="Events">Events</PageHeading>
+      <div class="page-head">
+        <PageHeading title="Events">Events</PageHeading>
+        {/* The log does not refresh itself (rows would move under a reader); this loads its first page again. */}
+        <ActionButton busyLabel="Refreshing…" onClick={first.reload}>
+          Refresh
+        </ActionButton>
+      </div>
       <p>
         What was published for your account, newest first. Open an event to see its data and where it was
         delivered.
