@@ -9,7 +9,8 @@ import { expiredLink, type LinkProblem, msUntilExpiry, refusedLink } from './pag
 import { LinkProblemPage } from './pages/link-problem/view.tsx';
 import { SubscriptionListPage } from './pages/list/view.tsx';
 import { SubscriptionPage } from './pages/subscription/view.tsx';
-import { href, type Route, useRoute } from './router.ts';
+import { useRoute } from './router.ts';
+import { href, type Route } from './routes.ts';
 import type { Session } from './session.ts';
 
 function Page({ route, session }: { route: Route; session: Session }) {

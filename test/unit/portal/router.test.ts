@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { href, routeOf } from '../../../portal/src/router.ts';
+import { href, routeOf } from '../../../portal/src/routes.ts';
 
 describe('the portal’s addresses', () => {
   it('reads each page’s address back from the link to it', () => {

@@ -7,7 +7,7 @@ import {
   type Subscription,
 } from '../../api.ts';
 import { attemptResult, deliveryStatusLabel, formatLatency } from '../../format.ts';
-import { href } from '../../router.ts';
+import { href } from '../../routes.ts';
 
 /** The address of an event, with its body and deliveries. */
 export const eventPath = (id: string) => `/v1/events/${encodeURIComponent(id)}`;

@@ -2,7 +2,7 @@ import { useId, useRef, useState } from 'preact/hooks';
 import type { EventDetail, Subscription } from '../../api.ts';
 import { Badge, PageHeading, ScrollRegion, useInterval, useLoaded } from '../../components/ui.tsx';
 import { formatDateTime } from '../../format.ts';
-import { href } from '../../router.ts';
+import { href } from '../../routes.ts';
 import type { Session } from '../../session.ts';
 import {
   type DeliveryRow,

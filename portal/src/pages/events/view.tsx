@@ -4,7 +4,7 @@ import { ShortId } from '../../components/short-id.tsx';
 import { FilterForm } from '../../components/time-window.tsx';
 import { ActionButton, NoticeBar, PageHeading, ScrollRegion, useLoaded } from '../../components/ui.tsx';
 import { formatDateTime } from '../../format.ts';
-import { href } from '../../router.ts';
+import { href } from '../../routes.ts';
 import type { Session } from '../../session.ts';
 import {
   type EventFilters,

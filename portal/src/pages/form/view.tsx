@@ -2,7 +2,8 @@ import { useId, useRef, useState } from 'preact/hooks';
 import type { Answer, EventType, Subscription } from '../../api.ts';
 import { PageHeading, useLoaded } from '../../components/ui.tsx';
 import { orderingLabel, payloadFormatLabel } from '../../format.ts';
-import { href, navigate } from '../../router.ts';
+import { navigate } from '../../router.ts';
+import { href } from '../../routes.ts';
 import type { Session } from '../../session.ts';
 import { describedBy, EventPicker, FieldErrors, TextField } from './fields.tsx';
 import {

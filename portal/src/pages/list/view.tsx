@@ -11,7 +11,7 @@ import {
   useNotice,
 } from '../../components/ui.tsx';
 import { platformSentence, statusLabel } from '../../format.ts';
-import { href } from '../../router.ts';
+import { href } from '../../routes.ts';
 import type { Session } from '../../session.ts';
 import {
   afterFirstPage,

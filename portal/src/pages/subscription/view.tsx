@@ -18,7 +18,8 @@ import {
   platformSentence,
   statusLabel,
 } from '../../format.ts';
-import { href, navigate } from '../../router.ts';
+import { navigate } from '../../router.ts';
+import { href } from '../../routes.ts';
 import type { Session } from '../../session.ts';
 import { DeliveryList, RecoverForm } from './deliveries.tsx';
 import { DeleteDialog, RotateDialog } from './dialogs.tsx';
