@@ -165,7 +165,8 @@ describe('the portal, in a browser', () => {
 
     // The token left the address bar (and so the history) at once.
     expect(page.url()).toBe(`${sandbox.endpoint}/portal/#/`);
-    expect(await page.getByText('No subscriptions yet').isVisible()).toBe(true);
+    // Waited for: the heading shows before the list has loaded.
+    await page.getByText('No subscriptions yet').waitFor();
     expect(await page.getByText('Account demo').isVisible()).toBe(true);
     await look('01-subscriptions-empty');
   });
