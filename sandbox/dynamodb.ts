@@ -101,11 +101,30 @@ class CapturedResponse {
 }
 
 /**
+ * The write units a put adds in the events log's index, which dynalite leaves out of its consumed capacity:
+ * DynamoDB bills a write to a global secondary index per 1 KB of the item as the index projects it (its keys,
+ * the table's keys and the projected attributes), when the item carries the index's keys. (Only fan-out's
+ * claim puts such an item; an update of an attribute the index does not project writes nothing there.)
+ */
+function indexWriteUnits(operation: string, data: Json): number {
+  const item = data.Item;
+  const index = table.accountEventsIndex;
+  if (operation !== 'PutItem' || !isObject(item) || item[index.partitionKey] === undefined) return 0;
+  const projected = [table.partitionKey, table.sortKey, index.partitionKey, index.sortKey, ...index.projected];
+  const bytes = projected.reduce(
+    (sum, name) => sum + (item[name] === undefined ? 0 : name.length + JSON.stringify(item[name]).length),
+    0,
+  );
+  return Math.max(1, Math.ceil(bytes / 1024));
+}
+
+/**
  * DynamoDB, served by dynalite inside the sandbox's process. Given a meter, every request that can report
  * its consumed capacity asks dynalite for it (`ReturnConsumedCapacity: TOTAL`, which dynalite computes as
  * DynamoDB does: reads per 4 KB, halved when eventually consistent; writes per 1 KB of the larger of the old
  * and new item), the meter counts it, and the answer goes back as the client asked (without it, unless it
- * asked). A refused conditional write counts as one write unit, as DynamoDB bills it. Given a call log, every
+ * asked). A refused conditional write counts as one write unit, as DynamoDB bills it; a put into the events
+ * log's index counts that index's write too. Given a call log, every
  * request is logged once answered.
  */
 export class LocalDynamoDb {
@@ -183,7 +202,8 @@ export class LocalDynamoDb {
         const result: unknown = JSON.parse(answer.toString('utf8'));
         if (isObject(result)) {
           const units = unitsOf(result.ConsumedCapacity);
-          meter.dynamodb(kind, access === 'read' ? units : 0, access === 'write' ? units : 0);
+          const writes = access === 'write' ? units + indexWriteUnits(operation, data) : 0;
+          meter.dynamodb(kind, access === 'read' ? units : 0, writes);
           if (!asked) {
             delete result.ConsumedCapacity;
             answer = Buffer.from(JSON.stringify(result));

@@ -245,4 +245,27 @@ describe('the DynamoDB meter', () => {
     expect(asked.ConsumedCapacity).toEqual({ CapacityUnits: 1, TableName: 'webhooks' });
     expect(meter.snapshot().dynamodb['PutItem EVENT/EVENT']?.writeUnits).toBe(2);
   });
+
+  it('counts a put into the events log’s index as one more write, per 1 KB it projects', async () => {
+    const meter = new Meter();
+    const db = await dynamo(meter);
+    const event = (id: string, body: string) => ({
+      pk: `EVENT#${id}`,
+      sk: 'EVENT',
+      accountEventsPk: 'EVENTS#acct_1',
+      accountEventsSk: `1765000000000#${id}`,
+      eventType: 'order.created',
+      resourceId: 'ord_1',
+      fannedOutAt: 1_765_000_000_000,
+      expiresAt: 1_767_000_000,
+      body,
+    });
+
+    // A 2 KB body (with the rest, three units in the table) is not projected: one unit in the index.
+    await db.send(new PutCommand({ TableName: 'webhooks', Item: event('evt_1', kb(2)) }));
+    // An item without the index's keys (another kind of item) writes nothing there.
+    await db.send(new PutCommand({ TableName: 'webhooks', Item: { pk: 'EVENT#evt_2', sk: 'EVENT' } }));
+
+    expect(meter.snapshot().dynamodb['PutItem EVENT/EVENT']?.writeUnits).toBe(3 + 1 + 1);
+  });
 });
