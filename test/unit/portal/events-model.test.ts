@@ -61,6 +61,8 @@ describe('the events log’s model', () => {
     expect(emptyLogWords({ ...noFilters, eventType: 'order.created' })).toMatch(
       /^No events match these filters\./,
     );
+    // An empty page with a cursor: older events remain, so "no match" would be untrue.
+    expect(emptyLogWords({ ...noFilters, eventType: 'order.created' }, true)).toMatch(/Load more events/);
   });
 
   it('offers the catalog’s types in its order, then the test events, named as the platform names them', () => {

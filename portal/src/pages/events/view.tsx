@@ -157,7 +157,7 @@ export function EventsPage({ session }: { session: Session }) {
           <p class="empty">Loading events…</p>
         ) : null
       ) : log.events.length === 0 ? (
-        <p class="empty">{emptyLogWords(filters)}</p>
+        <p class="empty">{emptyLogWords(filters, log.cursor !== null)}</p>
       ) : (
         <EventTable events={log.events} />
       )}
