@@ -100,6 +100,12 @@ describe('GET /v1/events and GET /v1/events/{id}', () => {
     expect((await list(a, window)).data).toEqual([shipment, second]);
     expect((await list(a, `?since=${third.created_at}`)).data).toEqual([third]);
     expect((await list(a, `?until=${second.created_at}`)).data).toEqual([first]);
+    // A window on a cursor (two a page: it continues after the shipment): a window that starts after the
+    // cursor's place is an empty last page, one that ends before it goes on from the window's end.
+    const cursor = `&cursor=${encodeURIComponent((await list(a, '?limit=2')).next_cursor ?? '')}`;
+    expect(await list(a, `?since=${third.created_at}${cursor}`)).toEqual({ data: [], next_cursor: null });
+    expect((await list(a, `?since=${second.created_at}${cursor}`)).data).toEqual([second]);
+    expect((await list(a, `?until=${second.created_at}${cursor}`)).data).toEqual([first]);
   });
 
   it('shows an event with its data and each of its deliveries, and hides it from other accounts', async () => {
@@ -204,6 +210,16 @@ describe('GET /v1/webhooks/{id}/deliveries?since&until', () => {
     expect(await deliveries(`?since=${first.created_at}&until=${third.created_at}&limit=1`)).toEqual([
       second.id,
     ]);
+    // On a cursor after the newest: a window starting after it is empty, one ending before it goes on from there.
+    const newest = await account.call('GET', `/v1/webhooks/${webhook.id}/deliveries?limit=1`);
+    const cursor = `&cursor=${encodeURIComponent(String(newest.json?.next_cursor))}`;
+    const afterThird = new Date(Date.parse(third.created_at) + 1).toISOString();
+    const empty = await account.call(
+      'GET',
+      `/v1/webhooks/${webhook.id}/deliveries?since=${afterThird}${cursor}`,
+    );
+    expect([empty.status, empty.json]).toEqual([200, { data: [], next_cursor: null }]);
+    expect(await deliveries(`?until=${second.created_at}${cursor}`)).toEqual([first.id]);
     const answer = await account.call(
       'GET',
       `/v1/webhooks/${webhook.id}/deliveries?since=${third.created_at}&until=${first.created_at}`,

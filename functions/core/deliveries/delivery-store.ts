@@ -306,11 +306,16 @@ export class DeliveryStore {
     // A window's end (the prefix of its millisecond) sorts before that millisecond's ids: until is exclusive.
     const until =
       query.until === undefined ? `${deliveryPrefix}\uffff` : `${idPrefix}${timeCode(query.until.getTime())}`;
+    const first =
+      query.since === undefined ? deliveryPrefix : `${idPrefix}${timeCode(query.since.getTime())}`;
+    const end = cursor !== undefined && cursor < until ? cursor : until;
+    // A cursor before `since` leaves nothing to read (and DynamoDB refuses a BETWEEN whose bounds are reversed).
+    if (end < first) return { items: [] };
     const filters = ['expiresAt > :now'];
     const values: Record<string, unknown> = {
       ':pk': webhookPartition(subscriptionId),
-      ':first': query.since === undefined ? deliveryPrefix : `${idPrefix}${timeCode(query.since.getTime())}`,
-      ':last': cursor !== undefined && cursor < until ? cursor : until,
+      ':first': first,
+      ':last': end,
       ':now': nowSeconds(now),
     };
     if (query.status !== undefined) {

@@ -84,10 +84,14 @@ export class EventLogStore {
     // BETWEEN is inclusive: the window's end (`<ms>#`) sorts before its own millisecond's events, the cursor's
     // own item is skipped below.
     const last = cursor !== undefined && cursor < until ? cursor : until;
+    const first = query.since === undefined ? '0' : accountEventsSortKey(query.since.getTime(), '');
+    // A cursor before `since` (a later window on a cursor of an earlier page) leaves nothing to read, and DynamoDB
+    // refuses a BETWEEN whose bounds are reversed.
+    if (last < first) return { items: [] };
     const filters = ['expiresAt > :now'];
     const values: Record<string, unknown> = {
       ':pk': accountEventsPartition(accountId),
-      ':first': query.since === undefined ? '0' : accountEventsSortKey(query.since.getTime(), ''),
+      ':first': first,
       ':last': last,
       ':now': Math.floor(now.getTime() / 1000),
     };
