@@ -7,7 +7,8 @@ import { shortId } from '../pages/list/model.ts';
 export function ShortId({ id }: { id: string }) {
   return (
     <>
-      <code title={id} aria-hidden="true">
+      {/* nowrap: an ellipsis is a line-break opportunity, so a squeezed table column would break it in two. */}
+      <code class="nowrap" title={id} aria-hidden="true">
         {shortId(id)}
       </code>
       <span class="visually-hidden">{id}</span>
