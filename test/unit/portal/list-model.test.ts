@@ -78,10 +78,13 @@ describe('the subscription list’s model', () => {
     });
   });
 
-  it('names the event type of a delivery not attempted yet', () => {
+  it('names the event type of a delivery not attempted yet, and says so', () => {
     const pending = deliveryView({ status: 'pending', attempt_count: 0, attempts: [] });
 
-    expect(latestOutcome(pending)).toMatchObject({ label: 'Pending', text: 'order.created' });
+    expect(latestOutcome(pending)).toMatchObject({
+      label: 'Pending',
+      text: 'order.created, not attempted yet',
+    });
   });
 
   it('adds each further page below the ones shown, and stops refreshing once there are any', () => {

@@ -87,7 +87,10 @@ export type LatestOutcome =
       readonly text: string;
     };
 
-/** How a row's latest delivery went: its status, and its latest attempt's result and when (or its event type). */
+/**
+ * How a row's latest delivery went: its status, and its latest attempt's result and when (or its event type, not
+ * attempted yet).
+ */
 export function latestOutcome(latest: Row['latest'], now = Date.now()): LatestOutcome {
   if (latest === null) return { kind: 'hint', text: 'Could not be read' };
   if (latest === undefined) return { kind: 'hint', text: 'No deliveries yet' };
@@ -98,7 +101,7 @@ export function latestOutcome(latest: Row['latest'], now = Date.now()): LatestOu
     label: deliveryStatusLabel[latest.status],
     text:
       attempt === undefined
-        ? latest.event_type
+        ? `${latest.event_type}, not attempted yet`
         : `${attemptResult(attempt)}, ${formatRelative(attempt.at, now)}`,
   };
 }
