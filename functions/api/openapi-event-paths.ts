@@ -9,7 +9,7 @@ export const timeWindowParameters = {
     in: 'query',
     required: false,
     description:
-      'Only from this time on (inclusive): an ISO 8601 date-time with an offset (e.g. 2026-12-07T10:00:00Z), compared with the time the platform took the event',
+      'Only from this time on (inclusive): an ISO 8601 date-time with an offset (e.g. 2026-12-07T10:00:00Z), compared with the time the platform took the event. A time before 1970 counts as 1970, one after 2286-11-20T17:46:39.999Z as that time (the last the log holds)',
     schema: { type: 'string', format: 'date-time' },
   },
   Until: {
@@ -17,7 +17,7 @@ export const timeWindowParameters = {
     in: 'query',
     required: false,
     description:
-      'Only before this time (exclusive): an ISO 8601 date-time with an offset; before `since` is refused (422 naming `until`)',
+      'Only before this time (exclusive): an ISO 8601 date-time with an offset; before `since` is refused (422 naming `until`). As with `since`, a time before 1970 counts as 1970 and one after 2286-11-20T17:46:39.999Z as that time, so a far `until` (e.g. 9999-12-31T00:00:00Z) means no end',
     schema: { type: 'string', format: 'date-time' },
   },
 };

@@ -100,6 +100,10 @@ describe('GET /v1/events and GET /v1/events/{id}', () => {
     expect((await list(a, window)).data).toEqual([shipment, second]);
     expect((await list(a, `?since=${third.created_at}`)).data).toEqual([third]);
     expect((await list(a, `?until=${second.created_at}`)).data).toEqual([first]);
+    // Times past what the index's 13-digit keys hold count as the last they do (a 14th digit would sort as text).
+    expect((await list(a, '?until=2300-01-01T00:00:00Z')).data).toEqual(ours);
+    expect((await list(a, '?since=2300-01-01T00:00:00Z')).data).toEqual([]);
+    expect((await list(a, '?since=1900-01-01T00:00:00Z&until=9999-12-31T23:59:59Z')).data).toEqual(ours);
     // A window on a cursor (two a page: it continues after the shipment): a window that starts after the
     // cursor's place is an empty last page, one that ends before it goes on from the window's end.
     const cursor = `&cursor=${encodeURIComponent((await list(a, '?limit=2')).next_cursor ?? '')}`;

@@ -95,12 +95,17 @@ export const skippedReceivesKey = (groupId: string) => ({ pk: `SKIPPED#${groupId
 /** The partition of an account's events in the events-log index (platform.ts `table.accountEventsIndex`). */
 export const accountEventsPartition = (accountId: string) => `EVENTS#${accountId}`;
 
+/** The last time the events log's sort key can hold (2286-11-20T17:46:39.999Z): 13 digits of epoch ms. */
+export const accountEventsLastTime = 9_999_999_999_999;
+
 /**
  * An event's place in its account's events log: the time fan-out took it (epoch ms, 13 digits, so the text
- * sorts as the times do until the year 2286), then its id, which breaks ties.
+ * sorts as the times do), then its id, which breaks ties. A time outside what 13 digits hold (before 1970, after
+ * {@link accountEventsLastTime}) is taken as the nearest one they do: a 14th digit would sort as text, so a
+ * window ending in 2300 would end before every event.
  */
 export const accountEventsSortKey = (fannedOutAt: number, eventId: string) =>
-  `${String(Math.max(0, Math.floor(fannedOutAt))).padStart(13, '0')}#${eventId}`;
+  `${String(Math.min(accountEventsLastTime, Math.max(0, Math.floor(fannedOutAt)))).padStart(13, '0')}#${eventId}`;
 
 /** The events-log index's keys of an event's item: they make the item appear in the (sparse) index. */
 export const accountEventsKeys = (accountId: string, fannedOutAt: number, eventId: string) => ({
