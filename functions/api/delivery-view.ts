@@ -28,7 +28,7 @@ export const attemptViewSchema = z.object({
       .check(
         z.int(),
         z.describe(
-          'The webhook-timestamp this attempt sent (Unix seconds); null when it sent no request (blocked_address, outcome_unknown) or was made before requests were recorded',
+          'The webhook-timestamp of this attempt’s request (Unix seconds), also when it never reached the endpoint (connection_refused, dns_failure, tls_error, a timeout before connecting); null when it made no request (blocked_address, outcome_unknown) or was made before requests were recorded',
         ),
       ),
   ),
@@ -37,13 +37,13 @@ export const attemptViewSchema = z.object({
       .string()
       .check(
         z.describe(
-          'The webhook-signature this attempt sent: one `v1,<base64>` per signing secret, space-separated (two during a rotation’s overlap); null as for webhook_timestamp',
+          'The webhook-signature of this attempt’s request: one `v1,<base64>` per signing secret, space-separated (two during a rotation’s overlap); null as for webhook_timestamp',
         ),
       ),
   ),
 });
 
-/** The request a delivery's latest attempt sent, as its endpoint got it. */
+/** The request a delivery's latest attempt made, as its endpoint got it (or, not reached, as it was tried). */
 export const requestViewSchema = z.object({
   method: z.literal('POST'),
   url: z.string(),
@@ -51,18 +51,25 @@ export const requestViewSchema = z.object({
     .record(z.string(), z.string())
     .check(
       z.describe(
-        'Every header it went out with: content-type, user-agent, the subscription’s own headers, the format’s (SMD-* for jwt) and webhook-id, webhook-timestamp, webhook-signature. Signatures are shown; secrets are never sent',
+        'Every header it went out with: content-type, user-agent, the subscription’s own headers, the format’s (SMD-* for jwt) and webhook-id, webhook-timestamp, webhook-signature. Signing secrets and the JWT key are never shown; the subscription’s own headers are shown as you set them',
       ),
     ),
   body: z
     .string()
     .check(z.describe('The body exactly as signed: the JSON envelope, its XML form, or {"data":"<JWT>"}')),
   attempt_at: dateTime.check(z.describe('The attempt it is from (`at` in attempts)')),
+  reached_endpoint: z
+    .boolean()
+    .check(
+      z.describe(
+        'false: that attempt never got a connection to write it on (connection_refused, dns_failure, tls_error, a timeout before connecting), so the endpoint never got it; this is the request it tried to send',
+      ),
+    ),
   exact: z
     .boolean()
     .check(
       z.describe(
-        'true: byte for byte what was sent (it matches the digest its attempt recorded). false: the subscription changed since (url, format, name or headers), so this is the request as it would be built now, with the signatures that were sent',
+        'true: byte for byte what was sent (it matches the digest its attempt recorded). false: the subscription (url, format, name or headers) or the platform’s version (its user-agent) changed since, so this is the request as it would be built now, with the signatures that were sent',
       ),
     ),
 });
@@ -121,7 +128,7 @@ export const deliveryDetailViewSchema = z.object({
   request: z.nullable(
     requestViewSchema.check(
       z.describe(
-        'What the endpoint got at the latest attempt that sent a request; null when none did yet (no attempt, or only blocked_address or outcome_unknown ones), or its event (kept 30 days) or subscription is gone',
+        'The request of the latest attempt that made one: what the endpoint got, or, when `reached_endpoint` is false, what was tried. Null when none did yet (no attempt, or only blocked_address or outcome_unknown ones), or its event (kept 30 days) or subscription is gone',
       ),
     ),
   ),
@@ -173,6 +180,7 @@ export function deliveryDetailView(
             headers: { ...request.headers },
             body: request.body,
             attempt_at: request.attemptAt,
+            reached_endpoint: request.reachedEndpoint,
             exact: request.exact,
           },
   };

@@ -34,6 +34,23 @@ const blocked: AttemptOutcome = {
   latencyMs: 0,
   setupMs: 0,
 };
+/** A connection refused: the request was signed, then never written (no `answerMs`). */
+const refused: AttemptOutcome = {
+  kind: 'error',
+  errorKind: 'connection_refused',
+  error: 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:9',
+  latencyMs: 2,
+  setupMs: 2,
+};
+/** A timeout after the request was written: it reached the endpoint, which did not answer in time. */
+const unanswered: AttemptOutcome = {
+  kind: 'error',
+  errorKind: 'timeout',
+  error: 'TimeoutError: no complete answer within 5000 ms of sending',
+  latencyMs: 5003,
+  setupMs: 3,
+  answerMs: 5000,
+};
 const at = new Date('2026-12-07T08:00:01.750Z');
 
 /** A delivery record whose attempts are those a lane records for these outcomes, each signed at `at`. */
@@ -77,6 +94,7 @@ describe('the request as sent, rebuilt without a key', () => {
       headers: sentHeaders(sent),
       body: sent.body,
       attemptAt: at.toISOString(),
+      reachedEndpoint: true,
       exact: true,
     });
   });
@@ -91,6 +109,21 @@ describe('the request as sent, rebuilt without a key', () => {
     const subscription = aSubscription();
     const rebuilt = requestAsSent(recordOf(subscription, [answered, blocked]), subscription, body);
     expect(rebuilt?.exact).toBe(true);
+  });
+
+  it('says when the latest attempt never reached the endpoint, and shows the request it tried', () => {
+    const subscription = aSubscription();
+    const record = recordOf(subscription, [answered, refused]);
+    expect(record.attempts.map((attempt) => attempt.requestWritten)).toEqual([undefined, false]);
+    expect(requestAsSent(record, subscription, body)).toMatchObject({ reachedEndpoint: false, exact: true });
+    const afterTimeout = recordOf(subscription, [refused, unanswered]);
+    expect(requestAsSent(afterTimeout, subscription, body)?.reachedEndpoint).toBe(true);
+    // Attempts recorded before `requestWritten` existed count as reached, as they were shown before.
+    const older = {
+      ...record,
+      attempts: record.attempts.map(({ requestWritten: _, ...attempt }) => attempt),
+    };
+    expect(requestAsSent(older, subscription, body)?.reachedEndpoint).toBe(true);
   });
 
   it('is none when its event is gone, or its subscription became jwt since (no JWT signature was recorded)', () => {

@@ -32,20 +32,30 @@ export const attemptSchema = z.object({
   jwtSignature: z.optional(z.string()),
   /** A digest of the whole request (`requestDigest`): a rebuilt request with another was not the one sent. */
   requestDigest: z.optional(z.string()),
+  /**
+   * `false` when the request was signed but never written to a connection (DNS failure, refused, TLS error, no
+   * connection in time): the endpoint never got it. Absent when it was written, and on older attempts.
+   */
+  requestWritten: z.optional(z.literal(false)),
 });
 
 export type AttemptRecord = z.infer<typeof attemptSchema>;
 
-/** What an attempt records of the request it made: nothing when none left (the address guard stopped it). */
+/**
+ * What an attempt records of the request it made: nothing when the address guard stopped it before any was
+ * tried; `requestWritten: false` when it was tried but never written (an error with no `answerMs`), so the view
+ * does not present it as what the endpoint got.
+ */
 export function sentRequestOf(
   outcome: AttemptOutcome,
   proof: RequestProof,
-): Pick<AttemptRecord, 'signature' | 'jwtSignature' | 'requestDigest'> {
+): Pick<AttemptRecord, 'signature' | 'jwtSignature' | 'requestDigest' | 'requestWritten'> {
   if (outcome.kind === 'error' && outcome.errorKind === 'blocked_address') return {};
   return {
     signature: proof.signature,
     ...(proof.jwtSignature === undefined ? {} : { jwtSignature: proof.jwtSignature }),
     requestDigest: proof.digest,
+    ...(outcome.kind === 'error' && outcome.answerMs === undefined ? { requestWritten: false as const } : {}),
   };
 }
 

@@ -11,7 +11,10 @@ import { XmlPayloadError } from '../payloads/xml-payload.ts';
 import type { Subscription } from '../subscriptions/subscription.ts';
 import type { AttemptRecord, DeliveryRecord } from './delivery-record.ts';
 
-/** The request a delivery's latest attempt made, as its endpoint got it. */
+/**
+ * The request a delivery's latest attempt made: as its endpoint got it, or, when that attempt never reached the
+ * endpoint (`reachedEndpoint` false), as the platform tried to send it.
+ */
 export interface RequestAsSent {
   readonly method: 'POST';
   readonly url: string;
@@ -21,9 +24,14 @@ export interface RequestAsSent {
   /** The attempt it is from (`at`). */
   readonly attemptAt: string;
   /**
+   * False when that attempt never wrote its request to a connection (DNS failure, refused, TLS error, no
+   * connection in time): the endpoint never got it. Older attempts, which did not record it, count as reached.
+   */
+  readonly reachedEndpoint: boolean;
+  /**
    * True when the rebuilt request has the digest its attempt recorded: byte for byte what was sent. False when
-   * its subscription changed since (URL, format, name, headers) or the platform's user agent did: then it is the
-   * request as it would be built now, with the signatures that were sent.
+   * its subscription or the platform's version (its user agent) changed since: then it is the request as it
+   * would be built now, with the signatures that were sent.
    */
   readonly exact: boolean;
 }
@@ -71,6 +79,7 @@ export function requestAsSent(
     headers: sentHeaders(request),
     body: request.body,
     attemptAt: attempt.at,
+    reachedEndpoint: attempt.requestWritten !== false,
     exact: requestDigest(request) === attempt.requestDigest,
   };
 }

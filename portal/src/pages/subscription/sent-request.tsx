@@ -28,8 +28,8 @@ function CopyButton({ text, what }: { text: string; what: string }) {
 }
 
 /**
- * The request a delivery's latest attempt sent, as its endpoint got it: address, every header (signatures, no
- * secret), and the body, laid out for reading where it parses; copies are of the exact bytes. Read when shown,
+ * The request a delivery's latest attempt made, as its endpoint got it (or, when it never reached it, as it was
+ * tried): address, every header (signatures, no signing secret), and the body, laid out for reading where it parses; copies are of the exact bytes. Read when shown,
  * and again when the delivery has another attempt (`attempts`).
  */
 export function SentRequestPanel({
@@ -51,11 +51,21 @@ export function SentRequestPanel({
   const headers = headerLines(request.headers);
   return (
     <div class="sent-request">
-      <h3 class="sent-request-title">Request sent {formatDateTime(request.attempt_at)}</h3>
+      <h3 class="sent-request-title">
+        {request.reached_endpoint
+          ? `Request sent ${formatDateTime(request.attempt_at)}`
+          : `Request tried ${formatDateTime(request.attempt_at)}, never reached the endpoint`}
+      </h3>
+      {request.reached_endpoint ? null : (
+        <p class="notice notice-info">
+          That attempt got no connection to send it on (see its error): this is what the endpoint would have
+          got.
+        </p>
+      )}
       {request.exact ? null : (
         <p class="notice notice-info">
-          The subscription changed since (its address, format, name or headers): this is the request as it
-          would be built now, with the signatures that were sent.
+          The subscription or the platform’s version changed since: this is the request as it would be built
+          now, with the signatures that were sent.
         </p>
       )}
       <p>
