@@ -20,6 +20,7 @@ type RequestView = {
   headers: Record<string, string>;
   body: string;
   attempt_at: string;
+  reached_endpoint: boolean;
   exact: boolean;
 };
 type DeliveryWithRequest = { status: string; attempts: AttemptView[]; request: RequestView | null };
@@ -32,7 +33,7 @@ function expectSameRequest(view: RequestView | null, received: ReceivedRequest, 
   expect(view).not.toBeNull();
   if (view === null) return;
   expect(view.body).toBe(received.body);
-  expect(view).toMatchObject({ method: 'POST', url, exact: true });
+  expect(view).toMatchObject({ method: 'POST', url, exact: true, reached_endpoint: true });
   const got = Object.fromEntries(
     Object.entries(received.headers)
       .filter(([name]) => !transportHeaders.has(name))
@@ -53,6 +54,7 @@ const sentBy = (received: ReceivedRequest) => ({
 async function deliveryOf(account: TestAccount, id: string, until: (view: DeliveryWithRequest) => boolean) {
   return eventually(async () => {
     const answer = await account.call('GET', `/v1/deliveries/${id}`);
+    if (answer.status === 404) return undefined; // its first attempt is not recorded yet
     expect(answer.status, JSON.stringify(answer.json)).toBe(200);
     const view = answer.json as DeliveryWithRequest;
     return until(view) ? view : undefined;
@@ -174,6 +176,33 @@ describe('GET /v1/deliveries/{id}: the request as sent', () => {
     const secrets = [created.secret, String(rotated.json?.secret)];
     const shown = JSON.stringify(view);
     for (const secret of secrets) expect(shown).not.toContain(secret.slice('whsec_'.length));
+  });
+
+  it('says when the latest attempt never reached the endpoint (connection refused), and shows what it tried', async () => {
+    const account = await newAccount();
+    // A port nothing listens on: the first attempt's connection is refused; the retry finds a receiver there.
+    const closed = await newReceiver();
+    await closed.close();
+    const url = closed.url;
+    const created = await account.createWebhook({ url, events: ['order.*'] });
+
+    const test = await account.call('POST', `/v1/webhooks/${created.id}/test`);
+    expect(test.status, JSON.stringify(test.json)).toBe(202);
+    const id = String(test.json?.delivery_id);
+    const atRefused = await deliveryOf(account, id, (view) => view.attempts.length >= 1);
+    const receiver = await newReceiver(undefined, closed.port);
+    const sent = await receiver.next();
+    const atRetry = await deliveryOf(account, id, (view) => view.status === 'succeeded');
+
+    expect(atRefused.attempts[0]).toMatchObject({ error: 'connection_refused', status_code: null });
+    expect(atRefused.request).toMatchObject({
+      reached_endpoint: false,
+      attempt_at: atRefused.attempts[0]?.at,
+      body: sent.body,
+      exact: true,
+    });
+    expect(atRefused.request?.headers['webhook-signature']).toBe(atRefused.attempts[0]?.webhook_signature);
+    expectSameRequest(atRetry.request, sent, url);
   });
 
   it('says when the rebuilt request is not what was sent: the subscription changed since', async () => {
