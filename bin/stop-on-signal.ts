@@ -4,7 +4,7 @@
  */
 import { constants } from 'node:os';
 import { queues } from '../functions/core/platform.ts';
-import type { Sandbox, StopReport } from '../sandbox/sandbox.ts';
+import type { InFlight, Sandbox, StopReport } from '../sandbox/sandbox.ts';
 
 /** What {@link stopOnSignals} needs to know beyond the sandbox. */
 export interface StopOptions {
@@ -20,10 +20,15 @@ export interface StopOptions {
 const plural = (count: number, one: string, many: string) => `${count} ${count === 1 ? one : many}`;
 
 /** The line a graceful stop begins with, at the signal. */
-export function stoppingLine(inFlight: number): string {
-  if (inFlight === 0) return 'Stopping: no new work is taken; nothing is in flight.';
+export function stoppingLine({ apiRequests, messages }: InFlight): string {
+  if (apiRequests + messages === 0) return 'Stopping: no new work is taken; nothing is in flight.';
+  const what = [
+    ...(apiRequests > 0 ? [plural(apiRequests, 'API request', 'API requests')] : []),
+    ...(messages > 0 ? [plural(messages, 'message', 'messages')] : []),
+  ];
+  const finish = apiRequests + messages === 1 ? 'finishes' : 'finish';
   return (
-    `Stopping: no new work is taken; ${plural(inFlight, 'message', 'messages')} in flight finish first, ` +
+    `Stopping: no new work is taken; ${what.join(' and ')} in flight ${finish} first, ` +
     'each within its function’s timeout. Ctrl+C again stops at once.'
   );
 }
@@ -40,8 +45,11 @@ export function stoppedLine(report: StopReport, dataDir: string | undefined): st
 }
 
 /** The line a stop at once ends with: what was cut short, and what becomes of it. */
-export function stoppedAtOnceLine(inFlight: number, dataDir: string | undefined): string {
-  const cut = `Stopped at once: ${plural(inFlight, 'message was', 'messages were')} in flight`;
+export function stoppedAtOnceLine({ apiRequests, messages }: InFlight, dataDir: string | undefined): string {
+  // An API request cut off leaves its caller without an answer (whether its change was made, it must look).
+  const requests =
+    apiRequests > 0 ? `${plural(apiRequests, 'API request got', 'API requests got')} no answer; ` : '';
+  const cut = `Stopped at once: ${requests}${plural(messages, 'message was', 'messages were')} in flight`;
   if (dataDir === undefined) return `${cut}; --memory keeps nothing.`;
   return (
     `${cut}; at the next start SQS hands them back after their visibility timeout ` +

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { finished } from 'node:stream/promises';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
@@ -58,7 +59,38 @@ export class LocalHttpApi {
     private readonly region: string,
   ) {}
 
+  /** Requests being served now: from their first byte read to their answer's last byte written. */
+  readonly #serving = new Set<Promise<void>>();
+
+  /** How many requests it is serving now (the authorizer or the API function invoked, or their body read). */
+  get inFlight(): number {
+    return this.#serving.size;
+  }
+
+  /**
+   * Resolves once every request being served now has been answered, or after `timeoutMs` (for a client that
+   * never finishes sending its body: once its body is in, the functions' timeouts bound a request).
+   */
+  async finish(timeoutMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((done) => {
+      timer = setTimeout(done, timeoutMs);
+    });
+    await Promise.race([Promise.allSettled([...this.#serving]), timedOut]);
+    clearTimeout(timer);
+  }
+
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const serving = this.serve(req, res);
+    this.#serving.add(serving);
+    try {
+      await serving;
+    } finally {
+      this.#serving.delete(serving);
+    }
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rawBody = await readBodyBytes(req, maxPayloadBytes);
     const answer = await (rawBody === undefined
       ? Promise.resolve(gatewayError(413, 'Request Entity Too Large'))
@@ -69,6 +101,8 @@ export class LocalHttpApi {
     });
     res.writeHead(answer.statusCode, { ...answer.headers, 'apigw-requestid': randomUUID() });
     res.end(answer.body);
+    // Served once the answer is written out, so that a server closing after it does not cut it off.
+    await finished(res).catch(() => undefined);
   }
 
   private async answer(req: IncomingMessage, rawBody: Buffer): Promise<GatewayAnswer> {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ApiKeyStore, newApiKey } from '../functions/core/accounts/api-key-store.ts';
 import { documentClient } from '../functions/core/aws/dynamodb.ts';
-import { defaultEventBusName, httpApi, type QueueName } from '../functions/core/platform.ts';
+import { defaultEventBusName, functions, httpApi, type QueueName } from '../functions/core/platform.ts';
 import { type SettingValues, settingsEnvironment } from '../functions/core/settings.ts';
 import { LocalHttpApi } from './api-gateway.ts';
 import { type AwsCall, CallLog } from './call-log.ts';
@@ -110,15 +110,28 @@ export interface Sandbox {
    * memory.
    */
   undeliverableEvents(): UndeliverableEvent[];
-  /** Messages the functions are being invoked with now, on every event source mapping. */
-  inFlight(): number;
+  /** The work being done now: the HTTP API's requests and the messages of the event source mappings' invocations. */
+  inFlight(): InFlight;
   /**
    * Stops the sandbox gracefully: the HTTP API answers 503 from now on and the event source mappings stop
-   * polling; invocations in flight finish (each within its function's timeout) and their messages are deleted
-   * or left as SQS's rules say; then the server stops and the stores close. Resolves with what the queues kept.
+   * polling; the API's requests in flight get their answers and invocations in flight finish (each within its
+   * functions' timeouts) and their messages are deleted or left as SQS's rules say; then the server stops and the
+   * stores close. Resolves with what the queues kept.
    */
   close(): Promise<StopReport>;
 }
+
+/** What the sandbox is doing at a moment, which a graceful stop lets finish. */
+export interface InFlight {
+  /** Requests to the HTTP API not answered yet. */
+  readonly apiRequests: number;
+  /** Messages the functions are being invoked with, on every event source mapping. */
+  readonly messages: number;
+}
+
+/** How long a graceful stop waits for the API's requests: their authorizer's and function's timeouts. */
+const apiRequestsBoundMs =
+  (functions[httpApi.authorizer].timeoutSeconds + functions[httpApi.function].timeoutSeconds) * 1000;
 
 /** What a stopped sandbox kept for its next start (or, in memory, lost). */
 export interface StopReport {
@@ -166,8 +179,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stopping ??= (async () => {
       // New work is refused (the API answers 503, as API Gateway does while it has no function); what is in
       // flight finishes and is recorded through the server, which stops only after it.
+      const serving = api;
       api = undefined;
-      await Promise.all(pollers.map((mapping) => mapping.stop()));
+      await Promise.all([serving?.finish(apiRequestsBoundMs), ...pollers.map((mapping) => mapping.stop())]);
       const report = { waitingMessages: waitingMessages() };
       await server.close();
       for (const stop of [...started].reverse()) await stop();
@@ -227,6 +241,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
     const lambdas = await loadFunctions(region, meter);
     api = new LocalHttpApi(lambdas[httpApi.authorizer], lambdas[httpApi.function], region);
+    const served = api;
     const mappings = eventSourceMappingsOf(sqs, lambdas, {
       region,
       meter,
@@ -262,7 +277,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       },
       ruleMetrics: () => buses.ruleMetrics(eventBusName),
       undeliverableEvents: () => undeliverable.list(),
-      inFlight: () => pollers.reduce((sum, mapping) => sum + mapping.inFlight, 0),
+      inFlight: () => ({
+        apiRequests: served.inFlight,
+        messages: pollers.reduce((sum, mapping) => sum + mapping.inFlight, 0),
+      }),
       close: stopAll,
     };
   } catch (error) {

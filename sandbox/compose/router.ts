@@ -25,8 +25,11 @@ export interface SandboxServer {
   readonly endpoint: string;
   /** Sends every request from now on to `route`. */
   route(route: Route): void;
-  /** Stops listening and cuts every connection. */
-  close(): Promise<void>;
+  /**
+   * Stops listening and closes the idle connections (keep-alive ones between requests); a connection still
+   * serving a request after `graceMs` is cut.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /** Listens on 127.0.0.1:`port` (0 picks a free one). */
@@ -62,10 +65,13 @@ export async function listen(port: number): Promise<SandboxServer> {
     route: (next) => {
       route = next;
     },
-    close: async () => {
+    close: async (graceMs = 1_000) => {
       const closed = new Promise<void>((done) => server.close(() => done()));
-      server.closeAllConnections();
+      server.closeIdleConnections();
+      // A client's request on the AWS endpoints (a 20 s long poll) is not waited for long.
+      const cut = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
+      clearTimeout(cut);
     },
   };
 }

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { api } from '../support/clients.ts';
 import { eventually } from '../support/eventually.ts';
 import { type ReceivedRequest, type Receiver, startReceiver } from '../support/receiver.ts';
 import {
@@ -119,4 +120,45 @@ describe('a second Ctrl+C', () => {
       /^Stopped at once: [1-9]\d* messages? (was|were) in flight;/,
     );
   }, 60_000);
+});
+
+describe('Ctrl+C while an API request is in flight', () => {
+  const sandboxes = useSandboxProcesses('api-stop-');
+
+  it('lets it finish with its full answer before the sandbox exits', async () => {
+    // Arrange: a jwt webhook's creation waits for its endpoint's answer to the verification request, which this
+    // receiver gives after 2 s; the sandbox holds no message, so only the API request is in flight.
+    const verifyingMs = 2_000;
+    const { receiver } = await countingReceiver(verifyingMs);
+    const sandbox = await sandboxes.start(await sandboxes.args('--quiet'));
+    // Ctrl+C stops gracefully once the sandbox is ready (its portal link made): before, it is not yet handled.
+    await sandbox.waitForOutput('Ready.');
+    const creating = api(sandbox.endpoint, sandbox.apiKey, 'POST', '/v1/webhooks', {
+      name: 'Slow to verify',
+      url: receiver.url,
+      events: ['order.*'],
+      format: 'jwt',
+      jwt_key: 'a-jwt-key-of-at-least-thirty-two-bytes',
+    });
+    await receiver.next();
+
+    // Act: Ctrl+C while the endpoint takes its time.
+    const interruptedAt = Date.now();
+    sandbox.interrupt();
+    const [created, exit] = await Promise.all([creating.catch((error: unknown) => error), sandbox.exited()]);
+
+    // Assert: the caller got its answer, and the stop waited for it (and no longer than it needed).
+    expect({
+      status: (created as { status?: number }).status,
+      exit,
+      stopping: sandbox.output.find((line) => line.startsWith('Stopping')),
+    }).toEqual({
+      status: 201,
+      exit: { code: 0, signal: null },
+      stopping:
+        'Stopping: no new work is taken; 1 API request in flight finishes first, each within its ' +
+        'function’s timeout. Ctrl+C again stops at once.',
+    });
+    expect(Date.now() - interruptedAt).toBeLessThan(verifyingMs + 5_000);
+  }, 40_000);
 });
