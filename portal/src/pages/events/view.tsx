@@ -1,4 +1,4 @@
-import { useId, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { type EventSummary, type EventType, messageOf } from '../../api.ts';
 import { ShortId } from '../../components/short-id.tsx';
 import { FilterForm } from '../../components/time-window.tsx';
@@ -67,8 +67,21 @@ function TypeAndResource({
   );
 }
 
-/** The events as a table: when the platform received each, its type (a link to it), its resource and its id. */
-function EventTable({ events }: { events: readonly EventSummary[] }) {
+/**
+ * The events as a table: when the platform received each, its type (a link to it), its resource and its id.
+ * `focusRow`: the row whose link takes the keyboard focus (the first of the last page, once "Load more" is gone).
+ */
+function EventTable({
+  events,
+  focusRow,
+}: {
+  events: readonly EventSummary[];
+  focusRow?: number | undefined;
+}) {
+  const focused = useRef<HTMLAnchorElement>(null);
+  useEffect(() => {
+    focused.current?.focus();
+  }, [focusRow]);
   return (
     <ScrollRegion label="Events">
       <table class="events">
@@ -81,11 +94,13 @@ function EventTable({ events }: { events: readonly EventSummary[] }) {
           </tr>
         </thead>
         <tbody>
-          {events.map((event) => (
+          {events.map((event, index) => (
             <tr key={event.id} data-event-id={event.id}>
               <td class="nowrap">{formatDateTime(event.created_at)}</td>
               <td>
-                <a href={href.event(event.id)}>{event.event_type}</a>
+                <a href={href.event(event.id)} ref={index === focusRow ? focused : undefined}>
+                  {event.event_type}
+                </a>
               </td>
               <td>
                 {event.resource_id === null ? (
@@ -113,6 +128,9 @@ export function EventsPage({ session }: { session: Session }) {
   const [filters, setFilters] = useState(lastApplied);
   const [more, setMore] = useState<EventLog | undefined>();
   const [moreError, setMoreError] = useState<string | undefined>();
+  // The last page's first row: "Load more" had the focus, and is gone with the last page, which would leave the
+  // focus on the page's body and a keyboard user at its top.
+  const [focusRow, setFocusRow] = useState<number | undefined>();
   const types = useLoaded(
     async () => (await session.call<{ data: EventType[] }>('GET', '/v1/event-types')).data.data,
     [],
@@ -120,6 +138,7 @@ export function EventsPage({ session }: { session: Session }) {
   const first = useLoaded(async () => {
     setMore(undefined);
     setMoreError(undefined);
+    setFocusRow(undefined);
     return firstPage(await session.readPage<EventSummary>(eventsPath(filters)));
   }, [filters]);
   const log = more ?? first.value;
@@ -159,7 +178,7 @@ export function EventsPage({ session }: { session: Session }) {
       ) : log.events.length === 0 ? (
         <p class="empty">{emptyLogWords(filters, log.cursor !== null)}</p>
       ) : (
-        <EventTable events={log.events} />
+        <EventTable events={log.events} focusRow={focusRow} />
       )}
       {log !== undefined && log.cursor !== null ? (
         <ActionButton
@@ -167,8 +186,10 @@ export function EventsPage({ session }: { session: Session }) {
           onClick={async () => {
             try {
               const page = await session.readPage<EventSummary>(eventsPath(filters, log.cursor));
-              setMore(withNextPage(log, page));
+              const next = withNextPage(log, page);
+              setMore(next);
               setMoreError(undefined);
+              if (next.cursor === null) setFocusRow(log.events.length);
             } catch (error) {
               setMoreError(messageOf(error));
             }
