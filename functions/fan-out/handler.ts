@@ -10,6 +10,7 @@ import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
 import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
 import { EventStore, EventTooLargeToKeepError } from '#core/deliveries/event-store.ts';
 import { loadEnvironment } from '#core/environment.ts';
+import { eventIdOf } from '#core/events/envelope.ts';
 import { createLogger } from '#core/logger.ts';
 import { functions } from '#core/platform.ts';
 import type { SubscriptionRouting } from '#core/subscriptions/subscription.ts';
@@ -144,7 +145,9 @@ async function processRecord(record: SQSRecord, batch: FanOutBatch): Promise<voi
     fannedOut.leave();
   }
   logger.info('Event fanned out', {
-    eventId: event.id,
+    // The platform's id (`evt_…`, as GET /v1/events/{id} takes it), and EventBridge's for tracing the bus.
+    eventId: eventIdOf(event),
+    busEventId: event.id,
     type: event['detail-type'],
     accountId: event.detail.account_id,
     deliveries: queued.length,

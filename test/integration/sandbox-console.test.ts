@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api } from '../support/clients.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
 import {
   createWebhook,
@@ -37,6 +38,21 @@ const deliveryLine = (answer: string, next: string) =>
   );
 
 describe('npm start’s console', () => {
+  it('names an event that matched no subscription by the id the events log takes', async () => {
+    // Act: an event before any subscription exists (this test runs first).
+    await publishOrders(sandbox, ['ord_console_unmatched']);
+    const unmatched = await sandbox.waitForOutput('matched no subscription');
+
+    // Assert: the platform's `evt_…` id, not EventBridge's, and GET /v1/events/{id} finds it.
+    const eventId = /\(event (evt_\w+)\)$/.exec(unmatched)?.[1];
+    expect(unmatched, unmatched).toMatch(
+      /order\.status_updated\s+matched no subscription \(event evt_\w+\)$/,
+    );
+    const read = await api(sandbox.endpoint, sandbox.apiKey, 'GET', `/v1/events/${eventId}`);
+    expect(read.status, JSON.stringify(read.json)).toBe(200);
+    expect(read.json).toMatchObject({ id: eventId, deliveries: [] });
+  });
+
   it('prints one line per delivery attempt, saying what comes next, and a summary when stopped', async () => {
     // Arrange
     await createWebhook(sandbox, { name: 'Console test', url: receiver.url });
