@@ -101,8 +101,12 @@ async function processCircuitMessage(
     metrics.attempt(lane, decision.outcome.latencyMs, attemptErrorKind(decision.outcome, false));
   }
   if (decision.closed === true) metrics.circuitClosed(lane);
+  // A probe that was sent is named by its delivery (its `webhook-id`, the attempt on that delivery's record).
   logger.info(message.circuit === 'probe' ? 'Circuit probed' : 'Held deliveries released', {
     ...context,
+    subscriptionName: decision.subscriptionName,
+    deliveryId: decision.probed?.deliveryId,
+    eventType: decision.probed?.eventType,
     summary: decision.summary,
     outcome: decision.outcome,
   });

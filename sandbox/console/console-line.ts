@@ -5,7 +5,8 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { paint, type Tone } from './colour.ts';
-import type { FunctionRecord, LoggedOutcome } from './function-log.ts';
+import { type FunctionRecord, type LoggedOutcome, succeeded } from './function-log.ts';
+import { printableRecord } from './printable.ts';
 
 /** How to render. */
 export interface LineOptions {
@@ -74,9 +75,11 @@ export const deliveryMessages: ReadonlySet<string> = new Set(Object.keys(deliver
 
 /**
  * One console line for a function's log record, or undefined for a record not worth a line (an event fanned out
- * to its subscriptions: their delivery lines follow; the functions' other info and debug records).
+ * to its subscriptions: their delivery lines follow; the functions' other info and debug records). Every text
+ * the record holds is shown {@link printableRecord}: on one line, its control characters escaped.
  */
-export function consoleLine(record: FunctionRecord, { colour }: LineOptions): string | undefined {
+export function consoleLine(logged: FunctionRecord, { colour }: LineOptions): string | undefined {
+  const record = printableRecord(logged);
   const next = deliveryRecords[record.message]?.(record);
   if (next !== undefined) return deliveryLine(record, next, colour);
   const time = paint('dim', clock(record.timestamp), colour);
@@ -92,12 +95,13 @@ export function consoleLine(record: FunctionRecord, { colour }: LineOptions): st
   const error =
     record.error === undefined ? '' : ` (${record.error.name ?? 'Error'}: ${record.error.message ?? ''})`;
   const text = `${record.service ?? 'function'}: ${record.message}${reason}${error}`;
-  return `${time}  ${paint(tone, level.padEnd(5), colour)}  ${oneLine(text)}`;
+  return `${time}  ${paint(tone, level.padEnd(5), colour)}  ${text}`;
 }
 
 function deliveryLine(record: FunctionRecord, next: Next, colour: boolean): string {
   const { outcome } = record;
-  const what = record.eventType ?? (record.message.startsWith('Circuit') ? 'circuit probe' : 'circuit');
+  // A probe carries its held delivery's event type, but what a reader must see is that it was a probe.
+  const what = record.message === 'Circuit probed' ? 'circuit probe' : (record.eventType ?? 'circuit');
   const subscription = record.subscriptionName ?? record.subscriptionId ?? '?';
   const latency = outcome?.latencyMs === undefined ? '' : `${outcome.latencyMs} ms`;
   return [
@@ -106,7 +110,7 @@ function deliveryLine(record: FunctionRecord, next: Next, colour: boolean): stri
     `→ ${column(subscription, 14)}`,
     paint(succeeded(outcome) ? 'good' : next.tone, answerOf(outcome).padEnd(answerWidth), colour),
     latency.padStart(7),
-    paint(next.tone, oneLine(next.text), colour),
+    paint(next.tone, next.text, colour),
     // Last, whole: it is 50 characters, and a reader copies it to find the delivery (GET /v1/deliveries/{id}).
     paint('dim', record.deliveryId ?? '', colour),
   ]
@@ -127,9 +131,6 @@ function answerOf(outcome: LoggedOutcome | undefined): string {
   const phrased = `${outcome.statusCode} ${STATUS_CODES[outcome.statusCode] ?? ''}`.trim();
   return phrased.length <= answerWidth ? phrased : String(outcome.statusCode);
 }
-
-const succeeded = (outcome: LoggedOutcome | undefined): boolean =>
-  outcome?.statusCode !== undefined && outcome.statusCode >= 200 && outcome.statusCode < 300;
 
 /** `12:04:31.207`, local time, from a record's ISO timestamp (as it is, if it is not one). */
 function clock(timestamp: string): string {
@@ -155,6 +156,3 @@ function column(text: string, width: number): string {
   const widest = Math.round(width * 1.5);
   return text.length > widest ? `${text.slice(0, widest - 1)}…` : text.padEnd(width);
 }
-
-/** Free text (a reason, an error's message) on one line. */
-const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ');

@@ -1,9 +1,11 @@
 /**
- * The counts the sandbox's console prints when the sandbox stops: attempts, deliveries that succeeded or failed
- * for good, and those still pending (a retry waiting, a move to the slow lane, a hold), in all and per
- * subscription, tallied from the delivery handler's log records as they pass.
+ * The counts the sandbox's console prints when the sandbox stops: attempts (a circuit's probes too: each is a
+ * request), deliveries that succeeded or failed for good, and those still pending (a retry waiting, a move to
+ * the slow lane, a hold), in all and per subscription (by its id, shown by its name), tallied from the delivery
+ * handler's log records as they pass.
  */
-import type { FunctionRecord } from './function-log.ts';
+import { type FunctionRecord, succeeded } from './function-log.ts';
+import { printable } from './printable.ts';
 
 interface Counts {
   attempts: number;
@@ -30,21 +32,29 @@ const listedSubscriptions = 8;
 
 /** Tallies the delivery records it is shown; {@link summary} says what they add up to. */
 export class DeliveryTally {
+  /** By subscription id: two subscriptions may share a name. */
   private readonly counts = new Map<string, Counts>();
-  /** Deliveries whose last record left them waiting, with their subscription. */
+  /** Subscriptions' names as last logged, by id. */
+  private readonly names = new Map<string, string>();
+  /** Deliveries whose last record left them waiting, with their subscription's id. */
   private readonly pending = new Map<string, string>();
 
   /** Counts a record (any function's; only the delivery handler's count). */
   observe(record: FunctionRecord): void {
-    const subscription = record.subscriptionName ?? record.subscriptionId;
-    const id = record.deliveryId;
-    if (subscription === undefined || id === undefined) return;
-    const counts = this.countsOf(subscription);
-    if (record.outcome !== undefined) counts.attempts++;
-    if (record.message === 'Webhook delivered') counts.delivered++;
+    const { subscriptionId, deliveryId: id, outcome } = record;
+    // A probe or release that sent nothing (a stale probe) names no delivery and made no request.
+    if (subscriptionId === undefined || (id === undefined && outcome === undefined)) return;
+    const counts = this.countsOf(subscriptionId);
+    if (record.subscriptionName !== undefined) this.names.set(subscriptionId, record.subscriptionName);
+    if (outcome !== undefined) counts.attempts++;
+    // A probe answered with a 2xx delivered the held delivery it carried; one that failed left it held.
+    const probed = record.message === 'Circuit probed';
+    if (record.message === 'Webhook delivered' || (probed && succeeded(outcome))) counts.delivered++;
     if (failedForGood.has(record.message)) counts.failed++;
+    if (id === undefined) return;
     const handedBack = record.message === 'Delivery done' && record.summary?.startsWith('handed back');
-    if (leftPending.has(record.message) || handedBack) this.pending.set(id, subscription);
+    const stillHeld = probed && !succeeded(outcome);
+    if (leftPending.has(record.message) || handedBack || stillHeld) this.pending.set(id, subscriptionId);
     else this.pending.delete(id);
   }
 
@@ -64,10 +74,11 @@ export class DeliveryTally {
     );
     const lines = [`Deliveries this run: ${this.describe(total, this.pending.size)}.`];
     if (all.length > 1 && all.length <= listedSubscriptions) {
-      const width = Math.max(...all.map(([name]) => name.length));
-      for (const [name, counts] of all) {
-        const pending = [...this.pending.values()].filter((of) => of === name).length;
-        lines.push(`  ${name.padEnd(width)}  ${this.describe(counts, pending)}`);
+      const labels = labelsOf(all.map(([id]) => [id, this.names.get(id)] as const));
+      const width = Math.max(...[...labels.values()].map((label) => label.length));
+      for (const [id, counts] of all) {
+        const pending = [...this.pending.values()].filter((of) => of === id).length;
+        lines.push(`  ${(labels.get(id) ?? id).padEnd(width)}  ${this.describe(counts, pending)}`);
       }
     }
     return lines.join('\n');
@@ -83,12 +94,26 @@ export class DeliveryTally {
     ].join(', ');
   }
 
-  private countsOf(subscription: string): Counts {
-    let counts = this.counts.get(subscription);
+  private countsOf(subscriptionId: string): Counts {
+    let counts = this.counts.get(subscriptionId);
     if (counts === undefined) {
       counts = { attempts: 0, delivered: 0, failed: 0 };
-      this.counts.set(subscription, counts);
+      this.counts.set(subscriptionId, counts);
     }
     return counts;
   }
+}
+
+/**
+ * What each subscription is called in the summary, by id: its name (its id when it has none), and the id beside
+ * a name that two of them share, so that a reader can tell them apart. Printable: names are users' text.
+ */
+function labelsOf(
+  subscriptions: readonly (readonly [id: string, name: string | undefined])[],
+): Map<string, string> {
+  const named = subscriptions.map(([id, name]) => [id, printable(name ?? id)] as const);
+  const seen = (label: string) => named.filter(([, other]) => other === label).length;
+  return new Map(
+    named.map(([id, label]) => [id, seen(label) > 1 ? `${label} (${printable(id)})` : label] as const),
+  );
 }

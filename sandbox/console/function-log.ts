@@ -49,6 +49,10 @@ const detailsSchema = z.object({
 /** An attempt's outcome, as a function logged it. */
 export type LoggedOutcome = z.output<typeof loggedOutcomeSchema>;
 
+/** Whether an attempt was answered with a 2xx. */
+export const succeeded = (outcome: LoggedOutcome | undefined): boolean =>
+  outcome?.statusCode !== undefined && outcome.statusCode >= 200 && outcome.statusCode < 300;
+
 /** A function's log record: what every record has, and the keys the console reads when present. */
 export type FunctionRecord = z.output<typeof baseSchema> & z.output<typeof detailsSchema>;
 

@@ -238,7 +238,12 @@ describe('circuit breaker', () => {
 
     const decision = await probeCircuit(probe, ports, settings);
 
-    expect(decision).toMatchObject({ closed: true });
+    // Named for the logs: the subscription, and the held delivery whose webhook-id the probe's request carried.
+    expect(decision).toMatchObject({
+      closed: true,
+      subscriptionName: 'orders',
+      probed: { deliveryId: 'msg_0001', eventType: 'order.created' },
+    });
     expect(state.steps).toEqual([
       'send',
       'record succeed',

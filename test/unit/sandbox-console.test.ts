@@ -171,6 +171,78 @@ describe('the console line of other records', () => {
   });
 });
 
+describe('the console line of a circuit’s probe', () => {
+  const probe = (fields: Record<string, unknown>) =>
+    logged('Circuit probed', {
+      deliveryId: 'msg_held',
+      circuitMessage: 'probe',
+      lane: 'slow',
+      summary: 'still open: the probe failed (HTTP 503); next in 10 s',
+      ...answered(503, 7),
+      ...fields,
+    });
+
+  it('says it was a probe, of which subscription by name, its answer, and the held delivery it carried', () => {
+    expect(consoleLine(probe({}), plain)).toBe(
+      '12:04:31.207  circuit probe     → My endpoint     503                 7 ms  still open: the probe failed (HTTP 503); next in 10 s  msg_held',
+    );
+  });
+});
+
+describe('text from users and endpoints on the console', () => {
+  /** The C0 and C1 controls, DEL and bidirectional controls in `text`, as code points. */
+  const controlsIn = (text: string) =>
+    [...text]
+      .map((character) => character.codePointAt(0) ?? 0)
+      .filter(
+        (code) =>
+          code < 0x20 ||
+          (code >= 0x7f && code <= 0x9f) ||
+          (code >= 0x202a && code <= 0x202e) ||
+          (code >= 0x2066 && code <= 0x2069),
+      );
+
+  it('cannot clear the screen, move the cursor or set the title: each control character shows as its escape', () => {
+    const record = logged(
+      'Delivery failed for good',
+      {
+        subscriptionName: 'Evil\u001b[2J',
+        eventType: 'order.\u009b31m',
+        reason: 'endpoint said \u001b]0;pwned\u0007 then\r\u0000\u007f\u202eevil',
+        ...answered(410, 3),
+      },
+      'WARN',
+    );
+
+    const line = consoleLine(record, { colour: true }) ?? '';
+
+    // Only the console's own colours are escapes; the text between them has no control character left.
+    expect(controlsIn(stripVTControlCharacters(line))).toEqual([]);
+    expect(stripVTControlCharacters(line)).toBe(consoleLine(record, plain));
+    expect(consoleLine(record, plain)).toBe(
+      '12:04:31.207  order.\\x9b31m     → Evil\\x1b[2J     410 Gone            3 ms  failed: endpoint said \\x1b]0;pwned\\x07 then \\x00\\x7f\\u202eevil  msg_1',
+    );
+  });
+
+  it('escapes them in a warning’s message and error too, and in the summary’s names', () => {
+    const warning = logged(
+      'Request failed \u001b[1A',
+      { service: 'api', error: { name: 'Error\u0008', message: 'bad\u001b[K' } },
+      'ERROR',
+    );
+    const tally = new DeliveryTally();
+    tally.observe(logged('Webhook delivered', { subscriptionName: 'A\u001b[2J', ...answered(200, 1) }));
+    tally.observe(
+      logged('Webhook delivered', { subscriptionId: 'sub_2', subscriptionName: 'B', ...answered(200, 1) }),
+    );
+
+    expect(consoleLine(warning, plain)).toBe(
+      '12:04:31.207  ERROR  api: Request failed \\x1b[1A (Error\\x08: bad\\x1b[K)',
+    );
+    expect(tally.summary()).toContain('  A\\x1b[2J  1 attempt');
+  });
+});
+
 describe('whether the console colours', () => {
   it.each([
     [{}, true, true],
@@ -216,6 +288,61 @@ describe('the summary when the sandbox stops', () => {
         '  My endpoint  3 attempts, 2 delivered, 0 failed for good, 0 pending (retry, slow lane or held)',
         '  Billing      2 attempts, 0 delivered, 1 failed for good, 1 pending (retry, slow lane or held)',
       ].join('\n'),
+    );
+  });
+
+  it('keeps two subscriptions of the same name apart, showing their ids', () => {
+    const tally = new DeliveryTally();
+    tally.observe(logged('Webhook delivered', answered(200, 5)));
+    tally.observe(
+      logged('Webhook delivered', { deliveryId: 'msg_2', subscriptionId: 'sub_2', ...answered(200, 5) }),
+    );
+    tally.observe(
+      logged(
+        'Delivery failed for good',
+        { deliveryId: 'msg_3', subscriptionId: 'sub_2', ...answered(410, 5) },
+        'WARN',
+      ),
+    );
+
+    expect(tally.summary().split('\n').slice(1)).toEqual([
+      '  My endpoint (sub_1)  1 attempt, 1 delivered, 0 failed for good, 0 pending (retry, slow lane or held)',
+      '  My endpoint (sub_2)  2 attempts, 1 delivered, 1 failed for good, 0 pending (retry, slow lane or held)',
+    ]);
+  });
+
+  it('counts a circuit’s probes as attempts of their subscription: a failed one leaves its delivery held', () => {
+    const tally = new DeliveryTally();
+    const held = { deliveryId: 'msg_held' };
+    const probed = (fields: Record<string, unknown>) =>
+      logged('Circuit probed', { ...held, circuitMessage: 'probe', eventType: 'order.created', ...fields });
+    for (const record of [
+      logged('Delivery attempt failed; retry scheduled', { ...held, delaySeconds: 5, ...answered(503, 5) }),
+      logged('Delivery held: the endpoint’s circuit is open', held),
+      probed({ summary: 'still open: the probe failed (HTTP 503); next in 10 s', ...answered(503, 5) }),
+      // A stale probe sends nothing: no delivery, no attempt.
+      logged('Circuit probed', {
+        deliveryId: undefined,
+        summary: 'dropped: a stale probe (the circuit moved on)',
+      }),
+      logged('Webhook delivered', {
+        subscriptionId: 'sub_2',
+        subscriptionName: 'Other',
+        ...answered(200, 5),
+      }),
+    ]) {
+      tally.observe(record);
+    }
+    const stillHeld = tally.summary();
+    tally.observe(probed({ summary: 'closed: the probe was answered', ...answered(200, 5) }));
+
+    expect(stillHeld.split('\n')).toEqual([
+      'Deliveries this run: 3 attempts, 1 delivered, 0 failed for good, 1 pending (retry, slow lane or held).',
+      '  My endpoint  2 attempts, 0 delivered, 0 failed for good, 1 pending (retry, slow lane or held)',
+      '  Other        1 attempt, 1 delivered, 0 failed for good, 0 pending (retry, slow lane or held)',
+    ]);
+    expect(tally.summary().split('\n')[1]).toBe(
+      '  My endpoint  3 attempts, 1 delivered, 0 failed for good, 0 pending (retry, slow lane or held)',
     );
   });
 

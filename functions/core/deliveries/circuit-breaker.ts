@@ -172,6 +172,10 @@ export interface CircuitDecision {
   readonly closed?: boolean;
   /** Held deliveries sent on by a release. */
   readonly released?: number;
+  /** The subscription's name, when it was read and has one: the logs' reader knows it by that. */
+  readonly subscriptionName?: string;
+  /** The held delivery the probe's request carried (its id is the request's `webhook-id`), when one was sent. */
+  readonly probed?: { readonly deliveryId: string; readonly eventType: string };
 }
 
 /**
@@ -234,6 +238,11 @@ export async function probeCircuit(
   const request = ports.request(subscription, delivery, new Date(startedAt));
   const outcome = await ports.send(request, settings.probeBounds);
   const now = ports.now();
+  const sent = {
+    outcome,
+    probed: { deliveryId: held.id, eventType: held.eventType },
+    ...(subscription.name === '' ? {} : { subscriptionName: subscription.name }),
+  };
   if (isSuccess(outcome)) {
     await ports.recordAttempts({
       ...stampOf(held, now, settings),
@@ -243,7 +252,7 @@ export async function probeCircuit(
     await ports.removeHeld(subscription.id, [held.id]);
     const closed = await closeCircuit(subscription, ports, circuit.token);
     await ports.recovered(subscription, held);
-    return { summary: 'closed: the probe was answered', outcome, closed };
+    return { summary: 'closed: the probe was answered', ...sent, closed };
   }
   // On record, as every request that left is, but not as an attempt of its schedule.
   await ports.recordAttempts({
@@ -254,7 +263,7 @@ export async function probeCircuit(
   const disabled = await ports.noteFailedProbe(subscription, outcome);
   if (disabled !== undefined) {
     const closed = await closeCircuit(subscription, ports, circuit.token);
-    return { summary: `closed: the subscription was disabled (${disabled})`, outcome, closed };
+    return { summary: `closed: the subscription was disabled (${disabled})`, ...sent, closed };
   }
   const next: Circuit = {
     ...nextProbe(circuit, settings.probeMaxSeconds, now, ports.newToken()),
@@ -264,7 +273,7 @@ export async function probeCircuit(
   await ports.reprobeCircuit(subscription, circuit.token, next);
   return {
     summary: `still open: the probe failed (${describeOutcome(outcome)}); next in ${next.probeDelaySeconds} s`,
-    outcome,
+    ...sent,
   };
 }
 
