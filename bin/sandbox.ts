@@ -103,6 +103,12 @@ const sandbox = await startSandbox({
   process.exit(1);
 });
 
+// From the moment it runs: a Ctrl+C while the banner is made (the portal link is a request) stops it gracefully.
+stopOnSignals(sandbox, {
+  dataDir: values.memory ? undefined : values['data-dir'],
+  afterStop: printConsoleSummary,
+});
+
 console.log(`Endpoint: ${sandbox.endpoint}`);
 console.log(`API key: ${sandbox.apiKey}`);
 // The key's id is the user of HTTP Basic authentication, as the Shipmondo-compatible API's clients send it.
@@ -120,11 +126,6 @@ console.log(`Portal: ${await portalLink(sandbox.endpoint, sandbox.apiKey)}`);
 // The key is not repeated: it has its own line above.
 console.log(optionsLine(sandboxOptions, values, settingFlagsInEffect(settings), ['api-key']));
 console.log('Ready. Ctrl+C stops the sandbox.');
-
-stopOnSignals(sandbox, {
-  dataDir: values.memory ? undefined : values['data-dir'],
-  afterStop: printConsoleSummary,
-});
 
 /** What the deliveries of this run added up to (the console's summary), once the sandbox has stopped. */
 function printConsoleSummary(): void {
