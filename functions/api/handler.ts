@@ -117,7 +117,7 @@ const api = createApi(
     ...eventRoutes({
       events: (accountId, query) => eventLog.page(accountId, query),
       event: async (eventId) => (await events.getAll([eventId]))[0],
-      subscriptionIds: async (accountId) => (await routing.listRouting(accountId)).map(({ id }) => id),
+      subscriptions: (accountId) => routing.listRouting(accountId),
       records: (keys) => deliveries.getAll(keys),
     }),
     ...portalSessionRoutes({ signingKey: () => portalSigningKeys.current(), now: () => new Date() }),

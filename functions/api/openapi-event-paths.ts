@@ -63,7 +63,7 @@ export function eventPaths() {
         operationId: 'getEvent',
         summary: 'One event: its data as the webhook envelope has it, and its deliveries',
         description:
-          'An unknown id, an event no longer kept, and another account’s event are all 404. Deliveries are those to the subscriptions the account has now that have a record.',
+          'An unknown id, an event no longer kept, and another account’s event are all 404. Deliveries are those to the subscriptions the account has now that select the event’s type (a test event: the one it was sent to) and have a record: a deleted subscription’s, or one that no longer selects the type, are not shown.',
         responses: {
           '200': { description: 'The event', headers: everyAnswer, content: jsonContent(ref('Event')) },
         },
