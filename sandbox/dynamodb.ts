@@ -110,7 +110,13 @@ function indexWriteUnits(operation: string, data: Json): number {
   const item = data.Item;
   const index = table.accountEventsIndex;
   if (operation !== 'PutItem' || !isObject(item) || item[index.partitionKey] === undefined) return 0;
-  const projected = [table.partitionKey, table.sortKey, index.partitionKey, index.sortKey, ...index.projected];
+  const projected = [
+    table.partitionKey,
+    table.sortKey,
+    index.partitionKey,
+    index.sortKey,
+    ...index.projected,
+  ];
   const bytes = projected.reduce(
     (sum, name) => sum + (item[name] === undefined ? 0 : name.length + JSON.stringify(item[name]).length),
     0,

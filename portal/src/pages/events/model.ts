@@ -58,7 +58,8 @@ export const withNextPage = (log: EventLog, page: Page<EventSummary>): EventLog 
  */
 export function emptyLogWords(filters: EventFilters, more = false): string {
   // A filtered page may come back empty while older events remain unread (the API reads a bounded stretch).
-  if (more) return 'None of the events read so far match these filters. Load more events to look further back.';
+  if (more)
+    return 'None of the events read so far match these filters. Load more events to look further back.';
   return isFiltered(filters)
     ? 'No events match these filters. Clear them, or widen the time window, to see more.'
     : 'No events yet. Events published for your account show here as they arrive, whether or not a subscription receives them.';
