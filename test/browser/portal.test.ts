@@ -914,4 +914,78 @@ describe('the events log, in a browser', () => {
     expect(violations.filter((page) => page.violations.length > 0)).toEqual([]);
     expect(consoleErrors.slice(errorsBefore)).toEqual([]);
   });
+
+  it('takes the keyboard focus to the first row the last page brought, once Load more is gone with it', {
+    timeout: 90_000,
+  }, async () => {
+    // 26 events of a type the walk publishes nowhere else, each delivered to one subscription: more than a page
+    // of the events log (25) and of the subscription's deliveries (20).
+    const got = await startReceiver();
+    try {
+      await createWebhook(sandbox, { name: 'Twenty-six drafts', url: got.url, events: ['draft.deleted'] });
+      const draft = await fixtureEvent('draft.deleted');
+      const { eventBridge } = awsClients(sandbox.endpoint);
+      try {
+        // PutEvents takes 10 entries at most.
+        for (let start = 0; start < 26; start += 10) {
+          const entries = Array.from({ length: Math.min(10, 26 - start) }, (_, offset) => ({
+            EventBusName: sandbox.eventBus,
+            Source: draft.source,
+            DetailType: 'draft.deleted',
+            Detail: JSON.stringify({ ...draft.detail, id: `dft_focus_${start + offset}` }),
+          }));
+          await eventBridge.send(new PutEventsCommand({ Entries: entries }));
+        }
+      } finally {
+        eventBridge.destroy();
+      }
+      await eventually(async () => (got.received.length >= 26 ? true : undefined), '26 webhooks delivered');
+
+      await page.goto('about:blank');
+      await page.goto(link);
+      await heading('Subscriptions');
+      await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Events' }).click();
+      await heading('Events');
+      await page.getByLabel('Event type').selectOption('draft.deleted');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      const rows = page.locator('table.events tbody tr');
+      await eventually(async () => ((await rows.count()) === 25 ? true : undefined), 'a first page of 25');
+      await page.getByRole('button', { name: 'Load more events' }).press('Enter');
+      // (While it loads, the button is named "Loading…".)
+      await eventually(async () => ((await rows.count()) === 26 ? true : undefined), 'the last page');
+      expect(await page.getByRole('button', { name: /Load more events|Loading/ }).count()).toBe(0);
+      expect(
+        await page.evaluate<string | undefined>("document.activeElement?.closest('tr')?.dataset.eventId"),
+      ).toBe(await rows.nth(25).getAttribute('data-event-id'));
+
+      await page
+        .getByRole('navigation', { name: 'Sections' })
+        .getByRole('link', { name: 'Subscriptions' })
+        .click();
+      await page.getByRole('link', { name: 'Twenty-six drafts', exact: true }).click();
+      await heading('Twenty-six drafts');
+      const deliveries = page.locator('li.delivery');
+      await eventually(
+        async () => ((await deliveries.count()) === 20 ? true : undefined),
+        '20 deliveries shown',
+      );
+      await page.getByRole('button', { name: 'Show more deliveries' }).press('Enter');
+      await eventually(
+        async () => ((await deliveries.count()) === 26 ? true : undefined),
+        '26 deliveries shown',
+      );
+      expect(await page.getByRole('button', { name: /Show more deliveries|Loading/ }).count()).toBe(0);
+      await eventually(
+        async () =>
+          (await page.evaluate<string | undefined>(
+            "document.activeElement?.closest('li.delivery')?.dataset.deliveryId",
+          )) === (await deliveries.nth(20).getAttribute('data-delivery-id'))
+            ? true
+            : undefined,
+        'the focus on the 21st delivery',
+      );
+    } finally {
+      await got.close();
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import { useId, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import { type Attempt, type Delivery, messageOf, type SentRequest } from '../../api.ts';
 import { FilterForm } from '../../components/time-window.tsx';
 import { ActionButton, Badge, ScrollRegion } from '../../components/ui.tsx';
@@ -141,6 +141,16 @@ export function DeliveryList({
 }) {
   const [open, setOpen] = useState<ReadonlySet<string>>(() => new Set(opened === undefined ? [] : [opened]));
   const id = useId();
+  // After "Show more", where the deliveries it asked for begin: once they came (the list is read again, longer)
+  // and the button is gone with the last of them, the first one's control takes the focus, which would otherwise
+  // fall to the page's body. Another filter or window forgets it.
+  const [firstNew, setFirstNew] = useState<number | undefined>();
+  const firstNewSummary = useRef<HTMLElement>(null);
+  useEffect(() => {
+    if (firstNew === undefined || loading || deliveries.length <= firstNew) return;
+    if (!hasMore) firstNewSummary.current?.focus();
+    setFirstNew(undefined);
+  }, [firstNew, loading, deliveries.length, hasMore]);
   return (
     <div>
       <div class="toolbar">
@@ -148,7 +158,10 @@ export function DeliveryList({
         <select
           id={`${id}-status`}
           value={filter}
-          onChange={(event) => onFilter(event.currentTarget.value as DeliveryFilter)}
+          onChange={(event) => {
+            setFirstNew(undefined);
+            onFilter(event.currentTarget.value as DeliveryFilter);
+          }}
         >
           <option value="">All deliveries</option>
           <option value="pending">Pending</option>
@@ -160,7 +173,10 @@ export function DeliveryList({
       <FilterForm
         applied={timeWindow}
         cleared={anyTime}
-        onApply={onTimeWindow}
+        onApply={(chosen) => {
+          setFirstNew(undefined);
+          onTimeWindow(chosen);
+        }}
         label="Deliveries’ time window"
         applyLabel="Apply time window"
         clearLabel="Any time"
@@ -172,7 +188,7 @@ export function DeliveryList({
         </p>
       ) : (
         <ul class="deliveries">
-          {deliveries.map((delivery) => (
+          {deliveries.map((delivery, index) => (
             <li key={delivery.id} class="delivery" data-delivery-id={delivery.id}>
               <div class="delivery-head">
                 <span class="event-type">{delivery.event_type}</span>
@@ -217,7 +233,9 @@ export function DeliveryList({
                   });
                 }}
               >
-                <summary>Attempts ({delivery.attempts.length})</summary>
+                <summary ref={index === firstNew ? firstNewSummary : undefined}>
+                  Attempts ({delivery.attempts.length})
+                </summary>
                 <Attempts delivery={delivery} />
                 {open.has(delivery.id) ? (
                   <SentRequestPanel
@@ -236,7 +254,14 @@ export function DeliveryList({
         </ul>
       )}
       {hasMore ? (
-        <ActionButton onClick={onMore} busyLabel="Loading…">
+        <ActionButton
+          onClick={async () => {
+            const shown = deliveries.length;
+            await onMore();
+            setFirstNew(shown);
+          }}
+          busyLabel="Loading…"
+        >
           Show more deliveries
         </ActionButton>
       ) : null}
