@@ -44,8 +44,13 @@ export function SentRequestPanel({
   if (loaded.loading && loaded.value === undefined) return <p class="hint">Loading the request…</p>;
   const request = loaded.value;
   if (request === null || request === undefined) {
+    // Not attempted yet is the common case (a held or new delivery), and it has a single reason.
     return (
-      <p class="hint">No request to show: none was sent yet, or its event is no longer kept (30 days).</p>
+      <p class="hint">
+        {attempts === 0
+          ? 'No request yet: it is made at the first attempt.'
+          : 'No request to show: none was sent yet, or its event is no longer kept (30 days).'}
+      </p>
     );
   }
   const headers = headerLines(request.headers);
