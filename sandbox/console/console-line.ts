@@ -80,6 +80,8 @@ export const deliveryMessages: ReadonlySet<string> = new Set(Object.keys(deliver
  */
 export function consoleLine(logged: FunctionRecord, { colour }: LineOptions): string | undefined {
   const record = printableRecord(logged);
+  // A stale probe (its circuit moved on) sent no request: bookkeeping, and a failing endpoint makes bursts of them.
+  if (record.message === 'Circuit probed' && record.outcome === undefined) return undefined;
   const next = deliveryRecords[record.message]?.(record);
   if (next !== undefined) return deliveryLine(record, next, colour);
   const time = paint('dim', clock(record.timestamp), colour);

@@ -187,6 +187,14 @@ describe('the console line of a circuit’s probe', () => {
       '12:04:31.207  circuit probe     → My endpoint     503                 7 ms  still open: the probe failed (HTTP 503); next in 10 s  msg_held',
     );
   });
+
+  it('prints nothing for a stale probe, which sent no request (a failing endpoint makes bursts of them)', () => {
+    const stale = logged('Circuit probed', {
+      circuitMessage: 'probe',
+      summary: 'dropped: a stale probe (the circuit moved on)',
+    });
+    expect(consoleLine(stale, plain)).toBeUndefined();
+  });
 });
 
 describe('text from users and endpoints on the console', () => {
