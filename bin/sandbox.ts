@@ -126,6 +126,8 @@ console.log(`Portal: ${await portalLink(sandbox.endpoint, sandbox.apiKey)}`);
 // The key is not repeated: it has its own line above.
 console.log(optionsLine(sandboxOptions, values, settingFlagsInEffect(settings), ['api-key']));
 console.log('Ready. Ctrl+C stops the sandbox.');
+// The delivery lines made while the banner was printed (a restart's waiting messages) come after it, not inside.
+functionConsole.ready();
 
 /** What the deliveries of this run added up to (the console's summary), once the sandbox has stopped. */
 function printConsoleSummary(): void {

@@ -75,13 +75,17 @@ export const deliveryMessages: ReadonlySet<string> = new Set(Object.keys(deliver
 
 /**
  * One console line for a function's log record, or undefined for a record not worth a line (an event fanned out
- * to its subscriptions: their delivery lines follow; the functions' other info and debug records). Every text
+ * to its subscriptions: their delivery lines follow; one already fanned out, met again by a retried batch; a
+ * hand-back or a stale probe, which sent no request; the functions' other info and debug records). Every text
  * the record holds is shown {@link printableRecord}: on one line, its control characters escaped.
  */
 export function consoleLine(logged: FunctionRecord, { colour }: LineOptions): string | undefined {
   const record = printableRecord(logged);
   // A stale probe (its circuit moved on) sent no request: bookkeeping, and a failing endpoint makes bursts of them.
   if (record.message === 'Circuit probed' && record.outcome === undefined) return undefined;
+  // A hand-back sent no request either: the sandbox's pacing, one per waiting message after a restart (the tally
+  // still counts each delivery pending).
+  if (record.message === 'Delivery done' && record.summary?.startsWith('handed back')) return undefined;
   const next = deliveryRecords[record.message]?.(record);
   if (next !== undefined) return deliveryLine(record, next, colour);
   const time = paint('dim', clock(record.timestamp), colour);
@@ -135,7 +139,7 @@ function answerOf(outcome: LoggedOutcome | undefined): string {
 }
 
 /** `12:04:31.207`, local time, from a record's ISO timestamp (as it is, if it is not one). */
-function clock(timestamp: string): string {
+export function clock(timestamp: string): string {
   const at = new Date(timestamp);
   if (Number.isNaN(at.getTime())) return timestamp;
   const two = (n: number) => String(n).padStart(2, '0');

@@ -73,12 +73,16 @@ export class DeliveryTally {
       { attempts: 0, delivered: 0, failed: 0 },
     );
     const lines = [`Deliveries this run: ${this.describe(total, this.pending.size)}.`];
-    if (all.length > 1 && all.length <= listedSubscriptions) {
-      const labels = labelsOf(all.map(([id]) => [id, this.names.get(id)] as const));
+    const pendingOf = (id: string) => [...this.pending.values()].filter((of) => of === id).length;
+    // A subscription with nothing to report (a deleted one whose deliveries were dropped unsent) is left out.
+    const reported = all.filter(
+      ([id, counts]) => counts.attempts + counts.delivered + counts.failed + pendingOf(id) > 0,
+    );
+    if (reported.length > 1 && reported.length <= listedSubscriptions) {
+      const labels = labelsOf(reported.map(([id]) => [id, this.names.get(id)] as const));
       const width = Math.max(...[...labels.values()].map((label) => label.length));
-      for (const [id, counts] of all) {
-        const pending = [...this.pending.values()].filter((of) => of === id).length;
-        lines.push(`  ${(labels.get(id) ?? id).padEnd(width)}  ${this.describe(counts, pending)}`);
+      for (const [id, counts] of reported) {
+        lines.push(`  ${(labels.get(id) ?? id).padEnd(width)}  ${this.describe(counts, pendingOf(id))}`);
       }
     }
     return lines.join('\n');

@@ -5,7 +5,8 @@ import { colourWanted } from '../../sandbox/console/colour.ts';
 import { consoleLine } from '../../sandbox/console/console-line.ts';
 import { DeliveryTally } from '../../sandbox/console/delivery-tally.ts';
 import { type FunctionRecord, functionRecordOf } from '../../sandbox/console/function-log.ts';
-import { startConsole } from '../../sandbox/console/live-console.ts';
+import { heldLinesAtMost, startConsole } from '../../sandbox/console/live-console.ts';
+import { batchRetriedLine } from '../../sandbox/console/sandbox-warning.ts';
 
 /** 12:04:31.207 on this machine's clock, as Powertools writes it (UTC). */
 const at = (seconds = 31, ms = 207) => new Date(2026, 11, 7, 12, 4, seconds, ms).toISOString();
@@ -168,6 +169,30 @@ describe('the console line of other records', () => {
 
   it('leaves out other info records', () => {
     expect(consoleLine(logged('Something routine'), plain)).toBeUndefined();
+  });
+
+  it('says nothing of an event already fanned out, which a retried batch meets again', () => {
+    const repeat = logged('Event already fanned out', {
+      service: 'fan-out',
+      eventId: 'evt_1',
+      type: 'order.created',
+      repeat: true,
+    });
+
+    expect(consoleLine(repeat, plain)).toBeUndefined();
+  });
+
+  it('says nothing of a hand-back, which sent no request, but counts its delivery pending', () => {
+    const handedBack = logged('Delivery done', {
+      summary: 'handed back: too little time left in this invocation for the attempt',
+    });
+    const tally = new DeliveryTally();
+    tally.observe(handedBack);
+
+    expect(consoleLine(handedBack, plain)).toBeUndefined();
+    expect(tally.summary()).toBe(
+      'Deliveries this run: 0 attempts, 0 delivered, 0 failed for good, 1 pending (retry, slow lane or held).',
+    );
   });
 });
 
@@ -354,6 +379,33 @@ describe('the summary when the sandbox stops', () => {
     );
   });
 
+  it('leaves out a subscription with nothing to report (a deleted one whose delivery was dropped unsent)', () => {
+    const tally = new DeliveryTally();
+    tally.observe(logged('Webhook delivered', answered(200, 5)));
+    tally.observe(
+      logged('Webhook delivered', {
+        deliveryId: 'msg_2',
+        subscriptionId: 'sub_2',
+        subscriptionName: 'Other',
+        ...answered(200, 5),
+      }),
+    );
+    tally.observe(
+      logged('Delivery done', {
+        deliveryId: 'msg_3',
+        subscriptionId: 'sub_deleted',
+        subscriptionName: 'Deleted',
+        summary: 'dropped: the subscription was deleted',
+      }),
+    );
+
+    expect(tally.summary().split('\n')).toEqual([
+      'Deliveries this run: 2 attempts, 2 delivered, 0 failed for good, 0 pending (retry, slow lane or held).',
+      '  My endpoint  1 attempt, 1 delivered, 0 failed for good, 0 pending (retry, slow lane or held)',
+      '  Other        1 attempt, 1 delivered, 0 failed for good, 0 pending (retry, slow lane or held)',
+    ]);
+  });
+
   it('says so when nothing was attempted', () => {
     expect(new DeliveryTally().summary()).toBe('Deliveries this run: none attempted.');
   });
@@ -409,5 +461,84 @@ describe('the console on the process’s streams', () => {
 
     expect(json.writes).toEqual(lines);
     expect(quiet.writes).toEqual(['12:04:31.207  order.created     → My endpoint     failed: gone  msg_1\n']);
+  });
+
+  it('holds the function lines until the banner is printed, then writes them after it', () => {
+    const out = capture();
+    const err = capture();
+    const console = startConsole({ format: 'pretty', quiet: false, colour: false }, [out.stream, err.stream]);
+    out.stream.write('State: in memory\n');
+    out.stream.write(recordLine('Webhook delivered', answered(200, 143)));
+    err.stream.write(recordLine('Delivery failed for good', { reason: 'gone' }, 'WARN'));
+    out.stream.write('Portal: http://127.0.0.1:4566/portal/\n');
+    out.stream.write('Ready. Ctrl+C stops the sandbox.\n');
+    const banner = [...out.writes, ...err.writes];
+    console.ready();
+    out.stream.write(recordLine('Webhook delivered', { deliveryId: 'msg_2', ...answered(200, 7) }));
+    console.stop();
+
+    expect(banner).toEqual([
+      'State: in memory\n',
+      'Portal: http://127.0.0.1:4566/portal/\n',
+      'Ready. Ctrl+C stops the sandbox.\n',
+    ]);
+    expect(out.writes.slice(3)).toEqual([
+      '12:04:31.207  order.created     → My endpoint     200 OK            143 ms  delivered  msg_1\n',
+      '12:04:31.207  order.created     → My endpoint     200 OK              7 ms  delivered  msg_2\n',
+    ]);
+    expect(err.writes).toEqual(['12:04:31.207  order.created     → My endpoint     failed: gone  msg_1\n']);
+  });
+
+  it('holds at most so many lines, and says how many more it left out', () => {
+    const { writes, stream } = capture();
+    const console = startConsole({ format: 'pretty', quiet: false, colour: false }, [stream]);
+    for (let n = 0; n < heldLinesAtMost + 5; n++) {
+      stream.write(recordLine('Webhook delivered', answered(200, 5)));
+    }
+    console.ready();
+    console.stop();
+
+    expect(writes).toHaveLength(heldLinesAtMost + 1);
+    expect(writes.at(-1)).toBe(
+      '… and 5 more lines while the sandbox started, not shown (the summary at the stop counts them)\n',
+    );
+    expect(console.summary()).toContain(`${heldLinesAtMost + 5} attempts`);
+  });
+
+  it('shows the sandbox’s warning of a retried batch on one line, and keeps its stack trace in the JSON format', () => {
+    const pretty = capture();
+    const json = capture();
+    const prettyConsole = startConsole({ format: 'pretty', quiet: false, colour: false }, [pretty.stream]);
+    const jsonConsole = startConsole({ format: 'json', quiet: false, colour: false }, [json.stream]);
+    const warning =
+      '[event-source-mapping] fanOut failed; the batch will be retried: Sandbox.Timedout: Task timed out after 5.00 seconds\n' +
+      '    at Timeout._onTimeout (sandbox/lambda-runtime.ts:93:13)\n    at listOnTimeout (node:internal/timers:581:17)\n';
+    prettyConsole.ready();
+    pretty.stream.write(warning);
+    json.stream.write(warning);
+    prettyConsole.stop();
+    jsonConsole.stop();
+
+    expect(pretty.writes).toHaveLength(1);
+    expect(pretty.writes[0]).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3}  WARN   fanOut: batch failed, retried: Task timed out after 5\.00 seconds\n$/,
+    );
+    expect(json.writes).toEqual([warning]);
+  });
+});
+
+describe('the sandbox’s warning of a retried batch', () => {
+  const at1204 = new Date(2026, 11, 7, 12, 4, 31, 207);
+
+  it('keeps the name of an error its message does not speak for, and nothing of other output', () => {
+    const typeError =
+      '[event-source-mapping] delivery failed; the batch will be retried: TypeError: x is undefined\n    at f (a.ts:1:1)\n';
+
+    expect(batchRetriedLine(typeError, false, at1204)).toBe(
+      '12:04:31.207  WARN   delivery: batch failed, retried: TypeError: x is undefined\n',
+    );
+    expect(
+      batchRetriedLine('[event-source-mapping] receive from q failed: boom\n', false, at1204),
+    ).toBeUndefined();
   });
 });
