@@ -109,6 +109,9 @@ const newFanOutBatch = (_context: unknown, batch: SQSEvent): FanOutBatch => {
 async function processRecord(record: SQSRecord, batch: FanOutBatch): Promise<void> {
   let event: ReturnType<typeof parseBusEvent>;
   let queued: Awaited<ReturnType<typeof fanOut>>;
+  // Whether the event was fanned out before (a batch retried after a timeout, a twin): fanOut queues nothing
+  // for it, which must not read as an event that matched no subscription.
+  let repeat = false;
   const deliveries = batch.deliveries.place();
   const fannedOut = batch.fannedOut.place();
   try {
@@ -119,9 +122,14 @@ async function processRecord(record: SQSRecord, batch: FanOutBatch): Promise<voi
         // The same event twice in one batch (a publisher's retry, the bus's at-least-once): the first record
         // carries it, and SQS hands that one back if it fails; the twin is a repeat, whose deliveries would
         // otherwise share a pack with the first's and go out twice.
-        if (batch.claimed.has(claimed.eventId)) return { fannedOutAt: claimed.fannedOutAt, done: true };
+        if (batch.claimed.has(claimed.eventId)) {
+          repeat = true;
+          return { fannedOutAt: claimed.fannedOutAt, done: true };
+        }
         batch.claimed.add(claimed.eventId);
-        return claimEvent(claimed, batch.id);
+        const claim = await claimEvent(claimed, batch.id);
+        repeat = claim.done;
+        return claim;
       },
       enqueueDeliveries: deliveries.add,
       markFannedOut: (eventId) => {
@@ -144,13 +152,13 @@ async function processRecord(record: SQSRecord, batch: FanOutBatch): Promise<voi
     deliveries.leave();
     fannedOut.leave();
   }
-  logger.info('Event fanned out', {
+  logger.info(repeat ? 'Event already fanned out' : 'Event fanned out', {
     // The platform's id (`evt_…`, as GET /v1/events/{id} takes it), and EventBridge's for tracing the bus.
     eventId: eventIdOf(event),
     busEventId: event.id,
     type: event['detail-type'],
     accountId: event.detail.account_id,
-    deliveries: queued.length,
+    ...(repeat ? { repeat: true } : { deliveries: queued.length }),
   });
 }
 
