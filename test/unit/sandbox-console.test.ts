@@ -395,7 +395,7 @@ describe('the summary when the sandbox stops', () => {
         deliveryId: 'msg_3',
         subscriptionId: 'sub_deleted',
         subscriptionName: 'Deleted',
-        summary: 'dropped: the subscription was deleted',
+        summary: 'dropped: subscription deleted',
       }),
     );
 
