@@ -521,7 +521,7 @@ describe('the console on the process’s streams', () => {
 
     expect(pretty.writes).toHaveLength(1);
     expect(pretty.writes[0]).toMatch(
-      /^\d\d:\d\d:\d\d\.\d{3}  WARN   fanOut: batch failed, retried: Task timed out after 5\.00 seconds\n$/,
+      /^\d\d:\d\d:\d\d\.\d{3} {2}WARN {3}fanOut: batch failed, retried: Task timed out after 5\.00 seconds\n$/,
     );
     expect(json.writes).toEqual([warning]);
   });
