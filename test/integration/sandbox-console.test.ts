@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../support/clients.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
@@ -88,4 +91,42 @@ describe('npm start’s console', () => {
       'Deliveries this run: 4 attempts, 1 delivered, 1 failed for good, 0 pending (retry, slow lane or held).',
     );
   });
+});
+
+describe('npm start’s console, refusing private addresses as deployed', () => {
+  it('prints an attempt to an address the guard refuses as blocked_address, and no request leaves', async () => {
+    // Arrange: a subscription made while the sandbox allowed loopback (its default), on a data directory that
+    // a sandbox started as deployed then takes over: an endpoint whose address became one it refuses.
+    const dataDir = await mkdtemp(join(tmpdir(), 'console-blocked-'));
+    const port = String(await freePort());
+    const options = { env: { FORCE_COLOR: '0' } };
+    try {
+      const before = await startSandboxProcess(['--data-dir', dataDir, '--port', port], 30_000, options);
+      await createWebhook(before, { name: 'Old host', url: receiver.url });
+      before.interrupt();
+      expect((await before.exited()).code).toBe(0);
+      const after = await startSandboxProcess(
+        ['--data-dir', dataDir, '--port', port, '--block-private-targets'],
+        30_000,
+        options,
+      );
+      try {
+        // Act
+        await publishOrders(after, ['ord_console_blocked']);
+        const line = await after.waitForOutput('→ Old host');
+
+        // Assert: the answer's column names the guard's refusal, and the receiver got nothing.
+        expect(line).toMatch(
+          /^\d\d:\d\d:\d\d\.\d{3} {2}order\.status_updated {2}→ Old host\s+blocked_address\s+(\d+ ms {2})?\S.* {2}msg_\w+$/,
+        );
+        expect(receiver.received.filter((request) => request.body.includes('ord_console_blocked'))).toEqual(
+          [],
+        );
+      } finally {
+        await after.kill();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
