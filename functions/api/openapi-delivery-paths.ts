@@ -13,6 +13,7 @@ import {
   header,
   jsonContent,
   jsonSchema,
+  listPage,
   operation,
   parameter,
   postAnswer,
@@ -138,14 +139,7 @@ export function deliverySchemas() {
   return {
     Delivery: jsonSchema(deliveryViewSchema, 'output'),
     DeliveryWithRequest: jsonSchema(deliveryDetailViewSchema, 'output'),
-    DeliveryList: {
-      type: 'object',
-      required: ['data', 'next_cursor'],
-      properties: {
-        data: { type: 'array', items: ref('Delivery') },
-        next_cursor: { type: ['string', 'null'] },
-      },
-    },
+    DeliveryList: listPage('Delivery'),
     RetryAccepted: jsonSchema(retryAcceptedSchema, 'output'),
     RecoverBody: jsonSchema(recoverBodySchema, 'input'),
     Recovery: jsonSchema(recoveryViewSchema, 'output'),

@@ -1,6 +1,15 @@
 import { eventIdPattern } from './event-routes.ts';
 import { eventSummaryViewSchema, eventViewSchema } from './event-view.ts';
-import { everyAnswer, jsonContent, jsonSchema, operation, parameter, problem, ref } from './openapi-parts.ts';
+import {
+  everyAnswer,
+  jsonContent,
+  jsonSchema,
+  listPage,
+  operation,
+  parameter,
+  problem,
+  ref,
+} from './openapi-parts.ts';
 
 /** `since` and `until`, which the events log and a subscription's deliveries take. */
 export const timeWindowParameters = {
@@ -88,13 +97,6 @@ export function eventSchemas() {
   return {
     EventSummary: jsonSchema(eventSummaryViewSchema, 'output'),
     Event: jsonSchema(eventViewSchema, 'output'),
-    EventList: {
-      type: 'object',
-      required: ['data', 'next_cursor'],
-      properties: {
-        data: { type: 'array', items: ref('EventSummary') },
-        next_cursor: { type: ['string', 'null'] },
-      },
-    },
+    EventList: listPage('EventSummary'),
   };
 }

@@ -23,6 +23,16 @@ export function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): JsonS
 // Small pieces every path is made of.
 
 export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+
+/** The schema of one page of a list: `{"data": [<item>...], "next_cursor": string | null}`, as every list answers. */
+export const listPage = (item: string) => ({
+  type: 'object',
+  required: ['data', 'next_cursor'],
+  properties: {
+    data: { type: 'array', items: ref(item) },
+    next_cursor: { type: ['string', 'null'] },
+  },
+});
 export const parameter = (name: string) => ({ $ref: `#/components/parameters/${name}` });
 export const response = (name: string) => ({ $ref: `#/components/responses/${name}` });
 export const header = (name: string) => ({ $ref: `#/components/headers/${name}` });

@@ -22,6 +22,7 @@ import {
   idempotencyKeyParameter,
   jsonContent,
   jsonSchema,
+  listPage,
   operation,
   parameter,
   postAnswer,
@@ -581,14 +582,7 @@ function components() {
       RotateSecret: jsonSchema(rotateSecretSchema, 'input'),
       Webhook: describeFields(jsonSchema(subscriptionViewSchema, 'output'), viewHelp),
       WebhookWithSecret: describeFields(jsonSchema(subscriptionWithSecretSchema, 'output'), viewHelp),
-      WebhookList: {
-        type: 'object',
-        required: ['data', 'next_cursor'],
-        properties: {
-          data: { type: 'array', items: ref('Webhook') },
-          next_cursor: { type: ['string', 'null'] },
-        },
-      },
+      WebhookList: listPage('Webhook'),
       TestEventAccepted: jsonSchema(testEventAcceptedSchema, 'output'),
       EventTypeList: jsonSchema(eventTypeListSchema, 'output'),
       ApiIndex: jsonSchema(apiIndexSchema, 'output'),
