@@ -15,10 +15,15 @@ export function deliveryIdOf(
   subscriptionId: string,
 ): string {
   const time = Date.parse(event.time);
-  return `msg_${subscriptionId.slice(subscriptionPrefix.length)}${timeCode(Number.isNaN(time) ? 0 : time)}${hashCode(
-    [event.id, subscriptionId],
-    12,
-  )}`;
+  return `${deliveryIdFloor(subscriptionId, Number.isNaN(time) ? 0 : time)}${hashCode([event.id, subscriptionId], 12)}`;
+}
+
+/**
+ * The start of the ids of a subscription's deliveries of events at `time` (epoch ms): every such id begins with
+ * it, those of later events sort after it, so a time window is a range of ids.
+ */
+export function deliveryIdFloor(subscriptionId: string, time: number): string {
+  return `msg_${subscriptionId.slice(subscriptionPrefix.length)}${timeCode(time)}`;
 }
 
 /** The subscription a delivery id belongs to, or undefined when it is not a delivery id. */

@@ -1,11 +1,11 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod/mini';
-import { timeCode } from '../ids.ts';
 import { batchGetItems } from '../storage/batch-get.ts';
 import { conditionally } from '../storage/conditions.ts';
 import { queryPages } from '../storage/query-pages.ts';
 import { deliveryPrefix, deliverySortKey, webhookPartition } from '../storage/table-keys.ts';
+import { deliveryIdFloor } from './delivery-id.ts';
 import {
   type AttemptRecord,
   type DeliveryRecord,
@@ -301,13 +301,16 @@ export class DeliveryStore {
     },
     now: Date = new Date(),
   ): Promise<DeliveryPage> {
-    const idPrefix = deliverySortKey(`msg_${subscriptionId.slice('sub_'.length)}`);
     const cursor = query.after === undefined ? undefined : deliverySortKey(query.after);
     // A window's end (the prefix of its millisecond) sorts before that millisecond's ids: until is exclusive.
     const until =
-      query.until === undefined ? `${deliveryPrefix}\uffff` : `${idPrefix}${timeCode(query.until.getTime())}`;
+      query.until === undefined
+        ? `${deliveryPrefix}\uffff`
+        : deliverySortKey(deliveryIdFloor(subscriptionId, query.until.getTime()));
     const first =
-      query.since === undefined ? deliveryPrefix : `${idPrefix}${timeCode(query.since.getTime())}`;
+      query.since === undefined
+        ? deliveryPrefix
+        : deliverySortKey(deliveryIdFloor(subscriptionId, query.since.getTime()));
     const end = cursor !== undefined && cursor < until ? cursor : until;
     // A cursor before `since` leaves nothing to read (and DynamoDB refuses a BETWEEN whose bounds are reversed).
     if (end < first) return { items: [] };
@@ -346,11 +349,10 @@ export class DeliveryStore {
     limit: number,
     now: Date = new Date(),
   ): Promise<readonly DeliveryRecord[]> {
-    const idPrefix = `msg_${subscriptionId.slice('sub_'.length)}`;
     const values: Record<string, unknown> = {
       ':pk': webhookPartition(subscriptionId),
-      ':first': deliverySortKey(`${idPrefix}${timeCode(since.getTime())}`),
-      ':last': deliverySortKey(`${idPrefix}${timeCode(until.getTime())}\uffff`),
+      ':first': deliverySortKey(deliveryIdFloor(subscriptionId, since.getTime())),
+      ':last': deliverySortKey(`${deliveryIdFloor(subscriptionId, until.getTime())}\uffff`),
       ':now': nowSeconds(now),
       ':failed': 'failed',
       ':pending': 'pending',
