@@ -10,7 +10,6 @@ import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
 import { DeliveryStore } from '#core/deliveries/delivery-store.ts';
 import { EventStore, EventTooLargeToKeepError } from '#core/deliveries/event-store.ts';
 import { loadEnvironment } from '#core/environment.ts';
-import { eventIdOf } from '#core/events/envelope.ts';
 import { createLogger } from '#core/logger.ts';
 import { functions } from '#core/platform.ts';
 import type { SubscriptionRouting } from '#core/subscriptions/subscription.ts';
@@ -112,6 +111,8 @@ async function processRecord(record: SQSRecord, batch: FanOutBatch): Promise<voi
   // Whether the event was fanned out before (a batch retried after a timeout, a twin): fanOut queues nothing
   // for it, which must not read as an event that matched no subscription.
   let repeat = false;
+  // The platform's id of the event, as fanOut derived it (hashing its whole detail) and claimed it.
+  let eventId = '';
   const deliveries = batch.deliveries.place();
   const fannedOut = batch.fannedOut.place();
   try {
@@ -119,6 +120,7 @@ async function processRecord(record: SQSRecord, batch: FanOutBatch): Promise<voi
     queued = await fanOut(event, {
       ...ports,
       claimEvent: async (claimed) => {
+        eventId = claimed.eventId;
         // The same event twice in one batch (a publisher's retry, the bus's at-least-once): the first record
         // carries it, and SQS hands that one back if it fails; the twin is a repeat, whose deliveries would
         // otherwise share a pack with the first's and go out twice.
@@ -154,7 +156,7 @@ async function processRecord(record: SQSRecord, batch: FanOutBatch): Promise<voi
   }
   logger.info(repeat ? 'Event already fanned out' : 'Event fanned out', {
     // The platform's id (`evt_…`, as GET /v1/events/{id} takes it), and EventBridge's for tracing the bus.
-    eventId: eventIdOf(event),
+    eventId,
     busEventId: event.id,
     type: event['detail-type'],
     accountId: event.detail.account_id,
