@@ -1,7 +1,6 @@
 import * as z from 'zod/mini';
 import { type EventLogPorts, eventWithDeliveries } from '#core/deliveries/event-log.ts';
 import type { EventLogPage, EventLogQuery } from '#core/deliveries/event-log-store.ts';
-import { problems } from '#core/http/problem.ts';
 import { testEventType } from '#core/platform.ts';
 import { json, type Route } from './api-request.ts';
 import { eventSummaryView, eventView } from './event-view.ts';
@@ -9,15 +8,13 @@ import {
   decodeTimedCursor,
   encodeCursor,
   eventTypeQuery,
-  pageSize,
+  limitOf,
   pagingQuery,
   parseQuery,
   timeWindowQuery,
   windowOf,
 } from './list-query.ts';
-
-/** Event ids as the platform derives them (`eventIdOf`); anything else is not found without a lookup. */
-export const eventIdPattern = /^evt_[0-9a-hjkmnp-tv-z]{26}$/;
+import { eventIdParam, eventNotFound } from './path-ids.ts';
 
 /** What the events log's routes need. */
 export interface EventRoutesDependencies extends EventLogPorts {
@@ -31,9 +28,6 @@ const listQuerySchema = z.strictObject({
   resource_id: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
 });
 
-const notFound = (id: string) =>
-  problems.notFound(`No event ${id.length > 64 ? `${id.slice(0, 64)}...` : id} in your account`);
-
 /** The account's events log: its events, newest first, and one event with its deliveries. */
 export function eventRoutes(deps: EventRoutesDependencies): Route[] {
   return [
@@ -44,7 +38,7 @@ export function eventRoutes(deps: EventRoutesDependencies): Route[] {
         const query = parseQuery(listQuerySchema, request.query);
         const cursor = query.cursor === undefined ? undefined : decodeTimedCursor(query.cursor);
         const page = await deps.events(request.accountId, {
-          limit: query.limit === undefined ? pageSize.default : Number(query.limit),
+          limit: limitOf(query),
           ...(cursor === undefined ? {} : { after: { at: cursor.at, eventId: cursor.after } }),
           ...windowOf(query),
           ...(query.event_type === undefined ? {} : { eventType: query.event_type }),
@@ -60,11 +54,9 @@ export function eventRoutes(deps: EventRoutesDependencies): Route[] {
       method: 'GET',
       path: '/v1/events/{id}',
       handler: async (request) => {
-        const id = request.params.id ?? '';
-        const found = eventIdPattern.test(id)
-          ? await eventWithDeliveries(request.accountId, id, deps)
-          : undefined;
-        if (found === undefined) throw notFound(id);
+        const id = eventIdParam(request);
+        const found = await eventWithDeliveries(request.accountId, id, deps);
+        if (found === undefined) throw eventNotFound(id);
         return json(200, eventView(found.event, found.deliveries));
       },
     },

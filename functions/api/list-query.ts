@@ -98,10 +98,14 @@ function decodeCursorOf(cursor: string): z.infer<typeof cursorSchema> {
   return result.data;
 }
 
+/** The page size `limit` asks for (already checked by {@link pagingQuery}), or the default. */
+export const limitOf = (query: { limit?: string }): number =>
+  query.limit === undefined ? pageSize.default : Number(query.limit);
+
 /** Resolves `limit` and `cursor` to a page size and the id to continue after. */
 export function pageOf(query: { limit?: string; cursor?: string }): { limit: number; after?: string } {
   return {
-    limit: query.limit === undefined ? pageSize.default : Number(query.limit),
+    limit: limitOf(query),
     ...(query.cursor === undefined ? {} : { after: decodeCursor(query.cursor) }),
   };
 }

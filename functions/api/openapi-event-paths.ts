@@ -1,4 +1,3 @@
-import { eventIdPattern } from './event-routes.ts';
 import { eventSummaryViewSchema, eventViewSchema } from './event-view.ts';
 import {
   everyAnswer,
@@ -10,6 +9,7 @@ import {
   problem,
   ref,
 } from './openapi-parts.ts';
+import { eventIdPattern } from './path-ids.ts';
 
 /** `since` and `until`, which the events log and a subscription's deliveries take. */
 export const timeWindowParameters = {
