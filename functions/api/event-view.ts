@@ -2,7 +2,7 @@ import * as z from 'zod/mini';
 import type { DeliveryRecord } from '#core/deliveries/delivery-record.ts';
 import type { EventSummaryRecord } from '#core/deliveries/event-log-store.ts';
 import type { StoredEvent } from '#core/deliveries/event-store.ts';
-import { attemptViewSchema, deliveryViewSchema } from './delivery-view.ts';
+import { attemptViewSchema, deliveryView, deliveryViewSchema } from './delivery-view.ts';
 
 const dateTime = z.iso.datetime();
 
@@ -81,23 +81,21 @@ export function eventView(event: StoredEvent, deliveries: readonly DeliveryRecor
     actor: envelope.actor ?? null,
     data: envelope.data,
     deliveries: deliveries.map((record) => {
-      const last = record.attempts.at(-1);
+      // The delivery as its own view shows it, cut to what an event's page lists.
+      const { id, webhook_id, status, attempt_count, created_at, updated_at, attempts } =
+        deliveryView(record);
+      const last = attempts.at(-1);
       return {
-        id: record.id,
-        webhook_id: record.subscriptionId,
-        status: record.status,
-        attempt_count: record.attemptCount,
-        created_at: record.createdAt,
-        updated_at: record.updatedAt,
+        id,
+        webhook_id,
+        status,
+        attempt_count,
+        created_at,
+        updated_at,
         last_attempt:
           last === undefined
             ? null
-            : {
-                at: last.at,
-                status_code: last.statusCode ?? null,
-                error: last.error ?? null,
-                latency_ms: last.latencyMs ?? null,
-              },
+            : { at: last.at, status_code: last.status_code, error: last.error, latency_ms: last.latency_ms },
       };
     }),
   };
