@@ -33,7 +33,7 @@ const header = Buffer.from('{"alg":"HS256"}').toString('base64url');
  * What a JWT's HS256 signature covers: its header and `claims`, each base64url (`header.claims`). Needs no key,
  * so a reader that holds none (the API) rebuilds it and completes it with the signature an attempt recorded.
  */
-export function jwtSigningInput(claims: object): string {
+function jwtSigningInput(claims: object): string {
   return `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
 }
 

@@ -1,6 +1,6 @@
 import { type AttemptOutcome, describeOutcome, isSuccess } from '../egress/attempt.ts';
 import type { WebhookRequest } from '../egress/webhook-sender.ts';
-import { requestOf, webhookBody, webhookRequest } from '../payloads/webhook-request.ts';
+import { requestOf, webhookBody, webhookRequest, webhookTimestampOf } from '../payloads/webhook-request.ts';
 import { isSealedSecret } from './secret-box.ts';
 import type { Subscription } from './subscription.ts';
 
@@ -20,7 +20,7 @@ export function verificationRequest(subscription: Subscription, now: Date): Webh
   if (!isSealedSecret(subscription.secret)) return webhookRequest(subscription, content, now);
   return requestOf(subscription, webhookBody(subscription, content), {
     'webhook-id': content.id,
-    'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+    'webhook-timestamp': String(webhookTimestampOf(now)),
   });
 }
 
