@@ -5,7 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { paint, type Tone } from './colour.ts';
-import { type FunctionRecord, type LoggedOutcome, succeeded } from './function-log.ts';
+import { type FunctionRecord, isHandBack, type LoggedOutcome, succeeded } from './function-log.ts';
 import { printableRecord } from './printable.ts';
 
 /** How to render. */
@@ -70,9 +70,6 @@ const deliveryRecords: Readonly<Record<string, (record: FunctionRecord) => Next>
   'Held deliveries released': ({ summary = 'released' }) => ({ text: summary, tone: 'good' }),
 };
 
-/** The messages of the records {@link consoleLine} shows as delivery lines. */
-export const deliveryMessages: ReadonlySet<string> = new Set(Object.keys(deliveryRecords));
-
 /**
  * One console line for a function's log record, or undefined for a record not worth a line (an event fanned out
  * to its subscriptions: their delivery lines follow; one already fanned out, met again by a retried batch; a
@@ -85,7 +82,7 @@ export function consoleLine(logged: FunctionRecord, { colour }: LineOptions): st
   if (record.message === 'Circuit probed' && record.outcome === undefined) return undefined;
   // A hand-back sent no request either: the sandbox's pacing, one per waiting message after a restart (the tally
   // still counts each delivery pending).
-  if (record.message === 'Delivery done' && record.summary?.startsWith('handed back')) return undefined;
+  if (isHandBack(record)) return undefined;
   const next = deliveryRecords[record.message]?.(record);
   if (next !== undefined) return deliveryLine(record, next, colour);
   const time = paint('dim', clock(record.timestamp), colour);

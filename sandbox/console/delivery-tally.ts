@@ -4,7 +4,7 @@
  * the slow lane, a hold), in all and per subscription (by its id, shown by its name), tallied from the delivery
  * handler's log records as they pass.
  */
-import { type FunctionRecord, succeeded } from './function-log.ts';
+import { type FunctionRecord, isHandBack, succeeded } from './function-log.ts';
 import { printable } from './printable.ts';
 
 interface Counts {
@@ -52,9 +52,9 @@ export class DeliveryTally {
     if (record.message === 'Webhook delivered' || (probed && succeeded(outcome))) counts.delivered++;
     if (failedForGood.has(record.message)) counts.failed++;
     if (id === undefined) return;
-    const handedBack = record.message === 'Delivery done' && record.summary?.startsWith('handed back');
     const stillHeld = probed && !succeeded(outcome);
-    if (leftPending.has(record.message) || handedBack || stillHeld) this.pending.set(id, subscriptionId);
+    if (leftPending.has(record.message) || isHandBack(record) || stillHeld)
+      this.pending.set(id, subscriptionId);
     else this.pending.delete(id);
   }
 

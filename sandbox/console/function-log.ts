@@ -56,6 +56,13 @@ export const succeeded = (outcome: LoggedOutcome | undefined): boolean =>
 /** A function's log record: what every record has, and the keys the console reads when present. */
 export type FunctionRecord = z.output<typeof baseSchema> & z.output<typeof detailsSchema>;
 
+/**
+ * A delivery handed back to its queue for lack of time in its invocation: it sent no request and comes back
+ * seconds later, still pending.
+ */
+export const isHandBack = (record: FunctionRecord): boolean =>
+  record.message === 'Delivery done' && record.summary?.startsWith('handed back') === true;
+
 /** The record a printed line holds, or undefined when the line is not one (the sandbox's own output). */
 export function functionRecordOf(line: string): FunctionRecord | undefined {
   if (!line.startsWith('{')) return undefined;
