@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api } from '../support/clients.ts';
 import { type Receiver, startReceiver } from '../support/receiver.ts';
@@ -10,6 +7,7 @@ import {
   publishOrders,
   type SandboxProcess,
   startSandboxProcess,
+  useSandboxProcesses,
 } from '../support/sandbox-process.ts';
 
 /**
@@ -72,7 +70,7 @@ describe('npm start’s console', () => {
     receiver.answerWith(() => ({ status: 200, delayMs: 3000 }));
     const failed = await sandbox.waitForOutput('failed:', 20_000);
     const printedBeforeStop = [...sandbox.output];
-    sandbox.child.kill('SIGINT');
+    sandbox.interrupt();
     const summary = await sandbox.waitForOutput('Deliveries this run:', 20_000);
 
     // Assert
@@ -94,39 +92,25 @@ describe('npm start’s console', () => {
 });
 
 describe('npm start’s console, refusing private addresses as deployed', () => {
+  const sandboxes = useSandboxProcesses('console-blocked-', { env: { FORCE_COLOR: '0' } });
+
   it('prints an attempt to an address the guard refuses as blocked_address, and no request leaves', async () => {
     // Arrange: a subscription made while the sandbox allowed loopback (its default), on a data directory that
     // a sandbox started as deployed then takes over: an endpoint whose address became one it refuses.
-    const dataDir = await mkdtemp(join(tmpdir(), 'console-blocked-'));
-    const port = String(await freePort());
-    const options = { env: { FORCE_COLOR: '0' } };
-    try {
-      const before = await startSandboxProcess(['--data-dir', dataDir, '--port', port], 30_000, options);
-      await createWebhook(before, { name: 'Old host', url: receiver.url });
-      before.interrupt();
-      expect((await before.exited()).code).toBe(0);
-      const after = await startSandboxProcess(
-        ['--data-dir', dataDir, '--port', port, '--block-private-targets'],
-        30_000,
-        options,
-      );
-      try {
-        // Act
-        await publishOrders(after, ['ord_console_blocked']);
-        const line = await after.waitForOutput('→ Old host');
+    const before = await sandboxes.start(await sandboxes.args());
+    await createWebhook(before, { name: 'Old host', url: receiver.url });
+    before.interrupt();
+    expect((await before.exited()).code).toBe(0);
+    const after = await sandboxes.start(await sandboxes.args('--block-private-targets'));
 
-        // Assert: the answer's column names the guard's refusal, and the receiver got nothing.
-        expect(line).toMatch(
-          /^\d\d:\d\d:\d\d\.\d{3} {2}order\.status_updated {2}→ Old host\s+blocked_address\s+(\d+ ms {2})?\S.* {2}msg_\w+$/,
-        );
-        expect(receiver.received.filter((request) => request.body.includes('ord_console_blocked'))).toEqual(
-          [],
-        );
-      } finally {
-        await after.kill();
-      }
-    } finally {
-      await rm(dataDir, { recursive: true, force: true });
-    }
+    // Act
+    await publishOrders(after, ['ord_console_blocked']);
+    const line = await after.waitForOutput('→ Old host');
+
+    // Assert: the answer's column names the guard's refusal, and the receiver got nothing.
+    expect(line).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} {2}order\.status_updated {2}→ Old host\s+blocked_address\s+(\d+ ms {2})?\S.* {2}msg_\w+$/,
+    );
+    expect(receiver.received.filter((request) => request.body.includes('ord_console_blocked'))).toEqual([]);
   }, 60_000);
 });
