@@ -5,7 +5,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { api, awsClients, orderStatusUpdated } from '../support/clients.ts';
 import { eventually } from '../support/eventually.ts';
 import { type ReceivedRequest, type Receiver, type Reply, startReceiver } from '../support/receiver.ts';
-import { type SandboxProcess, useSandboxProcesses } from '../support/sandbox-process.ts';
+import {
+  createWebhook,
+  publishOrders,
+  type SandboxProcess,
+  useSandboxProcesses,
+} from '../support/sandbox-process.ts';
 
 /**
  * The sandbox killed (kill -9) while it works, as a crash would kill it. Issue 13's crash run at a size for CI:
@@ -420,25 +425,9 @@ describe.concurrent('a crash between the POST and the record', () => {
     // The first POST gets no answer: the sandbox is killed while it waits, after the endpoint saw the webhook.
     receiver = await startReceiver(() => (answered ? { status: 200 } : { status: 200, delayMs: 60_000 }));
     const first = await inFlightSandboxes.start(args);
-    const created = await api(first.endpoint, first.apiKey, 'POST', '/v1/webhooks', {
-      name: 'Orders',
-      url: receiver.url,
-      events: ['order.*'],
-    });
-    const { secret, id } = created.json as { secret: string; id: string };
+    const { secret, id } = await createWebhook(first, { url: receiver.url });
 
-    await awsClients(first.endpoint).eventBridge.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            EventBusName: first.eventBus,
-            Source: 'shipping.orders',
-            DetailType: 'order.status_updated',
-            Detail: JSON.stringify(orderStatusUpdated('demo', 'ord_in_flight')),
-          },
-        ],
-      }),
-    );
+    await publishOrders(first, ['ord_in_flight']);
     const seen = await receiver.next();
     await first.kill();
     answered = true;
