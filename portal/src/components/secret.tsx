@@ -1,4 +1,5 @@
-import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useRef } from 'preact/hooks';
+import { useCopyOrSelect } from './copy.ts';
 
 /**
  * A signing secret, shown once (after a create or a rotation): read-only, selectable, with a copy button.
@@ -15,22 +16,13 @@ export function SecretPanel({
   note: string;
   onDone: () => void;
 }) {
-  const [copied, setCopied] = useState<string | undefined>();
   const heading = useRef<HTMLHeadingElement>(null);
   const field = useRef<HTMLInputElement>(null);
   const id = useId();
   useEffect(() => heading.current?.focus(), []);
 
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(secret);
-      setCopied('Copied to the clipboard.');
-    } catch {
-      // No clipboard (an insecure page, or refused): select it for Ctrl+C instead.
-      field.current?.select();
-      setCopied('Selected: press Ctrl+C (or ⌘C) to copy it.');
-    }
-  };
+  // No clipboard (an insecure page, or refused): the field is selected for Ctrl+C instead.
+  const [copied, copy] = useCopyOrSelect(secret, () => field.current?.select());
 
   return (
     <section class="panel panel-secret" aria-labelledby={`${id}-title`}>

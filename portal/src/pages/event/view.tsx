@@ -1,5 +1,6 @@
-import { useId, useRef, useState } from 'preact/hooks';
+import { useId, useRef } from 'preact/hooks';
 import type { EventDetail, Subscription } from '../../api.ts';
+import { useCopyOrSelect } from '../../components/copy.ts';
 import { Badge, PageHeading, ScrollRegion, useInterval, useLoaded } from '../../components/ui.tsx';
 import { formatDateTime } from '../../format.ts';
 import { href } from '../../routes.ts';
@@ -52,17 +53,9 @@ function EventData({ data }: { data: unknown }) {
   const id = useId();
   const text = prettyJson(data);
   const block = useRef<HTMLPreElement>(null);
-  const [copied, setCopied] = useState<string | undefined>();
-  const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(text);
-      setCopied('Copied to the clipboard.');
-    } catch {
-      // No clipboard (an insecure page, or refused): select it for Ctrl+C instead.
-      if (block.current !== null) getSelection()?.selectAllChildren(block.current);
-      setCopied('Selected: press Ctrl+C (or ⌘C) to copy it.');
-    }
-  };
+  const [copied, copy] = useCopyOrSelect(text, () => {
+    if (block.current !== null) getSelection()?.selectAllChildren(block.current);
+  });
   return (
     <>
       <div class="toolbar">
