@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { portalRefusals } from '#core/accounts/portal-access.ts';
@@ -8,6 +7,7 @@ import { signPortalToken, verifyPortalToken } from '#core/accounts/portal-token.
 import { documentClient } from '#core/aws/dynamodb.ts';
 import { problem, type TestAccount, useApiSandbox } from '../support/api-sandbox.ts';
 import { api } from '../support/clients.ts';
+import { createKeyedTable } from '../support/local-table.ts';
 
 const { sandbox, newAccount, dynamo } = useApiSandbox();
 
@@ -201,20 +201,7 @@ describe('a portal token', () => {
 describe('the portal signing key', () => {
   it('is made once even when the first sessions race, and read through a cache', async () => {
     const table = `portal-keys-${randomBytes(4).toString('hex')}`;
-    await dynamo().send(
-      new CreateTableCommand({
-        TableName: table,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-      }),
-    );
+    await createKeyedTable(dynamo(), table);
     const db = documentClient(dynamo());
     let now = Date.parse('2026-12-01T10:00:00Z');
     const reader = new PortalSigningKeys(db, table, () => now);

@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  CreateTableCommand,
   DescribeTableCommand,
   DynamoDBClient,
   ListTablesCommand,
@@ -17,6 +16,7 @@ import { EventLogStore } from '#core/deliveries/event-log-store.ts';
 import { EventStore } from '#core/deliveries/event-store.ts';
 import { LocalDynamoDb } from '../../sandbox/dynamodb.ts';
 import { credentials } from '../support/clients.ts';
+import { createKeyedTable } from '../support/local-table.ts';
 
 /**
  * The sandbox's table gets the events log's index (issue 19), also when its data directory was made before:
@@ -46,21 +46,6 @@ async function start(dataDir: string) {
   };
   return { local, client, stop };
 }
-
-/** The table as the sandbox made it before the events log: its keys only. */
-const tableBefore = (name: string) =>
-  new CreateTableCommand({
-    TableName: name,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [
-      { AttributeName: 'pk', AttributeType: 'S' },
-      { AttributeName: 'sk', AttributeType: 'S' },
-    ],
-    KeySchema: [
-      { AttributeName: 'pk', KeyType: 'HASH' },
-      { AttributeName: 'sk', KeyType: 'RANGE' },
-    ],
-  });
 
 const subscriptionItem = (n: number) => ({
   pk: { S: 'ACCOUNT#acct_1' },
@@ -105,7 +90,7 @@ describe('the sandbox’s table', () => {
   it('gives a table kept from before the events log its index, keeping every item', async () => {
     const dir = await dataDir();
     const before = await start(dir);
-    await before.client.send(tableBefore('webhooks'));
+    await createKeyedTable(before.client, 'webhooks');
     for (let n = 0; n < 30; n++)
       await before.client.send(new PutItemCommand({ TableName: 'webhooks', Item: subscriptionItem(n) }));
     await before.stop();
@@ -116,7 +101,7 @@ describe('the sandbox’s table', () => {
   it('finishes a move stopped after the table was dropped: the items come back from the copy', async () => {
     const dir = await dataDir();
     const stopped = await start(dir);
-    await stopped.client.send(tableBefore('webhooks-before-AccountEvents'));
+    await createKeyedTable(stopped.client, 'webhooks-before-AccountEvents');
     for (let n = 0; n < 3; n++) {
       await stopped.client.send(
         new PutItemCommand({ TableName: 'webhooks-before-AccountEvents', Item: subscriptionItem(n) }),
