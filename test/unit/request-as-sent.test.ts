@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { attemptOf } from '#core/deliveries/deliver.ts';
 import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
 import type { DeliveryRecord } from '#core/deliveries/delivery-record.ts';
+import { attemptOf } from '#core/deliveries/delivery-record.ts';
 import { requestAsSent } from '#core/deliveries/request-as-sent.ts';
 import type { AttemptOutcome } from '#core/egress/attempt.ts';
 import { sentHeaders } from '#core/egress/request-headers.ts';

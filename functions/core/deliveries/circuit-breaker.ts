@@ -4,7 +4,7 @@ import type { PlatformEvent } from '../events/platform-events.ts';
 import type { RequestProof, SignedWebhookRequest } from '../payloads/webhook-request.ts';
 import type { Circuit, Subscription } from '../subscriptions/subscription.ts';
 import type { CircuitMessage, DeliveryMessage } from './delivery-message.ts';
-import { type AttemptRecord, sentRequestOf } from './delivery-record.ts';
+import { type AttemptRecord, attemptOf, sentRequestOf } from './delivery-record.ts';
 import type { AttemptWrite } from './delivery-store.ts';
 import type { HeldDelivery } from './held-delivery-store.ts';
 
@@ -246,7 +246,7 @@ export async function probeCircuit(
   if (isSuccess(outcome)) {
     await ports.recordAttempts({
       ...stampOf(held, now, settings),
-      attempts: [attemptOf(outcome, held, startedAt, request.proof)],
+      attempts: [attemptOf(outcome, held, new Date(startedAt), request.proof)],
       change: { kind: 'succeed' },
     });
     await ports.removeHeld(subscription.id, [held.id]);
@@ -316,23 +316,6 @@ function stampOf(held: HeldDelivery, now: number, settings: CircuitSettings) {
     eventType: held.eventType,
     now: new Date(now),
     expiresAt: Math.floor(now / 1000) + settings.retentionSeconds,
-  };
-}
-
-function attemptOf(
-  outcome: AttemptOutcome,
-  held: HeldDelivery,
-  startedAt: number,
-  proof: RequestProof,
-): AttemptRecord {
-  return {
-    at: iso(startedAt),
-    trigger: held.trigger,
-    latencyMs: outcome.latencyMs,
-    ...sentRequestOf(outcome, proof),
-    ...(outcome.kind === 'response'
-      ? { statusCode: outcome.statusCode, ...(outcome.excerpt === '' ? {} : { excerpt: outcome.excerpt }) }
-      : {}),
   };
 }
 

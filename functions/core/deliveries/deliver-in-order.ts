@@ -5,7 +5,6 @@ import { XmlPayloadError } from '../payloads/xml-payload.ts';
 import { queues, testEventType } from '../platform.ts';
 import type { Subscription } from '../subscriptions/subscription.ts';
 import {
-  attemptOf,
   type DeliveryPorts,
   type DeliverySettings,
   disable,
@@ -20,7 +19,7 @@ import {
 } from './deliver.ts';
 import { eventTimeOfDelivery } from './delivery-id.ts';
 import type { DeliveryMessage } from './delivery-message.ts';
-import type { AttemptRecord, DeliveryRecord } from './delivery-record.ts';
+import { type AttemptRecord, attemptOf, type DeliveryRecord } from './delivery-record.ts';
 import type { DeliveryChange } from './delivery-store.ts';
 import { sleepWithinMs, turnOf } from './pacing.ts';
 import { type EventOrder, messageGroupOf, type ResourcePosition, supersedes } from './resource-order.ts';

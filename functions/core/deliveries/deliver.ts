@@ -1,5 +1,5 @@
 import type { DeliveryMessage } from '#core/deliveries/delivery-message.ts';
-import { type AttemptRecord, type DeliveryRecord, sentRequestOf } from '#core/deliveries/delivery-record.ts';
+import { type AttemptRecord, attemptOf, type DeliveryRecord } from '#core/deliveries/delivery-record.ts';
 import type { AttemptWrite, DeliveryChange } from '#core/deliveries/delivery-store.ts';
 import {
   attemptsOf,
@@ -178,35 +178,6 @@ export interface DeliveryPorts extends LanePorts, PacingPorts {
   /** Puts one of the platform's own events on the bus, for operators' rules. */
   readonly publish: (event: PlatformEvent) => Promise<void>;
   readonly now: () => number;
-}
-
-/** The attempt as its record keeps it. */
-export function attemptOf(
-  outcome: AttemptOutcome,
-  message: DeliveryMessage,
-  at: Date,
-  proof: RequestProof,
-  slowCut = false,
-): AttemptRecord {
-  const base = {
-    at: at.toISOString(),
-    trigger: message.trigger,
-    latencyMs: outcome.latencyMs,
-    ...sentRequestOf(outcome, proof),
-  };
-  if (outcome.kind === 'response') {
-    return {
-      ...base,
-      statusCode: outcome.statusCode,
-      ...(outcome.excerpt === '' ? {} : { excerpt: outcome.excerpt }),
-      ...(isSuccess(outcome) ? {} : { error: 'http_status' as const }),
-    };
-  }
-  return {
-    ...base,
-    error: slowCut ? 'slow_endpoint' : outcome.errorKind,
-    errorDetail: slowCut ? 'No answer within the main lane’s wait; moved to the slow lane' : outcome.error,
-  };
 }
 
 /**

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
-import { type AttemptOutcome, attemptErrorKinds } from '../egress/attempt.ts';
+import { type AttemptOutcome, attemptErrorKinds, isSuccess } from '../egress/attempt.ts';
 import type { RequestProof } from '../payloads/webhook-request.ts';
-import { attemptTriggers } from './delivery-message.ts';
+import { type AttemptTrigger, attemptTriggers } from './delivery-message.ts';
 
 /**
  * `pending` while attempts remain, `succeeded` after a 2xx, `failed` when they ran out (or the endpoint is gone),
@@ -56,6 +56,38 @@ export function sentRequestOf(
     ...(proof.jwtSignature === undefined ? {} : { jwtSignature: proof.jwtSignature }),
     requestDigest: proof.digest,
     ...(outcome.kind === 'error' && outcome.answerMs === undefined ? { requestWritten: false as const } : {}),
+  };
+}
+
+/**
+ * An attempt as its delivery's record keeps it, by the lanes, ordered delivery and a circuit's probe alike;
+ * `slowCut` when the main lane gave up waiting and handed the delivery to the slow lane.
+ */
+export function attemptOf(
+  outcome: AttemptOutcome,
+  message: { readonly trigger: AttemptTrigger },
+  at: Date,
+  proof: RequestProof,
+  slowCut = false,
+): AttemptRecord {
+  const base = {
+    at: at.toISOString(),
+    trigger: message.trigger,
+    latencyMs: outcome.latencyMs,
+    ...sentRequestOf(outcome, proof),
+  };
+  if (outcome.kind === 'response') {
+    return {
+      ...base,
+      statusCode: outcome.statusCode,
+      ...(outcome.excerpt === '' ? {} : { excerpt: outcome.excerpt }),
+      ...(isSuccess(outcome) ? {} : { error: 'http_status' as const }),
+    };
+  }
+  return {
+    ...base,
+    error: slowCut ? 'slow_endpoint' : outcome.errorKind,
+    errorDetail: slowCut ? 'No answer within the main lane’s wait; moved to the slow lane' : outcome.error,
   };
 }
 
