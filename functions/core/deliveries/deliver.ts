@@ -10,11 +10,7 @@ import {
 import { type AttemptOutcome, describeOutcome, isSuccess } from '#core/egress/attempt.ts';
 import type { AttemptBounds, WebhookRequest } from '#core/egress/webhook-sender.ts';
 import type { PlatformEvent } from '#core/events/platform-events.ts';
-import {
-  type RequestProof,
-  type SignedWebhookRequest,
-  webhookRequest,
-} from '#core/payloads/webhook-request.ts';
+import { type SignedWebhookRequest, webhookRequest } from '#core/payloads/webhook-request.ts';
 import { XmlPayloadError } from '#core/payloads/xml-payload.ts';
 import { queues, testEventType } from '#core/platform.ts';
 import type { Circuit, Subscription } from '#core/subscriptions/subscription.ts';
