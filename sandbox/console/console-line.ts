@@ -87,8 +87,11 @@ export function consoleLine(logged: FunctionRecord, { colour }: LineOptions): st
   if (next !== undefined) return deliveryLine(record, next, colour);
   const time = paint('dim', clock(record.timestamp), colour);
   if (record.message === 'Event fanned out' && record.deliveries === 0) {
+    // The account too: an event published for another account than the subscriptions' matches none of them.
+    const account = record.accountId === undefined ? '' : ` of ${record.accountId}`;
     const event = record.eventId === undefined ? '' : ` (event ${record.eventId})`;
-    return `${time}  ${column(record.type ?? 'event', 16)}  ${paint('dim', `matched no subscription${event}`, colour)}`;
+    const text = `matched no subscription${account}${event}`;
+    return `${time}  ${column(record.type ?? 'event', 16)}  ${paint('dim', text, colour)}`;
   }
   const level = record.level.toUpperCase();
   const tone: Tone | undefined =
@@ -121,8 +124,8 @@ function deliveryLine(record: FunctionRecord, next: Next, colour: boolean): stri
     .join('  ');
 }
 
-/** The width of the answer's column: `404 Not Found`, `blocked_address`. */
-const answerWidth = 15;
+/** The width of the answer's column: `401 Unauthorized`, `connection_refused` (the longest error kind). */
+const answerWidth = 18;
 
 /**
  * The answer: its status with its reason phrase when both fit the column (`200 OK`, `404 Not Found`), else the

@@ -33,6 +33,8 @@ const detailsSchema = z.object({
   /** Fan-out's name for the event's type. */
   type: z.catch(z.optional(z.string()), undefined),
   eventId: z.catch(z.optional(z.string()), undefined),
+  /** Fan-out's: the account an event was published for. */
+  accountId: z.catch(z.optional(z.string()), undefined),
   deliveries: z.catch(z.optional(z.number()), undefined),
   outcome: z.catch(z.optional(loggedOutcomeSchema), undefined),
   delaySeconds: z.catch(z.optional(z.number()), undefined),

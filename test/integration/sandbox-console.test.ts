@@ -49,7 +49,7 @@ describe('npm start’s console', () => {
     // Assert: the platform's `evt_…` id, not EventBridge's, and GET /v1/events/{id} finds it.
     const eventId = /\(event (evt_\w+)\)$/.exec(unmatched)?.[1];
     expect(unmatched, unmatched).toMatch(
-      /order\.status_updated\s+matched no subscription \(event evt_\w+\)$/,
+      /order\.status_updated\s+matched no subscription of \w+ \(event evt_\w+\)$/,
     );
     const read = await api(sandbox.endpoint, sandbox.apiKey, 'GET', `/v1/events/${eventId}`);
     expect(read.status, JSON.stringify(read.json)).toBe(200);

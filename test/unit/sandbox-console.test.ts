@@ -46,7 +46,7 @@ describe('the console line of a delivery attempt', () => {
     const record = logged('Webhook delivered', { summary: 'delivered', ...answered(200, 143) });
 
     expect(consoleLine(record, plain)).toBe(
-      '12:04:31.207  order.created     → My endpoint     200 OK            143 ms  delivered  msg_1',
+      '12:04:31.207  order.created     → My endpoint     200 OK               143 ms  delivered  msg_1',
     );
   });
 
@@ -57,7 +57,7 @@ describe('the console line of a delivery attempt', () => {
     });
 
     expect(consoleLine(record, plain)).toBe(
-      '12:04:31.207  order.created     → My endpoint     503                12 ms  retry in 30s  msg_1',
+      '12:04:31.207  order.created     → My endpoint     503                   12 ms  retry in 30s  msg_1',
     );
   });
 
@@ -68,7 +68,7 @@ describe('the console line of a delivery attempt', () => {
     });
 
     expect(consoleLine(record, plain)).toBe(
-      '12:04:31.207  order.created     → My endpoint     timeout          30004 ms  retry in 5m 30s  msg_1',
+      '12:04:31.207  order.created     → My endpoint     timeout             30004 ms  retry in 5m 30s  msg_1',
     );
   });
 
@@ -77,7 +77,7 @@ describe('the console line of a delivery attempt', () => {
       'Delivery failed for good',
       {
         subscriptionName: 'Old host',
-        eventType: 'shipment.sent',
+        eventType: 'shipment.created',
         reason: 'the URL resolves to a private address\n(10.0.0.7)',
         ...failedWith('blocked_address', 'Blocked: 10.0.0.7 is a private address', 2),
       },
@@ -85,7 +85,7 @@ describe('the console line of a delivery attempt', () => {
     );
 
     expect(consoleLine(record, plain)).toBe(
-      '12:04:31.207  shipment.sent     → Old host        blocked_address     2 ms  failed: the URL resolves to a private address (10.0.0.7)  msg_1',
+      '12:04:31.207  shipment.created  → Old host        blocked_address        2 ms  failed: the URL resolves to a private address (10.0.0.7)  msg_1',
     );
   });
 
@@ -96,7 +96,7 @@ describe('the console line of a delivery attempt', () => {
     });
 
     expect(consoleLine(record, plain)).toBe(
-      '12:04:31.207  order.created     → My endpoint     timeout          5001 ms  moved to the slow lane  msg_1',
+      '12:04:31.207  order.created     → My endpoint     timeout             5001 ms  moved to the slow lane  msg_1',
     );
   });
 
@@ -142,12 +142,18 @@ describe('the console line of a delivery attempt', () => {
 });
 
 describe('the console line of other records', () => {
-  it('says that an event matched no subscription, and nothing of one fanned out to some', () => {
+  it('says that an event matched no subscription of its account, and nothing of one fanned out to some', () => {
     const fannedOut = (deliveries: number) =>
-      logged('Event fanned out', { service: 'fan-out', eventId: 'evt_1', type: 'order.created', deliveries });
+      logged('Event fanned out', {
+        service: 'fan-out',
+        eventId: 'evt_1',
+        type: 'order.created',
+        accountId: 'acct_demo',
+        deliveries,
+      });
 
     expect(consoleLine(fannedOut(0), plain)).toBe(
-      '12:04:31.207  order.created     matched no subscription (event evt_1)',
+      '12:04:31.207  order.created     matched no subscription of acct_demo (event evt_1)',
     );
     expect(consoleLine(fannedOut(2), plain)).toBeUndefined();
   });
@@ -209,7 +215,7 @@ describe('the console line of a circuit’s probe', () => {
 
   it('says it was a probe, of which subscription by name, its answer, and the held delivery it carried', () => {
     expect(consoleLine(probe({}), plain)).toBe(
-      '12:04:31.207  circuit probe     → My endpoint     503                 7 ms  still open: the probe failed (HTTP 503); next in 10 s  msg_held',
+      '12:04:31.207  circuit probe     → My endpoint     503                    7 ms  still open: the probe failed (HTTP 503); next in 10 s  msg_held',
     );
   });
 
@@ -253,7 +259,7 @@ describe('text from users and endpoints on the console', () => {
     expect(controlsIn(stripVTControlCharacters(line))).toEqual([]);
     expect(stripVTControlCharacters(line)).toBe(consoleLine(record, plain));
     expect(consoleLine(record, plain)).toBe(
-      '12:04:31.207  order.\\x9b31m     → Evil\\x1b[2J     410 Gone            3 ms  failed: endpoint said \\x1b]0;pwned\\x07 then \\x00\\x7f\\u202eevil  msg_1',
+      '12:04:31.207  order.\\x9b31m     → Evil\\x1b[2J     410 Gone               3 ms  failed: endpoint said \\x1b]0;pwned\\x07 then \\x00\\x7f\\u202eevil  msg_1',
     );
   });
 
@@ -379,31 +385,55 @@ describe('the summary when the sandbox stops', () => {
     );
   });
 
-  it('leaves out a subscription with nothing to report (a deleted one whose delivery was dropped unsent)', () => {
+  it('counts a delivery once, where it ended: failed for good, then recovered, is delivered', () => {
     const tally = new DeliveryTally();
+    for (const record of [
+      logged('Delivery attempt failed; retry scheduled', { delaySeconds: 1, ...answered(500, 5) }),
+      logged('Delivery failed for good', answered(500, 5), 'WARN'),
+      logged('Webhook delivered', { ...answered(200, 5), trigger: 'manual' }),
+      // The scheduled message left behind by the manual retry finds the delivery ended.
+      logged('Delivery done', { summary: 'dropped: delivered meanwhile' }),
+    ]) {
+      tally.observe(record);
+    }
+
+    expect(tally.summary()).toBe(
+      'Deliveries this run: 3 attempts, 1 delivered, 0 failed for good, 0 pending (retry, slow lane or held).',
+    );
+  });
+
+  it('counts a delivery dropped unsent (its subscription deleted) where it ended, and its subscription’s attempts', () => {
+    const tally = new DeliveryTally();
+    const deleted = { deliveryId: 'msg_3', subscriptionId: 'sub_deleted', subscriptionName: 'Deleted' };
     tally.observe(logged('Webhook delivered', answered(200, 5)));
     tally.observe(
-      logged('Webhook delivered', {
-        deliveryId: 'msg_2',
-        subscriptionId: 'sub_2',
-        subscriptionName: 'Other',
-        ...answered(200, 5),
+      logged('Delivery attempt failed; retry scheduled', {
+        ...deleted,
+        delaySeconds: 5,
+        ...answered(500, 5),
       }),
     );
-    tally.observe(
-      logged('Delivery done', {
-        deliveryId: 'msg_3',
-        subscriptionId: 'sub_deleted',
-        subscriptionName: 'Deleted',
-        summary: 'dropped: subscription deleted',
-      }),
-    );
+    tally.observe(logged('Delivery done', { ...deleted, summary: 'dropped: subscription deleted' }));
 
     expect(tally.summary().split('\n')).toEqual([
-      'Deliveries this run: 2 attempts, 2 delivered, 0 failed for good, 0 pending (retry, slow lane or held).',
+      'Deliveries this run: 2 attempts, 1 delivered, 0 failed for good, 1 dropped unsent, 0 pending (retry, slow lane or held).',
       '  My endpoint  1 attempt, 1 delivered, 0 failed for good, 0 pending (retry, slow lane or held)',
-      '  Other        1 attempt, 1 delivered, 0 failed for good, 0 pending (retry, slow lane or held)',
+      '  Deleted      1 attempt, 0 delivered, 0 failed for good, 1 dropped unsent, 0 pending (retry, slow lane or held)',
     ]);
+  });
+
+  it('keeps a delivery pending when a stale message of it is dropped: its own message is still to come', () => {
+    const tally = new DeliveryTally();
+    tally.observe(
+      logged('Delivery attempt failed; retry scheduled', { delaySeconds: 5, ...answered(500, 5) }),
+    );
+    tally.observe(
+      logged('Delivery done', { summary: 'dropped: a stale message (the delivery moved on without it)' }),
+    );
+
+    expect(tally.summary()).toBe(
+      'Deliveries this run: 1 attempt, 0 delivered, 0 failed for good, 1 pending (retry, slow lane or held).',
+    );
   });
 
   it('says so when nothing was attempted', () => {
@@ -437,7 +467,7 @@ describe('the console on the process’s streams', () => {
 
     expect(writes).toEqual([
       'Endpoint: http://127.0.0.1:4566\n',
-      '12:04:31.207  order.created     → My endpoint     200 OK            143 ms  delivered  msg_1\n',
+      '12:04:31.207  order.created     → My endpoint     200 OK               143 ms  delivered  msg_1\n',
       recordLine('Webhook delivered'),
     ]);
     expect(console.summary()).toContain('1 attempt, 1 delivered');
@@ -483,8 +513,8 @@ describe('the console on the process’s streams', () => {
       'Ready. Ctrl+C stops the sandbox.\n',
     ]);
     expect(out.writes.slice(3)).toEqual([
-      '12:04:31.207  order.created     → My endpoint     200 OK            143 ms  delivered  msg_1\n',
-      '12:04:31.207  order.created     → My endpoint     200 OK              7 ms  delivered  msg_2\n',
+      '12:04:31.207  order.created     → My endpoint     200 OK               143 ms  delivered  msg_1\n',
+      '12:04:31.207  order.created     → My endpoint     200 OK                 7 ms  delivered  msg_2\n',
     ]);
     expect(err.writes).toEqual(['12:04:31.207  order.created     → My endpoint     failed: gone  msg_1\n']);
   });
