@@ -39,13 +39,15 @@ export function attemptsByHour(deliveries: readonly Delivery[], now: Date): Hour
 
 // The chart is drawn in CSS pixels, at the width it has on the screen, so that its labels keep their size
 // (styles.css: 12px) on a phone as on a desktop; a narrow chart labels fewer hours instead. Below the axis,
-// two lines: the hours, and under them the date where a day starts.
+// two lines: the hours, and under them the date where a day starts, each centred under its hour's bar.
 const height = 174;
 const top = 12;
 const bottom = 38;
 const left = 36;
 /** The room an hour's label ("10:00 AM", 12px) needs, with a gap before the next one. */
 const labelRoom = 66;
+/** Room right of the last bar for the half of its label (the hour now is in) that sticks out past it. */
+const right = labelRoom / 2;
 
 /** The width of an element on the screen, in CSS pixels, kept current while it changes (a phone turned). */
 function useWidth(before: number): [RefObject<HTMLDivElement | null>, number] {
@@ -58,7 +60,7 @@ function useWidth(before: number): [RefObject<HTMLDivElement | null>, number] {
     // keeps at least 3 pixels, so that a bar is at least 1 pixel wide between its gaps.
     const measure = () => {
       const measured = Math.floor(observed.getBoundingClientRect().width);
-      if (measured > 0) setWidth(Math.max(left + hours * 3, measured));
+      if (measured > 0) setWidth(Math.max(left + right + hours * 3, measured));
     };
     measure();
     const observer = new ResizeObserver(measure);
@@ -83,11 +85,13 @@ export function AttemptsChart({ byHour, partial }: { byHour: readonly HourOfAtte
     1,
     ...byHour.map((hour) => hour.counts.succeeded + hour.counts.http_error + hour.counts.no_answer),
   );
-  const slot = (width - left) / hours;
-  // Every 6 hours where there is room, else every 12 (a phone), else only the first.
+  const slot = (width - left - right) / hours;
+  // Every 6 hours back from the latest where there is room, else every 12 (a phone), else only the latest.
   const every = [6, 12].find((step) => step * slot >= labelRoom) ?? hours;
   const scale = (count: number) => (count / peak) * (height - top - bottom);
   const xOf = (index: number) => left + index * slot + 1;
+  /** The middle of an hour's bar (its label's). */
+  const middleOf = (index: number) => left + (index + 0.5) * slot;
   const starts = byHour.map((hour) => hour.start);
   const axis = hourLabels(starts, every);
   const rows = hourLabels(starts, 1);
@@ -105,7 +109,7 @@ export function AttemptsChart({ byHour, partial }: { byHour: readonly HourOfAtte
       <div class="chart-plot" ref={plot}>
         <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby={`${id}-title`} class="chart-svg">
           <title id={`${id}-title`}>Attempts per hour, stacked by outcome. {summary}</title>
-          <line x1={left} x2={width} y1={height - bottom} y2={height - bottom} class="chart-axis" />
+          <line x1={left} x2={width - right} y1={height - bottom} y2={height - bottom} class="chart-axis" />
           <text x={left - 4} y={top + 4} class="chart-label" text-anchor="end">
             {peak}
           </text>
@@ -129,11 +133,11 @@ export function AttemptsChart({ byHour, partial }: { byHour: readonly HourOfAtte
           })}
           {axis.map(({ index, time, day }) => (
             <g key={index}>
-              <text x={xOf(index)} y={height - bottom + 16} class="chart-label">
+              <text x={middleOf(index)} y={height - bottom + 16} class="chart-label" text-anchor="middle">
                 {time}
               </text>
               {day === undefined ? null : (
-                <text x={xOf(index)} y={height - 4} class="chart-label">
+                <text x={middleOf(index)} y={height - 4} class="chart-label" text-anchor="middle">
                   {day}
                 </text>
               )}

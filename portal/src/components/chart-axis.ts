@@ -9,15 +9,16 @@ export interface HourLabel {
 }
 
 /**
- * The labels of hours starting at `starts`, one every `every` hours from the first. Each says its time; the
- * first, and each after a change of day, say the date too, so that 24 hours across midnight read as two days
- * rather than as one with its hours out of order.
+ * The labels of hours starting at `starts`, one every `every` hours counted back from the last (the hour now
+ * is in, where the newest attempts are). Each says its time; the first, and each after a change of day, say
+ * the date too, so that 24 hours across midnight read as two days rather than as one with its hours out of order.
  */
 export function hourLabels(starts: readonly Date[], every: number): HourLabel[] {
   const labels: HourLabel[] = [];
   let previousDay: string | undefined;
+  const last = starts.length - 1;
   for (const [index, start] of starts.entries()) {
-    if (index % every !== 0) continue;
+    if ((last - index) % every !== 0) continue;
     const day = formatDay(start);
     labels.push({ index, time: formatTime(start), day: day === previousDay ? undefined : day });
     previousDay = day;
