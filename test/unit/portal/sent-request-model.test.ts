@@ -4,6 +4,7 @@ import {
   headerValue,
   prettyXml,
   readableBody,
+  requestTitle,
 } from '../../../portal/src/pages/subscription/sent-request-model.ts';
 
 describe('how the portal lays out the request a delivery sent', () => {
@@ -44,5 +45,22 @@ describe('how the portal lays out the request a delivery sent', () => {
     expect(headerValue(headers, 'Content-Type')).toBe('application/xml');
     expect(headerValue(headers, 'smd-action')).toBe('create');
     expect(headerValue(headers, 'webhook-id')).toBeUndefined();
+  });
+
+  it('calls a request sent only when it is byte for byte what was sent; a rebuilt one is the request as it would be sent now', () => {
+    const at = (iso: string) => `<${iso}>`;
+    const attempt_at = '2026-12-07T13:08:37.000Z';
+    expect(requestTitle({ attempt_at, reached_endpoint: true, exact: true }, at)).toBe(
+      'Request sent <2026-12-07T13:08:37.000Z>',
+    );
+    expect(requestTitle({ attempt_at, reached_endpoint: false, exact: true }, at)).toBe(
+      'Request tried <2026-12-07T13:08:37.000Z>, never reached the endpoint',
+    );
+    expect(requestTitle({ attempt_at, reached_endpoint: true, exact: false }, at)).toBe(
+      'Request as it would be sent now (its attempt of <2026-12-07T13:08:37.000Z>)',
+    );
+    expect(requestTitle({ attempt_at, reached_endpoint: false, exact: false }, at)).toBe(
+      'Request as it would be sent now (its attempt of <2026-12-07T13:08:37.000Z> never reached the endpoint)',
+    );
   });
 });

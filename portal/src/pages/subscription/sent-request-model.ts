@@ -2,6 +2,27 @@
  * How the portal shows the request a delivery sent: its body laid out for reading where it parses (JSON
  * indented, XML one element a line), and its headers as HTTP writes them. Copies are of the exact bytes.
  */
+import type { SentRequest } from '../../api.ts';
+
+/**
+ * The heading of a delivery's request: sent, or tried and never reached, at its attempt's time; or, when the
+ * API rebuilt it differently from what was sent (`exact` false: its subscription or the platform changed since),
+ * the request as it would be sent now, which it must not call sent.
+ */
+export function requestTitle(
+  request: Pick<SentRequest, 'attempt_at' | 'reached_endpoint' | 'exact'>,
+  at: (iso: string) => string,
+): string {
+  const time = at(request.attempt_at);
+  if (!request.exact) {
+    return request.reached_endpoint
+      ? `Request as it would be sent now (its attempt of ${time})`
+      : `Request as it would be sent now (its attempt of ${time} never reached the endpoint)`;
+  }
+  return request.reached_endpoint
+    ? `Request sent ${time}`
+    : `Request tried ${time}, never reached the endpoint`;
+}
 
 /** Indents XML one element a line, an element holding only text on its own line; undefined when it does not nest. */
 export function prettyXml(xml: string): string | undefined {

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import type { SentRequest } from '../../api.ts';
 import { ScrollRegion, useLoaded } from '../../components/ui.tsx';
 import { formatDateTime } from '../../format.ts';
-import { headerLines, headerValue, readableBody } from './sent-request-model.ts';
+import { headerLines, headerValue, readableBody, requestTitle } from './sent-request-model.ts';
 
 /** A button that copies `text` exactly (not as laid out), saying so beside it. */
 function CopyButton({ text, what }: { text: string; what: string }) {
@@ -29,8 +29,10 @@ function CopyButton({ text, what }: { text: string; what: string }) {
 
 /**
  * The request a delivery's latest attempt made, as its endpoint got it (or, when it never reached it, as it was
- * tried): address, every header (signatures, no signing secret), and the body, laid out for reading where it parses; copies are of the exact bytes. Read when shown,
- * and again when the delivery has another attempt (`attempts`).
+ * tried; or, when its subscription or the platform changed since, as it would be built now, and titled so):
+ * address, every header (signatures, no signing secret), and the body, laid out for reading where it parses;
+ * copies are of the bytes shown, not of the layout. Read when shown, and again when the delivery has another
+ * attempt (`attempts`).
  */
 export function SentRequestPanel({
   load,
@@ -56,11 +58,7 @@ export function SentRequestPanel({
   const headers = headerLines(request.headers);
   return (
     <div class="sent-request">
-      <h3 class="sent-request-title">
-        {request.reached_endpoint
-          ? `Request sent ${formatDateTime(request.attempt_at)}`
-          : `Request tried ${formatDateTime(request.attempt_at)}, never reached the endpoint`}
-      </h3>
+      <h3 class="sent-request-title">{requestTitle(request, formatDateTime)}</h3>
       {request.reached_endpoint ? null : (
         <p class="notice notice-info">
           That attempt got no connection to send it on (see its error): this is what the endpoint would have
@@ -69,8 +67,9 @@ export function SentRequestPanel({
       )}
       {request.exact ? null : (
         <p class="notice notice-info">
-          The subscription or the platform’s version changed since: this is the request as it would be built
-          now, with the signatures that were sent.
+          The subscription or the platform’s version changed since that attempt, so this is not byte for byte
+          what was sent: it is the request as it would be built now, with the signatures that were sent (they
+          verify its body only if the body did not change). The copy buttons copy it as shown here.
         </p>
       )}
       <p>
