@@ -761,10 +761,12 @@ describe('the events log, in a browser', () => {
       violations.push({ name, violations: await seriousViolations(page) });
       await screenshot(page, name);
     };
-    // 375 pixels wide (a phone): nothing wider than the screen but a table's own scrolling region.
-    const checkNarrow = async (name: string) => {
+    // 375 pixels wide (a phone): nothing wider than the screen but a table's own scrolling region, and what
+    // `narrow` asserts there.
+    const checkNarrow = async (name: string, narrow: () => Promise<void>) => {
       await page.setViewportSize({ width: 375, height: 812 });
       expect(await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth')).toBe(0);
+      await narrow();
       await check(name);
       await page.setViewportSize({ width: 1200, height: 900 });
     };
@@ -825,7 +827,23 @@ describe('the events log, in a browser', () => {
     expect(await rows.nth(1).getAttribute('data-event-id')).toBe(orderWebhook.id);
     expect(await rows.nth(1).textContent()).toContain(order.detail.id);
     await check('30-events');
-    await checkNarrow('30b-events-narrow');
+    // Narrow, each event is a list item of its facts, every one of them on the screen (a table showed two).
+    await checkNarrow('30b-events-narrow', async () => {
+      expect(await page.locator('table.events').isVisible()).toBe(false);
+      const item = page
+        .getByRole('list', { name: 'Events' })
+        .locator(`li[data-event-id="${orderWebhook.id}"]`);
+      expect(await item.isVisible()).toBe(true);
+      const facts = await item.textContent();
+      for (const fact of [
+        'order.created',
+        'Received',
+        `Resource${order.detail.id}`,
+        `Id${orderWebhook.id}`,
+      ]) {
+        expect(facts).toContain(fact);
+      }
+    });
 
     // By type: only order.created, ours among them.
     await page.getByLabel('Event type').selectOption('order.created');
@@ -882,7 +900,15 @@ describe('the events log, in a browser', () => {
     expect(await delivery.textContent()).toContain('1 attempt');
     expect(await delivery.textContent()).toContain('HTTP 204');
     await check('33-event');
-    await checkNarrow('33b-event-narrow');
+    await checkNarrow('33b-event-narrow', async () => {
+      const item = page
+        .getByRole('list', { name: 'Deliveries of this event' })
+        .locator(`li[data-delivery-id="${deliveryId}"]`);
+      expect(await item.isVisible()).toBe(true);
+      expect(await item.textContent()).toMatch(
+        /^Events walkStatusSucceededAttempts1 attemptLast answerHTTP 204 in .+, .+$/,
+      );
+    });
 
     // Its link: the subscription's page with that delivery first, its attempts open.
     await delivery.getByRole('link', { name: 'Events walk' }).click();

@@ -80,35 +80,58 @@ function EventData({ data }: { data: unknown }) {
   );
 }
 
-/** The event's deliveries, one to each subscription that took it, each linking to its subscription's page. */
+/**
+ * The event's deliveries, one to each subscription that took it, each linking to its subscription's page: a table
+ * on a wide screen, a list of the same facts on a narrow one (CSS shows one of the two).
+ */
 function Deliveries({ rows }: { rows: readonly DeliveryRow[] }) {
+  const subscriptionOf = (row: DeliveryRow) => (
+    <a href={row.href}>{row.named ? row.subscription : <code>{row.subscription}</code>}</a>
+  );
   return (
-    <ScrollRegion label="Deliveries of this event">
-      <table class="event-deliveries">
-        <thead>
-          <tr>
-            <th scope="col">Subscription</th>
-            <th scope="col">Status</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Last answer</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row) => (
-            <tr key={row.id} data-delivery-id={row.id}>
-              <td>
-                <a href={row.href}>{row.named ? row.subscription : <code>{row.subscription}</code>}</a>
-              </td>
-              <td>
-                <Badge tone={row.status}>{row.statusLabel}</Badge>
-              </td>
-              <td>{row.attempts}</td>
-              <td>{row.lastAnswer}</td>
+    <>
+      <ScrollRegion class="wide-table" label="Deliveries of this event">
+        <table class="event-deliveries">
+          <thead>
+            <tr>
+              <th scope="col">Subscription</th>
+              <th scope="col">Status</th>
+              <th scope="col">Attempts</th>
+              <th scope="col">Last answer</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </ScrollRegion>
+          </thead>
+          <tbody>
+            {rows.map((row) => (
+              <tr key={row.id} data-delivery-id={row.id}>
+                <td>{subscriptionOf(row)}</td>
+                <td>
+                  <Badge tone={row.status}>{row.statusLabel}</Badge>
+                </td>
+                <td>{row.attempts}</td>
+                <td>{row.lastAnswer}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollRegion>
+      <ul class="narrow-list" aria-label="Deliveries of this event">
+        {rows.map((row) => (
+          <li key={row.id} data-delivery-id={row.id}>
+            <p class="narrow-list-title">{subscriptionOf(row)}</p>
+            <dl class="facts facts-paired">
+              <dt>Status</dt>
+              <dd>
+                <Badge tone={row.status}>{row.statusLabel}</Badge>
+              </dd>
+              <dt>Attempts</dt>
+              <dd>{row.attempts}</dd>
+              <dt>Last answer</dt>
+              <dd>{row.lastAnswer}</dd>
+            </dl>
+          </li>
+        ))}
+      </ul>
+    </>
   );
 }
 

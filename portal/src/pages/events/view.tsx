@@ -68,8 +68,10 @@ function TypeAndResource({
 }
 
 /**
- * The events as a table: when the platform received each, its type (a link to it), its resource and its id.
- * `focusRow`: the row whose link takes the keyboard focus (the first of the last page, once "Load more" is gone).
+ * The events as a table on a wide screen (when the platform received each, its type, a link to it, its resource
+ * and its id) and as a list of the same facts on a narrow one, where four columns do not fit; CSS shows one of the
+ * two. `focusRow`: the event whose link takes the keyboard focus, in the one shown (the first of the last page,
+ * once "Load more" is gone).
  */
 function EventTable({
   events,
@@ -78,45 +80,68 @@ function EventTable({
   events: readonly EventSummary[];
   focusRow?: number | undefined;
 }) {
-  const focused = useRef<HTMLAnchorElement>(null);
+  const inTable = useRef<HTMLAnchorElement>(null);
+  const inList = useRef<HTMLAnchorElement>(null);
   useEffect(() => {
-    focused.current?.focus();
+    // The one of the two links that is laid out (the other is display: none).
+    [inTable.current, inList.current]
+      .find((link) => link !== null && link.getClientRects().length > 0)
+      ?.focus();
   }, [focusRow]);
+  const resourceOf = (event: EventSummary) =>
+    event.resource_id === null ? <span class="hint">None</span> : <code>{event.resource_id}</code>;
   return (
-    <ScrollRegion label="Events">
-      <table class="events">
-        <thead>
-          <tr>
-            <th scope="col">Received</th>
-            <th scope="col">Event type</th>
-            <th scope="col">Resource</th>
-            <th scope="col">Id</th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((event, index) => (
-            <tr key={event.id} data-event-id={event.id}>
-              <td class="nowrap">{formatDateTime(event.created_at)}</td>
-              <td>
-                <a href={href.event(event.id)} ref={index === focusRow ? focused : undefined}>
-                  {event.event_type}
-                </a>
-              </td>
-              <td>
-                {event.resource_id === null ? (
-                  <span class="hint">None</span>
-                ) : (
-                  <code>{event.resource_id}</code>
-                )}
-              </td>
-              <td>
-                <ShortId id={event.id} />
-              </td>
+    <>
+      <ScrollRegion class="wide-table" label="Events">
+        <table class="events">
+          <thead>
+            <tr>
+              <th scope="col">Received</th>
+              <th scope="col">Event type</th>
+              <th scope="col">Resource</th>
+              <th scope="col">Id</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
-    </ScrollRegion>
+          </thead>
+          <tbody>
+            {events.map((event, index) => (
+              <tr key={event.id} data-event-id={event.id}>
+                <td class="nowrap">{formatDateTime(event.created_at)}</td>
+                <td>
+                  <a href={href.event(event.id)} ref={index === focusRow ? inTable : undefined}>
+                    {event.event_type}
+                  </a>
+                </td>
+                <td>{resourceOf(event)}</td>
+                <td>
+                  <ShortId id={event.id} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollRegion>
+      <ul class="narrow-list" aria-label="Events">
+        {events.map((event, index) => (
+          <li key={event.id} data-event-id={event.id}>
+            <p class="narrow-list-title">
+              <a href={href.event(event.id)} ref={index === focusRow ? inList : undefined}>
+                {event.event_type}
+              </a>
+            </p>
+            <dl class="facts facts-paired">
+              <dt>Received</dt>
+              <dd>{formatDateTime(event.created_at)}</dd>
+              <dt>Resource</dt>
+              <dd>{resourceOf(event)}</dd>
+              <dt>Id</dt>
+              <dd>
+                <code>{event.id}</code>
+              </dd>
+            </dl>
+          </li>
+        ))}
+      </ul>
+    </>
   );
 }
 

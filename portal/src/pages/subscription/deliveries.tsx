@@ -51,7 +51,7 @@ function Attempts({ delivery }: { delivery: Delivery }) {
   if (delivery.attempts.length === 0) return <p>No attempt yet.</p>;
   return (
     <>
-      <ScrollRegion class="attempts-wide" label={`Attempts of ${delivery.event_type}`}>
+      <ScrollRegion class="wide-table" label={`Attempts of ${delivery.event_type}`}>
         <table class="attempts">
           <thead>
             <tr>
@@ -79,7 +79,7 @@ function Attempts({ delivery }: { delivery: Delivery }) {
           </tbody>
         </table>
       </ScrollRegion>
-      <ol class="attempts-narrow" aria-label={`Attempts of ${delivery.event_type}`}>
+      <ol class="narrow-list" aria-label={`Attempts of ${delivery.event_type}`}>
         {delivery.attempts.map((attempt, index) => (
           <li key={`${index}-${attempt.at}`}>
             <dl class="facts">
