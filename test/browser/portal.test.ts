@@ -920,6 +920,10 @@ describe('the events log, in a browser', () => {
       'the opened delivery first',
     );
     expect(await shown.locator('details').getAttribute('open')).not.toBeNull();
+    // The card says which event it delivers, and links back to it.
+    expect(await shown.getByRole('link', { name: orderWebhook.id }).getAttribute('href')).toBe(
+      `#/events/${orderWebhook.id}`,
+    );
     await check('34-event-delivery');
 
     // The deliveries' time window: "To" the walk's minute leaves out the shipment's delivery (the opened one

@@ -10,6 +10,7 @@ import {
   formatRelative,
   triggerLabel,
 } from '../../format.ts';
+import { href } from '../../routes.ts';
 import type { Notice } from '../../session.ts';
 import { anyTime, type TimeWindow } from '../../time-window.ts';
 import { type DeliveryFilter, noDeliveriesWords, offersRetry } from './model.ts';
@@ -205,7 +206,11 @@ export function DeliveryList({
                     {delivery.superseded_by ? (
                       <>
                         {' '}
-                        (<code>{delivery.superseded_by}</code>)
+                        (
+                        <a href={href.event(delivery.superseded_by)}>
+                          <code>{delivery.superseded_by}</code>
+                        </a>
+                        )
                       </>
                     ) : null}
                   </span>
@@ -218,8 +223,16 @@ export function DeliveryList({
                 ) : null}
               </p>
               <p class="delivery-id">
-                <span class="hint">Delivery </span>
-                <code>{delivery.id}</code>
+                <span>
+                  <span class="hint">Event </span>
+                  <a href={href.event(delivery.event_id)}>
+                    <code>{delivery.event_id}</code>
+                  </a>
+                </span>
+                <span>
+                  <span class="hint">Delivery </span>
+                  <code>{delivery.id}</code>
+                </span>
               </p>
               <details
                 open={open.has(delivery.id)}
