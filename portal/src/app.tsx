@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
-import { PageHeading } from './components/ui.tsx';
+import { Breadcrumbs, type Crumb, PageHeading } from './components/ui.tsx';
 import { formatDateTime } from './format.ts';
 import iconUrl from './icon.svg';
 import { EventPage } from './pages/event/view.tsx';
@@ -47,22 +47,21 @@ function Page({ route, session }: { route: Route; session: Session }) {
   }
 }
 
-function Breadcrumbs({ route }: { route: Route }) {
-  if (route.page === 'list' || route.page === 'events') return null;
-  return (
-    <nav aria-label="Breadcrumbs" class="breadcrumbs">
-      <ol>
-        <li>
-          {route.page === 'event' ? <a href={href.events}>Events</a> : <a href={href.list}>Subscriptions</a>}
-        </li>
-        {route.page === 'edit' ? (
-          <li>
-            <a href={href.subscription(route.id)}>Subscription</a>
-          </li>
-        ) : null}
-      </ol>
-    </nav>
-  );
+/**
+ * The pages above a page, for its breadcrumbs. The edit form has its own (Subscriptions, then its subscription by
+ * name once that is found: a link to a subscription that is not there would lead to the same "not found").
+ */
+function trailOf(route: Route): Crumb[] {
+  switch (route.page) {
+    case 'list':
+    case 'events':
+    case 'edit':
+      return [];
+    case 'event':
+      return [{ href: href.events, label: 'Events' }];
+    default:
+      return [{ href: href.list, label: 'Subscriptions' }];
+  }
 }
 
 /**
@@ -134,7 +133,7 @@ export function App({ session }: { session: Session }) {
           <LinkProblemPage problem={problem} />
         ) : (
           <>
-            <Breadcrumbs route={route} />
+            <Breadcrumbs trail={trailOf(route)} />
             <Page route={route} session={session} />
           </>
         )}

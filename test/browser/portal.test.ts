@@ -541,6 +541,39 @@ describe('the portal, in a browser', () => {
     await page.getByText('No subscriptions yet').waitFor();
   });
 
+  it('says a subscription that is not there is not found, in the portal’s words, and reads nothing else of it', {
+    timeout: step,
+  }, async () => {
+    const asked: string[] = [];
+    const listen = (request: { url(): string }) => {
+      const { pathname } = new URL(request.url());
+      if (pathname.includes('sub_doesnotexist')) asked.push(pathname);
+    };
+    page.on('request', listen);
+    try {
+      for (const address of ['#/webhooks/sub_doesnotexist', '#/webhooks/sub_doesnotexist/edit']) {
+        await page.evaluate(`location.hash = '${address}'`);
+        await heading('Subscription not found');
+        await page
+          .getByText(
+            'Your account has no subscription sub_doesnotexist: it was deleted, or the address is wrong.',
+          )
+          .waitFor();
+        // Up to the list only: a link to the subscription would lead to this page again.
+        expect(
+          await page.getByRole('navigation', { name: 'Breadcrumbs' }).getByRole('link').allTextContents(),
+        ).toEqual(['Subscriptions']);
+        if (address.endsWith('/edit')) await look('14a-subscription-not-found');
+        await page.evaluate(`location.hash = '#/'`);
+        await heading('Subscriptions');
+      }
+    } finally {
+      page.off('request', listen);
+    }
+    // The subscription only: not its deliveries (for the list or the chart).
+    expect(new Set(asked)).toEqual(new Set(['/v1/webhooks/sub_doesnotexist']));
+  });
+
   it('creates a JWT (Shipmondo) subscription: the key refused by its field, a failed verification by the URL, then its compatible id', {
     timeout: step,
   }, async () => {
@@ -725,7 +758,7 @@ describe('the portal, in a browser', () => {
   });
 
   it('had no serious or critical accessibility violation on any page, and no console error', () => {
-    expect(checked.map(({ name }) => name)).toHaveLength(22);
+    expect(checked.map(({ name }) => name)).toHaveLength(23);
     expect(checked.filter(({ violations }) => violations.length > 0)).toEqual([]);
     expect(consoleErrors).toEqual([]);
   });

@@ -20,6 +20,28 @@ export function PageHeading({ children, title }: { children: ComponentChildren; 
   );
 }
 
+/** A step of the breadcrumbs: a page above this one. */
+export interface Crumb {
+  readonly href: string;
+  readonly label: string;
+}
+
+/** The pages above this one, as links, above its heading; nothing when it has none. */
+export function Breadcrumbs({ trail }: { trail: readonly Crumb[] }) {
+  if (trail.length === 0) return null;
+  return (
+    <nav aria-label="Breadcrumbs" class="breadcrumbs">
+      <ol>
+        {trail.map((crumb) => (
+          <li key={crumb.href}>
+            <a href={crumb.href}>{crumb.label}</a>
+          </li>
+        ))}
+      </ol>
+    </nav>
+  );
+}
+
 /** Shows a notice in a live region, so that it is read out as well as seen. */
 export function NoticeBar({ notice }: { notice: Notice | undefined }) {
   return (

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { Delivery, Page } from '../../../portal/src/api.ts';
+import { ApiError, type Delivery, type Page } from '../../../portal/src/api.ts';
 import {
   actionsFor,
   compatibleWords,
   deliveriesPath,
   endpointWords,
   fingerprintOf,
+  missingSubscription,
   offersMore,
   offersRetry,
   openingList,
@@ -278,5 +279,18 @@ describe('the subscription page’s model: the JWT (Shipmondo) format', () => {
     expect(secretWords('created', 'jwt').note).toContain('receivers written for Shipmondo verify its JWT');
     expect(secretWords('created', 'json').note).not.toContain('JWT');
     expect(secretWords('rotated', 'jwt')).toEqual(secretWords('rotated'));
+  });
+});
+
+describe('a subscription the page cannot show', () => {
+  it('is not found, in the portal’s words, when the API answers 404; any other failure is not called missing', () => {
+    expect(missingSubscription(new ApiError(404, 'not-found', 'No webhook sub_gone'), 'sub_gone')).toEqual({
+      title: 'Subscription not found',
+      text: 'Your account has no subscription sub_gone: it was deleted, or the address is wrong.',
+    });
+    expect(missingSubscription(new ApiError(0, 'network', 'The API could not be reached.'), 'sub_gone')).toBe(
+      undefined,
+    );
+    expect(missingSubscription(new ApiError(500, 'internal', 'Internal error'), 'sub_gone')).toBe(undefined);
   });
 });

@@ -1,10 +1,15 @@
 import { useId, useRef, useState } from 'preact/hooks';
 import type { Answer, EventType, Subscription } from '../../api.ts';
-import { PageHeading, useLoaded } from '../../components/ui.tsx';
+import { Breadcrumbs, type Crumb, PageHeading, useLoaded } from '../../components/ui.tsx';
 import { orderingLabel, payloadFormatLabel } from '../../format.ts';
 import { navigate } from '../../router.ts';
 import { href } from '../../routes.ts';
 import type { Session } from '../../session.ts';
+import {
+  missingSubscription,
+  type SubscriptionProblem,
+  unreadableSubscription,
+} from '../subscription/model.ts';
 import { describedBy, EventPicker, FieldErrors, TextField } from './fields.tsx';
 import {
   type CreateAttempt,
@@ -36,9 +41,22 @@ export function SubscriptionFormPage({ id, session }: { id?: string; session: Se
     async () => (await session.call<{ data: EventType[] }>('GET', '/v1/event-types')).data.data,
     [],
   );
-  const original = useLoaded(async (): Promise<Answer<Subscription> | undefined> => {
-    return id === undefined ? undefined : session.call<Subscription>('GET', `/v1/webhooks/${id}`);
+  // The subscription to edit, or what the page says instead when the API has none of this id.
+  const original = useLoaded(async (): Promise<
+    | { answer: Answer<Subscription>; problem?: undefined }
+    | { answer?: undefined; problem: SubscriptionProblem }
+    | undefined
+  > => {
+    if (id === undefined) return undefined;
+    try {
+      return { answer: await session.call<Subscription>('GET', `/v1/webhooks/${id}`) };
+    } catch (error) {
+      const problem = missingSubscription(error, id);
+      if (problem === undefined) throw error;
+      return { problem };
+    }
   }, [id]);
+  const found = original.value?.answer;
   const [values, setValues] = useState<Values | undefined>(editing ? undefined : emptyValues);
   const [errors, setErrors] = useState<Errors>({});
   const [busy, setBusy] = useState(false);
@@ -47,15 +65,24 @@ export function SubscriptionFormPage({ id, session }: { id?: string; session: Se
   // The Idempotency-Key of a create, kept while the same body is sent again (after a lost answer).
   const attempt = useRef<CreateAttempt | undefined>(undefined);
 
-  const before = original.value === undefined ? undefined : valuesOf(original.value.data);
+  const before = found === undefined ? undefined : valuesOf(found.data);
   const current = values ?? before;
   const title = formTitle(editing, before);
 
-  if (editing && original.error !== undefined) {
+  // Up to the list, and to the subscription by its name once it is found (not before, nor when it is not).
+  const trail: Crumb[] = [{ href: href.list, label: 'Subscriptions' }];
+  if (editing && found !== undefined) trail.push({ href: href.subscription(id), label: found.data.name });
+  const crumbs = editing ? <Breadcrumbs trail={trail} /> : null;
+
+  const problem =
+    original.value?.problem ??
+    (original.error === undefined ? undefined : unreadableSubscription(original.error));
+  if (editing && problem !== undefined) {
     return (
       <>
-        <PageHeading title="Subscription not found">Subscription not found</PageHeading>
-        <p role="alert">{original.error}</p>
+        {crumbs}
+        <PageHeading title={problem.title}>{problem.title}</PageHeading>
+        <p role="alert">{problem.text}</p>
         <a href={href.list}>Back to subscriptions</a>
       </>
     );
@@ -63,6 +90,7 @@ export function SubscriptionFormPage({ id, session }: { id?: string; session: Se
   if (current === undefined || catalog.value === undefined) {
     return (
       <>
+        {crumbs}
         <PageHeading title={title}>{title}</PageHeading>
         <p class="empty" role={catalog.error ? 'alert' : undefined}>
           {catalog.error ?? 'Loading…'}
@@ -91,7 +119,7 @@ export function SubscriptionFormPage({ id, session }: { id?: string; session: Se
     setBusy(true);
     try {
       if (editing) {
-        const etag = original.value?.etag;
+        const etag = found?.etag;
         await session.call<Subscription>(
           'PATCH',
           `/v1/webhooks/${id}`,
@@ -126,6 +154,7 @@ export function SubscriptionFormPage({ id, session }: { id?: string; session: Se
 
   return (
     <>
+      {crumbs}
       <PageHeading title={title}>{title}</PageHeading>
       <form
         class="form"

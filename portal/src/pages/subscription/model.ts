@@ -1,4 +1,4 @@
-import type { Delivery, Page, ReadPage, Subscription } from '../../api.ts';
+import { ApiError, type Delivery, type Page, type ReadPage, type Subscription } from '../../api.ts';
 import { deliveryStatusLabel } from '../../format.ts';
 import type { Notice, RevealedSecret } from '../../session.ts';
 import { anyTime, hasWindow, setWindow, type TimeWindow } from '../../time-window.ts';
@@ -314,3 +314,28 @@ export function compatibleWords(subscription: Subscription): CompatibleWords | u
 /** What the page says of a `jwt` subscription's key, which the API takes but never shows. */
 export const jwtKeyWords =
   'Set, and never shown again. To replace it, edit the subscription and type a new one.';
+
+/** What a subscription's page (or its edit form) says when it cannot show the subscription. */
+export interface SubscriptionProblem {
+  readonly title: string;
+  readonly text: string;
+}
+
+/**
+ * What the page says when the API has no such subscription (404: unknown, another account's, or deleted), in the
+ * portal's words ("subscription"; the API says "webhook"), or undefined for any other failure.
+ */
+export function missingSubscription(error: unknown, id: string): SubscriptionProblem | undefined {
+  return error instanceof ApiError && error.status === 404
+    ? {
+        title: 'Subscription not found',
+        text: `Your account has no subscription ${id}: it was deleted, or the address is wrong.`,
+      }
+    : undefined;
+}
+
+/** What the page says when the subscription could not be read for another reason, in the API's (or the portal's) words. */
+export const unreadableSubscription = (message: string): SubscriptionProblem => ({
+  title: 'The subscription could not be read',
+  text: message,
+});

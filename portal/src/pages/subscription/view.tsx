@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'preact/hooks';
-import { type Delivery, messageOf, type SentRequest, type Subscription } from '../../api.ts';
+import { type Answer, type Delivery, messageOf, type SentRequest, type Subscription } from '../../api.ts';
 import { AttemptsChart, attemptsByHour } from '../../components/attempts-chart.tsx';
 import { SecretPanel } from '../../components/secret.tsx';
 import {
@@ -31,6 +31,7 @@ import {
   endpointWords,
   fingerprintOf,
   jwtKeyWords,
+  missingSubscription,
   offersMore,
   openingList,
   type Recovery,
@@ -38,7 +39,9 @@ import {
   recentDeliveries,
   recoveryNotice,
   type StatusChange,
+  type SubscriptionProblem,
   secretWords,
+  unreadableSubscription,
   withFilter,
   withMoreShown,
   withOpenedFirst,
@@ -141,28 +144,49 @@ export function SubscriptionPage({
   const [list, setList] = useState<DeliveryListState>(openingList);
   const [dialog, setDialog] = useState<'delete' | 'rotate' | undefined>();
 
-  const subscription = useLoaded(() => session.call<Subscription>('GET', `/v1/webhooks/${id}`), [id]);
+  const subscription = useLoaded(async (): Promise<
+    | { answer: Answer<Subscription>; problem?: undefined }
+    | { answer?: undefined; problem: SubscriptionProblem }
+  > => {
+    try {
+      return { answer: await session.call<Subscription>('GET', `/v1/webhooks/${id}`) };
+    } catch (error) {
+      const problem = missingSubscription(error, id);
+      if (problem === undefined) throw error;
+      return { problem };
+    }
+  }, [id]);
+  const current = subscription.value?.answer?.data;
+  // Its deliveries, the chart's and the opened one are read once the subscription is there: none for one that
+  // is not (a wrong or stale address).
+  const found = current !== undefined;
   // A notice carried from the edit form ("Saved") waits for the page, whose notice bar it goes in.
-  const [notice, setNotice] = useNotice(session, subscription.value !== undefined);
+  const [notice, setNotice] = useNotice(session, found);
   const deliveries = useLoaded(
-    () => session.readPage<Delivery>(deliveriesPath(id, list)),
-    [id, list.filter, list.shown, list.window],
+    async () => (found ? session.readPage<Delivery>(deliveriesPath(id, list)) : undefined),
+    [id, found, list.filter, list.shown, list.window],
   );
   const opened = useLoaded(async () => {
-    if (openedId === undefined) return undefined;
+    if (openedId === undefined || !found) return undefined;
     const { data } = await session.call<Delivery>('GET', `/v1/deliveries/${openedId}`);
     // An address that pairs a delivery with another subscription shows this subscription's list alone.
     return data.webhook_id === id ? data : undefined;
-  }, [id, openedId]);
+  }, [id, openedId, found]);
   useEffect(() => {
     if (opened.value !== undefined)
       document.querySelector(`[data-delivery-id="${opened.value.id}"]`)?.scrollIntoView();
   }, [opened.value?.id]);
-  const chart = useLoaded(() => recentDeliveries(id, session.readPage<Delivery>), [id]);
+  const chart = useLoaded(
+    async () => (found ? recentDeliveries(id, session.readPage<Delivery>) : undefined),
+    [id, found],
+  );
   const refresh = async () => {
     await Promise.all([subscription.reload(), deliveries.reload()]);
   };
-  useInterval(() => void refresh(), 3000);
+  // Not for a subscription the API said is not there (it is read again only if the page is opened again).
+  useInterval(() => {
+    if (subscription.value?.problem === undefined) void refresh();
+  }, 3000);
 
   // The chart follows the log: counted again whenever a delivery's attempts change.
   const fingerprint = fingerprintOf(deliveries.value?.data ?? []);
@@ -170,17 +194,19 @@ export function SubscriptionPage({
     void chart.reload();
   }, [fingerprint]);
 
-  const current = subscription.value?.data;
   if (current === undefined) {
-    const title = subscription.error === undefined ? 'Subscription' : 'Subscription not found';
+    const problem =
+      subscription.value?.problem ??
+      (subscription.error === undefined ? undefined : unreadableSubscription(subscription.error));
+    const title = problem?.title ?? 'Subscription';
     return (
       <>
         <PageHeading title={title}>{title}</PageHeading>
-        {subscription.error === undefined ? (
+        {problem === undefined ? (
           <p class="empty">Loading…</p>
         ) : (
           <>
-            <p role="alert">{subscription.error}</p>
+            <p role="alert">{problem.text}</p>
             <a href={href.list}>Back to subscriptions</a>
           </>
         )}
