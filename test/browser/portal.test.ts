@@ -953,6 +953,16 @@ describe('the events log, in a browser', () => {
       'the opened delivery first',
     );
     expect(await shown.locator('details').getAttribute('open')).not.toBeNull();
+    // The focus is where the page scrolled to: on the opened delivery, not on the heading at the top.
+    await eventually(
+      async () =>
+        (await page.evaluate<string | undefined>(
+          "document.activeElement?.closest('li.delivery')?.dataset.deliveryId",
+        )) === deliveryId
+          ? true
+          : undefined,
+      'the focus on the opened delivery',
+    );
     // The card says which event it delivers, and links back to it.
     expect(await shown.getByRole('link', { name: orderWebhook.id }).getAttribute('href')).toBe(
       `#/events/${orderWebhook.id}`,

@@ -191,7 +191,8 @@ export function DeliveryList({
         <ul class="deliveries">
           {deliveries.map((delivery, index) => (
             <li key={delivery.id} class="delivery" data-delivery-id={delivery.id}>
-              <div class="delivery-head">
+              {/* The head of the delivery a link opened takes the focus once it is shown (view.tsx). */}
+              <div class="delivery-head" tabIndex={delivery.id === opened ? -1 : undefined}>
                 <span class="event-type">{delivery.event_type}</span>
                 <Badge tone={statusTone[delivery.status]}>{deliveryStatusLabel[delivery.status]}</Badge>
               </div>

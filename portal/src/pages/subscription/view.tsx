@@ -172,9 +172,13 @@ export function SubscriptionPage({
     // An address that pairs a delivery with another subscription shows this subscription's list alone.
     return data.webhook_id === id ? data : undefined;
   }, [id, openedId, found]);
+  // Once read (after the subscription, whose heading took the focus as the page opened), the opened delivery is
+  // scrolled to and its head takes the focus, so that a keyboard or screen reader user is where the page shows.
   useEffect(() => {
-    if (opened.value !== undefined)
-      document.querySelector(`[data-delivery-id="${opened.value.id}"]`)?.scrollIntoView();
+    if (opened.value === undefined) return;
+    const card = document.querySelector(`li.delivery[data-delivery-id="${opened.value.id}"]`);
+    card?.scrollIntoView();
+    card?.querySelector<HTMLElement>('.delivery-head')?.focus({ preventScroll: true });
   }, [opened.value?.id]);
   const chart = useLoaded(
     async () => (found ? recentDeliveries(id, session.readPage<Delivery>) : undefined),
