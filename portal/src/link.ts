@@ -3,6 +3,10 @@ import { type Link, linkOf } from './session.ts';
 
 const storageKey = 'hookbridge-portal-token';
 
+/** The token of a portal link in the address (`#token=whp_...`), if there is one. */
+const tokenInAddress = (): string | null =>
+  new URLSearchParams(location.hash.slice(1)).get(portalTokenParameter);
+
 function stored(): string | undefined {
   try {
     return sessionStorage.getItem(storageKey) ?? undefined;
@@ -26,8 +30,7 @@ function store(token: string): void {
  * session storage, so that a reload keeps working until the link expires, and nowhere else.
  */
 export function takeLink(): Link | undefined {
-  const fragment = new URLSearchParams(location.hash.slice(1));
-  const fromLink = fragment.get(portalTokenParameter);
+  const fromLink = tokenInAddress();
   if (fromLink !== null) {
     store(fromLink);
     history.replaceState(null, '', `${location.pathname}${location.search}#/`);
@@ -35,4 +38,15 @@ export function takeLink(): Link | undefined {
   const token = fromLink ?? stored();
   if (token === undefined || token === '') return undefined;
   return linkOf(token);
+}
+
+/**
+ * Opens a portal link pasted into a tab already on the portal as a new tab would: the address changes only in its
+ * fragment, which loads nothing, so the page loads again and {@link takeLink} takes the new token (without this,
+ * the token stayed in the address under "Page not found", and the tab kept the old link's session).
+ */
+export function reloadOnNewLink(): void {
+  window.addEventListener('hashchange', () => {
+    if (tokenInAddress() !== null) location.reload();
+  });
 }

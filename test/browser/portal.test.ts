@@ -744,7 +744,9 @@ describe('the portal, in a browser', () => {
     },
   );
 
-  it.concurrent('without a link, says where to get one', { timeout: step }, async () => {
+  it.concurrent('without a link, says where to get one; the link opened then in the same tab opens it', {
+    timeout: step,
+  }, async () => {
     const fresh = await browser.newContext();
     const other = await fresh.newPage();
     await other.goto(`${sandbox.endpoint}/portal/`);
@@ -754,6 +756,11 @@ describe('the portal, in a browser', () => {
       .getByText(/^Running the sandbox on this machine\? Open the link that npm start prints/)
       .waitFor();
     await look('16-no-link', other);
+
+    // Pasted into this tab, the link changes only the address's fragment, which by itself loads nothing.
+    await other.goto(link);
+    await heading('Subscriptions', 1, other);
+    expect(other.url()).toBe(`${sandbox.endpoint}/portal/#/`);
     await fresh.close();
   });
 
