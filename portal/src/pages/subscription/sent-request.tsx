@@ -61,8 +61,9 @@ export function SentRequestPanel({
       <h3 class="sent-request-title">{requestTitle(request, formatDateTime)}</h3>
       {request.reached_endpoint ? null : (
         <p class="notice notice-info">
-          That attempt got no connection to send it on (see its error): this is what the endpoint would have
-          got.
+          That attempt got no connection to send it on (see its error)
+          {/* Rebuilt, it is not what the endpoint would have got: the next note says what it is. */}
+          {request.exact ? ': this is what the endpoint would have got.' : '.'}
         </p>
       )}
       {request.exact ? null : (
