@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, type Delivery, type Page } from '../../../portal/src/api.ts';
+import { ApiError, type Delivery, type Page, type Subscription } from '../../../portal/src/api.ts';
 import {
   actionsFor,
   compatibleWords,
@@ -11,6 +11,7 @@ import {
   offersRetry,
   openingList,
   rateLimitWords,
+  readSubscription,
   recentDeliveries,
   recoveryNotice,
   rotated,
@@ -292,5 +293,20 @@ describe('a subscription the page cannot show', () => {
       undefined,
     );
     expect(missingSubscription(new ApiError(500, 'internal', 'Internal error'), 'sub_gone')).toBe(undefined);
+  });
+
+  it('is read once for its page and its form: the answer, what to say on a 404, or the other failure thrown', async () => {
+    const answer = { data: { id: 'sub_1' } as Subscription, etag: '"1"' };
+    const failing = (error: ApiError) => () => Promise.reject(error);
+
+    expect(await readSubscription(async () => answer, 'sub_1')).toEqual({ answer });
+    expect(await readSubscription(failing(new ApiError(404, 'not-found', 'No webhook')), 'sub_gone')).toEqual(
+      {
+        problem: missingSubscription(new ApiError(404, 'not-found', 'No webhook'), 'sub_gone'),
+      },
+    );
+    await expect(
+      readSubscription(failing(new ApiError(500, 'internal', 'Internal error')), 'sub_1'),
+    ).rejects.toThrow('Internal error');
   });
 });

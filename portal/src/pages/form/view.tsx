@@ -1,15 +1,11 @@
 import { useId, useRef, useState } from 'preact/hooks';
-import type { Answer, EventType, Subscription } from '../../api.ts';
+import type { EventType, Subscription } from '../../api.ts';
 import { Breadcrumbs, type Crumb, PageHeading, useLoaded } from '../../components/ui.tsx';
 import { orderingLabel, payloadFormatLabel } from '../../format.ts';
 import { navigate } from '../../router.ts';
 import { href } from '../../routes.ts';
 import type { Session } from '../../session.ts';
-import {
-  missingSubscription,
-  type SubscriptionProblem,
-  unreadableSubscription,
-} from '../subscription/model.ts';
+import { readSubscription, unreadableSubscription } from '../subscription/model.ts';
 import { describedBy, EventPicker, FieldErrors, TextField } from './fields.tsx';
 import {
   type CreateAttempt,
@@ -42,20 +38,13 @@ export function SubscriptionFormPage({ id, session }: { id?: string; session: Se
     [],
   );
   // The subscription to edit, or what the page says instead when the API has none of this id.
-  const original = useLoaded(async (): Promise<
-    | { answer: Answer<Subscription>; problem?: undefined }
-    | { answer?: undefined; problem: SubscriptionProblem }
-    | undefined
-  > => {
-    if (id === undefined) return undefined;
-    try {
-      return { answer: await session.call<Subscription>('GET', `/v1/webhooks/${id}`) };
-    } catch (error) {
-      const problem = missingSubscription(error, id);
-      if (problem === undefined) throw error;
-      return { problem };
-    }
-  }, [id]);
+  const original = useLoaded(
+    async () =>
+      id === undefined
+        ? undefined
+        : readSubscription(() => session.call<Subscription>('GET', `/v1/webhooks/${id}`), id),
+    [id],
+  );
   const found = original.value?.answer;
   const [values, setValues] = useState<Values | undefined>(editing ? undefined : emptyValues);
   const [errors, setErrors] = useState<Errors>({});

@@ -1,4 +1,11 @@
-import { ApiError, type Delivery, type Page, type ReadPage, type Subscription } from '../../api.ts';
+import {
+  type Answer,
+  ApiError,
+  type Delivery,
+  type Page,
+  type ReadPage,
+  type Subscription,
+} from '../../api.ts';
 import { deliveryStatusLabel } from '../../format.ts';
 import type { Notice, RevealedSecret } from '../../session.ts';
 import { anyTime, hasWindow, setWindow, type TimeWindow } from '../../time-window.ts';
@@ -332,6 +339,25 @@ export function missingSubscription(error: unknown, id: string): SubscriptionPro
         text: `Your account has no subscription ${id}: it was deleted, or the address is wrong.`,
       }
     : undefined;
+}
+
+/** A subscription as its page and its edit form read it: the API's answer, or what to say when it has none. */
+export type SubscriptionRead =
+  | { answer: Answer<Subscription>; problem?: undefined }
+  | { answer?: undefined; problem: SubscriptionProblem };
+
+/** Reads a subscription (`read`), answering a 404 with what the page says instead; other failures throw. */
+export async function readSubscription(
+  read: () => Promise<Answer<Subscription>>,
+  id: string,
+): Promise<SubscriptionRead> {
+  try {
+    return { answer: await read() };
+  } catch (error) {
+    const problem = missingSubscription(error, id);
+    if (problem === undefined) throw error;
+    return { problem };
+  }
 }
 
 /** What the page says when the subscription could not be read for another reason, in the API's (or the portal's) words. */

@@ -1,5 +1,5 @@
 import { useEffect, useId, useState } from 'preact/hooks';
-import { type Answer, type Delivery, messageOf, type SentRequest, type Subscription } from '../../api.ts';
+import { type Delivery, messageOf, type SentRequest, type Subscription } from '../../api.ts';
 import { AttemptsChart, attemptsByHour } from '../../components/attempts-chart.tsx';
 import { SecretPanel } from '../../components/secret.tsx';
 import {
@@ -31,15 +31,14 @@ import {
   endpointWords,
   fingerprintOf,
   jwtKeyWords,
-  missingSubscription,
   offersMore,
   openingList,
   type Recovery,
   rateLimitWords,
+  readSubscription,
   recentDeliveries,
   recoveryNotice,
   type StatusChange,
-  type SubscriptionProblem,
   secretWords,
   unreadableSubscription,
   withFilter,
@@ -144,18 +143,10 @@ export function SubscriptionPage({
   const [list, setList] = useState<DeliveryListState>(openingList);
   const [dialog, setDialog] = useState<'delete' | 'rotate' | undefined>();
 
-  const subscription = useLoaded(async (): Promise<
-    | { answer: Answer<Subscription>; problem?: undefined }
-    | { answer?: undefined; problem: SubscriptionProblem }
-  > => {
-    try {
-      return { answer: await session.call<Subscription>('GET', `/v1/webhooks/${id}`) };
-    } catch (error) {
-      const problem = missingSubscription(error, id);
-      if (problem === undefined) throw error;
-      return { problem };
-    }
-  }, [id]);
+  const subscription = useLoaded(
+    () => readSubscription(() => session.call<Subscription>('GET', `/v1/webhooks/${id}`), id),
+    [id],
+  );
   const current = subscription.value?.answer?.data;
   // Its deliveries, the chart's and the opened one are read once the subscription is there: none for one that
   // is not (a wrong or stale address).
