@@ -68,6 +68,23 @@ async function create(client: DynamoDBClient, tableName: string): Promise<void> 
   await settle(client, tableName, false);
 }
 
+/**
+ * Makes a table with the platform's keys and no index (as the sandbox made its table before the events log; the
+ * copy a move goes through) and waits until it is active: dynalite answers CreateTable with CREATING and refuses
+ * reads and writes until its next tick.
+ */
+export async function createKeysOnlyTable(client: DynamoDBClient, tableName: string): Promise<void> {
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: definition(tableName).input.AttributeDefinitions?.slice(0, 2),
+      KeySchema: definition(tableName).input.KeySchema,
+    }),
+  );
+  await settle(client, tableName, false);
+}
+
 async function drop(client: DynamoDBClient, tableName: string): Promise<void> {
   await client.send(new DeleteTableCommand({ TableName: tableName }));
   await settle(client, tableName, true);
@@ -111,15 +128,7 @@ export async function ensurePlatformTable(client: DynamoDBClient, tableName: str
   if (current !== undefined && !hasIndex(current)) {
     // Copying out (again, if an earlier start stopped while copying out: the table is still whole).
     if ((await describe(client, copy)) !== undefined) await drop(client, copy);
-    await client.send(
-      new CreateTableCommand({
-        TableName: copy,
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: definition(copy).input.AttributeDefinitions?.slice(0, 2),
-        KeySchema: definition(copy).input.KeySchema,
-      }),
-    );
-    await settle(client, copy, false);
+    await createKeysOnlyTable(client, copy);
     await copyItems(client, tableName, copy);
     await drop(client, tableName);
     current = undefined;

@@ -5,9 +5,9 @@ import { portalRefusals } from '#core/accounts/portal-access.ts';
 import { PortalSigningKeys, signingKeyCacheMs } from '#core/accounts/portal-signing-key.ts';
 import { signPortalToken, verifyPortalToken } from '#core/accounts/portal-token.ts';
 import { documentClient } from '#core/aws/dynamodb.ts';
+import { createKeysOnlyTable } from '../../sandbox/table-definition.ts';
 import { problem, type TestAccount, useApiSandbox } from '../support/api-sandbox.ts';
 import { api } from '../support/clients.ts';
-import { createKeyedTable } from '../support/local-table.ts';
 
 const { sandbox, newAccount, dynamo } = useApiSandbox();
 
@@ -201,7 +201,7 @@ describe('a portal token', () => {
 describe('the portal signing key', () => {
   it('is made once even when the first sessions race, and read through a cache', async () => {
     const table = `portal-keys-${randomBytes(4).toString('hex')}`;
-    await createKeyedTable(dynamo(), table);
+    await createKeysOnlyTable(dynamo(), table);
     const db = documentClient(dynamo());
     let now = Date.parse('2026-12-01T10:00:00Z');
     const reader = new PortalSigningKeys(db, table, () => now);

@@ -15,8 +15,8 @@ import { documentClient } from '#core/aws/dynamodb.ts';
 import { EventLogStore } from '#core/deliveries/event-log-store.ts';
 import { EventStore } from '#core/deliveries/event-store.ts';
 import { LocalDynamoDb } from '../../sandbox/dynamodb.ts';
+import { createKeysOnlyTable } from '../../sandbox/table-definition.ts';
 import { credentials } from '../support/clients.ts';
-import { createKeyedTable } from '../support/local-table.ts';
 
 /**
  * The sandbox's table gets the events log's index (issue 19), also when its data directory was made before:
@@ -90,7 +90,7 @@ describe('the sandbox’s table', () => {
   it('gives a table kept from before the events log its index, keeping every item', async () => {
     const dir = await dataDir();
     const before = await start(dir);
-    await createKeyedTable(before.client, 'webhooks');
+    await createKeysOnlyTable(before.client, 'webhooks');
     for (let n = 0; n < 30; n++)
       await before.client.send(new PutItemCommand({ TableName: 'webhooks', Item: subscriptionItem(n) }));
     await before.stop();
@@ -101,7 +101,7 @@ describe('the sandbox’s table', () => {
   it('finishes a move stopped after the table was dropped: the items come back from the copy', async () => {
     const dir = await dataDir();
     const stopped = await start(dir);
-    await createKeyedTable(stopped.client, 'webhooks-before-AccountEvents');
+    await createKeysOnlyTable(stopped.client, 'webhooks-before-AccountEvents');
     for (let n = 0; n < 3; n++) {
       await stopped.client.send(
         new PutItemCommand({ TableName: 'webhooks-before-AccountEvents', Item: subscriptionItem(n) }),

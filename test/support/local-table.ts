@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll } from 'vitest';
 import { documentClient } from '#core/aws/dynamodb.ts';
@@ -36,29 +36,4 @@ export function useLocalTable(): () => DynamoDBDocumentClient {
     if (db === undefined) throw new Error('The local table is not started yet');
     return db;
   };
-}
-
-/**
- * Makes a table keyed as the platform's (`pk`, `sk`) without its index, as the sandbox made it before the events
- * log, and waits until it is active: dynalite answers CreateTable with CREATING and turns the table ACTIVE a tick
- * later, refusing its reads and writes until then (a test that wrote at once failed under CI's load).
- */
-export async function createKeyedTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
-  const status = async () =>
-    (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table?.TableStatus;
-  while ((await status()) !== 'ACTIVE') await new Promise((resolve) => setTimeout(resolve, 10));
 }
