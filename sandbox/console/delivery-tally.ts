@@ -11,14 +11,10 @@ import { printable } from './printable.ts';
 /** Where a delivery ended, as far as this run saw. */
 type Ending = 'delivered' | 'failed' | 'dropped' | 'pending';
 
-interface Counts {
-  attempts: number;
-  /** Deliveries by where they ended. */
-  delivered: number;
-  failed: number;
-  dropped: number;
-  pending: number;
-}
+/** Attempts, then deliveries by where they ended. */
+const countKinds = ['attempts', 'delivered', 'failed', 'dropped', 'pending'] as const;
+type Counts = Record<(typeof countKinds)[number], number>;
+const noCounts = (): Counts => ({ attempts: 0, delivered: 0, failed: 0, dropped: 0, pending: 0 });
 
 /** Records that leave their delivery waiting for a later attempt. */
 const leftPending = new Set([
@@ -55,6 +51,7 @@ function endingOf(record: FunctionRecord): Ending | undefined {
   // Another dropped message (a stale copy) leaves its delivery where its own message keeps it.
   return undefined;
 }
+
 /** Tallies the delivery records it is shown; {@link summary} says what they add up to. */
 export class DeliveryTally {
   /** Attempts by subscription id: two subscriptions may share a name. */
@@ -72,9 +69,10 @@ export class DeliveryTally {
     // A probe or release that sent nothing (a stale probe) names no delivery and made no request.
     if (subscriptionId === undefined || (id === undefined && outcome === undefined)) return;
     if (record.subscriptionName !== undefined) this.names.set(subscriptionId, record.subscriptionName);
-    if (!this.attempts.has(subscriptionId)) this.attempts.set(subscriptionId, 0);
-    if (outcome !== undefined)
-      this.attempts.set(subscriptionId, (this.attempts.get(subscriptionId) ?? 0) + 1);
+    this.attempts.set(
+      subscriptionId,
+      (this.attempts.get(subscriptionId) ?? 0) + (outcome === undefined ? 0 : 1),
+    );
     const ending = endingOf(record);
     if (ending === undefined) return;
     if (id !== undefined) this.deliveries.set(id, { subscriptionId, ending });
@@ -84,36 +82,21 @@ export class DeliveryTally {
   /** The totals on one line, then one line per subscription when there are a few. */
   summary(): string {
     const bySubscription = new Map<string, Counts>();
-    const countsOf = (subscriptionId: string) => {
-      let counts = bySubscription.get(subscriptionId);
-      if (counts === undefined) {
-        counts = { attempts: 0, delivered: 0, failed: 0, dropped: 0, pending: 0 };
-        bySubscription.set(subscriptionId, counts);
-      }
-      return counts;
-    };
-    for (const [subscriptionId, attempts] of this.attempts) countsOf(subscriptionId).attempts = attempts;
-    for (const { subscriptionId, ending } of [...this.deliveries.values(), ...this.unnamed])
-      countsOf(subscriptionId)[ending]++;
+    // Every subscription seen has its attempts (0 or more), so each delivery's subscription has counts here.
+    for (const [subscriptionId, attempts] of this.attempts)
+      bySubscription.set(subscriptionId, { ...noCounts(), attempts });
+    for (const { subscriptionId, ending } of [...this.deliveries.values(), ...this.unnamed]) {
+      const counts = bySubscription.get(subscriptionId);
+      if (counts !== undefined) counts[ending]++;
+    }
     const all = [...bySubscription.entries()];
-    const total = all.reduce(
-      (sum, [, counts]) => ({
-        attempts: sum.attempts + counts.attempts,
-        delivered: sum.delivered + counts.delivered,
-        failed: sum.failed + counts.failed,
-        dropped: sum.dropped + counts.dropped,
-        pending: sum.pending + counts.pending,
-      }),
-      { attempts: 0, delivered: 0, failed: 0, dropped: 0, pending: 0 },
-    );
+    const total = noCounts();
+    for (const [, counts] of all) for (const kind of countKinds) total[kind] += counts[kind];
     if (total.attempts === 0 && total.pending === 0 && total.dropped === 0) {
       return 'Deliveries this run: none attempted.';
     }
     const lines = [`Deliveries this run: ${describe(total)}.`];
-    const reported = all.filter(
-      ([, counts]) =>
-        counts.attempts + counts.delivered + counts.failed + counts.dropped + counts.pending > 0,
-    );
+    const reported = all.filter(([, counts]) => countKinds.some((kind) => counts[kind] > 0));
     if (reported.length > 1 && reported.length <= listedSubscriptions) {
       const labels = labelsOf(reported.map(([id]) => [id, this.names.get(id)] as const));
       const width = Math.max(...[...labels.values()].map((label) => label.length));
