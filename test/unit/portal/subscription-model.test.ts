@@ -17,6 +17,7 @@ import {
   rotated,
   rotationFailed,
   secretWords,
+  subscriptionProblemOf,
   withFilter,
   withMoreShown,
 } from '../../../portal/src/pages/subscription/model.ts';
@@ -308,5 +309,23 @@ describe('a subscription the page cannot show', () => {
     await expect(
       readSubscription(failing(new ApiError(500, 'internal', 'Internal error')), 'sub_1'),
     ).rejects.toThrow('Internal error');
+  });
+
+  it('says a 404 in the portal’s words and any other failure in its own, and nothing while read or when there', () => {
+    const missing = missingSubscription(new ApiError(404, 'not-found', 'No webhook'), 'sub_gone');
+    if (missing === undefined) throw new Error('a 404 is missing');
+
+    expect(subscriptionProblemOf({ problem: missing }, undefined)).toBe(missing);
+    expect(subscriptionProblemOf(undefined, 'The API could not be reached.')).toEqual({
+      title: 'The subscription could not be read',
+      text: 'The API could not be reached.',
+    });
+    expect(subscriptionProblemOf(undefined, undefined)).toBe(undefined);
+    expect(
+      subscriptionProblemOf(
+        { answer: { data: { id: 'sub_1' } as Subscription, etag: undefined } },
+        undefined,
+      ),
+    ).toBe(undefined);
   });
 });

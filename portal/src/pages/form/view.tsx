@@ -5,7 +5,7 @@ import { orderingLabel, payloadFormatLabel } from '../../format.ts';
 import { navigate } from '../../router.ts';
 import { href } from '../../routes.ts';
 import type { Session } from '../../session.ts';
-import { readSubscription, unreadableSubscription } from '../subscription/model.ts';
+import { readSubscription, subscriptionProblemOf } from '../subscription/model.ts';
 import { describedBy, EventPicker, FieldErrors, TextField } from './fields.tsx';
 import {
   type CreateAttempt,
@@ -63,9 +63,7 @@ export function SubscriptionFormPage({ id, session }: { id?: string; session: Se
   if (editing && found !== undefined) trail.push({ href: href.subscription(id), label: found.data.name });
   const crumbs = editing ? <Breadcrumbs trail={trail} /> : null;
 
-  const problem =
-    original.value?.problem ??
-    (original.error === undefined ? undefined : unreadableSubscription(original.error));
+  const problem = subscriptionProblemOf(original.value, original.error);
   if (editing && problem !== undefined) {
     return (
       <>

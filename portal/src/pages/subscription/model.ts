@@ -360,8 +360,15 @@ export async function readSubscription(
   }
 }
 
-/** What the page says when the subscription could not be read for another reason, in the API's (or the portal's) words. */
-export const unreadableSubscription = (message: string): SubscriptionProblem => ({
-  title: 'The subscription could not be read',
-  text: message,
-});
+/**
+ * What a subscription's page or edit form says instead of the subscription, from its read (`read`: the answer or
+ * a 404's words) and the read's failure (`error`: any other, in the API's or the portal's words); undefined
+ * while it is read or when it is there.
+ */
+export function subscriptionProblemOf(
+  read: SubscriptionRead | undefined,
+  error: string | undefined,
+): SubscriptionProblem | undefined {
+  if (read?.problem !== undefined) return read.problem;
+  return error === undefined ? undefined : { title: 'The subscription could not be read', text: error };
+}

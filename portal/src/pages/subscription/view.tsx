@@ -40,7 +40,7 @@ import {
   recoveryNotice,
   type StatusChange,
   secretWords,
-  unreadableSubscription,
+  subscriptionProblemOf,
   withFilter,
   withMoreShown,
   withOpenedFirst,
@@ -190,9 +190,7 @@ export function SubscriptionPage({
   }, [fingerprint]);
 
   if (current === undefined) {
-    const problem =
-      subscription.value?.problem ??
-      (subscription.error === undefined ? undefined : unreadableSubscription(subscription.error));
+    const problem = subscriptionProblemOf(subscription.value, subscription.error);
     const title = problem?.title ?? 'Subscription';
     return (
       <>
